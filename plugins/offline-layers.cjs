@@ -1,0 +1,28 @@
+'use strict';
+
+/**
+ * `serverless package` compares every layer with the last deployed one
+ * through CloudFormation DescribeStacks, which fails with no network. When
+ * HASHISTACK_OFFLINE_PACKAGE=1 (set by `npm run package`) this replaces that
+ * comparison with "no previous layer", so packaging works offline. Deploys
+ * (flag unset) keep the framework's behaviour.
+ */
+class OfflineLayersPlugin {
+  constructor(serverless) {
+    this.serverless = serverless;
+    this.hooks = {
+      'before:package:compileLayers': () => this.disableLayerComparison(),
+    };
+  }
+
+  disableLayerComparison() {
+    if (process.env.HASHISTACK_OFFLINE_PACKAGE !== '1') return;
+    const plugin = this.serverless.pluginManager.plugins.find(
+      (p) => typeof p.compareWithLastLayer === 'function',
+    );
+    if (!plugin) throw new Error('offline-layers: the layers plugin has no compareWithLastLayer to disable');
+    plugin.compareWithLastLayer = async () => undefined;
+  }
+}
+
+module.exports = OfflineLayersPlugin;

@@ -1,0 +1,134 @@
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildReport } from './report.js';
+import { SCENARIOS } from './scenarios/index.js';
+import type { ScenarioArgs } from './scenarios/types.js';
+import { Simulation } from './simulation.js';
+
+const HELP = `Usage: npm run sim -- <scenario> [options]
+
+Runs a scenario against the simulated AWS + hashistack with the control
+plane's real handlers and state machines, prints a timeline (sim time) and
+writes a JSON report.
+
+Scenarios:
+${Object.values(SCENARIOS)
+  .map((s) => `  ${s.name.padEnd(16)} ${s.description}`)
+  .join('\n')}
+
+Options:
+  --nodes N          client nodes (scenario default)
+  --servers N        server nodes (3 or 5; scenario default)
+  --seed S           random seed (default 1): same seed, same faults
+  --report FILE      write the JSON report there (default reports/<scenario>.json)
+  --time-scale X     idle-time speed of the sim clock (default: jump between events;
+                     3600 plays an hour of cluster time per wall second)
+  --quiet            print only the summary, not the timeline
+  --log-level L      control plane log level: DEBUG, INFO, WARN (default), ERROR
+  -h, --help         this help
+`;
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      nodes: { type: 'string' },
+      servers: { type: 'string' },
+      seed: { type: 'string' },
+      report: { type: 'string' },
+      'time-scale': { type: 'string' },
+      quiet: { type: 'boolean' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const name = positionals[0] ?? 'default';
+  const scenario = SCENARIOS[name];
+  if (!scenario) {
+    process.stderr.write(`unknown scenario "${name}"\n\n${HELP}`);
+    return 2;
+  }
+  const args: ScenarioArgs = {
+    nodes: positiveInt('--nodes', values.nodes) ?? scenario.defaults.nodes ?? 6,
+    servers: positiveInt('--servers', values.servers) ?? scenario.defaults.servers ?? 3,
+    seed: positiveInt('--seed', values.seed) ?? scenario.defaults.seed ?? 1,
+  };
+  const timeScale = values['time-scale'] === undefined ? undefined : Number(values['time-scale']);
+  if (timeScale !== undefined && !(timeScale >= 1)) throw new UsageError('--time-scale must be a number >= 1');
+  const logLevel = values['log-level'];
+  if (logLevel !== undefined && !['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(logLevel)) throw new UsageError('--log-level must be DEBUG, INFO, WARN or ERROR');
+
+  const sim = await Simulation.start({
+    ...scenario.options?.(args),
+    seed: args.seed,
+    ...(timeScale === undefined ? {} : { timeScale }),
+    ...(logLevel === undefined ? {} : { logLevel: logLevel as 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' }),
+  });
+  const simStartedAt = sim.clock.now();
+  const wallStartedAt = performance.now();
+  if (!values.quiet) {
+    sim.recorder.onEvent((e) => {
+      const t = formatOffset(Date.parse(e.at) - simStartedAt);
+      process.stdout.write(`${t}  ${e.source.padEnd(8)} ${e.message}\n`);
+    });
+  }
+  process.stdout.write(`scenario ${scenario.name} (seed ${args.seed}, nodes ${args.nodes}, servers ${args.servers})\n`);
+  let checks;
+  try {
+    checks = await scenario.run(sim, args);
+  } finally {
+    await sim.stop();
+  }
+  const report = buildReport(sim, { scenario: scenario.name, parameters: { ...args }, simStartedAt, wallStartedAt, checks });
+  const file = values.report ?? `reports/${scenario.name}.json`;
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+
+  const results = report.lifecycleActions.reduce<Record<string, number>>((acc, a) => {
+    const k = a.result ?? 'PENDING';
+    acc[k] = (acc[k] ?? 0) + 1;
+    return acc;
+  }, {});
+  process.stdout.write(
+    `\nsim time ${formatOffset(report.simDurationSeconds * 1000)} in ${(report.wallDurationMs / 1000).toFixed(1)} s wall; ` +
+      `lifecycle actions ${JSON.stringify(results)}; executions ${report.executions.length}; ` +
+      `allocations running ${report.allocations.running}, migrated ${report.allocations.migrated}, lost ${report.allocations.lost}\n`,
+  );
+  for (const c of checks) process.stdout.write(`${c.passed ? 'ok  ' : 'FAIL'}  ${c.name}: ${c.detail}\n`);
+  process.stdout.write(`report: ${file}\n`);
+  return checks.every((c) => c.passed) ? 0 : 1;
+}
+
+class UsageError extends Error {}
+
+function positiveInt(flag: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive whole number, got "${raw}"`);
+  return n;
+}
+
+function formatOffset(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const hh = String(Math.floor(s / 3600)).padStart(2, '0');
+  const mm = String(Math.floor((s % 3600) / 60)).padStart(2, '0');
+  const ss = String(s % 60).padStart(2, '0');
+  return `+${hh}:${mm}:${ss}`;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n\n${HELP}`);
+      process.exit(2);
+    }
+    console.error(error);
+    process.exit(1);
+  },
+);

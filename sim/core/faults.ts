@@ -1,0 +1,119 @@
+import type { Rng } from './rng.js';
+
+/** The simulated services, each served on its own loopback port. */
+export const SERVICES = ['autoscaling', 'ec2', 'ssm', 'sfn', 'events', 'nomad', 'consul', 'vault'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+/** Faults injected into every request a service receives. */
+export interface ServiceFaults {
+  /** Probability that a request answers with the service's 5xx error. */
+  errorRate: number;
+  /** Probability that a request answers with the service's throttling error. */
+  throttleRate: number;
+  /** Added sim-time latency per request, ms. */
+  latencyMs: number;
+  /** While true, every request fails with a 5xx (a service outage). */
+  down: boolean;
+}
+
+/** How a node behaves once its instance runs. */
+export interface NodeBehaviour {
+  /** The OS hangs: no agent ever starts, SSM never answers. */
+  neverBoots: boolean;
+  /** Consul joins, the Nomad agent never registers. */
+  consulOnly: boolean;
+  /** The Nomad client registers in a node pool other than its ASG's. */
+  wrongNodePool: boolean;
+}
+
+/** Faults that are not about a single request. */
+export interface ClusterFaults {
+  /** Launch ordinals (1-based, per simulation) whose node never boots. */
+  neverBootOrdinals: number[];
+  /** Probability that a launched node never boots. */
+  neverBootRate: number;
+  /** Launch ordinals whose node joins Consul but never Nomad. */
+  consulOnlyOrdinals: number[];
+  /** Launch ordinals whose Nomad client registers in the wrong node pool. */
+  wrongNodePoolOrdinals: number[];
+  /** Drains on these instance ordinals never finish (an allocation that never stops). */
+  stuckDrainOrdinals: number[];
+  /** Probability that an EventBridge event is delivered twice. */
+  duplicateEventRate: number;
+  /** Max extra sim delay (ms) added per event delivery, so events can overtake each other. */
+  eventJitterMs: number;
+  /** Lambda invocations of these function names fail (crash) on their Nth call (1-based). */
+  lambdaCrashes: Array<{ functionName: string; onCall: number }>;
+}
+
+const NO_SERVICE_FAULTS: ServiceFaults = { errorRate: 0, throttleRate: 0, latencyMs: 0, down: false };
+
+/**
+ * The fault plan of one simulation: per-service request faults (changeable
+ * while it runs, e.g. "Consul down for ten minutes") and cluster faults.
+ * Every random decision draws from its own seeded stream.
+ */
+export class Faults {
+  private readonly services = new Map<ServiceName, ServiceFaults>();
+  readonly cluster: ClusterFaults;
+  private readonly rng: Rng;
+
+  constructor(rng: Rng, cluster: Partial<ClusterFaults> = {}) {
+    this.rng = rng.fork('faults');
+    this.cluster = {
+      neverBootOrdinals: [],
+      neverBootRate: 0,
+      consulOnlyOrdinals: [],
+      wrongNodePoolOrdinals: [],
+      stuckDrainOrdinals: [],
+      duplicateEventRate: 0,
+      eventJitterMs: 0,
+      lambdaCrashes: [],
+      ...cluster,
+    };
+  }
+
+  /** Current faults of a service. */
+  service(name: ServiceName): ServiceFaults {
+    return this.services.get(name) ?? NO_SERVICE_FAULTS;
+  }
+
+  /** Change a service's faults from now on. */
+  set(name: ServiceName, faults: Partial<ServiceFaults>): void {
+    this.services.set(name, { ...this.service(name), ...faults });
+  }
+
+  /** Set the same faults on several services (e.g. every AWS service). */
+  setAll(names: readonly ServiceName[], faults: Partial<ServiceFaults>): void {
+    for (const n of names) this.set(n, faults);
+  }
+
+  /** Decide the fate of one request: undefined, 'error' or 'throttle'. */
+  drawRequestFault(name: ServiceName): 'error' | 'throttle' | undefined {
+    const f = this.service(name);
+    if (f.down) return 'error';
+    if (this.rng.chance(f.throttleRate)) return 'throttle';
+    if (this.rng.chance(f.errorRate)) return 'error';
+    return undefined;
+  }
+
+  /** Behaviour of the node on the instance launched with this ordinal (1-based). */
+  nodeBehaviour(ordinal: number): NodeBehaviour {
+    const c = this.cluster;
+    return {
+      neverBoots: c.neverBootOrdinals.includes(ordinal) || this.rng.chance(c.neverBootRate),
+      consulOnly: c.consulOnlyOrdinals.includes(ordinal),
+      wrongNodePool: c.wrongNodePoolOrdinals.includes(ordinal),
+    };
+  }
+
+  /** Whether an event delivery should be duplicated. */
+  drawDuplicate(): boolean {
+    return this.rng.chance(this.cluster.duplicateEventRate);
+  }
+
+  /** Extra delay for one event delivery, ms. */
+  drawEventJitter(): number {
+    return this.cluster.eventJitterMs > 0 ? this.rng.int(0, this.cluster.eventJitterMs) : 0;
+  }
+}

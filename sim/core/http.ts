@@ -1,0 +1,115 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { SimClock } from './clock.js';
+import type { Faults, ServiceName } from './faults.js';
+import type { Recorder } from './recorder.js';
+
+/** A request as a simulated service sees it. */
+export interface SimRequest {
+  method: string;
+  /** Path without the query string, e.g. /v1/node/abc. */
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface SimResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** One simulated service: how it names, answers and fails requests. */
+export interface SimService {
+  readonly name: ServiceName;
+  /** The API action a request stands for, e.g. CompleteLifecycleAction or GET /v1/node/:id. */
+  actionOf(req: SimRequest): string;
+  handle(req: SimRequest): Promise<SimResponse> | SimResponse;
+  /** The service's own throttling answer. */
+  throttled(req: SimRequest): SimResponse;
+  /** The service's own internal-error answer. */
+  serverError(req: SimRequest): SimResponse;
+}
+
+export interface SimContext {
+  clock: SimClock;
+  faults: Faults;
+  recorder: Recorder;
+}
+
+export interface RunningService {
+  name: ServiceName;
+  /** Base URL, e.g. http://127.0.0.1:41234 */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A JSON response. */
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): SimResponse {
+  return { status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+}
+
+/** A plain-text response, as HashiCorp APIs send their errors. */
+export function text(status: number, body: string, headers: Record<string, string> = {}): SimResponse {
+  return { status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers }, body };
+}
+
+/**
+ * Serve a simulated service on a loopback port (ephemeral unless `port` is
+ * given). Every request is counted by action, delayed by the injected latency
+ * (sim time) and may be answered with the service's throttling or 5xx error
+ * per the fault plan.
+ */
+export async function serve(service: SimService, ctx: SimContext, port = 0): Promise<RunningService> {
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://sim');
+      const simReq: SimRequest = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
+      answer(service, ctx, simReq)
+        .catch((error: unknown) => {
+          console.error(`[sim:${service.name}] handler failed`, error);
+          return service.serverError(simReq);
+        })
+        .then((r) => {
+          if (res.destroyed) return;
+          res.writeHead(r.status, r.headers ?? {});
+          res.end(r.body ?? '');
+        });
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const bound = (server.address() as AddressInfo).port;
+  return {
+    name: service.name,
+    url: `http://127.0.0.1:${bound}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function answer(service: SimService, ctx: SimContext, req: SimRequest): Promise<SimResponse> {
+  const action = service.actionOf(req);
+  const faults = ctx.faults.service(service.name);
+  if (faults.latencyMs > 0) await ctx.clock.sleep(faults.latencyMs, { parked: true });
+  const fault = ctx.faults.drawRequestFault(service.name);
+  const response =
+    fault === 'throttle' ? service.throttled(req) : fault === 'error' ? service.serverError(req) : await service.handle(req);
+  ctx.recorder.apiCall(service.name, action, response.status, fault);
+  return response;
+}

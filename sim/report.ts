@@ -1,0 +1,57 @@
+import type {
+  ApiCallStats,
+  DrainRecord,
+  ExecutionRecord,
+  LifecycleActionRecord,
+  TimelineEntry,
+} from './core/recorder.js';
+import type { Simulation } from './simulation.js';
+
+/** The JSON report of one simulation run (schema documented in the README). */
+export interface SimReport {
+  scenario: string;
+  seed: number;
+  /** Arguments the scenario ran with (e.g. nodes). */
+  parameters: Record<string, unknown>;
+  simStartedAt: string;
+  simEndedAt: string;
+  simDurationSeconds: number;
+  wallDurationMs: number;
+  /** Scenario-specific checks: name → passed, with a detail line. */
+  checks: Array<{ name: string; passed: boolean; detail: string }>;
+  lifecycleActions: LifecycleActionRecord[];
+  executions: ExecutionRecord[];
+  drains: DrainRecord[];
+  allocations: { running: number; migrated: number; lost: number };
+  lowestEligibleClientCapacity: number | null;
+  awsApiCalls: Record<string, ApiCallStats>;
+  timeline: TimelineEntry[];
+}
+
+/** Assemble the report of a finished simulation. */
+export function buildReport(
+  sim: Simulation,
+  meta: { scenario: string; parameters: Record<string, unknown>; simStartedAt: number; wallStartedAt: number; checks: SimReport['checks'] },
+): SimReport {
+  const r = sim.recorder;
+  const now = sim.clock.now();
+  const awsServices = new Set(['autoscaling', 'ec2', 'ssm', 'sfn']);
+  const awsApiCalls = Object.fromEntries(Object.entries(r.apiCalls()).filter(([k]) => awsServices.has(k.split(':')[0] as string)));
+  return {
+    scenario: meta.scenario,
+    seed: sim.options.seed,
+    parameters: meta.parameters,
+    simStartedAt: new Date(meta.simStartedAt).toISOString(),
+    simEndedAt: new Date(now).toISOString(),
+    simDurationSeconds: Math.round((now - meta.simStartedAt) / 1000),
+    wallDurationMs: Math.round(performance.now() - meta.wallStartedAt),
+    checks: meta.checks,
+    lifecycleActions: r.lifecycleActions(),
+    executions: r.executionRecords(),
+    drains: r.drainRecords(),
+    allocations: { running: sim.hashistack.api.allocationCounts().running, ...r.allocations },
+    lowestEligibleClientCapacity: r.lowestEligibleClientCapacity(),
+    awsApiCalls,
+    timeline: r.timeline,
+  };
+}

@@ -1,0 +1,248 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+
+export const SIM_ACCOUNT_ID = '000000000000';
+
+/** A Lambda function as deployed: where its source is and how it is wired. */
+export interface FunctionSpec {
+  /** Key in serverless.yml, e.g. lifecycleRouter. */
+  key: string;
+  /** Deployed name, e.g. hashistack-control-plane-example-lifecycleRouter. */
+  name: string;
+  arn: string;
+  logicalId: string;
+  /** Source module path (absolute) and export name. */
+  sourceFile: string;
+  exportName: string;
+  timeoutSeconds: number;
+  environment: Record<string, string>;
+}
+
+export interface StateMachineSpec {
+  key: string;
+  logicalId: string;
+  name: string;
+  arn: string;
+  /** The ASL definition with every CloudFormation reference resolved. */
+  definition: Record<string, unknown>;
+}
+
+/** An EventBridge rule and its targets (ARNs of functions, state machines, topics). */
+export interface RuleSpec {
+  name: string;
+  pattern?: Record<string, unknown>;
+  /** `rate(…)` schedule expression. */
+  schedule?: string;
+  targets: string[];
+}
+
+export interface DeployConfig {
+  service: string;
+  stage: string;
+  region: string;
+  functions: FunctionSpec[];
+  stateMachines: StateMachineSpec[];
+  rules: RuleSpec[];
+  /** Stage configuration (config/<stage>.yml), resolved. */
+  stageConfig: Record<string, unknown>;
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/**
+ * Read serverless.yml the way the Serverless Framework does for the parts the
+ * simulator needs (variables `${sls:stage}`, `${self:…}`, `${file(…)}`), then
+ * resolve the CloudFormation references (Ref, Fn::GetAtt, Fn::Join) to the
+ * simulator's ARNs. The wiring (which rule triggers what, which state calls
+ * which function) comes only from here, never from a second list.
+ */
+export function loadDeployConfig(serverlessYmlPath: string, stage: string): DeployConfig {
+  const root = dirname(resolve(serverlessYmlPath));
+  const raw = parseYaml(readFileSync(serverlessYmlPath, 'utf8')) as Json;
+  const resolved = resolveVariables(raw, root, stage) as Record<string, Json>;
+  const service = String(resolved.service);
+  const provider = asObject(resolved.provider);
+  const region = String(provider.region ?? 'us-east-1');
+  const providerEnv = asObject(provider.environment ?? {});
+
+  const fnEntries = Object.entries(asObject(resolved.functions ?? {}));
+  const smEntries = Object.entries(asObject(asObject(resolved.stepFunctions ?? {}).stateMachines ?? {}));
+  const cfResources = asObject(asObject(resolved.resources ?? {}).Resources ?? {});
+
+  const refs = new Map<string, string>();
+  const getAtt = new Map<string, string>();
+  refs.set('AWS::Region', region);
+  refs.set('AWS::AccountId', SIM_ACCOUNT_ID);
+  refs.set('AWS::Partition', 'aws');
+  const fnArn = (name: string): string => `arn:aws:lambda:${region}:${SIM_ACCOUNT_ID}:function:${name}`;
+  for (const [key] of fnEntries) {
+    const name = `${service}-${stage}-${key}`;
+    getAtt.set(`${logicalIdOf(key)}LambdaFunction.Arn`, fnArn(name));
+    refs.set(`${logicalIdOf(key)}LambdaFunction`, name);
+  }
+  for (const [key, value] of smEntries) {
+    const sm = asObject(value);
+    const logicalId = String(sm.id ?? `${logicalIdOf(key)}StateMachine`);
+    const name = String(sm.name ?? `${logicalId}-${stage}`);
+    refs.set(logicalId, `arn:aws:states:${region}:${SIM_ACCOUNT_ID}:stateMachine:${name}`);
+  }
+  for (const [logicalId, value] of Object.entries(cfResources)) {
+    const r = asObject(value);
+    if (r.Type === 'AWS::SNS::Topic') {
+      const topicName = String(asObject(r.Properties ?? {}).TopicName ?? logicalId);
+      refs.set(logicalId, `arn:aws:sns:${region}:${SIM_ACCOUNT_ID}:${topicName}`);
+    }
+  }
+  const cf = (v: Json): Json => resolveIntrinsics(v, refs, getAtt);
+
+  const functions: FunctionSpec[] = fnEntries.map(([key, value]) => {
+    const fn = asObject(value);
+    const handler = String(fn.handler);
+    const dot = handler.lastIndexOf('.');
+    const name = `${service}-${stage}-${key}`;
+    const env = { ...asObject(cf(providerEnv)), ...asObject(cf(fn.environment ?? {})) };
+    return {
+      key,
+      name,
+      arn: fnArn(name),
+      logicalId: `${logicalIdOf(key)}LambdaFunction`,
+      sourceFile: resolve(root, `${handler.slice(0, dot)}.ts`),
+      exportName: handler.slice(dot + 1),
+      timeoutSeconds: Number(fn.timeout ?? provider.timeout ?? 6),
+      environment: Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])),
+    };
+  });
+
+  const stateMachines: StateMachineSpec[] = smEntries.map(([key, value]) => {
+    const sm = asObject(value);
+    const logicalId = String(sm.id ?? `${logicalIdOf(key)}StateMachine`);
+    const arn = refs.get(logicalId) as string;
+    return { key, logicalId, name: arn.split(':').pop() as string, arn, definition: asObject(cf(sm.definition ?? {})) };
+  });
+
+  const rules: RuleSpec[] = [];
+  for (const fn of fnEntries) {
+    const [key, value] = fn;
+    const events = asArray(asObject(value).events ?? []);
+    events.forEach((e, i) => {
+      const ev = asObject(e);
+      const target = fnArn(`${service}-${stage}-${key}`);
+      if (ev.eventBridge) {
+        rules.push({ name: `${key}-eventBridge-${i + 1}`, pattern: asObject(cf(asObject(ev.eventBridge).pattern ?? {})), targets: [target] });
+      } else if (ev.schedule) {
+        const s = ev.schedule;
+        const rate = typeof s === 'string' ? s : String(asObject(s).rate);
+        rules.push({ name: `${key}-schedule-${i + 1}`, schedule: rate, targets: [target] });
+      }
+    });
+  }
+  for (const [logicalId, value] of Object.entries(cfResources)) {
+    const r = asObject(value);
+    if (r.Type !== 'AWS::Events::Rule') continue;
+    const props = asObject(cf(r.Properties ?? {}));
+    rules.push({
+      name: logicalId,
+      pattern: props.EventPattern ? asObject(props.EventPattern) : undefined,
+      schedule: typeof props.ScheduleExpression === 'string' ? props.ScheduleExpression : undefined,
+      targets: asArray(props.Targets ?? []).map((t) => String(asObject(t).Arn)),
+    });
+  }
+
+  const custom = asObject(resolved.custom ?? {});
+  return { service, stage, region, functions, stateMachines, rules, stageConfig: asObject(custom.config ?? {}) };
+}
+
+/** serverless's normalised logical id of a function key: first letter up, - → Dash, _ → Underscore. */
+export function logicalIdOf(key: string): string {
+  const n = key.replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
+  return n.charAt(0).toUpperCase() + n.slice(1);
+}
+
+const VARIABLE = /\$\{([^${}]+)\}/;
+
+function resolveVariables(tree: Json, root: string, stage: string): Json {
+  let current = tree;
+  for (let pass = 0; pass < 20; pass++) {
+    let changed = false;
+    const walk = (v: Json): Json => {
+      if (typeof v === 'string') {
+        const next = resolveString(v, current, root, stage);
+        if (next !== v) changed = true;
+        return next;
+      }
+      if (Array.isArray(v)) return v.map(walk);
+      if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+      return v;
+    };
+    current = walk(current);
+    if (!changed) return current;
+  }
+  throw new Error('serverless.yml: variables did not resolve after 20 passes (a cycle?)');
+}
+
+function resolveString(s: string, tree: Json, root: string, stage: string): Json {
+  const m = VARIABLE.exec(s);
+  if (!m) return s;
+  const value = resolveSource((m[1] as string).trim(), tree, root, stage);
+  if (value === undefined) return s; // depends on a value not resolved yet
+  if (m[0] === s) return value;
+  if (typeof value === 'object' && value !== null) throw new Error(`cannot interpolate object variable ${m[0]} into "${s}"`);
+  return s.replace(m[0], String(value));
+}
+
+function resolveSource(expr: string, tree: Json, root: string, stage: string): Json | undefined {
+  if (expr === 'sls:stage' || expr.startsWith('opt:stage')) return stage;
+  const file = /^file\((.+)\)$/.exec(expr);
+  if (file) {
+    const path = resolve(root, (file[1] as string).trim());
+    const text = readFileSync(path, 'utf8');
+    return (path.endsWith('.json') ? JSON.parse(text) : parseYaml(text)) as Json;
+  }
+  if (expr.startsWith('self:')) {
+    let v: Json | undefined = tree;
+    for (const part of expr.slice(5).split('.')) {
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+      v = v[part];
+    }
+    if (typeof v === 'string' && VARIABLE.test(v)) return undefined;
+    return v;
+  }
+  throw new Error(`serverless.yml: variable source not supported by the simulator: \${${expr}}`);
+}
+
+function resolveIntrinsics(v: Json, refs: Map<string, string>, getAtt: Map<string, string>): Json {
+  if (Array.isArray(v)) return v.map((x) => resolveIntrinsics(x, refs, getAtt));
+  if (!v || typeof v !== 'object') return v;
+  const keys = Object.keys(v);
+  if (keys.length === 1) {
+    const [k] = keys as [string];
+    const arg = v[k] as Json;
+    if (k === 'Ref') {
+      const r = refs.get(String(arg));
+      if (r === undefined) throw new Error(`unresolved Ref ${String(arg)}`);
+      return r;
+    }
+    if (k === 'Fn::GetAtt') {
+      const [id, attr] = asArray(arg).map(String);
+      const r = getAtt.get(`${id}.${attr}`);
+      if (r === undefined) throw new Error(`unresolved Fn::GetAtt ${id}.${attr}`);
+      return r;
+    }
+    if (k === 'Fn::Join') {
+      const [sep, parts] = asArray(arg);
+      return asArray(resolveIntrinsics(parts as Json, refs, getAtt)).map(String).join(String(sep));
+    }
+  }
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveIntrinsics(x, refs, getAtt)]));
+}
+
+function asObject(v: Json | undefined): Record<string, Json> {
+  if (v && typeof v === 'object' && !Array.isArray(v)) return v;
+  throw new Error(`expected an object in serverless.yml, got ${JSON.stringify(v)}`);
+}
+
+function asArray(v: Json | undefined): Json[] {
+  if (Array.isArray(v)) return v;
+  throw new Error(`expected a list in serverless.yml, got ${JSON.stringify(v)}`);
+}

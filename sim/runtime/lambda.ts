@@ -1,0 +1,123 @@
+import { pathToFileURL } from 'node:url';
+import type { Context } from 'aws-lambda';
+import type { SimClock } from '../core/clock.js';
+import type { Faults } from '../core/faults.js';
+import type { Recorder } from '../core/recorder.js';
+import type { Rng } from '../core/rng.js';
+import type { FunctionSpec } from './deploy-config.js';
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+/** What Lambda reports when a function throws: the error's name becomes the Step Functions error. */
+export class LambdaFunctionError extends Error {
+  constructor(
+    readonly errorType: string,
+    readonly errorMessage: string,
+  ) {
+    super(errorMessage);
+    this.name = errorType;
+  }
+}
+
+/**
+ * Runs the control plane's real handlers in-process, as Lambda would: one
+ * invocation per call, a context whose remaining time follows the sim clock,
+ * the function's timeout enforced (`Sandbox.Timedout`), and injected crashes.
+ * Invocations hold the sim clock (the time they take is charged at 1x) unless
+ * the caller holds it already (`held: true`, e.g. a Step Functions task).
+ */
+export class LambdaRuntime {
+  private readonly byArn = new Map<string, FunctionSpec>();
+  private readonly handlers = new Map<string, Promise<Handler>>();
+  private readonly callCounts = new Map<string, number>();
+  private readonly rng: Rng;
+
+  constructor(
+    functions: FunctionSpec[],
+    private readonly deps: { clock: SimClock; faults: Faults; recorder: Recorder; rng: Rng },
+  ) {
+    for (const f of functions) this.byArn.set(f.arn, f);
+    this.rng = deps.rng.fork('lambda');
+  }
+
+  /** The function deployed under this ARN or name. */
+  find(arnOrName: string): FunctionSpec {
+    const f = this.byArn.get(arnOrName) ?? [...this.byArn.values()].find((x) => x.name === arnOrName || x.key === arnOrName);
+    if (!f) throw new Error(`no function ${arnOrName} in serverless.yml`);
+    return f;
+  }
+
+  /** Invoke a function synchronously (RequestResponse) and return its result. */
+  async invoke(arnOrName: string, event: unknown, options: { held?: boolean } = {}): Promise<unknown> {
+    const release = options.held ? undefined : this.deps.clock.hold();
+    const fn = this.find(arnOrName);
+    try {
+      const handler = await this.load(fn);
+      const call = (this.callCounts.get(fn.key) ?? 0) + 1;
+      this.callCounts.set(fn.key, call);
+      const crash = this.deps.faults.cluster.lambdaCrashes.find((c) => c.functionName === fn.key && c.onCall === call);
+      const deadline = this.deps.clock.now() + fn.timeoutSeconds * 1000;
+      const context = this.context(fn, deadline);
+      const run = handler(structuredClone(event), context);
+      const timeout = new Promise<never>((_, reject) => {
+        const t = this.deps.clock.scheduleAt(
+          deadline,
+          () => reject(new LambdaFunctionError('Sandbox.Timedout', `Task timed out after ${fn.timeoutSeconds}.00 seconds`)),
+          `lambda-timeout:${fn.key}`,
+        );
+        void run.finally(() => t.cancel()).catch(() => undefined);
+      });
+      try {
+        const result = await Promise.race([run, timeout]);
+        if (crash) {
+          // The process dies after its side effects, before returning. Step Functions
+          // reports a crash without an error type as Lambda.Unknown.
+          this.deps.recorder.event('lambda', `${fn.key} crashed (injected) on call ${call}`);
+          throw new LambdaFunctionError(
+            'Lambda.Unknown',
+            'The cause could not be determined because Lambda did not return an error type. Runtime exited with error: signal: killed',
+          );
+        }
+        return result === undefined ? null : JSON.parse(JSON.stringify(result));
+      } catch (error) {
+        if (error instanceof LambdaFunctionError) throw error;
+        const e = error instanceof Error ? error : new Error(String(error));
+        throw new LambdaFunctionError(e.name || 'Error', e.message);
+      }
+    } finally {
+      release?.();
+    }
+  }
+
+  private load(fn: FunctionSpec): Promise<Handler> {
+    let h = this.handlers.get(fn.key);
+    if (!h) {
+      h = import(pathToFileURL(fn.sourceFile).href).then((mod: Record<string, unknown>) => {
+        const exported = mod[fn.exportName];
+        if (typeof exported !== 'function') throw new Error(`${fn.sourceFile} exports no function ${fn.exportName}`);
+        return exported as Handler;
+      });
+      this.handlers.set(fn.key, h);
+    }
+    return h;
+  }
+
+  private context(fn: FunctionSpec, deadline: number): Context {
+    const requestId = this.rng.uuid();
+    const clock = this.deps.clock;
+    return {
+      callbackWaitsForEmptyEventLoop: false,
+      functionName: fn.name,
+      functionVersion: '$LATEST',
+      invokedFunctionArn: fn.arn,
+      memoryLimitInMB: '256',
+      awsRequestId: requestId,
+      logGroupName: `/aws/lambda/${fn.name}`,
+      logStreamName: `sim/${requestId}`,
+      getRemainingTimeInMillis: () => Math.max(0, deadline - clock.now()),
+      done: () => undefined,
+      fail: () => undefined,
+      succeed: () => undefined,
+    };
+  }
+}

@@ -1,0 +1,383 @@
+import { StateMachine } from 'aws-local-stepfunctions';
+import { JSONPath } from 'jsonpath-plus';
+import type { SimClock } from '../core/clock.js';
+import type { WorldBus } from '../core/bus.js';
+import type { SimRequest, SimResponse, SimService } from '../core/http.js';
+import type { Recorder } from '../core/recorder.js';
+import type { Rng } from '../core/rng.js';
+import type { StateMachineSpec } from './deploy-config.js';
+import { LambdaFunctionError, type LambdaRuntime } from './lambda.js';
+
+// aws-local-stepfunctions needs Promise.withResolvers (Node 22+); without it
+// every Task fails with a TypeError that a States.ALL Catch would swallow.
+if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
+  Object.assign(Promise, {
+    withResolvers<T>() {
+      let resolve!: (v: T) => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<T>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      return { promise, resolve, reject };
+    },
+  });
+}
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+export interface Execution {
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  input: string;
+  status: ExecutionStatus;
+  startDate: number;
+  stopDate?: number;
+  output?: string;
+  error?: string;
+  cause?: string;
+  abort?: () => void;
+  /** StopExecution was called. */
+  stopRequested?: boolean;
+  /** Resolves when the execution stops. */
+  done: Promise<void>;
+}
+
+const SIM_WAIT_RESOURCE = 'arn:aws:states:::sim:wait';
+const NAME_PATTERN = /^[A-Za-z0-9_-]{1,80}$/;
+
+class SfnError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Simulated AWS Step Functions: the state machines of serverless.yml run with
+ * aws-local-stepfunctions, their Lambda tasks invoke the real handlers through
+ * the {@link LambdaRuntime}, Wait states and task timeouts run on the sim
+ * clock, and the StartExecution/DescribeExecution/StopExecution/ListExecutions
+ * wire API (awsJson1_0) is served so the control plane's SDK client works
+ * unchanged. Execution status changes go to EventBridge as AWS sends them.
+ */
+export class StepFunctionsSim implements SimService {
+  readonly name = 'sfn' as const;
+  private readonly machines = new Map<string, StateMachineSpec>();
+  private readonly executions = new Map<string, Execution>();
+
+  constructor(
+    specs: StateMachineSpec[],
+    private readonly deps: { clock: SimClock; recorder: Recorder; rng: Rng; lambda: LambdaRuntime; bus: WorldBus; region: string },
+  ) {
+    for (const s of specs) this.machines.set(s.arn, s);
+  }
+
+  /** Every execution started so far. */
+  list(): Execution[] {
+    return [...this.executions.values()];
+  }
+
+  /** The state machine deployed under a key of serverless.yml (e.g. `drain`). */
+  machine(key: string): StateMachineSpec {
+    const m = [...this.machines.values()].find((x) => x.key === key);
+    if (!m) throw new Error(`no state machine ${key} in serverless.yml`);
+    return m;
+  }
+
+  /** StartExecution with AWS's idempotency rules for STANDARD workflows. */
+  startExecution(stateMachineArn: string, name: string | undefined, input: string): Execution {
+    const spec = this.machines.get(stateMachineArn);
+    if (!spec) throw new SfnError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
+    const execName = name ?? this.deps.rng.uuid();
+    if (!NAME_PATTERN.test(execName)) throw new SfnError('InvalidName', `Invalid Name: '${execName}'`);
+    try {
+      JSON.parse(input);
+    } catch {
+      throw new SfnError('InvalidExecutionInput', 'Invalid State Machine Execution Input: input is not valid JSON');
+    }
+    const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${execName}`;
+    const existing = this.executions.get(executionArn);
+    if (existing) {
+      if (existing.status === 'RUNNING' && existing.input === input) return existing;
+      throw new SfnError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+    }
+    let finish!: () => void;
+    const execution: Execution = {
+      executionArn,
+      stateMachineArn,
+      name: execName,
+      input,
+      status: 'RUNNING',
+      startDate: this.deps.clock.now(),
+      done: new Promise<void>((r) => (finish = r)),
+    };
+    this.executions.set(executionArn, execution);
+    this.deps.recorder.executionStarted({ executionArn, name: execName, stateMachine: spec.key });
+    this.deps.recorder.event('sfn', `${spec.key} execution ${execName} started`);
+    this.emitStatus(execution);
+    void this.run(spec, execution).finally(finish);
+    return execution;
+  }
+
+  /** StopExecution: abort a running execution. */
+  stopExecution(executionArn: string, error?: string, cause?: string): Execution {
+    const e = this.executions.get(executionArn);
+    if (!e) throw new SfnError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    if (e.status === 'RUNNING') {
+      if (error !== undefined) e.error = error;
+      if (cause !== undefined) e.cause = cause;
+      e.stopRequested = true;
+      e.abort?.();
+    }
+    return e;
+  }
+
+  private async run(spec: StateMachineSpec, execution: Execution): Promise<void> {
+    const release = this.deps.clock.hold();
+    const { definition, handlers } = this.prepare(spec, execution);
+    const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
+    const run = machine.run(JSON.parse(execution.input) as unknown, {
+      overrides: { taskResourceLocalHandlers: handlers },
+      noThrowOnAbort: true,
+      context: {
+        Execution: {
+          Id: execution.executionArn,
+          Name: execution.name,
+          Input: JSON.parse(execution.input) as unknown,
+          StartTime: new Date(execution.startDate).toISOString(),
+        },
+        StateMachine: { Id: spec.arn, Name: spec.name },
+      },
+    });
+    execution.abort = run.abort;
+    const counting = (async () => {
+      for await (const event of run.eventLogs) {
+        if (event.type === 'StateEntered' || event.type === 'StateRetried') this.deps.recorder.executionTransition(execution.executionArn);
+      }
+    })();
+    try {
+      const result = await run.result;
+      if (execution.status === 'RUNNING') {
+        if (execution.stopRequested) this.settle(execution, 'ABORTED');
+        else this.settle(execution, 'SUCCEEDED', { output: JSON.stringify(result ?? null) });
+      }
+    } catch (error) {
+      const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+      const name = cause instanceof Error ? cause.name : 'States.Runtime';
+      const message = cause instanceof Error ? cause.message : String(cause);
+      this.settle(execution, name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED', { error: name, cause: message });
+    } finally {
+      await counting.catch(() => undefined);
+      release();
+    }
+  }
+
+  private settle(e: Execution, status: ExecutionStatus, fields: { output?: string; error?: string; cause?: string } = {}): void {
+    e.status = status;
+    e.stopDate = this.deps.clock.now();
+    Object.assign(e, fields);
+    this.deps.recorder.executionEnded(e.executionArn, status, e.error, e.cause);
+    const spec = this.machines.get(e.stateMachineArn);
+    const why = e.error ? ` (${e.error}: ${e.cause ?? ''})` : '';
+    this.deps.recorder.event('sfn', `${spec?.key ?? '?'} execution ${e.name} ${status}${why}`);
+    this.emitStatus(e);
+  }
+
+  /**
+   * The definition as it runs here: Task states call the real handlers with
+   * their timeout on the sim clock, Wait states wait on the sim clock. Same
+   * states, same transitions as on AWS.
+   */
+  private prepare(spec: StateMachineSpec, execution: Execution) {
+    const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+    const clock = this.deps.clock;
+    const lambda = this.deps.lambda;
+    const rewrite = (states: Record<string, Record<string, unknown>>): Record<string, Record<string, unknown>> => {
+      const out: Record<string, Record<string, unknown>> = {};
+      for (const [stateName, state] of Object.entries(states)) {
+        if (handlers[stateName]) throw new Error(`state name ${stateName} is used twice in ${spec.key}`);
+        if (state.Type === 'Wait') {
+          if (state.InputPath !== undefined) throw new Error(`${spec.key}.${stateName}: InputPath on a Wait state is not supported by the simulator`);
+          const { Seconds, SecondsPath, Timestamp, TimestampPath, Type: _t, ...rest } = state;
+          handlers[stateName] = async (input) => {
+            const ms = waitMs({ Seconds, SecondsPath, Timestamp, TimestampPath }, input, clock.now());
+            if (execution.status !== 'RUNNING') return null;
+            await clock.sleep(ms, { parked: true });
+            return null;
+          };
+          out[stateName] = { ...rest, Type: 'Task', Resource: SIM_WAIT_RESOURCE, ResultPath: null };
+          continue;
+        }
+        if (state.Type === 'Task') {
+          const resource = String(state.Resource);
+          if (!resource.startsWith('arn:aws:lambda:')) throw new Error(`${spec.key}.${stateName}: only direct Lambda ARNs are simulated, got ${resource}`);
+          const timeoutMs = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds * 1000 : undefined;
+          handlers[stateName] = (input) => invokeWithTimeout(lambda, clock, resource, input, timeoutMs);
+          // The runner's own timeout is a wall-clock setTimeout (max ~24.8 days); the sim-time one is above.
+          out[stateName] = { ...state, TimeoutSeconds: 2_000_000 };
+          continue;
+        }
+        if (state.Type === 'Map' || state.Type === 'Parallel') {
+          const copy: Record<string, unknown> = { ...state };
+          for (const key of ['Iterator', 'ItemProcessor']) {
+            const sub = copy[key] as { States: Record<string, Record<string, unknown>> } | undefined;
+            if (sub) copy[key] = { ...sub, States: rewrite(sub.States) };
+          }
+          if (Array.isArray(copy.Branches)) {
+            copy.Branches = (copy.Branches as Array<{ States: Record<string, Record<string, unknown>> }>).map((b) => ({ ...b, States: rewrite(b.States) }));
+          }
+          out[stateName] = copy;
+          continue;
+        }
+        out[stateName] = state;
+      }
+      return out;
+    };
+    const def = spec.definition as { States: Record<string, Record<string, unknown>> };
+    const definition = { ...spec.definition, States: rewrite(def.States) };
+    return { definition: definition as ConstructorParameters<typeof StateMachine>[0], handlers };
+  }
+
+  private emitStatus(e: Execution): void {
+    this.deps.bus.emit('aws.event', {
+      source: 'aws.states',
+      detailType: 'Step Functions Execution Status Change',
+      resources: [e.executionArn],
+      detail: {
+        executionArn: e.executionArn,
+        stateMachineArn: e.stateMachineArn,
+        name: e.name,
+        status: e.status,
+        startDate: e.startDate,
+        stopDate: e.stopDate ?? null,
+        input: e.input,
+        output: e.output ?? null,
+        error: e.error ?? null,
+        cause: e.cause ?? null,
+      },
+    });
+  }
+
+  // ---- wire API (awsJson1_0) -------------------------------------------------
+
+  actionOf(req: SimRequest): string {
+    return String(req.headers['x-amz-target'] ?? '').replace('AWSStepFunctions.', '') || 'Unknown';
+  }
+
+  handle(req: SimRequest): SimResponse {
+    const action = this.actionOf(req);
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(req.body || '{}') as Record<string, unknown>;
+    } catch {
+      return awsJson(400, { __type: 'SerializationException', message: 'body is not JSON' });
+    }
+    try {
+      switch (action) {
+        case 'StartExecution': {
+          const e = this.startExecution(String(body.stateMachineArn), body.name === undefined ? undefined : String(body.name), String(body.input ?? '{}'));
+          return awsJson(200, { executionArn: e.executionArn, startDate: e.startDate / 1000 });
+        }
+        case 'DescribeExecution': {
+          const e = this.executions.get(String(body.executionArn));
+          if (!e) throw new SfnError('ExecutionDoesNotExist', `Execution Does Not Exist: '${String(body.executionArn)}'`);
+          return awsJson(200, describe(e));
+        }
+        case 'StopExecution': {
+          const e = this.stopExecution(
+            String(body.executionArn),
+            body.error === undefined ? undefined : String(body.error),
+            body.cause === undefined ? undefined : String(body.cause),
+          );
+          return awsJson(200, { stopDate: (e.stopDate ?? this.deps.clock.now()) / 1000 });
+        }
+        case 'ListExecutions': {
+          const arn = String(body.stateMachineArn);
+          if (!this.machines.has(arn)) throw new SfnError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+          const filter = body.statusFilter === undefined ? undefined : String(body.statusFilter);
+          const executions = this.list()
+            .filter((e) => e.stateMachineArn === arn && (!filter || e.status === filter))
+            .sort((a, b) => b.startDate - a.startDate)
+            .map(({ executionArn, stateMachineArn, name, status, startDate, stopDate }) => ({
+              executionArn,
+              stateMachineArn,
+              name,
+              status,
+              startDate: startDate / 1000,
+              ...(stopDate === undefined ? {} : { stopDate: stopDate / 1000 }),
+            }));
+          return awsJson(200, { executions });
+        }
+        default:
+          return awsJson(400, { __type: 'UnknownOperationException', message: `unknown operation ${action}` });
+      }
+    } catch (error) {
+      if (error instanceof SfnError) return awsJson(400, { __type: error.code, message: error.message });
+      throw error;
+    }
+  }
+
+  throttled(): SimResponse {
+    return awsJson(400, { __type: 'ThrottlingException', message: 'Rate exceeded' });
+  }
+
+  serverError(): SimResponse {
+    return awsJson(500, { __type: 'ServiceUnavailable', message: 'Service Unavailable' });
+  }
+}
+
+function describe(e: Execution): Record<string, unknown> {
+  return {
+    executionArn: e.executionArn,
+    stateMachineArn: e.stateMachineArn,
+    name: e.name,
+    status: e.status,
+    startDate: e.startDate / 1000,
+    ...(e.stopDate === undefined ? {} : { stopDate: e.stopDate / 1000 }),
+    input: e.input,
+    ...(e.output === undefined ? {} : { output: e.output }),
+    ...(e.error === undefined ? {} : { error: e.error }),
+    ...(e.cause === undefined ? {} : { cause: e.cause }),
+  };
+}
+
+function awsJson(status: number, body: unknown): SimResponse {
+  return { status, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: JSON.stringify(body) };
+}
+
+async function invokeWithTimeout(lambda: LambdaRuntime, clock: SimClock, arn: string, input: unknown, timeoutMs: number | undefined): Promise<unknown> {
+  const invocation = lambda.invoke(arn, input, { held: true });
+  if (timeoutMs === undefined) return invocation;
+  let timer: { cancel(): void } | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = clock.schedule(timeoutMs, () => reject(new LambdaFunctionError('States.Timeout', 'Task timed out')), 'task-timeout');
+  });
+  try {
+    return await Promise.race([invocation, timeout]);
+  } finally {
+    timer?.cancel();
+  }
+}
+
+function waitMs(
+  w: { Seconds?: unknown; SecondsPath?: unknown; Timestamp?: unknown; TimestampPath?: unknown },
+  input: unknown,
+  now: number,
+): number {
+  const at = (path: unknown): unknown => JSONPath({ path: String(path), json: input as object, wrap: false });
+  if (typeof w.Seconds === 'number') return w.Seconds * 1000;
+  if (w.SecondsPath !== undefined) {
+    const s = Number(at(w.SecondsPath));
+    if (!Number.isFinite(s) || s < 0) throw new LambdaFunctionError('States.Runtime', `SecondsPath ${String(w.SecondsPath)} is not a non-negative number`);
+    return s * 1000;
+  }
+  const ts = w.Timestamp !== undefined ? String(w.Timestamp) : w.TimestampPath !== undefined ? String(at(w.TimestampPath)) : undefined;
+  if (ts === undefined) throw new LambdaFunctionError('States.Runtime', 'Wait state without a duration');
+  const t = Date.parse(ts);
+  if (Number.isNaN(t)) throw new LambdaFunctionError('States.Runtime', `Timestamp ${ts} is not a timestamp`);
+  return Math.max(0, t - now);
+}

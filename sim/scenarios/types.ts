@@ -1,0 +1,33 @@
+import type { SimulationOptions } from '../simulation.js';
+import type { Simulation } from '../simulation.js';
+
+/** Knobs every scenario understands (from the command line). */
+export interface ScenarioArgs {
+  nodes: number;
+  servers: number;
+  seed: number;
+}
+
+/** A check a scenario makes on the world it ran, shown in the output and the report. */
+export interface Check {
+  name: string;
+  passed: boolean;
+  detail: string;
+}
+
+/** A named, reproducible story played against the simulated cluster. */
+export interface Scenario {
+  name: string;
+  description: string;
+  /** Defaults for the knobs, and which ones the scenario reads. */
+  defaults: Partial<ScenarioArgs>;
+  /** Simulation options (faults, join mode) for these arguments. */
+  options?(args: ScenarioArgs): SimulationOptions;
+  /** Play the story; resolve when it is over. Returns the scenario's checks. */
+  run(sim: Simulation, args: ScenarioArgs): Promise<Check[]>;
+}
+
+/** A check from a condition. */
+export function check(name: string, passed: boolean, detail: string): Check {
+  return { name, passed, detail };
+}

@@ -1,0 +1,146 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setClockSource } from '../src/time/clock.js';
+import { createAwsSim } from './aws/index.js';
+import { WorldBus } from './core/bus.js';
+import { SimClock } from './core/clock.js';
+import { Faults, type ClusterFaults, type ServiceName } from './core/faults.js';
+import { serve, type RunningService, type SimService } from './core/http.js';
+import { Recorder } from './core/recorder.js';
+import { Rng } from './core/rng.js';
+import { createHashistackSim } from './hashistack/index.js';
+import { loadDeployConfig, type DeployConfig } from './runtime/deploy-config.js';
+import { EventBridgeSim } from './runtime/eventbridge.js';
+import { LambdaRuntime } from './runtime/lambda.js';
+import { StepFunctionsSim } from './runtime/stepfunctions.js';
+
+export const PROJECT_ROOT = resolve(fileURLToPath(import.meta.url), '../..');
+
+/** Sim time at which every simulation starts: a fixed instant, for reproducible reports. */
+export const SIM_EPOCH = Date.parse('2026-01-05T09:00:00Z');
+
+export interface SimulationOptions {
+  seed?: number;
+  /** Idle-time speed of the sim clock; Infinity (default) jumps between events. */
+  timeScale?: number;
+  faults?: Partial<ClusterFaults>;
+  joinMode?: 'auto' | 'ssm';
+  /** Stage whose config/<stage>.yml is deployed; default `example`. */
+  stage?: string;
+  /** Arm the schedule rules (hook audit, AMI refresh); default false. */
+  schedules?: boolean;
+  /** Control plane log level (Powertools); default WARN. */
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+}
+
+/** ACL tokens of the simulated cluster, stored in SSM as the control plane expects. */
+export const SIM_TOKENS = {
+  nomad: 'b9f2c1de-6a41-4c53-9d27-3f8e7a1c0d11',
+  consul: '5d0c8a7e-2b19-4f6e-8c3a-91e4d2b7f5a0',
+  vault: 'hvs.sim-control-plane-token',
+} as const;
+
+// The control plane's SDK clients and config are created once per process, as
+// in a Lambda container; a later simulation in the same process therefore
+// serves on the same ports.
+const stablePorts = new Map<ServiceName, number>();
+
+/**
+ * One simulated world: AWS (Auto Scaling, EC2, SSM, Step Functions,
+ * EventBridge, Lambda) and the hashistack (Nomad, Consul, Vault) on loopback,
+ * with the control plane's real handlers and state machines from
+ * serverless.yml wired in, pointed there only by endpoint configuration.
+ */
+export class Simulation {
+  private constructor(
+    readonly clock: SimClock,
+    readonly rng: Rng,
+    readonly faults: Faults,
+    readonly recorder: Recorder,
+    readonly bus: WorldBus,
+    readonly deploy: DeployConfig,
+    readonly aws: ReturnType<typeof createAwsSim>,
+    readonly hashistack: ReturnType<typeof createHashistackSim>,
+    readonly lambda: LambdaRuntime,
+    readonly sfn: StepFunctionsSim,
+    readonly events: EventBridgeSim,
+    private readonly running: RunningService[],
+    readonly options: Required<Pick<SimulationOptions, 'seed' | 'stage'>>,
+  ) {}
+
+  static async start(options: SimulationOptions = {}): Promise<Simulation> {
+    const seed = options.seed ?? 1;
+    const stage = options.stage ?? 'example';
+    const clock = new SimClock({ start: SIM_EPOCH, timeScale: options.timeScale ?? Number.POSITIVE_INFINITY });
+    const rng = new Rng(seed);
+    const faults = new Faults(rng, options.faults);
+    const recorder = new Recorder(clock);
+    const bus = new WorldBus();
+    const deploy = loadDeployConfig(resolve(PROJECT_ROOT, 'serverless.yml'), stage);
+
+    const hashistack = createHashistackSim({ clock, rng, faults, recorder, bus, tokens: SIM_TOKENS, joinMode: options.joinMode ?? 'auto' });
+    const aws = createAwsSim({ clock, rng, faults, recorder, bus, shell: hashistack.shell });
+    const lambda = new LambdaRuntime(deploy.functions, { clock, faults, recorder, rng });
+    const sfn = new StepFunctionsSim(deploy.stateMachines, { clock, recorder, rng, lambda, bus, region: deploy.region });
+    const events = new EventBridgeSim(deploy.rules, { clock, faults, recorder, rng, bus, lambda, sfn, region: deploy.region });
+
+    const services: SimService[] = [aws.services.autoscaling, aws.services.ec2, aws.services.ssm, sfn, hashistack.services.nomad, hashistack.services.consul, hashistack.services.vault];
+    const running: RunningService[] = [];
+    for (const service of services) {
+      const r = await serve(service, { clock, faults, recorder }, stablePorts.get(service.name) ?? 0);
+      stablePorts.set(service.name, Number(new URL(r.url).port));
+      running.push(r);
+    }
+    const url = (name: ServiceName): string => (running.find((r) => r.name === name) as RunningService).url;
+
+    configureControlPlaneEnvironment(deploy, {
+      AWS_REGION: deploy.region,
+      AWS_DEFAULT_REGION: deploy.region,
+      AWS_ACCESS_KEY_ID: 'ASIASIMULATED0000000',
+      AWS_SECRET_ACCESS_KEY: 'simulated-secret-access-key',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_ENDPOINT_URL_AUTO_SCALING: url('autoscaling'),
+      AWS_ENDPOINT_URL_EC2: url('ec2'),
+      AWS_ENDPOINT_URL_SSM: url('ssm'),
+      AWS_ENDPOINT_URL_SFN: url('sfn'),
+      NOMAD_ADDR: url('nomad'),
+      CONSUL_HTTP_ADDR: url('consul'),
+      VAULT_ADDR: url('vault'),
+      POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
+      POWERTOOLS_DEV: 'false',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    });
+    setClockSource(() => clock.now());
+
+    const stageConfig = deploy.stageConfig;
+    aws.api.putParameter(String(stageConfig.nomadTokenParameter), SIM_TOKENS.nomad, 'SecureString');
+    aws.api.putParameter(String(stageConfig.consulTokenParameter), SIM_TOKENS.consul, 'SecureString');
+    aws.api.putParameter(String(stageConfig.vaultTokenParameter), SIM_TOKENS.vault, 'SecureString');
+    events.start({ schedules: options.schedules ?? false });
+
+    return new Simulation(clock, rng, faults, recorder, bus, deploy, aws, hashistack, lambda, sfn, events, running, { seed, stage });
+  }
+
+  /** Stop every service and timer. */
+  async stop(): Promise<void> {
+    this.clock.stop();
+    await Promise.all(this.running.map((r) => r.close()));
+  }
+}
+
+/**
+ * Give the in-process handlers the environment serverless.yml deploys them
+ * with (the union of every function's; a variable two functions set
+ * differently is an error), then point them at the simulated endpoints.
+ */
+function configureControlPlaneEnvironment(deploy: DeployConfig, overrides: Record<string, string>): void {
+  const merged: Record<string, string> = {};
+  for (const fn of deploy.functions) {
+    for (const [k, v] of Object.entries(fn.environment)) {
+      if (k in merged && merged[k] !== v) throw new Error(`functions set ${k} differently (${merged[k]} vs ${v}); the simulator runs them in one process`);
+      merged[k] = v;
+    }
+  }
+  delete merged.NODE_EXTRA_CA_CERTS; // plain HTTP on loopback; read at process start only anyway
+  Object.assign(process.env, merged, overrides);
+}
