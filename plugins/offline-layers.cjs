@@ -1,5 +1,8 @@
 'use strict';
 
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
+
 /**
  * `serverless package` compares every layer with the last deployed one
  * through CloudFormation DescribeStacks, which fails with no network. When
@@ -12,6 +15,7 @@ class OfflineLayersPlugin {
     this.serverless = serverless;
     this.hooks = {
       'before:package:compileLayers': () => this.disableLayerComparison(),
+      'before:deploy:deploy': () => this.requireClusterCa(),
     };
   }
 
@@ -24,5 +28,16 @@ class OfflineLayersPlugin {
     plugin.compareWithLastLayer = async () => undefined;
   }
 }
+
+/**
+ * Every function verifies the cluster's TLS against layers/cluster-ca/cluster-ca.pem;
+ * deploying without it would leave them unable to reach the cluster.
+ */
+OfflineLayersPlugin.prototype.requireClusterCa = function requireClusterCa() {
+  const pem = join(this.serverless.serviceDir, 'layers', 'cluster-ca', 'cluster-ca.pem');
+  if (!existsSync(pem)) {
+    throw new Error(`missing ${pem}: put your cluster CA bundle there before deploying (see layers/cluster-ca/README.md)`);
+  }
+};
 
 module.exports = OfflineLayersPlugin;

@@ -1,0 +1,14 @@
+/** Drain task LeaveCluster: graceful Consul leave via SSM, force-leave as fallback, optional Nomad purge. */
+import type { Context } from 'aws-lambda';
+import { appendLifecycleKeys } from '../../src/observability/context.js';
+import { withInvocation } from '../../src/observability/invocation.js';
+import { defaultDrainDeps } from '../../src/workflows/drain/deps.js';
+import { leaveCluster } from '../../src/workflows/drain/leave.js';
+import { DrainStateSchema, parseTaskInput, type DrainState } from '../../src/workflows/drain/state.js';
+
+export const handler = async (event: unknown, context?: Context): Promise<DrainState> =>
+  withInvocation(context, async () => {
+    const state = parseTaskInput(DrainStateSchema, event, 'LeaveCluster');
+    appendLifecycleKeys(state.action);
+    return leaveCluster(state, defaultDrainDeps());
+  });

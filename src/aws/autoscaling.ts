@@ -1,0 +1,153 @@
+/** Thin wrapper over EC2 Auto Scaling: lifecycle actions, groups, hooks, capacity. */
+import {
+  AutoScalingClient,
+  CompleteLifecycleActionCommand,
+  DescribeAutoScalingInstancesCommand,
+  DescribeLifecycleHooksCommand,
+  RecordLifecycleActionHeartbeatCommand,
+  SetDesiredCapacityCommand,
+  TerminateInstanceInAutoScalingGroupCommand,
+  paginateDescribeAutoScalingGroups,
+  type AutoScalingGroup,
+  type AutoScalingInstanceDetails,
+  type LifecycleHook,
+} from '@aws-sdk/client-auto-scaling';
+import { awsClientOptions, awsErrorName, mapAwsError } from './client-options.js';
+
+export type { AutoScalingGroup, LifecycleHook, AutoScalingInstanceDetails };
+
+let client: AutoScalingClient | undefined;
+
+/** The Auto Scaling client of this container, created on first use. */
+export function autoScalingClient(): AutoScalingClient {
+  client ??= new AutoScalingClient(awsClientOptions());
+  return client;
+}
+
+/** Identifies one lifecycle action. */
+export interface LifecycleActionRef {
+  asgName: string;
+  hookName: string;
+  instanceId: string;
+  token: string;
+}
+
+/** True for "ValidationError: No active Lifecycle Action found with …". */
+export function isNoActiveLifecycleAction(error: unknown): boolean {
+  return awsErrorName(error) === 'ValidationError' && /no active lifecycle action/i.test((error as Error).message ?? '');
+}
+
+/**
+ * Complete a lifecycle action.
+ * @returns 'completed', or 'already-completed' when no such action is active any more
+ *   (completed before, or expired) — which counts as done.
+ */
+export async function completeLifecycleAction(ref: LifecycleActionRef, result: 'CONTINUE' | 'ABANDON'): Promise<'completed' | 'already-completed'> {
+  try {
+    await autoScalingClient().send(
+      new CompleteLifecycleActionCommand({
+        AutoScalingGroupName: ref.asgName,
+        LifecycleHookName: ref.hookName,
+        InstanceId: ref.instanceId,
+        LifecycleActionToken: ref.token,
+        LifecycleActionResult: result,
+      }),
+    );
+    return 'completed';
+  } catch (error) {
+    if (isNoActiveLifecycleAction(error)) return 'already-completed';
+    throw mapAwsError('autoscaling', error);
+  }
+}
+
+/**
+ * Extend a lifecycle action's heartbeat timeout.
+ * @returns 'recorded', or 'not-active' when the action is no longer active.
+ */
+export async function recordLifecycleActionHeartbeat(ref: LifecycleActionRef): Promise<'recorded' | 'not-active'> {
+  try {
+    await autoScalingClient().send(
+      new RecordLifecycleActionHeartbeatCommand({
+        AutoScalingGroupName: ref.asgName,
+        LifecycleHookName: ref.hookName,
+        InstanceId: ref.instanceId,
+        LifecycleActionToken: ref.token,
+      }),
+    );
+    return 'recorded';
+  } catch (error) {
+    if (isNoActiveLifecycleAction(error)) return 'not-active';
+    throw mapAwsError('autoscaling', error);
+  }
+}
+
+/** Describe groups by name, or by filters; follows pagination. */
+async function describeGroupsWith(input: { names?: string[]; filters?: { Name: string; Values: string[] }[] }): Promise<AutoScalingGroup[]> {
+  const groups: AutoScalingGroup[] = [];
+  try {
+    for await (const page of paginateDescribeAutoScalingGroups(
+      { client: autoScalingClient() },
+      { AutoScalingGroupNames: input.names, Filters: input.filters },
+    )) {
+      groups.push(...(page.AutoScalingGroups ?? []));
+    }
+  } catch (error) {
+    throw mapAwsError('autoscaling', error);
+  }
+  return groups;
+}
+
+/** One group by name, or undefined. */
+export async function describeGroup(name: string): Promise<AutoScalingGroup | undefined> {
+  return (await describeGroupsWith({ names: [name] }))[0];
+}
+
+/** Groups by name. */
+export function describeGroups(names: string[]): Promise<AutoScalingGroup[]> {
+  return describeGroupsWith({ names });
+}
+
+/** Every group tagged `hashistack:cluster = <cluster>`. */
+export function describeGroupsByClusterTag(cluster: string): Promise<AutoScalingGroup[]> {
+  return describeGroupsWith({ filters: [{ Name: 'tag:hashistack:cluster', Values: [cluster] }] });
+}
+
+/** The group's lifecycle hooks (optionally only the named ones). */
+export async function describeLifecycleHooks(asgName: string, hookNames?: string[]): Promise<LifecycleHook[]> {
+  try {
+    const out = await autoScalingClient().send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: asgName, LifecycleHookNames: hookNames }));
+    return out.LifecycleHooks ?? [];
+  } catch (error) {
+    throw mapAwsError('autoscaling', error);
+  }
+}
+
+/** The instance's Auto Scaling view (group, lifecycle state), or undefined when not in a group. */
+export async function describeAutoScalingInstance(instanceId: string): Promise<AutoScalingInstanceDetails | undefined> {
+  try {
+    const out = await autoScalingClient().send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] }));
+    return out.AutoScalingInstances?.[0];
+  } catch (error) {
+    throw mapAwsError('autoscaling', error);
+  }
+}
+
+/** Set a group's desired capacity (cooldown not honoured unless asked). */
+export async function setDesiredCapacity(asgName: string, desired: number, honorCooldown = false): Promise<void> {
+  try {
+    await autoScalingClient().send(new SetDesiredCapacityCommand({ AutoScalingGroupName: asgName, DesiredCapacity: desired, HonorCooldown: honorCooldown }));
+  } catch (error) {
+    throw mapAwsError('autoscaling', error);
+  }
+}
+
+/** Terminate an instance through its group (which runs the terminate hook). */
+export async function terminateInstance(instanceId: string, decrementDesiredCapacity: boolean): Promise<void> {
+  try {
+    await autoScalingClient().send(
+      new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: instanceId, ShouldDecrementDesiredCapacity: decrementDesiredCapacity }),
+    );
+  } catch (error) {
+    throw mapAwsError('autoscaling', error);
+  }
+}

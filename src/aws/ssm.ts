@@ -1,0 +1,108 @@
+/** Thin wrapper over SSM: SecureString parameters (cached) and Run Command. */
+import { GetCommandInvocationCommand, GetParameterCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { NotFound } from '../errors/index.js';
+import { now, sleep } from '../time/clock.js';
+import { awsClientOptions, awsErrorName, mapAwsError } from './client-options.js';
+
+let client: SSMClient | undefined;
+
+/** The SSM client of this container, created on first use. */
+export function ssmClient(): SSMClient {
+  client ??= new SSMClient(awsClientOptions());
+  return client;
+}
+
+const PARAMETER_TTL_MS = 5 * 60_000;
+const parameterCache = new Map<string, { value: string; expiresAt: number }>();
+
+/**
+ * Read a SecureString parameter (decrypted), cached in memory for about 5 minutes.
+ * @throws NotFound when the parameter does not exist.
+ */
+export async function getSecureString(name: string): Promise<string> {
+  const hit = parameterCache.get(name);
+  if (hit && hit.expiresAt > now()) return hit.value;
+  try {
+    const out = await ssmClient().send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+    const value = out.Parameter?.Value;
+    if (value === undefined) throw new NotFound('ssm', `parameter ${name} has no value`);
+    parameterCache.set(name, { value, expiresAt: now() + PARAMETER_TTL_MS });
+    return value;
+  } catch (error) {
+    if (error instanceof NotFound) throw error;
+    if (awsErrorName(error) === 'ParameterNotFound') throw new NotFound('ssm', `parameter ${name}`);
+    throw mapAwsError('ssm', error);
+  }
+}
+
+/** Forget cached parameters (tests). */
+export function clearParameterCache(): void {
+  parameterCache.clear();
+}
+
+/** Result of a Run Command invocation on one instance. */
+export type CommandResult =
+  | { status: 'Success' | 'Failed' | 'TimedOut' | 'Cancelled' | 'Undeliverable' | 'Terminated' | 'InProgress'; responseCode: number; stdout: string; stderr: string }
+  | { status: 'NodeUnreachable'; reason: string };
+
+/**
+ * Run shell lines on instances with AWS-RunShellScript.
+ * @returns the command id, or a NodeUnreachable result when SSM does not know
+ *   the instances (not managed, agent offline, terminated: `InvalidInstanceId`).
+ */
+export async function runShellScript(
+  instanceIds: string[],
+  lines: string[],
+  timeoutSeconds: number,
+  comment?: string,
+): Promise<{ commandId: string } | { status: 'NodeUnreachable'; reason: string }> {
+  try {
+    const out = await ssmClient().send(
+      new SendCommandCommand({
+        DocumentName: 'AWS-RunShellScript',
+        InstanceIds: instanceIds,
+        Parameters: { commands: lines, executionTimeout: [String(timeoutSeconds)] },
+        TimeoutSeconds: Math.max(30, timeoutSeconds),
+        Comment: comment?.slice(0, 100),
+      }),
+    );
+    const commandId = out.Command?.CommandId;
+    if (!commandId) throw new NotFound('ssm', 'SendCommand returned no CommandId');
+    return { commandId };
+  } catch (error) {
+    if (awsErrorName(error) === 'InvalidInstanceId') return { status: 'NodeUnreachable', reason: (error as Error).message };
+    if (error instanceof NotFound) throw error;
+    throw mapAwsError('ssm', error);
+  }
+}
+
+const TERMINAL = new Set(['Success', 'Failed', 'TimedOut', 'Cancelled', 'Undeliverable', 'Terminated']);
+
+/**
+ * Poll GetCommandInvocation until the command ends on the instance or
+ * `timeoutMs` passes (then status `InProgress`). `InvocationDoesNotExist`
+ * right after SendCommand is normal and polled through.
+ */
+export async function waitForCommand(commandId: string, instanceId: string, options: { timeoutMs: number; pollMs?: number }): Promise<CommandResult> {
+  const deadline = now() + options.timeoutMs;
+  const pollMs = options.pollMs ?? 1000;
+  for (;;) {
+    try {
+      const out = await ssmClient().send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
+      const status = out.Status ?? 'Pending';
+      if (TERMINAL.has(status)) {
+        return {
+          status: status as 'Success',
+          responseCode: out.ResponseCode ?? -1,
+          stdout: out.StandardOutputContent ?? '',
+          stderr: out.StandardErrorContent ?? '',
+        };
+      }
+    } catch (error) {
+      if (awsErrorName(error) === 'InvalidInstanceId') return { status: 'NodeUnreachable', reason: (error as Error).message };
+      if (awsErrorName(error) !== 'InvocationDoesNotExist') throw mapAwsError('ssm', error);
+    }
+    if (now() + pollMs > deadline) return { status: 'InProgress', responseCode: -1, stdout: '', stderr: '' };
+    await sleep(pollMs);
+  }
+}

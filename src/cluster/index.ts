@@ -1,0 +1,1 @@
+export { TAG, PoolFactsSchema, poolFactsFromTags, type PoolFacts, type TagList } from './pool.js';

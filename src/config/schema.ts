@@ -1,0 +1,74 @@
+/** The zod schema over process.env: every variable the functions read. */
+import { z } from 'zod';
+import { parseDuration } from '../time/duration.js';
+import { checkClusterAddress } from './address.js';
+
+const clusterAddress = z.string().transform((raw, ctx) => {
+  const r = checkClusterAddress(raw.trim());
+  if (!r.ok) {
+    ctx.addIssue({ code: 'custom', message: r.problem });
+    return z.NEVER;
+  }
+  return r.url;
+});
+
+const duration = z.string().transform((raw, ctx) => {
+  const ms = parseDuration(raw);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `not a duration like "15m" or "1h30m": ${JSON.stringify(raw)}` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const boolean = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no']))
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+
+/** process.env as the control plane reads it (names as in serverless.yml). */
+export const EnvSchema = z.object({
+  CLUSTER_NAME: nonEmpty,
+  NOMAD_ADDR: clusterAddress,
+  CONSUL_HTTP_ADDR: clusterAddress,
+  VAULT_ADDR: clusterAddress,
+  NOMAD_TOKEN_PARAMETER: nonEmpty,
+  CONSUL_TOKEN_PARAMETER: nonEmpty,
+  VAULT_TOKEN_PARAMETER: nonEmpty,
+  LAUNCH_HOOK_NAME: nonEmpty,
+  TERMINATE_HOOK_NAME: nonEmpty,
+  DRAIN_DEADLINE: duration,
+  GIVE_UP_AFTER: duration.refine((ms) => ms > 0, 'must be positive'),
+  JOIN_TIMEOUT: duration,
+  PURGE_NOMAD_NODE: boolean.default(false),
+  JOIN_MODE: z.enum(['auto', 'ssm']).default('auto'),
+  DRAIN_STATE_MACHINE_ARN: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v ? v : undefined)),
+});
+
+/** The validated configuration. */
+export interface Config {
+  clusterName: string;
+  nomadAddr: string;
+  consulAddr: string;
+  vaultAddr: string;
+  tokenParameters: { nomad: string; consul: string; vault: string };
+  launchHookName: string;
+  terminateHookName: string;
+  /** Default Nomad drain deadline, ms (a pool's `hashistack:drain-deadline` tag overrides it). */
+  drainDeadlineMs: number;
+  /** How long a workflow may go without progress before it gives up, ms. */
+  giveUpAfterMs: number;
+  /** Default join timeout, ms. */
+  joinTimeoutMs: number;
+  purgeNomadNode: boolean;
+  joinMode: 'auto' | 'ssm';
+  drainStateMachineArn: string | undefined;
+}

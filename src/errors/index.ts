@@ -1,0 +1,118 @@
+/**
+ * Typed errors of the control plane. Each has a stable `name`: a Lambda task
+ * that throws it fails with that name as the Step Functions error, so the
+ * state machines Retry/Catch on it.
+ *
+ * Retryable (after waiting, by the state machine): {@link ClusterUnreachable},
+ * {@link AwsUnavailable}. Everything else is final for the execution.
+ */
+
+/** Base class: each subclass sets a literal `name` (bundlers may rename classes) and says whether waiting helps. */
+export abstract class ControlPlaneError extends Error {
+  /** True when retrying the same task later may succeed. */
+  abstract readonly retryable: boolean;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** A Nomad/Consul/Vault API could not be reached or had no leader (after in-Lambda retries). Retryable. */
+export class ClusterUnreachable extends ControlPlaneError {
+  override readonly name = 'ClusterUnreachable';
+  readonly retryable = true;
+  constructor(
+    readonly service: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${service}: ${message}`, options);
+  }
+}
+
+/** An AWS API was unavailable or throttled past the SDK's retries. Retryable. */
+export class AwsUnavailable extends ControlPlaneError {
+  override readonly name = 'AwsUnavailable';
+  readonly retryable = true;
+  constructor(
+    readonly service: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${service}: ${message}`, options);
+  }
+}
+
+/** The workflow gave up (GIVE_UP_AFTER elapsed without progress). Final. */
+export class GiveUp extends ControlPlaneError {
+  override readonly name = 'GiveUp';
+  readonly retryable = false;
+}
+
+/** An event or task input did not match its schema. Final. */
+export class InvalidInput extends ControlPlaneError {
+  override readonly name = 'InvalidInput';
+  readonly retryable = false;
+}
+
+/** An environment variable is missing or invalid. Final. */
+export class ConfigError extends ControlPlaneError {
+  override readonly name = 'ConfigError';
+  readonly retryable = false;
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+/** An upstream API answered with an unexpected status or body. Final. */
+export class UpstreamError extends ControlPlaneError {
+  override readonly name = 'UpstreamError';
+  readonly retryable = false;
+  constructor(
+    readonly service: string,
+    readonly status: number,
+    detail: string,
+  ) {
+    super(`${service} answered ${status}: ${detail}`);
+  }
+}
+
+/** 403 / AccessDenied: the token or IAM role lacks a permission. Final. */
+export class PermissionDenied extends ControlPlaneError {
+  override readonly name = 'PermissionDenied';
+  readonly retryable = false;
+  constructor(
+    readonly service: string,
+    detail: string,
+  ) {
+    super(`${service}: permission denied: ${detail}`);
+  }
+}
+
+/** 404: the object does not exist. Final (callers usually treat it as an answer). */
+export class NotFound extends ControlPlaneError {
+  override readonly name = 'NotFound';
+  readonly retryable = false;
+  constructor(
+    readonly service: string,
+    detail: string,
+  ) {
+    super(`${service}: not found: ${detail}`);
+  }
+}
+
+/** A server node reached the drain workflow; server removal is not implemented yet. Final. */
+export class ServerRemovalNotImplemented extends ControlPlaneError {
+  override readonly name = 'ServerRemovalNotImplemented';
+  readonly retryable = false;
+}
+
+/** Step Functions error names the state machines Catch into a Wait-and-retry loop. */
+export const RETRYABLE_ERROR_NAMES = ['ClusterUnreachable', 'AwsUnavailable'] as const;
+
+/** Message of any thrown value. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

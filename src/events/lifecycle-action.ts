@@ -1,0 +1,57 @@
+/**
+ * The ONE event model: every lifecycle event source is normalised into a
+ * {@link LifecycleAction} before any handler sees it.
+ */
+import type { EventBridgeEvent } from 'aws-lambda';
+import { z } from 'zod';
+import { InvalidInput } from '../errors/index.js';
+import { EnvelopeSchema, LAUNCH_DETAIL_TYPE, LAUNCHING, LifecycleDetailSchema, TERMINATE_DETAIL_TYPE, TEST_NOTIFICATION, type LifecycleDetail } from './schemas.js';
+
+/** The envelope type of an ASG lifecycle-action event. */
+export type LifecycleEvent = EventBridgeEvent<typeof LAUNCH_DETAIL_TYPE | typeof TERMINATE_DETAIL_TYPE, LifecycleDetail>;
+
+/** One lifecycle action: launch or terminate of one instance, awaiting completion. */
+export const LifecycleActionSchema = z.object({
+  kind: z.enum(['launch', 'terminate']),
+  instanceId: z.string().min(1),
+  asgName: z.string().min(1),
+  hookName: z.string().min(1),
+  token: z.string().min(1),
+  /** When the hook fired (event time), epoch ms. */
+  eventTime: z.number(),
+  eventId: z.string(),
+});
+export type LifecycleAction = z.infer<typeof LifecycleActionSchema>;
+
+/** Result of parsing an incoming event. */
+export type ParsedEvent = { type: 'action'; action: LifecycleAction } | { type: 'ignored'; reason: string };
+
+/**
+ * Parse an EventBridge event from EC2 Auto Scaling.
+ * @returns the normalised action, or `ignored` for test notifications and other detail types.
+ * @throws InvalidInput when the event is malformed.
+ */
+export function parseLifecycleEvent(event: unknown): ParsedEvent {
+  const envelope = EnvelopeSchema.safeParse(event);
+  if (!envelope.success) throw new InvalidInput(`not an EventBridge event: ${z.prettifyError(envelope.error)}`);
+  const e = envelope.data;
+  if (e.detail.Event === TEST_NOTIFICATION || e.detail.LifecycleTransition === TEST_NOTIFICATION) {
+    return { type: 'ignored', reason: 'test notification' };
+  }
+  if (e.source !== 'aws.autoscaling' || (e['detail-type'] !== LAUNCH_DETAIL_TYPE && e['detail-type'] !== TERMINATE_DETAIL_TYPE)) {
+    return { type: 'ignored', reason: `not a lifecycle action: ${e.source} / ${e['detail-type']}` };
+  }
+  const detail = LifecycleDetailSchema.safeParse(e.detail);
+  if (!detail.success) throw new InvalidInput(`malformed lifecycle action: ${z.prettifyError(detail.error)}`);
+  const d = detail.data;
+  const kind = d.LifecycleTransition === LAUNCHING ? 'launch' : 'terminate';
+  if ((kind === 'launch') !== (e['detail-type'] === LAUNCH_DETAIL_TYPE)) {
+    throw new InvalidInput(`detail-type ${e['detail-type']} does not match transition ${d.LifecycleTransition}`);
+  }
+  const eventTime = Date.parse(e.time);
+  if (Number.isNaN(eventTime)) throw new InvalidInput(`event time is not a timestamp: ${e.time}`);
+  return {
+    type: 'action',
+    action: { kind, instanceId: d.EC2InstanceId, asgName: d.AutoScalingGroupName, hookName: d.LifecycleHookName, token: d.LifecycleActionToken, eventTime, eventId: e.id },
+  };
+}

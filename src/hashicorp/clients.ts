@@ -1,0 +1,33 @@
+/**
+ * The cluster API clients of this container, built from the configuration:
+ * tokens read lazily from the SSM SecureStrings named in it.
+ */
+import { getSecureString } from '../aws/ssm.js';
+import { getConfig, type Config } from '../config/index.js';
+import { HttpClient } from '../http/client.js';
+import { ConsulClient } from './consul/client.js';
+import { NomadClient } from './nomad/client.js';
+import { VaultClient } from './vault/client.js';
+
+export interface ClusterClients {
+  nomad: NomadClient;
+  consul: ConsulClient;
+  vault: VaultClient;
+}
+
+/** Build clients for a configuration (no I/O until the first request). */
+export function createClusterClients(config: Config, readToken: (parameter: string) => Promise<string> = getSecureString): ClusterClients {
+  return {
+    nomad: new NomadClient(new HttpClient({ service: 'nomad', baseUrl: config.nomadAddr, authHeader: 'X-Nomad-Token', token: () => readToken(config.tokenParameters.nomad) })),
+    consul: new ConsulClient(new HttpClient({ service: 'consul', baseUrl: config.consulAddr, authHeader: 'X-Consul-Token', token: () => readToken(config.tokenParameters.consul) })),
+    vault: new VaultClient(new HttpClient({ service: 'vault', baseUrl: config.vaultAddr, authHeader: 'X-Vault-Token', token: () => readToken(config.tokenParameters.vault) })),
+  };
+}
+
+let cached: ClusterClients | undefined;
+
+/** The clients of this container, created on first use. */
+export function clusterClients(): ClusterClients {
+  cached ??= createClusterClients(getConfig());
+  return cached;
+}

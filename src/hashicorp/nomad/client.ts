@@ -1,0 +1,132 @@
+/** Typed Nomad API client (endpoints and fields as in the reference). */
+import { z } from 'zod';
+import { NotFound } from '../../errors/index.js';
+import type { HttpClient } from '../../http/client.js';
+import { toGoSeconds } from '../../time/duration.js';
+import { bexprString, indexHeader, parseBody } from '../parse.js';
+import {
+  AgentMembersSchema,
+  AllocationSchema,
+  AutopilotHealthSchema,
+  DrainResponseSchema,
+  NodeSchema,
+  NodeStubSchema,
+  RaftConfigurationSchema,
+  type AutopilotHealth,
+  type NomadAgentMembers,
+  type NomadAllocation,
+  type NomadNode,
+  type NomadNodeStub,
+  type NomadRaftConfiguration,
+} from './schemas.js';
+
+/** Extra time a blocking read may take beyond its `wait` (Nomad adds up to wait/16 jitter). */
+export const BLOCKING_MARGIN_MS = 30_000;
+/** Nomad's maximum blocking wait. */
+export const MAX_WAIT_MS = 10 * 60_000;
+
+export class NomadClient {
+  constructor(private readonly http: HttpClient) {}
+
+  /**
+   * The node whose fingerprint carries this EC2 instance id, or null. If the
+   * instance registered more than once, the most recently created record wins.
+   */
+  async findNodeByInstanceId(instanceId: string): Promise<NomadNodeStub | null> {
+    const { body } = await this.http.getJson('/v1/nodes', { filter: `Attributes["unique.platform.aws.instance-id"] == ${bexprString(instanceId)}` });
+    const nodes = parseBody('nomad', 'node list', z.array(NodeStubSchema), body);
+    return [...nodes].sort((a, b) => (b.CreateIndex ?? 0) - (a.CreateIndex ?? 0))[0] ?? null;
+  }
+
+  /**
+   * Read a node; with `index`, a blocking query that returns when the node
+   * changes past `index` or `waitMs` elapses.
+   * @returns the node and the X-Nomad-Index to block on next.
+   * @throws NotFound for an unknown node.
+   */
+  async getNode(id: string, options: { index?: number; waitMs?: number } = {}): Promise<{ node: NomadNode; index: number }> {
+    const blocking = options.index !== undefined && options.index > 0;
+    const waitMs = Math.min(options.waitMs ?? 5 * 60_000, MAX_WAIT_MS);
+    const { body, headers } = await this.http.getJson(
+      `/v1/node/${encodeURIComponent(id)}`,
+      blocking ? { index: options.index, wait: toGoSeconds(waitMs) } : undefined,
+      blocking ? { timeoutMs: waitMs + BLOCKING_MARGIN_MS } : {},
+    );
+    return { node: parseBody('nomad', 'node', NodeSchema, body), index: indexHeader(headers, 'X-Nomad-Index') };
+  }
+
+  /** Mark a node eligible or ineligible for scheduling. */
+  async setEligibility(id: string, eligible: boolean): Promise<void> {
+    await this.http.request({ method: 'POST', path: `/v1/node/${encodeURIComponent(id)}/eligibility`, body: { Eligibility: eligible ? 'eligible' : 'ineligible' } });
+  }
+
+  /**
+   * Start draining a node (marks it ineligible).
+   * @param spec Deadline in ns (0 = none, -1e9 = force now); IgnoreSystemJobs.
+   */
+  async drainNode(id: string, spec: { deadlineNs: number; ignoreSystemJobs: boolean }, meta: Record<string, string> = {}): Promise<{ index: number }> {
+    const res = await this.http.request({
+      method: 'POST',
+      path: `/v1/node/${encodeURIComponent(id)}/drain`,
+      body: { DrainSpec: { Deadline: spec.deadlineNs, IgnoreSystemJobs: spec.ignoreSystemJobs }, MarkEligible: false, Meta: meta },
+    });
+    const r = parseBody('nomad', 'drain', DrainResponseSchema, res.json());
+    return { index: r.NodeModifyIndex ?? r.Index ?? indexHeader(res.headers, 'X-Nomad-Index') };
+  }
+
+  /** Cancel a drain (`DrainSpec: null`), optionally marking the node eligible again. */
+  async cancelDrain(id: string, markEligible: boolean): Promise<void> {
+    await this.http.request({ method: 'POST', path: `/v1/node/${encodeURIComponent(id)}/drain`, body: { DrainSpec: null, MarkEligible: markEligible } });
+  }
+
+  /** The node's allocations. */
+  async nodeAllocations(id: string): Promise<NomadAllocation[]> {
+    const { body } = await this.http.getJson(`/v1/node/${encodeURIComponent(id)}/allocations`);
+    return parseBody('nomad', 'allocations', z.array(AllocationSchema).nullable(), body) ?? [];
+  }
+
+  /** Remove the node record. An unknown node counts as purged. */
+  async purgeNode(id: string): Promise<void> {
+    try {
+      await this.http.request({ method: 'POST', path: `/v1/node/${encodeURIComponent(id)}/purge` });
+    } catch (error) {
+      if (!(error instanceof NotFound)) throw error;
+    }
+  }
+
+  async raftConfiguration(): Promise<NomadRaftConfiguration> {
+    const { body } = await this.http.getJson('/v1/operator/raft/configuration');
+    return parseBody('nomad', 'raft configuration', RaftConfigurationSchema, body);
+  }
+
+  /** Remove a raft peer by id (Nomad ≥ 1.10.1 accepts only `id`). */
+  async removeRaftPeer(id: string): Promise<void> {
+    await this.http.request({ method: 'DELETE', path: '/v1/operator/raft/peer', query: { id }, retry: false });
+  }
+
+  async transferLeadership(id: string): Promise<void> {
+    await this.http.request({ method: 'PUT', path: '/v1/operator/raft/transfer-leadership', query: { id }, retry: false });
+  }
+
+  /** Autopilot health; 200 (healthy) and 429 (unhealthy) are both answers. */
+  async autopilotHealth(): Promise<AutopilotHealth> {
+    const res = await this.http.request({ path: '/v1/operator/autopilot/health', answerStatuses: [429] });
+    return parseBody('nomad', 'autopilot health', AutopilotHealthSchema, res.json(), res.status);
+  }
+
+  /** Address of the raft leader ("" without one). */
+  async leader(): Promise<string> {
+    const { body } = await this.http.getJson('/v1/status/leader');
+    return parseBody('nomad', 'leader', z.string().nullish(), body) ?? '';
+  }
+
+  async agentMembers(): Promise<NomadAgentMembers> {
+    const { body } = await this.http.getJson('/v1/agent/members');
+    return parseBody('nomad', 'agent members', AgentMembersSchema, body);
+  }
+
+  /** Force a server member (`name.region`) to leave, pruning it. */
+  async forceLeave(memberName: string): Promise<void> {
+    await this.http.request({ method: 'POST', path: '/v1/agent/force-leave', query: { node: memberName, prune: 'true' } });
+  }
+}

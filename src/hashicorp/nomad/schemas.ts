@@ -1,0 +1,116 @@
+/** zod schemas of the Nomad API responses the control plane reads (fields as in the reference). */
+import { z } from 'zod';
+
+const nullableRecord = z.record(z.string(), z.string()).nullish().transform((v) => v ?? {});
+
+export const LastDrainSchema = z
+  .object({ Status: z.string(), StartedAt: z.string().optional(), UpdatedAt: z.string().optional() })
+  .nullish()
+  .transform((v) => v ?? null);
+
+export const DrainStrategySchema = z
+  .object({ Deadline: z.number(), IgnoreSystemJobs: z.boolean().optional(), ForceDeadline: z.string().optional(), StartedAt: z.string().optional() })
+  .nullish()
+  .transform((v) => v ?? null);
+
+export const NodeStubSchema = z.object({
+  ID: z.string(),
+  Name: z.string(),
+  Address: z.string().optional(),
+  Datacenter: z.string().optional(),
+  NodePool: z.string().optional(),
+  NodeClass: z.string().optional(),
+  Drain: z.boolean(),
+  SchedulingEligibility: z.string(),
+  Status: z.string(),
+  LastDrain: LastDrainSchema,
+  CreateIndex: z.number().optional(),
+  ModifyIndex: z.number().optional(),
+});
+export type NomadNodeStub = z.infer<typeof NodeStubSchema>;
+
+export const NodeSchema = z.object({
+  ID: z.string(),
+  Name: z.string(),
+  Datacenter: z.string().optional(),
+  HTTPAddr: z.string().optional(),
+  Attributes: nullableRecord,
+  Meta: nullableRecord,
+  NodePool: z.string().optional(),
+  NodeClass: z.string().optional(),
+  Drain: z.boolean().optional(),
+  DrainStrategy: DrainStrategySchema,
+  SchedulingEligibility: z.string(),
+  Status: z.string(),
+  LastDrain: LastDrainSchema,
+  Events: z
+    .array(z.object({ Subsystem: z.string().optional(), Message: z.string().optional(), Details: nullableRecord.optional() }))
+    .nullish()
+    .transform((v) => v ?? []),
+  CreateIndex: z.number().optional(),
+  ModifyIndex: z.number().optional(),
+});
+export type NomadNode = z.infer<typeof NodeSchema>;
+
+export const DrainResponseSchema = z.object({
+  EvalCreateIndex: z.number().optional(),
+  EvalIDs: z.array(z.string()).nullish(),
+  Index: z.number().optional(),
+  NodeModifyIndex: z.number().optional(),
+});
+
+export const AllocationSchema = z.object({
+  ID: z.string(),
+  JobID: z.string(),
+  Job: z.object({ Type: z.string() }).nullish(),
+  TaskGroup: z.string().optional(),
+  ClientStatus: z.string(),
+  DesiredStatus: z.string(),
+  NodeID: z.string().optional(),
+});
+export type NomadAllocation = z.infer<typeof AllocationSchema>;
+
+export const RaftConfigurationSchema = z.object({
+  Index: z.number().optional(),
+  Servers: z.array(z.object({ ID: z.string(), Node: z.string(), Address: z.string(), Leader: z.boolean(), Voter: z.boolean(), RaftProtocol: z.string().optional() })).nullish().transform((v) => v ?? []),
+});
+export type NomadRaftConfiguration = z.infer<typeof RaftConfigurationSchema>;
+
+/** Autopilot health (Nomad and Consul share the shape). */
+export const AutopilotHealthSchema = z.object({
+  Healthy: z.boolean(),
+  FailureTolerance: z.number(),
+  Leader: z.string().optional(),
+  Voters: z.array(z.string()).nullish(),
+  Servers: z
+    .array(
+      z.object({
+        ID: z.string(),
+        Name: z.string(),
+        Address: z.string(),
+        SerfStatus: z.string(),
+        Version: z.string().optional(),
+        Leader: z.boolean(),
+        LastContact: z.string().optional(),
+        LastTerm: z.number().optional(),
+        LastIndex: z.number().optional(),
+        Healthy: z.boolean(),
+        Voter: z.boolean(),
+        StableSince: z.string().optional(),
+      }),
+    )
+    .nullish()
+    .transform((v) => v ?? []),
+});
+export type AutopilotHealth = z.infer<typeof AutopilotHealthSchema>;
+
+export const AgentMembersSchema = z.object({
+  ServerName: z.string().optional(),
+  ServerRegion: z.string().optional(),
+  ServerDC: z.string().optional(),
+  Members: z
+    .array(z.object({ Name: z.string(), Addr: z.string(), Port: z.number(), Tags: nullableRecord, Status: z.string() }))
+    .nullish()
+    .transform((v) => v ?? []),
+});
+export type NomadAgentMembers = z.infer<typeof AgentMembersSchema>;

@@ -1,0 +1,37 @@
+/** Typed Vault API client (endpoints and fields as in the reference). */
+import type { HttpClient } from '../../http/client.js';
+import { parseBody } from '../parse.js';
+import { AutopilotStateSchema, HealthSchema, LeaderSchema, RaftConfigurationSchema, type VaultAutopilotState, type VaultHealth, type VaultLeader, type VaultRaftConfiguration } from './schemas.js';
+
+/** Every status /v1/sys/health answers with (200 active, 429 standby, 472, 473, 501, 503). */
+const HEALTH_STATUSES = [200, 429, 472, 473, 501, 503] as const;
+
+export class VaultClient {
+  constructor(private readonly http: HttpClient) {}
+
+  /** Health of the node answering; every documented status code is an answer, returned as `status`. */
+  async health(): Promise<VaultHealth> {
+    const res = await this.http.request({ path: '/v1/sys/health', answerStatuses: HEALTH_STATUSES });
+    return { ...parseBody('vault', 'health', HealthSchema, res.json(), res.status), status: res.status };
+  }
+
+  async leader(): Promise<VaultLeader> {
+    const { body } = await this.http.getJson('/v1/sys/leader');
+    return parseBody('vault', 'leader', LeaderSchema, body);
+  }
+
+  async raftConfiguration(): Promise<VaultRaftConfiguration> {
+    const { body } = await this.http.getJson('/v1/sys/storage/raft/configuration');
+    return parseBody('vault', 'raft configuration', RaftConfigurationSchema, body).data.config;
+  }
+
+  async removeRaftPeer(serverId: string): Promise<void> {
+    await this.http.request({ method: 'POST', path: '/v1/sys/storage/raft/remove-peer', body: { server_id: serverId }, retry: false });
+  }
+
+  /** Autopilot state (always 200; read `healthy`). */
+  async autopilotState(): Promise<VaultAutopilotState> {
+    const { body } = await this.http.getJson('/v1/sys/storage/raft/autopilot/state');
+    return parseBody('vault', 'autopilot state', AutopilotStateSchema, body).data;
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * One HTTP client for the cluster APIs, over global `fetch`: base URL,
+ * per-request timeout, bounded retries with exponential back-off and jitter on
+ * network errors, 429 and 5xx (never on other 4xx), an auth header from a
+ * lazily read token, and failures mapped to the typed errors.
+ *
+ * Tokens never appear in errors or logs.
+ */
+import { ClusterUnreachable, NotFound, PermissionDenied, UpstreamError } from '../errors/index.js';
+import { getLogger } from '../observability/logger.js';
+import { sleep } from '../time/clock.js';
+import { backoffDelay } from './backoff.js';
+
+/** Supplies the ACL token; called lazily before each request (the provider caches it). */
+export type TokenProvider = () => Promise<string>;
+
+export interface HttpClientOptions {
+  /** Service name used in errors and logs: nomad, consul, vault. */
+  service: string;
+  /** Base URL, e.g. https://nomad.service.consul:4646 */
+  baseUrl: string;
+  /** Header carrying the token, e.g. X-Nomad-Token. */
+  authHeader?: string;
+  token?: TokenProvider;
+  /** Per-request timeout, ms (default 10 s). */
+  timeoutMs?: number;
+  /** Attempts in total, including the first (default 4). */
+  maxAttempts?: number;
+  /** Back-off base and cap, ms (default 200 / 3000). */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** Injected fetch (tests). */
+  fetch?: typeof fetch;
+}
+
+export interface RequestOptions {
+  method?: 'GET' | 'PUT' | 'POST' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  /** Overrides the client's timeout (blocking reads: wait + margin). */
+  timeoutMs?: number;
+  /** Non-2xx statuses that are answers, returned instead of thrown (e.g. 429 of autopilot health). */
+  answerStatuses?: readonly number[];
+  /** Whether the request is safe to repeat (default true). */
+  retry?: boolean;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** Parsed JSON body (undefined for an empty body). */
+  json(): unknown;
+}
+
+/** Statuses of a cluster without a usable leader, reported as unreachable once retries are spent. */
+const UNAVAILABLE = new Set([429, 502, 503, 504]);
+const NO_LEADER = /no (cluster )?leader|no path to region|rpc error/i;
+const MAX_DETAIL = 300;
+
+class RetryableStatus extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+  ) {
+    super(`status ${status}`);
+  }
+}
+
+/** An HTTP client bound to one cluster API. */
+export class HttpClient {
+  private readonly fetchImpl: typeof fetch;
+  private readonly timeoutMs: number;
+  private readonly maxAttempts: number;
+  private knownToken: string | undefined;
+
+  constructor(private readonly options: HttpClientOptions) {
+    this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.maxAttempts = Math.max(1, options.maxAttempts ?? 4);
+  }
+
+  /** The service this client talks to. */
+  get service(): string {
+    return this.options.service;
+  }
+
+  /**
+   * Send a request, retrying transient failures.
+   * @throws ClusterUnreachable (network/timeout/429/5xx-without-leader after retries),
+   *   PermissionDenied (403), NotFound (404), UpstreamError (other statuses).
+   */
+  async request(req: RequestOptions): Promise<HttpResponse> {
+    const url = this.url(req);
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (this.options.authHeader && this.options.token) {
+      // Read on every request: the provider caches (SSM, ~5 min), so a rotated token is picked up.
+      this.knownToken = await this.options.token();
+      headers[this.options.authHeader] = this.knownToken;
+    }
+    let body: string | undefined;
+    if (req.body !== undefined) {
+      body = JSON.stringify(req.body);
+      headers['Content-Type'] = 'application/json';
+    }
+    const method = req.method ?? 'GET';
+    const attempts = req.retry === false ? 1 : this.maxAttempts;
+    const label = `${method} ${req.path}`;
+    let last: unknown;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (attempt > 1) {
+        const delay = backoffDelay(attempt - 1, { baseMs: this.options.backoffBaseMs ?? 200, maxMs: this.options.backoffMaxMs ?? 3000 });
+        getLogger().debug('retrying cluster API request', { service: this.service, request: label, attempt, delayMs: delay, reason: this.redact(String(last instanceof Error ? last.message : last)) });
+        await sleep(delay);
+      }
+      try {
+        const res = await this.fetchImpl(url, { method, headers, body, signal: AbortSignal.timeout(req.timeoutMs ?? this.timeoutMs) });
+        const text = await res.text();
+        if (res.ok || req.answerStatuses?.includes(res.status)) return response(res.status, res.headers, text, this.service);
+        const detail = this.redact(text.trim().slice(0, MAX_DETAIL));
+        if (res.status === 429 || res.status >= 500) throw new RetryableStatus(res.status, detail);
+        if (res.status === 403 || res.status === 401) throw new PermissionDenied(this.service, `${label}: ${detail || res.statusText}`);
+        if (res.status === 404) throw new NotFound(this.service, `${label}: ${detail || 'not found'}`);
+        throw new UpstreamError(this.service, res.status, `${label}: ${detail}`);
+      } catch (error) {
+        if (error instanceof PermissionDenied || error instanceof NotFound || error instanceof UpstreamError) throw error;
+        last = error;
+      }
+    }
+    if (last instanceof RetryableStatus) {
+      if (UNAVAILABLE.has(last.status) || NO_LEADER.test(last.detail)) {
+        throw new ClusterUnreachable(this.service, `${label} answered ${last.status} after ${attempts} attempts: ${last.detail}`);
+      }
+      throw new UpstreamError(this.service, last.status, `${label} (after ${attempts} attempts): ${last.detail}`);
+    }
+    throw new ClusterUnreachable(this.service, `${label} failed after ${attempts} attempts: ${this.redact(describeNetworkError(last))}`);
+  }
+
+  /** GET and return the parsed JSON body. */
+  async getJson(path: string, query?: RequestOptions['query'], extra: Partial<RequestOptions> = {}): Promise<{ body: unknown; headers: Headers; status: number }> {
+    const res = await this.request({ ...extra, method: 'GET', path, query });
+    return { body: res.json(), headers: res.headers, status: res.status };
+  }
+
+  private url(req: RequestOptions): string {
+    const u = new URL(`${this.options.baseUrl.replace(/\/+$/, '')}${req.path}`);
+    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
+    return u.toString();
+  }
+
+  /** Remove the token from any text that could reach an error or a log (an echoing proxy, a debug body). */
+  private redact(text: string): string {
+    const token = this.knownToken;
+    return token && token.length >= 4 ? text.split(token).join('[redacted]') : text;
+  }
+}
+
+function response(status: number, headers: Headers, text: string, service: string): HttpResponse {
+  return {
+    status,
+    headers,
+    text,
+    json() {
+      if (text.trim() === '') return undefined;
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        throw new UpstreamError(service, status, `response is not JSON: ${text.slice(0, 100)}`);
+      }
+    },
+  };
+}
+
+function describeNetworkError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'request timed out';
+  const cause = error.cause instanceof Error ? `${error.cause.name}: ${error.cause.message}` : '';
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return [error.message, typeof code === 'string' ? code : cause].filter(Boolean).join(' — ');
+}

@@ -1,0 +1,59 @@
+/**
+ * Complete a lifecycle action and record the workflow's outcome. Shared by
+ * every workflow (drain now, join later).
+ */
+import { z } from 'zod';
+import type { completeLifecycleAction } from '../aws/autoscaling.js';
+import { LifecycleActionSchema } from '../events/lifecycle-action.js';
+import { getLogger } from '../observability/logger.js';
+import { countMetric, secondsMetric } from '../observability/metrics.js';
+
+export const CompleteInputSchema = z.object({
+  action: LifecycleActionSchema,
+  result: z.enum(['CONTINUE', 'ABANDON']),
+  workflow: z.enum(['drain', 'join']),
+  /** drained | nothing-joined | failed | joined … */
+  outcome: z.string().min(1),
+  timings: z
+    .object({ hookFiredAt: z.number().nullish(), startedAt: z.number().nullish(), doneAt: z.number().nullish() })
+    .partial()
+    .nullish(),
+  /** The caught Step Functions error on failure paths. */
+  error: z.object({ Error: z.string(), Cause: z.string().nullish() }).nullish(),
+});
+export type CompleteInput = z.infer<typeof CompleteInputSchema>;
+
+export interface CompleteDeps {
+  completeLifecycleAction: typeof completeLifecycleAction;
+  now: () => number;
+}
+
+export interface CompleteOutput {
+  completion: 'completed' | 'already-completed';
+  result: 'CONTINUE' | 'ABANDON';
+  outcome: string;
+}
+
+const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+/**
+ * CompleteLifecycleAction with the given result ('already-completed' is done too)
+ * and emit: outcome metric (`DrainSucceeded`, `DrainFailed`, …), the work's
+ * duration and the control overhead (work done → action completed).
+ */
+export async function completeLifecycle(input: CompleteInput, deps: CompleteDeps): Promise<CompleteOutput> {
+  const completion = await deps.completeLifecycleAction(input.action, input.result);
+  const t = deps.now();
+  const name = capitalise(input.workflow);
+  const metric = input.outcome === 'failed' ? `${name}Failed` : input.outcome === 'nothing-joined' ? `${name}NothingJoined` : `${name}Succeeded`;
+  countMetric(metric);
+  const timings = input.timings ?? {};
+  if (timings.startedAt != null && timings.doneAt != null) secondsMetric(`${name}Duration`, timings.doneAt - timings.startedAt);
+  if (timings.doneAt != null) secondsMetric('ControlOverhead', t - timings.doneAt);
+  if (timings.hookFiredAt != null) secondsMetric(`${name}LifecycleDuration`, t - timings.hookFiredAt);
+  const log = getLogger();
+  const details = { result: input.result, outcome: input.outcome, completion, error: input.error?.Error };
+  if (input.outcome === 'failed') log.error('lifecycle action completed after a failed workflow', details);
+  else log.info('lifecycle action completed', details);
+  return { completion, result: input.result, outcome: input.outcome };
+}

@@ -1,0 +1,39 @@
+/**
+ * What the drain logic talks to, as interfaces: production wires the real
+ * wrappers ({@link defaultDrainDeps}); unit tests pass fakes.
+ */
+import * as autoscaling from '../../aws/autoscaling.js';
+import * as ec2 from '../../aws/ec2.js';
+import * as ssm from '../../aws/ssm.js';
+import { getConfig, type Config } from '../../config/index.js';
+import { clusterClients } from '../../hashicorp/clients.js';
+import type { ConsulClient } from '../../hashicorp/consul/client.js';
+import type { NomadClient } from '../../hashicorp/nomad/client.js';
+import { now } from '../../time/clock.js';
+
+export interface DrainDeps {
+  config: Pick<Config, 'clusterName' | 'drainDeadlineMs' | 'giveUpAfterMs' | 'purgeNomadNode'>;
+  nomad: Pick<NomadClient, 'findNodeByInstanceId' | 'getNode' | 'setEligibility' | 'drainNode' | 'purgeNode'>;
+  consul: Pick<ConsulClient, 'findNodeByInstanceId' | 'members' | 'forceLeave'>;
+  autoscaling: Pick<typeof autoscaling, 'describeLifecycleHooks' | 'recordLifecycleActionHeartbeat' | 'completeLifecycleAction'>;
+  ec2: Pick<typeof ec2, 'describeInstance'>;
+  ssm: Pick<typeof ssm, 'runShellScript' | 'waitForCommand'>;
+  now: () => number;
+  /** Pause between membership checks (real time). */
+  sleep: (ms: number) => Promise<void>;
+}
+
+/** The production dependencies (no I/O until used). */
+export function defaultDrainDeps(): DrainDeps {
+  const clients = clusterClients();
+  return {
+    config: getConfig(),
+    nomad: clients.nomad,
+    consul: clients.consul,
+    autoscaling,
+    ec2,
+    ssm,
+    now,
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  };
+}

@@ -1,0 +1,48 @@
+/** The drain workflow's state, as it travels between the state machine's tasks (JSON). */
+import { z } from 'zod';
+import { PoolFactsSchema } from '../../cluster/pool.js';
+import { InvalidInput } from '../../errors/index.js';
+import { LifecycleActionSchema } from '../../events/lifecycle-action.js';
+
+/** What the router starts an execution with. */
+export const DrainInputSchema = z.object({ action: LifecycleActionSchema, pool: PoolFactsSchema });
+export type DrainInput = z.infer<typeof DrainInputSchema>;
+
+export const DrainPlanSchema = z.enum(['nothing-joined', 'client', 'server']);
+export type DrainPlan = z.infer<typeof DrainPlanSchema>;
+
+/** State after Prepare; every later task takes and returns it. */
+export const DrainStateSchema = DrainInputSchema.extend({
+  plan: DrainPlanSchema,
+  /** Epoch ms after which the next task gives up (pushed forward by every task that reached the cluster). */
+  giveUpAt: z.number(),
+  nomadNodeId: z.string().nullable(),
+  consulNode: z.string().nullable(),
+  privateIp: z.string().nullable(),
+  hook: z.object({
+    heartbeatTimeoutSec: z.number(),
+    /** The hook's global limit: no heartbeat extends the action past it. Epoch ms. */
+    heartbeatLimitAt: z.number(),
+  }),
+  drain: z.object({
+    deadlineNs: z.number(),
+    /** Blocking-query wait, ms. */
+    waitMs: z.number(),
+    index: z.number(),
+    done: z.boolean(),
+    /** How the drain went: started, already-draining, already-drained, node-gone, node-down, no-nomad-node. */
+    mode: z.string().nullable(),
+    hookFiredAt: z.number(),
+    startedAt: z.number().nullable(),
+    doneAt: z.number().nullable(),
+  }),
+  left: z.object({ method: z.string(), purged: z.boolean() }).nullable(),
+});
+export type DrainState = z.infer<typeof DrainStateSchema>;
+
+/** Parse a task's input. @throws InvalidInput */
+export function parseTaskInput<S extends z.ZodType>(schema: S, input: unknown, task: string): z.infer<S> {
+  const r = schema.safeParse(input);
+  if (!r.success) throw new InvalidInput(`${task}: invalid input: ${z.prettifyError(r.error)}`);
+  return r.data;
+}

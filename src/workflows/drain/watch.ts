@@ -1,0 +1,58 @@
+/** WatchDrain: block on the node until its drain ends or the Lambda runs short of time. */
+import { GiveUp, NotFound } from '../../errors/index.js';
+import { getLogger } from '../../observability/logger.js';
+import type { DrainDeps } from './deps.js';
+import { checkGiveUp, heartbeat, nextGiveUpAt } from './guards.js';
+import type { DrainState } from './state.js';
+
+/** Time kept free at the end of the invocation (return, state transition). */
+export const SAFETY_MARGIN_MS = 20_000;
+/** Extra time a blocking read may take beyond its wait (matches the Nomad client's HTTP timeout margin). */
+export const BLOCKING_SLACK_MS = 30_000;
+/** Shorter waits than this are not worth a request. */
+const MIN_WAIT_MS = 5_000;
+
+/**
+ * Repeat blocking queries on the node (`?index=&wait=`) until `DrainStrategy`
+ * is null, heartbeating the lifecycle action after each return, while the
+ * invocation has time left. Returns the state with `drain.done` and the index.
+ * @param remainingMs the Lambda context's getRemainingTimeInMillis
+ * @throws GiveUp (no progress for GIVE_UP_AFTER, or the drain overran its deadline by GIVE_UP_AFTER), ClusterUnreachable
+ */
+export async function watchDrain(state: DrainState, deps: DrainDeps, remainingMs: () => number): Promise<DrainState> {
+  checkGiveUp(deps, state.giveUpAt, 'WatchDrain');
+  const { drain } = state;
+  if (drain.done || !state.nomadNodeId) return { ...state, drain: { ...drain, done: true } };
+  if (drain.startedAt !== null && drain.deadlineNs > 0) {
+    const overrunAt = drain.startedAt + drain.deadlineNs / 1_000_000 + deps.config.giveUpAfterMs;
+    if (deps.now() > overrunAt) throw new GiveUp(`WatchDrain: the drain of ${state.nomadNodeId} is still running ${Math.round(deps.config.giveUpAfterMs / 60_000)} min after its deadline`);
+  }
+
+  let index = drain.index;
+  let giveUpAt = state.giveUpAt;
+  for (;;) {
+    const budget = remainingMs() - SAFETY_MARGIN_MS - BLOCKING_SLACK_MS;
+    const waitMs = Math.min(drain.waitMs, budget);
+    if (waitMs < MIN_WAIT_MS) break;
+    let result;
+    try {
+      result = await deps.nomad.getNode(state.nomadNodeId, { index: Math.max(1, index), waitMs });
+    } catch (error) {
+      if (error instanceof NotFound) {
+        getLogger().info('node record is gone; drain considered done');
+        return { ...state, giveUpAt: nextGiveUpAt(deps), drain: { ...drain, done: true, mode: drain.mode ?? 'node-gone', index, doneAt: deps.now() } };
+      }
+      throw error;
+    }
+    giveUpAt = nextGiveUpAt(deps);
+    // An index that went backwards (leader change, snapshot restore) restarts the watch.
+    index = result.index < index ? 0 : result.index;
+    if (!result.node.DrainStrategy) {
+      const doneAt = deps.now();
+      getLogger().info('drain finished', { lastDrain: result.node.LastDrain?.Status ?? null, nomadNodeId: state.nomadNodeId });
+      return { ...state, giveUpAt, drain: { ...drain, done: true, index, doneAt } };
+    }
+    await heartbeat(deps, state);
+  }
+  return { ...state, giveUpAt, drain: { ...drain, index } };
+}

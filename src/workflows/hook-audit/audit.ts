@@ -1,0 +1,64 @@
+/** Audit the cluster's groups for their lifecycle hooks. */
+import type { describeGroupsByClusterTag, describeLifecycleHooks, LifecycleHook } from '../../aws/autoscaling.js';
+import type { Config } from '../../config/index.js';
+import { LAUNCHING, TERMINATING } from '../../events/schemas.js';
+import { getLogger } from '../../observability/logger.js';
+import { countMetric } from '../../observability/metrics.js';
+
+export interface HookAuditDeps {
+  config: Pick<Config, 'clusterName' | 'launchHookName' | 'terminateHookName'>;
+  describeGroupsByClusterTag: typeof describeGroupsByClusterTag;
+  describeLifecycleHooks: typeof describeLifecycleHooks;
+}
+
+export interface HookFinding {
+  asgName: string;
+  hookName: string;
+  severity: 'error' | 'warning';
+  problem: string;
+}
+
+/** Heartbeat timeouts shorter than this leave the workflows too little time between heartbeats. */
+export const MIN_HEARTBEAT_TIMEOUT_SEC = 300;
+
+/** Problems of one hook against what the control plane expects. */
+export function checkHook(asgName: string, expected: { name: string; transition: string; defaultResult: 'CONTINUE' | 'ABANDON' }, hook: LifecycleHook | undefined): HookFinding[] {
+  const f = (severity: HookFinding['severity'], problem: string): HookFinding => ({ asgName, hookName: expected.name, severity, problem });
+  if (!hook) return [f('error', `missing ${expected.transition} hook ${expected.name}`)];
+  const out: HookFinding[] = [];
+  if (hook.LifecycleTransition !== expected.transition) out.push(f('error', `transition is ${hook.LifecycleTransition}, expected ${expected.transition}`));
+  if ((hook.HeartbeatTimeout ?? 3600) < MIN_HEARTBEAT_TIMEOUT_SEC) out.push(f('error', `heartbeat timeout ${hook.HeartbeatTimeout}s is below ${MIN_HEARTBEAT_TIMEOUT_SEC}s`));
+  if ((hook.DefaultResult ?? 'ABANDON') !== expected.defaultResult) {
+    out.push(f('warning', `default result is ${hook.DefaultResult ?? 'ABANDON'}; ${expected.defaultResult} is recommended`));
+  }
+  return out;
+}
+
+/**
+ * Check every group tagged with the cluster for the configured launch hook
+ * (EC2_INSTANCE_LAUNCHING, default ABANDON) and terminate hook
+ * (EC2_INSTANCE_TERMINATING, default CONTINUE recommended), heartbeat ≥ 300 s.
+ * Logs and counts `MissingLifecycleHook` per problem.
+ */
+export async function auditHooks(deps: HookAuditDeps): Promise<{ groups: number; findings: HookFinding[] }> {
+  const groups = await deps.describeGroupsByClusterTag(deps.config.clusterName);
+  const findings: HookFinding[] = [];
+  for (const g of groups) {
+    const asgName = g.AutoScalingGroupName;
+    if (!asgName) continue;
+    const hooks = await deps.describeLifecycleHooks(asgName);
+    const byName = new Map(hooks.map((h) => [h.LifecycleHookName, h]));
+    findings.push(
+      ...checkHook(asgName, { name: deps.config.launchHookName, transition: LAUNCHING, defaultResult: 'ABANDON' }, byName.get(deps.config.launchHookName)),
+      ...checkHook(asgName, { name: deps.config.terminateHookName, transition: TERMINATING, defaultResult: 'CONTINUE' }, byName.get(deps.config.terminateHookName)),
+    );
+  }
+  const log = getLogger();
+  for (const finding of findings) {
+    countMetric('MissingLifecycleHook');
+    if (finding.severity === 'error') log.error('lifecycle hook problem', { ...finding });
+    else log.warn('lifecycle hook problem', { ...finding });
+  }
+  log.info('hook audit finished', { groups: groups.length, problems: findings.length });
+  return { groups: groups.length, findings };
+}

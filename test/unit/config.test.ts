@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
+import { ConfigError } from '../../src/errors/index.js';
+import { parseDuration } from '../../src/time/duration.js';
+import { baseEnv } from './helpers.js';
+
+describe('parseDuration', () => {
+  it('parses Go durations', () => {
+    expect(parseDuration('15m')).toBe(900_000);
+    expect(parseDuration('1h30m')).toBe(5_400_000);
+    expect(parseDuration('1.5h')).toBe(5_400_000);
+    expect(parseDuration('250ms')).toBe(250);
+    expect(parseDuration('0')).toBe(0);
+  });
+  it('rejects non-durations', () => {
+    for (const bad of ['15', 'm', '1d', '-5m', '1h 30m', '']) expect(parseDuration(bad)).toBeUndefined();
+  });
+});
+
+describe('loadConfig', () => {
+  it('parses the deployed environment', () => {
+    const c = loadConfig(baseEnv);
+    expect(c.drainDeadlineMs).toBe(3_600_000);
+    expect(c.giveUpAfterMs).toBe(1_800_000);
+    expect(c.joinTimeoutMs).toBe(900_000);
+    expect(c.purgeNomadNode).toBe(true);
+    expect(c.joinMode).toBe('auto');
+    expect(c.drainStateMachineArn).toBeUndefined();
+    expect(c.tokenParameters.consul).toBe('/hashistack/control-plane/consul-token');
+  });
+  it('names the bad variable', () => {
+    expect(() => loadConfig({ ...baseEnv, DRAIN_DEADLINE: 'one hour' })).toThrowError(/DRAIN_DEADLINE/);
+    expect(() => loadConfig({ ...baseEnv, JOIN_MODE: 'manual' })).toThrowError(ConfigError);
+    const missing: Record<string, string | undefined> = { ...baseEnv, CLUSTER_NAME: undefined };
+    try {
+      loadConfig(missing);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as ConfigError).variable).toBe('CLUSTER_NAME');
+      expect((e as Error).name).toBe('ConfigError');
+    }
+  });
+  it('refuses plain http to non-loopback hosts', () => {
+    expect(() => loadConfig({ ...baseEnv, NOMAD_ADDR: 'http://nomad.service.consul:4646' })).toThrowError(/NOMAD_ADDR.*plain http/);
+    expect(() => loadConfig({ ...baseEnv, VAULT_ADDR: 'http://10.0.0.5:8200' })).toThrowError(/VAULT_ADDR/);
+    expect(() => loadConfig({ ...baseEnv, CONSUL_HTTP_ADDR: 'ftp://consul' })).toThrowError(/CONSUL_HTTP_ADDR/);
+  });
+  it('allows plain http to loopback', () => {
+    for (const addr of ['http://127.0.0.1:4646', 'http://127.5.6.7:1', 'http://localhost:4646', 'http://[::1]:4646']) {
+      expect(loadConfig({ ...baseEnv, NOMAD_ADDR: addr }).nomadAddr).toBe(addr);
+    }
+  });
+});

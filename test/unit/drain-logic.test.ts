@@ -1,0 +1,176 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { PoolFacts } from '../../src/cluster/pool.js';
+import { GiveUp } from '../../src/errors/index.js';
+import type { LifecycleAction } from '../../src/events/lifecycle-action.js';
+import type { NomadNode } from '../../src/hashicorp/nomad/schemas.js';
+import type { DrainDeps } from '../../src/workflows/drain/deps.js';
+import { leaveCluster } from '../../src/workflows/drain/leave.js';
+import { prepareDrain } from '../../src/workflows/drain/prepare.js';
+import { startDrain } from '../../src/workflows/drain/start.js';
+import { watchDrain } from '../../src/workflows/drain/watch.js';
+import { routeLifecycleEvent } from '../../src/workflows/router/route.js';
+import { terminateEvent } from './helpers.js';
+
+const T0 = Date.parse('2026-01-05T09:00:00Z');
+const action: LifecycleAction = { kind: 'terminate', instanceId: 'i-0abc', asgName: 'clients', hookName: 'hashistack-terminate', token: 'tok', eventTime: T0, eventId: 'e' };
+const pool = (role: 'client' | 'server'): PoolFacts => ({ asgName: 'clients', cluster: 'hashistack', role, pool: 'clients', nodePool: 'clients', nodeClass: null, datacenter: 'dc1', drainDeadlineMs: 600_000, joinTimeoutMs: null });
+const nomadNode = (over: Partial<NomadNode> = {}): NomadNode => ({ ID: 'n1', Name: 'ip-10-0-1-23', Attributes: {}, Meta: {}, DrainStrategy: null, SchedulingEligibility: 'eligible', Status: 'ready', LastDrain: null, Events: [], ...over });
+
+function fakes(over: { nomadFound?: boolean; consulFound?: boolean; node?: NomadNode } = {}) {
+  let t = T0 + 1000;
+  const deps = {
+    config: { clusterName: 'hashistack', drainDeadlineMs: 3_600_000, giveUpAfterMs: 1_800_000, purgeNomadNode: true },
+    now: () => t,
+    sleep: vi.fn(async () => undefined),
+    nomad: {
+      findNodeByInstanceId: vi.fn(async () => (over.nomadFound === false ? null : { ID: 'n1', Name: 'ip-10-0-1-23', Drain: false, SchedulingEligibility: 'eligible', Status: 'ready', LastDrain: null })),
+      getNode: vi.fn(async () => ({ node: over.node ?? nomadNode(), index: 10 })),
+      setEligibility: vi.fn(async () => undefined),
+      drainNode: vi.fn(async () => ({ index: 11 })),
+      purgeNode: vi.fn(async () => undefined),
+    },
+    consul: {
+      findNodeByInstanceId: vi.fn(async () => (over.consulFound === false ? null : { Node: 'ip-10-0-1-23', Address: '10.0.1.23', TaggedAddresses: {}, Meta: {} })),
+      members: vi.fn(async () => [{ Name: 'ip-10-0-1-23', Addr: '10.0.1.23', Port: 8301, Tags: {}, Status: 1 }]),
+      forceLeave: vi.fn(async () => undefined),
+    },
+    autoscaling: {
+      describeLifecycleHooks: vi.fn(async () => [{ LifecycleHookName: 'hashistack-terminate', HeartbeatTimeout: 300 }]),
+      recordLifecycleActionHeartbeat: vi.fn(async () => 'recorded' as const),
+      completeLifecycleAction: vi.fn(async () => 'completed' as const),
+    },
+    ec2: { describeInstance: vi.fn(async () => ({ instanceId: 'i-0abc', privateIp: '10.0.1.23', state: 'running', tags: {} })) },
+    ssm: {
+      runShellScript: vi.fn(async () => ({ commandId: 'c1' })),
+      waitForCommand: vi.fn(async () => ({ status: 'Success' as const, responseCode: 0, stdout: '', stderr: '' })),
+    },
+  };
+  return { deps: deps as unknown as DrainDeps & typeof deps, advance: (ms: number) => (t += ms) };
+}
+
+describe('Prepare', () => {
+  it('plans a client drain with the pool deadline and a bounded wait', async () => {
+    const { deps } = fakes();
+    const s = await prepareDrain({ action, pool: pool('client') }, deps);
+    expect(s).toMatchObject({ plan: 'client', nomadNodeId: 'n1', consulNode: 'ip-10-0-1-23', privateIp: '10.0.1.23', giveUpAt: T0 + 1000 + 1_800_000 });
+    expect(s.drain).toMatchObject({ deadlineNs: 600_000 * 1e6, waitMs: 150_000, done: false });
+    expect(s.hook.heartbeatLimitAt).toBe(T0 + 30_000_000); // 100 × 300 s
+  });
+  it('nothing joined → complete at once', async () => {
+    const { deps } = fakes({ nomadFound: false, consulFound: false });
+    const s = await prepareDrain({ action, pool: pool('client') }, deps);
+    expect(s.plan).toBe('nothing-joined');
+    expect(s.drain.done).toBe(true);
+  });
+  it('a server is planned as server, never as client (even with a Nomad node)', async () => {
+    const { deps } = fakes();
+    const s = await prepareDrain({ action, pool: pool('server') }, deps);
+    expect(s.plan).toBe('server');
+  });
+  it('gives up when the hook fired more than GIVE_UP_AFTER ago', async () => {
+    const { deps, advance } = fakes();
+    advance(1_800_001);
+    await expect(prepareDrain({ action, pool: pool('client') }, deps)).rejects.toBeInstanceOf(GiveUp);
+  });
+});
+
+describe('StartDrain', () => {
+  it('marks ineligible and drains with IgnoreSystemJobs', async () => {
+    const { deps } = fakes();
+    const s = await startDrain(await prepareDrain({ action, pool: pool('client') }, deps), deps);
+    expect(deps.autoscaling.recordLifecycleActionHeartbeat).toHaveBeenCalledOnce();
+    expect(deps.nomad.setEligibility).toHaveBeenCalledWith('n1', false);
+    expect(deps.nomad.drainNode).toHaveBeenCalledWith('n1', { deadlineNs: 600_000 * 1e6, ignoreSystemJobs: true }, expect.any(Object));
+    expect(s.drain).toMatchObject({ mode: 'started', index: 11, done: false });
+  });
+  it('already draining → no new drain, just watch', async () => {
+    const { deps } = fakes({ node: nomadNode({ DrainStrategy: { Deadline: 1 }, SchedulingEligibility: 'ineligible' }) });
+    const s = await startDrain(await prepareDrain({ action, pool: pool('client') }, deps), deps);
+    expect(deps.nomad.drainNode).not.toHaveBeenCalled();
+    expect(s.drain).toMatchObject({ mode: 'already-draining', done: false, index: 10 });
+  });
+  it('already drained → done without a new drain (a retried task repeats no side effect)', async () => {
+    const { deps } = fakes({ node: nomadNode({ LastDrain: { Status: 'complete' }, SchedulingEligibility: 'ineligible' }) });
+    const s = await startDrain(await prepareDrain({ action, pool: pool('client') }, deps), deps);
+    expect(deps.nomad.drainNode).not.toHaveBeenCalled();
+    expect(s.drain).toMatchObject({ mode: 'already-drained', done: true });
+  });
+  it('throws GiveUp past giveUpAt', async () => {
+    const { deps, advance } = fakes();
+    const s = await prepareDrain({ action, pool: pool('client') }, deps);
+    advance(1_800_001);
+    await expect(startDrain(s, deps)).rejects.toThrowError(GiveUp);
+  });
+});
+
+describe('WatchDrain', () => {
+  it('blocks with the index until DrainStrategy is null, heartbeating between returns', async () => {
+    const { deps, advance } = fakes();
+    const started = await startDrain(await prepareDrain({ action, pool: pool('client') }, deps), deps);
+    let calls = 0;
+    deps.nomad.getNode.mockImplementation(async () => {
+      calls++;
+      advance(150_000);
+      return { node: nomadNode(calls < 3 ? { DrainStrategy: { Deadline: 1 } } : { LastDrain: { Status: 'complete' } }), index: 20 + calls };
+    });
+    const s = await watchDrain(started, deps, () => 800_000);
+    expect(deps.nomad.getNode).toHaveBeenNthCalledWith(2, 'n1', { index: 11, waitMs: 150_000 });
+    expect(deps.nomad.getNode).toHaveBeenLastCalledWith('n1', { index: 22, waitMs: 150_000 });
+    expect(s.drain).toMatchObject({ done: true, index: 23 });
+    expect(s.giveUpAt).toBe(deps.now() + 1_800_000);
+    expect(deps.autoscaling.recordLifecycleActionHeartbeat).toHaveBeenCalledTimes(3); // start + 2 watch returns
+  });
+  it('returns not done when the invocation runs short of time', async () => {
+    const { deps } = fakes({ node: nomadNode({ DrainStrategy: { Deadline: 1 } }) });
+    const started = await startDrain(await prepareDrain({ action, pool: pool('client') }, deps), deps);
+    const s = await watchDrain(started, deps, () => 40_000);
+    expect(s.drain.done).toBe(false);
+  });
+});
+
+describe('LeaveCluster', () => {
+  it('graceful leave through SSM, verified, then purge', async () => {
+    const { deps } = fakes();
+    deps.consul.members.mockResolvedValueOnce([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 1 }]).mockResolvedValue([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 3 }]);
+    const s = await leaveCluster(await prepareDrain({ action, pool: pool('client') }, deps), deps);
+    expect(s.left).toEqual({ method: 'graceful', purged: true });
+    expect(deps.consul.forceLeave).not.toHaveBeenCalled();
+  });
+  it('node unreachable through SSM → force-leave with prune, no purge of a possibly live agent', async () => {
+    const { deps } = fakes();
+    deps.ssm.runShellScript.mockResolvedValue({ status: 'NodeUnreachable', reason: 'InvalidInstanceId' } as never);
+    const s = await leaveCluster(await prepareDrain({ action, pool: pool('client') }, deps), deps);
+    expect(deps.consul.forceLeave).toHaveBeenCalledWith('ip-10-0-1-23', true);
+    expect(s.left).toEqual({ method: 'force-leave', purged: false });
+  });
+  it('already left → no SSM command again (idempotent)', async () => {
+    const { deps } = fakes({ node: nomadNode({ Status: 'down' }) });
+    deps.consul.members.mockResolvedValue([]);
+    const s = await leaveCluster(await prepareDrain({ action, pool: pool('client') }, deps), deps);
+    expect(deps.ssm.runShellScript).not.toHaveBeenCalled();
+    expect(s.left).toEqual({ method: 'already-gone', purged: true });
+  });
+});
+
+describe('router', () => {
+  const config = { clusterName: 'hashistack', launchHookName: 'hashistack-launch', terminateHookName: 'hashistack-terminate', drainStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:drain' };
+  const group = (cluster: string) => ({ AutoScalingGroupName: 'clients', Tags: [{ Key: 'hashistack:cluster', Value: cluster }, { Key: 'hashistack:role', Value: 'client' }] });
+  it('starts a drain with a deterministic name; a duplicate is not an error', async () => {
+    const startExecution = vi.fn().mockResolvedValueOnce({ started: true, executionArn: 'arn:x' }).mockResolvedValueOnce({ started: false, reason: 'duplicate' });
+    const deps = { config, describeGroup: vi.fn(async () => group('hashistack')), startExecution };
+    const first = await routeLifecycleEvent(terminateEvent, deps as never);
+    const second = await routeLifecycleEvent(terminateEvent, deps as never);
+    const name = 'drain-i-1234567890abcdef0-87654321-4321-4321-4321-210987654321';
+    expect(first).toEqual({ routed: 'drain', executionName: name, started: true, executionArn: 'arn:x' });
+    expect(second).toEqual({ routed: 'drain', executionName: name, started: false });
+    expect(startExecution.mock.calls[0]?.[2]).toMatchObject({ action: { instanceId: 'i-1234567890abcdef0' }, pool: { role: 'client', nodePool: 'clients', datacenter: 'dc1' } });
+  });
+  it('ignores other clusters and other hooks', async () => {
+    const startExecution = vi.fn();
+    const other = await routeLifecycleEvent(terminateEvent, { config, describeGroup: vi.fn(async () => group('other')), startExecution } as never);
+    expect(other.routed).toBe('ignored');
+    const hook = await routeLifecycleEvent({ ...terminateEvent, detail: { ...terminateEvent.detail, LifecycleHookName: 'someone-else' } }, { config, describeGroup: vi.fn(async () => group('hashistack')), startExecution } as never);
+    expect(hook.routed).toBe('ignored');
+    expect(startExecution).not.toHaveBeenCalled();
+  });
+});
