@@ -24,7 +24,8 @@ export interface SendCommandInput {
 }
 
 /** Sim seconds between SendCommand and the script starting on the node (uniform, seeded). */
-const DELIVERY_SECONDS = { min: 1, max: 3 } as const;
+/** Sim time from SendCommand to the agent running it (AWS: typically well under 2 s). */
+const DELIVERY_SECONDS = { min: 0.5, max: 2 } as const;
 /** SSM keeps at most this much of each output stream in the invocation. */
 const OUTPUT_LIMIT = 24_000;
 const DEFAULT_EXECUTION_TIMEOUT_S = 3600;

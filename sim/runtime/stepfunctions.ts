@@ -1,4 +1,4 @@
-import { StateMachine } from 'aws-local-stepfunctions';
+import { StateMachine, type RunOptions } from 'aws-local-stepfunctions';
 import { JSONPath } from 'jsonpath-plus';
 import type { SimClock } from '../core/clock.js';
 import type { WorldBus } from '../core/bus.js';
@@ -7,6 +7,9 @@ import type { Recorder } from '../core/recorder.js';
 import type { Rng } from '../core/rng.js';
 import type { StateMachineSpec } from './deploy-config.js';
 import { LambdaFunctionError, type LambdaRuntime } from './lambda.js';
+
+type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
+type JSONValue = Parameters<LocalHandlers[string]>[0];
 
 // aws-local-stepfunctions needs Promise.withResolvers (Node 22+); without it
 // every Task fails with a TypeError that a States.ALL Catch would swallow.
@@ -140,14 +143,14 @@ export class StepFunctionsSim implements SimService {
     const release = this.deps.clock.hold();
     const { definition, handlers } = this.prepare(spec, execution);
     const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
-    const run = machine.run(JSON.parse(execution.input) as unknown, {
-      overrides: { taskResourceLocalHandlers: handlers },
+    const run = machine.run(JSON.parse(execution.input) as JSONValue, {
+      overrides: { taskResourceLocalHandlers: handlers as LocalHandlers },
       noThrowOnAbort: true,
       context: {
         Execution: {
           Id: execution.executionArn,
           Name: execution.name,
-          Input: JSON.parse(execution.input) as unknown,
+          Input: JSON.parse(execution.input) as JSONValue,
           StartTime: new Date(execution.startDate).toISOString(),
         },
         StateMachine: { Id: spec.arn, Name: spec.name },
@@ -239,7 +242,7 @@ export class StepFunctionsSim implements SimService {
     };
     const def = spec.definition as { States: Record<string, Record<string, unknown>> };
     const definition = { ...spec.definition, States: rewrite(def.States) };
-    return { definition: definition as ConstructorParameters<typeof StateMachine>[0], handlers };
+    return { definition: definition as unknown as ConstructorParameters<typeof StateMachine>[0], handlers };
   }
 
   private emitStatus(e: Execution): void {

@@ -42,7 +42,7 @@ export function clearParameterCache(): void {
 
 /** Result of a Run Command invocation on one instance. */
 export type CommandResult =
-  | { status: 'Success' | 'Failed' | 'TimedOut' | 'Cancelled' | 'Undeliverable' | 'Terminated' | 'InProgress'; responseCode: number; stdout: string; stderr: string }
+  | { status: 'Success' | 'Failed' | 'TimedOut' | 'Cancelled' | 'Undeliverable' | 'Terminated' | 'InProgress' | 'Pending' | 'Delayed' | 'Cancelling'; responseCode: number; stdout: string; stderr: string }
   | { status: 'NodeUnreachable'; reason: string };
 
 /**
@@ -79,29 +79,41 @@ export async function runShellScript(
 const TERMINAL = new Set(['Success', 'Failed', 'TimedOut', 'Cancelled', 'Undeliverable', 'Terminated']);
 
 /**
- * Poll GetCommandInvocation until the command ends on the instance or
- * `timeoutMs` passes (then status `InProgress`). `InvocationDoesNotExist`
- * right after SendCommand is normal and polled through.
+ * One GetCommandInvocation: the command's status on the instance, `Pending`
+ * while SSM has not registered the invocation yet (normal right after
+ * SendCommand), `NodeUnreachable` when the instance is not managed.
+ */
+export async function getCommandStatus(commandId: string, instanceId: string): Promise<CommandResult> {
+  try {
+    const out = await ssmClient().send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
+    return {
+      status: out.Status ?? 'Pending',
+      responseCode: out.ResponseCode ?? -1,
+      stdout: out.StandardOutputContent ?? '',
+      stderr: out.StandardErrorContent ?? '',
+    };
+  } catch (error) {
+    if (awsErrorName(error) === 'InvalidInstanceId') return { status: 'NodeUnreachable', reason: (error as Error).message };
+    if (awsErrorName(error) === 'InvocationDoesNotExist') return { status: 'Pending', responseCode: -1, stdout: '', stderr: '' };
+    throw mapAwsError('ssm', error);
+  }
+}
+
+/** Whether a command status is final. */
+export function isFinalCommandStatus(result: CommandResult): boolean {
+  return result.status === 'NodeUnreachable' || TERMINAL.has(result.status);
+}
+
+/**
+ * Poll {@link getCommandStatus} until the command ends on the instance or
+ * `timeoutMs` passes (then status `InProgress`).
  */
 export async function waitForCommand(commandId: string, instanceId: string, options: { timeoutMs: number; pollMs?: number }): Promise<CommandResult> {
   const deadline = now() + options.timeoutMs;
   const pollMs = options.pollMs ?? 1000;
   for (;;) {
-    try {
-      const out = await ssmClient().send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
-      const status = out.Status ?? 'Pending';
-      if (TERMINAL.has(status)) {
-        return {
-          status: status as 'Success',
-          responseCode: out.ResponseCode ?? -1,
-          stdout: out.StandardOutputContent ?? '',
-          stderr: out.StandardErrorContent ?? '',
-        };
-      }
-    } catch (error) {
-      if (awsErrorName(error) === 'InvalidInstanceId') return { status: 'NodeUnreachable', reason: (error as Error).message };
-      if (awsErrorName(error) !== 'InvocationDoesNotExist') throw mapAwsError('ssm', error);
-    }
+    const result = await getCommandStatus(commandId, instanceId);
+    if (isFinalCommandStatus(result)) return result;
     if (now() + pollMs > deadline) return { status: 'InProgress', responseCode: -1, stdout: '', stderr: '' };
     await sleep(pollMs);
   }

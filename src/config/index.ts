@@ -35,6 +35,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     purgeNomadNode: e.PURGE_NOMAD_NODE,
     joinMode: e.JOIN_MODE,
     drainStateMachineArn: e.DRAIN_STATE_MACHINE_ARN,
+    joinStateMachineArn: e.JOIN_STATE_MACHINE_ARN,
   };
 }
 

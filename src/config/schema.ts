@@ -51,6 +51,11 @@ export const EnvSchema = z.object({
     .trim()
     .optional()
     .transform((v) => (v ? v : undefined)),
+  JOIN_STATE_MACHINE_ARN: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v ? v : undefined)),
 });
 
 /** The validated configuration. */
@@ -71,4 +76,6 @@ export interface Config {
   purgeNomadNode: boolean;
   joinMode: 'auto' | 'ssm';
   drainStateMachineArn: string | undefined;
+  /** The join state machine (set for the lifecycle router only). */
+  joinStateMachineArn: string | undefined;
 }

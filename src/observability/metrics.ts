@@ -28,10 +28,11 @@ export function secondsMetric(name: string, ms: number): void {
   getMetrics().addMetric(name, MetricUnit.Seconds, Math.round(ms) / 1000);
 }
 
-/** Publish stored metrics; never throws (metrics must not fail a task). */
+/** Publish stored metrics, if any; never throws (metrics must not fail a task). */
 export function flushMetrics(): void {
   try {
-    getMetrics().publishStoredMetrics();
+    const m = getMetrics();
+    if (m.hasStoredMetrics()) m.publishStoredMetrics();
   } catch {
     // nothing stored or EMF disabled
   }

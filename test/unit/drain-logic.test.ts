@@ -42,7 +42,8 @@ function fakes(over: { nomadFound?: boolean; consulFound?: boolean; node?: Nomad
     ec2: { describeInstance: vi.fn(async () => ({ instanceId: 'i-0abc', privateIp: '10.0.1.23', state: 'running', tags: {} })) },
     ssm: {
       runShellScript: vi.fn(async () => ({ commandId: 'c1' })),
-      waitForCommand: vi.fn(async () => ({ status: 'Success' as const, responseCode: 0, stdout: '', stderr: '' })),
+      getCommandStatus: vi.fn(async () => ({ status: 'Success' as const, responseCode: 0, stdout: '', stderr: '' })),
+      isFinalCommandStatus: vi.fn((r: { status: string }) => r.status !== 'Pending' && r.status !== 'InProgress'),
     },
   };
   return { deps: deps as unknown as DrainDeps & typeof deps, advance: (ms: number) => (t += ms) };
@@ -135,6 +136,25 @@ describe('LeaveCluster', () => {
     const s = await leaveCluster(await prepareDrain({ action, pool: pool('client') }, deps), deps);
     expect(s.left).toEqual({ method: 'graceful', purged: true });
     expect(deps.consul.forceLeave).not.toHaveBeenCalled();
+  });
+  it('proceeds as soon as the member left, before the command reports back', async () => {
+    const { deps } = fakes();
+    deps.ssm.getCommandStatus.mockResolvedValue({ status: 'InProgress' as never, responseCode: -1, stdout: '', stderr: '' });
+    deps.consul.members
+      .mockResolvedValueOnce([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 1 }])
+      .mockResolvedValueOnce([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 1 }])
+      .mockResolvedValue([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 3 }]);
+    const s = await leaveCluster(await prepareDrain({ action, pool: pool('client') }, deps), deps);
+    expect(s.left).toEqual({ method: 'graceful', purged: true });
+    expect(deps.ssm.getCommandStatus).toHaveBeenCalledTimes(1);
+  });
+  it('command failed and the member is still alive → force-leave with prune', async () => {
+    const { deps } = fakes();
+    deps.ssm.getCommandStatus.mockResolvedValue({ status: 'Failed' as never, responseCode: 1, stdout: '', stderr: 'consul: not found' });
+    deps.consul.members.mockResolvedValue([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 1 }]);
+    const s = await leaveCluster(await prepareDrain({ action, pool: pool('client') }, deps), deps);
+    expect(deps.consul.forceLeave).toHaveBeenCalledWith('ip-10-0-1-23', true);
+    expect(s.left?.method).toBe('force-leave');
   });
   it('node unreachable through SSM → force-leave with prune, no purge of a possibly live agent', async () => {
     const { deps } = fakes();

@@ -17,7 +17,7 @@ export interface DrainDeps {
   consul: Pick<ConsulClient, 'findNodeByInstanceId' | 'members' | 'forceLeave'>;
   autoscaling: Pick<typeof autoscaling, 'describeLifecycleHooks' | 'recordLifecycleActionHeartbeat' | 'completeLifecycleAction'>;
   ec2: Pick<typeof ec2, 'describeInstance'>;
-  ssm: Pick<typeof ssm, 'runShellScript' | 'waitForCommand'>;
+  ssm: Pick<typeof ssm, 'runShellScript' | 'getCommandStatus' | 'isFinalCommandStatus'>;
   now: () => number;
   /** Pause between membership checks (real time). */
   sleep: (ms: number) => Promise<void>;

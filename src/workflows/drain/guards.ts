@@ -1,6 +1,7 @@
 /** Checks every drain task makes. */
 import { GiveUp } from '../../errors/index.js';
 import { getLogger } from '../../observability/logger.js';
+import { recordHeartbeat } from '../task.js';
 import type { DrainDeps } from './deps.js';
 import type { DrainState } from './state.js';
 
@@ -22,8 +23,7 @@ export function nextGiveUpAt(deps: Pick<DrainDeps, 'now' | 'config'>): number {
  * A no-longer-active action is logged, not an error (the instance goes anyway).
  */
 export async function heartbeat(deps: Pick<DrainDeps, 'now' | 'autoscaling'>, state: Pick<DrainState, 'action' | 'hook'>): Promise<'recorded' | 'not-active' | 'past-limit'> {
-  if (deps.now() >= state.hook.heartbeatLimitAt) return 'past-limit';
-  const r = await deps.autoscaling.recordLifecycleActionHeartbeat(state.action);
+  const r = await recordHeartbeat(deps, state.action, state.hook.heartbeatLimitAt);
   if (r === 'not-active') getLogger().warn('lifecycle action no longer active (completed or expired); continuing to clean up');
   return r;
 }

@@ -14,9 +14,10 @@ import type { DrainState } from './state.js';
  */
 export const LEAVE_SCRIPT = ['set -e', 'rc-service nomad stop', 'consul leave', 'rc-service consul stop || true'] as const;
 const SCRIPT_TIMEOUT_SEC = 60;
-const COMMAND_WAIT_MS = 90_000;
-const MEMBER_CHECKS = 5;
-const MEMBER_CHECK_INTERVAL_MS = 2_000;
+/** How long the graceful leave may take before the member is forced out. */
+const GRACEFUL_LEAVE_MS = 90_000;
+/** Pause between checks of the member and the command (real time). */
+const POLL_MS = 500;
 
 type MemberState = 'gone' | 'left' | 'present';
 
@@ -24,6 +25,33 @@ async function memberState(deps: DrainDeps, name: string): Promise<MemberState> 
   const m = (await deps.consul.members()).find((x) => x.Name === name);
   if (!m) return 'gone';
   return m.Status === MemberStatus.left ? 'left' : 'present';
+}
+
+/**
+ * Watch the member while the leave command runs, and return as soon as
+ * Consul shows it left (the command's own completion is not awaited: the
+ * member's state is what matters, and it is known first). Gives up when the
+ * command ends without the member leaving, or after {@link GRACEFUL_LEAVE_MS}.
+ */
+async function awaitGracefulLeave(deps: DrainDeps, consulNode: string, instanceId: string, commandId: string): Promise<MemberState> {
+  const deadline = deps.now() + GRACEFUL_LEAVE_MS;
+  for (;;) {
+    const member = await memberState(deps, consulNode);
+    if (member !== 'present') return member;
+    const command = await deps.ssm.getCommandStatus(commandId, instanceId);
+    if (deps.ssm.isFinalCommandStatus(command)) {
+      const again = await memberState(deps, consulNode);
+      if (again === 'present') {
+        getLogger().warn('graceful leave through SSM did not succeed', { ssmStatus: command.status, detail: 'reason' in command ? command.reason : command.stderr.slice(0, 500) });
+      }
+      return again;
+    }
+    if (deps.now() > deadline) {
+      getLogger().warn('graceful leave did not finish in time', { waitedMs: GRACEFUL_LEAVE_MS });
+      return 'present';
+    }
+    await deps.sleep(POLL_MS);
+  }
 }
 
 /**
@@ -43,15 +71,10 @@ export async function leaveCluster(state: DrainState, deps: DrainDeps): Promise<
       method = `already-${member}`;
     } else {
       const sent = await deps.ssm.runShellScript([state.action.instanceId], [...LEAVE_SCRIPT], SCRIPT_TIMEOUT_SEC, `hashistack leave ${state.consulNode}`);
-      const result = 'commandId' in sent ? await deps.ssm.waitForCommand(sent.commandId, state.action.instanceId, { timeoutMs: COMMAND_WAIT_MS }) : sent;
-      agentsStopped = result.status === 'Success';
-      if (!agentsStopped) log.warn('graceful leave through SSM did not succeed', { ssmStatus: result.status, detail: 'reason' in result ? result.reason : result.stderr.slice(0, 500) });
-      for (let i = 0; i < MEMBER_CHECKS; i++) {
-        member = await memberState(deps, state.consulNode);
-        if (member !== 'present') break;
-        if (!agentsStopped) break; // nothing will change by itself
-        await deps.sleep(MEMBER_CHECK_INTERVAL_MS);
-      }
+      member = 'commandId' in sent ? await awaitGracefulLeave(deps, state.consulNode, state.action.instanceId, sent.commandId) : member;
+      if ('status' in sent) log.warn('graceful leave through SSM impossible', { ssmStatus: sent.status, detail: sent.reason });
+      // The script stops Nomad before Consul leaves (set -e): a member that left gracefully has no agent running.
+      agentsStopped = member !== 'present';
       if (member !== 'present') {
         method = 'graceful';
       } else {

@@ -1,14 +1,11 @@
 /** Prepare: find what the instance runs and decide the plan. */
 import { countMetric } from '../../observability/metrics.js';
 import { getLogger } from '../../observability/logger.js';
+import { hookLimits } from '../task.js';
 import type { DrainDeps } from './deps.js';
 import { checkGiveUp, nextGiveUpAt } from './guards.js';
 import type { DrainInput, DrainPlan, DrainState } from './state.js';
 
-/** Hooks default to one hour of heartbeat timeout. */
-const DEFAULT_HEARTBEAT_TIMEOUT_SEC = 3600;
-/** A lifecycle action never lasts longer than 100 × heartbeat timeout or 48 h. */
-const GLOBAL_LIMIT_MAX_MS = 48 * 3_600_000;
 /** Blocking queries never wait longer than this. */
 const MAX_WAIT_MS = 5 * 60_000;
 
@@ -22,7 +19,7 @@ export async function prepareDrain(input: DrainInput, deps: DrainDeps): Promise<
   const { action, pool } = input;
   checkGiveUp(deps, action.eventTime + deps.config.giveUpAfterMs, 'Prepare');
   const [hooks, instance] = await Promise.all([deps.autoscaling.describeLifecycleHooks(action.asgName, [action.hookName]), deps.ec2.describeInstance(action.instanceId)]);
-  const heartbeatTimeoutSec = hooks.find((h) => h.LifecycleHookName === action.hookName)?.HeartbeatTimeout ?? DEFAULT_HEARTBEAT_TIMEOUT_SEC;
+  const { heartbeatTimeoutSec, heartbeatLimitAt } = hookLimits(hooks, action.hookName, action.eventTime);
   const privateIp = instance?.privateIp ?? null;
   const [nomadNode, consulNode] = await Promise.all([deps.nomad.findNodeByInstanceId(action.instanceId), deps.consul.findNodeByInstanceId(action.instanceId, privateIp)]);
 
@@ -44,7 +41,7 @@ export async function prepareDrain(input: DrainInput, deps: DrainDeps): Promise<
     nomadNodeId: nomadNode?.ID ?? null,
     consulNode: consulNode?.Node ?? null,
     privateIp,
-    hook: { heartbeatTimeoutSec, heartbeatLimitAt: action.eventTime + Math.min(100 * heartbeatTimeoutSec * 1000, GLOBAL_LIMIT_MAX_MS) },
+    hook: { heartbeatTimeoutSec, heartbeatLimitAt },
     drain: {
       deadlineNs: drainDeadlineMs * 1_000_000,
       waitMs: Math.max(1000, Math.min(MAX_WAIT_MS, (heartbeatTimeoutSec * 1000) / 2)),

@@ -1,7 +1,6 @@
 /** The drain workflow's state, as it travels between the state machine's tasks (JSON). */
 import { z } from 'zod';
 import { PoolFactsSchema } from '../../cluster/pool.js';
-import { InvalidInput } from '../../errors/index.js';
 import { LifecycleActionSchema } from '../../events/lifecycle-action.js';
 
 /** What the router starts an execution with. */
@@ -40,9 +39,4 @@ export const DrainStateSchema = DrainInputSchema.extend({
 });
 export type DrainState = z.infer<typeof DrainStateSchema>;
 
-/** Parse a task's input. @throws InvalidInput */
-export function parseTaskInput<S extends z.ZodType>(schema: S, input: unknown, task: string): z.infer<S> {
-  const r = schema.safeParse(input);
-  if (!r.success) throw new InvalidInput(`${task}: invalid input: ${z.prettifyError(r.error)}`);
-  return r.data;
-}
+export { parseTaskInput } from '../task.js';

@@ -1,14 +1,12 @@
 /** WatchDrain: block on the node until its drain ends or the Lambda runs short of time. */
 import { GiveUp, NotFound } from '../../errors/index.js';
 import { getLogger } from '../../observability/logger.js';
+import { BLOCKING_SLACK_MS, SAFETY_MARGIN_MS } from '../task.js';
 import type { DrainDeps } from './deps.js';
 import { checkGiveUp, heartbeat, nextGiveUpAt } from './guards.js';
 import type { DrainState } from './state.js';
 
-/** Time kept free at the end of the invocation (return, state transition). */
-export const SAFETY_MARGIN_MS = 20_000;
-/** Extra time a blocking read may take beyond its wait (matches the Nomad client's HTTP timeout margin). */
-export const BLOCKING_SLACK_MS = 30_000;
+export { SAFETY_MARGIN_MS, BLOCKING_SLACK_MS };
 /** Shorter waits than this are not worth a request. */
 const MIN_WAIT_MS = 5_000;
 

@@ -36,9 +36,12 @@ export function checkHook(asgName: string, expected: { name: string; transition:
 
 /**
  * Check every group tagged with the cluster for the configured launch hook
- * (EC2_INSTANCE_LAUNCHING, default ABANDON) and terminate hook
- * (EC2_INSTANCE_TERMINATING, default CONTINUE recommended), heartbeat ≥ 300 s.
- * Logs and counts `MissingLifecycleHook` per problem.
+ * (EC2_INSTANCE_LAUNCHING) and terminate hook (EC2_INSTANCE_TERMINATING),
+ * heartbeat ≥ 300 s. Both defaults should be CONTINUE: the workflows answer
+ * explicitly, so a default only applies when the control plane itself is
+ * down, and failing open then beats refusing every launch. Logs each problem
+ * and counts `MissingLifecycleHook` (hook absent) or
+ * `LifecycleHookMisconfigured` (present but off).
  */
 export async function auditHooks(deps: HookAuditDeps): Promise<{ groups: number; findings: HookFinding[] }> {
   const groups = await deps.describeGroupsByClusterTag(deps.config.clusterName);
@@ -49,13 +52,13 @@ export async function auditHooks(deps: HookAuditDeps): Promise<{ groups: number;
     const hooks = await deps.describeLifecycleHooks(asgName);
     const byName = new Map(hooks.map((h) => [h.LifecycleHookName, h]));
     findings.push(
-      ...checkHook(asgName, { name: deps.config.launchHookName, transition: LAUNCHING, defaultResult: 'ABANDON' }, byName.get(deps.config.launchHookName)),
+      ...checkHook(asgName, { name: deps.config.launchHookName, transition: LAUNCHING, defaultResult: 'CONTINUE' }, byName.get(deps.config.launchHookName)),
       ...checkHook(asgName, { name: deps.config.terminateHookName, transition: TERMINATING, defaultResult: 'CONTINUE' }, byName.get(deps.config.terminateHookName)),
     );
   }
   const log = getLogger();
   for (const finding of findings) {
-    countMetric('MissingLifecycleHook');
+    countMetric(finding.problem.startsWith('missing') ? 'MissingLifecycleHook' : 'LifecycleHookMisconfigured');
     if (finding.severity === 'error') log.error('lifecycle hook problem', { ...finding });
     else log.warn('lifecycle hook problem', { ...finding });
   }

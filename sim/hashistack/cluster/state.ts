@@ -1,0 +1,176 @@
+import type { SimInstance } from '../../core/bus.js';
+import type { NodeBehaviour } from '../../core/faults.js';
+import type { ClientCapacity } from './instance-types.js';
+
+/** Which agents an instance runs, from its `hashistack:role` tag. */
+export type HostRole = 'server' | 'client';
+
+/** Stage of a simulated machine. */
+export type OsState = 'booting' | 'up' | 'hung' | 'down';
+
+export type AgentName = 'consul' | 'nomad' | 'vault';
+
+/** One simulated machine and the agents on it. */
+export interface Host {
+  instance: SimInstance;
+  role: HostRole;
+  cluster: string;
+  /** Logical pool (`hashistack:pool`). */
+  pool: string;
+  /** Nomad node pool (`hashistack:node-pool`, else the pool). */
+  nodePool: string;
+  nodeClass: string;
+  datacenter: string;
+  behaviour: NodeBehaviour;
+  os: OsState;
+  /** Agent processes running on the host. */
+  agents: Record<AgentName, boolean>;
+  /** Consul agent joined the gossip pool (auto-join, or `consul join` in ssm mode). */
+  consulJoined: boolean;
+  /** Nomad client node ID (kept in the client's data dir across restarts). */
+  nomadNodeId: string;
+  /** Consul node ID. */
+  consulNodeId: string;
+  capacity: ClientCapacity;
+  logs: Record<'consul' | 'nomad' | 'vault', string[]>;
+}
+
+/** Serf member status, shared by Consul (as int) and Nomad (as string). */
+export type MemberStatus = 'alive' | 'leaving' | 'left' | 'failed';
+
+/** Consul's integer encoding of a member status. */
+export const CONSUL_STATUS_CODE: Record<MemberStatus, number> = { alive: 1, leaving: 2, left: 3, failed: 4 };
+
+/** A member of a gossip pool (Consul LAN, or Nomad's server pool). */
+export interface GossipMember {
+  name: string;
+  addr: string;
+  port: number;
+  instanceId: string;
+  tags: Record<string, string>;
+  status: MemberStatus;
+}
+
+/** A node in the Consul catalog. */
+export interface CatalogNode {
+  ID: string;
+  Node: string;
+  Address: string;
+  Datacenter: string;
+  TaggedAddresses: Record<string, string>;
+  Meta: Record<string, string>;
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+/** A Nomad node event. */
+export interface NodeEvent {
+  Message: string;
+  Subsystem: string;
+  Details: Record<string, string> | null;
+  Timestamp: string;
+  CreateIndex: number;
+}
+
+export interface DrainStrategy {
+  Deadline: number;
+  IgnoreSystemJobs: boolean;
+  ForceDeadline: string;
+  StartedAt: string;
+}
+
+export interface LastDrain {
+  Status: 'draining' | 'complete' | 'canceled';
+  StartedAt: string;
+  UpdatedAt: string;
+  AccessorID: string;
+  Meta: Record<string, string> | null;
+}
+
+/** A Nomad client node as the servers store it. */
+export interface NomadNode {
+  ID: string;
+  Name: string;
+  Datacenter: string;
+  HTTPAddr: string;
+  Attributes: Record<string, string>;
+  Links: Record<string, string>;
+  Meta: Record<string, string>;
+  NodePool: string;
+  NodeClass: string;
+  Drain: boolean;
+  DrainStrategy: DrainStrategy | null;
+  SchedulingEligibility: 'eligible' | 'ineligible';
+  Status: 'initializing' | 'ready' | 'down' | 'disconnected';
+  StatusDescription: string;
+  StatusUpdatedAt: number;
+  Events: NodeEvent[];
+  LastDrain: LastDrain | null;
+  NodeResources: { Cpu: { CpuShares: number }; Memory: { MemoryMB: number } };
+  Drivers: Record<string, { Detected: boolean; Healthy: boolean; HealthDescription: string }>;
+  Version: string;
+  CreateIndex: number;
+  ModifyIndex: number;
+  /** Sim-internal: the instance behind the node. */
+  instanceId: string;
+  /** Sim-internal: drain deadline (sim epoch ms) when one is set. */
+  drainDeadlineAt: number | null;
+}
+
+export type JobType = 'service' | 'batch' | 'system';
+
+/** A task group as scenarios register it (resources flattened). */
+export interface TaskGroupSpec {
+  Name: string;
+  Count: number;
+  cpu: number;
+  memoryMB: number;
+  Migrate?: { MaxParallel: number; MinHealthyTimeMs: number };
+  KillTimeoutMs?: number;
+  /** Batch only: how long an allocation runs before it completes on its own; forever when absent. */
+  RunTimeMs?: number;
+}
+
+export interface JobSpec {
+  ID: string;
+  Type: JobType;
+  NodePool?: string;
+  TaskGroups: TaskGroupSpec[];
+}
+
+export type ClientStatus = 'pending' | 'running' | 'complete' | 'failed' | 'lost';
+
+/** A Nomad allocation. */
+export interface Allocation {
+  ID: string;
+  EvalID: string;
+  Name: string;
+  Namespace: string;
+  NodeID: string;
+  NodeName: string;
+  JobID: string;
+  Job: { ID: string; Name: string; Type: JobType; Namespace: string; NodePool: string };
+  TaskGroup: string;
+  DesiredStatus: 'run' | 'stop' | 'evict';
+  DesiredDescription: string;
+  DesiredTransition: { Migrate: boolean | null };
+  ClientStatus: ClientStatus;
+  ClientDescription: string;
+  DeploymentStatus: { Healthy: boolean | null; Timestamp: string } | null;
+  Resources: { CPU: number; MemoryMB: number };
+  CreateIndex: number;
+  ModifyIndex: number;
+  CreateTime: number;
+  ModifyTime: number;
+}
+
+/** Vault server process state on a server host. */
+export interface VaultServer {
+  instanceId: string;
+  nodeId: string;
+  address: string;
+  sealed: boolean;
+}
+
+/** ns per ms, for Nomad's nanosecond timestamps and durations. */
+export const NS_PER_MS = 1_000_000;

@@ -1,0 +1,159 @@
+import { z } from 'zod';
+import { json, type SimRequest, type SimResponse, type SimService } from '../../core/http.js';
+import type { SimClock } from '../../core/clock.js';
+import type { Rng } from '../../core/rng.js';
+import { VAULT_VERSION } from '../cluster/vault-cluster.js';
+import type { HashistackWorld } from '../cluster/world.js';
+import { goDuration } from '../http/format.js';
+import { header, jsonBody, Router, type Route } from '../http/router.js';
+
+const RemovePeerBody = z.object({ server_id: z.string().min(1) });
+
+/**
+ * The simulated Vault HTTP API behind a load balancer, answered from the
+ * active node's view: sys/health, sys/leader, raft configuration, peer
+ * removal and autopilot state. Errors are JSON `{"errors":[...]}`.
+ */
+export class VaultService implements SimService {
+  readonly name = 'vault' as const;
+  private readonly router: Router;
+  private readonly rng: Rng;
+
+  constructor(private readonly world: HashistackWorld, private readonly token: string, private readonly clock: SimClock, rng: Rng) {
+    this.rng = rng.fork('vault-requests');
+    const r = (method: string, template: string, handle: Route['handle']): Route => ({ method, template, handle });
+    this.router = new Router([
+      r('GET', '/v1/sys/health', (req) => this.health(req)),
+      r('HEAD', '/v1/sys/health', (req) => this.health(req)),
+      r('GET', '/v1/sys/leader', () => this.leader()),
+      r('GET', '/v1/sys/storage/raft/configuration', () => this.raftConfiguration()),
+      r('POST', '/v1/sys/storage/raft/remove-peer', (req) => this.removePeer(req)),
+      r('PUT', '/v1/sys/storage/raft/remove-peer', (req) => this.removePeer(req)),
+      r('GET', '/v1/sys/storage/raft/autopilot/state', () => this.autopilotState()),
+    ]);
+  }
+
+  actionOf(req: SimRequest): string {
+    return this.router.actionOf(req);
+  }
+
+  throttled(req: SimRequest): SimResponse {
+    return json(429, { errors: [`request path "${req.path.replace(/^\/v1\//, '')}": rate limit quota exceeded`] });
+  }
+
+  serverError(): SimResponse {
+    return json(500, { errors: ['internal error'] });
+  }
+
+  handle(req: SimRequest): SimResponse | Promise<SimResponse> {
+    const m = this.router.match(req.method, req.path);
+    if (!m) return json(404, { errors: [] });
+    const open = m.route.template === '/v1/sys/health' || m.route.template === '/v1/sys/leader';
+    if (!open) {
+      if (header(req, 'x-vault-token') !== this.token) return json(403, { errors: ['permission denied'] });
+      const active = this.world.vault.active();
+      if (!active) {
+        const anyUnsealed = [...this.world.vault.servers.values()].some((s) => this.world.vault.isUnsealedAndRunning(s.instanceId));
+        return anyUnsealed ? json(500, { errors: ['local node not active but active cluster node not found'] }) : json(503, { errors: ['Vault is sealed'] });
+      }
+    }
+    return m.route.handle(req, m.params);
+  }
+
+  private wrap(data: unknown): Record<string, unknown> {
+    return { request_id: this.rng.uuid(), lease_id: '', lease_duration: 0, renewable: false, data, wrap_info: null, warnings: null, auth: null };
+  }
+
+  private health(req: SimRequest): SimResponse {
+    const vault = this.world.vault;
+    const active = vault.active();
+    const running = [...vault.servers.values()].filter((s) => vault.isRunning(s.instanceId));
+    const unsealed = running.filter((s) => !s.sealed);
+    const sealed = active === undefined && unsealed.length === 0;
+    const standby = active === undefined && !sealed;
+    const body = {
+      initialized: true,
+      sealed,
+      standby,
+      performance_standby: false,
+      replication_performance_mode: 'disabled',
+      replication_dr_mode: 'disabled',
+      server_time_utc: Math.floor(this.clock.now() / 1000),
+      version: VAULT_VERSION,
+      enterprise: false,
+      cluster_name: 'vault-cluster-sim',
+      cluster_id: vault.clusterId,
+      echo_duration_ms: 0,
+      clock_skew_ms: 0,
+    };
+    const code = (param: string, fallback: number): number => {
+      const v = Number(req.query.get(param));
+      return req.query.has(param) && Number.isInteger(v) ? v : fallback;
+    };
+    const standbyOk = req.query.get('standbyok') === 'true' || req.query.get('standbyok') === '';
+    const status = sealed ? code('sealedcode', 503) : standby ? (standbyOk ? code('activecode', 200) : code('standbycode', 429)) : code('activecode', 200);
+    return json(status, body);
+  }
+
+  private leader(): SimResponse {
+    const active = this.world.vault.active();
+    const ip = active?.address.split(':')[0];
+    return json(200, {
+      ha_enabled: true,
+      is_self: active !== undefined,
+      active_time: active ? new Date(this.clock.now()).toISOString() : '0001-01-01T00:00:00Z',
+      leader_address: ip ? `https://${ip}:8200` : '',
+      leader_cluster_address: ip ? `https://${ip}:8201` : '',
+      performance_standby: false,
+      performance_standby_last_remote_wal: 0,
+      raft_committed_index: this.world.vault.commitIndex,
+      raft_applied_index: this.world.vault.commitIndex,
+    });
+  }
+
+  private raftConfiguration(): SimResponse {
+    const raft = this.world.vault.raft;
+    const leader = raft.leader();
+    return json(200, this.wrap({
+      config: {
+        index: raft.configIndex,
+        servers: raft.list().map((p) => ({ node_id: p.id, address: p.address, leader: leader?.id === p.id, protocol_version: '3', voter: p.voter })),
+      },
+    }));
+  }
+
+  private removePeer(req: SimRequest): SimResponse {
+    const parsed = RemovePeerBody.safeParse(jsonBody(req));
+    if (!parsed.success) return json(400, { errors: ['no server id provided'] });
+    const raft = this.world.vault.raft;
+    if (!raft.get(parsed.data.server_id)) return json(500, { errors: [`1 error occurred:\n\t* could not find peer with id "${parsed.data.server_id}"\n\n`] });
+    raft.remove(parsed.data.server_id);
+    return { status: 204 };
+  }
+
+  private autopilotState(): SimResponse {
+    const raft = this.world.vault.raft;
+    const leader = raft.leader();
+    const servers: Record<string, unknown> = {};
+    for (const p of raft.list()) {
+      const alive = raft.alive(p);
+      servers[p.id] = {
+        id: p.id,
+        name: p.name,
+        address: p.address,
+        node_status: this.world.vault.isRunning(p.instanceId) ? 'alive' : 'left',
+        last_contact: leader?.id === p.id ? '0s' : alive ? '4.1ms' : goDuration(raft.msSinceContact(p)),
+        healthy: raft.healthy(p),
+        status: leader?.id === p.id ? 'leader' : p.voter ? 'voter' : 'non-voter',
+        version: VAULT_VERSION,
+      };
+    }
+    return json(200, this.wrap({
+      healthy: raft.allHealthy(),
+      failure_tolerance: raft.failureTolerance(),
+      leader: leader?.id ?? '',
+      voters: raft.list().filter((p) => p.voter).map((p) => p.id),
+      servers,
+    }));
+  }
+}

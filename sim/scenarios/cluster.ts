@@ -1,0 +1,137 @@
+import type { AutoScalingGroup } from '../aws/index.js';
+import type { Simulation } from '../simulation.js';
+
+/** A client pool (one ASG) of the simulated cluster. */
+export interface PoolSpec {
+  name: string;
+  nodes: number;
+  maxSize?: number;
+  minSize?: number;
+  /** ASG tag hashistack:drain-deadline (Go duration). */
+  drainDeadline?: string;
+  /** ASG tag hashistack:join-timeout (Go duration). */
+  joinTimeout?: string;
+  instanceType?: string;
+}
+
+export interface ClusterSpec {
+  servers: number;
+  pools: PoolSpec[];
+  /** Lifecycle hooks on the cluster's ASGs; default both. */
+  hooks?: { launch: boolean; terminate: boolean };
+  heartbeatTimeoutSeconds?: number;
+}
+
+export interface Cluster {
+  imageId: string;
+  serverGroup: string;
+  clientGroups: Record<string, string>;
+  group(name: string): AutoScalingGroup;
+}
+
+export const IMAGE_NAME = 'hashistack-alpine-3.22-20260101';
+
+/**
+ * Create the cluster that exists at t0 — an AMI, launch templates, a server
+ * ASG and one ASG per client pool, tagged and hooked as the README says —
+ * with every instance InService and its agents already joined.
+ */
+export function buildCluster(sim: Simulation, spec: ClusterSpec): Cluster {
+  const aws = sim.aws.api;
+  const cfg = sim.deploy.stageConfig;
+  const clusterName = String(cfg.clusterName);
+  const hooks = spec.hooks ?? { launch: true, terminate: true };
+  const heartbeatTimeout = spec.heartbeatTimeoutSeconds ?? 900;
+  const lifecycleHooks = [
+    ...(hooks.launch
+      ? [{ name: String(cfg.launchHookName), transition: 'autoscaling:EC2_INSTANCE_LAUNCHING' as const, heartbeatTimeout, defaultResult: 'CONTINUE' as const }]
+      : []),
+    ...(hooks.terminate
+      ? [{ name: String(cfg.terminateHookName), transition: 'autoscaling:EC2_INSTANCE_TERMINATING' as const, heartbeatTimeout, defaultResult: 'CONTINUE' as const }]
+      : []),
+  ];
+  const image = aws.registerImage({ name: IMAGE_NAME, ownerId: 'self', tags: { 'hashistack:os': 'alpine' } });
+  const azs = [`${sim.deploy.region}a`, `${sim.deploy.region}b`, `${sim.deploy.region}c`];
+  const tags = (role: string, pool: string, extra: Record<string, string | undefined> = {}) => [
+    { key: 'hashistack:cluster', value: clusterName, propagateAtLaunch: true },
+    { key: 'hashistack:role', value: role, propagateAtLaunch: true },
+    { key: 'hashistack:pool', value: pool, propagateAtLaunch: true },
+    ...Object.entries(extra)
+      .filter((e): e is [string, string] => e[1] !== undefined)
+      .map(([key, value]) => ({ key, value, propagateAtLaunch: false })),
+  ];
+
+  const serverTemplate = aws.createLaunchTemplate({ name: 'hashistack-server', imageId: image.imageId, instanceType: 'm6g.large' });
+  const serverGroup = `${clusterName}-servers`;
+  aws.createAutoScalingGroup({
+    name: serverGroup,
+    minSize: spec.servers,
+    maxSize: spec.servers + 1,
+    desiredCapacity: spec.servers,
+    launchTemplate: { id: serverTemplate.id, version: '$Latest' },
+    availabilityZones: azs,
+    tags: tags('server', 'servers'),
+    lifecycleHooks,
+    bootstrapInService: true,
+  });
+
+  const clientGroups: Record<string, string> = {};
+  for (const pool of spec.pools) {
+    const template = aws.createLaunchTemplate({ name: `hashistack-client-${pool.name}`, imageId: image.imageId, instanceType: pool.instanceType ?? 'm6g.xlarge' });
+    const name = `${clusterName}-clients-${pool.name}`;
+    clientGroups[pool.name] = name;
+    aws.createAutoScalingGroup({
+      name,
+      minSize: pool.minSize ?? 0,
+      maxSize: pool.maxSize ?? pool.nodes * 3,
+      desiredCapacity: pool.nodes,
+      launchTemplate: { id: template.id, version: '$Latest' },
+      availabilityZones: azs,
+      tags: tags('client', pool.name, { 'hashistack:drain-deadline': pool.drainDeadline, 'hashistack:join-timeout': pool.joinTimeout }),
+      lifecycleHooks,
+      bootstrapInService: true,
+    });
+  }
+
+  const initial = aws.instances().filter((i) => i.state === 'running' || i.state === 'pending');
+  sim.hashistack.api.bootstrap(initial);
+
+  return {
+    imageId: image.imageId,
+    serverGroup,
+    clientGroups,
+    group: (name) => {
+      const g = aws.group(name);
+      if (!g) throw new Error(`no group ${name}`);
+      return g;
+    },
+  };
+}
+
+/** Lifecycle actions of a transition that have not ended yet. */
+export function pendingActions(sim: Simulation, transition: 'LAUNCHING' | 'TERMINATING'): number {
+  return sim.recorder.lifecycleActions().filter((a) => a.transition.endsWith(transition) && a.result === null).length;
+}
+
+/** Executions still running. */
+export function runningExecutions(sim: Simulation): number {
+  return sim.sfn.list().filter((e) => e.status === 'RUNNING').length;
+}
+
+/** Whether every group is at its desired capacity with every member InService. */
+export function groupsSteady(sim: Simulation): boolean {
+  return sim.aws.api.groups().every(
+    (g) => g.members.length === g.desiredCapacity && g.members.every((m) => m.lifecycleState === 'InService'),
+  );
+}
+
+/**
+ * Resolve once nothing is in flight: every group steady, no pending lifecycle
+ * action, no running execution. Rejects past `limitMs` of sim time.
+ */
+export async function settle(sim: Simulation, limitMs: number): Promise<void> {
+  await sim.clock.until(
+    () => groupsSteady(sim) && pendingActions(sim, 'LAUNCHING') === 0 && pendingActions(sim, 'TERMINATING') === 0 && runningExecutions(sim) === 0,
+    limitMs,
+  );
+}

@@ -1,0 +1,36 @@
+/**
+ * What the join logic talks to, as interfaces: production wires the real
+ * wrappers ({@link defaultJoinDeps}); unit tests pass fakes.
+ */
+import * as autoscaling from '../../aws/autoscaling.js';
+import * as ec2 from '../../aws/ec2.js';
+import * as ssm from '../../aws/ssm.js';
+import { getConfig, type Config } from '../../config/index.js';
+import { clusterClients } from '../../hashicorp/clients.js';
+import type { ConsulClient } from '../../hashicorp/consul/client.js';
+import type { NomadClient } from '../../hashicorp/nomad/client.js';
+import type { VaultClient } from '../../hashicorp/vault/client.js';
+import { now } from '../../time/clock.js';
+import { createJoinReads, type JoinReads } from './reads.js';
+
+export interface JoinDeps {
+  config: Pick<Config, 'clusterName' | 'joinTimeoutMs' | 'joinMode'>;
+  nomad: Pick<NomadClient, 'raftConfiguration' | 'autopilotHealth'>;
+  consul: Pick<ConsulClient, 'members' | 'raftConfiguration' | 'autopilotHealth'>;
+  vault: Pick<VaultClient, 'autopilotState'>;
+  reads: JoinReads;
+  autoscaling: Pick<typeof autoscaling, 'describeLifecycleHooks' | 'recordLifecycleActionHeartbeat' | 'describeAutoScalingInstance'>;
+  ec2: Pick<typeof ec2, 'describeInstance' | 'createTags'>;
+  ssm: Pick<typeof ssm, 'runShellScript' | 'waitForCommand'>;
+  now: () => number;
+}
+
+let reads: JoinReads | undefined;
+
+/** The production dependencies (no I/O until used). */
+export function defaultJoinDeps(): JoinDeps {
+  const clients = clusterClients();
+  const config = getConfig();
+  reads ??= createJoinReads(config);
+  return { config, nomad: clients.nomad, consul: clients.consul, vault: clients.vault, reads, autoscaling, ec2, ssm, now };
+}
