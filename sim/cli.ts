@@ -21,6 +21,8 @@ Options:
   --nodes N          client nodes (scenario default)
   --servers N        server nodes (3 or 5; scenario default)
   --seed S           random seed (default 1): same seed, same faults
+  --throttle P       share of AWS API calls throttled, 0-1 (scale-in)
+  --drain-minutes M  how long drained nodes' work needs (scale-in, default 2)
   --report FILE      write the JSON report there (default reports/<scenario>.json)
   --time-scale X     idle-time speed of the sim clock (default: jump between events;
                      3600 plays an hour of cluster time per wall second)
@@ -33,7 +35,7 @@ Options:
 // the deployed functions run nodejs22.x. Other warnings still print.
 process.removeAllListeners('warning');
 process.on('warning', (w) => {
-  if (w.name !== 'NodeVersionSupportWarning') process.stderr.write(`${w.name}: ${w.message}\n`);
+  if (!`${w.name} ${w.message}`.includes('NodeVersionSupportWarning')) process.stderr.write(`${w.name}: ${w.message}\n`);
 });
 
 async function main(): Promise<number> {
@@ -43,6 +45,8 @@ async function main(): Promise<number> {
       nodes: { type: 'string' },
       servers: { type: 'string' },
       seed: { type: 'string' },
+      throttle: { type: 'string' },
+      'drain-minutes': { type: 'string' },
       report: { type: 'string' },
       'time-scale': { type: 'string' },
       quiet: { type: 'boolean' },
@@ -64,6 +68,8 @@ async function main(): Promise<number> {
     nodes: positiveInt('--nodes', values.nodes) ?? scenario.defaults.nodes ?? 6,
     servers: positiveInt('--servers', values.servers) ?? scenario.defaults.servers ?? 3,
     seed: positiveInt('--seed', values.seed) ?? scenario.defaults.seed ?? 1,
+    throttle: fraction('--throttle', values.throttle) ?? scenario.defaults.throttle ?? 0,
+    drainMinutes: positiveInt('--drain-minutes', values['drain-minutes']) ?? scenario.defaults.drainMinutes ?? 2,
   };
   const timeScale = values['time-scale'] === undefined ? undefined : Number(values['time-scale']);
   if (timeScale !== undefined && !(timeScale >= 1)) throw new UsageError('--time-scale must be a number >= 1');
@@ -84,7 +90,7 @@ async function main(): Promise<number> {
       process.stdout.write(`${t}  ${e.source.padEnd(8)} ${e.message}\n`);
     });
   }
-  process.stdout.write(`scenario ${scenario.name} (seed ${args.seed}, nodes ${args.nodes}, servers ${args.servers})\n`);
+  process.stdout.write(`scenario ${scenario.name} ${JSON.stringify(args)}\n`);
   let checks;
   try {
     checks = await scenario.run(sim, args);
@@ -117,6 +123,13 @@ function positiveInt(flag: string, raw: string | undefined): number | undefined 
   if (raw === undefined) return undefined;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive whole number, got "${raw}"`);
+  return n;
+}
+
+function fraction(flag: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`${flag} must be a number from 0 to 1, got "${raw}"`);
   return n;
 }
 

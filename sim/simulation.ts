@@ -111,6 +111,7 @@ export class Simulation {
       POWERTOOLS_METRICS_DISABLED: 'true',
     });
     setClockSource(() => clock.now());
+    await lambda.warmUp();
 
     const stageConfig = deploy.stageConfig;
     aws.api.putParameter(String(stageConfig.nomadTokenParameter), SIM_TOKENS.nomad, 'SecureString');

@@ -29,9 +29,11 @@ export interface SimClockOptions {
 /**
  * The simulated clock.
  *
- * Sim time runs at wall speed (1x) while the control plane is doing work, so
- * its real overhead (code, HTTP round trips, SDK back-off) is charged as it
- * would be on AWS. While everything is waiting (blocking queries parked at the
+ * Sim time runs at wall speed while the control plane is doing work, so its
+ * real overhead (code, HTTP round trips, SDK back-off) is charged as it would
+ * be on AWS. With K holders busy at once it runs at 1/K: this one process
+ * serialises work that K Lambdas would do in parallel on their own CPUs
+ * (processor sharing), so each is charged its own share. While everything is waiting (blocking queries parked at the
  * simulated servers, Wait states, the cluster's own timers) it runs at
  * `timeScale`, by default jumping to the next event: hours of drains take
  * milliseconds of wall time.
@@ -48,6 +50,8 @@ export class SimClock {
   private holds = 0;
   private parks = 0;
   private idle = true;
+  /** Busy holders sharing the CPU (at least 1). */
+  private load = 1;
   private idleCheckPending = false;
   private wallTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -192,13 +196,15 @@ export class SimClock {
   }
 
   private rate(): number {
-    return this.idle ? this.timeScale : 1;
+    return this.idle ? this.timeScale : 1 / this.load;
   }
 
   private onLoadChange(): void {
-    const nowIdle = this.holds - this.parks <= 0;
-    if (nowIdle === this.idle) return;
+    const load = Math.max(0, this.holds - this.parks);
+    const nowIdle = load === 0;
+    if (nowIdle === this.idle && load === this.load) return;
     const t = this.now();
+    this.load = Math.max(1, load);
     this.idle = nowIdle;
     this.simAnchor = t;
     this.wallAnchor = performance.now();

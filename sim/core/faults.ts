@@ -10,7 +10,7 @@ export interface ServiceFaults {
   errorRate: number;
   /** Probability that a request answers with the service's throttling error. */
   throttleRate: number;
-  /** Added sim-time latency per request, ms. */
+  /** Sim-time latency per request, ms (default {@link BASELINE_LATENCY_MS}). */
   latencyMs: number;
   /** While true, every request fails with a 5xx (a service outage). */
   down: boolean;
@@ -46,7 +46,21 @@ export interface ClusterFaults {
   lambdaCrashes: Array<{ functionName: string; onCall: number }>;
 }
 
-const NO_SERVICE_FAULTS: ServiceFaults = { errorRate: 0, throttleRate: 0, latencyMs: 0, down: false };
+/**
+ * Latency every request has without injected faults, ms of sim time: AWS API
+ * calls from a Lambda in the same region take tens of milliseconds, the
+ * cluster's APIs inside the VPC a few.
+ */
+export const BASELINE_LATENCY_MS: Record<ServiceName, number> = {
+  autoscaling: 25,
+  ec2: 25,
+  ssm: 25,
+  sfn: 25,
+  events: 25,
+  nomad: 3,
+  consul: 3,
+  vault: 3,
+};
 
 /**
  * The fault plan of one simulation: per-service request faults (changeable
@@ -75,7 +89,7 @@ export class Faults {
 
   /** Current faults of a service. */
   service(name: ServiceName): ServiceFaults {
-    return this.services.get(name) ?? NO_SERVICE_FAULTS;
+    return this.services.get(name) ?? { errorRate: 0, throttleRate: 0, latencyMs: BASELINE_LATENCY_MS[name], down: false };
   }
 
   /** Change a service's faults from now on. */

@@ -21,6 +21,9 @@ export interface EventEnvelope {
   detail: Record<string, unknown>;
 }
 
+/** Time from an event being put to its delivery to a target (EventBridge: typically about half a second). */
+export const DELIVERY_LATENCY_MS = 400;
+
 /** Lambda's asynchronous invocation retries: two more attempts, about 1 and 2 minutes later. */
 const ASYNC_RETRY_DELAYS_MS = [60_000, 120_000];
 
@@ -97,7 +100,7 @@ export class EventBridgeSim {
     for (const target of rule.targets) {
       const copies = this.deps.faults.drawDuplicate() ? 2 : 1;
       for (let i = 0; i < copies; i++) {
-        const jitter = this.deps.faults.drawEventJitter();
+        const jitter = DELIVERY_LATENCY_MS + this.deps.faults.drawEventJitter();
         if (i > 0) this.deps.recorder.event('events', `duplicate delivery of ${envelope['detail-type']} ${envelope.id} to ${rule.name}`);
         this.deps.clock.schedule(jitter, () => this.deliver(rule, target, envelope, 0), `deliver:${rule.name}`);
       }

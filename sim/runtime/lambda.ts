@@ -8,6 +8,9 @@ import type { FunctionSpec } from './deploy-config.js';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
+/** Sim time Lambda adds to a warm invocation (routing, payload transfer), ms. */
+export const INVOKE_OVERHEAD_MS = 15;
+
 /** What Lambda reports when a function throws: the error's name becomes the Step Functions error. */
 export class LambdaFunctionError extends Error {
   constructor(
@@ -47,12 +50,22 @@ export class LambdaRuntime {
     return f;
   }
 
+  /**
+   * Load every handler module now. The simulator compiles TypeScript on first
+   * import, which would otherwise be charged to the first invocation's sim
+   * time; Lambda cold starts are not modelled.
+   */
+  async warmUp(): Promise<void> {
+    await Promise.all([...this.byArn.values()].map((f) => this.load(f)));
+  }
+
   /** Invoke a function synchronously (RequestResponse) and return its result. */
   async invoke(arnOrName: string, event: unknown, options: { held?: boolean } = {}): Promise<unknown> {
     const release = options.held ? undefined : this.deps.clock.hold();
     const fn = this.find(arnOrName);
     try {
       const handler = await this.load(fn);
+      await this.deps.clock.sleep(INVOKE_OVERHEAD_MS, { parked: true });
       const call = (this.callCounts.get(fn.key) ?? 0) + 1;
       this.callCounts.set(fn.key, call);
       const crash = this.deps.faults.cluster.lambdaCrashes.find((c) => c.functionName === fn.key && c.onCall === call);

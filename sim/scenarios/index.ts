@@ -1,5 +1,6 @@
 import { defaultScenario } from './default.js';
+import { scaleInScenario } from './scale-in.js';
 import type { Scenario } from './types.js';
 
 /** Every scenario `npm run sim` knows, by name. */
-export const SCENARIOS: Record<string, Scenario> = Object.fromEntries([defaultScenario].map((s) => [s.name, s]));
+export const SCENARIOS: Record<string, Scenario> = Object.fromEntries([defaultScenario, scaleInScenario].map((s) => [s.name, s]));

@@ -6,6 +6,10 @@ export interface ScenarioArgs {
   nodes: number;
   servers: number;
   seed: number;
+  /** Probability that an AWS API call is throttled (0–1). */
+  throttle: number;
+  /** How long the drained nodes' work needs to finish, minutes. */
+  drainMinutes: number;
 }
 
 /** A check a scenario makes on the world it ran, shown in the output and the report. */

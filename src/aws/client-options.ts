@@ -13,7 +13,9 @@ export function awsClientOptions(): {
 } {
   return {
     region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
-    maxAttempts: 4,
+    // Sustained throttling (a burst of 50 scale-ins) is normal; 6 attempts with the SDK's
+    // jittered back-off keep a task from failing on it while staying bounded.
+    maxAttempts: 6,
     requestHandler: { requestTimeout: 10_000, connectionTimeout: 3_000 },
   };
 }

@@ -5,6 +5,7 @@ import type { LifecycleAction } from '../../src/events/lifecycle-action.js';
 import type { NomadNode } from '../../src/hashicorp/nomad/schemas.js';
 import type { DrainDeps } from '../../src/workflows/drain/deps.js';
 import { leaveCluster } from '../../src/workflows/drain/leave.js';
+import { purgeNomadNode } from '../../src/workflows/drain/purge.js';
 import { prepareDrain } from '../../src/workflows/drain/prepare.js';
 import { startDrain } from '../../src/workflows/drain/start.js';
 import { watchDrain } from '../../src/workflows/drain/watch.js';
@@ -130,12 +131,13 @@ describe('WatchDrain', () => {
 });
 
 describe('LeaveCluster', () => {
-  it('graceful leave through SSM, verified, then purge', async () => {
+  it('graceful leave through SSM, verified', async () => {
     const { deps } = fakes();
     deps.consul.members.mockResolvedValueOnce([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 1 }]).mockResolvedValue([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 3 }]);
     const s = await leaveCluster(await prepareDrain({ action, pool: pool('client') }, deps), deps);
-    expect(s.left).toEqual({ method: 'graceful', purged: true });
+    expect(s.left).toEqual({ method: 'graceful', purged: false });
     expect(deps.consul.forceLeave).not.toHaveBeenCalled();
+    expect(deps.nomad.purgeNode).not.toHaveBeenCalled();
   });
   it('proceeds as soon as the member left, before the command reports back', async () => {
     const { deps } = fakes();
@@ -145,7 +147,7 @@ describe('LeaveCluster', () => {
       .mockResolvedValueOnce([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 1 }])
       .mockResolvedValue([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 3 }]);
     const s = await leaveCluster(await prepareDrain({ action, pool: pool('client') }, deps), deps);
-    expect(s.left).toEqual({ method: 'graceful', purged: true });
+    expect(s.left).toEqual({ method: 'graceful', purged: false });
     expect(deps.ssm.getCommandStatus).toHaveBeenCalledTimes(1);
   });
   it('command failed and the member is still alive → force-leave with prune', async () => {
@@ -168,7 +170,27 @@ describe('LeaveCluster', () => {
     deps.consul.members.mockResolvedValue([]);
     const s = await leaveCluster(await prepareDrain({ action, pool: pool('client') }, deps), deps);
     expect(deps.ssm.runShellScript).not.toHaveBeenCalled();
-    expect(s.left).toEqual({ method: 'already-gone', purged: true });
+    expect(s.left).toEqual({ method: 'already-gone', purged: false });
+  });
+});
+
+describe('PurgeNode', () => {
+  it('waits (blocking) until Nomad reports the node down, then purges it', async () => {
+    const { deps } = fakes();
+    deps.nomad.getNode
+      .mockResolvedValueOnce({ node: nomadNode({ Status: 'ready' }), index: 10 })
+      .mockResolvedValueOnce({ node: nomadNode({ Status: 'down' }), index: 11 });
+    const s = await purgeNomadNode(await prepareDrain({ action, pool: pool('client') }, deps), deps, () => 300_000);
+    expect(deps.nomad.getNode).toHaveBeenLastCalledWith('n1', expect.objectContaining({ index: 10 }));
+    expect(deps.nomad.purgeNode).toHaveBeenCalledWith('n1');
+    expect(s.left?.purged).toBe(true);
+  });
+  it('never purges a node that is not down (its agent would register it again)', async () => {
+    const { deps } = fakes();
+    deps.nomad.getNode.mockResolvedValue({ node: nomadNode({ Status: 'ready' }), index: 10 });
+    const s = await purgeNomadNode(await prepareDrain({ action, pool: pool('client') }, deps), deps, () => 44_000);
+    expect(deps.nomad.purgeNode).not.toHaveBeenCalled();
+    expect(s.left?.purged).toBe(false);
   });
 });
 

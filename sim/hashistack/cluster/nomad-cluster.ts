@@ -124,7 +124,8 @@ export class NomadCluster {
     let lost = 0;
     for (const alloc of this.allocsOn(nodeId)) {
       if (isClientTerminal(alloc.ClientStatus)) continue;
-      if (alloc.DesiredStatus === 'run') lost++;
+      // A system allocation belongs to its node and goes with it: no work is lost.
+      if (alloc.DesiredStatus === 'run' && alloc.Job.Type !== 'system') lost++;
       this.updateAlloc(alloc, (a) => {
         a.ClientStatus = 'lost';
         a.ClientDescription = 'alloc is lost since its node is down';

@@ -1,5 +1,4 @@
-/** LeaveCluster: the node leaves Consul gracefully (SSM), else is force-left; optionally purge the Nomad node. */
-import { NotFound } from '../../errors/index.js';
+/** LeaveCluster: the node leaves Consul gracefully (SSM), else is force-left. */
 import { MemberStatus } from '../../hashicorp/consul/schemas.js';
 import { getLogger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
@@ -9,10 +8,11 @@ import type { DrainState } from './state.js';
 
 /**
  * Shell lines run on the node (Alpine, OpenRC) through AWS-RunShellScript:
- * stop the Nomad agent (drained already), leave Consul gracefully, and stop the
- * Consul service so OpenRC does not start it again.
+ * leave Consul gracefully first (what the lifecycle action waits for), then
+ * stop the drained Nomad agent and the Consul service so OpenRC does not start
+ * them again before the instance is gone.
  */
-export const LEAVE_SCRIPT = ['set -e', 'rc-service nomad stop', 'consul leave', 'rc-service consul stop || true'] as const;
+export const LEAVE_SCRIPT = ['set -e', 'consul leave', 'rc-service nomad stop', 'rc-service consul stop || true'] as const;
 const SCRIPT_TIMEOUT_SEC = 60;
 /** How long the graceful leave may take before the member is forced out. */
 const GRACEFUL_LEAVE_MS = 90_000;
@@ -56,14 +56,13 @@ async function awaitGracefulLeave(deps: DrainDeps, consulNode: string, instanceI
 
 /**
  * Make the instance leave the cluster. Idempotent: a member already left or
- * gone is not touched again; force-leave and purge are safe to repeat.
+ * gone is not touched again; force-leave is safe to repeat.
  * @throws GiveUp, ClusterUnreachable
  */
 export async function leaveCluster(state: DrainState, deps: DrainDeps): Promise<DrainState> {
   checkGiveUp(deps, state.giveUpAt, 'LeaveCluster');
   const log = getLogger();
   let method = 'no-consul-member';
-  let agentsStopped = false;
 
   if (state.consulNode) {
     let member = await memberState(deps, state.consulNode);
@@ -73,8 +72,6 @@ export async function leaveCluster(state: DrainState, deps: DrainDeps): Promise<
       const sent = await deps.ssm.runShellScript([state.action.instanceId], [...LEAVE_SCRIPT], SCRIPT_TIMEOUT_SEC, `hashistack leave ${state.consulNode}`);
       member = 'commandId' in sent ? await awaitGracefulLeave(deps, state.consulNode, state.action.instanceId, sent.commandId) : member;
       if ('status' in sent) log.warn('graceful leave through SSM impossible', { ssmStatus: sent.status, detail: sent.reason });
-      // The script stops Nomad before Consul leaves (set -e): a member that left gracefully has no agent running.
-      agentsStopped = member !== 'present';
       if (member !== 'present') {
         method = 'graceful';
       } else {
@@ -86,25 +83,6 @@ export async function leaveCluster(state: DrainState, deps: DrainDeps): Promise<
     }
   }
 
-  // A purged node whose agent still runs registers again (eligible): purge only a stopped agent.
-  let purged = false;
-  if (deps.config.purgeNomadNode && state.nomadNodeId) {
-    let stopped = agentsStopped;
-    if (!stopped) {
-      try {
-        stopped = (await deps.nomad.getNode(state.nomadNodeId)).node.Status === 'down';
-      } catch (error) {
-        if (!(error instanceof NotFound)) throw error;
-        stopped = true;
-      }
-    }
-    if (stopped) {
-      await deps.nomad.purgeNode(state.nomadNodeId);
-      purged = true;
-    } else {
-      log.info('Nomad agent may still run; not purging the node record (Nomad garbage-collects it once down)');
-    }
-  }
-  log.info('node left the cluster', { method, purged });
-  return { ...state, giveUpAt: nextGiveUpAt(deps), left: { method, purged } };
+  log.info('node left the cluster', { method });
+  return { ...state, giveUpAt: nextGiveUpAt(deps), left: { method, purged: false } };
 }

@@ -1,7 +1,7 @@
 /** Route a lifecycle event of the cluster to its workflow. */
 import { createHash } from 'node:crypto';
-import type { describeGroup } from '../../aws/autoscaling.js';
-import type { startExecution } from '../../aws/sfn.js';
+import type { describeAutoScalingInstance, describeGroup } from '../../aws/autoscaling.js';
+import type { listExecutions, startExecution, stopExecution } from '../../aws/sfn.js';
 import { poolFactsFromTags } from '../../cluster/pool.js';
 import type { Config } from '../../config/index.js';
 import { ConfigError, InvalidInput } from '../../errors/index.js';
@@ -10,16 +10,25 @@ import { appendLifecycleKeys } from '../../observability/context.js';
 import { getLogger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
 import type { DrainInput } from '../drain/state.js';
+import { isTerminatingLifecycleState } from '../join/guards.js';
+import type { JoinInput } from '../join/state.js';
 
 export interface RouterDeps {
-  config: Pick<Config, 'clusterName' | 'launchHookName' | 'terminateHookName' | 'drainStateMachineArn'>;
+  config: Pick<Config, 'clusterName' | 'launchHookName' | 'terminateHookName' | 'drainStateMachineArn' | 'joinStateMachineArn'>;
   describeGroup: typeof describeGroup;
+  describeAutoScalingInstance: typeof describeAutoScalingInstance;
   startExecution: typeof startExecution;
+  listExecutions: typeof listExecutions;
+  stopExecution: typeof stopExecution;
 }
 
 export type RouteResult =
   | { routed: 'ignored'; reason: string }
-  | { routed: 'drain'; executionName: string; started: boolean; executionArn?: string };
+  | { routed: 'join'; executionName: string; started: boolean; executionArn?: string }
+  | { routed: 'drain'; executionName: string; started: boolean; executionArn?: string; stoppedJoins?: string[] };
+
+/** Step Functions error of a join execution stopped because its instance terminates. */
+export const INSTANCE_TERMINATING = 'InstanceTerminating';
 
 /**
  * A Step Functions execution name from parts: only [A-Za-z0-9_-], at most 80
@@ -33,10 +42,12 @@ export function executionName(...parts: string[]): string {
 }
 
 /**
- * Parse the event and route it: terminate → a drain execution named
- * `drain-<instanceId>-<token>` (a duplicate is fine); launch → logged only
- * (no join workflow yet; the launch action is left to its hook).
- * @throws InvalidInput for a malformed event
+ * Parse the event and route it. Launch → a join execution named
+ * `join-<instanceId>-<token>`, unless the instance is already terminating or
+ * gone (an out-of-order event). Terminate → stop the instance's RUNNING join
+ * executions (error `InstanceTerminating`), then a drain execution named
+ * `drain-<instanceId>-<token>`. Duplicate events are harmless.
+ * @throws InvalidInput for a malformed event, ConfigError without a state machine ARN
  */
 export async function routeLifecycleEvent(event: unknown, deps: RouterDeps): Promise<RouteResult> {
   const log = getLogger();
@@ -64,24 +75,64 @@ export async function routeLifecycleEvent(event: unknown, deps: RouterDeps): Pro
   if (!pool) return ignore(`group ${action.asgName} is not part of cluster ${deps.config.clusterName}`);
 
   if (action.kind === 'launch') {
-    log.info('launch lifecycle action: no join workflow exists yet; leaving the action to its hook', { pool: pool.pool });
-    return { routed: 'ignored', reason: 'no join workflow yet' };
+    const joinArn = deps.config.joinStateMachineArn;
+    if (!joinArn) throw new ConfigError('JOIN_STATE_MACHINE_ARN', 'is not set');
+    const asg = await deps.describeAutoScalingInstance(action.instanceId);
+    if (!asg) return ignore(`launch event for ${action.instanceId}, which is no longer in a group (out of order)`);
+    if (isTerminatingLifecycleState(asg.LifecycleState)) return ignore(`launch event for ${action.instanceId}, which is already ${asg.LifecycleState} (out of order)`);
+    const joinName = executionName('join', action.instanceId, action.token);
+    const joinInput: JoinInput = { action, pool };
+    const j = await deps.startExecution(joinArn, joinName, joinInput);
+    if (j.started) {
+      countMetric('JoinWorkflowStarted');
+      log.info('join workflow started', { executionName: joinName, executionArn: j.executionArn });
+      return { routed: 'join', executionName: joinName, started: true, executionArn: j.executionArn };
+    }
+    log.info('join workflow already started for this action (duplicate event)', { executionName: joinName });
+    return { routed: 'join', executionName: joinName, started: false };
   }
+
+  const stoppedJoins = await stopRunningJoins(action.instanceId, deps);
   const arn = deps.config.drainStateMachineArn;
   if (!arn) throw new ConfigError('DRAIN_STATE_MACHINE_ARN', 'is not set');
   const name = executionName('drain', action.instanceId, action.token);
   const input: DrainInput = { action, pool };
   const r = await deps.startExecution(arn, name, input);
+  const stopped = stoppedJoins.length > 0 ? { stoppedJoins } : {};
   if (r.started) {
     countMetric('DrainWorkflowStarted');
     log.info('drain workflow started', { executionName: name, executionArn: r.executionArn });
-    return { routed: 'drain', executionName: name, started: true, executionArn: r.executionArn };
+    return { routed: 'drain', executionName: name, started: true, executionArn: r.executionArn, ...stopped };
   }
   log.info('drain workflow already started for this action (duplicate event)', { executionName: name });
-  return { routed: 'drain', executionName: name, started: false };
+  return { routed: 'drain', executionName: name, started: false, ...stopped };
 
   function ignore(reason: string): RouteResult {
     log.info('lifecycle action ignored', { reason });
     return { routed: 'ignored', reason };
   }
+}
+
+/**
+ * Stop every RUNNING join execution of the instance (names `join-<instanceId>-…`),
+ * so the drain alone handles whatever joined. Without a join state machine
+ * configured there is nothing to stop.
+ * @returns the names of the executions stopped.
+ */
+async function stopRunningJoins(instanceId: string, deps: RouterDeps): Promise<string[]> {
+  const joinArn = deps.config.joinStateMachineArn;
+  if (!joinArn) {
+    getLogger().warn('JOIN_STATE_MACHINE_ARN is not set: not looking for join executions to stop');
+    return [];
+  }
+  const prefix = `${executionName('join', instanceId)}-`;
+  const running = (await deps.listExecutions(joinArn, 'RUNNING')).filter((e) => e.name?.startsWith(prefix) && e.executionArn);
+  const stopped: string[] = [];
+  for (const e of running) {
+    await deps.stopExecution(e.executionArn ?? '', INSTANCE_TERMINATING, `instance ${instanceId} is terminating; the drain workflow takes over`);
+    countMetric('JoinAbortedTerminating');
+    stopped.push(e.name ?? '');
+  }
+  if (stopped.length) getLogger().info('stopped running join executions of the terminating instance', { stoppedJoins: stopped });
+  return stopped;
 }
