@@ -23,6 +23,7 @@ Options:
   --seed S           random seed (default 1): same seed, same faults
   --throttle P       share of AWS API calls throttled, 0-1 (scale-in)
   --drain-minutes M  how long drained nodes' work needs (scale-in, default 2)
+  --never-boot K     how many new nodes never boot (scale-out, default 2)
   --report FILE      write the JSON report there (default reports/<scenario>.json)
   --time-scale X     idle-time speed of the sim clock (default: jump between events;
                      3600 plays an hour of cluster time per wall second)
@@ -47,6 +48,7 @@ async function main(): Promise<number> {
       seed: { type: 'string' },
       throttle: { type: 'string' },
       'drain-minutes': { type: 'string' },
+      'never-boot': { type: 'string' },
       report: { type: 'string' },
       'time-scale': { type: 'string' },
       quiet: { type: 'boolean' },
@@ -70,6 +72,7 @@ async function main(): Promise<number> {
     seed: positiveInt('--seed', values.seed) ?? scenario.defaults.seed ?? 1,
     throttle: fraction('--throttle', values.throttle) ?? scenario.defaults.throttle ?? 0,
     drainMinutes: positiveInt('--drain-minutes', values['drain-minutes']) ?? scenario.defaults.drainMinutes ?? 2,
+    neverBoot: nonNegativeInt('--never-boot', values['never-boot']) ?? scenario.defaults.neverBoot ?? 0,
   };
   const timeScale = values['time-scale'] === undefined ? undefined : Number(values['time-scale']);
   if (timeScale !== undefined && !(timeScale >= 1)) throw new UsageError('--time-scale must be a number >= 1');
@@ -123,6 +126,13 @@ function positiveInt(flag: string, raw: string | undefined): number | undefined 
   if (raw === undefined) return undefined;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive whole number, got "${raw}"`);
+  return n;
+}
+
+function nonNegativeInt(flag: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} must be a whole number >= 0, got "${raw}"`);
   return n;
 }
 

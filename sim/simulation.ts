@@ -30,7 +30,7 @@ export interface SimulationOptions {
   /** Arm the schedule rules (hook audit, AMI refresh); default false. */
   schedules?: boolean;
   /** Control plane log level (Powertools); default WARN. */
-  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 }
 
 /** ACL tokens of the simulated cluster, stored in SSM as the control plane expects. */

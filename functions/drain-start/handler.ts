@@ -3,6 +3,7 @@ import type { Context } from 'aws-lambda';
 import { appendLifecycleKeys } from '../../src/observability/context.js';
 import { withInvocation } from '../../src/observability/invocation.js';
 import { defaultDrainDeps } from '../../src/workflows/drain/deps.js';
+import { heartbeatThroughOutage } from '../../src/workflows/drain/guards.js';
 import { startDrain } from '../../src/workflows/drain/start.js';
 import { DrainStateSchema, parseTaskInput, type DrainState } from '../../src/workflows/drain/state.js';
 
@@ -10,5 +11,6 @@ export const handler = async (event: unknown, context?: Context): Promise<DrainS
   withInvocation(context, async () => {
     const state = parseTaskInput(DrainStateSchema, event, 'StartDrain');
     appendLifecycleKeys(state.action);
-    return startDrain(state, defaultDrainDeps());
+    const deps = defaultDrainDeps();
+    return heartbeatThroughOutage(deps, state.action, state.hook.heartbeatLimitAt, () => startDrain(state, deps));
   });

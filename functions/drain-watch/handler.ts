@@ -3,6 +3,7 @@ import type { Context } from 'aws-lambda';
 import { appendLifecycleKeys } from '../../src/observability/context.js';
 import { withInvocation } from '../../src/observability/invocation.js';
 import { defaultDrainDeps } from '../../src/workflows/drain/deps.js';
+import { heartbeatThroughOutage } from '../../src/workflows/drain/guards.js';
 import { DrainStateSchema, parseTaskInput, type DrainState } from '../../src/workflows/drain/state.js';
 import { watchDrain } from '../../src/workflows/drain/watch.js';
 
@@ -16,5 +17,5 @@ export const handler = async (event: unknown, context?: Context): Promise<DrainS
     const deps = defaultDrainDeps();
     const fallbackEnd = deps.now() + DEFAULT_REMAINING_MS;
     const remaining = context ? () => context.getRemainingTimeInMillis() : () => fallbackEnd - deps.now();
-    return watchDrain(state, deps, remaining);
+    return heartbeatThroughOutage(deps, state.action, state.hook.heartbeatLimitAt, () => watchDrain(state, deps, remaining));
   });

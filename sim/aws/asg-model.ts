@@ -157,6 +157,27 @@ export class AutoScalingModel {
     this.reconcile(group);
   }
 
+  /** CreateOrUpdateTags on a group (ResourceType auto-scaling-group). */
+  putTag(groupName: string, key: string, value: string, propagateAtLaunch: boolean): void {
+    const group = this.group(groupName);
+    const existing = group.tags.find((t) => t.key === key);
+    if (existing) {
+      existing.value = value;
+      existing.propagateAtLaunch = propagateAtLaunch;
+    } else {
+      group.tags.push({ key, value, propagateAtLaunch });
+    }
+    this.deps.recorder.event('asg', `${groupName}: tag ${key} = ${value}`);
+  }
+
+  /** DeleteTags on a group; an absent tag is no error. */
+  deleteTag(groupName: string, key: string): void {
+    const group = this.group(groupName);
+    const before = group.tags.length;
+    group.tags = group.tags.filter((t) => t.key !== key);
+    if (group.tags.length !== before) this.deps.recorder.event('asg', `${groupName}: tag ${key} deleted`);
+  }
+
   /**
    * TerminateInstanceInAutoScalingGroup. With decrement, AWS refuses to go
    * below MinSize; without it, the group launches a replacement.

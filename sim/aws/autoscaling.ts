@@ -55,6 +55,16 @@ export class AutoScalingService implements SimService {
         return { Activity: activityXml(this.model.terminateInstance(instanceId, decrement), groupName) };
       },
       DescribeTags: (p) => this.describeTags(p),
+      CreateOrUpdateTags: (p) => {
+        for (const t of list(p, 'Tags')) {
+          this.model.putTag(required(t, 'ResourceId'), required(t, 'Key'), str(t, 'Value') ?? '', bool(t, 'PropagateAtLaunch') ?? false);
+        }
+        return undefined;
+      },
+      DeleteTags: (p) => {
+        for (const t of list(p, 'Tags')) this.model.deleteTag(required(t, 'ResourceId'), required(t, 'Key'));
+        return undefined;
+      },
       StartInstanceRefresh: (p) => ({ InstanceRefreshId: this.model.startInstanceRefresh(required(p, 'AutoScalingGroupName')).id }),
       CancelInstanceRefresh: (p) => ({ InstanceRefreshId: this.model.cancelInstanceRefresh(required(p, 'AutoScalingGroupName')).id }),
       DescribeInstanceRefreshes: (p) => this.describeRefreshes(p),

@@ -42,6 +42,8 @@ export interface ClusterFaults {
   duplicateEventRate: number;
   /** Max extra sim delay (ms) added per event delivery, so events can overtake each other. */
   eventJitterMs: number;
+  /** Shell lines (SSM Run Command) starting with one of these fail with exit 1 on every node. */
+  failingShellCommands: string[];
   /** Lambda invocations of these function names fail (crash) on their Nth call (1-based). */
   lambdaCrashes: Array<{ functionName: string; onCall: number }>;
 }
@@ -83,6 +85,7 @@ export class Faults {
       duplicateEventRate: 0,
       eventJitterMs: 0,
       lambdaCrashes: [],
+      failingShellCommands: [],
       ...cluster,
     };
   }

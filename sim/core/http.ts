@@ -103,13 +103,17 @@ export async function serve(service: SimService, ctx: SimContext, port = 0): Pro
   };
 }
 
+const TRACE = process.env.SIM_TRACE === '1';
+
 async function answer(service: SimService, ctx: SimContext, req: SimRequest): Promise<SimResponse> {
   const action = service.actionOf(req);
+  if (TRACE) console.log(`[sim ${ctx.clock.iso()}] -> ${service.name} ${action} ${req.query.toString()}`);
   const faults = ctx.faults.service(service.name);
   if (faults.latencyMs > 0) await ctx.clock.sleep(faults.latencyMs, { parked: true });
   const fault = ctx.faults.drawRequestFault(service.name);
   const response =
     fault === 'throttle' ? service.throttled(req) : fault === 'error' ? service.serverError(req) : await service.handle(req);
   ctx.recorder.apiCall(service.name, action, response.status, fault);
+  if (TRACE) console.log(`[sim ${ctx.clock.iso()}] <- ${service.name} ${action} ${response.status}`);
   return response;
 }

@@ -69,6 +69,7 @@ export class Recorder {
   readonly allocations = { migrated: 0, lost: 0 };
   private lowestEligible: number | null = null;
   private readonly listeners = new Set<(e: TimelineEntry) => void>();
+  private readonly marks = new Map<string, Map<string, number>>();
 
   constructor(private readonly clock: SimClock) {}
 
@@ -77,6 +78,18 @@ export class Recorder {
     const entry = { at: this.clock.iso(), source, message };
     this.timeline.push(entry);
     for (const l of this.listeners) l(entry);
+  }
+
+  /** Note when something became true of a subject (e.g. an instance's Nomad node became ready). */
+  mark(subject: string, what: string): void {
+    const m = this.marks.get(subject) ?? new Map<string, number>();
+    m.set(what, this.clock.now());
+    this.marks.set(subject, m);
+  }
+
+  /** Sim time (epoch ms) of a {@link mark}, if it happened. */
+  markOf(subject: string, what: string): number | undefined {
+    return this.marks.get(subject)?.get(what);
   }
 
   /** Follow the timeline as it is written (the CLI prints it live). */

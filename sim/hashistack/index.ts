@@ -15,6 +15,7 @@ import { VaultService } from './vault/service.js';
 
 export type { JobSpec, TaskGroupSpec, Allocation, NomadNode, GossipMember } from './cluster/state.js';
 export type { RaftPeer } from './cluster/raft.js';
+export { ELECTION_MS } from './cluster/raft.js';
 export type { JoinMode } from './cluster/world.js';
 
 /** What the hashistack simulation is built from. */
@@ -54,6 +55,10 @@ export interface HashistackApi {
   leader(system: HashiSystem): string | null;
   /** Seal a Vault server (it stays sealed until restarted). */
   sealVault(instanceId: string): void;
+  /** Ground truth of one raft system: leader, voters, live voters (not what autopilot reports). */
+  raftHealth(system: HashiSystem): { leader: string | null; voters: number; liveVoters: number; quorum: number };
+  /** Fault: autopilot readings of every system lag this long behind a server's death (0 = live). */
+  setAutopilotLag(ms: number): void;
   /** Whether the OS of an instance has booted and is up. */
   isOnline(instanceId: string): boolean;
   /** The simulated log of an agent on an instance. */
@@ -79,7 +84,7 @@ export function createHashistackSim(deps: HashistackDeps): HashistackSim {
     consul: new ConsulService(world, deps.tokens.consul),
     vault: new VaultService(world, deps.tokens.vault, deps.clock, rng),
   };
-  const shell = new HashistackShell(world, deps.clock, deps.rng);
+  const shell = new HashistackShell(world, deps.clock, deps.rng, deps.faults);
   const raftOf = (system: HashiSystem): HashistackWorld['nomad']['raft'] => world[system].raft;
   const api: HashistackApi = {
     registerJob: (job, options) => world.nomad.registerJob(structuredClone(job), options?.running ?? false),
@@ -100,6 +105,14 @@ export function createHashistackSim(deps: HashistackDeps): HashistackSim {
     raftPeers: (system) => raftOf(system).list().map((p) => ({ ...p })),
     leader: (system) => raftOf(system).leader()?.id ?? null,
     sealVault: (instanceId) => world.vault.seal(instanceId),
+    raftHealth: (system) => {
+      const raft = raftOf(system);
+      const voters = raft.list().filter((p) => p.voter);
+      return { leader: raft.leader()?.id ?? null, voters: voters.length, liveVoters: voters.filter((p) => raft.alive(p)).length, quorum: raft.quorum() };
+    },
+    setAutopilotLag: (ms) => {
+      for (const system of ['nomad', 'consul', 'vault'] as const) world[system].raft.autopilotLagMs = ms;
+    },
     isOnline: (instanceId) => shell.isOnline(instanceId),
     logs: (instanceId, agent) => [...(world.hosts.get(instanceId)?.logs[agent] ?? [])],
   };

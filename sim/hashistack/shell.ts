@@ -1,3 +1,4 @@
+import type { Faults } from '../core/faults.js';
 import type { NodeShell } from '../core/bus.js';
 import type { SimClock } from '../core/clock.js';
 import type { Rng } from '../core/rng.js';
@@ -23,7 +24,12 @@ const SERVICES: readonly AgentName[] = ['consul', 'nomad', 'vault'];
 export class HashistackShell implements NodeShell {
   private readonly rng: Rng;
 
-  constructor(private readonly world: HashistackWorld, private readonly clock: SimClock, rng: Rng) {
+  constructor(
+    private readonly world: HashistackWorld,
+    private readonly clock: SimClock,
+    rng: Rng,
+    private readonly faults?: Faults,
+  ) {
     this.rng = rng.fork('shell');
   }
 
@@ -52,6 +58,9 @@ export class HashistackShell implements NodeShell {
   }
 
   private async runLine(host: Host, line: string): Promise<LineResult> {
+    if (this.faults?.cluster.failingShellCommands.some((prefix) => line.startsWith(prefix))) {
+      return { exitCode: 1, stdout: '', stderr: `${line}: failed (injected fault)\n` };
+    }
     const words = line.split(/\s+/);
     const [cmd, ...args] = words;
     switch (cmd) {
@@ -136,7 +145,8 @@ export class HashistackShell implements NodeShell {
         return ok(` * Starting ${agent} ... [ ok ]\n`);
       case 'stop':
         if (!running) return ok(` * WARNING: ${agent} is already stopped\n`);
-        this.world.stopAgent(host, agent);
+        if (agent === 'nomad' && host.role === 'server') this.world.nomadServerLeave(host);
+        else this.world.stopAgent(host, agent);
         return ok(` * Stopping ${agent} ... [ ok ]\n`);
       case 'restart':
         this.world.stopAgent(host, agent);

@@ -26,8 +26,7 @@ export class LambdaFunctionError extends Error {
  * Runs the control plane's real handlers in-process, as Lambda would: one
  * invocation per call, a context whose remaining time follows the sim clock,
  * the function's timeout enforced (`Sandbox.Timedout`), and injected crashes.
- * Invocations hold the sim clock (the time they take is charged at 1x) unless
- * the caller holds it already (`held: true`, e.g. a Step Functions task).
+ * Invocations hold the sim clock: the time they take is charged as real time.
  */
 export class LambdaRuntime {
   private readonly byArn = new Map<string, FunctionSpec>();
@@ -59,9 +58,15 @@ export class LambdaRuntime {
     await Promise.all([...this.byArn.values()].map((f) => this.load(f)));
   }
 
-  /** Invoke a function synchronously (RequestResponse) and return its result. */
-  async invoke(arnOrName: string, event: unknown, options: { held?: boolean } = {}): Promise<unknown> {
-    const release = options.held ? undefined : this.deps.clock.hold();
+  /**
+   * Invoke a function synchronously (RequestResponse) and return its result.
+   * The invocation holds the sim clock until the handler's code really stops,
+   * even when the caller gave up on it (timeout, stopped execution): the code
+   * is still running in this process, as it would on Lambda until killed.
+   */
+  async invoke(arnOrName: string, event: unknown): Promise<unknown> {
+    const release = this.deps.clock.hold();
+    let settled: Promise<void> | undefined;
     const fn = this.find(arnOrName);
     try {
       const handler = await this.load(fn);
@@ -72,13 +77,18 @@ export class LambdaRuntime {
       const deadline = this.deps.clock.now() + fn.timeoutSeconds * 1000;
       const context = this.context(fn, deadline);
       const run = handler(structuredClone(event), context);
+      settled = run.then(
+        () => undefined,
+        () => undefined,
+      );
+      void settled.finally(release);
+      let timer: { cancel(): void } | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        const t = this.deps.clock.scheduleAt(
+        timer = this.deps.clock.scheduleAt(
           deadline,
           () => reject(new LambdaFunctionError('Sandbox.Timedout', `Task timed out after ${fn.timeoutSeconds}.00 seconds`)),
           `lambda-timeout:${fn.key}`,
         );
-        void run.finally(() => t.cancel()).catch(() => undefined);
       });
       try {
         const result = await Promise.race([run, timeout]);
@@ -96,9 +106,11 @@ export class LambdaRuntime {
         if (error instanceof LambdaFunctionError) throw error;
         const e = error instanceof Error ? error : new Error(String(error));
         throw new LambdaFunctionError(e.name || 'Error', e.message);
+      } finally {
+        timer?.cancel();
       }
     } finally {
-      release?.();
+      if (!settled) release();
     }
   }
 

@@ -41,6 +41,13 @@ export interface Execution {
   error?: string;
   cause?: string;
   abort?: () => void;
+  /** State events in sim time (entered, retried, failed, caught), for debugging and reports. */
+  history: Array<{ at: string; type: string; state?: string; error?: string }>;
+  /**
+   * Run a task's Lambda invocation: the execution stops holding the sim clock
+   * meanwhile (the invocation holds it, for as long as its code runs).
+   */
+  whileTaskRuns<T>(task: () => Promise<T>): Promise<T>;
   /** StopExecution was called. */
   stopRequested?: boolean;
   /** Resolves when the execution stops. */
@@ -48,6 +55,27 @@ export interface Execution {
 }
 
 const SIM_WAIT_RESOURCE = 'arn:aws:states:::sim:wait';
+const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
+const LAMBDA_INVOKE_WAIT = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+/**
+ * What `$$.Task.Token` resolves to inside aws-local-stepfunctions (it only
+ * knows a run-wide context). The task handler replaces it in the resolved
+ * Parameters with a token unique to that task.
+ */
+const TASK_TOKEN_PLACEHOLDER = '__sim_task_token__';
+
+/** A task waiting for SendTaskSuccess/SendTaskFailure. */
+export interface PendingTask {
+  token: string;
+  executionArn: string;
+  stateName: string;
+  /** The payload the Lambda was invoked with (token substituted). */
+  payload: unknown;
+  startedAt: number;
+  heartbeats: number;
+  settle(result: { output: unknown } | { error: string; cause: string }): void;
+  heartbeat(): void;
+}
 const NAME_PATTERN = /^[A-Za-z0-9_-]{1,80}$/;
 
 class SfnError extends Error {
@@ -64,13 +92,18 @@ class SfnError extends Error {
  * aws-local-stepfunctions, their Lambda tasks invoke the real handlers through
  * the {@link LambdaRuntime}, Wait states and task timeouts run on the sim
  * clock, and the StartExecution/DescribeExecution/StopExecution/ListExecutions
- * wire API (awsJson1_0) is served so the control plane's SDK client works
+ * wire API (awsJson1_0) is served, with SendTaskSuccess/SendTaskFailure/
+ * SendTaskHeartbeat for `lambda:invoke.waitForTaskToken` tasks, so the control plane's SDK client works
  * unchanged. Execution status changes go to EventBridge as AWS sends them.
  */
 export class StepFunctionsSim implements SimService {
   readonly name = 'sfn' as const;
   private readonly machines = new Map<string, StateMachineSpec>();
   private readonly executions = new Map<string, Execution>();
+  private readonly tasks = new Map<string, PendingTask>();
+  /** Tokens of tasks that ended (answered, timed out, or their execution stopped). */
+  private readonly closedTokens = new Set<string>();
+  private tokenCounter = 0;
 
   constructor(
     specs: StateMachineSpec[],
@@ -82,6 +115,31 @@ export class StepFunctionsSim implements SimService {
   /** Every execution started so far. */
   list(): Execution[] {
     return [...this.executions.values()];
+  }
+
+  /** Tasks waiting for a callback (`.waitForTaskToken`), optionally of one execution. */
+  pendingTasks(executionArn?: string): PendingTask[] {
+    return [...this.tasks.values()].filter((t) => executionArn === undefined || t.executionArn === executionArn);
+  }
+
+  /** SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat, as the wire API does them. */
+  sendTask(kind: 'success' | 'failure' | 'heartbeat', token: string, fields: { output?: string; error?: string; cause?: string } = {}): void {
+    const task = this.tasks.get(token);
+    if (!task) {
+      if (this.closedTokens.has(token)) throw new SfnError('TaskTimedOut', 'Task Timed Out');
+      throw new SfnError('InvalidToken', 'Invalid Token');
+    }
+    if (kind === 'heartbeat') return task.heartbeat();
+    if (kind === 'success') {
+      let output: unknown;
+      try {
+        output = JSON.parse(fields.output ?? '');
+      } catch {
+        throw new SfnError('InvalidOutput', 'Invalid Output: output is not valid JSON');
+      }
+      return task.settle({ output });
+    }
+    task.settle({ error: fields.error ?? 'States.TaskFailed', cause: fields.cause ?? '' });
   }
 
   /** The state machine deployed under a key of serverless.yml (e.g. `drain`). */
@@ -115,6 +173,8 @@ export class StepFunctionsSim implements SimService {
       name: execName,
       input,
       status: 'RUNNING',
+      history: [],
+      whileTaskRuns: (task) => task(),
       startDate: this.deps.clock.now(),
       done: new Promise<void>((r) => (finish = r)),
     };
@@ -140,7 +200,15 @@ export class StepFunctionsSim implements SimService {
   }
 
   private async run(spec: StateMachineSpec, execution: Execution): Promise<void> {
-    const release = this.deps.clock.hold();
+    let release = this.deps.clock.hold();
+    execution.whileTaskRuns = async (task) => {
+      release();
+      try {
+        return await task();
+      } finally {
+        release = this.deps.clock.hold();
+      }
+    };
     const { definition, handlers } = this.prepare(spec, execution);
     const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
     const run = machine.run(JSON.parse(execution.input) as JSONValue, {
@@ -154,12 +222,15 @@ export class StepFunctionsSim implements SimService {
           StartTime: new Date(execution.startDate).toISOString(),
         },
         StateMachine: { Id: spec.arn, Name: spec.name },
+        Task: { Token: TASK_TOKEN_PLACEHOLDER },
       },
     });
     execution.abort = run.abort;
     const counting = (async () => {
       for await (const event of run.eventLogs) {
         if (event.type === 'StateEntered' || event.type === 'StateRetried') this.deps.recorder.executionTransition(execution.executionArn);
+        const e = event as { type: string; state?: { name?: string }; Error?: string; error?: { Error?: string } };
+        execution.history.push({ at: this.deps.clock.iso(), type: e.type, state: e.state?.name, error: e.Error ?? e.error?.Error });
       }
     })();
     try {
@@ -174,6 +245,7 @@ export class StepFunctionsSim implements SimService {
       const message = cause instanceof Error ? cause.message : String(cause);
       this.settle(execution, name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED', { error: name, cause: message });
     } finally {
+      for (const t of this.pendingTasks(execution.executionArn)) t.settle({ error: 'States.Runtime', cause: 'execution ended' });
       await counting.catch(() => undefined);
       release();
     }
@@ -215,11 +287,29 @@ export class StepFunctionsSim implements SimService {
           out[stateName] = { ...rest, Type: 'Task', Resource: SIM_WAIT_RESOURCE, ResultPath: null };
           continue;
         }
+        if (state.Type === 'Task' && (state.Resource === LAMBDA_INVOKE || state.Resource === LAMBDA_INVOKE_WAIT)) {
+          const timeoutMs = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds * 1000 : undefined;
+          const heartbeatMs = typeof state.HeartbeatSeconds === 'number' ? state.HeartbeatSeconds * 1000 : undefined;
+          const waits = state.Resource === LAMBDA_INVOKE_WAIT;
+          handlers[stateName] = async (input) => {
+            const params = (input ?? {}) as { FunctionName?: unknown; Payload?: unknown };
+            if (typeof params.FunctionName !== 'string') throw new LambdaFunctionError('States.Runtime', `${stateName}: Parameters.FunctionName is missing`);
+            if (!waits) {
+              const functionName = params.FunctionName;
+              const payload = await execution.whileTaskRuns(() => invokeWithTimeout(lambda, clock, functionName, params.Payload ?? null, timeoutMs));
+              return { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: payload };
+            }
+            return this.waitForTaskToken(execution, stateName, params.FunctionName, params.Payload ?? null, { timeoutMs, heartbeatMs });
+          };
+          const { HeartbeatSeconds: _h, ...rest } = state;
+          out[stateName] = { ...rest, TimeoutSeconds: 2_000_000 };
+          continue;
+        }
         if (state.Type === 'Task') {
           const resource = String(state.Resource);
           if (!resource.startsWith('arn:aws:lambda:')) throw new Error(`${spec.key}.${stateName}: only direct Lambda ARNs are simulated, got ${resource}`);
           const timeoutMs = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds * 1000 : undefined;
-          handlers[stateName] = (input) => invokeWithTimeout(lambda, clock, resource, input, timeoutMs);
+          handlers[stateName] = (input) => execution.whileTaskRuns(() => invokeWithTimeout(lambda, clock, resource, input, timeoutMs));
           // The runner's own timeout is a wall-clock setTimeout (max ~24.8 days); the sim-time one is above.
           out[stateName] = { ...state, TimeoutSeconds: 2_000_000 };
           continue;
@@ -243,6 +333,68 @@ export class StepFunctionsSim implements SimService {
     const def = spec.definition as { States: Record<string, Record<string, unknown>> };
     const definition = { ...spec.definition, States: rewrite(def.States) };
     return { definition: definition as unknown as ConstructorParameters<typeof StateMachine>[0], handlers };
+  }
+
+  /**
+   * `lambda:invoke.waitForTaskToken`: invoke the function with the payload
+   * (its `$$.Task.Token` replaced by a token unique to this task), then wait
+   * (parked: the clock may jump) for SendTaskSuccess/SendTaskFailure, with
+   * TimeoutSeconds and HeartbeatSeconds on the sim clock.
+   */
+  private async waitForTaskToken(
+    execution: Execution,
+    stateName: string,
+    functionName: string,
+    rawPayload: unknown,
+    limits: { timeoutMs: number | undefined; heartbeatMs: number | undefined },
+  ): Promise<unknown> {
+    const clock = this.deps.clock;
+    const token = `${Buffer.from(`${execution.executionArn}#${stateName}#${++this.tokenCounter}`).toString('base64')}.${this.deps.rng.uuid()}`;
+    const payload = JSON.parse(JSON.stringify(rawPayload).split(TASK_TOKEN_PLACEHOLDER).join(token)) as unknown;
+    let settle!: PendingTask['settle'];
+    const answered = new Promise<{ output: unknown } | { error: string; cause: string }>((resolve) => (settle = resolve));
+    const timers: Array<{ cancel(): void } | undefined> = [undefined, undefined];
+    const armHeartbeat = (): void => {
+      timers[1]?.cancel();
+      if (limits.heartbeatMs !== undefined) timers[1] = clock.schedule(limits.heartbeatMs, () => task.settle({ error: 'States.HeartbeatTimeout', cause: 'no heartbeat in time' }), 'task-heartbeat');
+    };
+    const task: PendingTask = {
+      token,
+      executionArn: execution.executionArn,
+      stateName,
+      payload,
+      startedAt: clock.now(),
+      heartbeats: 0,
+      settle: (r) => {
+        if (!this.tasks.has(token)) return;
+        this.tasks.delete(token);
+        this.closedTokens.add(token);
+        for (const t of timers) t?.cancel();
+        settle(r);
+      },
+      heartbeat: () => {
+        task.heartbeats++;
+        armHeartbeat();
+      },
+    };
+    this.tasks.set(token, task);
+    if (limits.timeoutMs !== undefined) timers[0] = clock.schedule(limits.timeoutMs, () => task.settle({ error: 'States.Timeout', cause: 'Task timed out' }), 'task-timeout');
+    armHeartbeat();
+    this.deps.recorder.event('sfn', `${execution.name}: ${stateName} waits for a task token`);
+    try {
+      await execution.whileTaskRuns(() => this.deps.lambda.invoke(functionName, payload));
+    } catch (error) {
+      task.settle(error instanceof LambdaFunctionError ? { error: error.errorType, cause: error.errorMessage } : { error: 'States.TaskFailed', cause: String(error) });
+    }
+    const unpark = clock.park();
+    let result: Awaited<typeof answered>;
+    try {
+      result = await answered;
+    } finally {
+      unpark();
+    }
+    if ('error' in result) throw new LambdaFunctionError(result.error, result.cause);
+    return result.output;
   }
 
   private emitStatus(e: Execution): void {
@@ -315,6 +467,18 @@ export class StepFunctionsSim implements SimService {
             }));
           return awsJson(200, { executions });
         }
+        case 'SendTaskSuccess':
+          this.sendTask('success', String(body.taskToken ?? ''), { output: body.output === undefined ? undefined : String(body.output) });
+          return awsJson(200, {});
+        case 'SendTaskFailure':
+          this.sendTask('failure', String(body.taskToken ?? ''), {
+            error: body.error === undefined ? undefined : String(body.error),
+            cause: body.cause === undefined ? undefined : String(body.cause),
+          });
+          return awsJson(200, {});
+        case 'SendTaskHeartbeat':
+          this.sendTask('heartbeat', String(body.taskToken ?? ''));
+          return awsJson(200, {});
         default:
           return awsJson(400, { __type: 'UnknownOperationException', message: `unknown operation ${action}` });
       }
@@ -353,7 +517,7 @@ function awsJson(status: number, body: unknown): SimResponse {
 }
 
 async function invokeWithTimeout(lambda: LambdaRuntime, clock: SimClock, arn: string, input: unknown, timeoutMs: number | undefined): Promise<unknown> {
-  const invocation = lambda.invoke(arn, input, { held: true });
+  const invocation = lambda.invoke(arn, input);
   if (timeoutMs === undefined) return invocation;
   let timer: { cancel(): void } | undefined;
   const timeout = new Promise<never>((_, reject) => {

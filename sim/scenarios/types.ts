@@ -10,6 +10,8 @@ export interface ScenarioArgs {
   throttle: number;
   /** How long the drained nodes' work needs to finish, minutes. */
   drainMinutes: number;
+  /** How many newly launched nodes never boot. */
+  neverBoot: number;
 }
 
 /** A check a scenario makes on the world it ran, shown in the output and the report. */

@@ -2,11 +2,15 @@
 import {
   AutoScalingClient,
   CompleteLifecycleActionCommand,
+  CreateOrUpdateTagsCommand,
+  DeleteTagsCommand,
+  DescribeInstanceRefreshesCommand,
   DescribeAutoScalingInstancesCommand,
   DescribeLifecycleHooksCommand,
   RecordLifecycleActionHeartbeatCommand,
   SetDesiredCapacityCommand,
   TerminateInstanceInAutoScalingGroupCommand,
+  UpdateAutoScalingGroupCommand,
   paginateDescribeAutoScalingGroups,
   type AutoScalingGroup,
   type AutoScalingInstanceDetails,
@@ -147,6 +151,47 @@ export async function terminateInstance(instanceId: string, decrementDesiredCapa
     await autoScalingClient().send(
       new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: instanceId, ShouldDecrementDesiredCapacity: decrementDesiredCapacity }),
     );
+  } catch (error) {
+    throw mapAwsError('autoscaling', error);
+  }
+}
+
+/** Set (create or overwrite) one tag on a group; not propagated to instances. */
+export async function putGroupTag(asgName: string, key: string, value: string): Promise<void> {
+  try {
+    await autoScalingClient().send(
+      new CreateOrUpdateTagsCommand({ Tags: [{ ResourceType: 'auto-scaling-group', ResourceId: asgName, Key: key, Value: value, PropagateAtLaunch: false }] }),
+    );
+  } catch (error) {
+    throw mapAwsError('autoscaling', error);
+  }
+}
+
+/** Delete one tag from a group (an absent tag is no error). */
+export async function deleteGroupTag(asgName: string, key: string): Promise<void> {
+  try {
+    await autoScalingClient().send(new DeleteTagsCommand({ Tags: [{ ResourceType: 'auto-scaling-group', ResourceId: asgName, Key: key }] }));
+  } catch (error) {
+    throw mapAwsError('autoscaling', error);
+  }
+}
+
+/** Point a group at a launch template version (`$Latest`, `$Default` or a number). */
+export async function setGroupLaunchTemplate(asgName: string, launchTemplateId: string, version: string): Promise<void> {
+  try {
+    await autoScalingClient().send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: asgName, LaunchTemplate: { LaunchTemplateId: launchTemplateId, Version: version } }));
+  } catch (error) {
+    throw mapAwsError('autoscaling', error);
+  }
+}
+
+/** Instance refreshes of a group that are still under way (Pending, InProgress, Cancelling, RollbackInProgress, Baking). */
+export async function activeInstanceRefreshes(asgName: string): Promise<{ id: string; status: string }[]> {
+  try {
+    const out = await autoScalingClient().send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: asgName }));
+    return (out.InstanceRefreshes ?? [])
+      .filter((r) => ['Pending', 'InProgress', 'Cancelling', 'RollbackInProgress', 'Baking'].includes(r.Status ?? ''))
+      .map((r) => ({ id: r.InstanceRefreshId ?? '', status: r.Status ?? '' }));
   } catch (error) {
     throw mapAwsError('autoscaling', error);
   }

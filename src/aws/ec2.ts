@@ -1,5 +1,12 @@
-/** Thin wrapper over EC2: instance facts and tags. */
-import { CreateTagsCommand, DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+/** Thin wrapper over EC2: instance facts, tags, images and launch template versions. */
+import {
+  CreateLaunchTemplateVersionCommand,
+  CreateTagsCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
 import { awsClientOptions, awsErrorName, mapAwsError } from './client-options.js';
 
 let client: EC2Client | undefined;
@@ -38,6 +45,85 @@ export async function describeInstance(instanceId: string): Promise<InstanceFact
 export async function createTags(resourceIds: string[], tags: Record<string, string>): Promise<void> {
   try {
     await ec2Client().send(new CreateTagsCommand({ Resources: resourceIds, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
+  } catch (error) {
+    throw mapAwsError('ec2', error);
+  }
+}
+
+/** What the control plane needs to know about an AMI. */
+export interface ImageFacts {
+  imageId: string;
+  name: string;
+  state: string;
+  /** ISO-8601. */
+  creationDate: string;
+  ownerId: string;
+}
+
+/**
+ * Describe images by id or by owners and filters (`name`, `tag:<key>`, `state`).
+ * Unknown ids answer an empty list, not an error.
+ */
+export async function describeImages(input: { imageIds?: string[]; owners?: string[]; filters?: { name: string; values: string[] }[] }): Promise<ImageFacts[]> {
+  try {
+    const out = await ec2Client().send(
+      new DescribeImagesCommand({
+        ImageIds: input.imageIds,
+        Owners: input.owners,
+        Filters: input.filters?.map((f) => ({ Name: f.name, Values: f.values })),
+      }),
+    );
+    return (out.Images ?? []).map((i) => ({
+      imageId: i.ImageId ?? '',
+      name: i.Name ?? '',
+      state: i.State ?? '',
+      creationDate: i.CreationDate ?? '',
+      ownerId: i.OwnerId ?? '',
+    }));
+  } catch (error) {
+    const name = awsErrorName(error);
+    if (name === 'InvalidAMIID.NotFound' || name === 'InvalidAMIID.Malformed' || name === 'InvalidAMIID.Unavailable') return [];
+    throw mapAwsError('ec2', error);
+  }
+}
+
+/** One launch template version as the control plane uses it. */
+export interface LaunchTemplateVersionFacts {
+  launchTemplateId: string;
+  launchTemplateName: string;
+  versionNumber: number;
+  imageId: string | undefined;
+  defaultVersion: boolean;
+}
+
+/**
+ * Resolve launch template versions (`$Latest`, `$Default` or numbers).
+ * @returns undefined entries are left out: an unknown version answers an empty list.
+ */
+export async function describeLaunchTemplateVersions(launchTemplateId: string, versions: string[]): Promise<LaunchTemplateVersionFacts[]> {
+  try {
+    const out = await ec2Client().send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: launchTemplateId, Versions: versions }));
+    return (out.LaunchTemplateVersions ?? []).map((v) => ({
+      launchTemplateId: v.LaunchTemplateId ?? launchTemplateId,
+      launchTemplateName: v.LaunchTemplateName ?? '',
+      versionNumber: v.VersionNumber ?? 0,
+      imageId: v.LaunchTemplateData?.ImageId,
+      defaultVersion: v.DefaultVersion ?? false,
+    }));
+  } catch (error) {
+    const name = awsErrorName(error) ?? '';
+    if (/^InvalidLaunchTemplate(Id|Name)\.(NotFound|VersionNotFound|Malformed)$/.test(name) || name === 'InvalidLaunchTemplateId.VersionNotFound') return [];
+    throw mapAwsError('ec2', error);
+  }
+}
+
+/** Create a launch template version from `sourceVersion` with another image. @returns the new version number. */
+export async function createLaunchTemplateVersion(launchTemplateId: string, sourceVersion: string, imageId: string, description: string): Promise<number> {
+  try {
+    const out = await ec2Client().send(
+      new CreateLaunchTemplateVersionCommand({ LaunchTemplateId: launchTemplateId, SourceVersion: sourceVersion, VersionDescription: description, LaunchTemplateData: { ImageId: imageId } }),
+    );
+    return out.LaunchTemplateVersion?.VersionNumber ?? 0;
   } catch (error) {
     throw mapAwsError('ec2', error);
   }

@@ -1,5 +1,5 @@
-/** Thin wrapper over Step Functions: idempotent execution start, stop, list. */
-import { ListExecutionsCommand, SFNClient, StartExecutionCommand, StopExecutionCommand, type ExecutionListItem, type ExecutionStatus } from '@aws-sdk/client-sfn';
+/** Thin wrapper over Step Functions: idempotent execution start, stop, list, describe. */
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand, StopExecutionCommand, type ExecutionListItem, type ExecutionStatus } from '@aws-sdk/client-sfn';
 import { awsClientOptions, awsErrorName, mapAwsError } from './client-options.js';
 
 export type { ExecutionListItem, ExecutionStatus };
@@ -54,4 +54,26 @@ export async function listExecutions(stateMachineArn: string, statusFilter?: Exe
     throw mapAwsError('sfn', error);
   }
   return items;
+}
+
+/** An execution's status and result. */
+export interface ExecutionFacts {
+  executionArn: string;
+  status: ExecutionStatus | undefined;
+  output: string | undefined;
+  error: string | undefined;
+  cause: string | undefined;
+  startDate: Date | undefined;
+  stopDate: Date | undefined;
+}
+
+/** Describe an execution; undefined when it does not exist. */
+export async function describeExecution(executionArn: string): Promise<ExecutionFacts | undefined> {
+  try {
+    const out = await sfnClient().send(new DescribeExecutionCommand({ executionArn }));
+    return { executionArn, status: out.status, output: out.output, error: out.error, cause: out.cause, startDate: out.startDate, stopDate: out.stopDate };
+  } catch (error) {
+    if (awsErrorName(error) === 'ExecutionDoesNotExist' || awsErrorName(error) === 'InvalidArn') return undefined;
+    throw mapAwsError('sfn', error);
+  }
 }

@@ -34,8 +34,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     joinTimeoutMs: e.JOIN_TIMEOUT,
     purgeNomadNode: e.PURGE_NOMAD_NODE,
     joinMode: e.JOIN_MODE,
+    serverQuorumWaitMs: e.SERVER_QUORUM_WAIT,
     drainStateMachineArn: e.DRAIN_STATE_MACHINE_ARN,
     joinStateMachineArn: e.JOIN_STATE_MACHINE_ARN,
+    serverReplaceStateMachineArn: e.SERVER_REPLACE_STATE_MACHINE_ARN,
+    poolUpgradeStateMachineArn: e.POOL_UPGRADE_STATE_MACHINE_ARN,
+    clusterUpgradeStateMachineArn: e.CLUSTER_UPGRADE_STATE_MACHINE_ARN,
   };
 }
 

@@ -30,6 +30,12 @@ const boolean = z
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 
+const optionalArn = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v ? v : undefined));
+
 /** process.env as the control plane reads it (names as in serverless.yml). */
 export const EnvSchema = z.object({
   CLUSTER_NAME: nonEmpty,
@@ -46,16 +52,16 @@ export const EnvSchema = z.object({
   JOIN_TIMEOUT: duration,
   PURGE_NOMAD_NODE: boolean.default(false),
   JOIN_MODE: z.enum(['auto', 'ssm']).default('auto'),
+  SERVER_QUORUM_WAIT: duration.default(30 * 60_000),
   DRAIN_STATE_MACHINE_ARN: z
     .string()
     .trim()
     .optional()
     .transform((v) => (v ? v : undefined)),
-  JOIN_STATE_MACHINE_ARN: z
-    .string()
-    .trim()
-    .optional()
-    .transform((v) => (v ? v : undefined)),
+  JOIN_STATE_MACHINE_ARN: optionalArn,
+  SERVER_REPLACE_STATE_MACHINE_ARN: optionalArn,
+  POOL_UPGRADE_STATE_MACHINE_ARN: optionalArn,
+  CLUSTER_UPGRADE_STATE_MACHINE_ARN: optionalArn,
 });
 
 /** The validated configuration. */
@@ -75,7 +81,15 @@ export interface Config {
   joinTimeoutMs: number;
   purgeNomadNode: boolean;
   joinMode: 'auto' | 'ssm';
+  /** How long a server removal waits for quorum safety (and server replacement for a healthy new voter), ms. */
+  serverQuorumWaitMs: number;
   drainStateMachineArn: string | undefined;
   /** The join state machine (set for the lifecycle router only). */
   joinStateMachineArn: string | undefined;
+  /** serverReplace (set for the server step of pool upgrades once deployed). */
+  serverReplaceStateMachineArn: string | undefined;
+  /** poolUpgrade (set for the cluster upgrade step). */
+  poolUpgradeStateMachineArn: string | undefined;
+  /** clusterUpgrade (set for the AMI refresh). */
+  clusterUpgradeStateMachineArn: string | undefined;
 }

@@ -109,6 +109,36 @@ export class ServerRemovalNotImplemented extends ControlPlaneError {
   readonly retryable = false;
 }
 
+/** A rolling upgrade's console input is invalid (unknown pool or image, contradictory knobs, typos). Final; nothing was changed. */
+export class InvalidUpgradeInput extends ControlPlaneError {
+  override readonly name = 'InvalidUpgradeInput';
+  readonly retryable = false;
+}
+
+/** Another upgrade holds the pool's lock, or an ASG instance refresh runs on it. Final; nothing was changed. */
+export class PoolBusy extends ControlPlaneError {
+  override readonly name = 'PoolBusy';
+  readonly retryable = false;
+}
+
+/** New nodes of an upgrade batch did not join, or its old nodes did not drain, in time. Final (the upgrade rolls back). */
+export class UpgradeStalled extends ControlPlaneError {
+  override readonly name = 'UpgradeStalled';
+  readonly retryable = false;
+}
+
+/** A server pool upgrade needs the serverReplace state machine, which is not deployed. Final. */
+export class ServerPoolUpgradeUnavailable extends ControlPlaneError {
+  override readonly name = 'ServerPoolUpgradeUnavailable';
+  readonly retryable = false;
+}
+
+/** A child execution (serverReplace, poolUpgrade) ended other than SUCCEEDED. Final. */
+export class ChildExecutionFailed extends ControlPlaneError {
+  override readonly name = 'ChildExecutionFailed';
+  readonly retryable = false;
+}
+
 /** Step Functions error names the state machines Catch into a Wait-and-retry loop. */
 export const RETRYABLE_ERROR_NAMES = ['ClusterUnreachable', 'AwsUnavailable'] as const;
 

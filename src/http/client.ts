@@ -56,7 +56,7 @@ export interface HttpResponse {
 
 /** Statuses of a cluster without a usable leader, reported as unreachable once retries are spent. */
 const UNAVAILABLE = new Set([429, 502, 503, 504]);
-const NO_LEADER = /no (cluster )?leader|no path to region|rpc error/i;
+const NO_LEADER = /no (cluster )?leader|no path to region|rpc error|active cluster node not found/i;
 const MAX_DETAIL = 300;
 
 class RetryableStatus extends Error {

@@ -5,7 +5,7 @@ import type { LifecycleAction } from '../../src/events/lifecycle-action.js';
 import type { NomadNode } from '../../src/hashicorp/nomad/schemas.js';
 import type { DrainDeps } from '../../src/workflows/drain/deps.js';
 import { leaveCluster } from '../../src/workflows/drain/leave.js';
-import { purgeNomadNode } from '../../src/workflows/drain/purge.js';
+import { cleanupAfterTermination, purgeNomadNode } from '../../src/workflows/drain/cleanup.js';
 import { prepareDrain } from '../../src/workflows/drain/prepare.js';
 import { startDrain } from '../../src/workflows/drain/start.js';
 import { watchDrain } from '../../src/workflows/drain/watch.js';
@@ -150,20 +150,34 @@ describe('LeaveCluster', () => {
     expect(s.left).toEqual({ method: 'graceful', purged: false });
     expect(deps.ssm.getCommandStatus).toHaveBeenCalledTimes(1);
   });
-  it('command failed and the member is still alive → force-leave with prune', async () => {
+  it('command failed and the member is still alive → no force-leave yet (it would rejoin); deferred to after termination', async () => {
     const { deps } = fakes();
     deps.ssm.getCommandStatus.mockResolvedValue({ status: 'Failed' as never, responseCode: 1, stdout: '', stderr: 'consul: not found' });
     deps.consul.members.mockResolvedValue([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 1 }]);
     const s = await leaveCluster(await prepareDrain({ action, pool: pool('client') }, deps), deps);
+    expect(deps.consul.forceLeave).not.toHaveBeenCalled();
+    expect(s.left?.method).toBe('force-leave-after-termination');
+    // Cleanup: once the terminated instance's agent is failed, force it out with prune.
+    deps.consul.members.mockReset().mockResolvedValueOnce([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 1 }]).mockResolvedValue([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 4 }]);
+    deps.nomad.getNode.mockResolvedValue({ node: nomadNode({ Status: 'down' }), index: 12 });
+    const cleaned = await cleanupAfterTermination(s, deps, () => 300_000);
+    expect(deps.consul.forceLeave).toHaveBeenCalledWith('ip-10-0-1-23', true);
+    expect(cleaned.left).toEqual({ method: 'force-leave-after-termination', purged: true });
+  });
+  it('a member that already failed is forced out at once, with prune', async () => {
+    const { deps } = fakes();
+    deps.consul.members.mockResolvedValue([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 4 }]);
+    const s = await leaveCluster(await prepareDrain({ action, pool: pool('client') }, deps), deps);
+    expect(deps.ssm.runShellScript).not.toHaveBeenCalled();
     expect(deps.consul.forceLeave).toHaveBeenCalledWith('ip-10-0-1-23', true);
     expect(s.left?.method).toBe('force-leave');
   });
-  it('node unreachable through SSM → force-leave with prune, no purge of a possibly live agent', async () => {
+  it('node unreachable through SSM, member alive → force-leave deferred until it failed', async () => {
     const { deps } = fakes();
     deps.ssm.runShellScript.mockResolvedValue({ status: 'NodeUnreachable', reason: 'InvalidInstanceId' } as never);
     const s = await leaveCluster(await prepareDrain({ action, pool: pool('client') }, deps), deps);
-    expect(deps.consul.forceLeave).toHaveBeenCalledWith('ip-10-0-1-23', true);
-    expect(s.left).toEqual({ method: 'force-leave', purged: false });
+    expect(deps.consul.forceLeave).not.toHaveBeenCalled();
+    expect(s.left).toEqual({ method: 'force-leave-after-termination', purged: false });
   });
   it('already left → no SSM command again (idempotent)', async () => {
     const { deps } = fakes({ node: nomadNode({ Status: 'down' }) });
@@ -174,7 +188,7 @@ describe('LeaveCluster', () => {
   });
 });
 
-describe('PurgeNode', () => {
+describe('Cleanup: Nomad purge', () => {
   it('waits (blocking) until Nomad reports the node down, then purges it', async () => {
     const { deps } = fakes();
     deps.nomad.getNode

@@ -81,6 +81,7 @@ export class ConsulCluster {
       else this.raft.join(peer);
     }
     this.index.bump();
+    this.deps.recorder.mark(i.instanceId, 'consul-alive');
     if (!bootstrap) this.deps.recorder.event('consul', `${name} joined (${host.role === 'server' ? 'server' : 'client'})`);
   }
 

@@ -88,6 +88,7 @@ export class NomadCluster {
         node.Status = 'ready';
         node.StatusUpdatedAt = Math.floor(this.deps.clock.now() / 1000);
       });
+      this.deps.recorder.mark(node.Attributes['unique.platform.aws.instance-id'] ?? node.ID, 'nomad-ready');
       this.deps.recorder.event('nomad', `client ${node.Name} ready`);
       this.nodesChanged();
     };

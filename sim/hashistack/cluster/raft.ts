@@ -21,7 +21,7 @@ export interface RaftPeer {
 /** How long autopilot waits before promoting a healthy non-voter (ServerStabilizationTime). */
 const STABILIZATION_MS = 10_000;
 /** A simulated election takes this long (uniform, seeded). */
-const ELECTION_MS = { min: 2_000, max: 5_000 } as const;
+export const ELECTION_MS = { min: 2_000, max: 5_000 } as const;
 
 /**
  * The raft configuration of one system (Nomad, Consul or Vault servers):
@@ -38,6 +38,12 @@ export class RaftCluster {
   /** The configuration index (bumped on every membership change). */
   configIndex = 1;
   term = 1;
+  /**
+   * Fault: autopilot's health reading lags this long behind a server's death
+   * (a stale reading: the dead server still shows Healthy, only its
+   * LastContact grows). 0 = live readings.
+   */
+  autopilotLagMs = 0;
 
   constructor(
     private readonly system: 'nomad' | 'consul' | 'vault',
@@ -75,7 +81,8 @@ export class RaftCluster {
 
   /** Autopilot's per-server health: alive and following a leader. */
   healthy(peer: RaftPeer): boolean {
-    return this.isAlive(peer) && this.leader() !== undefined;
+    const alive = this.isAlive(peer) || (this.autopilotLagMs > 0 && this.msSinceContact(peer) < this.autopilotLagMs);
+    return alive && this.leader() !== undefined;
   }
 
   /** Milliseconds since the leader last heard from a peer (0 for a live one). */

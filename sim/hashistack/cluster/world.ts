@@ -219,6 +219,22 @@ export class HashistackWorld {
     }, 'nomad:server-failure-detection');
   }
 
+  /**
+   * `rc-service nomad stop` on a server: servers run with
+   * `leave_on_terminate = true`, so the server leaves (serf member left, the
+   * leader removes its raft peer) before the process exits. A machine that
+   * goes away without the stop takes the failure path of {@link stopAgent}.
+   */
+  nomadServerLeave(host: Host): void {
+    if (!host.agents.nomad) return;
+    const name = `${host.instance.privateDnsName}.global`;
+    this.log(host, 'nomad', 'INFO', 'agent: caught signal, leave_on_terminate: gracefully leaving the cluster');
+    this.deps.recorder.event('nomad', `server ${name} left gracefully`);
+    this.nomad.setMemberStatus(name, 'left');
+    host.agents.nomad = false;
+    this.nomad.raft.reevaluate();
+  }
+
   /** `consul leave` on the node: leaving, then left; the agent exits. */
   consulLeave(host: Host, onDone: () => void): void {
     this.log(host, 'consul', 'INFO', 'agent: Graceful leave triggered');

@@ -1,4 +1,5 @@
 /** LeaveCluster: the node leaves Consul gracefully (SSM), else is force-left. */
+import { AwsUnavailable } from '../../errors/index.js';
 import { MemberStatus } from '../../hashicorp/consul/schemas.js';
 import { getLogger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
@@ -19,12 +20,29 @@ const GRACEFUL_LEAVE_MS = 90_000;
 /** Pause between checks of the member and the command (real time). */
 const POLL_MS = 500;
 
-type MemberState = 'gone' | 'left' | 'present';
+export type MemberState = 'gone' | 'left' | 'failed' | 'present';
 
-async function memberState(deps: DrainDeps, name: string): Promise<MemberState> {
+/** Where the member stands in the gossip pool: gone, left, failed, or present (alive/leaving). */
+export async function memberState(deps: Pick<DrainDeps, 'consul'>, name: string): Promise<MemberState> {
   const m = (await deps.consul.members()).find((x) => x.Name === name);
   if (!m) return 'gone';
-  return m.Status === MemberStatus.left ? 'left' : 'present';
+  if (m.Status === MemberStatus.left) return 'left';
+  if (m.Status === MemberStatus.failed) return 'failed';
+  return 'present';
+}
+
+/**
+ * Send the leave script. SSM itself being unavailable (after the SDK's
+ * retries) is treated like an unreachable node: the graceful leave is best
+ * effort, and the force-leave fallback must not wait for SSM to come back.
+ */
+async function sendLeaveScript(deps: DrainDeps, instanceId: string, consulNode: string): ReturnType<DrainDeps['ssm']['runShellScript']> {
+  try {
+    return await deps.ssm.runShellScript([instanceId], [...LEAVE_SCRIPT], SCRIPT_TIMEOUT_SEC, `hashistack leave ${consulNode}`);
+  } catch (error) {
+    if (!(error instanceof AwsUnavailable)) throw error;
+    return { status: 'NodeUnreachable', reason: `SSM unavailable: ${error.message}` };
+  }
 }
 
 /**
@@ -37,18 +55,22 @@ async function awaitGracefulLeave(deps: DrainDeps, consulNode: string, instanceI
   const deadline = deps.now() + GRACEFUL_LEAVE_MS;
   for (;;) {
     const member = await memberState(deps, consulNode);
-    if (member !== 'present') return member;
-    const command = await deps.ssm.getCommandStatus(commandId, instanceId);
-    if (deps.ssm.isFinalCommandStatus(command)) {
+    if (member === 'gone' || member === 'left') return member;
+    // SSM failing to answer says nothing about the node: keep watching the member.
+    const command = await deps.ssm.getCommandStatus(commandId, instanceId).catch((error: unknown) => {
+      if (error instanceof AwsUnavailable) return undefined;
+      throw error;
+    });
+    if (command && deps.ssm.isFinalCommandStatus(command)) {
       const again = await memberState(deps, consulNode);
-      if (again === 'present') {
+      if (again === 'present' || again === 'failed') {
         getLogger().warn('graceful leave through SSM did not succeed', { ssmStatus: command.status, detail: 'reason' in command ? command.reason : command.stderr.slice(0, 500) });
       }
       return again;
     }
     if (deps.now() > deadline) {
       getLogger().warn('graceful leave did not finish in time', { waitedMs: GRACEFUL_LEAVE_MS });
-      return 'present';
+      return memberState(deps, consulNode);
     }
     await deps.sleep(POLL_MS);
   }
@@ -57,6 +79,11 @@ async function awaitGracefulLeave(deps: DrainDeps, consulNode: string, instanceI
 /**
  * Make the instance leave the cluster. Idempotent: a member already left or
  * gone is not touched again; force-leave is safe to repeat.
+ *
+ * Consul's force-leave only moves a *failed* member out (an alive one would
+ * rejoin): a failed member is forced out here, with prune; an alive member
+ * that did not leave gracefully is left to the Cleanup step, which forces it
+ * out once the terminated instance's agent is seen failed.
  * @throws GiveUp, ClusterUnreachable
  */
 export async function leaveCluster(state: DrainState, deps: DrainDeps): Promise<DrainState> {
@@ -66,19 +93,24 @@ export async function leaveCluster(state: DrainState, deps: DrainDeps): Promise<
 
   if (state.consulNode) {
     let member = await memberState(deps, state.consulNode);
-    if (member !== 'present') {
+    if (member === 'gone' || member === 'left') {
       method = `already-${member}`;
     } else {
-      const sent = await deps.ssm.runShellScript([state.action.instanceId], [...LEAVE_SCRIPT], SCRIPT_TIMEOUT_SEC, `hashistack leave ${state.consulNode}`);
-      member = 'commandId' in sent ? await awaitGracefulLeave(deps, state.consulNode, state.action.instanceId, sent.commandId) : member;
-      if ('status' in sent) log.warn('graceful leave through SSM impossible', { ssmStatus: sent.status, detail: sent.reason });
-      if (member !== 'present') {
+      if (member === 'present') {
+        const sent = await sendLeaveScript(deps, state.action.instanceId, state.consulNode);
+        member = 'commandId' in sent ? await awaitGracefulLeave(deps, state.consulNode, state.action.instanceId, sent.commandId) : member;
+        if ('status' in sent) log.warn('graceful leave through SSM impossible', { ssmStatus: sent.status, detail: sent.reason });
+      }
+      if (member === 'gone' || member === 'left') {
         method = 'graceful';
-      } else {
+      } else if (member === 'failed') {
         await deps.consul.forceLeave(state.consulNode, true);
         method = 'force-leave';
         countMetric('ConsulForceLeave');
-        log.warn('consul member did not leave gracefully; forced it to leave (pruned)', { consulNode: state.consulNode });
+        log.warn('consul member had failed; forced it to leave (pruned)', { consulNode: state.consulNode });
+      } else {
+        method = 'force-leave-after-termination';
+        log.warn('consul member did not leave gracefully and is still alive; it is forced out once the instance is gone', { consulNode: state.consulNode });
       }
     }
   }

@@ -28,8 +28,8 @@ export async function prepareDrain(input: DrainInput, deps: DrainDeps): Promise<
   else if (!nomadNode && !consulNode) plan = 'nothing-joined';
   else plan = 'client';
   if (plan === 'server') {
-    countMetric('ServerRemovalNotImplemented');
-    getLogger().error('server instance is terminating; server removal is not implemented: completing the action and failing the execution', { pool: pool.pool });
+    countMetric('ServerRemovalStarted');
+    getLogger().info('server instance is terminating: quorum-safe removal (guard, leave, verify)', { pool: pool.pool });
   }
 
   const drainDeadlineMs = pool.drainDeadlineMs ?? deps.config.drainDeadlineMs;

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { PoolFactsSchema } from '../../cluster/pool.js';
 import { LifecycleActionSchema } from '../../events/lifecycle-action.js';
+import { ServerRemovalSchema } from '../servers/removal-state.js';
 
 /** What the router starts an execution with. */
 export const DrainInputSchema = z.object({ action: LifecycleActionSchema, pool: PoolFactsSchema });
@@ -36,6 +37,8 @@ export const DrainStateSchema = DrainInputSchema.extend({
     doneAt: z.number().nullable(),
   }),
   left: z.object({ method: z.string(), purged: z.boolean() }).nullable(),
+  /** The server branch (plan `server`): set by ServerGuard, carried through ServerLeave and ServerVerify. */
+  server: ServerRemovalSchema.nullish(),
 });
 export type DrainState = z.infer<typeof DrainStateSchema>;
 

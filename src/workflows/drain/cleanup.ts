@@ -1,6 +1,12 @@
-/** PurgeNode: remove the Nomad node record once its agent is gone (after the lifecycle action completed). */
+/**
+ * Cleanup after the lifecycle action completed: force the Consul member out
+ * once it failed (when it did not leave gracefully), and purge the Nomad node
+ * record once it is down.
+ */
 import { NotFound } from '../../errors/index.js';
 import { getLogger } from '../../observability/logger.js';
+import { countMetric } from '../../observability/metrics.js';
+import { memberState } from './leave.js';
 import type { DrainDeps } from './deps.js';
 import type { DrainState } from './state.js';
 
@@ -9,6 +15,41 @@ const SAFETY_MARGIN_MS = 10_000;
 /** Extra time a blocking read may take beyond its wait. */
 const BLOCKING_SLACK_MS = 30_000;
 const MAX_WAIT_MS = 5 * 60_000;
+/** Pause between membership checks while waiting for a member to fail (real time). */
+const MEMBER_POLL_MS = 2_000;
+
+/**
+ * Run the cleanup of a node whose instance is terminating: the deferred
+ * Consul force-leave and the Nomad purge, side by side.
+ */
+export async function cleanupAfterTermination(state: DrainState, deps: DrainDeps, remainingMs: () => number): Promise<DrainState> {
+  const [, purged] = await Promise.all([forceLeaveWhenFailed(state, deps, remainingMs), purgeNomadNode(state, deps, remainingMs)]);
+  return purged;
+}
+
+/**
+ * An alive member cannot be forced out (it would rejoin): wait until the
+ * terminated instance's agent is seen failed, then force-leave with prune.
+ */
+async function forceLeaveWhenFailed(state: DrainState, deps: DrainDeps, remainingMs: () => number): Promise<void> {
+  if (state.left?.method !== 'force-leave-after-termination' || !state.consulNode) return;
+  for (;;) {
+    const member = await memberState(deps, state.consulNode);
+    if (member === 'gone' || member === 'left') return;
+    if (member === 'failed') {
+      await deps.consul.forceLeave(state.consulNode, true);
+      countMetric('ConsulForceLeave');
+      getLogger().warn('consul member failed after termination; forced it to leave (pruned)', { consulNode: state.consulNode });
+      return;
+    }
+    if (remainingMs() - SAFETY_MARGIN_MS < MEMBER_POLL_MS) {
+      getLogger().error('consul member still alive after the instance was released; it needs a force-leave', { consulNode: state.consulNode });
+      countMetric('ConsulMemberLeftBehind');
+      return;
+    }
+    await deps.sleep(MEMBER_POLL_MS);
+  }
+}
 
 /**
  * Purge the node's Nomad record (PURGE_NOMAD_NODE) once Nomad reports it

@@ -1,0 +1,31 @@
+/**
+ * What the server workflows (quorum-safe removal in the drain workflow,
+ * server pool replacement) talk to, as interfaces: production wires the real
+ * wrappers ({@link defaultServerDeps}); tests pass fakes.
+ */
+import * as autoscaling from '../../aws/autoscaling.js';
+import * as ec2 from '../../aws/ec2.js';
+import * as ssm from '../../aws/ssm.js';
+import { getConfig, type Config } from '../../config/index.js';
+import { clusterClients } from '../../hashicorp/clients.js';
+import type { ConsulClient } from '../../hashicorp/consul/client.js';
+import type { NomadClient } from '../../hashicorp/nomad/client.js';
+import type { VaultClient } from '../../hashicorp/vault/client.js';
+import { now } from '../../time/clock.js';
+
+export interface ServerDeps {
+  config: Pick<Config, 'serverQuorumWaitMs' | 'giveUpAfterMs'>;
+  nomad: Pick<NomadClient, 'raftConfiguration' | 'autopilotHealth' | 'removeRaftPeer' | 'transferLeadership' | 'agentMembers' | 'forceLeave'>;
+  consul: Pick<ConsulClient, 'raftConfiguration' | 'autopilotHealth' | 'removeRaftPeer' | 'forceLeave' | 'members'>;
+  vault: Pick<VaultClient, 'raftConfiguration' | 'autopilotState' | 'removeRaftPeer'>;
+  autoscaling: Pick<typeof autoscaling, 'describeGroup' | 'recordLifecycleActionHeartbeat' | 'setDesiredCapacity' | 'terminateInstance'>;
+  ec2: Pick<typeof ec2, 'describeInstance' | 'createTags' | 'describeLaunchTemplateVersions'>;
+  ssm: Pick<typeof ssm, 'runShellScript' | 'waitForCommand'>;
+  now: () => number;
+}
+
+/** The production dependencies (no I/O until used). */
+export function defaultServerDeps(): ServerDeps {
+  const clients = clusterClients();
+  return { config: getConfig(), nomad: clients.nomad, consul: clients.consul, vault: clients.vault, autoscaling, ec2, ssm, now };
+}

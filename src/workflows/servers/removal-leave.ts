@@ -1,0 +1,57 @@
+/** ServerLeave: move Nomad leadership away, then leave every system gracefully on the node (SSM). */
+import { InvalidInput } from '../../errors/index.js';
+import { getLogger } from '../../observability/logger.js';
+import { recordHeartbeat } from '../task.js';
+import type { DrainState } from '../drain/state.js';
+import type { ServerDeps } from './deps.js';
+import { identityOf } from './removal-guard.js';
+import { peersOf, readCluster } from './raft-view.js';
+
+/**
+ * Shell lines run on the server (Alpine, OpenRC) through AWS-RunShellScript.
+ * Nomad servers run with `leave_on_terminate = true`, so stopping the service
+ * leaves the cluster; Vault is stopped cleanly (never stepped down) so a
+ * standby takes over; Consul leaves last (Nomad and Vault discover through
+ * it). Each line goes on when the one before fails: the API fallback removes
+ * whatever did not leave.
+ */
+export const SERVER_LEAVE_SCRIPT = ['rc-service nomad stop || true', 'rc-service vault stop || true', 'consul leave || true', 'rc-service consul stop || true'] as const;
+const SCRIPT_TIMEOUT_SEC = 90;
+const COMMAND_WAIT_MS = 100_000;
+
+/**
+ * If this server leads Nomad, transfer leadership to the most up-to-date
+ * healthy voter that stays; then run {@link SERVER_LEAVE_SCRIPT} on the node
+ * and wait for it. Idempotent (stopping stopped services is a no-op).
+ * @throws ClusterUnreachable, AwsUnavailable
+ */
+export async function leaveServer(state: DrainState, deps: ServerDeps): Promise<DrainState> {
+  const log = getLogger();
+  const s = state.server;
+  if (!s) throw new InvalidInput('ServerLeave: no server state (the guard did not run)');
+  await recordHeartbeat(deps, state.action, state.hook.heartbeatLimitAt);
+  let transferredTo = s.leadershipTransferredTo;
+  const view = await readCluster(deps);
+  const mine = new Set(peersOf(view.nomad, identityOf(state)).map((p) => p.id));
+  if (view.nomad.leaderId !== null && mine.has(view.nomad.leaderId)) {
+    const target = view.nomad.peers
+      .filter((p) => p.voter && p.healthy && !mine.has(p.id))
+      .sort((a, b) => (b.lastIndex ?? 0) - (a.lastIndex ?? 0))[0];
+    if (target) {
+      await deps.nomad.transferLeadership(target.id);
+      transferredTo = target.id;
+      log.info('Nomad leadership transferred away from the terminating server', { to: target.id, name: target.name });
+    } else {
+      log.warn('terminating server leads Nomad and no healthy voter can take over; leaving anyway (an election follows)');
+    }
+  }
+  const sent = await deps.ssm.runShellScript([state.action.instanceId], [...SERVER_LEAVE_SCRIPT], SCRIPT_TIMEOUT_SEC, `hashistack server leave ${state.action.instanceId}`);
+  const result = 'commandId' in sent ? await deps.ssm.waitForCommand(sent.commandId, state.action.instanceId, { timeoutMs: COMMAND_WAIT_MS }) : sent;
+  const t = deps.now();
+  if (result.status !== 'Success') log.warn('graceful server leave did not run cleanly; peers left behind are removed through the APIs', { status: result.status });
+  return {
+    ...state,
+    giveUpAt: t + deps.config.giveUpAfterMs,
+    server: { ...s, next: 'verify', pollAfterSeconds: 0, leadershipTransferredTo: transferredTo, leaveStatus: result.status, leftAt: t, verifyUntil: t + deps.config.serverQuorumWaitMs },
+  };
+}

@@ -1,0 +1,38 @@
+/** The server branch of the drain workflow: its part of the drain state (JSON between the tasks). */
+import { z } from 'zod';
+
+/**
+ * What the state machine does next (read by its Choice states):
+ * wait (Wait `pollAfterSeconds`, then the same task), proceed (guard passed:
+ * leave), verify (left: check the peers are gone and the systems healthy),
+ * done (complete the action), give-up (the limit passed: complete loudly).
+ */
+export const ServerNextSchema = z.enum(['wait', 'proceed', 'verify', 'done', 'give-up']);
+export type ServerNext = z.infer<typeof ServerNextSchema>;
+
+const PeerIdsSchema = z.object({ nomad: z.array(z.string()), consul: z.array(z.string()), vault: z.array(z.string()) });
+
+export const ServerRemovalSchema = z.object({
+  next: ServerNextSchema,
+  pollAfterSeconds: z.number().int().min(0),
+  /** Guard limit: hook fired + SERVER_QUORUM_WAIT, epoch ms. */
+  guardUntil: z.number(),
+  /** Verify limit: left + SERVER_QUORUM_WAIT, epoch ms. */
+  verifyUntil: z.number().nullable(),
+  /** Raft peer ids of this instance per system, as the guard found them. */
+  peers: PeerIdsSchema,
+  guardChecks: z.number().int(),
+  /** The last guard verdict per system, for logs and the Cause. */
+  verdict: z.string(),
+  guardPassedAt: z.number().nullable(),
+  /** Nomad leadership moved away from this node (to that peer id). */
+  leadershipTransferredTo: z.string().nullable(),
+  /** Run Command status of the graceful leave (or NodeUnreachable). */
+  leaveStatus: z.string().nullable(),
+  leftAt: z.number().nullable(),
+  /** How each system lost the peer: left (by itself) or api (removed through the API). */
+  removed: z.record(z.string(), z.string()),
+  doneAt: z.number().nullable(),
+  error: z.object({ Error: z.string(), Cause: z.string() }).nullish(),
+});
+export type ServerRemoval = z.infer<typeof ServerRemovalSchema>;

@@ -1,0 +1,29 @@
+/**
+ * What the upgrade logic talks to, as interfaces: production wires the real
+ * wrappers ({@link defaultUpgradeDeps}); tests may pass fakes.
+ */
+import * as autoscaling from '../../aws/autoscaling.js';
+import * as ec2 from '../../aws/ec2.js';
+import * as sfn from '../../aws/sfn.js';
+import { getConfig, type Config } from '../../config/index.js';
+import { clusterClients } from '../../hashicorp/clients.js';
+import type { NomadClient } from '../../hashicorp/nomad/client.js';
+import { now } from '../../time/clock.js';
+
+export interface UpgradeDeps {
+  config: Pick<Config, 'clusterName' | 'drainDeadlineMs' | 'joinTimeoutMs' | 'serverReplaceStateMachineArn'>;
+  autoscaling: Pick<
+    typeof autoscaling,
+    'describeGroup' | 'describeGroupsByClusterTag' | 'activeInstanceRefreshes' | 'putGroupTag' | 'deleteGroupTag' | 'setGroupLaunchTemplate' | 'setDesiredCapacity' | 'terminateInstance'
+  >;
+  ec2: Pick<typeof ec2, 'describeImages' | 'describeLaunchTemplateVersions' | 'createLaunchTemplateVersion'>;
+  sfn: Pick<typeof sfn, 'describeExecution' | 'startExecution'>;
+  /** The Nomad client, created on first use (Validate never needs it). */
+  nomad: () => Pick<NomadClient, 'findNodeByInstanceId' | 'getNode' | 'setEligibility' | 'drainNode' | 'cancelDrain'>;
+  now: () => number;
+}
+
+/** The production dependencies (no I/O until used). */
+export function defaultUpgradeDeps(): UpgradeDeps {
+  return { config: getConfig(), autoscaling, ec2, sfn, nomad: () => clusterClients().nomad, now };
+}

@@ -1,0 +1,102 @@
+/**
+ * The console input of a pool upgrade: small enough to type, strict enough
+ * that a typo fails at once with a message that says what to fix.
+ */
+import { z } from 'zod';
+import { InvalidUpgradeInput } from '../../errors/index.js';
+import { parseDuration } from '../../time/duration.js';
+
+/** Keys the operator may type. */
+export const UPGRADE_INPUT_KEYS = ['pool', 'imageId', 'launchTemplateVersion', 'surge', 'batchSize', 'drainDeadline', 'dryRun', 'approval'] as const;
+
+/** A node count: a whole number ≥ 1, or a percentage of the pool like "25%". */
+const CountOrPercent = z.union([
+  z.number().int().min(1, 'must be at least 1'),
+  z.string().trim().regex(/^(\d{1,3})%$/, 'must be a count like 2 or a percentage like "25%"'),
+  z.string().trim().regex(/^\d+$/, 'must be a count like 2 or a percentage like "25%"').transform(Number),
+]);
+
+/** The operator's input, as typed in the console. */
+export const UpgradeInputSchema = z
+  .strictObject({
+    pool: z.string().trim().min(1, 'must name a pool (hashistack:pool tag) or an Auto Scaling group'),
+    imageId: z
+      .string()
+      .trim()
+      .regex(/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/, 'must be an AMI id like "ami-0123456789abcdef0"')
+      .optional(),
+    launchTemplateVersion: z.union([z.number().int().min(1), z.string().trim().regex(/^\d+$/, 'must be a version number like 7').transform(Number)]).optional(),
+    surge: CountOrPercent.optional(),
+    batchSize: CountOrPercent.optional(),
+    drainDeadline: z
+      .string()
+      .trim()
+      .refine((v) => parseDuration(v) !== undefined, 'must be a Go duration like "30m" or "1h"')
+      .optional(),
+    dryRun: z.boolean().optional(),
+    approval: z.boolean().optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.imageId !== undefined && v.launchTemplateVersion !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['launchTemplateVersion'], message: 'give imageId or launchTemplateVersion, not both' });
+    }
+    if (v.imageId === undefined && v.launchTemplateVersion === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['imageId'], message: 'give the new image as imageId ("ami-...") or an existing launchTemplateVersion' });
+    }
+  });
+export type UpgradeInput = z.infer<typeof UpgradeInputSchema>;
+
+/** Example shown in every input error. */
+export const UPGRADE_INPUT_EXAMPLE = '{"pool": "web", "imageId": "ami-0123456789abcdef0"} (optional: surge, batchSize, drainDeadline, dryRun, approval, or launchTemplateVersion instead of imageId)';
+
+/**
+ * Parse the console input.
+ * @throws InvalidUpgradeInput listing every problem, with a suggestion for misspelt keys.
+ */
+export function parseUpgradeInput(raw: unknown): UpgradeInput {
+  const r = UpgradeInputSchema.safeParse(raw);
+  if (r.success) return r.data;
+  const problems = r.error.issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys
+        .map((k) => {
+          const near = closestKey(k);
+          return `unknown key "${k}"${near ? ` (did you mean "${near}"?)` : ''}`;
+        })
+        .join('; ');
+    }
+    const path = issue.path.join('.') || 'input';
+    return `${path}: ${issue.message}`;
+  });
+  throw new InvalidUpgradeInput(`invalid upgrade input: ${problems.join('; ')}. Expected ${UPGRADE_INPUT_EXAMPLE}`);
+}
+
+/** Resolve a count-or-percentage against a pool size (percentages round up, at least 1). */
+export function resolveCount(value: number | string, poolSize: number): number {
+  if (typeof value === 'number') return value;
+  const pct = Number(value.replace('%', ''));
+  return Math.max(1, Math.ceil((pct / 100) * poolSize));
+}
+
+function closestKey(key: string): string | undefined {
+  let best: { k: string; d: number } | undefined;
+  for (const k of UPGRADE_INPUT_KEYS) {
+    const d = editDistance(key.toLowerCase(), k.toLowerCase());
+    if (!best || d < best.d) best = { k, d };
+  }
+  return best && best.d <= Math.max(2, Math.floor(key.length / 3)) ? best.k : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j] as number;
+      row[j] = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length] as number;
+}

@@ -1,0 +1,139 @@
+/**
+ * Validate (the first state): check the console input against the pool and
+ * AWS with reads only, and plan the upgrade. Nothing is written here, so an
+ * invalid input fails with nothing changed.
+ */
+import type { AutoScalingGroup } from '../../aws/autoscaling.js';
+import { poolFactsFromTags, type PoolFacts } from '../../cluster/pool.js';
+import { InvalidUpgradeInput, PoolBusy, ServerPoolUpgradeUnavailable } from '../../errors/index.js';
+import { parseDuration } from '../../time/duration.js';
+import type { UpgradeDeps } from './deps.js';
+import { active, lockHolder, members } from './group.js';
+import { parseUpgradeInput, resolveCount } from './input.js';
+import { POLL_SECONDS, type Plan, type UpgradeState } from './state.js';
+
+/** Typical boot-and-join time of a node, for the estimate only (s). */
+export const BOOT_AND_JOIN_ESTIMATE_S = 180;
+/** Typical drain time, for the estimate only (s). */
+export const DRAIN_ESTIMATE_S = 180;
+
+/**
+ * Validate the input and plan the upgrade.
+ * @throws InvalidUpgradeInput (what to fix), PoolBusy (locked, refreshing, scaling), ServerPoolUpgradeUnavailable
+ */
+export async function planUpgrade(raw: unknown, executionArn: string, deps: UpgradeDeps): Promise<UpgradeState> {
+  const input = parseUpgradeInput(raw);
+  const { group, facts } = await findPool(input.pool, deps);
+  const asgName = facts.asgName;
+  if (facts.role === 'server' && !deps.config.serverReplaceStateMachineArn) {
+    throw new ServerPoolUpgradeUnavailable(`pool ${facts.pool} is a server pool; server upgrades need the serverReplace state machine, which is not deployed yet`);
+  }
+  const refreshes = await deps.autoscaling.activeInstanceRefreshes(asgName);
+  if (refreshes.length > 0) throw new PoolBusy(`group ${asgName} has an instance refresh ${refreshes[0]?.status} (${refreshes[0]?.id}); cancel it or wait for it`);
+  const holder = lockHolder(group);
+  if (holder && holder !== executionArn) {
+    const e = await deps.sfn.describeExecution(holder);
+    if (e?.status === 'RUNNING') throw new PoolBusy(`pool ${facts.pool} is being upgraded by ${holder} (tag hashistack:upgrade-lock); wait for it or stop it`);
+  }
+  const lt = group.LaunchTemplate;
+  if (!lt?.LaunchTemplateId) throw new InvalidUpgradeInput(`group ${asgName} has no launch template (mixed instances policies and launch configurations are not supported)`);
+  const ltRef = lt.Version ?? '$Default';
+  const [current] = await deps.ec2.describeLaunchTemplateVersions(lt.LaunchTemplateId, [ltRef]);
+  if (!current) throw new InvalidUpgradeInput(`group ${asgName}: launch template ${lt.LaunchTemplateId} version ${ltRef} not found`);
+
+  let target: Plan['target'];
+  if (input.imageId !== undefined) {
+    const [image] = await deps.ec2.describeImages({ imageIds: [input.imageId] });
+    if (!image) throw new InvalidUpgradeInput(`imageId: image ${input.imageId} does not exist in this account and region`);
+    if (image.state !== 'available') throw new InvalidUpgradeInput(`imageId: image ${input.imageId} is ${image.state}, not available`);
+    if (image.imageId === current.imageId) throw new InvalidUpgradeInput(`imageId: pool ${facts.pool} already runs ${image.imageId} (launch template version ${current.versionNumber})`);
+    target = { imageId: image.imageId, version: null };
+  } else {
+    const version = input.launchTemplateVersion as number;
+    const [v] = await deps.ec2.describeLaunchTemplateVersions(lt.LaunchTemplateId, [String(version)]);
+    if (!v) throw new InvalidUpgradeInput(`launchTemplateVersion: version ${version} of launch template ${lt.LaunchTemplateName ?? lt.LaunchTemplateId} does not exist`);
+    if (v.versionNumber === current.versionNumber) throw new InvalidUpgradeInput(`launchTemplateVersion: group ${asgName} already uses version ${version}`);
+    target = { imageId: v.imageId ?? null, version: v.versionNumber };
+  }
+
+
+  const desired = group.DesiredCapacity ?? 0;
+  const ms = active(members(group));
+  const inService = ms.filter((m) => m.lifecycleState === 'InService');
+  if (ms.length !== desired || inService.length !== desired) {
+    throw new PoolBusy(`group ${asgName} is scaling (${inService.length} of ${desired} desired instances InService); retry when it is steady`);
+  }
+  const maxSize = group.MaxSize ?? desired;
+  const surge = Math.min(resolveCount(input.surge ?? '25%', desired), Math.max(1, desired));
+  if (facts.role === 'client' && desired + surge > maxSize) {
+    throw new InvalidUpgradeInput(`surge: ${surge} extra nodes need MaxSize ≥ ${desired + surge} on ${asgName} (it is ${maxSize}); raise MaxSize or lower surge`);
+  }
+  const batchSize = resolveCount(input.batchSize ?? surge, desired);
+  if (batchSize > surge) {
+    throw new InvalidUpgradeInput(`batchSize: ${batchSize} exceeds surge ${surge}; eligible capacity would drop below ${desired}. Lower batchSize or raise surge`);
+  }
+  const old = inService.map((m) => m.instanceId).sort();
+  const batches: string[][] = [];
+  for (let i = 0; i < old.length; i += batchSize) batches.push(old.slice(i, i + batchSize));
+  const drainDeadlineMs = input.drainDeadline !== undefined ? (parseDuration(input.drainDeadline) as number) : (facts.drainDeadlineMs ?? deps.config.drainDeadlineMs);
+  const joinTimeoutMs = facts.joinTimeoutMs ?? deps.config.joinTimeoutMs;
+  const perBatch = BOOT_AND_JOIN_ESTIMATE_S + Math.min(DRAIN_ESTIMATE_S, drainDeadlineMs / 1000) + 2 * POLL_SECONDS;
+  const plan: Plan = {
+    pool: facts.pool,
+    asgName,
+    role: facts.role,
+    nodePool: facts.nodePool,
+    desired,
+    minSize: group.MinSize ?? 0,
+    maxSize,
+    launchTemplate: { id: lt.LaunchTemplateId, name: lt.LaunchTemplateName ?? current.launchTemplateName, version: ltRef, resolvedVersion: current.versionNumber, imageId: current.imageId ?? null },
+    target,
+    surge,
+    batchSize,
+    batches: facts.role === 'client' ? batches : [],
+    drainDeadlineMs,
+    joinTimeoutMs,
+    approval: input.approval ?? false,
+    dryRun: input.dryRun ?? false,
+    expectedDurationSeconds: facts.role === 'client' ? batches.length * perBatch : desired * perBatch,
+  };
+  const t = deps.now();
+  return {
+    executionArn,
+    plan,
+    progress: {
+      startedAt: t,
+      newVersion: null,
+      newVersionRef: null,
+      batchIndex: 0,
+      batchesLeft: facts.role === 'client' ? batches.length : 0,
+      batchStartedAt: null,
+      waitUntil: null,
+      surgedDesired: null,
+      launched: [],
+      replaced: [],
+      batchDurationsMs: [],
+      childExecutionArn: null,
+      phaseDone: false,
+      done: false,
+    },
+    timeline: {},
+  };
+}
+
+/** The cluster group whose pool tag or name is `pool`. @throws InvalidUpgradeInput naming the known pools. */
+async function findPool(pool: string, deps: UpgradeDeps): Promise<{ group: AutoScalingGroup; facts: PoolFacts }> {
+  const groups = await deps.autoscaling.describeGroupsByClusterTag(deps.config.clusterName);
+  const pools: { group: AutoScalingGroup; facts: PoolFacts }[] = [];
+  for (const g of groups) {
+    const facts = g.AutoScalingGroupName ? poolFactsFromTags(g.AutoScalingGroupName, g.Tags, deps.config.clusterName) : undefined;
+    if (facts) pools.push({ group: g, facts });
+  }
+  const byName = pools.filter((p) => p.facts.asgName === pool);
+  const byPool = pools.filter((p) => p.facts.pool === pool);
+  const found = byName.length === 1 ? byName : byPool;
+  if (found.length === 1) return found[0] as { group: AutoScalingGroup; facts: PoolFacts };
+  const known = pools.map((p) => `${p.facts.pool} (${p.facts.asgName})`).join(', ') || 'none';
+  if (found.length > 1) throw new InvalidUpgradeInput(`pool: "${pool}" matches several groups (${found.map((p) => p.facts.asgName).join(', ')}); give the Auto Scaling group name`);
+  throw new InvalidUpgradeInput(`pool: unknown pool "${pool}" in cluster ${deps.config.clusterName}; known pools: ${known}`);
+}

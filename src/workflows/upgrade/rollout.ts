@@ -1,0 +1,136 @@
+/**
+ * The steps of a client pool's rolling replacement, one per task: point the
+ * group at the new launch template version, surge a batch of new nodes, wait
+ * until they passed the join gate, drain and terminate the batch's old nodes
+ * (the terminate hook runs the drain workflow, which watches the drain started
+ * here), wait until they are gone, and finish.
+ */
+import { NotFound, UpgradeStalled } from '../../errors/index.js';
+import { getLogger } from '../../observability/logger.js';
+import type { UpgradeDeps } from './deps.js';
+import { active, members, readGroup } from './group.js';
+import { note, type UpgradeState } from './state.js';
+
+/** Slack added to the join timeout and drain deadline before a wait gives up (ms). */
+export const WAIT_SLACK_MS = 5 * 60_000;
+
+/** Create the new launch template version (or take the given one) and point the group at it. */
+export async function setLaunchTemplate(state: UpgradeState, deps: UpgradeDeps): Promise<UpgradeState> {
+  const { plan } = state;
+  const lt = plan.launchTemplate;
+  let version = plan.target.version;
+  if (version === null) {
+    const name = state.executionArn.split(':').pop() ?? 'upgrade';
+    version = await deps.ec2.createLaunchTemplateVersion(lt.id, String(lt.resolvedVersion), plan.target.imageId as string, `hashistack upgrade ${name}`);
+  }
+  // A group on $Latest stays there when the new version is the latest one (created here).
+  const ref = lt.version === '$Latest' && plan.target.version === null ? '$Latest' : String(version);
+  if (ref !== lt.version) await deps.autoscaling.setGroupLaunchTemplate(plan.asgName, lt.id, ref);
+  getLogger().info('group moved to the new launch template version', { asgName: plan.asgName, version, ref });
+  return { ...state, progress: { ...state.progress, newVersion: version, newVersionRef: ref } };
+}
+
+/** Surge: raise the desired capacity by the next batch's size. */
+export async function startBatch(state: UpgradeState, deps: UpgradeDeps): Promise<UpgradeState> {
+  const { plan, progress } = state;
+  const batch = plan.batches[progress.batchIndex] ?? [];
+  const surged = plan.desired + batch.length;
+  await deps.autoscaling.setDesiredCapacity(plan.asgName, surged);
+  const t = deps.now();
+  let timeline = state.timeline;
+  for (const id of batch) timeline = note(timeline, id, t, `batch ${progress.batchIndex + 1}: surge to ${surged}`);
+  return { ...state, timeline, progress: { ...progress, batchStartedAt: t, surgedDesired: surged, waitUntil: t + plan.joinTimeoutMs + WAIT_SLACK_MS, phaseDone: false } };
+}
+
+/**
+ * Have the batch's new nodes passed the join gate (InService on the new version)?
+ * @throws UpgradeStalled past the join timeout
+ */
+export async function checkJoined(state: UpgradeState, deps: UpgradeDeps): Promise<UpgradeState> {
+  const { plan, progress } = state;
+  const t = deps.now();
+  const ms = active(members(await readGroup(deps, plan.asgName)));
+  const fresh = ms.filter((m) => m.version === progress.newVersion && m.launchTemplateId === plan.launchTemplate.id);
+  let timeline = state.timeline;
+  const launched = [...progress.launched];
+  for (const m of fresh) {
+    if (!launched.includes(m.instanceId)) {
+      launched.push(m.instanceId);
+      timeline = note(timeline, m.instanceId, t, `launched (batch ${progress.batchIndex + 1})`);
+    }
+    if (m.lifecycleState === 'InService' && !(timeline[m.instanceId] ?? []).some((e) => e.event === 'joined')) timeline = note(timeline, m.instanceId, t, 'joined');
+  }
+  const needed = plan.batches.slice(0, progress.batchIndex + 1).reduce((n, b) => n + b.length, 0);
+  const joined = fresh.filter((m) => m.lifecycleState === 'InService').length;
+  if (joined < needed && progress.waitUntil !== null && t > progress.waitUntil) {
+    throw new UpgradeStalled(`batch ${progress.batchIndex + 1}: ${joined} of ${needed} new nodes joined within the join timeout (${Math.round(plan.joinTimeoutMs / 60_000)} min + slack)`);
+  }
+  return { ...state, timeline, progress: { ...progress, launched, phaseDone: joined >= needed } };
+}
+
+/**
+ * Drain the batch's old nodes (marks them ineligible; the drain workflow of
+ * the terminate hook watches these drains) and terminate them, shrinking the
+ * group back to its starting size.
+ */
+export async function drainBatch(state: UpgradeState, deps: UpgradeDeps): Promise<UpgradeState> {
+  const { plan, progress } = state;
+  const batch = plan.batches[progress.batchIndex] ?? [];
+  const present = new Set(active(members(await readGroup(deps, plan.asgName))).map((m) => m.instanceId));
+  const nomad = deps.nomad();
+  let timeline = state.timeline;
+  for (const id of batch) {
+    if (!present.has(id)) continue;
+    const node = await nomad.findNodeByInstanceId(id);
+    if (node && !node.Drain) {
+      try {
+        await nomad.drainNode(node.ID, { deadlineNs: plan.drainDeadlineMs * 1_000_000, ignoreSystemJobs: true }, { 'hashistack.reason': 'upgrade', 'hashistack.instance-id': id, 'hashistack.asg': plan.asgName });
+      } catch (error) {
+        if (!(error instanceof NotFound)) throw error;
+      }
+    }
+    await deps.autoscaling.terminateInstance(id, true);
+    timeline = note(timeline, id, deps.now(), `drain started, terminated (batch ${progress.batchIndex + 1})`);
+  }
+  const t = deps.now();
+  return { ...state, timeline, progress: { ...progress, waitUntil: t + plan.drainDeadlineMs + WAIT_SLACK_MS, phaseDone: false } };
+}
+
+/**
+ * Are the batch's old nodes gone (drained, lifecycle action completed, terminated)?
+ * @throws UpgradeStalled past the drain deadline
+ */
+export async function checkDrained(state: UpgradeState, deps: UpgradeDeps): Promise<UpgradeState> {
+  const { plan, progress } = state;
+  const batch = plan.batches[progress.batchIndex] ?? [];
+  const t = deps.now();
+  const ids = new Set(members(await readGroup(deps, plan.asgName)).map((m) => m.instanceId));
+  const left = batch.filter((id) => ids.has(id));
+  if (left.length > 0) {
+    if (progress.waitUntil !== null && t > progress.waitUntil) throw new UpgradeStalled(`batch ${progress.batchIndex + 1}: ${left.join(', ')} not gone within the drain deadline + slack`);
+    return { ...state, progress: { ...progress, phaseDone: false } };
+  }
+  let timeline = state.timeline;
+  for (const id of batch) timeline = note(timeline, id, t, 'gone');
+  return {
+    ...state,
+    timeline,
+    progress: {
+      ...progress,
+      phaseDone: true,
+      batchIndex: progress.batchIndex + 1,
+      batchesLeft: Math.max(0, progress.batchesLeft - 1),
+      replaced: [...progress.replaced, ...batch],
+      batchDurationsMs: [...progress.batchDurationsMs, t - (progress.batchStartedAt ?? t)],
+      surgedDesired: null,
+      waitUntil: null,
+    },
+  };
+}
+
+/** The group back at its starting size; the upgrade is done. */
+export async function finishUpgrade(state: UpgradeState, deps: UpgradeDeps): Promise<UpgradeState> {
+  const g = await readGroup(deps, state.plan.asgName);
+  if (state.plan.role === 'client' && g.DesiredCapacity !== state.plan.desired) await deps.autoscaling.setDesiredCapacity(state.plan.asgName, state.plan.desired);
+  return { ...state, progress: { ...state.progress, done: true, waitUntil: null } };
+}

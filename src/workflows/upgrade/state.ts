@@ -1,0 +1,79 @@
+/** The state a pool upgrade execution carries from task to task (validated at every task). */
+import { z } from 'zod';
+
+/** The lock tag on the pool's Auto Scaling group: value = the holder's execution ARN. */
+export const LOCK_TAG = 'hashistack:upgrade-lock';
+
+/** Poll interval of the Wait states (seconds), used for the expected-duration estimate. */
+export const POLL_SECONDS = 15;
+
+const TimelineEntrySchema = z.object({ at: z.string(), event: z.string() });
+
+export const PlanSchema = z.object({
+  pool: z.string(),
+  asgName: z.string(),
+  role: z.enum(['server', 'client']),
+  nodePool: z.string(),
+  desired: z.number().int(),
+  minSize: z.number().int(),
+  maxSize: z.number().int(),
+  /** The group's launch template as found: the reference it uses and what that resolves to. */
+  launchTemplate: z.object({ id: z.string(), name: z.string(), version: z.string(), resolvedVersion: z.number().int(), imageId: z.string().nullable() }),
+  /** The target: an image (a new version is created) or an existing version. */
+  target: z.object({ imageId: z.string().nullable(), version: z.number().int().nullable() }),
+  surge: z.number().int(),
+  batchSize: z.number().int(),
+  /** Old instances, in the order they are replaced. */
+  batches: z.array(z.array(z.string())),
+  drainDeadlineMs: z.number(),
+  joinTimeoutMs: z.number(),
+  approval: z.boolean(),
+  dryRun: z.boolean(),
+  expectedDurationSeconds: z.number(),
+});
+export type Plan = z.infer<typeof PlanSchema>;
+
+export const ProgressSchema = z.object({
+  startedAt: z.number(),
+  /** The launch template version the group runs during the upgrade. */
+  newVersion: z.number().int().nullable(),
+  /** Reference the group is pointed at ('$Latest' or the number). */
+  newVersionRef: z.string().nullable(),
+  batchIndex: z.number().int(),
+  /** Batches not started yet. */
+  batchesLeft: z.number().int(),
+  batchStartedAt: z.number().nullable(),
+  /** Epoch ms past which the current wait gives up. */
+  waitUntil: z.number().nullable(),
+  /** Desired capacity while the current batch surges. */
+  surgedDesired: z.number().int().nullable(),
+  /** New instances seen so far. */
+  launched: z.array(z.string()),
+  /** Old instances terminated so far. */
+  replaced: z.array(z.string()),
+  batchDurationsMs: z.array(z.number()),
+  /** serverReplace execution of a server pool. */
+  childExecutionArn: z.string().nullable(),
+  /** The phase being polled (join, drain, rollback, child execution) is over. */
+  phaseDone: z.boolean(),
+  done: z.boolean(),
+});
+export type Progress = z.infer<typeof ProgressSchema>;
+
+export const UpgradeStateSchema = z.object({
+  executionArn: z.string(),
+  plan: PlanSchema,
+  progress: ProgressSchema,
+  /** Per instance: what happened to it when. */
+  timeline: z.record(z.string(), z.array(TimelineEntrySchema)),
+  /** Set by a Catch: why the upgrade stopped. */
+  failure: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+  rollbackFailure: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+  rollback: z.object({ startedAt: z.number(), waitUntil: z.number(), terminated: z.array(z.string()) }).optional(),
+});
+export type UpgradeState = z.infer<typeof UpgradeStateSchema>;
+
+/** Append a timeline entry for an instance (returns a new timeline). */
+export function note(timeline: UpgradeState['timeline'], instanceId: string, at: number, event: string): UpgradeState['timeline'] {
+  return { ...timeline, [instanceId]: [...(timeline[instanceId] ?? []), { at: new Date(at).toISOString(), event }] };
+}

@@ -1,0 +1,58 @@
+/** Task inputs of the pool upgrade state machine, and the dispatch of its multi-step functions. */
+import { z } from 'zod';
+import { getLogger } from '../../observability/logger.js';
+import { countMetric } from '../../observability/metrics.js';
+import type { UpgradeDeps } from './deps.js';
+import { releaseLock, takeLock } from './lock.js';
+import { checkRollback, startRollback } from './rollback.js';
+import { checkDrained, checkJoined, drainBatch, finishUpgrade, setLaunchTemplate, startBatch } from './rollout.js';
+import { checkServerReplace, startServerReplace } from './servers.js';
+import { UpgradeStateSchema, type UpgradeState } from './state.js';
+import { summarise, type UpgradeSummary } from './summary.js';
+
+/** Input of the Validate task: the console input and the execution's ARN. */
+export const ValidateTaskSchema = z.object({ input: z.unknown(), executionArn: z.string().min(1) });
+
+const STEPS = {
+  setLaunchTemplate,
+  startBatch,
+  checkJoined,
+  drainBatch,
+  checkDrained,
+  finish: finishUpgrade,
+  startServerReplace,
+  checkServerReplace,
+  takeLock,
+  startRollback,
+  checkRollback,
+} as const satisfies Record<string, (s: UpgradeState, d: UpgradeDeps) => Promise<UpgradeState>>;
+
+/** Input of a step task: which step, on which state. */
+export const StepTaskSchema = z.object({ step: z.enum(Object.keys(STEPS) as [keyof typeof STEPS, ...(keyof typeof STEPS)[]]), state: UpgradeStateSchema });
+export type StepTask = z.infer<typeof StepTaskSchema>;
+
+/** Run one step. */
+export function runStep(task: StepTask, deps: UpgradeDeps): Promise<UpgradeState> {
+  return STEPS[task.step](task.state, deps);
+}
+
+/** Input of the Release task: the state and how the upgrade ended. */
+export const ReleaseTaskSchema = z.object({ outcome: z.enum(['upgraded', 'rolled-back', 'failed', 'dry-run']), state: UpgradeStateSchema });
+
+/** Release the lock and summarise; `cause` is the one-line reason a failed execution shows. */
+export async function releaseAndSummarise(task: z.infer<typeof ReleaseTaskSchema>, deps: UpgradeDeps): Promise<{ summary: UpgradeSummary; cause: string }> {
+  if (task.outcome !== 'dry-run') await releaseLock(task.state, deps);
+  const summary = summarise(task.state, task.outcome, deps.now());
+  const cause =
+    task.outcome === 'rolled-back'
+      ? `upgrade of ${summary.pool} rolled back after ${summary.failure ?? 'a failure'}; the group is back on launch template version ${summary.from.launchTemplateVersion}`
+      : task.outcome === 'failed'
+        ? `upgrade of ${summary.pool} failed and was NOT fully rolled back: ${summary.failure ?? ''}${task.state.rollbackFailure ? `; rollback: ${task.state.rollbackFailure.Error}: ${task.state.rollbackFailure.Cause ?? ''}` : ''}`
+        : `${summary.outcome} ${summary.pool}`;
+  countMetric({ upgraded: 'PoolUpgraded', 'rolled-back': 'PoolUpgradeRolledBack', failed: 'PoolUpgradeFailed', 'dry-run': 'PoolUpgradeDryRun' }[task.outcome]);
+  getLogger().info('pool upgrade ended', { outcome: task.outcome, pool: summary.pool, durationSeconds: summary.durationSeconds });
+  return { summary, cause };
+}
+
+/** Input of the approval task (waitForTaskToken). */
+export const ApprovalTaskSchema = z.object({ token: z.string().min(1), executionArn: z.string(), pool: z.string(), batchesDone: z.number(), batchesLeft: z.number() });

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import type { Simulation } from '../../sim/simulation.js';
+import { lifecycleChecks } from '../../sim/scenarios/checks.js';
+import { clusterWorld, MINUTE } from './world.js';
+
+const LOCK = 'hashistack:upgrade-lock';
+const WRITES = /^(autoscaling:(SetDesiredCapacity|UpdateAutoScalingGroup|TerminateInstanceInAutoScalingGroup|CreateOrUpdateTags|DeleteTags)|ec2:(CreateLaunchTemplateVersion|CreateTags|ModifyLaunchTemplate))$/;
+
+/** AWS write calls answered so far. */
+function writes(sim: Simulation): number {
+  return Object.entries(sim.recorder.apiCalls())
+    .filter(([k]) => WRITES.test(k))
+    .reduce((n, [, v]) => n + v.calls, 0);
+}
+
+function startUpgrade(sim: Simulation, input: unknown, name?: string) {
+  return sim.sfn.startExecution(sim.sfn.machine('poolUpgrade').arn, name, JSON.stringify(input));
+}
+
+async function finished(sim: Simulation, e: ReturnType<typeof startUpgrade>, limitMs = 12 * 60 * MINUTE) {
+  await sim.clock.until(() => e.status !== 'RUNNING', limitMs);
+  return e;
+}
+
+/** The lowest eligible client capacity of a node pool from now on (sampled on every timeline event). */
+function watchEligible(sim: Simulation, nodePool: string): { value: number } {
+  const lowest = { value: sim.hashistack.api.eligibleClientCapacity(nodePool) };
+  sim.recorder.onEvent(() => {
+    lowest.value = Math.min(lowest.value, sim.hashistack.api.eligibleClientCapacity(nodePool));
+  });
+  return lowest;
+}
+
+function lockOf(sim: Simulation, asg: string): string | undefined {
+  return sim.aws.api.group(asg)?.tags.find((t) => t.key === LOCK)?.value;
+}
+
+describe('poolUpgrade', () => {
+  it('replaces every node of a client pool with the new image, surge first, never below the starting eligible capacity', async () => {
+    const { sim, pool } = await clusterWorld({ nodes: 4 });
+    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-3.22-20260201', ownerId: 'self' });
+    const before = sim.aws.api.group(pool)?.members.map((m) => m.instanceId) ?? [];
+    const lowest = watchEligible(sim, 'general');
+    const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId, surge: '25%' }));
+    expect(e.error ?? '').toBe('');
+    expect(e.status).toBe('SUCCEEDED');
+    const g = sim.aws.api.group(pool);
+    expect(g?.desiredCapacity).toBe(4);
+    expect(g?.members.every((m) => sim.aws.api.instance(m.instanceId)?.imageId === image.imageId)).toBe(true);
+    expect(g?.members.some((m) => before.includes(m.instanceId))).toBe(false);
+    expect(lockOf(sim, pool)).toBeUndefined();
+    expect(lowest.value).toBeGreaterThanOrEqual(4);
+    expect(lifecycleChecks(sim).filter((c) => !c.passed)).toEqual([]);
+    const out = JSON.parse(e.output ?? '{}') as { outcome: string; replaced: string[]; timeline: Record<string, unknown[]> };
+    expect(out.outcome).toBe('upgraded');
+    expect(out.replaced.sort()).toEqual([...before].sort());
+  });
+
+  it.each([
+    [{ pool: 'nope', imageId: 'ami-0123456789abcdef0' }, /unknown pool "nope".*known pools: .*general \(hashistack-clients-general\)/],
+    [{ pool: 'general', imageId: 'ami-0123456789abcdef0' }, /image ami-0123456789abcdef0 does not exist/],
+    [{ pool: 'general', imageId: 'ami-0123456789abcdef0', launchTemplateVersion: 2 }, /imageId or launchTemplateVersion, not both/],
+    [{ pool: 'general', imagId: 'ami-0123456789abcdef0' }, /unknown key "imagId" \(did you mean "imageId"\?\)/],
+    [{ pool: 'general', imageId: 'ubuntu' }, /imageId: must be an AMI id/],
+    [{ pool: 'general', launchTemplateVersion: 99 }, /version 99 .* does not exist/],
+    [{ pool: 'general', imageId: 'ami-0123456789abcdef0', surge: 'lots' }, /surge/],
+  ])('refuses %j in the first state with no AWS write', async (input, message) => {
+    const { sim } = await clusterWorld({ nodes: 2 });
+    const w = writes(sim);
+    const e = await finished(sim, startUpgrade(sim, input));
+    expect(e.status).toBe('FAILED');
+    expect(e.error).toBe('InvalidUpgradeInput');
+    expect(e.cause).toMatch(message);
+    expect(writes(sim)).toBe(w);
+    const run = sim.recorder.executionRecords().find((r) => r.executionArn === e.executionArn);
+    expect(run?.stateTransitions).toBe(1);
+  });
+
+  it('dryRun returns the plan and writes nothing', async () => {
+    const { sim, pool } = await clusterWorld({ nodes: 4 });
+    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-next', ownerId: 'self' });
+    const w = writes(sim);
+    const e = await finished(sim, startUpgrade(sim, { pool, imageId: image.imageId, dryRun: true }));
+    expect(e.status).toBe('SUCCEEDED');
+    const out = JSON.parse(e.output ?? '{}') as { outcome: string; plan: { batches: string[][]; surge: number; expectedDurationSeconds: number } };
+    expect(out.outcome).toBe('dry-run');
+    expect(out.plan.surge).toBe(1);
+    expect(out.plan.batches).toHaveLength(4);
+    expect(out.plan.expectedDurationSeconds).toBeGreaterThan(0);
+    expect(writes(sim)).toBe(w);
+  });
+
+  it('rolls back when the new nodes never join: old image, every old node eligible, original size, lock released', async () => {
+    const never = Array.from({ length: 60 }, (_, i) => i + 8);
+    const { sim, pool } = await clusterWorld({ nodes: 4, faults: { neverBootOrdinals: never } });
+    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-broken', ownerId: 'self' });
+    const oldImage = sim.aws.api.instance(sim.aws.api.group(pool)?.members[0]?.instanceId ?? '')?.imageId;
+    const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));
+    expect(e.status).toBe('FAILED');
+    expect(e.error).toBe('UpgradeRolledBack');
+    expect(e.cause).toMatch(/UpgradeStalled/);
+    await sim.clock.until(() => (sim.aws.api.group(pool)?.members ?? []).every((m) => m.lifecycleState === 'InService'), 60 * MINUTE);
+    const g = sim.aws.api.group(pool);
+    expect(g?.desiredCapacity).toBe(4);
+    expect(g?.members).toHaveLength(4);
+    for (const m of g?.members ?? []) {
+      expect(sim.aws.api.instance(m.instanceId)?.imageId).toBe(oldImage);
+      expect(sim.hashistack.api.nodeOfInstance(m.instanceId)?.SchedulingEligibility).toBe('eligible');
+    }
+    expect(sim.hashistack.api.eligibleClientCapacity('general')).toBe(4);
+    expect(lockOf(sim, pool)).toBeUndefined();
+  });
+
+  it('refuses a second upgrade of a locked pool, in its first state, with no AWS write', async () => {
+    const { sim, pool } = await clusterWorld({ nodes: 2 });
+    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-next', ownerId: 'self' });
+    const first = startUpgrade(sim, { pool: 'general', imageId: image.imageId });
+    await sim.clock.until(() => lockOf(sim, pool) === first.executionArn, 10 * MINUTE);
+    const second = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }), 10 * MINUTE);
+    expect(second.status).toBe('FAILED');
+    expect(second.error).toBe('PoolBusy');
+    expect(second.cause).toContain(first.executionArn);
+    // Refused in Validate (reads only): one state, nothing written by it.
+    expect(sim.recorder.executionRecords().find((r) => r.executionArn === second.executionArn)?.stateTransitions).toBe(1);
+    expect(lockOf(sim, pool)).toBe(first.executionArn);
+    await finished(sim, first);
+    expect(first.status).toBe('SUCCEEDED');
+  });
+
+  it('a crash mid-upgrade rolls back and releases the lock; a stopped execution leaves a stale lock the next upgrade takes over', async () => {
+    const { sim, pool } = await clusterWorld({ nodes: 2, faults: { lambdaCrashes: [{ functionName: 'upgradeStep', onCall: 4 }] } });
+    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-next', ownerId: 'self' });
+    const crashed = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));
+    expect(crashed.status).toBe('FAILED');
+    expect(crashed.error).toBe('UpgradeRolledBack');
+    expect(crashed.cause).toMatch(/Lambda\.Unknown/);
+    expect(lockOf(sim, pool)).toBeUndefined();
+
+    const stopped = startUpgrade(sim, { pool: 'general', imageId: image.imageId });
+    await sim.clock.until(() => lockOf(sim, pool) === stopped.executionArn, 10 * MINUTE);
+    sim.sfn.stopExecution(stopped.executionArn);
+    await finished(sim, stopped);
+    expect(lockOf(sim, pool)).toBe(stopped.executionArn);
+    await sim.clock.sleep(30 * MINUTE);
+    const next = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));
+    expect(next.error ?? '').toBe('');
+    expect(next.status).toBe('SUCCEEDED');
+    expect(lockOf(sim, pool)).toBeUndefined();
+  });
+});

@@ -1,0 +1,47 @@
+import { afterEach } from 'vitest';
+import type { ClusterFaults } from '../../sim/core/faults.js';
+import { buildCluster, settle, type Cluster, type PoolSpec } from '../../sim/scenarios/cluster.js';
+import { standardJobs } from '../../sim/scenarios/jobs.js';
+import { Simulation } from '../../sim/simulation.js';
+
+export const MINUTE = 60_000;
+
+const running: Simulation[] = [];
+afterEach(async () => {
+  for (const sim of running.splice(0)) await sim.stop();
+});
+
+/**
+ * A simulated world with the control plane deployed and a cluster of 3
+ * servers and one client pool (`general`) running the standard jobs.
+ */
+export async function clusterWorld(options: { nodes?: number; faults?: Partial<ClusterFaults>; pool?: Partial<PoolSpec>; seed?: number } = {}): Promise<{
+  sim: Simulation;
+  cluster: Cluster;
+  pool: string;
+}> {
+  const sim = await Simulation.start({ seed: options.seed ?? 1, faults: options.faults, logLevel: (process.env.SIM_LOG_LEVEL as 'SILENT' | undefined) ?? 'SILENT' });
+  running.push(sim);
+  const nodes = options.nodes ?? 4;
+  const cluster = buildCluster(sim, { servers: 3, pools: [{ name: 'general', nodes, maxSize: nodes + 10, drainDeadline: '30m', joinTimeout: '10m', ...options.pool }] });
+  for (const job of standardJobs('general', nodes)) sim.hashistack.api.registerJob(job);
+  await sim.clock.sleep(2 * MINUTE);
+  return { sim, cluster, pool: cluster.clientGroups.general as string };
+}
+
+/** Wait until nothing is in flight (6 h of sim time at most). */
+export function settled(sim: Simulation): Promise<void> {
+  return settle(sim, 6 * 60 * MINUTE);
+}
+
+export function terminateActions(sim: Simulation) {
+  return sim.recorder.lifecycleActions().filter((a) => a.transition.endsWith('TERMINATING'));
+}
+
+export function launchActions(sim: Simulation) {
+  return sim.recorder.lifecycleActions().filter((a) => a.transition.endsWith('LAUNCHING'));
+}
+
+export function executions(sim: Simulation, machine: 'drain' | 'join') {
+  return sim.recorder.executionRecords().filter((e) => e.stateMachine === machine);
+}
