@@ -1,21 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { StateMachine, type RunOptions } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
+import '../../sim/runtime/promise-with-resolvers.js';
 
-// aws-local-stepfunctions needs Promise.withResolvers (Node 22+).
-if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
-  Object.assign(Promise, {
-    withResolvers<T>() {
-      let resolve!: (v: T) => void;
-      let reject!: (e: unknown) => void;
-      const promise = new Promise<T>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      return { promise, resolve, reject };
-    },
-  });
-}
 
 type Handlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
 type Json = Parameters<Handlers[string]>[0];

@@ -1,0 +1,131 @@
+/**
+ * The measured goals of the control plane, played in the simulator with the
+ * real handlers and state machines. Figures are sim time (what the control
+ * plane would take on AWS) and ratios; wall time only says how long the
+ * benchmark itself ran. `npm run bench [-- --only NAME]`.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { drainOverheads, percentile } from '../sim/scenarios/metrics.js';
+import { SCENARIOS } from '../sim/scenarios/index.js';
+import type { Check, ScenarioArgs } from '../sim/scenarios/types.js';
+import { Simulation } from '../sim/simulation.js';
+
+process.removeAllListeners('warning');
+process.on('warning', (w) => {
+  if (!`${w.name} ${w.message}`.includes('NodeVersionSupportWarning')) process.stderr.write(`${w.name}: ${w.message}\n`);
+});
+
+interface Measurement {
+  name: string;
+  figure: string;
+  target: string;
+  passed: boolean;
+  wallSeconds: number;
+}
+
+const BASE: ScenarioArgs = { nodes: 10, servers: 3, seed: 1, throttle: 0, drainMinutes: 2, neverBoot: 0 };
+
+async function play(scenario: string, args: Partial<ScenarioArgs>): Promise<{ sim: Simulation; checks: Check[]; wallSeconds: number }> {
+  const s = SCENARIOS[scenario];
+  if (!s) throw new Error(`no scenario ${scenario}`);
+  const full = { ...BASE, ...s.defaults, ...args };
+  const sim = await Simulation.start({ ...s.options?.(full), seed: full.seed, logLevel: 'SILENT' });
+  const wall = performance.now();
+  try {
+    const checks = await s.run(sim, full);
+    return { sim, checks, wallSeconds: (performance.now() - wall) / 1000 };
+  } finally {
+    await sim.stop();
+  }
+}
+
+const failedChecks = (checks: Check[]): string => checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.detail}`).join('; ');
+
+const CASES: Record<string, () => Promise<Measurement[]>> = {
+  async 'scale-in overhead'() {
+    const { sim, checks, wallSeconds } = await play('scale-in', { nodes: 10 });
+    const o = drainOverheads(sim);
+    const hook = percentile(o.map((x) => x.hookToDrainMs), 99) ?? Number.NaN;
+    const done = percentile(o.map((x) => x.drainToCompleteMs), 99) ?? Number.NaN;
+    const p50h = percentile(o.map((x) => x.hookToDrainMs), 50);
+    const p50d = percentile(o.map((x) => x.drainToCompleteMs), 50);
+    return [
+      { name: 'hook fired → drain started (10 drains)', figure: `p50 ${p50h} ms, p99 ${hook} ms`, target: 'p99 ≤ 2000 ms', passed: hook <= 2_000 && !failedChecks(checks), wallSeconds },
+      { name: 'drain complete → lifecycle completed, Consul leave included', figure: `p50 ${p50d} ms, p99 ${done} ms`, target: 'p99 ≤ 5000 ms', passed: done <= 5_000, wallSeconds: 0 },
+    ];
+  },
+  async 'transitions vs drain length'() {
+    const out: Measurement[] = [];
+    for (const [minutes, limit] of [
+      [2, 15],
+      [120, 40],
+    ] as const) {
+      const { sim, checks, wallSeconds } = await play('scale-in', { nodes: 3, drainMinutes: minutes });
+      const o = drainOverheads(sim);
+      const max = Math.max(...o.map((x) => x.transitions ?? Number.POSITIVE_INFINITY));
+      const drain = percentile(o.map((x) => x.drainMs), 50) ?? 0;
+      out.push({
+        name: `state transitions per drained node, ${minutes}-minute drain`,
+        figure: `max ${max} (drains took ${(drain / 60_000).toFixed(1)} min sim)`,
+        target: `≤ ${limit}`,
+        passed: max <= limit && !failedChecks(checks),
+        wallSeconds,
+      });
+    }
+    return out;
+  },
+  async 'scale-in 50 nodes, 20 % throttled'() {
+    const { sim, checks, wallSeconds } = await play('scale-in', { nodes: 50, throttle: 0.2 });
+    const actions = sim.recorder.lifecycleActions();
+    const ok = actions.filter((a) => a.result === 'CONTINUE' && a.completeCallsSucceeded === 1).length;
+    const expired = actions.filter((a) => a.result === 'EXPIRED').length;
+    const throttled = Object.values(sim.recorder.apiCalls()).reduce((n, c) => n + c.throttled, 0);
+    const must = checks.filter((c) => /terminate actions|no allocation lost|every drain/.test(c.name));
+    return [
+      {
+        name: '50 scale-ins at once, 20 % of AWS calls throttled',
+        figure: `${ok}/50 completed once with CONTINUE, ${expired} expired, ${sim.recorder.allocations.lost} allocations lost, ${throttled} calls throttled`,
+        target: '50/50, 0 expired, 0 lost',
+        passed: must.every((c) => c.passed) && ok === 50 && expired === 0,
+        wallSeconds,
+      },
+    ];
+  },
+  async 'scale-out 20 nodes, 2 never boot'() {
+    const { checks, wallSeconds } = await play('scale-out', { nodes: 20, neverBoot: 2 });
+    const lag = checks.find((c) => c.name.startsWith('healthy nodes InService'));
+    return [
+      { name: 'scale-out of 20: healthy nodes InService after their last gate condition', figure: lag?.detail ?? '?', target: '≤ 2000 ms', passed: lag?.passed ?? false, wallSeconds },
+      { name: 'scale-out of 20: never-booting nodes abandoned with diagnostics, replaced', figure: checks.filter((c) => /abandoned|replaced|launch actions/.test(c.name)).map((c) => c.detail).join('; '), target: 'all', passed: !failedChecks(checks), wallSeconds: 0 },
+    ];
+  },
+  async 'scale-out burst of 100, 20 % throttled'() {
+    const { checks, wallSeconds } = await play('scale-out', { nodes: 100, neverBoot: 0, throttle: 0.2 });
+    const launch = checks.find((c) => c.name.startsWith('launch actions'));
+    return [{ name: 'burst of 100 launches, 20 % of AWS calls throttled', figure: launch?.detail ?? '?', target: '100 CONTINUE, none expired', passed: !failedChecks(checks), wallSeconds }];
+  },
+};
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { only: { type: 'string' } } });
+  const names = Object.keys(CASES).filter((n) => !values.only || n.includes(values.only));
+  const results: Measurement[] = [];
+  for (const name of names) {
+    process.stdout.write(`… ${name}\n`);
+    const ms = await (CASES[name] as () => Promise<Measurement[]>)();
+    for (const m of ms) {
+      results.push(m);
+      process.stdout.write(`${m.passed ? 'ok  ' : 'FAIL'}  ${m.name}: ${m.figure} (target ${m.target})${m.wallSeconds ? `  [${m.wallSeconds.toFixed(0)} s wall]` : ''}\n`);
+    }
+  }
+  mkdirSync('reports', { recursive: true });
+  writeFileSync('reports/bench.json', `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`${results.filter((r) => r.passed).length}/${results.length} goals met; reports/bench.json\n`);
+  return results.every((r) => r.passed) ? 0 : 1;
+}
+
+main().then((code) => process.exit(code), (error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
