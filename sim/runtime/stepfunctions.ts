@@ -187,12 +187,14 @@ export class StepFunctionsSim implements SimService {
 
   private async run(spec: StateMachineSpec, execution: Execution): Promise<void> {
     let release = this.deps.clock.hold();
+    let ended = false;
     execution.whileTaskRuns = async (task) => {
       release();
       try {
         return await task();
       } finally {
-        release = this.deps.clock.hold();
+        // A task outliving its execution (stopped, timed out) must not hold the clock for it.
+        if (!ended) release = this.deps.clock.hold();
       }
     };
     const { definition, handlers } = this.prepare(spec, execution);
@@ -232,8 +234,9 @@ export class StepFunctionsSim implements SimService {
       this.settle(execution, name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED', { error: name, cause: message });
     } finally {
       for (const t of this.pendingTasks(execution.executionArn)) t.settle({ error: 'States.Runtime', cause: 'execution ended' });
-      await counting.catch(() => undefined);
+      ended = true;
       release();
+      await counting.catch(() => undefined);
     }
   }
 
