@@ -20,6 +20,13 @@ export const defaultScenario: Scenario = {
     for (const job of standardJobs('general', args.nodes)) sim.hashistack.api.registerJob(job);
     sim.recorder.event('scenario', `cluster up: ${args.servers} servers, ${args.nodes} clients in pool general; jobs registered`);
     await sim.clock.sleep(5 * MINUTE);
+    const running = sim.hashistack.api.allocations().filter((a) => a.ClientStatus === 'running');
+    const byJob = new Map<string, number>();
+    for (const a of running) byJob.set(a.JobID, (byJob.get(a.JobID) ?? 0) + 1);
+    sim.recorder.event(
+      'scenario',
+      `jobs placed: ${running.length} allocations running on ${new Set(running.map((a) => a.NodeID)).size} nodes (${[...byJob].map(([j, n]) => `${j} ${n}`).join(', ')})`,
+    );
 
     sim.recorder.event('scenario', `scale-out: ${pool} desired ${args.nodes} -> ${args.nodes + 2}`);
     sim.aws.api.setDesiredCapacity(pool, args.nodes + 2);

@@ -3,6 +3,7 @@ import { scaleInScenario } from './scale-in.js';
 import { scaleOutScenario } from './scale-out.js';
 import { serverReplaceScenario, serverTerminateTwoScenario } from './server-replace.js';
 import type { Scenario } from './types.js';
+import { upgradeScenario } from './upgrade.js';
 
 /** Every scenario `npm run sim` knows, by name. */
-export const SCENARIOS: Record<string, Scenario> = Object.fromEntries([defaultScenario, scaleInScenario, scaleOutScenario, serverReplaceScenario, serverTerminateTwoScenario].map((s) => [s.name, s]));
+export const SCENARIOS: Record<string, Scenario> = Object.fromEntries([defaultScenario, scaleInScenario, scaleOutScenario, serverReplaceScenario, serverTerminateTwoScenario, upgradeScenario].map((s) => [s.name, s]));

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
-import { createJoinReads } from '../../src/workflows/join/reads.js';
+import { createClusterClients } from '../../src/hashicorp/clients.js';
+import { joinReads } from '../../src/workflows/join/reads.js';
 import { baseEnv, json, startServer } from './helpers.js';
 
 let close: (() => Promise<void>) | undefined;
@@ -18,7 +19,7 @@ describe('join blocking reads (loopback)', () => {
       return json(res, 200, [{ CheckID: 'serfHealth', Status: 'passing' }], { 'X-Consul-Index': '8' });
     });
     close = srv.close;
-    const reads = createJoinReads(loadConfig({ ...baseEnv, NOMAD_ADDR: srv.url, CONSUL_HTTP_ADDR: srv.url }), async () => 'secret-token');
+    const reads = joinReads(createClusterClients(loadConfig({ ...baseEnv, NOMAD_ADDR: srv.url, CONSUL_HTTP_ADDR: srv.url }), async () => 'secret-token'));
     expect(await reads.nomadNodesByInstanceId('i-0abc', { index: 41, waitMs: 60_000 })).toEqual({ value: [], index: 42 });
     const catalog = await reads.consulNodesByInstance('i-0abc', '10.0.1.23');
     expect(catalog.index).toBe(7);

@@ -2,7 +2,8 @@
 import { z } from 'zod';
 import type { HttpClient } from '../../http/client.js';
 import { AutopilotHealthSchema, type AutopilotHealth } from '../nomad/schemas.js';
-import { bexprString, parseBody } from '../parse.js';
+import { blockingQuery, type Block, type Indexed } from '../blocking.js';
+import { bexprString, indexHeader, parseBody } from '../parse.js';
 import { CatalogNodeSchema, HealthCheckSchema, MemberSchema, RaftConfigurationSchema, type ConsulCatalogNode, type ConsulHealthCheck, type ConsulMember, type ConsulRaftConfiguration } from './schemas.js';
 
 export class ConsulClient {
@@ -32,8 +33,22 @@ export class ConsulClient {
 
   /** Health checks of a node (incl. serfHealth). */
   async nodeHealth(node: string): Promise<ConsulHealthCheck[]> {
-    const { body } = await this.http.getJson(`/v1/health/node/${encodeURIComponent(node)}`);
-    return parseBody('consul', 'node health', z.array(HealthCheckSchema).nullable(), body) ?? [];
+    return (await this.nodeHealthIndexed(node)).value;
+  }
+
+  /** Health checks of a node with the index; with `block`, a blocking query. */
+  async nodeHealthIndexed(node: string, block?: Block): Promise<Indexed<ConsulHealthCheck[]>> {
+    const b = blockingQuery(block);
+    const { body, headers } = await this.http.getJson(`/v1/health/node/${encodeURIComponent(node)}`, b.query, b.extra);
+    return { value: parseBody('consul', 'node health', z.array(HealthCheckSchema).nullable(), body) ?? [], index: indexHeader(headers, 'X-Consul-Index') };
+  }
+
+  /** Catalog nodes with node meta `instance_id` = instanceId or, given one, the private IP as Address; with `block`, a blocking query. */
+  async catalogNodesByInstance(instanceId: string, privateIp: string | null, block?: Block): Promise<Indexed<ConsulCatalogNode[]>> {
+    const b = blockingQuery(block);
+    const filter = [`Meta.instance_id == ${bexprString(instanceId)}`, ...(privateIp ? [`Address == ${bexprString(privateIp)}`] : [])].join(' or ');
+    const { body, headers } = await this.http.getJson('/v1/catalog/nodes', { filter, ...b.query }, b.extra);
+    return { value: parseBody('consul', 'catalog nodes', z.array(CatalogNodeSchema).nullable(), body) ?? [], index: indexHeader(headers, 'X-Consul-Index') };
   }
 
   /** Force a member to leave; with `prune`, remove it from the member list entirely. */

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { NotFound } from '../../errors/index.js';
 import type { HttpClient } from '../../http/client.js';
 import { toGoSeconds } from '../../time/duration.js';
+import { BLOCKING_MARGIN_MS, MAX_WAIT_MS, blockingQuery, type Block, type Indexed } from '../blocking.js';
 import { bexprString, indexHeader, parseBody } from '../parse.js';
 import {
   AgentMembersSchema,
@@ -20,13 +21,17 @@ import {
   type NomadRaftConfiguration,
 } from './schemas.js';
 
-/** Extra time a blocking read may take beyond its `wait` (Nomad adds up to wait/16 jitter). */
-export const BLOCKING_MARGIN_MS = 30_000;
-/** Nomad's maximum blocking wait. */
-export const MAX_WAIT_MS = 10 * 60_000;
+export { BLOCKING_MARGIN_MS, MAX_WAIT_MS } from '../blocking.js';
 
 export class NomadClient {
   constructor(private readonly http: HttpClient) {}
+
+  /** Nodes fingerprinted with this EC2 instance id; with `block`, a blocking query on the node list. */
+  async nodesByInstanceId(instanceId: string, block?: Block): Promise<Indexed<NomadNodeStub[]>> {
+    const b = blockingQuery(block);
+    const { body, headers } = await this.http.getJson('/v1/nodes', { filter: `Attributes["unique.platform.aws.instance-id"] == ${bexprString(instanceId)}`, ...b.query }, b.extra);
+    return { value: parseBody('nomad', 'node list', z.array(NodeStubSchema).nullable(), body) ?? [], index: indexHeader(headers, 'X-Nomad-Index') };
+  }
 
   /**
    * The node whose fingerprint carries this EC2 instance id, or null. If the

@@ -11,7 +11,7 @@ import type { ConsulClient } from '../../hashicorp/consul/client.js';
 import type { NomadClient } from '../../hashicorp/nomad/client.js';
 import type { VaultClient } from '../../hashicorp/vault/client.js';
 import { now } from '../../time/clock.js';
-import { createJoinReads, type JoinReads } from './reads.js';
+import { joinReads, type JoinReads } from './reads.js';
 
 export interface JoinDeps {
   config: Pick<Config, 'clusterName' | 'joinTimeoutMs' | 'joinMode'>;
@@ -25,12 +25,9 @@ export interface JoinDeps {
   now: () => number;
 }
 
-let reads: JoinReads | undefined;
-
 /** The production dependencies (no I/O until used). */
 export function defaultJoinDeps(): JoinDeps {
   const clients = clusterClients();
   const config = getConfig();
-  reads ??= createJoinReads(config);
-  return { config, nomad: clients.nomad, consul: clients.consul, vault: clients.vault, reads, autoscaling, ec2, ssm, now };
+  return { config, nomad: clients.nomad, consul: clients.consul, vault: clients.vault, reads: joinReads(clients), autoscaling, ec2, ssm, now };
 }

@@ -16,25 +16,32 @@ const CountOrPercent = z.union([
   z.string().trim().regex(/^\d+$/, 'must be a count like 2 or a percentage like "25%"').transform(Number),
 ]);
 
+/** An AMI id as typed. */
+export const AmiIdSchema = z
+  .string()
+  .trim()
+  .regex(/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/, 'must be an AMI id like "ami-0123456789abcdef0"');
+
+/** The rollout knobs of a pool upgrade (a cluster upgrade passes them to every pool). */
+export const UpgradeKnobsShape = {
+  surge: CountOrPercent.optional(),
+  batchSize: CountOrPercent.optional(),
+  drainDeadline: z
+    .string()
+    .trim()
+    .refine((v) => parseDuration(v) !== undefined, 'must be a Go duration like "30m" or "1h"')
+    .optional(),
+  dryRun: z.boolean().optional(),
+  approval: z.boolean().optional(),
+};
+
 /** The operator's input, as typed in the console. */
 export const UpgradeInputSchema = z
   .strictObject({
     pool: z.string().trim().min(1, 'must name a pool (hashistack:pool tag) or an Auto Scaling group'),
-    imageId: z
-      .string()
-      .trim()
-      .regex(/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/, 'must be an AMI id like "ami-0123456789abcdef0"')
-      .optional(),
+    imageId: AmiIdSchema.optional(),
     launchTemplateVersion: z.union([z.number().int().min(1), z.string().trim().regex(/^\d+$/, 'must be a version number like 7').transform(Number)]).optional(),
-    surge: CountOrPercent.optional(),
-    batchSize: CountOrPercent.optional(),
-    drainDeadline: z
-      .string()
-      .trim()
-      .refine((v) => parseDuration(v) !== undefined, 'must be a Go duration like "30m" or "1h"')
-      .optional(),
-    dryRun: z.boolean().optional(),
-    approval: z.boolean().optional(),
+    ...UpgradeKnobsShape,
   })
   .superRefine((v, ctx) => {
     if (v.imageId !== undefined && v.launchTemplateVersion !== undefined) {
@@ -56,19 +63,25 @@ export const UPGRADE_INPUT_EXAMPLE = '{"pool": "web", "imageId": "ami-0123456789
 export function parseUpgradeInput(raw: unknown): UpgradeInput {
   const r = UpgradeInputSchema.safeParse(raw);
   if (r.success) return r.data;
-  const problems = r.error.issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys
-        .map((k) => {
-          const near = closestKey(k);
-          return `unknown key "${k}"${near ? ` (did you mean "${near}"?)` : ''}`;
-        })
-        .join('; ');
-    }
-    const path = issue.path.join('.') || 'input';
-    return `${path}: ${issue.message}`;
-  });
-  throw new InvalidUpgradeInput(`invalid upgrade input: ${problems.join('; ')}. Expected ${UPGRADE_INPUT_EXAMPLE}`);
+  throw new InvalidUpgradeInput(`invalid upgrade input: ${describeInputIssues(r.error.issues, UPGRADE_INPUT_KEYS)}. Expected ${UPGRADE_INPUT_EXAMPLE}`);
+}
+
+/** One line listing every problem of a console input, suggesting the nearest known key for a misspelt one. */
+export function describeInputIssues(issues: readonly z.core.$ZodIssue[], keys: readonly string[]): string {
+  return issues
+    .map((issue) => {
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys
+          .map((k) => {
+            const near = closestKey(k, keys);
+            return `unknown key "${k}"${near ? ` (did you mean "${near}"?)` : ''}`;
+          })
+          .join('; ');
+      }
+      const path = issue.path.join('.') || 'input';
+      return `${path}: ${issue.message}`;
+    })
+    .join('; ');
 }
 
 /** Resolve a count-or-percentage against a pool size (percentages round up, at least 1). */
@@ -78,9 +91,9 @@ export function resolveCount(value: number | string, poolSize: number): number {
   return Math.max(1, Math.ceil((pct / 100) * poolSize));
 }
 
-function closestKey(key: string): string | undefined {
+function closestKey(key: string, keys: readonly string[]): string | undefined {
   let best: { k: string; d: number } | undefined;
-  for (const k of UPGRADE_INPUT_KEYS) {
+  for (const k of keys) {
     const d = editDistance(key.toLowerCase(), k.toLowerCase());
     if (!best || d < best.d) best = { k, d };
   }

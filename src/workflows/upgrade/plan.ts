@@ -3,13 +3,12 @@
  * AWS with reads only, and plan the upgrade. Nothing is written here, so an
  * invalid input fails with nothing changed.
  */
-import type { AutoScalingGroup } from '../../aws/autoscaling.js';
-import { poolFactsFromTags, type PoolFacts } from '../../cluster/pool.js';
 import { InvalidUpgradeInput, PoolBusy, ServerPoolUpgradeUnavailable } from '../../errors/index.js';
 import { parseDuration } from '../../time/duration.js';
 import type { UpgradeDeps } from './deps.js';
 import { active, lockHolder, members } from './group.js';
 import { parseUpgradeInput, resolveCount } from './input.js';
+import { clusterPools, describePools, type ClusterPool } from './pools.js';
 import { POLL_SECONDS, type Plan, type UpgradeState } from './state.js';
 
 /** Typical boot-and-join time of a node, for the estimate only (s). */
@@ -55,7 +54,6 @@ export async function planUpgrade(raw: unknown, executionArn: string, deps: Upgr
     if (v.versionNumber === current.versionNumber) throw new InvalidUpgradeInput(`launchTemplateVersion: group ${asgName} already uses version ${version}`);
     target = { imageId: v.imageId ?? null, version: v.versionNumber };
   }
-
 
   const desired = group.DesiredCapacity ?? 0;
   const ms = active(members(group));
@@ -122,18 +120,12 @@ export async function planUpgrade(raw: unknown, executionArn: string, deps: Upgr
 }
 
 /** The cluster group whose pool tag or name is `pool`. @throws InvalidUpgradeInput naming the known pools. */
-async function findPool(pool: string, deps: UpgradeDeps): Promise<{ group: AutoScalingGroup; facts: PoolFacts }> {
-  const groups = await deps.autoscaling.describeGroupsByClusterTag(deps.config.clusterName);
-  const pools: { group: AutoScalingGroup; facts: PoolFacts }[] = [];
-  for (const g of groups) {
-    const facts = g.AutoScalingGroupName ? poolFactsFromTags(g.AutoScalingGroupName, g.Tags, deps.config.clusterName) : undefined;
-    if (facts) pools.push({ group: g, facts });
-  }
+async function findPool(pool: string, deps: UpgradeDeps): Promise<ClusterPool> {
+  const pools = await clusterPools(deps);
   const byName = pools.filter((p) => p.facts.asgName === pool);
   const byPool = pools.filter((p) => p.facts.pool === pool);
   const found = byName.length === 1 ? byName : byPool;
-  if (found.length === 1) return found[0] as { group: AutoScalingGroup; facts: PoolFacts };
-  const known = pools.map((p) => `${p.facts.pool} (${p.facts.asgName})`).join(', ') || 'none';
+  if (found.length === 1) return found[0] as ClusterPool;
   if (found.length > 1) throw new InvalidUpgradeInput(`pool: "${pool}" matches several groups (${found.map((p) => p.facts.asgName).join(', ')}); give the Auto Scaling group name`);
-  throw new InvalidUpgradeInput(`pool: unknown pool "${pool}" in cluster ${deps.config.clusterName}; known pools: ${known}`);
+  throw new InvalidUpgradeInput(`pool: unknown pool "${pool}" in cluster ${deps.config.clusterName}; known pools: ${describePools(pools)}`);
 }
