@@ -65,7 +65,8 @@ export class Ec2Model {
     const image: Ec2Image = {
       imageId: input.imageId ?? `ami-${this.rng.hex(17)}`,
       name: input.name,
-      ownerId: input.ownerId ?? SIM_ACCOUNT,
+      // 'self' is how callers (and DescribeImages Owners) name this account.
+      ownerId: input.ownerId === undefined || input.ownerId === 'self' ? SIM_ACCOUNT : input.ownerId,
       architecture: input.architecture ?? 'x86_64',
       creationDate: input.creationDate ?? this.deps.clock.now(),
       state: 'available',

@@ -40,6 +40,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     serverReplaceStateMachineArn: e.SERVER_REPLACE_STATE_MACHINE_ARN,
     poolUpgradeStateMachineArn: e.POOL_UPGRADE_STATE_MACHINE_ARN,
     clusterUpgradeStateMachineArn: e.CLUSTER_UPGRADE_STATE_MACHINE_ARN,
+    amiFilter: { owners: e.AMI_OWNERS, namePattern: e.AMI_NAME_PATTERN, tags: e.AMI_TAGS },
+    autoUpgrade: e.AUTO_UPGRADE,
+    maintenanceWindow: e.MAINTENANCE_WINDOW,
   };
 }
 

@@ -1,6 +1,7 @@
 /** The zod schema over process.env: every variable the functions read. */
 import { z } from 'zod';
 import { parseDuration } from '../time/duration.js';
+import { MaintenanceWindowSchema, type MaintenanceWindow } from '../time/window.js';
 import { checkClusterAddress } from './address.js';
 
 const clusterAddress = z.string().transform((raw, ctx) => {
@@ -36,6 +37,31 @@ const optionalArn = z
   .optional()
   .transform((v) => (v ? v : undefined));
 
+/** A comma-separated list (empty entries dropped). */
+const list = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x !== ''),
+  );
+
+/** `key=value,key=value` (AMI tag filter). */
+const tagPairs = list.transform((pairs, ctx) => {
+  const tags: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) {
+      ctx.addIssue({ code: 'custom', message: `not a tag filter like "key=value": ${JSON.stringify(pair)}` });
+      return z.NEVER;
+    }
+    tags[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return tags;
+});
+
 /** process.env as the control plane reads it (names as in serverless.yml). */
 export const EnvSchema = z.object({
   CLUSTER_NAME: nonEmpty,
@@ -62,6 +88,11 @@ export const EnvSchema = z.object({
   SERVER_REPLACE_STATE_MACHINE_ARN: optionalArn,
   POOL_UPGRADE_STATE_MACHINE_ARN: optionalArn,
   CLUSTER_UPGRADE_STATE_MACHINE_ARN: optionalArn,
+  AMI_OWNERS: list.transform((owners) => (owners.length > 0 ? owners : ['self'])),
+  AMI_NAME_PATTERN: nonEmpty.default('hashistack-alpine-*'),
+  AMI_TAGS: tagPairs,
+  AUTO_UPGRADE: boolean.default(false),
+  MAINTENANCE_WINDOW: MaintenanceWindowSchema.default({ text: 'Sun 02:00-06:00', startMinute: 120, lengthMinutes: 240 }),
 });
 
 /** The validated configuration. */
@@ -92,4 +123,10 @@ export interface Config {
   poolUpgradeStateMachineArn: string | undefined;
   /** clusterUpgrade (set for the AMI refresh). */
   clusterUpgradeStateMachineArn: string | undefined;
+  /** Which AMIs the AMI refresh considers: EC2 DescribeImages owners, name pattern (`*` wildcards), tags. */
+  amiFilter: { owners: string[]; namePattern: string; tags: Record<string, string> };
+  /** Start a cluster upgrade for drifted pools (inside the maintenance window); otherwise only report. */
+  autoUpgrade: boolean;
+  /** Weekly UTC window in which the AMI refresh may start an upgrade. */
+  maintenanceWindow: MaintenanceWindow;
 }

@@ -22,6 +22,13 @@ export function countMetric(name: string, value = 1): void {
   getMetrics().addMetric(name, MetricUnit.Count, value);
 }
 
+/** Record `value` of `name` with its own dimensions (e.g. per pool), published at once as a single metric. */
+export function countMetricWith(name: string, dimensions: Record<string, string>, value = 1): void {
+  const single = getMetrics().singleMetric();
+  single.addDimensions(dimensions);
+  single.addMetric(name, MetricUnit.Count, value);
+}
+
 /** Record a duration in seconds (negative or non-finite values are dropped). */
 export function secondsMetric(name: string, ms: number): void {
   if (!Number.isFinite(ms) || ms < 0) return;

@@ -8,7 +8,7 @@ import { parseDuration } from '../../time/duration.js';
 import type { UpgradeDeps } from './deps.js';
 import { active, lockHolder, members } from './group.js';
 import { parseUpgradeInput, resolveCount } from './input.js';
-import { clusterPools, describePools, type ClusterPool } from './pools.js';
+import { clusterPools, describePools, matchPools, type ClusterPool } from './pools.js';
 import { POLL_SECONDS, type Plan, type UpgradeState } from './state.js';
 
 /** Typical boot-and-join time of a node, for the estimate only (s). */
@@ -122,9 +122,7 @@ export async function planUpgrade(raw: unknown, executionArn: string, deps: Upgr
 /** The cluster group whose pool tag or name is `pool`. @throws InvalidUpgradeInput naming the known pools. */
 async function findPool(pool: string, deps: UpgradeDeps): Promise<ClusterPool> {
   const pools = await clusterPools(deps);
-  const byName = pools.filter((p) => p.facts.asgName === pool);
-  const byPool = pools.filter((p) => p.facts.pool === pool);
-  const found = byName.length === 1 ? byName : byPool;
+  const found = matchPools(pools, pool);
   if (found.length === 1) return found[0] as ClusterPool;
   if (found.length > 1) throw new InvalidUpgradeInput(`pool: "${pool}" matches several groups (${found.map((p) => p.facts.asgName).join(', ')}); give the Auto Scaling group name`);
   throw new InvalidUpgradeInput(`pool: unknown pool "${pool}" in cluster ${deps.config.clusterName}; known pools: ${describePools(pools)}`);

@@ -27,6 +27,12 @@ export async function clusterPools(deps: {
   return pools;
 }
 
+/** The pools a console name designates: the group of that name if exactly one, else the groups of that pool. */
+export function matchPools(pools: readonly ClusterPool[], name: string): ClusterPool[] {
+  const byName = pools.filter((p) => p.facts.asgName === name);
+  return byName.length === 1 ? byName : pools.filter((p) => p.facts.pool === name);
+}
+
 /** "pool (asg), …" for error messages. */
 export function describePools(pools: readonly ClusterPool[]): string {
   return pools.map((p) => `${p.facts.pool} (${p.facts.asgName})`).join(', ') || 'none';

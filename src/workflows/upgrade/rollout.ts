@@ -9,6 +9,7 @@ import { NotFound, UpgradeStalled } from '../../errors/index.js';
 import { getLogger } from '../../observability/logger.js';
 import type { UpgradeDeps } from './deps.js';
 import { active, members, readGroup } from './group.js';
+import { nextPollSeconds, shortest } from './poll.js';
 import { note, type UpgradeState } from './state.js';
 
 /** Slack added to the join timeout and drain deadline before a wait gives up (ms). */
@@ -39,7 +40,8 @@ export async function startBatch(state: UpgradeState, deps: UpgradeDeps): Promis
   const t = deps.now();
   let timeline = state.timeline;
   for (const id of batch) timeline = note(timeline, id, t, `batch ${progress.batchIndex + 1}: surge to ${surged}`);
-  return { ...state, timeline, progress: { ...progress, batchStartedAt: t, surgedDesired: surged, waitUntil: t + plan.joinTimeoutMs + WAIT_SLACK_MS, phaseDone: false } };
+  const pollSeconds = nextPollSeconds(0, progress.lastPhaseMs?.join);
+  return { ...state, timeline, progress: { ...progress, batchStartedAt: t, surgedDesired: surged, waitUntil: t + plan.joinTimeoutMs + WAIT_SLACK_MS, phaseDone: false, pollSeconds } };
 }
 
 /**
@@ -65,7 +67,10 @@ export async function checkJoined(state: UpgradeState, deps: UpgradeDeps): Promi
   if (joined < needed && progress.waitUntil !== null && t > progress.waitUntil) {
     throw new UpgradeStalled(`batch ${progress.batchIndex + 1}: ${joined} of ${needed} new nodes joined within the join timeout (${Math.round(plan.joinTimeoutMs / 60_000)} min + slack)`);
   }
-  return { ...state, timeline, progress: { ...progress, launched, phaseDone: joined >= needed } };
+  const elapsed = t - (progress.batchStartedAt ?? t);
+  const phaseDone = joined >= needed;
+  const lastPhaseMs = phaseDone ? { join: shortest(progress.lastPhaseMs?.join, elapsed), drain: progress.lastPhaseMs?.drain ?? null } : progress.lastPhaseMs;
+  return { ...state, timeline, progress: { ...progress, launched, phaseDone, pollSeconds: nextPollSeconds(elapsed, progress.lastPhaseMs?.join), ...(lastPhaseMs ? { lastPhaseMs } : {}) } };
 }
 
 /**
@@ -93,7 +98,11 @@ export async function drainBatch(state: UpgradeState, deps: UpgradeDeps): Promis
     timeline = note(timeline, id, deps.now(), `drain started, terminated (batch ${progress.batchIndex + 1})`);
   }
   const t = deps.now();
-  return { ...state, timeline, progress: { ...progress, waitUntil: t + plan.drainDeadlineMs + WAIT_SLACK_MS, phaseDone: false } };
+  return {
+    ...state,
+    timeline,
+    progress: { ...progress, waitUntil: t + plan.drainDeadlineMs + WAIT_SLACK_MS, phaseDone: false, phaseStartedAt: t, pollSeconds: nextPollSeconds(0, progress.lastPhaseMs?.drain) },
+  };
 }
 
 /**
@@ -108,7 +117,7 @@ export async function checkDrained(state: UpgradeState, deps: UpgradeDeps): Prom
   const left = batch.filter((id) => ids.has(id));
   if (left.length > 0) {
     if (progress.waitUntil !== null && t > progress.waitUntil) throw new UpgradeStalled(`batch ${progress.batchIndex + 1}: ${left.join(', ')} not gone within the drain deadline + slack`);
-    return { ...state, progress: { ...progress, phaseDone: false } };
+    return { ...state, progress: { ...progress, phaseDone: false, pollSeconds: nextPollSeconds(t - (progress.phaseStartedAt ?? t), progress.lastPhaseMs?.drain) } };
   }
   let timeline = state.timeline;
   for (const id of batch) timeline = note(timeline, id, t, 'gone');
@@ -124,6 +133,7 @@ export async function checkDrained(state: UpgradeState, deps: UpgradeDeps): Prom
       batchDurationsMs: [...progress.batchDurationsMs, t - (progress.batchStartedAt ?? t)],
       surgedDesired: null,
       waitUntil: null,
+      lastPhaseMs: { join: progress.lastPhaseMs?.join ?? null, drain: shortest(progress.lastPhaseMs?.drain, t - (progress.phaseStartedAt ?? t)) },
     },
   };
 }

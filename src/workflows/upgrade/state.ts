@@ -56,6 +56,12 @@ export const ProgressSchema = z.object({
   childExecutionArn: z.string().nullable(),
   /** The phase being polled (join, drain, rollback, child execution) is over. */
   phaseDone: z.boolean(),
+  /** Seconds of the next WaitJoin/WaitDrain (see poll.ts); set by the step before each. */
+  pollSeconds: z.number().optional(),
+  /** When the current drain phase began (the join phase begins at batchStartedAt). */
+  phaseStartedAt: z.number().nullable().optional(),
+  /** The shortest join and drain phases of the finished batches (ms): the next batch's prediction. */
+  lastPhaseMs: z.object({ join: z.number().nullable(), drain: z.number().nullable() }).optional(),
   done: z.boolean(),
 });
 export type Progress = z.infer<typeof ProgressSchema>;

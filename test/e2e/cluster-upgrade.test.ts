@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import type { Simulation } from '../../sim/simulation.js';
+import { clusterWorld, MINUTE } from './world.js';
+
+const WRITES = /^(autoscaling:(SetDesiredCapacity|UpdateAutoScalingGroup|TerminateInstanceInAutoScalingGroup|CreateOrUpdateTags|DeleteTags)|ec2:(CreateLaunchTemplateVersion|CreateTags|ModifyLaunchTemplate)|sfn:StartExecution)$/;
+
+/** AWS write calls answered so far (StartExecution included: a cluster upgrade writes through its pools). */
+function writes(sim: Simulation): number {
+  return Object.entries(sim.recorder.apiCalls())
+    .filter(([k]) => WRITES.test(k))
+    .reduce((n, [, v]) => n + v.calls, 0);
+}
+
+function startClusterUpgrade(sim: Simulation, input: unknown) {
+  return sim.sfn.startExecution(sim.sfn.machine('clusterUpgrade').arn, undefined, JSON.stringify(input));
+}
+
+async function finished(sim: Simulation, e: ReturnType<typeof startClusterUpgrade>, limitMs = 24 * 60 * MINUTE) {
+  await sim.clock.until(() => e.status !== 'RUNNING', limitMs);
+  return e;
+}
+
+function scheduledEvent(sim: Simulation) {
+  return { version: '0', id: 'e1', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '000000000000', time: new Date(sim.clock.now()).toISOString(), region: 'us-east-1', resources: [], detail: {} };
+}
+
+describe('clusterUpgrade', () => {
+  it('upgrades the server pool first, then the client pool, and ends SUCCEEDED with a per-pool summary', async () => {
+    const { sim, cluster, pool } = await clusterWorld({ nodes: 2 });
+    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-3.22-20260201', ownerId: 'self' });
+    const e = await finished(sim, startClusterUpgrade(sim, { imageId: image.imageId }));
+    expect(e.error ?? '').toBe('');
+    expect(e.status).toBe('SUCCEEDED');
+    const out = JSON.parse(e.output ?? '{}') as { outcome: string; pools: { pool: string; role: string; status: string; executionArn: string }[] };
+    expect(out.outcome).toBe('upgraded');
+    expect(out.pools.map((p) => [p.pool, p.role, p.status])).toEqual([
+      ['servers', 'server', 'upgraded'],
+      ['general', 'client', 'upgraded'],
+    ]);
+    // Servers first: the client pool's upgrade started after the server pool's ended.
+    const runs = out.pools.map((p) => sim.recorder.executionRecords().find((r) => r.executionArn === p.executionArn));
+    expect(runs.every((r) => r?.status === 'SUCCEEDED')).toBe(true);
+    expect(Date.parse(String(runs[1]?.startedAt))).toBeGreaterThanOrEqual(Date.parse(String(runs[0]?.stoppedAt)));
+    for (const asg of [cluster.serverGroup, pool]) {
+      const g = sim.aws.api.group(asg);
+      expect(g?.members.length).toBeGreaterThan(0);
+      expect(g?.members.every((m) => sim.aws.api.instance(m.instanceId)?.imageId === image.imageId)).toBe(true);
+    }
+  });
+
+  it.each([
+    [{ images: { nope: 'ami-0123456789abcdef0' } }, /images: unknown pool "nope".*known pools: .*general \(hashistack-clients-general\)/],
+    [{ imageId: 'ami-0123456789abcdef0' }, /image ami-0123456789abcdef0 does not exist/],
+    [{ imageId: 'ami-0123456789abcdef0', surge: 'lots' }, /surge/],
+    [{ imagId: 'ami-0123456789abcdef0' }, /unknown key "imagId" \(did you mean "imageId"\?\)/],
+  ])('refuses %j in the first state with no AWS write', async (input, message) => {
+    const { sim } = await clusterWorld({ nodes: 2 });
+    const w = writes(sim);
+    const e = await finished(sim, startClusterUpgrade(sim, input), 60 * MINUTE);
+    expect(e.status).toBe('FAILED');
+    expect(e.error).toBe('InvalidUpgradeInput');
+    expect(e.cause).toMatch(message);
+    expect(writes(sim)).toBe(w);
+    expect(sim.recorder.executionRecords().find((r) => r.executionArn === e.executionArn)?.stateTransitions).toBe(1);
+  });
+});
+
+describe('amiRefresh', () => {
+  it('with autoUpgrade off (example config) reports the drift of every pool and starts nothing', async () => {
+    const { sim, cluster, pool } = await clusterWorld({ nodes: 2 });
+    await sim.clock.sleep(MINUTE);
+    const newer = sim.aws.api.registerImage({ name: 'hashistack-alpine-3.22-20260201', ownerId: 'self' });
+    sim.aws.api.registerImage({ name: 'ubuntu-24.04-20260301', ownerId: 'self' });
+    const w = writes(sim);
+    const r = (await sim.lambda.invoke('amiRefresh', scheduledEvent(sim))) as { pools: { asgName: string; currentImageId: string; newestImageId: string; drift: boolean }[]; decision: { action: string; reason?: string } };
+    expect(r.decision).toEqual({ action: 'report', reason: 'auto-upgrade-off' });
+    expect(r.pools.map((p) => [p.asgName, p.currentImageId, p.newestImageId, p.drift]).sort()).toEqual(
+      [
+        [cluster.serverGroup, cluster.imageId, newer.imageId, true],
+        [pool, cluster.imageId, newer.imageId, true],
+      ].sort(),
+    );
+    expect(writes(sim)).toBe(w);
+    expect(sim.sfn.list().filter((e) => e.stateMachineArn === sim.sfn.machine('clusterUpgrade').arn)).toEqual([]);
+  });
+
+  it('reports no drift when every pool runs the newest matching image', async () => {
+    const { sim } = await clusterWorld({ nodes: 2 });
+    const r = (await sim.lambda.invoke('amiRefresh', scheduledEvent(sim))) as { pools: { drift: boolean }[]; decision: { action: string } };
+    expect(r.pools).toHaveLength(2);
+    expect(r.pools.every((p) => !p.drift)).toBe(true);
+    expect(r.decision.action).toBe('none');
+  });
+});
