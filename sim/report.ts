@@ -5,6 +5,7 @@ import type {
   LifecycleActionRecord,
   TimelineEntry,
 } from './core/recorder.js';
+import { AWS_SERVICES } from './core/faults.js';
 import type { Simulation } from './simulation.js';
 
 /** The JSON report of one simulation run (schema documented in the README). */
@@ -35,7 +36,7 @@ export function buildReport(
 ): SimReport {
   const r = sim.recorder;
   const now = sim.clock.now();
-  const awsServices = new Set(['autoscaling', 'ec2', 'ssm', 'sfn']);
+  const awsServices = new Set<string>(AWS_SERVICES);
   const awsApiCalls = Object.fromEntries(Object.entries(r.apiCalls()).filter(([k]) => awsServices.has(k.split(':')[0] as string)));
   return {
     scenario: meta.scenario,

@@ -4,6 +4,9 @@ import type { Rng } from './rng.js';
 export const SERVICES = ['autoscaling', 'ec2', 'ssm', 'sfn', 'events', 'nomad', 'consul', 'vault'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
+/** The simulated AWS APIs the control plane calls (throttling scenarios target these). */
+export const AWS_SERVICES: readonly ServiceName[] = ['autoscaling', 'ec2', 'ssm', 'sfn'];
+
 /** Faults injected into every request a service receives. */
 export interface ServiceFaults {
   /** Probability that a request answers with the service's 5xx error. */

@@ -1,11 +1,10 @@
-import { SERVICES } from '../core/faults.js';
+import { AWS_SERVICES } from '../core/faults.js';
 import { lifecycleChecks } from './checks.js';
 import { buildCluster, settle } from './cluster.js';
 import { drainOverheads, percentile } from './metrics.js';
 import { check, type Scenario } from './types.js';
 
 const MINUTE = 60_000;
-const AWS_SERVICES = SERVICES.filter((s) => s === 'autoscaling' || s === 'ec2' || s === 'ssm' || s === 'sfn');
 
 /**
  * A pool of 2N client nodes running service, batch and system jobs scales in

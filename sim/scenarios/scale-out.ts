@@ -1,4 +1,4 @@
-import { SERVICES } from '../core/faults.js';
+import { AWS_SERVICES } from '../core/faults.js';
 import { lifecycleChecks } from './checks.js';
 import { buildCluster, settle } from './cluster.js';
 import { standardJobs } from './jobs.js';
@@ -6,7 +6,6 @@ import { check, type Scenario, type ScenarioArgs } from './types.js';
 
 const MINUTE = 60_000;
 const INITIAL_CLIENTS = 4;
-const AWS_SERVICES = SERVICES.filter((s) => s === 'autoscaling' || s === 'ec2' || s === 'ssm' || s === 'sfn');
 
 /** Launch ordinals (1-based, counting the t0 instances) of the new nodes that never boot: spread evenly. */
 export function neverBootOrdinals(args: ScenarioArgs): number[] {
