@@ -10,11 +10,8 @@ import { drainOverheads, percentile } from '../sim/scenarios/metrics.js';
 import { SCENARIOS } from '../sim/scenarios/index.js';
 import type { Check, ScenarioArgs } from '../sim/scenarios/types.js';
 import { Simulation } from '../sim/simulation.js';
+import '../sim/quiet-warnings.js';
 
-process.removeAllListeners('warning');
-process.on('warning', (w) => {
-  if (!`${w.name} ${w.message}`.includes('NodeVersionSupportWarning')) process.stderr.write(`${w.name}: ${w.message}\n`);
-});
 
 interface Measurement {
   name: string;

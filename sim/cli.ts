@@ -5,6 +5,7 @@ import { buildReport } from './report.js';
 import { SCENARIOS } from './scenarios/index.js';
 import type { ScenarioArgs } from './scenarios/types.js';
 import { Simulation } from './simulation.js';
+import './quiet-warnings.js';
 
 const HELP = `Usage: npm run sim -- <scenario> [options]
 
@@ -32,12 +33,6 @@ Options:
   -h, --help         this help
 `;
 
-// The SDK warns on every client creation that Node 20 support ends in 2027;
-// the deployed functions run nodejs22.x. Other warnings still print.
-process.removeAllListeners('warning');
-process.on('warning', (w) => {
-  if (!`${w.name} ${w.message}`.includes('NodeVersionSupportWarning')) process.stderr.write(`${w.name}: ${w.message}\n`);
-});
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({

@@ -1,7 +1,7 @@
 /**
- * The scheduled AMI refresh: report every pool's drift (WARN log line and
- * the `AmiDrift` metric per pool; failed upgrades reach the alerts topic
- * through WorkflowFailedRule) and, with auto-upgrade on and inside the
+ * The scheduled AMI refresh: report every pool's drift (WARN log line, the
+ * `AmiDrift` metric per pool, and `DriftedPools` whose alarm notifies the
+ * alerts topic) and, with auto-upgrade on and inside the
  * maintenance window, start one cluster upgrade for the drifted pools.
  */
 import { z } from 'zod';
@@ -10,7 +10,7 @@ import type * as ec2 from '../../aws/ec2.js';
 import type { Config } from '../../config/index.js';
 import { ConfigError } from '../../errors/index.js';
 import { getLogger } from '../../observability/logger.js';
-import { countMetricWith } from '../../observability/metrics.js';
+import { countMetric, countMetricWith } from '../../observability/metrics.js';
 import type { ChildSfn } from '../child-execution.js';
 import { clusterPools, currentImageOf } from '../upgrade/pools.js';
 import { decideRefresh, poolDrift, type PoolDrift, type RefreshDecision } from './drift.js';
@@ -47,6 +47,8 @@ export async function refreshAmis(event: z.infer<typeof ScheduledEventSchema>, d
     drifts.push(poolDrift({ pool: facts.pool, asgName: facts.asgName, role: facts.role, currentImageId: current?.imageId ?? null }, images));
   }
   const log = getLogger();
+  // Per pool for dashboards; the cluster-wide count feeds the AmiDrift alarm (→ alerts topic).
+  countMetric('DriftedPools', drifts.filter((d) => d.drift).length);
   for (const d of drifts) {
     countMetricWith('AmiDrift', { pool: d.pool }, d.drift ? 1 : 0);
     if (d.drift) log.warn('AMI drift', { ...d });
