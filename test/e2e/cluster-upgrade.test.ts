@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { resetConfig } from '../../src/config/index.js';
 import type { Simulation } from '../../sim/simulation.js';
 import { clusterWorld, MINUTE } from './world.js';
 
@@ -90,5 +91,40 @@ describe('amiRefresh', () => {
     expect(r.pools).toHaveLength(2);
     expect(r.pools.every((p) => !p.drift)).toBe(true);
     expect(r.decision.action).toBe('none');
+  });
+
+  describe('with autoUpgrade on', () => {
+    const saved = { AUTO_UPGRADE: process.env.AUTO_UPGRADE, MAINTENANCE_WINDOW: process.env.MAINTENANCE_WINDOW };
+    afterEach(() => {
+      Object.assign(process.env, saved);
+      resetConfig();
+    });
+
+    it('inside the maintenance window starts one cluster upgrade of the drifted pools; a re-delivered event starts nothing more', async () => {
+      const { sim } = await clusterWorld({ nodes: 2 });
+      const newer = sim.aws.api.registerImage({ name: 'hashistack-alpine-3.22-20260201', ownerId: 'self' });
+      // The simulation starts on Monday 2026-01-05 09:00 UTC.
+      Object.assign(process.env, { AUTO_UPGRADE: 'true', MAINTENANCE_WINDOW: 'Mon 08:00-12:00' });
+      resetConfig();
+      const event = scheduledEvent(sim);
+      const first = (await sim.lambda.invoke('amiRefresh', event)) as { decision: { action: string } };
+      const again = (await sim.lambda.invoke('amiRefresh', event)) as { decision: { action: string } };
+      expect(first.decision.action).toBe('upgrade');
+      expect(again.decision.action).toBe('upgrade');
+      const upgrades = sim.sfn.list().filter((e) => e.stateMachineArn === sim.sfn.machine('clusterUpgrade').arn);
+      expect(upgrades).toHaveLength(1);
+      expect(JSON.parse(upgrades[0]?.input ?? '{}')).toMatchObject({ images: expect.objectContaining({}) });
+      expect(upgrades[0]?.input).toContain(newer.imageId);
+    });
+
+    it('outside the maintenance window only reports', async () => {
+      const { sim } = await clusterWorld({ nodes: 2 });
+      sim.aws.api.registerImage({ name: 'hashistack-alpine-3.22-20260201', ownerId: 'self' });
+      Object.assign(process.env, { AUTO_UPGRADE: 'true', MAINTENANCE_WINDOW: 'Sun 02:00-06:00' });
+      resetConfig();
+      const r = (await sim.lambda.invoke('amiRefresh', scheduledEvent(sim))) as { decision: { action: string } };
+      expect(r.decision.action).toBe('report');
+      expect(sim.sfn.list().filter((e) => e.stateMachineArn === sim.sfn.machine('clusterUpgrade').arn)).toEqual([]);
+    });
   });
 });
