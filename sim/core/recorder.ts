@@ -174,6 +174,11 @@ export class Recorder {
     this.calls.set(key, s);
   }
 
+  /** Start watching the eligible client capacity from this value (once the t0 cluster stands). */
+  startEligibleClientCapacity(n: number): void {
+    this.lowestEligible = n;
+  }
+
   /** Note the current eligible client capacity; the report keeps the lowest. */
   eligibleClientCapacity(n: number): void {
     if (this.lowestEligible === null || n < this.lowestEligible) this.lowestEligible = n;

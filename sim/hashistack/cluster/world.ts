@@ -286,6 +286,8 @@ export class HashistackWorld {
       }
     }
     this.nomad.bootstrapAllocations();
+    // The floor counts from the cluster as it stands at t0, not from its nodes registering one by one.
+    this.deps.recorder.startEligibleClientCapacity(this.nomad.eligibleNodes().length);
     this.deps.recorder.event('hashistack', `t0 cluster bootstrapped with ${ordered.length} instance(s)`);
   }
 }
