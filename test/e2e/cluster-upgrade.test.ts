@@ -49,6 +49,23 @@ describe('clusterUpgrade', () => {
     }
   });
 
+  it('stops at the first pool that fails: servers stay upgraded, the client pool rolled itself back', async () => {
+    // t0: 3 servers + 2 clients (ordinals 1-5); the server replacement launches 6-8; the client surge 9 on never boots.
+    const { sim, cluster, pool } = await clusterWorld({ nodes: 2, faults: { neverBootOrdinals: [9, 10, 11, 12, 13, 14] } });
+    const old = cluster.imageId;
+    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-3.22-20260201', ownerId: 'self' });
+    const e = await finished(sim, startClusterUpgrade(sim, { imageId: image.imageId }));
+    expect(e.status).toBe('FAILED');
+    expect(e.error).toBe('PoolUpgradeFailed');
+    expect(e.cause).toContain('general');
+    const servers = sim.aws.api.group(cluster.serverGroup);
+    expect(servers?.members.every((m) => sim.aws.api.instance(m.instanceId)?.imageId === image.imageId)).toBe(true);
+    const clients = sim.aws.api.group(pool);
+    expect(clients?.members).toHaveLength(2);
+    expect(clients?.members.every((m) => sim.aws.api.instance(m.instanceId)?.imageId === old)).toBe(true);
+    for (const m of clients?.members ?? []) expect(sim.hashistack.api.nodeOfInstance(m.instanceId)?.SchedulingEligibility).toBe('eligible');
+  });
+
   it.each([
     [{ images: { nope: 'ami-0123456789abcdef0' } }, /images: unknown pool "nope".*known pools: .*general \(hashistack-clients-general\)/],
     [{ imageId: 'ami-0123456789abcdef0' }, /image ami-0123456789abcdef0 does not exist/],
