@@ -15,7 +15,7 @@ writes a JSON report.
 
 Scenarios:
 ${Object.values(SCENARIOS)
-  .map((s) => `  ${s.name.padEnd(16)} ${s.description}`)
+  .map((s) => `  ${s.name.padEnd(22)} ${s.description}`)
   .join('\n')}
 
 Options:
