@@ -130,5 +130,6 @@ describe('scale-in: drain terminating client nodes', () => {
     const [execution] = executions(sim, 'drain');
     expect(execution).toMatchObject({ status: 'FAILED', error: 'GiveUp' });
     expect(sim.events.notifications.some((n) => n.event.detail.status === 'FAILED')).toBe(true);
-  });
+    // Wall time: half an hour of outage is spent in the HTTP client's real back-off sleeps.
+  }, 300_000);
 });
