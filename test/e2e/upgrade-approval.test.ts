@@ -2,9 +2,9 @@ import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-
 import { describe, expect, it } from 'vitest';
 import type { PendingTask } from '../../sim/runtime/stepfunctions.js';
 import type { Simulation } from '../../sim/simulation.js';
+import { expectRolledBack, imageOfPool, lockOf } from './upgrade-expect.js';
 import { clusterWorld, MINUTE } from './world.js';
 
-const LOCK = 'hashistack:upgrade-lock';
 
 /** The operator's SDK client, pointed at the simulated Step Functions. */
 function operator(): SFNClient {
@@ -17,10 +17,6 @@ async function upToApproval(sim: Simulation, imageId: string) {
   await sim.clock.until(() => sim.sfn.pendingTasks(e.executionArn).length > 0 || e.status !== 'RUNNING', 60 * MINUTE);
   const task = sim.sfn.pendingTasks(e.executionArn)[0] as PendingTask;
   return { e, task };
-}
-
-function lockOf(sim: Simulation, asg: string): string | undefined {
-  return sim.aws.api.group(asg)?.tags.find((t) => t.key === LOCK)?.value;
 }
 
 describe('poolUpgrade with approval', () => {
@@ -51,7 +47,7 @@ describe('poolUpgrade with approval', () => {
 
   it('SendTaskFailure rolls back: old image, old nodes eligible, original size, lock released', async () => {
     const { sim, pool } = await clusterWorld({ nodes: 4 });
-    const oldImage = sim.aws.api.instance(sim.aws.api.group(pool)?.members[0]?.instanceId ?? '')?.imageId;
+    const oldImage = imageOfPool(sim, pool);
     const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-next', ownerId: 'self' });
     const { e, task } = await upToApproval(sim, image.imageId);
     expect(task.stateName).toBe('Approval');
@@ -61,16 +57,7 @@ describe('poolUpgrade with approval', () => {
     expect(e.status).toBe('FAILED');
     expect(e.error).toBe('UpgradeRolledBack');
     expect(e.cause).toMatch(/UpgradeRejected: canary looks wrong/);
-    await sim.clock.until(() => (sim.aws.api.group(pool)?.members ?? []).every((m) => m.lifecycleState === 'InService'), 60 * MINUTE);
-    const g = sim.aws.api.group(pool);
-    expect(g?.desiredCapacity).toBe(4);
-    expect(g?.members).toHaveLength(4);
-    for (const m of g?.members ?? []) {
-      expect(sim.aws.api.instance(m.instanceId)?.imageId).toBe(oldImage);
-      expect(sim.hashistack.api.nodeOfInstance(m.instanceId)?.SchedulingEligibility).toBe('eligible');
-    }
-    expect(sim.hashistack.api.eligibleClientCapacity('general')).toBe(4);
-    expect(lockOf(sim, pool)).toBeUndefined();
+    await expectRolledBack(sim, pool, oldImage, 4);
     // The answered token is spent, as on AWS.
     await expect(operator().send(new SendTaskSuccessCommand({ taskToken: task.token, output: '{}' }))).rejects.toMatchObject({ name: 'TaskTimedOut' });
   });

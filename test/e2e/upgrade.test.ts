@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Simulation } from '../../sim/simulation.js';
 import { lifecycleChecks } from '../../sim/scenarios/checks.js';
+import { expectRolledBack, imageOfPool, lockOf } from './upgrade-expect.js';
 import { clusterWorld, MINUTE } from './world.js';
 
-const LOCK = 'hashistack:upgrade-lock';
 const WRITES = /^(autoscaling:(SetDesiredCapacity|UpdateAutoScalingGroup|TerminateInstanceInAutoScalingGroup|CreateOrUpdateTags|DeleteTags)|ec2:(CreateLaunchTemplateVersion|CreateTags|ModifyLaunchTemplate))$/;
 
 /** AWS write calls answered so far. */
@@ -29,10 +29,6 @@ function watchEligible(sim: Simulation, nodePool: string): { value: number } {
     lowest.value = Math.min(lowest.value, sim.hashistack.api.eligibleClientCapacity(nodePool));
   });
   return lowest;
-}
-
-function lockOf(sim: Simulation, asg: string): string | undefined {
-  return sim.aws.api.group(asg)?.tags.find((t) => t.key === LOCK)?.value;
 }
 
 describe('poolUpgrade', () => {
@@ -94,21 +90,12 @@ describe('poolUpgrade', () => {
     const never = Array.from({ length: 60 }, (_, i) => i + 8);
     const { sim, pool } = await clusterWorld({ nodes: 4, faults: { neverBootOrdinals: never } });
     const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-broken', ownerId: 'self' });
-    const oldImage = sim.aws.api.instance(sim.aws.api.group(pool)?.members[0]?.instanceId ?? '')?.imageId;
+    const oldImage = imageOfPool(sim, pool);
     const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));
     expect(e.status).toBe('FAILED');
     expect(e.error).toBe('UpgradeRolledBack');
     expect(e.cause).toMatch(/UpgradeStalled/);
-    await sim.clock.until(() => (sim.aws.api.group(pool)?.members ?? []).every((m) => m.lifecycleState === 'InService'), 60 * MINUTE);
-    const g = sim.aws.api.group(pool);
-    expect(g?.desiredCapacity).toBe(4);
-    expect(g?.members).toHaveLength(4);
-    for (const m of g?.members ?? []) {
-      expect(sim.aws.api.instance(m.instanceId)?.imageId).toBe(oldImage);
-      expect(sim.hashistack.api.nodeOfInstance(m.instanceId)?.SchedulingEligibility).toBe('eligible');
-    }
-    expect(sim.hashistack.api.eligibleClientCapacity('general')).toBe(4);
-    expect(lockOf(sim, pool)).toBeUndefined();
+    await expectRolledBack(sim, pool, oldImage, 4);
   });
 
   it('refuses a second upgrade of a locked pool, in its first state, with no AWS write', async () => {
