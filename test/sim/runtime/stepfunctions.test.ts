@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { SFNClient, StartExecutionCommand, DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WorldBus } from '../../../sim/core/bus.js';
@@ -7,23 +6,13 @@ import { Faults } from '../../../sim/core/faults.js';
 import { serve, type RunningService } from '../../../sim/core/http.js';
 import { Recorder } from '../../../sim/core/recorder.js';
 import { Rng } from '../../../sim/core/rng.js';
-import type { FunctionSpec, StateMachineSpec } from '../../../sim/runtime/deploy-config.js';
+import type { StateMachineSpec } from '../../../sim/runtime/deploy-config.js';
 import { LambdaRuntime } from '../../../sim/runtime/lambda.js';
 import { StepFunctionsSim } from '../../../sim/runtime/stepfunctions.js';
+import { COUNTER_ARN, counterFunction } from '../../fixtures/functions/counter-spec.js';
 
-const FN_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:counter';
+const FN_ARN = COUNTER_ARN;
 const SM_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:loop';
-
-const counter: FunctionSpec = {
-  key: 'counter',
-  name: 'counter',
-  arn: FN_ARN,
-  logicalId: 'CounterLambdaFunction',
-  sourceFile: resolve(import.meta.dirname, '../../fixtures/functions/counter.ts'),
-  exportName: 'handler',
-  timeoutSeconds: 10,
-  environment: {},
-};
 
 // Count to 3 with an hour's Wait between counts: 3 x (Task, Choice, Wait) + Done.
 const loop: StateMachineSpec = {
@@ -69,7 +58,7 @@ async function world(crashOnCall?: number) {
   const faults = new Faults(rng, crashOnCall ? { lambdaCrashes: [{ functionName: 'counter', onCall: crashOnCall }] } : {});
   const recorder = new Recorder(clock);
   const bus = new WorldBus();
-  const lambda = new LambdaRuntime([counter], { clock, faults, recorder, rng });
+  const lambda = new LambdaRuntime([counterFunction], { clock, faults, recorder, rng });
   const sfn = new StepFunctionsSim([loop, failing], { clock, recorder, rng, lambda, bus, region: 'us-east-1' });
   const running: RunningService = await serve(sfn, { clock, faults, recorder });
   stop.push(() => clock.stop(), () => running.close());

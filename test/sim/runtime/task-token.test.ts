@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { DescribeExecutionCommand, SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WorldBus } from '../../../sim/core/bus.js';
@@ -7,24 +6,14 @@ import { Faults } from '../../../sim/core/faults.js';
 import { serve } from '../../../sim/core/http.js';
 import { Recorder } from '../../../sim/core/recorder.js';
 import { Rng } from '../../../sim/core/rng.js';
-import type { FunctionSpec, StateMachineSpec } from '../../../sim/runtime/deploy-config.js';
+import type { StateMachineSpec } from '../../../sim/runtime/deploy-config.js';
 import { LambdaRuntime } from '../../../sim/runtime/lambda.js';
 import { StepFunctionsSim } from '../../../sim/runtime/stepfunctions.js';
+import { COUNTER_ARN, counterFunction } from '../../fixtures/functions/counter-spec.js';
 
-const FN_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:counter';
+const FN_ARN = COUNTER_ARN;
 const SM_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:ask';
 const HOUR = 3_600_000;
-
-const counter: FunctionSpec = {
-  key: 'counter',
-  name: 'counter',
-  arn: FN_ARN,
-  logicalId: 'CounterLambdaFunction',
-  sourceFile: resolve(import.meta.dirname, '../../fixtures/functions/counter.ts'),
-  exportName: 'handler',
-  timeoutSeconds: 10,
-  environment: {},
-};
 
 // Ask (callback task, 1 h timeout, 10 min heartbeat) → Done; a Rejected answer is caught.
 const ask: StateMachineSpec = {
@@ -62,7 +51,7 @@ async function world() {
   const rng = new Rng(7);
   const faults = new Faults(rng, {});
   const recorder = new Recorder(clock);
-  const lambda = new LambdaRuntime([counter], { clock, faults, recorder, rng });
+  const lambda = new LambdaRuntime([counterFunction], { clock, faults, recorder, rng });
   const payloads: unknown[] = [];
   const invoke = lambda.invoke.bind(lambda);
   lambda.invoke = (arn: string, event: unknown) => {
