@@ -18,6 +18,11 @@ export interface Indexed<T> {
 export const BLOCKING_MARGIN_MS = 30_000;
 /** The longest blocking wait Nomad and Consul accept. */
 export const MAX_WAIT_MS = 10 * 60_000;
+/**
+ * The workflows' longest blocking wait: Nomad's and Consul's default of 5
+ * minutes, so a watcher wakes (and heartbeats) at least that often.
+ */
+export const WORKFLOW_WAIT_MS = 5 * 60_000;
 
 /** Query parameters and request timeout of a blocking read; none without `block`. */
 export function blockingQuery(block: Block | undefined): { query: Record<string, string | number>; extra: Partial<RequestOptions> } {

@@ -6,11 +6,12 @@
 import { z } from 'zod';
 import type { LifecycleHook, LifecycleActionRef } from '../aws/autoscaling.js';
 import { InvalidInput } from '../errors/index.js';
+import { BLOCKING_MARGIN_MS } from '../hashicorp/blocking.js';
 
 /** Time kept free at the end of a watching invocation (return, state transition). */
 export const SAFETY_MARGIN_MS = 20_000;
-/** Extra time a blocking read may take beyond its wait (matches the Nomad client's HTTP timeout margin). */
-export const BLOCKING_SLACK_MS = 30_000;
+/** Extra time a blocking read may take beyond its wait: the cluster clients' HTTP timeout margin. */
+export const BLOCKING_SLACK_MS = BLOCKING_MARGIN_MS;
 
 /** Hooks default to one hour of heartbeat timeout. */
 export const DEFAULT_HEARTBEAT_TIMEOUT_SEC = 3600;

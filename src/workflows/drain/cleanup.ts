@@ -6,15 +6,14 @@
 import { NotFound } from '../../errors/index.js';
 import { getLogger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
+import { WORKFLOW_WAIT_MS } from '../../hashicorp/blocking.js';
+import { BLOCKING_SLACK_MS } from '../task.js';
 import { memberState } from './leave.js';
 import type { DrainDeps } from './deps.js';
 import type { DrainState } from './state.js';
 
 /** Time kept free at the end of the invocation. */
 const SAFETY_MARGIN_MS = 10_000;
-/** Extra time a blocking read may take beyond its wait. */
-const BLOCKING_SLACK_MS = 30_000;
-const MAX_WAIT_MS = 5 * 60_000;
 /** Pause between membership checks while waiting for a member to fail (real time). */
 const MEMBER_POLL_MS = 2_000;
 
@@ -67,7 +66,7 @@ export async function purgeNomadNode(state: DrainState, deps: DrainDeps, remaini
   for (;;) {
     let node;
     try {
-      const result = await deps.nomad.getNode(state.nomadNodeId, index > 0 ? { index, waitMs: Math.min(MAX_WAIT_MS, remainingMs() - SAFETY_MARGIN_MS - BLOCKING_SLACK_MS) } : {});
+      const result = await deps.nomad.getNode(state.nomadNodeId, index > 0 ? { index, waitMs: Math.min(WORKFLOW_WAIT_MS, remainingMs() - SAFETY_MARGIN_MS - BLOCKING_SLACK_MS) } : {});
       node = result.node;
       index = Math.max(1, result.index);
     } catch (error) {

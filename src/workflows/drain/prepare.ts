@@ -5,9 +5,8 @@ import { hookLimits } from '../task.js';
 import type { DrainDeps } from './deps.js';
 import { checkGiveUp, nextGiveUpAt } from './guards.js';
 import type { DrainInput, DrainPlan, DrainState } from './state.js';
+import { WORKFLOW_WAIT_MS } from '../../hashicorp/blocking.js';
 
-/** Blocking queries never wait longer than this. */
-const MAX_WAIT_MS = 5 * 60_000;
 
 /**
  * Look up the Nomad node (by instance id), the Consul member (instance_id
@@ -44,7 +43,7 @@ export async function prepareDrain(input: DrainInput, deps: DrainDeps): Promise<
     hook: { heartbeatTimeoutSec, heartbeatLimitAt },
     drain: {
       deadlineNs: drainDeadlineMs * 1_000_000,
-      waitMs: Math.max(1000, Math.min(MAX_WAIT_MS, (heartbeatTimeoutSec * 1000) / 2)),
+      waitMs: Math.max(1000, Math.min(WORKFLOW_WAIT_MS, (heartbeatTimeoutSec * 1000) / 2)),
       index: 0,
       done: plan === 'nothing-joined',
       mode: null,

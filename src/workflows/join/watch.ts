@@ -7,11 +7,10 @@ import { evaluateGate, waitOn } from './gate.js';
 import { endJoin, heartbeatIfDue, instanceGone } from './guards.js';
 import { ACTION_NOT_ACTIVE } from './prepare.js';
 import type { JoinState } from './state.js';
+import { WORKFLOW_WAIT_MS } from '../../hashicorp/blocking.js';
 
 /** Shorter waits than this are not worth a request. */
 const MIN_WAIT_MS = 5_000;
-/** Blocking queries never wait longer than this. */
-const MAX_WAIT_MS = 5 * 60_000;
 /** Poll intervals (s) for conditions without blocking queries (raft, autopilot, Vault): grows, then stays at the last. */
 export const POLL_SECONDS = [5, 10, 20, 30] as const;
 
@@ -71,7 +70,7 @@ export async function watchJoin(state: JoinState, deps: JoinDeps, remainingMs: (
       return { ...s, next: 'poll', pollAfterSeconds, gate: { ...s.gate, polls: s.gate.polls + 1 } };
     }
     const budget = remainingMs() - SAFETY_MARGIN_MS - BLOCKING_SLACK_MS;
-    const waitMs = Math.min(MAX_WAIT_MS, (s.hook.heartbeatTimeoutSec * 1000) / 2, budget, untilDeadline);
+    const waitMs = Math.min(WORKFLOW_WAIT_MS, (s.hook.heartbeatTimeoutSec * 1000) / 2, budget, untilDeadline);
     if (waitMs < MIN_WAIT_MS) {
       if (untilDeadline < MIN_WAIT_MS) return { ...s, next: 'poll', pollAfterSeconds: Math.max(1, Math.ceil(untilDeadline / 1000)) };
       return { ...s, next: 'watch', pollAfterSeconds: 0 };
