@@ -4,7 +4,9 @@
  * state machines Retry/Catch on it.
  *
  * Retryable (after waiting, by the state machine): {@link ClusterUnreachable},
- * {@link AwsUnavailable}. Everything else is final for the execution.
+ * {@link AwsUnavailable}. Everything else is final for the execution. The
+ * state machines' Retry/Catch lists are generated from these classes
+ * (`retryable` decides; statemachines/builder/policy.ts).
  */
 
 /** Base class: each subclass sets a literal `name` (bundlers may rename classes) and says whether waiting helps. */
@@ -103,12 +105,6 @@ export class NotFound extends ControlPlaneError {
   }
 }
 
-/** A server node reached the drain workflow; server removal is not implemented yet. Final. */
-export class ServerRemovalNotImplemented extends ControlPlaneError {
-  override readonly name = 'ServerRemovalNotImplemented';
-  readonly retryable = false;
-}
-
 /** A rolling upgrade's console input is invalid (unknown pool or image, contradictory knobs, typos). Final; nothing was changed. */
 export class InvalidUpgradeInput extends ControlPlaneError {
   override readonly name = 'InvalidUpgradeInput';
@@ -138,9 +134,6 @@ export class ChildExecutionFailed extends ControlPlaneError {
   override readonly name = 'ChildExecutionFailed';
   readonly retryable = false;
 }
-
-/** Step Functions error names the state machines Catch into a Wait-and-retry loop. */
-export const RETRYABLE_ERROR_NAMES = ['ClusterUnreachable', 'AwsUnavailable'] as const;
 
 /** Message of any thrown value. */
 export function errorMessage(error: unknown): string {

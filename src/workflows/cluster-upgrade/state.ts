@@ -19,6 +19,10 @@ export const PoolRunSchema = z.object({
 });
 export type PoolRun = z.infer<typeof PoolRunSchema>;
 
+/** What the cluster upgrade does after polling the current pool (checkPool): poll again, start the next pool, or stop. */
+export const POOL_CHECK_PHASES = ['running', 'succeeded', 'failed'] as const;
+export type PoolCheckPhase = (typeof POOL_CHECK_PHASES)[number];
+
 export const ClusterUpgradeStateSchema = z.object({
   executionArn: z.string(),
   startedAt: z.number(),

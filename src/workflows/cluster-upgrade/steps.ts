@@ -10,7 +10,7 @@ import { getLogger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
 import { executionName, nameOfExecution, pollChild, startChild } from '../child-execution.js';
 import type { ClusterUpgradeDeps } from './deps.js';
-import type { ClusterUpgradeState, PoolRun } from './state.js';
+import type { ClusterUpgradeState, PoolCheckPhase, PoolRun } from './state.js';
 
 /** Longest child cause quoted in the cluster upgrade's cause. */
 const MAX_DETAIL = 1500;
@@ -31,7 +31,7 @@ export async function startNextPool(state: ClusterUpgradeState, deps: ClusterUpg
 const PoolOutputSchema = z.object({ outcome: z.string() }).loose();
 
 /** Poll the current pool's upgrade. A failure ends the plan: the remaining pools are not started. */
-export async function checkPool(state: ClusterUpgradeState, deps: ClusterUpgradeDeps): Promise<ClusterUpgradeState> {
+export async function checkPool(state: ClusterUpgradeState, deps: ClusterUpgradeDeps): Promise<ClusterUpgradeState & { progress: { phase: PoolCheckPhase } }> {
   const index = state.progress.current ?? -1;
   const run = state.pools[index];
   if (!run?.executionArn) return { ...state, progress: { ...state.progress, phase: 'succeeded' } };
@@ -84,7 +84,7 @@ export function summariseClusterUpgrade(state: ClusterUpgradeState, deps: Pick<C
   return summary;
 }
 
-function withRun(state: ClusterUpgradeState, index: number, run: PoolRun, progress: ClusterUpgradeState['progress']): ClusterUpgradeState {
+function withRun<P extends ClusterUpgradeState['progress']>(state: ClusterUpgradeState, index: number, run: PoolRun, progress: P): ClusterUpgradeState & { progress: P } {
   return { ...state, pools: state.pools.map((p, i) => (i === index ? run : p)), progress };
 }
 

@@ -4,7 +4,7 @@ import { getLogger } from '../../observability/logger.js';
 import type { JoinDeps } from './deps.js';
 import { evaluateGate } from './gate.js';
 import { endJoin, instanceGone } from './guards.js';
-import type { Diagnostics, GateCondition, JoinState } from './state.js';
+import type { Diagnostics, GateCondition, JoinState, JoinStateAfter } from './state.js';
 
 const MARK = '### ';
 /** Shell lines run on the node; each section starts with a marker line. Always exits 0 (stopped services answer non-zero). */
@@ -85,7 +85,7 @@ export function causeSummary(state: JoinState, reason: string, conditions: GateC
  * An instance terminated meanwhile ends cleanly instead. Idempotent.
  * @throws AwsUnavailable
  */
-export async function diagnoseJoin(state: JoinState, deps: JoinDeps): Promise<JoinState> {
+export async function diagnoseJoin(state: JoinState, deps: JoinDeps): Promise<JoinStateAfter<'diagnose'>> {
   const id = state.action.instanceId;
   const { gone } = await instanceGone(deps, id);
   if (gone) return endJoin(state, gone, true);

@@ -28,7 +28,7 @@ export async function instanceGone(deps: Pick<JoinDeps, 'autoscaling' | 'ec2'>, 
 }
 
 /** End the workflow cleanly: nothing left to complete (the state machine goes to Succeed). */
-export function endJoin(state: JoinState, reason: string, terminating: boolean): JoinState {
+export function endJoin(state: JoinState, reason: string, terminating: boolean): JoinState & { next: 'ended' } {
   if (terminating) countMetric('JoinAbortedTerminating');
   getLogger().info('join workflow ends without completing the action', { reason });
   return { ...state, next: 'ended', ended: reason, pollAfterSeconds: 0 };

@@ -3,7 +3,7 @@ import { getLogger } from '../../observability/logger.js';
 import { hookLimits, recordHeartbeat } from '../task.js';
 import type { JoinDeps } from './deps.js';
 import { endJoin, instanceGone } from './guards.js';
-import type { JoinInput, JoinState } from './state.js';
+import type { JoinInput, JoinStateAfter } from './state.js';
 
 /** Reason recorded when the lifecycle action was completed (or expired) by someone else. */
 export const ACTION_NOT_ACTIVE = 'lifecycle action is no longer active (completed or expired)';
@@ -13,14 +13,14 @@ export const ACTION_NOT_ACTIVE = 'lifecycle action is no longer active (complete
  * deadline (hook fired + the pool's `hashistack:join-timeout`, else
  * JOIN_TIMEOUT) and heartbeat once. Idempotent.
  */
-export async function prepareJoin(input: JoinInput, deps: JoinDeps): Promise<JoinState> {
+export async function prepareJoin(input: JoinInput, deps: JoinDeps): Promise<JoinStateAfter<'prepare'>> {
   const { action, pool } = input;
   const [hooks, { gone, instance }] = await Promise.all([deps.autoscaling.describeLifecycleHooks(action.asgName, [action.hookName]), instanceGone(deps, action.instanceId)]);
   const { heartbeatTimeoutSec, heartbeatLimitAt } = hookLimits(hooks, action.hookName, action.eventTime);
   const joinTimeoutMs = pool.joinTimeoutMs ?? deps.config.joinTimeoutMs;
   const t = deps.now();
   const mode = deps.config.joinMode;
-  const state: JoinState = {
+  const state: JoinStateAfter<'prepare'> = {
     action,
     pool,
     mode,

@@ -6,7 +6,7 @@ import type { JoinDeps } from './deps.js';
 import { hostOf } from './gate.js';
 import { endJoin, heartbeatIfDue, instanceGone } from './guards.js';
 import { ACTION_NOT_ACTIVE } from './prepare.js';
-import type { JoinState } from './state.js';
+import type { JoinState, JoinStateAfter } from './state.js';
 
 const SCRIPT_TIMEOUT_SEC = 60;
 const COMMAND_WAIT_MS = 75_000;
@@ -35,7 +35,7 @@ export async function consulServerAddresses(deps: Pick<JoinDeps, 'consul'>): Pro
  * Wait until the join deadline. Idempotent.
  * @throws ClusterUnreachable (no Consul server address known), AwsUnavailable
  */
-export async function runJoin(state: JoinState, deps: JoinDeps): Promise<JoinState> {
+export async function runJoin(state: JoinState, deps: JoinDeps): Promise<JoinStateAfter<'runJoin'>> {
   const id = state.action.instanceId;
   const { gone } = await instanceGone(deps, id);
   if (gone) return endJoin(state, gone, true);

@@ -17,6 +17,14 @@ export type JoinInput = z.infer<typeof JoinInputSchema>;
 export const JoinNextSchema = z.enum(['run-join', 'retry-join', 'watch', 'poll', 'joined', 'timeout', 'gate-failed', 'abandon', 'ended']);
 export type JoinNext = z.infer<typeof JoinNextSchema>;
 
+/** The `next` values each task can return: the state machine's Choice after a task branches on exactly these. */
+export const JOIN_NEXT_BY_TASK = {
+  prepare: ['run-join', 'watch', 'ended'],
+  runJoin: ['watch', 'retry-join', 'timeout', 'ended'],
+  watch: ['joined', 'poll', 'watch', 'timeout', 'gate-failed', 'ended'],
+  diagnose: ['abandon', 'ended'],
+} as const satisfies Record<string, readonly JoinNext[]>;
+
 /** One gate condition as last evaluated. `fatal`: failed and will never become true by waiting. */
 export const GateConditionSchema = z.object({ name: z.string(), ok: z.boolean(), fatal: z.boolean(), detail: z.string() });
 export type GateCondition = z.infer<typeof GateConditionSchema>;
@@ -71,3 +79,5 @@ export const JoinStateSchema = JoinInputSchema.extend({
   error: z.object({ Error: z.string(), Cause: z.string() }).nullish(),
 });
 export type JoinState = z.infer<typeof JoinStateSchema>;
+/** The state a task returns: its `next` is one of {@link JOIN_NEXT_BY_TASK}[task]. */
+export type JoinStateAfter<T extends keyof typeof JOIN_NEXT_BY_TASK> = JoinState & { next: (typeof JOIN_NEXT_BY_TASK)[T][number] };

@@ -6,7 +6,7 @@ import type { JoinDeps } from './deps.js';
 import { evaluateGate, waitOn } from './gate.js';
 import { endJoin, heartbeatIfDue, instanceGone } from './guards.js';
 import { ACTION_NOT_ACTIVE } from './prepare.js';
-import type { JoinState } from './state.js';
+import type { JoinState, JoinStateAfter } from './state.js';
 import { WORKFLOW_WAIT_MS } from '../../hashicorp/blocking.js';
 
 /** Shorter waits than this are not worth a request. */
@@ -27,7 +27,7 @@ export const TAG_CONSUL_NODE = 'hashistack:consul-node';
  * @param remainingMs the Lambda context's getRemainingTimeInMillis
  * @throws ClusterUnreachable, AwsUnavailable (retried by the state machine)
  */
-export async function watchJoin(state: JoinState, deps: JoinDeps, remainingMs: () => number): Promise<JoinState> {
+export async function watchJoin(state: JoinState, deps: JoinDeps, remainingMs: () => number): Promise<JoinStateAfter<'watch'>> {
   const log = getLogger();
   const { gone } = await instanceGone(deps, state.action.instanceId);
   if (gone) return endJoin(state, gone, true);

@@ -6,7 +6,7 @@ import { isTerminatingLifecycleState } from '../join/guards.js';
 import type { DrainState } from '../drain/state.js';
 import type { ServerDeps } from './deps.js';
 import { describeSafety, peersOf, RAFT_SYSTEMS, readCluster, safetyOf, type InstanceIdentity, type RaftSystem } from './raft-view.js';
-import type { ServerRemoval } from './removal-state.js';
+import type { ServerRemoval, ServerRemovalAfter } from './removal-state.js';
 
 /** EC2 tag a server carries once its guard let it go (other terminating servers count it as leaving). */
 export const REMOVAL_TAG = 'hashistack:server-removal';
@@ -64,7 +64,7 @@ async function serversAhead(state: DrainState, deps: ServerDeps): Promise<Instan
  * after the hook fired, then `give-up` with the ServerQuorumUnsafe error.
  * @throws ClusterUnreachable, AwsUnavailable (retried by the state machine)
  */
-export async function guardServerRemoval(state: DrainState, deps: ServerDeps): Promise<DrainState> {
+export async function guardServerRemoval(state: DrainState, deps: ServerDeps): Promise<ServerRemovalAfter<DrainState, 'guard'>> {
   const log = getLogger();
   const s0 = state.server ?? initialRemoval(state, deps.config.serverQuorumWaitMs);
   await recordHeartbeat(deps, state.action, state.hook.heartbeatLimitAt);

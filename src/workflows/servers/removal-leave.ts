@@ -4,6 +4,7 @@ import { getLogger } from '../../observability/logger.js';
 import { recordHeartbeat } from '../task.js';
 import type { DrainState } from '../drain/state.js';
 import type { ServerDeps } from './deps.js';
+import type { ServerRemovalAfter } from './removal-state.js';
 import { identityOf } from './removal-guard.js';
 import { peersOf, readCluster } from './raft-view.js';
 
@@ -25,7 +26,7 @@ const COMMAND_WAIT_MS = 100_000;
  * and wait for it. Idempotent (stopping stopped services is a no-op).
  * @throws ClusterUnreachable, AwsUnavailable
  */
-export async function leaveServer(state: DrainState, deps: ServerDeps): Promise<DrainState> {
+export async function leaveServer(state: DrainState, deps: ServerDeps): Promise<ServerRemovalAfter<DrainState, 'leave'>> {
   const log = getLogger();
   const s = state.server;
   if (!s) throw new InvalidInput('ServerLeave: no server state (the guard did not run)');

@@ -10,6 +10,13 @@ import { z } from 'zod';
 export const ServerNextSchema = z.enum(['wait', 'proceed', 'verify', 'done', 'give-up']);
 export type ServerNext = z.infer<typeof ServerNextSchema>;
 
+/** The `server.next` values each task of the server branch can return (its Choice branches on exactly these). */
+export const SERVER_NEXT_BY_TASK = {
+  guard: ['proceed', 'wait', 'give-up'],
+  leave: ['verify'],
+  verify: ['done', 'wait', 'give-up'],
+} as const satisfies Record<string, readonly ServerNext[]>;
+
 const PeerIdsSchema = z.object({ nomad: z.array(z.string()), consul: z.array(z.string()), vault: z.array(z.string()) });
 
 export const ServerRemovalSchema = z.object({
@@ -36,3 +43,5 @@ export const ServerRemovalSchema = z.object({
   error: z.object({ Error: z.string(), Cause: z.string() }).nullish(),
 });
 export type ServerRemoval = z.infer<typeof ServerRemovalSchema>;
+/** The drain state a server-branch task returns: its `server.next` is one of {@link SERVER_NEXT_BY_TASK}[task]. */
+export type ServerRemovalAfter<S, T extends keyof typeof SERVER_NEXT_BY_TASK> = S & { server: ServerRemoval & { next: (typeof SERVER_NEXT_BY_TASK)[T][number] } };

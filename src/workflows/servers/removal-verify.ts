@@ -8,7 +8,7 @@ import type { DrainState } from '../drain/state.js';
 import type { ServerDeps } from './deps.js';
 import { identityOf } from './removal-guard.js';
 import { peersOf, RAFT_SYSTEMS, readCluster, systemHealthy, type ClusterView, type RaftSystem } from './raft-view.js';
-import type { ServerRemoval } from './removal-state.js';
+import type { ServerRemoval, ServerRemovalAfter } from './removal-state.js';
 
 /** How long a system may take to drop a peer that left before it is removed through the API. */
 export const LEAVE_GRACE_MS = 20_000;
@@ -58,7 +58,7 @@ const unhealthy = (view: ClusterView, state: DrainState): string[] =>
  * SERVER_QUORUM_WAIT after the leave, then `give-up` (ServerRemovalUnhealthy).
  * @throws ClusterUnreachable, AwsUnavailable
  */
-export async function verifyServerRemoval(state: DrainState, deps: ServerDeps): Promise<DrainState> {
+export async function verifyServerRemoval(state: DrainState, deps: ServerDeps): Promise<ServerRemovalAfter<DrainState, 'verify'>> {
   const log = getLogger();
   const s = state.server;
   if (!s || s.leftAt === null) throw new InvalidInput('ServerVerify: the server has not left yet');

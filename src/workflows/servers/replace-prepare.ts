@@ -4,7 +4,7 @@ import { getLogger } from '../../observability/logger.js';
 import type { ServerDeps } from './deps.js';
 import { RAFT_SYSTEMS, readCluster, systemHealthy } from './raft-view.js';
 import { outdatedMembers, targetVersion } from './replace-group.js';
-import { summaryOf, type ReplaceInput, type ReplaceState } from './replace-state.js';
+import { summaryOf, type ReplaceInput, type ReplaceStateAfter } from './replace-state.js';
 
 /**
  * Read the group and the version it launches now; list the InService members
@@ -13,14 +13,14 @@ import { summaryOf, type ReplaceInput, type ReplaceState } from './replace-state
  * its MaxSize does not allow one more server, or any raft system is unhealthy.
  * @throws InvalidInput (unknown group), ClusterUnreachable, AwsUnavailable
  */
-export async function prepareReplace(input: ReplaceInput, deps: ServerDeps): Promise<ReplaceState> {
+export async function prepareReplace(input: ReplaceInput, deps: ServerDeps): Promise<ReplaceStateAfter<'prepare'>> {
   const group = await deps.autoscaling.describeGroup(input.asgName);
   if (!group) throw new InvalidInput(`serverReplace: no Auto Scaling group ${input.asgName}`);
   const t = deps.now();
   const target = await targetVersion(group, deps);
   const outdated = outdatedMembers(group, target);
-  const base: ReplaceState = { ...input, next: 'launch', pollAfterSeconds: 0, target, outdatedAtStart: outdated, startedAt: t, current: null, replaced: [], error: null };
-  const refuse = (why: string): ReplaceState => {
+  const base: ReplaceStateAfter<'prepare'> = { ...input, next: 'launch', pollAfterSeconds: 0, target, outdatedAtStart: outdated, startedAt: t, current: null, replaced: [], error: null };
+  const refuse = (why: string): ReplaceStateAfter<'prepare'> => {
     getLogger().error('server replacement refused', { why });
     return { ...base, next: 'failed', error: { Error: 'ServerReplaceRefused', Cause: `serverReplace ${input.asgName}: ${why}` } };
   };

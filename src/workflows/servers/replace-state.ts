@@ -17,6 +17,12 @@ export type ReplaceInput = z.infer<typeof ReplaceInputSchema>;
 export const ReplaceNextSchema = z.enum(['launch', 'wait-new', 'terminate', 'wait-removed', 'done', 'failed']);
 export type ReplaceNext = z.infer<typeof ReplaceNextSchema>;
 
+/** The `next` values each task can return (the state machine's Choice branches on exactly these). */
+export const REPLACE_NEXT_BY_TASK = {
+  prepare: ['launch', 'done', 'failed'],
+  step: ReplaceNextSchema.options,
+} as const satisfies Record<string, readonly ReplaceNext[]>;
+
 /** Timings of one replaced server, epoch ms, and its durations in seconds. */
 export const ReplacedSchema = z.object({
   oldInstanceId: z.string(),
@@ -56,6 +62,8 @@ export const ReplaceStateSchema = ReplaceInputSchema.extend({
   error: z.object({ Error: z.string(), Cause: z.string() }).nullish(),
 });
 export type ReplaceState = z.infer<typeof ReplaceStateSchema>;
+/** The state a task returns: its `next` is one of {@link REPLACE_NEXT_BY_TASK}[task]. */
+export type ReplaceStateAfter<T extends keyof typeof REPLACE_NEXT_BY_TASK> = ReplaceState & { next: (typeof REPLACE_NEXT_BY_TASK)[T][number] };
 
 /** The execution's output. */
 export interface ReplaceSummary {

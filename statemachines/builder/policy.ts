@@ -1,0 +1,72 @@
+/**
+ * The retry policy of every state machine, in one table. Every task is
+ * idempotent, so a failure our code did not decide (a Lambda service error or
+ * throttle, a crash, a timeout) is always retried. Typed errors (src/errors)
+ * are never retried by a retrier: the retryable ones wait and run the task
+ * again, the final ones take the workflow's failure path.
+ */
+import * as errors from '../../src/errors/index.js';
+import type { Retrier } from './asl.js';
+
+type ErrorClass = new (...args: never[]) => errors.ControlPlaneError;
+const isErrorClass = (v: unknown): v is ErrorClass => typeof v === 'function' && v.prototype instanceof errors.ControlPlaneError;
+/** The Step Functions error name of a typed error (an instance field: any arguments give it). */
+const instanceOf = (C: ErrorClass): errors.ControlPlaneError => Reflect.construct(C, ['', '', '']) as errors.ControlPlaneError;
+export const errorName = (C: ErrorClass): string => instanceOf(C).name;
+
+const TYPED = (Object.values(errors) as unknown[])
+  .filter(isErrorClass)
+  .map(instanceOf)
+  .sort((a, b) => a.name.localeCompare(b.name));
+/** ClusterUnreachable, AwsUnavailable: waiting helps. */
+export const RETRYABLE_ERRORS = TYPED.filter((e) => e.retryable).map((e) => e.name);
+/** Every other typed error: final for the execution. */
+export const FINAL_ERRORS = TYPED.filter((e) => !e.retryable).map((e) => e.name);
+/** Lambda service errors, throttles and timeouts (what AWS recommends retrying for every Lambda task). */
+export const LAMBDA_TRANSIENT_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'Lambda.Unknown', 'Sandbox.Timedout'];
+/** Any other task failure: an error that is not a typed one is a crash of our code. */
+const CRASH = 'States.TaskFailed';
+
+interface Row {
+  errors: string[];
+  intervalSeconds: number;
+  maxAttempts: number;
+  backoffRate: number;
+  maxDelaySeconds: number;
+}
+
+/** THE table: what is retried in place, how often and how long apart (full jitter). */
+export const RETRY_POLICY = {
+  /** Lambda errors and crashes of any task. */
+  transient: { errors: [...LAMBDA_TRANSIENT_ERRORS, CRASH], intervalSeconds: 1, maxAttempts: 3, backoffRate: 2, maxDelaySeconds: 10 },
+  /** The invocation of a callback task (waitForTaskToken), never the operator's answer. */
+  callback: { errors: LAMBDA_TRANSIENT_ERRORS, intervalSeconds: 1, maxAttempts: 3, backoffRate: 2, maxDelaySeconds: 10 },
+  /** Cluster or AWS unreachable in an upgrade step: retried in place (about 5 minutes), then the upgrade rolls back. */
+  unreachableInStep: { errors: RETRYABLE_ERRORS, intervalSeconds: 10, maxAttempts: 5, backoffRate: 2, maxDelaySeconds: 160 },
+  /** Best-effort work after the lifecycle action completed: a short retry, then it is skipped. */
+  bestEffort: { errors: [...LAMBDA_TRANSIENT_ERRORS, ...RETRYABLE_ERRORS], intervalSeconds: 2, maxAttempts: 2, backoffRate: 2, maxDelaySeconds: 4 },
+} as const satisfies Record<string, Row>;
+
+/** Cluster or AWS unreachable in a lifecycle task: Wait this long, then run the task again (the task gives up by itself past its limit). */
+export const WAIT_BEFORE_RETRY_SECONDS = 30;
+
+const retrier = (row: Row): Retrier => ({
+  ErrorEquals: [...row.errors],
+  IntervalSeconds: row.intervalSeconds,
+  MaxAttempts: row.maxAttempts,
+  BackoffRate: row.backoffRate,
+  MaxDelaySeconds: row.maxDelaySeconds,
+  JitterStrategy: 'FULL',
+});
+/** Listed first so that States.TaskFailed does not retry them: their Catch decides. */
+const notRetried = (names: string[]): Retrier => ({ ErrorEquals: [...names], MaxAttempts: 0 });
+
+/** The Retry list of each kind of task. */
+export const retryFor = {
+  /** Drain, join and serverReplace tasks: typed errors go to their Catch (wait loop or failure path). */
+  lifecycle: (): Retrier[] => [notRetried([...RETRYABLE_ERRORS, ...FINAL_ERRORS]), retrier(RETRY_POLICY.transient)],
+  /** Upgrade steps: unreachable retried in place, final errors to their Catch. */
+  step: (): Retrier[] => [retrier(RETRY_POLICY.unreachableInStep), notRetried(FINAL_ERRORS), retrier(RETRY_POLICY.transient)],
+  callback: (): Retrier[] => [retrier(RETRY_POLICY.callback)],
+  bestEffort: (): Retrier[] => [retrier(RETRY_POLICY.bestEffort)],
+};

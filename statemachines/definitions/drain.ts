@@ -1,0 +1,128 @@
+/** Scale-in drain of a client node and quorum-safe removal of a server (see README "Scale-in", "Servers"). */
+import { DrainPlanSchema } from '../../src/workflows/drain/state.js';
+import { SERVER_NEXT_BY_TASK } from '../../src/workflows/servers/removal-state.js';
+import { branches, choice, fail, isTrue, lambda, machine, pass, succeed, task, wait, type Json } from '../builder/asl.js';
+import { catchAll, lifecycleTasks } from '../builder/fragments.js';
+import { retryFor } from '../builder/policy.js';
+
+/** State names as the console shows them. */
+export const DRAIN = {
+  prepare: 'Prepare',
+  nodeKind: 'NodeKind?',
+  quorumGuard: 'QuorumGuard',
+  quorumSafe: 'QuorumSafe?',
+  waitForQuorum: 'WaitForQuorum',
+  serverLeave: 'ServerLeave',
+  serverVerify: 'ServerVerify',
+  serverRemoved: 'ServerRemoved?',
+  waitForHealthy: 'WaitForHealthy',
+  serverGaveUp: 'ServerGaveUp',
+  completeServer: 'CompleteServer',
+  startDrain: 'StartDrain',
+  watchDrain: 'WatchDrain',
+  drainDone: 'DrainDone?',
+  leaveCluster: 'LeaveCluster',
+  complete: 'Complete',
+  cleanup: 'Cleanup',
+  completeNothingJoined: 'CompleteNothingJoined',
+  drained: 'Drained',
+  recordFailure: 'RecordFailure',
+  drainFailed: 'DrainFailed',
+} as const;
+const S = DRAIN;
+
+const drainTask = lifecycleTasks({
+  onFailure: S.recordFailure,
+  waitComment: "The cluster or AWS was unreachable after the task's own retries: wait, then run the same task again (it gives up past giveUpAt).",
+});
+/** The Parameters of CompleteLifecycle. */
+const completion = (outcome: 'server-removed' | 'drained' | 'nothing-joined' | 'failed', extra: { [field: string]: Json }): Json => ({
+  'action.$': '$.action',
+  result: 'CONTINUE',
+  workflow: 'drain',
+  outcome,
+  ...extra,
+});
+
+export const drain = machine(
+  'Scale-in of a Nomad/Consul node (drain, leave, complete the ASG terminate lifecycle action), and quorum-safe removal of a Nomad/Consul/Vault server (guard, leave, verify, complete).',
+  180000,
+  {
+    ...drainTask(S.prepare, 'drainPrepare', { comment: 'Find the Nomad node and Consul member of the instance, read the hook and pool settings, decide the plan.', next: S.nodeKind }),
+    [S.nodeKind]: choice(
+      branches('$.plan', DrainPlanSchema.options, { 'nothing-joined': S.completeNothingJoined, server: S.quorumGuard, client: S.startDrain }),
+      S.startDrain,
+      'Nothing of the instance joined: complete at once; a server: the quorum-safe removal; a client: drain.',
+    ),
+    // Server branch.
+    ...drainTask(S.quorumGuard, 'drainServerGuard', {
+      comment: 'Quorum guard: raft configuration and autopilot health of Nomad, Consul and Vault; heartbeats the action. Proceeds only if every system the server serves keeps a leader and failure tolerance >= 0 without it (and without the terminating servers ahead of it).',
+      next: S.quorumSafe,
+    }),
+    [S.quorumSafe]: choice(branches('$.server.next', SERVER_NEXT_BY_TASK.guard, { proceed: S.serverLeave, wait: S.waitForQuorum, 'give-up': S.serverGaveUp }), S.serverGaveUp),
+    [S.waitForQuorum]: wait(
+      { secondsPath: '$.server.pollAfterSeconds' },
+      S.quorumGuard,
+      'Removing the server now would break quorum: wait for a replacement to become a healthy voter (up to SERVER_QUORUM_WAIT), then ask the guard again.',
+    ),
+    ...drainTask(S.serverLeave, 'drainServerLeave', {
+      comment: 'Transfer Nomad leadership away if the server leads; then on the node through SSM: rc-service nomad stop (leave_on_terminate), rc-service vault stop (clean stop, no step-down), consul leave.',
+      next: S.serverVerify,
+    }),
+    ...drainTask(S.serverVerify, 'drainServerVerify', {
+      comment: "Every system dropped the server's peer (else it is removed through the API: only THIS instance's peer) and is healthy again.",
+      next: S.serverRemoved,
+    }),
+    [S.serverRemoved]: choice(branches('$.server.next', SERVER_NEXT_BY_TASK.verify, { done: S.completeServer, wait: S.waitForHealthy, 'give-up': S.serverGaveUp }), S.serverGaveUp),
+    [S.waitForHealthy]: wait({ secondsPath: '$.server.pollAfterSeconds' }, S.serverVerify, 'Wait for the raft systems to be healthy without the server, then verify again.'),
+    [S.serverGaveUp]: pass(
+      {
+        comment: 'The guard or the verification reached SERVER_QUORUM_WAIT: complete the action (the instance goes anyway) and fail loudly with the error the task set.',
+        inputPath: '$.server.error',
+        resultPath: '$.error',
+      },
+      S.recordFailure,
+    ),
+    ...drainTask(S.completeServer, 'completeLifecycle', {
+      comment: 'CompleteLifecycleAction CONTINUE once every raft system is healthy without the server.',
+      parameters: completion('server-removed', { timings: { 'hookFiredAt.$': '$.action.eventTime', 'startedAt.$': '$.server.leftAt', 'doneAt.$': '$.server.doneAt' } }),
+      resultPath: '$.completion',
+      next: S.drained,
+    }),
+    // Client branch.
+    ...drainTask(S.startDrain, 'drainStart', { comment: 'Heartbeat the action, mark the node ineligible and start the drain (unless already draining or drained).', next: S.watchDrain }),
+    ...drainTask(S.watchDrain, 'drainWatch', { comment: 'Blocking queries on the node until the drain ends or the invocation runs short of time; heartbeats the action.', next: S.drainDone }),
+    [S.drainDone]: choice([isTrue('$.drain.done', S.leaveCluster)], S.watchDrain),
+    ...drainTask(S.leaveCluster, 'drainLeaveCluster', { comment: 'Graceful consul leave on the node through SSM, else force-leave with prune; optionally purge the Nomad node.', next: S.complete }),
+    ...drainTask(S.complete, 'completeLifecycle', {
+      comment: 'CompleteLifecycleAction CONTINUE; drain metrics.',
+      parameters: completion('drained', { timings: { 'hookFiredAt.$': '$.drain.hookFiredAt', 'startedAt.$': '$.drain.startedAt', 'doneAt.$': '$.drain.doneAt' } }),
+      resultPath: '$.completion',
+      next: S.cleanup,
+    }),
+    [S.cleanup]: task(lambda('drainCleanup'), {
+      comment: 'Best effort after the action completed: force out a Consul member that did not leave gracefully once it failed, and purge the Nomad node record once it is down (PURGE_NOMAD_NODE). A failure here does not fail the drain.',
+      retry: retryFor.bestEffort(),
+      catch: [catchAll(S.drained, '$.purgeError')],
+      next: S.drained,
+    }),
+    // Nothing joined.
+    ...drainTask(S.completeNothingJoined, 'completeLifecycle', {
+      comment: 'Nothing of the instance joined the cluster: complete at once.',
+      parameters: completion('nothing-joined', { timings: { 'hookFiredAt.$': '$.action.eventTime' } }),
+      resultPath: '$.completion',
+      next: S.drained,
+    }),
+    [S.drained]: succeed(),
+    // Failure path.
+    ...drainTask(S.recordFailure, 'completeLifecycle', {
+      comment: 'The drain failed or gave up: still complete the action with CONTINUE (the instance is going anyway) and count DrainFailed.',
+      parameters: completion('failed', { 'error.$': '$.error' }),
+      resultPath: '$.completion',
+      errorPath: '$.completionError',
+      onFailure: S.drainFailed,
+      next: S.drainFailed,
+    }),
+    [S.drainFailed]: fail({ comment: 'Error and Cause of the failure that ended the drain.', errorPath: '$.error.Error', causePath: '$.error.Cause' }),
+  },
+);

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { DRAIN as S, drain } from '../../statemachines/definitions/drain.js';
+import { failing, named, runLocally, sequence, type Input, type Stub } from './asl-runner.js';
+
+const action = { instanceId: 'i-0abc', eventTime: 1 };
+const run = (stubs: Record<string, Stub>) => runLocally(drain, stubs, { action });
+const set = (fields: Input) => (i: Input) => ({ ...i, ...fields });
+const server = (next: string, extra: Input = {}) => (i: Input) => ({ ...i, server: { next, pollAfterSeconds: 0, leftAt: 5, doneAt: 6, ...extra } });
+const completed = () => ({ completed: true });
+const drainState = { done: false, hookFiredAt: 1, startedAt: 2, doneAt: null };
+
+describe('drain state machine (run locally)', () => {
+  it('client: drain, watch until done, leave, complete CONTINUE with the drain timings, clean up', async () => {
+    const r = await run({
+      [S.prepare]: set({ plan: 'client', drain: drainState }),
+      [S.startDrain]: (i) => i,
+      [S.watchDrain]: sequence((i) => i, set({ drain: { ...drainState, done: true, doneAt: 3 } })),
+      [S.leaveCluster]: (i) => i,
+      [S.complete]: completed,
+      [S.cleanup]: (i) => i,
+    });
+    expect(r.error).toBeUndefined();
+    expect(r.entered).toEqual([S.prepare, S.nodeKind, S.startDrain, S.watchDrain, S.drainDone, S.watchDrain, S.drainDone, S.leaveCluster, S.complete, S.cleanup, S.drained]);
+    expect(r.calls[S.complete]?.[0]).toMatchObject({ result: 'CONTINUE', workflow: 'drain', outcome: 'drained', timings: { hookFiredAt: 1, startedAt: 2, doneAt: 3 } });
+  });
+  it('nothing joined: completes at once', async () => {
+    const r = await run({ [S.prepare]: set({ plan: 'nothing-joined' }), [S.completeNothingJoined]: completed });
+    expect(r.entered).toEqual([S.prepare, S.nodeKind, S.completeNothingJoined, S.drained]);
+    expect(r.calls[S.completeNothingJoined]?.[0]).toMatchObject({ result: 'CONTINUE', outcome: 'nothing-joined', timings: { hookFiredAt: 1 } });
+  });
+  it('server: the guard waits for quorum, then leave, verify (waits for health), complete', async () => {
+    const r = await run({
+      [S.prepare]: set({ plan: 'server' }),
+      [S.quorumGuard]: sequence(server('wait'), server('proceed')),
+      [S.serverLeave]: server('verify'),
+      [S.serverVerify]: sequence(server('wait'), server('done')),
+      [S.completeServer]: completed,
+    });
+    expect(r.error).toBeUndefined();
+    expect(r.entered).toEqual([S.prepare, S.nodeKind, S.quorumGuard, S.quorumSafe, S.waitForQuorum, S.quorumGuard, S.quorumSafe, S.serverLeave, S.serverVerify, S.serverRemoved, S.waitForHealthy, S.serverVerify, S.serverRemoved, S.completeServer, S.drained]);
+    expect(r.calls[S.completeServer]?.[0]).toMatchObject({ outcome: 'server-removed', timings: { hookFiredAt: 1, startedAt: 5, doneAt: 6 } });
+  });
+  it('server: the guard gives up: the action is still completed and the execution fails with its error', async () => {
+    const r = await run({
+      [S.prepare]: set({ plan: 'server' }),
+      [S.quorumGuard]: server('give-up', { error: { Error: 'ServerQuorumUnsafe', Cause: 'no quorum' } }),
+      [S.recordFailure]: completed,
+    });
+    expect(r.entered).toEqual([S.prepare, S.nodeKind, S.quorumGuard, S.quorumSafe, S.serverGaveUp, S.recordFailure, S.drainFailed]);
+    expect(r.calls[S.recordFailure]?.[0]).toMatchObject({ result: 'CONTINUE', outcome: 'failed', error: { Error: 'ServerQuorumUnsafe' } });
+    expect(r.error?.name).toBe('ServerQuorumUnsafe');
+  });
+  it('cluster unreachable: Wait and the same task again, until it answers', async () => {
+    const r = await run({ [S.prepare]: failing(2, 'ClusterUnreachable', set({ plan: 'nothing-joined' })), [S.completeNothingJoined]: completed });
+    expect(r.entered).toEqual([S.prepare, `WaitBefore${S.prepare}`, S.prepare, `WaitBefore${S.prepare}`, S.prepare, S.nodeKind, S.completeNothingJoined, S.drained]);
+  });
+  it('give-up: the action is completed anyway and the execution fails with GiveUp', async () => {
+    const r = await run({ [S.prepare]: set({ plan: 'client', drain: drainState }), [S.startDrain]: () => { throw named('GiveUp', 'cluster unreachable for 30m'); }, [S.recordFailure]: completed });
+    expect(r.entered).toEqual([S.prepare, S.nodeKind, S.startDrain, S.recordFailure, S.drainFailed]);
+    expect(r.error?.name).toBe('GiveUp');
+    expect(r.error?.message).toBe('cluster unreachable for 30m');
+  });
+  it('AWS unavailable while recording the failure: wait and complete again; the original error stays', async () => {
+    const r = await run({ [S.prepare]: () => { throw named('PermissionDenied'); }, [S.recordFailure]: failing(1, 'AwsUnavailable', completed) });
+    expect(r.entered).toEqual([S.prepare, S.recordFailure, `WaitBefore${S.recordFailure}`, S.recordFailure, S.drainFailed]);
+    expect(r.error?.name).toBe('PermissionDenied');
+  });
+  it('a crash is retried 3 times in place, then takes the failure path', async () => {
+    const r = await run({ [S.prepare]: () => { throw named('TypeError', 'x is undefined'); }, [S.recordFailure]: completed });
+    expect(r.retried).toEqual([S.prepare, S.prepare, S.prepare]);
+    expect(r.error?.name).toBe('TypeError');
+  });
+  it('a failing cleanup does not fail the drain', async () => {
+    const r = await run({
+      [S.prepare]: set({ plan: 'client', drain: { ...drainState, done: true } }),
+      [S.startDrain]: (i) => i,
+      [S.watchDrain]: (i) => i,
+      [S.leaveCluster]: (i) => i,
+      [S.complete]: completed,
+      [S.cleanup]: () => { throw named('ClusterUnreachable'); },
+    });
+    expect(r.error).toBeUndefined();
+    expect(r.retried).toEqual([S.cleanup, S.cleanup]);
+    expect(r.entered.at(-1)).toBe(S.drained);
+    expect(r.result).toMatchObject({ purgeError: { Error: 'ClusterUnreachable' } });
+  });
+});
