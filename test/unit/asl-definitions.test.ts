@@ -1,5 +1,6 @@
 /** The generated state machines: committed JSON fresh, error names real, every branch reachable and needed, every path ending. */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import * as errors from '../../src/errors/index.js';
 import { POOL_CHECK_PHASES } from '../../src/workflows/cluster-upgrade/state.js';
@@ -16,6 +17,9 @@ import { MACHINES, render } from '../../statemachines/definitions/index.js';
 import { JOIN } from '../../statemachines/definitions/join.js';
 import { POOL_UPGRADE } from '../../statemachines/definitions/pool-upgrade.js';
 import { SERVER_REPLACE } from '../../statemachines/definitions/server-replace.js';
+
+/** The validator `serverless-step-functions` runs (asl-validator ships no types). */
+const aslValidator = createRequire(import.meta.url)('asl-validator') as (definition: unknown) => { isValid: boolean; errorsText: (separator?: string) => string };
 
 /** Per machine: the values a task can return (variable, values), from the workflow modules. */
 const RETURNS: Record<string, Record<string, [string, readonly string[]]>> = {
@@ -55,6 +59,11 @@ describe.each(Object.entries(MACHINES))('state machine %s', (file, definition: D
 
   it('the committed statemachines/*.asl.json is what the builder generates (else run `npm run asl`)', () => {
     expect(readFileSync(new URL(`../../statemachines/${file}.asl.json`, import.meta.url), 'utf8')).toBe(render(definition));
+  });
+
+  it('is valid ASL (asl-validator, as `npm run package` checks it with validate: true)', () => {
+    const r = aslValidator(definition);
+    expect(r.isValid, r.errorsText('\n')).toBe(true);
   });
 
   it('every ErrorEquals names a typed error of src/errors or a States./Lambda./Sandbox. error', () => {
