@@ -114,8 +114,23 @@ describe('poolUpgrade', () => {
     expect(first.status).toBe('SUCCEEDED');
   });
 
-  it('a crash mid-upgrade (upgradeStep killed after its side effects) rolls back and releases the lock', async () => {
+  it('a crash mid-upgrade (upgradeStep killed after its side effects) is retried in place: the step is idempotent, the upgrade completes', async () => {
     const { sim, pool } = await clusterWorld({ nodes: 2, faults: { lambdaCrashes: [{ functionName: 'upgradeStep', onCall: 4 }] } });
+    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-next', ownerId: 'self' });
+    const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));
+    expect(e.error ?? '').toBe('');
+    expect(e.status).toBe('SUCCEEDED');
+    expect(e.history.filter((h) => h.type === 'StateRetried')).toHaveLength(1);
+    const g = sim.aws.api.group(pool);
+    expect(g?.desiredCapacity).toBe(2);
+    expect(g?.members.every((m) => sim.aws.api.instance(m.instanceId)?.imageId === image.imageId)).toBe(true);
+    expect(lockOf(sim, pool)).toBeUndefined();
+    expect(lifecycleChecks(sim).filter((c) => !c.passed)).toEqual([]);
+  });
+
+  it('a step that keeps crashing (past its retries) rolls back and releases the lock', async () => {
+    const lambdaCrashes = [4, 5, 6, 7].map((onCall) => ({ functionName: 'upgradeStep', onCall }));
+    const { sim, pool } = await clusterWorld({ nodes: 2, faults: { lambdaCrashes } });
     const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-next', ownerId: 'self' });
     const crashed = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));
     expect(crashed.status).toBe('FAILED');
