@@ -6,7 +6,6 @@ import { ConfigError } from '../errors/index.js';
 import { EnvSchema, type Config } from './schema.js';
 
 export type { Config } from './schema.js';
-export { isLoopbackHost, checkClusterAddress } from './address.js';
 
 /**
  * Parse and validate an environment.

@@ -103,12 +103,6 @@ export class NotFound extends ControlPlaneError {
   }
 }
 
-/** A server node reached the drain workflow; server removal is not implemented yet. Final. */
-export class ServerRemovalNotImplemented extends ControlPlaneError {
-  override readonly name = 'ServerRemovalNotImplemented';
-  readonly retryable = false;
-}
-
 /** A rolling upgrade's console input is invalid (unknown pool or image, contradictory knobs, typos). Final; nothing was changed. */
 export class InvalidUpgradeInput extends ControlPlaneError {
   override readonly name = 'InvalidUpgradeInput';
@@ -139,10 +133,8 @@ export class ChildExecutionFailed extends ControlPlaneError {
   readonly retryable = false;
 }
 
-/** Step Functions error names the state machines Catch into a Wait-and-retry loop. */
+/**
+ * Step Functions error names the state machines Catch into a Wait-and-retry loop.
+ * @public (for the state machine definitions)
+ */
 export const RETRYABLE_ERROR_NAMES = ['ClusterUnreachable', 'AwsUnavailable'] as const;
-
-/** Message of any thrown value. */
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -17,7 +17,8 @@ async function run(handlers: Record<string, (input: Record<string, unknown>) => 
   const local: Record<string, (input: Json) => Promise<Json>> = {};
   for (const [state, fn] of Object.entries(handlers)) {
     local[state] = async (i) => {
-      (calls[state] ??= []).push(i as Record<string, unknown>);
+      calls[state] ??= [];
+      calls[state].push(i as Record<string, unknown>);
       return fn(i as Record<string, unknown>) as Json;
     };
   }

@@ -51,9 +51,18 @@ function fakes() {
     config: { clusterName: 'hashistack', joinTimeoutMs: 900_000, joinMode: 'auto' as 'auto' | 'ssm' },
     now: () => t,
     reads: {
-      nomadNodesByInstanceId: vi.fn(async (_id: string, block?: unknown) => (blocked('nomad', block), { value: w.nomadNodes, index: w.index })),
-      consulNodesByInstance: vi.fn(async (_id: string, _ip: string | null, block?: unknown) => (blocked('consul-catalog', block), { value: w.consulNodes, index: w.index })),
-      consulNodeHealth: vi.fn(async (_n: string, block?: unknown) => (blocked('consul-health', block), { value: [{ CheckID: 'serfHealth', Status: w.serf }], index: w.index })),
+      nomadNodesByInstanceId: vi.fn(async (_id: string, block?: unknown) => {
+        blocked('nomad', block);
+        return { value: w.nomadNodes, index: w.index };
+      }),
+      consulNodesByInstance: vi.fn(async (_id: string, _ip: string | null, block?: unknown) => {
+        blocked('consul-catalog', block);
+        return { value: w.consulNodes, index: w.index };
+      }),
+      consulNodeHealth: vi.fn(async (_n: string, block?: unknown) => {
+        blocked('consul-health', block);
+        return { value: [{ CheckID: 'serfHealth', Status: w.serf }], index: w.index };
+      }),
     },
     consul: {
       members: vi.fn(async () => w.members),

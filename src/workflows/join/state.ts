@@ -15,7 +15,6 @@ export type JoinInput = z.infer<typeof JoinInputSchema>;
  * (instance terminating or action no longer active: nothing left to do).
  */
 export const JoinNextSchema = z.enum(['run-join', 'retry-join', 'watch', 'poll', 'joined', 'timeout', 'gate-failed', 'abandon', 'ended']);
-export type JoinNext = z.infer<typeof JoinNextSchema>;
 
 /** One gate condition as last evaluated. `fatal`: failed and will never become true by waiting. */
 export const GateConditionSchema = z.object({ name: z.string(), ok: z.boolean(), fatal: z.boolean(), detail: z.string() });

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { describeAutoScalingInstance, describeGroup } from '../../aws/autoscaling.js';
 import type { listExecutions, startExecution, stopExecution } from '../../aws/sfn.js';
-import { poolFactsFromTags } from '../../cluster/pool.js';
+import { poolFactsFromTags, type PoolFacts } from '../../cluster/pool.js';
 import type { Config } from '../../config/index.js';
 import { ConfigError, InvalidInput } from '../../errors/index.js';
 import { parseLifecycleEvent } from '../../events/lifecycle-action.js';
@@ -63,7 +63,7 @@ export async function routeLifecycleEvent(event: unknown, deps: RouterDeps): Pro
 
   const group = await deps.describeGroup(action.asgName);
   if (!group) return ignore(`group ${action.asgName} does not exist (any more)`);
-  let pool;
+  let pool: PoolFacts | undefined;
   try {
     pool = poolFactsFromTags(action.asgName, group.Tags, deps.config.clusterName);
   } catch (error) {

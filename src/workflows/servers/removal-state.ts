@@ -8,7 +8,6 @@ import { z } from 'zod';
  * done (complete the action), give-up (the limit passed: complete loudly).
  */
 export const ServerNextSchema = z.enum(['wait', 'proceed', 'verify', 'done', 'give-up']);
-export type ServerNext = z.infer<typeof ServerNextSchema>;
 
 const PeerIdsSchema = z.object({ nomad: z.array(z.string()), consul: z.array(z.string()), vault: z.array(z.string()) });
 

@@ -15,7 +15,6 @@ export type ReplaceInput = z.infer<typeof ReplaceInputSchema>;
  * systems are healthy), done, failed (the Fail state reads `error`).
  */
 export const ReplaceNextSchema = z.enum(['launch', 'wait-new', 'terminate', 'wait-removed', 'done', 'failed']);
-export type ReplaceNext = z.infer<typeof ReplaceNextSchema>;
 
 /** Timings of one replaced server, epoch ms, and its durations in seconds. */
 export const ReplacedSchema = z.object({
