@@ -256,7 +256,7 @@ describe('join timeout and diagnostics', () => {
     expect(cause).toMatchObject({ instanceId: ID, reason: 'timeout', joinTimeoutSec: 900, ssm: { status: 'Success', nomad: ' * status: stopped', nomadLog: ['==> Error starting agent: bad config'] } });
     expect(cause.failed).toEqual([expect.stringMatching(/^nomad-node: no Nomad node/)]);
 
-    const out = await completeJoin({ action, result: 'ABANDON', workflow: 'join', outcome: 'failed', error: d.error, timings: { hookFiredAt: T0 } }, { completeLifecycleAction: vi.fn(async () => 'completed' as const), now: deps.now });
+    const out = await completeJoin({ action, result: 'ABANDON', workflow: 'join', outcome: 'failed', error: d.error, timings: { hookFiredAt: T0 } }, { autoscaling: { completeLifecycleAction: vi.fn(async () => 'completed' as const), recordLifecycleActionHeartbeat: vi.fn() }, now: deps.now });
     expect(out).toEqual({ completion: 'completed', result: 'ABANDON', outcome: 'failed' });
     expect(countMetric).toHaveBeenCalledWith('NodeNeverJoined');
     expect(countMetric).not.toHaveBeenCalledWith('Joined');
@@ -321,7 +321,7 @@ describe('join ends cleanly', () => {
     const { deps } = fakes();
     const out = await completeJoin(
       { action, result: 'CONTINUE', workflow: 'join', outcome: 'joined', timings: { hookFiredAt: T0, startedAt: T0, doneAt: T0 + 500 }, gate: { satisfiedAt: T0 + 500, exact: true } },
-      { completeLifecycleAction: vi.fn(async () => 'already-completed' as const), now: deps.now },
+      { autoscaling: { completeLifecycleAction: vi.fn(async () => 'already-completed' as const), recordLifecycleActionHeartbeat: vi.fn() }, now: deps.now },
     );
     expect(out.completion).toBe('already-completed');
     expect(countMetric).toHaveBeenCalledWith('Joined');
