@@ -46,8 +46,8 @@ function fakes(over: { nomadFound?: boolean; consulFound?: boolean; node?: Nomad
       getCommandStatus: vi.fn(async () => ({ status: 'Success' as const, responseCode: 0, stdout: '', stderr: '' })),
       isFinalCommandStatus: vi.fn((r: { status: string }) => r.status !== 'Pending' && r.status !== 'InProgress'),
     },
-  };
-  return { deps: deps as unknown as DrainDeps & typeof deps, advance: (ms: number) => (t += ms) };
+  } satisfies DrainDeps;
+  return { deps, advance: (ms: number) => (t += ms) };
 }
 
 describe('Prepare', () => {

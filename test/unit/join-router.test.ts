@@ -23,9 +23,9 @@ function deps(lifecycleState: string | null = 'Pending:Wait') {
     startExecution: vi.fn(async () => ({ started: true as const, executionArn: 'arn:x' })),
     listExecutions: vi.fn(async () => [execution(`join-${INSTANCE}-${TOKEN}`), execution('join-i-0ffffffffffffffff-other'), execution(`join-${INSTANCE}-older-token`)]),
     stopExecution: vi.fn(async () => undefined),
-  };
+  } satisfies RouterDeps;
 }
-const route = (event: unknown, d: ReturnType<typeof deps>) => routeLifecycleEvent(event, d as unknown as RouterDeps);
+const route = (event: unknown, d: ReturnType<typeof deps>) => routeLifecycleEvent(event, d);
 
 describe('router: launch', () => {
   it('starts the join workflow with a deterministic name and the pool facts; a duplicate is harmless', async () => {
