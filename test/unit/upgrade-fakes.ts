@@ -204,7 +204,7 @@ export function upgradeFakes(groups: FakeGroup[]) {
     },
     sfn: {
       describeExecution: vi.fn(async (arn: string) => w.executions.get(arn)),
-      startExecution: vi.fn(async (stateMachineArn: string, name: string) => {
+      startExecution: vi.fn(async (stateMachineArn: string, name: string, _input: unknown) => {
         const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
         if (w.executions.has(executionArn)) return { started: false as const, reason: 'duplicate' as const };
         w.executions.set(executionArn, { executionArn, status: 'RUNNING', output: undefined, error: undefined, cause: undefined, startDate: new Date(w.t), stopDate: undefined });
