@@ -109,7 +109,7 @@ export const ConfigSchema = group({
   drainStateMachineArn: fromEnv('DRAIN_STATE_MACHINE_ARN', optionalArn),
   /** The join state machine (set for the lifecycle router only). */
   joinStateMachineArn: fromEnv('JOIN_STATE_MACHINE_ARN', optionalArn),
-  /** serverReplace (set for the server step of pool upgrades once deployed). */
+  /** serverReplace (set for the server step of pool upgrades). */
   serverReplaceStateMachineArn: fromEnv('SERVER_REPLACE_STATE_MACHINE_ARN', optionalArn),
   /** poolUpgrade (set for the cluster upgrade step). */
   poolUpgradeStateMachineArn: fromEnv('POOL_UPGRADE_STATE_MACHINE_ARN', optionalArn),

@@ -1,6 +1,6 @@
 /**
  * Complete a lifecycle action and record the workflow's outcome. Shared by
- * every workflow (drain now, join later).
+ * the lifecycle workflows (drain, join).
  */
 import { z } from 'zod';
 import * as autoscaling from '../aws/autoscaling.js';

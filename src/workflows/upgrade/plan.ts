@@ -25,7 +25,7 @@ export async function planUpgrade(raw: unknown, executionArn: string, deps: Upgr
   const { group, facts } = await findPool(input.pool, deps);
   const asgName = facts.asgName;
   if (facts.role === 'server' && !deps.config.serverReplaceStateMachineArn) {
-    throw new ServerPoolUpgradeUnavailable(`pool ${facts.pool} is a server pool; server upgrades need the serverReplace state machine, which is not deployed yet`);
+    throw new ServerPoolUpgradeUnavailable(`pool ${facts.pool} is a server pool; server upgrades need the serverReplace state machine, which is not deployed (SERVER_REPLACE_STATE_MACHINE_ARN is not set)`);
   }
   const refreshes = await deps.autoscaling.activeInstanceRefreshes(asgName);
   if (refreshes.length > 0) throw new PoolBusy(`group ${asgName} has an instance refresh ${refreshes[0]?.status} (${refreshes[0]?.id}); cancel it or wait for it`);
