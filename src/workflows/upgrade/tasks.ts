@@ -45,11 +45,12 @@ export const ReleaseTaskSchema = z.object({ outcome: z.enum(['upgraded', 'rolled
 export async function releaseAndSummarise(task: z.infer<typeof ReleaseTaskSchema>, deps: UpgradeDeps): Promise<{ summary: UpgradeSummary; cause: string }> {
   if (task.outcome !== 'dry-run') await releaseLock(task.state, deps);
   const summary = summarise(task.state, task.outcome, deps.now());
+  const rollbackFailure = task.state.rollbackFailure ? `; rollback: ${task.state.rollbackFailure.Error}: ${task.state.rollbackFailure.Cause ?? ''}` : '';
   const cause =
     task.outcome === 'rolled-back'
       ? `upgrade of ${summary.pool} rolled back after ${summary.failure ?? 'a failure'}; the group is back on launch template version ${summary.from.launchTemplateVersion}`
       : task.outcome === 'failed'
-        ? `upgrade of ${summary.pool} failed and was NOT fully rolled back: ${summary.failure ?? ''}${task.state.rollbackFailure ? `; rollback: ${task.state.rollbackFailure.Error}: ${task.state.rollbackFailure.Cause ?? ''}` : ''}`
+        ? `upgrade of ${summary.pool} failed and was NOT fully rolled back: ${summary.failure ?? ''}${rollbackFailure}`
         : `${summary.outcome} ${summary.pool}`;
   countMetric({ upgraded: 'PoolUpgraded', 'rolled-back': 'PoolUpgradeRolledBack', failed: 'PoolUpgradeFailed', 'dry-run': 'PoolUpgradeDryRun' }[task.outcome]);
   getLogger().info('pool upgrade ended', { outcome: task.outcome, pool: summary.pool, durationSeconds: summary.durationSeconds });
