@@ -89,7 +89,7 @@ async function main(): Promise<number> {
     });
   }
   process.stdout.write(`scenario ${scenario.name} ${JSON.stringify(args)}\n`);
-  let checks;
+  let checks: Awaited<ReturnType<typeof scenario.run>>;
   try {
     checks = await scenario.run(sim, args);
   } finally {

@@ -1,16 +1,7 @@
-/** Drain task LeaveCluster: graceful Consul leave via SSM, force-leave as fallback, optional Nomad purge. */
-import type { Context } from 'aws-lambda';
-import { appendLifecycleKeys } from '../../src/observability/context.js';
-import { withInvocation } from '../../src/observability/invocation.js';
+/** Drain task LeaveCluster: graceful Consul leave via SSM, force-leave as fallback. */
 import { defaultDrainDeps } from '../../src/workflows/drain/deps.js';
-import { heartbeatThroughOutage } from '../../src/workflows/drain/guards.js';
 import { leaveCluster } from '../../src/workflows/drain/leave.js';
-import { DrainStateSchema, parseTaskInput, type DrainState } from '../../src/workflows/drain/state.js';
+import { DrainStateSchema } from '../../src/workflows/drain/state.js';
+import { lifecycleTaskHandler } from '../../src/workflows/task-handler.js';
 
-export const handler = async (event: unknown, context?: Context): Promise<DrainState> =>
-  withInvocation(context, async () => {
-    const state = parseTaskInput(DrainStateSchema, event, 'LeaveCluster');
-    appendLifecycleKeys(state.action);
-    const deps = defaultDrainDeps();
-    return heartbeatThroughOutage(deps, state.action, state.hook.heartbeatLimitAt, () => leaveCluster(state, deps));
-  });
+export const handler = lifecycleTaskHandler('LeaveCluster', DrainStateSchema, defaultDrainDeps, leaveCluster);

@@ -1,9 +1,10 @@
 /** Scheduled: report cluster groups whose lifecycle hooks are missing or misconfigured. */
-import type { Context } from 'aws-lambda';
+import { z } from 'zod';
 import { describeGroupsByClusterTag, describeLifecycleHooks } from '../../src/aws/autoscaling.js';
 import { getConfig } from '../../src/config/index.js';
-import { withInvocation } from '../../src/observability/invocation.js';
-import { auditHooks, type HookFinding } from '../../src/workflows/hook-audit/audit.js';
+import { auditHooks } from '../../src/workflows/hook-audit/audit.js';
+import { taskHandler } from '../../src/workflows/task-handler.js';
 
-export const handler = async (_event: unknown, context?: Context): Promise<{ groups: number; findings: HookFinding[] }> =>
-  withInvocation(context, () => auditHooks({ config: getConfig(), describeGroupsByClusterTag, describeLifecycleHooks }));
+const deps = () => ({ config: getConfig(), describeGroupsByClusterTag, describeLifecycleHooks });
+
+export const handler = taskHandler('HookAudit', z.unknown(), deps, (_event, d) => auditHooks(d));

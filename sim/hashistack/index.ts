@@ -13,7 +13,7 @@ import { NomadService } from './nomad/service.js';
 import { HashistackShell } from './shell.js';
 import { VaultService } from './vault/service.js';
 
-export type { JobSpec, TaskGroupSpec, Allocation, NomadNode, GossipMember } from './cluster/state.js';
+export type { JobSpec, Allocation, NomadNode, GossipMember } from './cluster/state.js';
 export type { RaftPeer } from './cluster/raft.js';
 export { ELECTION_MS } from './cluster/raft.js';
 export type { JoinMode } from './cluster/world.js';

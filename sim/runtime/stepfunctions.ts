@@ -115,7 +115,10 @@ export class StepFunctionsSim implements SimService {
       if (this.closedTokens.has(token)) throw new SfnError('TaskTimedOut', 'Task Timed Out');
       throw new SfnError('InvalidToken', 'Invalid Token');
     }
-    if (kind === 'heartbeat') return task.heartbeat();
+    if (kind === 'heartbeat') {
+      task.heartbeat();
+      return;
+    }
     if (kind === 'success') {
       let output: unknown;
       try {
@@ -123,7 +126,8 @@ export class StepFunctionsSim implements SimService {
       } catch {
         throw new SfnError('InvalidOutput', 'Invalid Output: output is not valid JSON');
       }
-      return task.settle({ output });
+      task.settle({ output });
+      return;
     }
     task.settle({ error: fields.error ?? 'States.TaskFailed', cause: fields.cause ?? '' });
   }

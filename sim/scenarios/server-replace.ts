@@ -84,7 +84,7 @@ export function peersAreExactly(sim: Simulation, instanceIds: readonly string[])
 }
 
 /** Members of the server group now. */
-export const serverIds = (sim: Simulation, cluster: Cluster): string[] => cluster.group(cluster.serverGroup).members.map((m) => m.instanceId);
+export const serverIds = (_sim: Simulation, cluster: Cluster): string[] => cluster.group(cluster.serverGroup).members.map((m) => m.instanceId);
 
 /** Point the server group at a new launch template version ($Latest). */
 export function newServerVersion(sim: Simulation, cluster: Cluster): void {

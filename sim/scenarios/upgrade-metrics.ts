@@ -66,7 +66,7 @@ export function idealMs(batches: BatchFigures[]): number {
 
 /** Follow the lowest ready+eligible client count of a node pool: on every timeline event and every `everyMs` of sim time. */
 export function watchEligibleFloor(sim: Simulation, nodePool: string, everyMs = 1_000): { lowest: number; samples: number; stop(): void } {
-  const w = { lowest: sim.hashistack.api.eligibleClientCapacity(nodePool), samples: 1, stopped: false, stop: () => undefined as void };
+  const w = { lowest: sim.hashistack.api.eligibleClientCapacity(nodePool), samples: 1, stopped: false, stop: (): void => undefined };
   const sample = (): void => {
     if (w.stopped) return;
     w.samples++;

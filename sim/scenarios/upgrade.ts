@@ -51,19 +51,23 @@ export const upgradeScenario: Scenario = {
     const members = cluster.group(asg).members;
     const onNewImage = members.filter((m) => sim.aws.api.instance(m.instanceId)?.imageId === image.imageId).length;
     const fmt = (ms: number): string => `${(ms / 1000).toFixed(0)} s`;
+    const perBatch = batches.map((b) => `[${b.oldNodes}→${b.newNodes}: join ${fmt(b.bootAndJoinMs)} + drain ${fmt(b.drainMs)}]`).join(' + ');
     return [
       ...lifecycleChecks(sim),
       check('upgrade SUCCEEDED, every node on the new image', e.status === 'SUCCEEDED' && onNewImage === n && members.length === n, `${e.status}${e.error ? ` ${e.error}: ${e.cause ?? ''}` : ''}; ${onNewImage}/${members.length} members on ${image.imageId}, desired ${n}`),
       check(
         `upgrade within ${UPGRADE_RATIO_TARGET} x ideal`,
         ratio <= UPGRADE_RATIO_TARGET,
-        `ratio ${ratio.toFixed(3)}: ${fmt(actual)} vs ideal ${fmt(ideal)} = ${batches.map((b) => `[${b.oldNodes}→${b.newNodes}: join ${fmt(b.bootAndJoinMs)} + drain ${fmt(b.drainMs)}]`).join(' + ')}`,
+        `ratio ${ratio.toFixed(3)}: ${fmt(actual)} vs ideal ${fmt(ideal)} = ${perBatch}`,
       ),
       check('eligible client capacity never below the starting desired capacity', floor.lowest >= n, `lowest ${floor.lowest} (desired ${n}) over ${floor.samples} samples`),
       check(
         'state transitions per replaced node',
         upgradeTransitions > 0,
-        `poolUpgrade ${upgradeTransitions} / ${n} = ${(upgradeTransitions / n).toFixed(2)} per node; drain executions ${drains.length}, max ${Math.max(0, ...drains)}; join executions ${joins.length}, max ${Math.max(0, ...joins)}`,
+        [
+          `poolUpgrade ${upgradeTransitions} / ${n} = ${(upgradeTransitions / n).toFixed(2)} per node;`,
+          `drain executions ${drains.length}, max ${Math.max(0, ...drains)}; join executions ${joins.length}, max ${Math.max(0, ...joins)}`,
+        ].join(' '),
       ),
     ];
   },

@@ -3,47 +3,24 @@
  * env object); {@link getConfig} parses `process.env` once per container.
  */
 import { ConfigError } from '../errors/index.js';
-import { EnvSchema, type Config } from './schema.js';
+import { ConfigSchema, type Config } from './schema.js';
 
 export type { Config } from './schema.js';
-export { isLoopbackHost, checkClusterAddress } from './address.js';
 
 /**
  * Parse and validate an environment.
  * @throws ConfigError naming the first bad variable.
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const parsed = EnvSchema.safeParse(env);
+  const parsed = ConfigSchema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const variable = String(issue?.path[0] ?? 'environment');
+    // The path ends with the variable (see fromEnv), e.g. ['tokenParameters', 'nomad', 'NOMAD_TOKEN_PARAMETER'].
+    const variable = String(issue?.path.at(-1) ?? 'environment');
     const present = env[variable] !== undefined;
     throw new ConfigError(variable, present ? (issue?.message ?? 'invalid') : 'is not set');
   }
-  const e = parsed.data;
-  return {
-    clusterName: e.CLUSTER_NAME,
-    nomadAddr: e.NOMAD_ADDR,
-    consulAddr: e.CONSUL_HTTP_ADDR,
-    vaultAddr: e.VAULT_ADDR,
-    tokenParameters: { nomad: e.NOMAD_TOKEN_PARAMETER, consul: e.CONSUL_TOKEN_PARAMETER, vault: e.VAULT_TOKEN_PARAMETER },
-    launchHookName: e.LAUNCH_HOOK_NAME,
-    terminateHookName: e.TERMINATE_HOOK_NAME,
-    drainDeadlineMs: e.DRAIN_DEADLINE,
-    giveUpAfterMs: e.GIVE_UP_AFTER,
-    joinTimeoutMs: e.JOIN_TIMEOUT,
-    purgeNomadNode: e.PURGE_NOMAD_NODE,
-    joinMode: e.JOIN_MODE,
-    serverQuorumWaitMs: e.SERVER_QUORUM_WAIT,
-    drainStateMachineArn: e.DRAIN_STATE_MACHINE_ARN,
-    joinStateMachineArn: e.JOIN_STATE_MACHINE_ARN,
-    serverReplaceStateMachineArn: e.SERVER_REPLACE_STATE_MACHINE_ARN,
-    poolUpgradeStateMachineArn: e.POOL_UPGRADE_STATE_MACHINE_ARN,
-    clusterUpgradeStateMachineArn: e.CLUSTER_UPGRADE_STATE_MACHINE_ARN,
-    amiFilter: { owners: e.AMI_OWNERS, namePattern: e.AMI_NAME_PATTERN, tags: e.AMI_TAGS },
-    autoUpgrade: e.AUTO_UPGRADE,
-    maintenanceWindow: e.MAINTENANCE_WINDOW,
-  };
+  return parsed.data;
 }
 
 let cached: Config | undefined;

@@ -1,7 +1,11 @@
-/** The zod schema over process.env: every variable the functions read. */
+/**
+ * The configuration schema: every setting, the environment variable it is read
+ * from (names as in serverless.yml) and its validation, in one place. The
+ * {@link Config} type is inferred from it.
+ */
 import { z } from 'zod';
 import { parseDuration } from '../time/duration.js';
-import { MaintenanceWindowSchema, type MaintenanceWindow } from '../time/window.js';
+import { MaintenanceWindowSchema } from '../time/window.js';
 import { checkClusterAddress } from './address.js';
 
 const clusterAddress = z.string().transform((raw, ctx) => {
@@ -62,71 +66,69 @@ const tagPairs = list.transform((pairs, ctx) => {
   return tags;
 });
 
-/** process.env as the control plane reads it (names as in serverless.yml). */
-export const EnvSchema = z.object({
-  CLUSTER_NAME: nonEmpty,
-  NOMAD_ADDR: clusterAddress,
-  CONSUL_HTTP_ADDR: clusterAddress,
-  VAULT_ADDR: clusterAddress,
-  NOMAD_TOKEN_PARAMETER: nonEmpty,
-  CONSUL_TOKEN_PARAMETER: nonEmpty,
-  VAULT_TOKEN_PARAMETER: nonEmpty,
-  LAUNCH_HOOK_NAME: nonEmpty,
-  TERMINATE_HOOK_NAME: nonEmpty,
-  DRAIN_DEADLINE: duration,
-  GIVE_UP_AFTER: duration.refine((ms) => ms > 0, 'must be positive'),
-  JOIN_TIMEOUT: duration,
-  PURGE_NOMAD_NODE: boolean.default(false),
-  JOIN_MODE: z.enum(['auto', 'ssm']).default('auto'),
-  SERVER_QUORUM_WAIT: duration.default(30 * 60_000),
-  DRAIN_STATE_MACHINE_ARN: z
-    .string()
-    .trim()
-    .optional()
-    .transform((v) => (v ? v : undefined)),
-  JOIN_STATE_MACHINE_ARN: optionalArn,
-  SERVER_REPLACE_STATE_MACHINE_ARN: optionalArn,
-  POOL_UPGRADE_STATE_MACHINE_ARN: optionalArn,
-  CLUSTER_UPGRADE_STATE_MACHINE_ARN: optionalArn,
-  AMI_OWNERS: list.transform((owners) => (owners.length > 0 ? owners : ['self'])),
-  AMI_NAME_PATTERN: nonEmpty.default('hashistack-alpine-*'),
-  AMI_TAGS: tagPairs,
-  AUTO_UPGRADE: boolean.default(false),
-  MAINTENANCE_WINDOW: MaintenanceWindowSchema.default({ text: 'Sun 02:00-06:00', startMinute: 120, lengthMinutes: 240 }),
+/**
+ * A setting read from environment variable `variable`. It takes the whole
+ * environment and keeps its own variable, so a failed check's path ends with
+ * the variable's name.
+ */
+function fromEnv<V extends string, T extends z.ZodType>(variable: V, schema: T) {
+  return z.object({ [variable]: schema } as Record<V, T>).transform((env) => (env as Record<V, z.output<T>>)[variable]);
+}
+
+/** A group of settings: each member gets the whole environment. */
+function group<S extends z.ZodRawShape>(shape: S) {
+  return z.preprocess((env) => Object.fromEntries(Object.keys(shape).map((key) => [key, env])), z.object(shape));
+}
+
+/** The configuration, from process.env. */
+export const ConfigSchema = group({
+  /** Value of the `hashistack:cluster` tag on the cluster's groups. */
+  clusterName: fromEnv('CLUSTER_NAME', nonEmpty),
+  nomadAddr: fromEnv('NOMAD_ADDR', clusterAddress),
+  consulAddr: fromEnv('CONSUL_HTTP_ADDR', clusterAddress),
+  vaultAddr: fromEnv('VAULT_ADDR', clusterAddress),
+  /** SSM SecureString parameters holding the ACL tokens. */
+  tokenParameters: group({
+    nomad: fromEnv('NOMAD_TOKEN_PARAMETER', nonEmpty),
+    consul: fromEnv('CONSUL_TOKEN_PARAMETER', nonEmpty),
+    vault: fromEnv('VAULT_TOKEN_PARAMETER', nonEmpty),
+  }),
+  launchHookName: fromEnv('LAUNCH_HOOK_NAME', nonEmpty),
+  terminateHookName: fromEnv('TERMINATE_HOOK_NAME', nonEmpty),
+  /** Default Nomad drain deadline, ms (a pool's `hashistack:drain-deadline` tag overrides it). */
+  drainDeadlineMs: fromEnv('DRAIN_DEADLINE', duration),
+  /** How long a workflow may go without progress before it gives up, ms. */
+  giveUpAfterMs: fromEnv('GIVE_UP_AFTER', duration.refine((ms) => ms > 0, 'must be positive')),
+  /** Default join timeout, ms. */
+  joinTimeoutMs: fromEnv('JOIN_TIMEOUT', duration),
+  purgeNomadNode: fromEnv('PURGE_NOMAD_NODE', boolean.default(false)),
+  joinMode: fromEnv('JOIN_MODE', z.enum(['auto', 'ssm']).default('auto')),
+  /** How long a server removal waits for quorum safety (and server replacement for a healthy new voter), ms. */
+  serverQuorumWaitMs: fromEnv('SERVER_QUORUM_WAIT', duration.default(30 * 60_000)),
+  /** The drain state machine (set for the lifecycle router only). */
+  drainStateMachineArn: fromEnv('DRAIN_STATE_MACHINE_ARN', optionalArn),
+  /** The join state machine (set for the lifecycle router only). */
+  joinStateMachineArn: fromEnv('JOIN_STATE_MACHINE_ARN', optionalArn),
+  /** serverReplace (set for the server step of pool upgrades). */
+  serverReplaceStateMachineArn: fromEnv('SERVER_REPLACE_STATE_MACHINE_ARN', optionalArn),
+  /** poolUpgrade (set for the cluster upgrade step). */
+  poolUpgradeStateMachineArn: fromEnv('POOL_UPGRADE_STATE_MACHINE_ARN', optionalArn),
+  /** clusterUpgrade (set for the AMI refresh). */
+  clusterUpgradeStateMachineArn: fromEnv('CLUSTER_UPGRADE_STATE_MACHINE_ARN', optionalArn),
+  /** Which AMIs the AMI refresh considers: EC2 DescribeImages owners, name pattern (`*` wildcards), tags. */
+  amiFilter: group({
+    owners: fromEnv(
+      'AMI_OWNERS',
+      list.transform((owners) => (owners.length > 0 ? owners : ['self'])),
+    ),
+    namePattern: fromEnv('AMI_NAME_PATTERN', nonEmpty.default('hashistack-alpine-*')),
+    tags: fromEnv('AMI_TAGS', tagPairs),
+  }),
+  /** Start a cluster upgrade for drifted pools (inside the maintenance window); otherwise only report. */
+  autoUpgrade: fromEnv('AUTO_UPGRADE', boolean.default(false)),
+  /** Weekly UTC window in which the AMI refresh may start an upgrade. */
+  maintenanceWindow: fromEnv('MAINTENANCE_WINDOW', MaintenanceWindowSchema.default({ text: 'Sun 02:00-06:00', startMinute: 120, lengthMinutes: 240 })),
 });
 
 /** The validated configuration. */
-export interface Config {
-  clusterName: string;
-  nomadAddr: string;
-  consulAddr: string;
-  vaultAddr: string;
-  tokenParameters: { nomad: string; consul: string; vault: string };
-  launchHookName: string;
-  terminateHookName: string;
-  /** Default Nomad drain deadline, ms (a pool's `hashistack:drain-deadline` tag overrides it). */
-  drainDeadlineMs: number;
-  /** How long a workflow may go without progress before it gives up, ms. */
-  giveUpAfterMs: number;
-  /** Default join timeout, ms. */
-  joinTimeoutMs: number;
-  purgeNomadNode: boolean;
-  joinMode: 'auto' | 'ssm';
-  /** How long a server removal waits for quorum safety (and server replacement for a healthy new voter), ms. */
-  serverQuorumWaitMs: number;
-  drainStateMachineArn: string | undefined;
-  /** The join state machine (set for the lifecycle router only). */
-  joinStateMachineArn: string | undefined;
-  /** serverReplace (set for the server step of pool upgrades once deployed). */
-  serverReplaceStateMachineArn: string | undefined;
-  /** poolUpgrade (set for the cluster upgrade step). */
-  poolUpgradeStateMachineArn: string | undefined;
-  /** clusterUpgrade (set for the AMI refresh). */
-  clusterUpgradeStateMachineArn: string | undefined;
-  /** Which AMIs the AMI refresh considers: EC2 DescribeImages owners, name pattern (`*` wildcards), tags. */
-  amiFilter: { owners: string[]; namePattern: string; tags: Record<string, string> };
-  /** Start a cluster upgrade for drifted pools (inside the maintenance window); otherwise only report. */
-  autoUpgrade: boolean;
-  /** Weekly UTC window in which the AMI refresh may start an upgrade. */
-  maintenanceWindow: MaintenanceWindow;
-}
+export type Config = z.output<typeof ConfigSchema>;

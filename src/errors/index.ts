@@ -135,7 +135,3 @@ export class ChildExecutionFailed extends ControlPlaneError {
   readonly retryable = false;
 }
 
-/** Message of any thrown value. */
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -2,13 +2,9 @@
  * The ONE event model: every lifecycle event source is normalised into a
  * {@link LifecycleAction} before any handler sees it.
  */
-import type { EventBridgeEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { InvalidInput } from '../errors/index.js';
-import { EnvelopeSchema, LAUNCH_DETAIL_TYPE, LAUNCHING, LifecycleDetailSchema, TERMINATE_DETAIL_TYPE, TEST_NOTIFICATION, type LifecycleDetail } from './schemas.js';
-
-/** The envelope type of an ASG lifecycle-action event. */
-export type LifecycleEvent = EventBridgeEvent<typeof LAUNCH_DETAIL_TYPE | typeof TERMINATE_DETAIL_TYPE, LifecycleDetail>;
+import { EnvelopeSchema, LAUNCH_DETAIL_TYPE, LAUNCHING, LifecycleDetailSchema, TERMINATE_DETAIL_TYPE, TEST_NOTIFICATION } from './schemas.js';
 
 /** One lifecycle action: launch or terminate of one instance, awaiting completion. */
 export const LifecycleActionSchema = z.object({

@@ -32,4 +32,3 @@ export const LifecycleDetailSchema = z.object({
   Destination: z.string().optional(),
 });
 
-export type LifecycleDetail = z.infer<typeof LifecycleDetailSchema>;

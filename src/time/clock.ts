@@ -18,11 +18,6 @@ export function setClockSource(fn: ClockSource): void {
   source = fn;
 }
 
-/** Back to the system clock. */
-export function resetClockSource(): void {
-  source = systemClock;
-}
-
 /** Wait `ms` milliseconds of real time (back-off between retries). */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));

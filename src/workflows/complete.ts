@@ -1,12 +1,13 @@
 /**
  * Complete a lifecycle action and record the workflow's outcome. Shared by
- * every workflow (drain now, join later).
+ * the lifecycle workflows (drain, join).
  */
 import { z } from 'zod';
-import type { completeLifecycleAction } from '../aws/autoscaling.js';
+import * as autoscaling from '../aws/autoscaling.js';
 import { LifecycleActionSchema } from '../events/lifecycle-action.js';
 import { getLogger } from '../observability/logger.js';
 import { countMetric, secondsMetric } from '../observability/metrics.js';
+import { now } from '../time/clock.js';
 
 export const CompleteInputSchema = z.object({
   action: LifecycleActionSchema,
@@ -24,8 +25,13 @@ export const CompleteInputSchema = z.object({
 export type CompleteInput = z.infer<typeof CompleteInputSchema>;
 
 export interface CompleteDeps {
-  completeLifecycleAction: typeof completeLifecycleAction;
+  autoscaling: Pick<typeof autoscaling, 'completeLifecycleAction' | 'recordLifecycleActionHeartbeat'>;
   now: () => number;
+}
+
+/** The production dependencies. */
+export function defaultCompleteDeps(): CompleteDeps {
+  return { autoscaling, now };
 }
 
 export interface CompleteOutput {
@@ -42,7 +48,7 @@ const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1)
  * duration and the control overhead (work done → action completed).
  */
 export async function completeLifecycle(input: CompleteInput, deps: CompleteDeps): Promise<CompleteOutput> {
-  const completion = await deps.completeLifecycleAction(input.action, input.result);
+  const completion = await deps.autoscaling.completeLifecycleAction(input.action, input.result);
   const t = deps.now();
   const name = capitalise(input.workflow);
   const metric = input.outcome === 'failed' ? `${name}Failed` : input.outcome === 'nothing-joined' ? `${name}NothingJoined` : `${name}Succeeded`;

@@ -3,7 +3,12 @@ import { completeLifecycleAction, recordLifecycleActionHeartbeat } from '../../s
 import { startServer } from './helpers.js';
 
 // awsQuery error as EC2 Auto Scaling sends it.
-const noActionXml = (id: string) => `<ErrorResponse xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/"><Error><Type>Sender</Type><Code>ValidationError</Code><Message>No active Lifecycle Action found with instance ID ${id}</Message></Error><RequestId>r-1</RequestId></ErrorResponse>`;
+const noActionXml = (id: string) =>
+  [
+    '<ErrorResponse xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/">',
+    `<Error><Type>Sender</Type><Code>ValidationError</Code><Message>No active Lifecycle Action found with instance ID ${id}</Message></Error>`,
+    '<RequestId>r-1</RequestId></ErrorResponse>',
+  ].join('');
 const okXml = (op: string) => `<${op}Response xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/"><${op}Result/><ResponseMetadata><RequestId>r-2</RequestId></ResponseMetadata></${op}Response>`;
 
 let server: Awaited<ReturnType<typeof startServer>>;

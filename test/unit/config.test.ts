@@ -41,6 +41,15 @@ describe('loadConfig', () => {
       expect((e as Error).name).toBe('ConfigError');
     }
   });
+  it('names the variable of a grouped setting and applies defaults', () => {
+    expect(() => loadConfig({ ...baseEnv, VAULT_TOKEN_PARAMETER: undefined })).toThrowError('VAULT_TOKEN_PARAMETER: is not set');
+    expect(() => loadConfig({ ...baseEnv, AMI_TAGS: 'os' })).toThrowError(/^AMI_TAGS: not a tag filter/);
+    const c = loadConfig(baseEnv);
+    expect(c.serverQuorumWaitMs).toBe(30 * 60_000);
+    expect(c.amiFilter).toEqual({ owners: ['self'], namePattern: 'hashistack-alpine-*', tags: {} });
+    expect(c.autoUpgrade).toBe(false);
+    expect(c.maintenanceWindow.text).toBe('Sun 02:00-06:00');
+  });
   it('refuses plain http to non-loopback hosts', () => {
     expect(() => loadConfig({ ...baseEnv, NOMAD_ADDR: 'http://nomad.service.consul:4646' })).toThrowError(/NOMAD_ADDR.*plain http/);
     expect(() => loadConfig({ ...baseEnv, VAULT_ADDR: 'http://10.0.0.5:8200' })).toThrowError(/VAULT_ADDR/);

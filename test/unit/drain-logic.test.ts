@@ -9,7 +9,7 @@ import { cleanupAfterTermination, purgeNomadNode } from '../../src/workflows/dra
 import { prepareDrain } from '../../src/workflows/drain/prepare.js';
 import { startDrain } from '../../src/workflows/drain/start.js';
 import { watchDrain } from '../../src/workflows/drain/watch.js';
-import { routeLifecycleEvent } from '../../src/workflows/router/route.js';
+import { type RouterDeps, routeLifecycleEvent } from '../../src/workflows/router/route.js';
 import { terminateEvent } from './helpers.js';
 
 const T0 = Date.parse('2026-01-05T09:00:00Z');
@@ -42,12 +42,12 @@ function fakes(over: { nomadFound?: boolean; consulFound?: boolean; node?: Nomad
     },
     ec2: { describeInstance: vi.fn(async () => ({ instanceId: 'i-0abc', privateIp: '10.0.1.23', state: 'running', tags: {} })) },
     ssm: {
-      runShellScript: vi.fn(async () => ({ commandId: 'c1' })),
-      getCommandStatus: vi.fn(async () => ({ status: 'Success' as const, responseCode: 0, stdout: '', stderr: '' })),
+      runShellScript: vi.fn<DrainDeps['ssm']['runShellScript']>(async () => ({ commandId: 'c1' })),
+      getCommandStatus: vi.fn<DrainDeps['ssm']['getCommandStatus']>(async () => ({ status: 'Success', responseCode: 0, stdout: '', stderr: '' })),
       isFinalCommandStatus: vi.fn((r: { status: string }) => r.status !== 'Pending' && r.status !== 'InProgress'),
     },
-  };
-  return { deps: deps as unknown as DrainDeps & typeof deps, advance: (ms: number) => (t += ms) };
+  } satisfies DrainDeps;
+  return { deps, advance: (ms: number) => (t += ms) };
 }
 
 describe('Prepare', () => {
@@ -141,7 +141,7 @@ describe('LeaveCluster', () => {
   });
   it('proceeds as soon as the member left, before the command reports back', async () => {
     const { deps } = fakes();
-    deps.ssm.getCommandStatus.mockResolvedValue({ status: 'InProgress' as never, responseCode: -1, stdout: '', stderr: '' });
+    deps.ssm.getCommandStatus.mockResolvedValue({ status: 'InProgress', responseCode: -1, stdout: '', stderr: '' });
     deps.consul.members
       .mockResolvedValueOnce([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 1 }])
       .mockResolvedValueOnce([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 1 }])
@@ -152,7 +152,7 @@ describe('LeaveCluster', () => {
   });
   it('command failed and the member is still alive → no force-leave yet (it would rejoin); deferred to after termination', async () => {
     const { deps } = fakes();
-    deps.ssm.getCommandStatus.mockResolvedValue({ status: 'Failed' as never, responseCode: 1, stdout: '', stderr: 'consul: not found' });
+    deps.ssm.getCommandStatus.mockResolvedValue({ status: 'Failed', responseCode: 1, stdout: '', stderr: 'consul: not found' });
     deps.consul.members.mockResolvedValue([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 1 }]);
     const s = await leaveCluster(await prepareDrain({ action, pool: pool('client') }, deps), deps);
     expect(deps.consul.forceLeave).not.toHaveBeenCalled();
@@ -174,7 +174,7 @@ describe('LeaveCluster', () => {
   });
   it('node unreachable through SSM, member alive → force-leave deferred until it failed', async () => {
     const { deps } = fakes();
-    deps.ssm.runShellScript.mockResolvedValue({ status: 'NodeUnreachable', reason: 'InvalidInstanceId' } as never);
+    deps.ssm.runShellScript.mockResolvedValue({ status: 'NodeUnreachable', reason: 'InvalidInstanceId' });
     const s = await leaveCluster(await prepareDrain({ action, pool: pool('client') }, deps), deps);
     expect(deps.consul.forceLeave).not.toHaveBeenCalled();
     expect(s.left).toEqual({ method: 'force-leave-after-termination', purged: false });
@@ -209,23 +209,32 @@ describe('Cleanup: Nomad purge', () => {
 });
 
 describe('router', () => {
-  const config = { clusterName: 'hashistack', launchHookName: 'hashistack-launch', terminateHookName: 'hashistack-terminate', drainStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:drain' };
+  const config = { clusterName: 'hashistack', launchHookName: 'hashistack-launch', terminateHookName: 'hashistack-terminate', drainStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:drain', joinStateMachineArn: undefined };
   const group = (cluster: string) => ({ AutoScalingGroupName: 'clients', Tags: [{ Key: 'hashistack:cluster', Value: cluster }, { Key: 'hashistack:role', Value: 'client' }] });
+  const routerDeps = (cluster: string, startExecution: RouterDeps['startExecution']) =>
+    ({
+      config,
+      describeGroup: vi.fn(async () => group(cluster)),
+      describeAutoScalingInstance: vi.fn(async () => undefined),
+      startExecution,
+      listExecutions: vi.fn(async () => []),
+      stopExecution: vi.fn(async () => undefined),
+    }) satisfies RouterDeps;
   it('starts a drain with a deterministic name; a duplicate is not an error', async () => {
-    const startExecution = vi.fn().mockResolvedValueOnce({ started: true, executionArn: 'arn:x' }).mockResolvedValueOnce({ started: false, reason: 'duplicate' });
-    const deps = { config, describeGroup: vi.fn(async () => group('hashistack')), startExecution };
-    const first = await routeLifecycleEvent(terminateEvent, deps as never);
-    const second = await routeLifecycleEvent(terminateEvent, deps as never);
+    const startExecution = vi.fn<RouterDeps['startExecution']>().mockResolvedValueOnce({ started: true, executionArn: 'arn:x' }).mockResolvedValueOnce({ started: false, reason: 'duplicate' });
+    const deps = routerDeps('hashistack', startExecution);
+    const first = await routeLifecycleEvent(terminateEvent, deps);
+    const second = await routeLifecycleEvent(terminateEvent, deps);
     const name = 'drain-i-1234567890abcdef0-87654321-4321-4321-4321-210987654321';
     expect(first).toEqual({ routed: 'drain', executionName: name, started: true, executionArn: 'arn:x' });
     expect(second).toEqual({ routed: 'drain', executionName: name, started: false });
     expect(startExecution.mock.calls[0]?.[2]).toMatchObject({ action: { instanceId: 'i-1234567890abcdef0' }, pool: { role: 'client', nodePool: 'clients', datacenter: 'dc1' } });
   });
   it('ignores other clusters and other hooks', async () => {
-    const startExecution = vi.fn();
-    const other = await routeLifecycleEvent(terminateEvent, { config, describeGroup: vi.fn(async () => group('other')), startExecution } as never);
+    const startExecution = vi.fn<RouterDeps['startExecution']>();
+    const other = await routeLifecycleEvent(terminateEvent, routerDeps('other', startExecution));
     expect(other.routed).toBe('ignored');
-    const hook = await routeLifecycleEvent({ ...terminateEvent, detail: { ...terminateEvent.detail, LifecycleHookName: 'someone-else' } }, { config, describeGroup: vi.fn(async () => group('hashistack')), startExecution } as never);
+    const hook = await routeLifecycleEvent({ ...terminateEvent, detail: { ...terminateEvent.detail, LifecycleHookName: 'someone-else' } }, routerDeps('hashistack', startExecution));
     expect(hook.routed).toBe('ignored');
     expect(startExecution).not.toHaveBeenCalled();
   });

@@ -1,3 +1,4 @@
+import type { AutoScalingInstanceDetails } from '@aws-sdk/client-auto-scaling';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PoolFacts } from '../../src/cluster/pool.js';
 import type { LifecycleAction } from '../../src/events/lifecycle-action.js';
@@ -20,6 +21,14 @@ vi.mock('../../src/observability/metrics.js', async (importOriginal) => ({
 
 const T0 = Date.parse('2026-01-05T09:00:00Z');
 const ID = 'i-0abc';
+const asgInstance = (LifecycleState: string): AutoScalingInstanceDetails => ({
+  InstanceId: ID,
+  AutoScalingGroupName: 'clients',
+  AvailabilityZone: 'us-east-1a',
+  LifecycleState,
+  HealthStatus: 'Healthy',
+  ProtectedFromScaleIn: false,
+});
 const IP = '10.0.1.23';
 const NAME = 'ip-10-0-1-23';
 const action: LifecycleAction = { kind: 'launch', instanceId: ID, asgName: 'clients', hookName: 'hashistack-launch', token: 'tok', eventTime: T0, eventId: 'e' };
@@ -51,9 +60,18 @@ function fakes() {
     config: { clusterName: 'hashistack', joinTimeoutMs: 900_000, joinMode: 'auto' as 'auto' | 'ssm' },
     now: () => t,
     reads: {
-      nomadNodesByInstanceId: vi.fn(async (_id: string, block?: unknown) => (blocked('nomad', block), { value: w.nomadNodes, index: w.index })),
-      consulNodesByInstance: vi.fn(async (_id: string, _ip: string | null, block?: unknown) => (blocked('consul-catalog', block), { value: w.consulNodes, index: w.index })),
-      consulNodeHealth: vi.fn(async (_n: string, block?: unknown) => (blocked('consul-health', block), { value: [{ CheckID: 'serfHealth', Status: w.serf }], index: w.index })),
+      nomadNodesByInstanceId: vi.fn(async (_id: string, block?: unknown) => {
+        blocked('nomad', block);
+        return { value: w.nomadNodes, index: w.index };
+      }),
+      consulNodesByInstance: vi.fn(async (_id: string, _ip: string | null, block?: unknown) => {
+        blocked('consul-catalog', block);
+        return { value: w.consulNodes, index: w.index };
+      }),
+      consulNodeHealth: vi.fn(async (_n: string, block?: unknown) => {
+        blocked('consul-health', block);
+        return { value: [{ CheckID: 'serfHealth', Status: w.serf }], index: w.index };
+      }),
     },
     consul: {
       members: vi.fn(async () => w.members),
@@ -68,7 +86,7 @@ function fakes() {
     autoscaling: {
       describeLifecycleHooks: vi.fn(async () => [{ LifecycleHookName: 'hashistack-launch', HeartbeatTimeout: 600 }]),
       recordLifecycleActionHeartbeat: vi.fn(async () => 'recorded' as 'recorded' | 'not-active'),
-      describeAutoScalingInstance: vi.fn(async () => ({ InstanceId: ID, LifecycleState: 'Pending:Wait' }) as { InstanceId: string; LifecycleState: string } | undefined),
+      describeAutoScalingInstance: vi.fn(async (): Promise<AutoScalingInstanceDetails | undefined> => asgInstance('Pending:Wait')),
     },
     ec2: {
       describeInstance: vi.fn(async () => ({ instanceId: ID, privateIp: IP, state: 'running', tags: {} })),
@@ -78,8 +96,8 @@ function fakes() {
       runShellScript: vi.fn(async (_ids: string[], _lines: string[], _timeoutSec: number, _comment?: string) => ({ commandId: 'c1' }) as { commandId: string } | { status: 'NodeUnreachable'; reason: string }),
       waitForCommand: vi.fn(async () => ({ status: 'Success' as const, responseCode: 0, stdout: '', stderr: '' })),
     },
-  };
-  return { w, deps: deps as unknown as JoinDeps & typeof deps, advance: (ms: number) => (t += ms) };
+  } satisfies JoinDeps;
+  return { w, deps, advance: (ms: number) => (t += ms) };
 }
 
 const plenty = (): number => 800_000;
@@ -105,7 +123,7 @@ describe('join Prepare', () => {
   });
   it('an instance already Terminating ends cleanly (JoinAbortedTerminating), without a heartbeat', async () => {
     const { deps } = fakes();
-    deps.autoscaling.describeAutoScalingInstance.mockResolvedValue({ InstanceId: ID, LifecycleState: 'Terminating:Wait' });
+    deps.autoscaling.describeAutoScalingInstance.mockResolvedValue(asgInstance('Terminating:Wait'));
     const s = await prepareJoin({ action, pool: pool('client') }, deps);
     expect(s).toMatchObject({ next: 'ended', ended: 'Auto Scaling lifecycle state Terminating:Wait' });
     expect(deps.autoscaling.recordLifecycleActionHeartbeat).not.toHaveBeenCalled();
@@ -247,7 +265,7 @@ describe('join timeout and diagnostics', () => {
     expect(cause).toMatchObject({ instanceId: ID, reason: 'timeout', joinTimeoutSec: 900, ssm: { status: 'Success', nomad: ' * status: stopped', nomadLog: ['==> Error starting agent: bad config'] } });
     expect(cause.failed).toEqual([expect.stringMatching(/^nomad-node: no Nomad node/)]);
 
-    const out = await completeJoin({ action, result: 'ABANDON', workflow: 'join', outcome: 'failed', error: d.error, timings: { hookFiredAt: T0 } }, { completeLifecycleAction: vi.fn(async () => 'completed' as const), now: deps.now });
+    const out = await completeJoin({ action, result: 'ABANDON', workflow: 'join', outcome: 'failed', error: d.error, timings: { hookFiredAt: T0 } }, { autoscaling: { completeLifecycleAction: vi.fn(async () => 'completed' as const), recordLifecycleActionHeartbeat: vi.fn() }, now: deps.now });
     expect(out).toEqual({ completion: 'completed', result: 'ABANDON', outcome: 'failed' });
     expect(countMetric).toHaveBeenCalledWith('NodeNeverJoined');
     expect(countMetric).not.toHaveBeenCalledWith('Joined');
@@ -312,7 +330,7 @@ describe('join ends cleanly', () => {
     const { deps } = fakes();
     const out = await completeJoin(
       { action, result: 'CONTINUE', workflow: 'join', outcome: 'joined', timings: { hookFiredAt: T0, startedAt: T0, doneAt: T0 + 500 }, gate: { satisfiedAt: T0 + 500, exact: true } },
-      { completeLifecycleAction: vi.fn(async () => 'already-completed' as const), now: deps.now },
+      { autoscaling: { completeLifecycleAction: vi.fn(async () => 'already-completed' as const), recordLifecycleActionHeartbeat: vi.fn() }, now: deps.now },
     );
     expect(out.completion).toBe('already-completed');
     expect(countMetric).toHaveBeenCalledWith('Joined');

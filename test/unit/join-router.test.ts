@@ -20,17 +20,17 @@ function deps(lifecycleState: string | null = 'Pending:Wait') {
     config,
     describeGroup: vi.fn(async () => group),
     describeAutoScalingInstance: vi.fn(async () => (lifecycleState === null ? undefined : { InstanceId: INSTANCE, AutoScalingGroupName: 'clients', LifecycleState: lifecycleState })),
-    startExecution: vi.fn(async () => ({ started: true as const, executionArn: 'arn:x' })),
+    startExecution: vi.fn<RouterDeps['startExecution']>(async () => ({ started: true, executionArn: 'arn:x' })),
     listExecutions: vi.fn(async () => [execution(`join-${INSTANCE}-${TOKEN}`), execution('join-i-0ffffffffffffffff-other'), execution(`join-${INSTANCE}-older-token`)]),
     stopExecution: vi.fn(async () => undefined),
-  };
+  } satisfies RouterDeps;
 }
-const route = (event: unknown, d: ReturnType<typeof deps>) => routeLifecycleEvent(event, d as unknown as RouterDeps);
+const route = (event: unknown, d: ReturnType<typeof deps>) => routeLifecycleEvent(event, d);
 
 describe('router: launch', () => {
   it('starts the join workflow with a deterministic name and the pool facts; a duplicate is harmless', async () => {
     const d = deps();
-    d.startExecution.mockResolvedValueOnce({ started: true, executionArn: 'arn:x' }).mockResolvedValueOnce({ started: false, reason: 'duplicate' } as never);
+    d.startExecution.mockResolvedValueOnce({ started: true, executionArn: 'arn:x' }).mockResolvedValueOnce({ started: false, reason: 'duplicate' });
     const first = await route(launchEvent, d);
     const second = await route(launchEvent, d);
     const name = `join-${INSTANCE}-${TOKEN}`;

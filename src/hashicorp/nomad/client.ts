@@ -21,8 +21,6 @@ import {
   type NomadRaftConfiguration,
 } from './schemas.js';
 
-export { BLOCKING_MARGIN_MS, MAX_WAIT_MS } from '../blocking.js';
-
 export class NomadClient {
   constructor(private readonly http: HttpClient) {}
 

@@ -47,7 +47,10 @@ export async function checkPool(state: ClusterUpgradeState, deps: ClusterUpgrade
   const failed = withRun(state, index, { ...run, status: 'failed', endedAt: deps.now(), detail }, { current: index, phase: 'failed', done: true });
   const pools = failed.pools.map((p) => (p.status === 'pending' ? { ...p, status: 'not-started' as const } : p));
   const names = (s: PoolRun['status']): string => pools.filter((p) => p.status === s).map((p) => p.pool).join(', ') || 'none';
-  const cause = `pool ${run.pool} (${run.asgName}) failed to upgrade to ${run.imageId} and stopped the cluster upgrade: ${detail}. Upgraded: ${names('upgraded')}; not started: ${names('not-started')}`;
+  const cause = [
+    `pool ${run.pool} (${run.asgName}) failed to upgrade to ${run.imageId} and stopped the cluster upgrade: ${detail}.`,
+    `Upgraded: ${names('upgraded')}; not started: ${names('not-started')}`,
+  ].join(' ');
   countMetric('ClusterUpgradeFailed');
   getLogger().error('cluster upgrade: pool failed', { pool: run.pool, asgName: run.asgName, detail });
   return { ...failed, pools, cause };

@@ -1,8 +1,15 @@
 /** Task inputs of the cluster upgrade state machine and the dispatch of its step function. */
 import { z } from 'zod';
+import type { ValidateTaskSchema } from '../upgrade/tasks.js';
 import type { ClusterUpgradeDeps } from './deps.js';
+import { planClusterUpgrade } from './plan.js';
 import { ClusterUpgradeStateSchema, type ClusterUpgradeState } from './state.js';
 import { checkPool, startNextPool, summariseClusterUpgrade, type ClusterUpgradeSummary } from './steps.js';
+
+/** Validate the input and plan every pool (reads only). */
+export function validateClusterUpgrade(task: z.infer<typeof ValidateTaskSchema>, deps: ClusterUpgradeDeps): Promise<ClusterUpgradeState> {
+  return planClusterUpgrade(task.input, task.executionArn, deps);
+}
 
 /** Input of a step task: which step, on which state. */
 export const ClusterStepTaskSchema = z.object({ step: z.enum(['startNextPool', 'checkPool', 'finish']), state: ClusterUpgradeStateSchema });

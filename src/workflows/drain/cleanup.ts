@@ -7,6 +7,7 @@ import { NotFound } from '../../errors/index.js';
 import { getLogger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
 import { WORKFLOW_WAIT_MS } from '../../hashicorp/blocking.js';
+import type { NomadNode } from '../../hashicorp/nomad/schemas.js';
 import { BLOCKING_SLACK_MS } from '../task.js';
 import { memberState } from './leave.js';
 import type { DrainDeps } from './deps.js';
@@ -64,7 +65,7 @@ export async function purgeNomadNode(state: DrainState, deps: DrainDeps, remaini
   const done = (purged: boolean): DrainState => ({ ...state, left: { method: state.left?.method ?? 'unknown', purged } });
   let index = 0;
   for (;;) {
-    let node;
+    let node: NomadNode;
     try {
       const result = await deps.nomad.getNode(state.nomadNodeId, index > 0 ? { index, waitMs: Math.min(WORKFLOW_WAIT_MS, remainingMs() - SAFETY_MARGIN_MS - BLOCKING_SLACK_MS) } : {});
       node = result.node;

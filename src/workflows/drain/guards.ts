@@ -1,5 +1,5 @@
 /** Checks every drain task makes. */
-import { ClusterUnreachable, GiveUp } from '../../errors/index.js';
+import { GiveUp } from '../../errors/index.js';
 import { getLogger } from '../../observability/logger.js';
 import { recordHeartbeat } from '../task.js';
 import type { DrainDeps } from './deps.js';
@@ -26,31 +26,4 @@ export async function heartbeat(deps: Pick<DrainDeps, 'now' | 'autoscaling'>, st
   const r = await recordHeartbeat(deps, state.action, state.hook.heartbeatLimitAt);
   if (r === 'not-active') getLogger().warn('lifecycle action no longer active (completed or expired); continuing to clean up');
   return r;
-}
-
-/** AWS caps every lifecycle action at 48 hours, whatever its heartbeats. */
-const MAX_ACTION_MS = 48 * 3_600_000;
-
-/**
- * Run one drain step. When the cluster is unreachable the step fails (the
- * state machine waits and retries it), but AWS still answers: heartbeat the
- * lifecycle action first, so that the hook outlives the outage until
- * GIVE_UP_AFTER decides, instead of expiring at its heartbeat timeout.
- */
-export async function heartbeatThroughOutage<T>(
-  deps: Pick<DrainDeps, 'now' | 'autoscaling'>,
-  action: DrainState['action'],
-  heartbeatLimitAt: number | undefined,
-  step: () => Promise<T>,
-): Promise<T> {
-  try {
-    return await step();
-  } catch (error) {
-    if (error instanceof ClusterUnreachable) {
-      await recordHeartbeat(deps, action, heartbeatLimitAt ?? action.eventTime + MAX_ACTION_MS).catch((e: unknown) =>
-        getLogger().warn('heartbeat during the cluster outage failed', { error: e instanceof Error ? e.message : String(e) }),
-      );
-    }
-    throw error;
-  }
 }

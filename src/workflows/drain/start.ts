@@ -1,5 +1,6 @@
 /** StartDrain: heartbeat, then start the Nomad drain unless it is running or done already. */
 import { NotFound } from '../../errors/index.js';
+import type { NomadNode } from '../../hashicorp/nomad/schemas.js';
 import { getLogger } from '../../observability/logger.js';
 import { secondsMetric } from '../../observability/metrics.js';
 import type { DrainDeps } from './deps.js';
@@ -23,8 +24,8 @@ export async function startDrain(state: DrainState, deps: DrainDeps): Promise<Dr
   });
   if (!state.nomadNodeId) return done('no-nomad-node');
 
-  let node;
-  let index;
+  let node: NomadNode;
+  let index: number;
   try {
     ({ node, index } = await deps.nomad.getNode(state.nomadNodeId));
   } catch (error) {

@@ -41,5 +41,3 @@ export const DrainStateSchema = DrainInputSchema.extend({
   server: ServerRemovalSchema.nullish(),
 });
 export type DrainState = z.infer<typeof DrainStateSchema>;
-
-export { parseTaskInput } from '../task.js';

@@ -32,7 +32,7 @@ export async function watchDrain(state: DrainState, deps: DrainDeps, remainingMs
     const budget = remainingMs() - SAFETY_MARGIN_MS - BLOCKING_SLACK_MS;
     const waitMs = Math.min(drain.waitMs, budget);
     if (waitMs < MIN_WAIT_MS) break;
-    let result;
+    let result: Awaited<ReturnType<DrainDeps['nomad']['getNode']>>;
     try {
       result = await deps.nomad.getNode(state.nomadNodeId, { index: Math.max(1, index), waitMs });
     } catch (error) {

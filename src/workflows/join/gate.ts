@@ -128,7 +128,7 @@ async function serverConditions(state: JoinState, deps: JoinDeps, consulNode: st
   // Nomad's raft Node is `<name>.<region>`; the name defaults to the hostname, as Consul's node name does.
   const nomad = raftConditions('nomad', nomadRaft.Servers, nomadAp, (s) => byIp(s) || (consulNode !== null && s.Node.startsWith(`${consulNode}.`)));
   const v = vaultAp.servers[state.action.instanceId];
-  const vaultOk = vaultAp.healthy && v !== undefined && v.healthy && (v.status === 'voter' || v.status === 'leader');
+  const vaultOk = vaultAp.healthy && v?.healthy === true && (v.status === 'voter' || v.status === 'leader');
   const vault = cond(
     'vault-voter',
     vaultOk,

@@ -11,7 +11,7 @@ const EC2_GONE = new Set(['shutting-down', 'terminated']);
 
 /** True for the Auto Scaling lifecycle states of an instance on its way out (Terminating, Terminating:Wait, …, Terminated). */
 export function isTerminatingLifecycleState(state: string | undefined): boolean {
-  return state !== undefined && state.startsWith('Terminat');
+  return state?.startsWith('Terminat') ?? false;
 }
 
 /**

@@ -36,7 +36,7 @@ export async function watchJoin(state: JoinState, deps: JoinDeps, remainingMs: (
 
   let changed = false;
   for (;;) {
-    let view;
+    let view: Awaited<ReturnType<typeof evaluateGate>>;
     try {
       view = await evaluateGate(s, deps);
     } catch (error) {

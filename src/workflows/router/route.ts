@@ -1,8 +1,10 @@
 /** Route a lifecycle event of the cluster to its workflow. */
 import { createHash } from 'node:crypto';
+import type { AutoScalingGroup, AutoScalingInstanceDetails } from '@aws-sdk/client-auto-scaling';
+import type { ExecutionListItem } from '@aws-sdk/client-sfn';
 import type { describeAutoScalingInstance, describeGroup } from '../../aws/autoscaling.js';
 import type { listExecutions, startExecution, stopExecution } from '../../aws/sfn.js';
-import { poolFactsFromTags } from '../../cluster/pool.js';
+import { poolFactsFromTags, type PoolFacts } from '../../cluster/pool.js';
 import type { Config } from '../../config/index.js';
 import { ConfigError, InvalidInput } from '../../errors/index.js';
 import { parseLifecycleEvent } from '../../events/lifecycle-action.js';
@@ -15,10 +17,10 @@ import type { JoinInput } from '../join/state.js';
 
 export interface RouterDeps {
   config: Pick<Config, 'clusterName' | 'launchHookName' | 'terminateHookName' | 'drainStateMachineArn' | 'joinStateMachineArn'>;
-  describeGroup: typeof describeGroup;
-  describeAutoScalingInstance: typeof describeAutoScalingInstance;
+  describeGroup: (...a: Parameters<typeof describeGroup>) => Promise<Pick<AutoScalingGroup, 'Tags'> | undefined>;
+  describeAutoScalingInstance: (...a: Parameters<typeof describeAutoScalingInstance>) => Promise<Pick<AutoScalingInstanceDetails, 'LifecycleState'> | undefined>;
   startExecution: typeof startExecution;
-  listExecutions: typeof listExecutions;
+  listExecutions: (...a: Parameters<typeof listExecutions>) => Promise<Pick<ExecutionListItem, 'name' | 'executionArn'>[]>;
   stopExecution: typeof stopExecution;
 }
 
@@ -63,7 +65,7 @@ export async function routeLifecycleEvent(event: unknown, deps: RouterDeps): Pro
 
   const group = await deps.describeGroup(action.asgName);
   if (!group) return ignore(`group ${action.asgName} does not exist (any more)`);
-  let pool;
+  let pool: PoolFacts | undefined;
   try {
     pool = poolFactsFromTags(action.asgName, group.Tags, deps.config.clusterName);
   } catch (error) {

@@ -94,7 +94,12 @@ export async function guardServerRemoval(state: DrainState, deps: ServerDeps): P
   }
   if (t >= s.guardUntil) {
     countMetric('ServerQuorumGuardTimeout');
-    const cause = `Server ${state.action.instanceId} (${state.action.asgName}) is terminating but removing it would leave a raft system without quorum, and no replacement became a healthy voter within SERVER_QUORUM_WAIT. The lifecycle action is completed (the instance goes anyway) WITHOUT a graceful leave; check the raft peers and autopilot health now. ${verdict}`;
+    const cause = [
+      `Server ${state.action.instanceId} (${state.action.asgName}) is terminating but removing it would leave a raft system without quorum,`,
+      'and no replacement became a healthy voter within SERVER_QUORUM_WAIT.',
+      'The lifecycle action is completed (the instance goes anyway) WITHOUT a graceful leave; check the raft peers and autopilot health now.',
+      verdict,
+    ].join(' ');
     log.error('quorum guard gave up: completing the action loudly', { verdict });
     return { ...state, giveUpAt, server: { ...s, next: 'give-up', pollAfterSeconds: 0, error: { Error: 'ServerQuorumUnsafe', Cause: cause } } };
   }

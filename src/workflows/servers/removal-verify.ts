@@ -45,8 +45,12 @@ async function forceLeaveMembers(state: DrainState, deps: ServerDeps): Promise<s
 
 const unhealthy = (view: ClusterView, state: DrainState): string[] =>
   RAFT_SYSTEMS.flatMap((system) => {
-    const left = peersOf(view[system], identityOf(state)).length === 0;
-    return left && systemHealthy(view[system]) ? [] : [`${system}: ${left ? 'not healthy' : 'peer still present'} (leader ${view[system].leaderId ?? 'none'}, ${view[system].peers.filter((p) => p.voter && p.healthy).length}/${view[system].peers.filter((p) => p.voter).length} voters healthy)`];
+    const v = view[system];
+    const left = peersOf(v, identityOf(state)).length === 0;
+    if (left && systemHealthy(v)) return [];
+    const voters = v.peers.filter((p) => p.voter);
+    const healthyVoters = voters.filter((p) => p.healthy).length;
+    return [`${system}: ${left ? 'not healthy' : 'peer still present'} (leader ${v.leaderId ?? 'none'}, ${healthyVoters}/${voters.length} voters healthy)`];
   });
 
 /**
@@ -104,7 +108,10 @@ export async function verifyServerRemoval(state: DrainState, deps: ServerDeps): 
   }
   if (s.verifyUntil !== null && t >= s.verifyUntil) {
     countMetric('ServerRemovalUnhealthy');
-    const cause = `Server ${state.action.instanceId} left, but the raft systems did not become healthy within SERVER_QUORUM_WAIT: ${problems.join('; ')}. The lifecycle action is completed; check the cluster now.`;
+    const cause = [
+      `Server ${state.action.instanceId} left, but the raft systems did not become healthy within SERVER_QUORUM_WAIT: ${problems.join('; ')}.`,
+      'The lifecycle action is completed; check the cluster now.',
+    ].join(' ');
     log.error('server removal gave up: completing the action loudly', { problems });
     return { ...state, server: { ...base, next: 'give-up', pollAfterSeconds: 0, error: { Error: 'ServerRemovalUnhealthy', Cause: cause } } };
   }

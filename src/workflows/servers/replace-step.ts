@@ -60,7 +60,10 @@ export async function stepReplace(state: ReplaceState, deps: ServerDeps): Promis
           return { ...state, next: 'terminate', pollAfterSeconds: 0, current: { ...c, newInstanceId: id, newHealthyAt: t } };
         }
       }
-      if (t >= c.deadlineAt) return fail(state, 'ReplacementNotHealthy', `no new server became a healthy voter in Nomad, Consul and Vault within SERVER_QUORUM_WAIT (new members: ${fresh.map((m) => m.InstanceId).join(', ') || 'none InService'}); no old server was terminated`);
+      if (t >= c.deadlineAt) {
+        const members = fresh.map((m) => m.InstanceId).join(', ') || 'none InService';
+        return fail(state, 'ReplacementNotHealthy', `no new server became a healthy voter in Nomad, Consul and Vault within SERVER_QUORUM_WAIT (new members: ${members}); no old server was terminated`);
+      }
       return wait(state);
     }
     case 'terminate': {

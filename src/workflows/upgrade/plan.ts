@@ -25,7 +25,7 @@ export async function planUpgrade(raw: unknown, executionArn: string, deps: Upgr
   const { group, facts } = await findPool(input.pool, deps);
   const asgName = facts.asgName;
   if (facts.role === 'server' && !deps.config.serverReplaceStateMachineArn) {
-    throw new ServerPoolUpgradeUnavailable(`pool ${facts.pool} is a server pool; server upgrades need the serverReplace state machine, which is not deployed yet`);
+    throw new ServerPoolUpgradeUnavailable(`pool ${facts.pool} is a server pool; server upgrades need the serverReplace state machine, which is not deployed (SERVER_REPLACE_STATE_MACHINE_ARN is not set)`);
   }
   const refreshes = await deps.autoscaling.activeInstanceRefreshes(asgName);
   if (refreshes.length > 0) throw new PoolBusy(`group ${asgName} has an instance refresh ${refreshes[0]?.status} (${refreshes[0]?.id}); cancel it or wait for it`);
@@ -62,11 +62,14 @@ export async function planUpgrade(raw: unknown, executionArn: string, deps: Upgr
     throw new PoolBusy(`group ${asgName} is scaling (${inService.length} of ${desired} desired instances InService); retry when it is steady`);
   }
   const maxSize = group.MaxSize ?? desired;
-  const surge = Math.min(resolveCount(input.surge ?? '25%', desired), Math.max(1, desired));
-  if (facts.role === 'client' && desired + surge > maxSize) {
+  // Neither a surge nor a batch can be larger than the pool: both are capped at its size.
+  const poolCap = Math.max(1, desired);
+  const surge = Math.min(resolveCount(input.surge ?? '25%', desired), poolCap);
+  // An empty pool has nothing to replace: only its launch template moves, no surge is ever launched.
+  if (facts.role === 'client' && desired > 0 && desired + surge > maxSize) {
     throw new InvalidUpgradeInput(`surge: ${surge} extra nodes need MaxSize ≥ ${desired + surge} on ${asgName} (it is ${maxSize}); raise MaxSize or lower surge`);
   }
-  const batchSize = resolveCount(input.batchSize ?? surge, desired);
+  const batchSize = Math.min(resolveCount(input.batchSize ?? surge, desired), poolCap);
   if (batchSize > surge) {
     throw new InvalidUpgradeInput(`batchSize: ${batchSize} exceeds surge ${surge}; eligible capacity would drop below ${desired}. Lower batchSize or raise surge`);
   }

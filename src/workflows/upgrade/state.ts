@@ -64,7 +64,6 @@ export const ProgressSchema = z.object({
   lastPhaseMs: z.object({ join: z.number().nullable(), drain: z.number().nullable() }).optional(),
   done: z.boolean(),
 });
-export type Progress = z.infer<typeof ProgressSchema>;
 
 export const UpgradeStateSchema = z.object({
   executionArn: z.string(),

@@ -15,7 +15,7 @@ describe('deploy configuration as the simulator reads it from serverless.yml', (
 
   it('resolves the state machines with their tasks pointing at the deployed functions', () => {
     const drain = deploy.stateMachines.find((m) => m.key === 'drain');
-    const prepare = (drain?.definition as { States: Record<string, { Resource?: string }> }).States.Prepare;
+    const prepare = (drain!.definition as { States: Record<string, { Resource?: string }> }).States.Prepare;
     expect(prepare?.Resource).toBe(deploy.functions.find((f) => f.key === 'drainPrepare')?.arn);
   });
 

@@ -1,1 +1,0 @@
-export { TAG, PoolFactsSchema, poolFactsFromTags, type PoolFacts, type TagList } from './pool.js';

@@ -1,0 +1,217 @@
+/** Fake pools (Auto Scaling groups, launch template versions, images, executions, Nomad nodes) for the upgrade workflows' unit tests. */
+import type { AutoScalingGroup, LifecycleState } from '@aws-sdk/client-auto-scaling';
+import { vi } from 'vitest';
+import type { ExecutionFacts } from '../../src/aws/sfn.js';
+import type { NomadNodeStub } from '../../src/hashicorp/nomad/schemas.js';
+import type { ClusterUpgradeDeps } from '../../src/workflows/cluster-upgrade/deps.js';
+
+export const T0 = Date.parse('2026-01-05T09:00:00Z');
+export const LT_ID = 'lt-0123456789abcdef0';
+export const OLD_AMI = 'ami-0000000000000000a';
+export const NEW_AMI = 'ami-0000000000000000b';
+export const EXECUTION = 'arn:aws:states:us-east-1:123456789012:execution:poolUpgrade:up-1';
+
+export interface FakeMember {
+  id: string;
+  state: LifecycleState;
+  version: number;
+}
+
+export interface FakeGroup {
+  name: string;
+  role: 'client' | 'server';
+  pool: string;
+  desired: number;
+  min: number;
+  max: number;
+  /** The launch template version the group names ('$Latest', '$Default' or a number). */
+  version: string;
+  members: FakeMember[];
+  tags: Record<string, string>;
+}
+
+export interface FakeNode {
+  id: string;
+  drain: boolean;
+  eligible: boolean;
+}
+
+export interface UpgradeWorld {
+  groups: FakeGroup[];
+  /** Launch template versions → image. */
+  versions: Map<number, string>;
+  defaultVersion: number;
+  images: Map<string, string>;
+  executions: Map<string, ExecutionFacts>;
+  refreshes: Map<string, { id: string; status: string }[]>;
+  /** Nomad nodes by instance id. */
+  nodes: Map<string, FakeNode>;
+  t: number;
+}
+
+/** A group of `n` InService members on version 1 (i-<name>-1 …). */
+export function fakeGroup(name: string, n: number, over: Partial<FakeGroup> = {}): FakeGroup {
+  return {
+    name,
+    role: 'client',
+    pool: name,
+    desired: n,
+    min: 0,
+    max: n * 2 + 2,
+    version: '1',
+    members: Array.from({ length: n }, (_, i) => ({ id: `i-${name}-${i + 1}`, state: 'InService', version: 1 })),
+    tags: {},
+    ...over,
+  };
+}
+
+export function upgradeFakes(groups: FakeGroup[]) {
+  const w: UpgradeWorld = {
+    groups,
+    versions: new Map([[1, OLD_AMI]]),
+    defaultVersion: 1,
+    images: new Map([
+      [OLD_AMI, 'available'],
+      [NEW_AMI, 'available'],
+    ]),
+    executions: new Map(),
+    refreshes: new Map(),
+    nodes: new Map(groups.flatMap((g) => g.members.map((m): [string, FakeNode] => [m.id, { id: `node-${m.id}`, drain: false, eligible: true }]))),
+    t: T0,
+  };
+  const find = (name: string): FakeGroup | undefined => w.groups.find((g) => g.name === name);
+  const latest = (): number => Math.max(...w.versions.keys());
+  const resolve = (ref: string): number | undefined => (ref === '$Latest' ? latest() : ref === '$Default' ? w.defaultVersion : Number(ref));
+  const asAsg = (g: FakeGroup): AutoScalingGroup => ({
+    AutoScalingGroupName: g.name,
+    MinSize: g.min,
+    MaxSize: g.max,
+    DesiredCapacity: g.desired,
+    DefaultCooldown: 300,
+    AvailabilityZones: ['us-east-1a'],
+    HealthCheckType: 'EC2',
+    CreatedTime: new Date(T0),
+    LaunchTemplate: { LaunchTemplateId: LT_ID, LaunchTemplateName: 'nodes', Version: g.version },
+    Instances: g.members.map((m) => ({
+      InstanceId: m.id,
+      AvailabilityZone: 'us-east-1a',
+      LifecycleState: m.state,
+      HealthStatus: 'Healthy',
+      ProtectedFromScaleIn: false,
+      LaunchTemplate: { LaunchTemplateId: LT_ID, LaunchTemplateName: 'nodes', Version: String(m.version) },
+    })),
+    Tags: Object.entries({ 'hashistack:cluster': 'hashistack', 'hashistack:role': g.role, 'hashistack:pool': g.pool, ...g.tags }).map(([Key, Value]) => ({ Key, Value })),
+  });
+  const nodeStub = (instanceId: string, n: FakeNode): NomadNodeStub => ({
+    ID: n.id,
+    Name: instanceId,
+    Datacenter: 'dc1',
+    NodePool: 'default',
+    NodeClass: '',
+    Drain: n.drain,
+    SchedulingEligibility: n.eligible ? 'eligible' : 'ineligible',
+    Status: 'ready',
+    LastDrain: null,
+    CreateIndex: 1,
+  });
+  const byNodeId = (id: string): FakeNode | undefined => [...w.nodes.values()].find((n) => n.id === id);
+  const nomadClient = {
+    findNodeByInstanceId: vi.fn(async (instanceId: string) => {
+      const n = w.nodes.get(instanceId);
+      return n ? nodeStub(instanceId, n) : null;
+    }),
+    getNode: vi.fn(async () => {
+      throw new Error('not used by the upgrade steps');
+    }),
+    setEligibility: vi.fn(async (nodeId: string, eligible: boolean) => {
+      const n = byNodeId(nodeId);
+      if (n) n.eligible = eligible;
+    }),
+    drainNode: vi.fn(async (nodeId: string) => {
+      const n = byNodeId(nodeId);
+      if (n) {
+        n.drain = true;
+        n.eligible = false;
+      }
+      return { index: 1 };
+    }),
+    cancelDrain: vi.fn(async (nodeId: string, markEligible: boolean) => {
+      const n = byNodeId(nodeId);
+      if (n) {
+        n.drain = false;
+        if (markEligible) n.eligible = true;
+      }
+    }),
+  };
+  const deps = {
+    config: {
+      clusterName: 'hashistack',
+      drainDeadlineMs: 3_600_000,
+      joinTimeoutMs: 900_000,
+      serverReplaceStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:serverReplace' as string | undefined,
+      poolUpgradeStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:poolUpgrade' as string | undefined,
+    },
+    now: () => w.t,
+    autoscaling: {
+      describeGroup: vi.fn(async (name: string) => {
+        const g = find(name);
+        return g ? asAsg(g) : undefined;
+      }),
+      describeGroupsByClusterTag: vi.fn(async () => w.groups.map(asAsg)),
+      activeInstanceRefreshes: vi.fn(async (name: string) => w.refreshes.get(name) ?? []),
+      putGroupTag: vi.fn(async (name: string, key: string, value: string) => {
+        const g = find(name);
+        if (g) g.tags[key] = value;
+      }),
+      deleteGroupTag: vi.fn(async (name: string, key: string) => {
+        const g = find(name);
+        if (g) delete g.tags[key];
+      }),
+      setGroupLaunchTemplate: vi.fn(async (name: string, _id: string, version: string) => {
+        const g = find(name);
+        if (g) g.version = version;
+      }),
+      setDesiredCapacity: vi.fn(async (name: string, desired: number) => {
+        const g = find(name);
+        if (g) g.desired = desired;
+      }),
+      terminateInstance: vi.fn(async (id: string, decrement: boolean) => {
+        const g = w.groups.find((x) => x.members.some((m) => m.id === id));
+        const m = g?.members.find((x) => x.id === id);
+        if (!g || !m) return;
+        m.state = 'Terminating:Wait';
+        if (decrement) g.desired--;
+      }),
+    },
+    ec2: {
+      describeImages: vi.fn(async (input: { imageIds?: string[] }) =>
+        (input.imageIds ?? [])
+          .filter((id) => w.images.has(id))
+          .map((id) => ({ imageId: id, name: id, state: w.images.get(id) ?? 'available', creationDate: '2026-01-01T00:00:00.000Z', ownerId: 'self' })),
+      ),
+      describeLaunchTemplateVersions: vi.fn(async (_id: string, refs: string[]) =>
+        refs.flatMap((ref) => {
+          const n = resolve(ref);
+          const imageId = n === undefined ? undefined : w.versions.get(n);
+          return n === undefined || imageId === undefined ? [] : [{ launchTemplateId: LT_ID, launchTemplateName: 'nodes', versionNumber: n, imageId, defaultVersion: n === w.defaultVersion }];
+        }),
+      ),
+      createLaunchTemplateVersion: vi.fn(async (_id: string, _source: string, imageId: string) => {
+        const n = latest() + 1;
+        w.versions.set(n, imageId);
+        return n;
+      }),
+    },
+    sfn: {
+      describeExecution: vi.fn(async (arn: string) => w.executions.get(arn)),
+      startExecution: vi.fn(async (stateMachineArn: string, name: string, _input: unknown) => {
+        const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+        if (w.executions.has(executionArn)) return { started: false as const, reason: 'duplicate' as const };
+        w.executions.set(executionArn, { executionArn, status: 'RUNNING', output: undefined, error: undefined, cause: undefined, startDate: new Date(w.t), stopDate: undefined });
+        return { started: true as const, executionArn };
+      }),
+    },
+    nomad: () => nomadClient,
+  } satisfies ClusterUpgradeDeps;
+  return { w, deps, nomad: nomadClient, find: (name: string) => find(name) as FakeGroup };
+}

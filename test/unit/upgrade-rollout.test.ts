@@ -1,0 +1,230 @@
+import { describe, expect, it } from 'vitest';
+import { NotFound, UpgradeStalled } from '../../src/errors/index.js';
+import { planUpgrade } from '../../src/workflows/upgrade/plan.js';
+import { checkRollback, startRollback } from '../../src/workflows/upgrade/rollback.js';
+import { checkDrained, checkJoined, drainBatch, finishUpgrade, setLaunchTemplate, startBatch, WAIT_SLACK_MS } from '../../src/workflows/upgrade/rollout.js';
+import type { UpgradeState } from '../../src/workflows/upgrade/state.js';
+import { EXECUTION, type FakeGroup, fakeGroup, NEW_AMI, OLD_AMI, upgradeFakes } from './upgrade-fakes.js';
+
+/** A planned upgrade of pool `web` (n nodes) on the given knobs, moved to the new launch template version. */
+async function started(n: number, knobs: Record<string, unknown> = {}, over: Partial<FakeGroup> = {}) {
+  const f = upgradeFakes([fakeGroup('web', n, over)]);
+  const planned = await planUpgrade({ pool: 'web', imageId: NEW_AMI, ...knobs }, EXECUTION, f.deps);
+  const state = await setLaunchTemplate(planned, f.deps);
+  return { ...f, g: f.find('web'), state };
+}
+
+/** The ASG launches the surge on the group's current version (Pending, or InService once joined). */
+const launchedSoFar = new WeakMap<FakeGroup, number>();
+function launch(g: FakeGroup, count: number, version: number, state: FakeGroup['members'][number]['state'] = 'InService'): string[] {
+  const before = launchedSoFar.get(g) ?? 0;
+  launchedSoFar.set(g, before + count);
+  const ids = Array.from({ length: count }, (_, i) => `i-new-${before + i + 1}`);
+  for (const id of ids) g.members.push({ id, state, version });
+  return ids;
+}
+
+/** The terminated members leave the group (drain workflow done, instance gone). */
+const settle = (g: FakeGroup): void => {
+  g.members = g.members.filter((m) => !m.state.startsWith('Terminat'));
+};
+
+describe('rollout: launch template', () => {
+  const table = [
+    { name: 'a group on a version number moves to the new version', groupVersion: '1', target: { imageId: NEW_AMI }, ref: '2', created: true },
+    { name: 'a group on $Latest stays on $Latest when the new version is created', groupVersion: '$Latest', target: { imageId: NEW_AMI }, ref: '$Latest', created: true },
+    { name: 'an existing version is named explicitly, even for a group on $Latest', groupVersion: '$Latest', target: { launchTemplateVersion: 2 }, ref: '2', created: false },
+  ];
+  it.each(table)('$name', async ({ groupVersion, target, ref, created }) => {
+    const f = upgradeFakes([fakeGroup('web', 2, { version: groupVersion })]);
+    if (!created) f.w.versions.set(2, NEW_AMI);
+    if (!created) f.w.versions.set(3, OLD_AMI); // $Latest must not be taken for the given version
+    if (!created) f.find('web').version = '1';
+    const planned = await planUpgrade({ pool: 'web', ...target }, EXECUTION, f.deps);
+    const s = await setLaunchTemplate(planned, f.deps);
+    expect(s.progress).toMatchObject({ newVersion: 2, newVersionRef: ref });
+    expect(f.deps.ec2.createLaunchTemplateVersion).toHaveBeenCalledTimes(created ? 1 : 0);
+    expect(f.w.versions.get(2)).toBe(NEW_AMI);
+  });
+});
+
+describe('rollout: one batch at a time, capacity never below the start', () => {
+  it('surges by the batch size, waits for the join, drains and terminates the batch, and moves on', async () => {
+    const { w, g, deps, nomad, state } = await started(4, { surge: 2 });
+    expect(state.plan.batches).toEqual([
+      ['i-web-1', 'i-web-2'],
+      ['i-web-3', 'i-web-4'],
+    ]);
+    let s = await startBatch(state, deps);
+    expect(g.desired).toBe(6);
+    expect(s.progress.waitUntil).toBe(w.t + 900_000 + WAIT_SLACK_MS);
+
+    const [a] = launch(g, 1, 2);
+    const [b] = launch(g, 1, 2, 'Pending:Wait');
+    s = await checkJoined(s, deps);
+    expect(s.progress.phaseDone).toBe(false);
+    expect(s.progress.launched).toEqual([a, b]);
+    g.members.find((m) => m.id === b)!.state = 'InService';
+    s = await checkJoined(s, deps);
+    expect(s.progress.phaseDone).toBe(true);
+    // Old nodes are still all eligible until their replacements joined.
+    expect([...w.nodes.values()].every((n) => n.eligible)).toBe(true);
+
+    s = await drainBatch(s, deps);
+    expect(nomad.drainNode).toHaveBeenCalledTimes(2);
+    expect(w.nodes.get('i-web-1')).toMatchObject({ drain: true, eligible: false });
+    expect(w.nodes.get('i-web-3')).toMatchObject({ drain: false, eligible: true });
+    expect(g.desired).toBe(4);
+    s = await checkDrained(s, deps);
+    expect(s.progress).toMatchObject({ phaseDone: false, batchIndex: 0 });
+    settle(g);
+    s = await checkDrained(s, deps);
+    expect(s.progress).toMatchObject({ phaseDone: true, batchIndex: 1, batchesLeft: 1, replaced: ['i-web-1', 'i-web-2'] });
+
+    s = await startBatch(s, deps);
+    expect(g.desired).toBe(6);
+    launch(g, 2, 2);
+    s = await checkJoined(s, deps);
+    // Joined counts every new node of the batches so far: 4 needed, 4 InService.
+    expect(s.progress.phaseDone).toBe(true);
+    s = await checkDrained(await drainBatch(s, deps), deps);
+    settle(g);
+    s = await checkDrained(s, deps);
+    expect(s.progress).toMatchObject({ batchIndex: 2, batchesLeft: 0 });
+    s = await finishUpgrade(s, deps);
+    expect(s.progress.done).toBe(true);
+    expect(g.desired).toBe(4);
+    expect(g.members.every((m) => m.version === 2)).toBe(true);
+  });
+
+  const joinTable = [
+    { name: 'new nodes still Pending', states: ['Pending:Wait', 'InService'] as const, done: false },
+    { name: 'a new node terminating does not count', states: ['Terminating:Wait', 'InService'] as const, done: false },
+    { name: 'both InService', states: ['InService', 'InService'] as const, done: true },
+  ];
+  it.each(joinTable)('checkJoined: $name → done $done', async ({ states, done }) => {
+    const { g, deps, state } = await started(4, { surge: 2 });
+    const s = await startBatch(state, deps);
+    for (const st of states) launch(g, 1, 2, st);
+    expect((await checkJoined(s, deps)).progress.phaseDone).toBe(done);
+  });
+
+  it('a node launched on the old version does not count as joined', async () => {
+    const { g, deps, state } = await started(2, { surge: 1 });
+    const s = await startBatch(state, deps);
+    launch(g, 1, 1);
+    expect((await checkJoined(s, deps)).progress.phaseDone).toBe(false);
+  });
+
+  it('stalls past the join timeout + slack, not before', async () => {
+    const { w, g, deps, state } = await started(2, { surge: 1 });
+    const s = await startBatch(state, deps);
+    launch(g, 1, 2, 'Pending:Wait');
+    w.t = s.progress.waitUntil!;
+    await expect(checkJoined(s, deps)).resolves.toBeDefined();
+    w.t += 1;
+    await expect(checkJoined(s, deps)).rejects.toThrow(UpgradeStalled);
+  });
+
+  it('drainBatch leaves a node already draining alone, tolerates a vanished node, skips members already gone', async () => {
+    const { w, g, deps, nomad, state } = await started(3, { surge: 3 });
+    let s = await startBatch(state, deps);
+    launch(g, 3, 2);
+    s = await checkJoined(s, deps);
+    w.nodes.get('i-web-1')!.drain = true;
+    nomad.drainNode.mockImplementationOnce(async () => {
+      throw new NotFound('nomad', 'node');
+    });
+    g.members = g.members.filter((m) => m.id !== 'i-web-3');
+    s = await drainBatch(s, deps);
+    expect(nomad.drainNode).toHaveBeenCalledTimes(1);
+    expect(deps.autoscaling.terminateInstance.mock.calls).toEqual([
+      ['i-web-1', true],
+      ['i-web-2', true],
+    ]);
+    expect(s.progress.waitUntil).toBe(w.t + 3_600_000 + WAIT_SLACK_MS);
+  });
+
+  it('checkDrained stalls past the drain deadline + slack while an old node is still there', async () => {
+    const { w, g, deps, state } = await started(2, { surge: 1 });
+    let s = await startBatch(state, deps);
+    launch(g, 1, 2);
+    s = await drainBatch(await checkJoined(s, deps), deps);
+    w.t = s.progress.waitUntil! + 1;
+    await expect(checkDrained(s, deps)).rejects.toThrow(UpgradeStalled);
+  });
+});
+
+describe('rollback', () => {
+  /** An upgrade of 4 nodes (surge 2) stopped in its first batch, after the surge joined. */
+  async function failedInFirstBatch() {
+    const f = await started(4, { surge: 2 });
+    let s = await startBatch(f.state, f.deps);
+    launch(f.g, 2, 2);
+    s = await checkJoined(s, f.deps);
+    return { ...f, s: { ...s, failure: { Error: 'UpgradeRejected' } } as UpgradeState };
+  }
+
+  it('during the surge: version back, new nodes terminated with the surge decremented, desired back to the start', async () => {
+    const { g, deps, s } = await failedInFirstBatch();
+    const r = await startRollback(s, deps);
+    expect(g.version).toBe('1');
+    expect(r.rollback?.terminated).toEqual(['i-new-1', 'i-new-2']);
+    expect(deps.autoscaling.terminateInstance.mock.calls).toEqual([
+      ['i-new-1', true],
+      ['i-new-2', true],
+    ]);
+    expect(g.desired).toBe(4);
+    expect((await checkRollback(r, deps)).progress.phaseDone).toBe(false);
+    settle(g);
+    expect((await checkRollback(r, deps)).progress.phaseDone).toBe(true);
+  });
+
+  it('after a batch was drained: its old nodes are gone, new nodes are replaced (not decremented), old nodes eligible again', async () => {
+    const { w, g, deps, s: s0 } = await failedInFirstBatch();
+    let s = await drainBatch(s0, deps);
+    settle(g);
+    s = await checkDrained(s, deps);
+    s = await startBatch(s, deps);
+    launch(g, 1, 2, 'Pending:Wait');
+    w.nodes.get('i-web-3')!.eligible = false;
+    w.nodes.get('i-web-4')!.drain = true;
+    const r = await startRollback({ ...s, failure: { Error: 'UpgradeStalled' } }, deps);
+    // desired 6 (surged) → the 3 new nodes: two decrement back to 4, the third is replaced on the old version.
+    expect(deps.autoscaling.terminateInstance.mock.calls.slice(-3)).toEqual([
+      ['i-new-1', true],
+      ['i-new-2', true],
+      ['i-new-3', false],
+    ]);
+    expect(g.desired).toBe(4);
+    expect(w.nodes.get('i-web-3')).toMatchObject({ eligible: true });
+    expect(w.nodes.get('i-web-4')).toMatchObject({ drain: false, eligible: true });
+    settle(g);
+    launch(g, 2, 1);
+    expect((await checkRollback(r, deps)).progress.phaseDone).toBe(true);
+  });
+
+  it('before the launch template moved: nothing to undo', async () => {
+    const f = upgradeFakes([fakeGroup('web', 3)]);
+    const planned = await planUpgrade({ pool: 'web', imageId: NEW_AMI }, EXECUTION, f.deps);
+    const r = await startRollback(planned, f.deps);
+    expect(f.deps.autoscaling.setGroupLaunchTemplate).not.toHaveBeenCalled();
+    expect(f.deps.autoscaling.terminateInstance).not.toHaveBeenCalled();
+    expect((await checkRollback(r, f.deps)).progress.phaseDone).toBe(true);
+  });
+
+  it('a group on $Latest gets a new version copying the old image (it cannot point back)', async () => {
+    const { w, g, deps, state } = await started(2, { surge: 1 }, { version: '$Latest' });
+    const r = await startRollback({ ...state, failure: { Error: 'X' } }, deps);
+    expect(g.version).toBe('$Latest');
+    expect(w.versions.get(3)).toBe(OLD_AMI);
+    expect(r.rollback).toBeDefined();
+  });
+
+  it('stalls when the rollback does not settle in time', async () => {
+    const { w, deps, s } = await failedInFirstBatch();
+    const r = await startRollback(s, deps);
+    w.t = r.rollback!.waitUntil + 1;
+    await expect(checkRollback(r, deps)).rejects.toThrow(UpgradeStalled);
+  });
+});
