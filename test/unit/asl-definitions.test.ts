@@ -18,8 +18,12 @@ import { JOIN } from '../../statemachines/definitions/join.js';
 import { POOL_UPGRADE } from '../../statemachines/definitions/pool-upgrade.js';
 import { SERVER_REPLACE } from '../../statemachines/definitions/server-replace.js';
 
-/** The validator `serverless-step-functions` runs (asl-validator ships no types). */
-const aslValidator = createRequire(import.meta.url)('asl-validator') as (definition: unknown) => { isValid: boolean; errorsText: (separator?: string) => string };
+/**
+ * The validator `serverless-step-functions` runs, resolved from that plugin so the
+ * test checks with the very version packaging uses (asl-validator ships no types).
+ */
+const pluginRequire = createRequire(createRequire(import.meta.url).resolve('serverless-step-functions'));
+const aslValidator = pluginRequire('asl-validator') as (definition: unknown) => { isValid: boolean; errorsText: (separator?: string) => string };
 
 /** Per machine: the values a task can return (variable, values), from the workflow modules. */
 const RETURNS: Record<string, Record<string, [string, readonly string[]]>> = {

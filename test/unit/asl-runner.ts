@@ -50,7 +50,8 @@ export async function runLocally(definition: Definition, stubs: Record<string, S
   const local: Record<string, (input: Json) => Promise<Json>> = {};
   for (const [name] of states.filter(([, s]) => s.Type === 'Task')) {
     local[name] = async (i) => {
-      (calls[name] ??= []).push(i as Input);
+      calls[name] ??= [];
+      calls[name].push(i as Input);
       const stub = stubs[name];
       if (!stub) throw named('StubMissing', `no stub for ${name}`);
       return stub(i as Input) as Json;

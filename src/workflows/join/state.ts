@@ -15,6 +15,7 @@ export type JoinInput = z.infer<typeof JoinInputSchema>;
  * (instance terminating or action no longer active: nothing left to do).
  */
 export const JoinNextSchema = z.enum(['run-join', 'retry-join', 'watch', 'poll', 'joined', 'timeout', 'gate-failed', 'abandon', 'ended']);
+type JoinNext = z.infer<typeof JoinNextSchema>;
 
 /** The `next` values each task can return: the state machine's Choice after a task branches on exactly these. */
 export const JOIN_NEXT_BY_TASK = {

@@ -8,6 +8,7 @@ import { z } from 'zod';
  * done (complete the action), give-up (the limit passed: complete loudly).
  */
 export const ServerNextSchema = z.enum(['wait', 'proceed', 'verify', 'done', 'give-up']);
+type ServerNext = z.infer<typeof ServerNextSchema>;
 
 /** The `server.next` values each task of the server branch can return (its Choice branches on exactly these). */
 export const SERVER_NEXT_BY_TASK = {

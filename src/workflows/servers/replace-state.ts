@@ -15,6 +15,7 @@ export type ReplaceInput = z.infer<typeof ReplaceInputSchema>;
  * systems are healthy), done, failed (the Fail state reads `error`).
  */
 export const ReplaceNextSchema = z.enum(['launch', 'wait-new', 'terminate', 'wait-removed', 'done', 'failed']);
+type ReplaceNext = z.infer<typeof ReplaceNextSchema>;
 
 /** The `next` values each task can return (the state machine's Choice branches on exactly these). */
 export const REPLACE_NEXT_BY_TASK = {
