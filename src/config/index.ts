@@ -27,6 +27,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     consulAddr: e.CONSUL_HTTP_ADDR,
     vaultAddr: e.VAULT_ADDR,
     tokenParameters: { nomad: e.NOMAD_TOKEN_PARAMETER, consul: e.CONSUL_TOKEN_PARAMETER, vault: e.VAULT_TOKEN_PARAMETER },
+    tokenParameterKmsKey: e.TOKEN_PARAMETER_KMS_KEY,
     launchHookName: e.LAUNCH_HOOK_NAME,
     terminateHookName: e.TERMINATE_HOOK_NAME,
     drainDeadlineMs: e.DRAIN_DEADLINE,
@@ -41,6 +42,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     poolUpgradeStateMachineArn: e.POOL_UPGRADE_STATE_MACHINE_ARN,
     clusterUpgradeStateMachineArn: e.CLUSTER_UPGRADE_STATE_MACHINE_ARN,
     amiFilter: { owners: e.AMI_OWNERS, namePattern: e.AMI_NAME_PATTERN, tags: e.AMI_TAGS },
+    amiAllowedIds: e.AMI_ALLOWED_IDS,
     autoUpgrade: e.AUTO_UPGRADE,
     maintenanceWindow: e.MAINTENANCE_WINDOW,
   };

@@ -62,6 +62,22 @@ const tagPairs = list.transform((pairs, ctx) => {
   return tags;
 });
 
+/** The AWS managed key SSM encrypts SecureStrings with by default. */
+export const AWS_MANAGED_SSM_KEY = 'alias/aws/ssm';
+
+/** The token parameters' KMS key: the AWS managed aws/ssm key, or a customer managed key's ARN (IAM cannot scope to other aliases). */
+const tokenKmsKey = z
+  .string()
+  .trim()
+  .refine(
+    (v) => v === AWS_MANAGED_SSM_KEY || /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-)?[0-9a-f-]{32,36}$/.test(v),
+    `must be ${AWS_MANAGED_SSM_KEY} or a KMS key ARN like arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+  )
+  .default(AWS_MANAGED_SSM_KEY);
+
+/** AMI ids (allow-list of console upgrades). */
+const amiIds = list.pipe(z.array(z.string().regex(/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/, 'must list AMI ids like ami-0123456789abcdef0')));
+
 /** process.env as the control plane reads it (names as in serverless.yml). */
 export const EnvSchema = z.object({
   CLUSTER_NAME: nonEmpty,
@@ -71,6 +87,7 @@ export const EnvSchema = z.object({
   NOMAD_TOKEN_PARAMETER: nonEmpty,
   CONSUL_TOKEN_PARAMETER: nonEmpty,
   VAULT_TOKEN_PARAMETER: nonEmpty,
+  TOKEN_PARAMETER_KMS_KEY: tokenKmsKey,
   LAUNCH_HOOK_NAME: nonEmpty,
   TERMINATE_HOOK_NAME: nonEmpty,
   DRAIN_DEADLINE: duration,
@@ -91,6 +108,7 @@ export const EnvSchema = z.object({
   AMI_OWNERS: list.transform((owners) => (owners.length > 0 ? owners : ['self'])),
   AMI_NAME_PATTERN: nonEmpty.default('hashistack-alpine-*'),
   AMI_TAGS: tagPairs,
+  AMI_ALLOWED_IDS: amiIds,
   AUTO_UPGRADE: boolean.default(false),
   MAINTENANCE_WINDOW: MaintenanceWindowSchema.default({ text: 'Sun 02:00-06:00', startMinute: 120, lengthMinutes: 240 }),
 });
@@ -102,6 +120,8 @@ export interface Config {
   consulAddr: string;
   vaultAddr: string;
   tokenParameters: { nomad: string; consul: string; vault: string };
+  /** KMS key of the token parameters (IAM scopes kms:Decrypt to it). */
+  tokenParameterKmsKey: string;
   launchHookName: string;
   terminateHookName: string;
   /** Default Nomad drain deadline, ms (a pool's `hashistack:drain-deadline` tag overrides it). */
@@ -125,6 +145,8 @@ export interface Config {
   clusterUpgradeStateMachineArn: string | undefined;
   /** Which AMIs the AMI refresh considers: EC2 DescribeImages owners, name pattern (`*` wildcards), tags. */
   amiFilter: { owners: string[]; namePattern: string; tags: Record<string, string> };
+  /** Images console upgrades accept besides those matching amiFilter. */
+  amiAllowedIds: string[];
   /** Start a cluster upgrade for drifted pools (inside the maintenance window); otherwise only report. */
   autoUpgrade: boolean;
   /** Weekly UTC window in which the AMI refresh may start an upgrade. */
