@@ -120,19 +120,11 @@ export async function describeLaunchTemplateVersions(launchTemplateId: string, v
   }
 }
 
-/**
- * Create a launch template version from `sourceVersion`, with another image
- * (without one: a copy of the source). @returns the new version number.
- */
-export async function createLaunchTemplateVersion(launchTemplateId: string, sourceVersion: string, imageId: string | undefined, description: string): Promise<number> {
+/** Create a launch template version from `sourceVersion` with the given image (EC2 requires some LaunchTemplateData). @returns the new version number. */
+export async function createLaunchTemplateVersion(launchTemplateId: string, sourceVersion: string, imageId: string, description: string): Promise<number> {
   try {
     const out = await ec2Client().send(
-      new CreateLaunchTemplateVersionCommand({
-        LaunchTemplateId: launchTemplateId,
-        SourceVersion: sourceVersion,
-        VersionDescription: description,
-        LaunchTemplateData: imageId === undefined ? {} : { ImageId: imageId },
-      }),
+      new CreateLaunchTemplateVersionCommand({ LaunchTemplateId: launchTemplateId, SourceVersion: sourceVersion, VersionDescription: description, LaunchTemplateData: { ImageId: imageId } }),
     );
     return out.LaunchTemplateVersion?.VersionNumber ?? 0;
   } catch (error) {

@@ -62,6 +62,9 @@ const tagPairs = list.transform((pairs, ctx) => {
   return tags;
 });
 
+/** A token parameter's full name: IAM scopes GetParameter to `…:parameter<name>`, which needs the leading slash. */
+const parameterName = nonEmpty.regex(/^\/[a-zA-Z0-9_.\-/]+$/, 'must be a full SSM parameter name like /hashistack/control-plane/nomad-token');
+
 /** The AWS managed key SSM encrypts SecureStrings with by default. */
 export const AWS_MANAGED_SSM_KEY = 'alias/aws/ssm';
 
@@ -84,9 +87,9 @@ export const EnvSchema = z.object({
   NOMAD_ADDR: clusterAddress,
   CONSUL_HTTP_ADDR: clusterAddress,
   VAULT_ADDR: clusterAddress,
-  NOMAD_TOKEN_PARAMETER: nonEmpty,
-  CONSUL_TOKEN_PARAMETER: nonEmpty,
-  VAULT_TOKEN_PARAMETER: nonEmpty,
+  NOMAD_TOKEN_PARAMETER: parameterName,
+  CONSUL_TOKEN_PARAMETER: parameterName,
+  VAULT_TOKEN_PARAMETER: parameterName,
   TOKEN_PARAMETER_KMS_KEY: tokenKmsKey,
   LAUNCH_HOOK_NAME: nonEmpty,
   TERMINATE_HOOK_NAME: nonEmpty,

@@ -56,7 +56,8 @@ export async function planUpgrade(raw: unknown, executionArn: string, deps: Upgr
     const [v] = await deps.ec2.describeLaunchTemplateVersions(lt.LaunchTemplateId, [String(version)]);
     if (!v) throw new InvalidUpgradeInput(`launchTemplateVersion: version ${version} of launch template ${lt.LaunchTemplateName ?? lt.LaunchTemplateId} does not exist`);
     if (v.versionNumber === current.versionNumber) throw new InvalidUpgradeInput(`launchTemplateVersion: group ${asgName} already uses version ${version}`);
-    if (v.imageId !== undefined) await requireAllowedImage(v.imageId, `launchTemplateVersion ${version}`, deps);
+    if (v.imageId === undefined) throw new InvalidUpgradeInput(`launchTemplateVersion: version ${version} of launch template ${lt.LaunchTemplateName ?? lt.LaunchTemplateId} names no image`);
+    await requireAllowedImage(v.imageId, `launchTemplateVersion ${version}`, deps);
     target = { imageId: v.imageId ?? null, version: v.versionNumber };
   }
 

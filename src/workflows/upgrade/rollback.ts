@@ -22,7 +22,7 @@ export async function startRollback(state: UpgradeState, deps: UpgradeDeps): Pro
       await deps.ec2.setDefaultLaunchTemplateVersion(lt.id, lt.resolvedVersion);
     } else {
       // $Latest cannot point back: a new latest version copying the old one.
-      await deps.ec2.createLaunchTemplateVersion(lt.id, String(lt.resolvedVersion), undefined, `hashistack upgrade rollback to version ${lt.resolvedVersion}`);
+      await deps.ec2.createLaunchTemplateVersion(lt.id, String(lt.resolvedVersion), lt.imageId ?? '', `hashistack upgrade rollback to version ${lt.resolvedVersion}`);
     }
   }
   const t0 = deps.now();

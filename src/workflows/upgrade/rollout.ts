@@ -31,7 +31,7 @@ export async function setLaunchTemplate(state: UpgradeState, deps: UpgradeDeps):
   if (version === null) {
     version = await deps.ec2.createLaunchTemplateVersion(lt.id, String(lt.resolvedVersion), plan.target.imageId as string, `hashistack upgrade ${name}`);
   } else if (lt.version === '$Latest') {
-    version = await deps.ec2.createLaunchTemplateVersion(lt.id, String(version), undefined, `hashistack upgrade ${name}: copy of version ${version}`);
+    version = await deps.ec2.createLaunchTemplateVersion(lt.id, String(version), plan.target.imageId as string, `hashistack upgrade ${name}: copy of version ${version}`);
   }
   if (lt.version === '$Default') await deps.ec2.setDefaultLaunchTemplateVersion(lt.id, version);
   getLogger().info('group launches the new launch template version', { asgName: plan.asgName, version, ref: lt.version });
