@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Simulation } from '../../sim/simulation.js';
 import { lifecycleChecks } from '../../sim/scenarios/checks.js';
 import { expectRolledBack, imageOfPool, lockOf } from './upgrade-expect.js';
-import { clusterWorld, MINUTE, settled } from './world.js';
+import { clusterWorld, MINUTE } from './world.js';
 
 const WRITES = /^(autoscaling:(SetDesiredCapacity|UpdateAutoScalingGroup|TerminateInstanceInAutoScalingGroup|CreateOrUpdateTags|DeleteTags)|ec2:(CreateLaunchTemplateVersion|CreateTags|ModifyLaunchTemplate))$/;
 
@@ -88,6 +88,25 @@ describe('poolUpgrade', () => {
       expect(e.cause).toMatch(/amiAllowedIds/);
     }
     expect(writes(sim)).toBe(w);
+  });
+
+  it('a group on $Default: the upgrade only adds a version and moves the default (never UpdateAutoScalingGroup); the rollback moves it back', async () => {
+    // 3 servers and 2 clients launched first: every later launch never boots.
+    const never = Array.from({ length: 60 }, (_, i) => i + 6);
+    const { sim, pool } = await clusterWorld({ nodes: 2, faults: { neverBootOrdinals: never } });
+    const lt = sim.aws.api.group(pool)?.launchTemplate;
+    expect(lt?.version).toBe('$Default');
+    const template = sim.aws.models.ec2.templates.get(lt?.id ?? '');
+    const defaultBefore = template?.defaultVersion;
+    const oldImage = imageOfPool(sim, pool);
+    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-broken', ownerId: 'self' });
+    const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));
+    expect(e.error).toBe('UpgradeRolledBack');
+    expect(sim.recorder.apiCalls()['autoscaling:UpdateAutoScalingGroup']).toBeUndefined();
+    expect((sim.recorder.apiCalls()['ec2:ModifyLaunchTemplate']?.calls ?? 0)).toBe(2);
+    expect(template?.defaultVersion).toBe(defaultBefore);
+    expect(sim.aws.api.group(pool)?.launchTemplate.version).toBe('$Default');
+    await expectRolledBack(sim, pool, oldImage, 2);
   });
 
   it('a group on $Latest: upgraded by a new latest version, rolled back by a copy of the old one', async () => {
@@ -179,27 +198,5 @@ describe('poolUpgrade', () => {
     expect(next.error ?? '').toBe('');
     expect(next.status).toBe('SUCCEEDED');
     expect(lockOf(sim, pool)).toBeUndefined();
-  });
-
-  // Last: the sims of one process share the control plane's clock module, and this test's abandoned launches leave work that upsets the next sim.
-  it('a group on $Default: the upgrade only adds a version and moves the default (never UpdateAutoScalingGroup); the rollback moves it back', async () => {
-    // 3 servers and 2 clients launched first: every later launch never boots.
-    const never = Array.from({ length: 60 }, (_, i) => i + 6);
-    const { sim, pool } = await clusterWorld({ nodes: 2, faults: { neverBootOrdinals: never } });
-    const lt = sim.aws.api.group(pool)?.launchTemplate;
-    expect(lt?.version).toBe('$Default');
-    const template = sim.aws.models.ec2.templates.get(lt?.id ?? '');
-    const defaultBefore = template?.defaultVersion;
-    const oldImage = imageOfPool(sim, pool);
-    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-broken', ownerId: 'self' });
-    const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));
-    expect(e.error).toBe('UpgradeRolledBack');
-    expect(sim.recorder.apiCalls()['autoscaling:UpdateAutoScalingGroup']).toBeUndefined();
-    expect((sim.recorder.apiCalls()['ec2:ModifyLaunchTemplate']?.calls ?? 0)).toBe(2);
-    expect(template?.defaultVersion).toBe(defaultBefore);
-    expect(sim.aws.api.group(pool)?.launchTemplate.version).toBe('$Default');
-    await expectRolledBack(sim, pool, oldImage, 2);
-    // Let the drains and joins of the abandoned nodes end before the simulation stops.
-    await settled(sim);
   });
 });
