@@ -33,6 +33,10 @@ export interface SimulationOptions {
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 }
 
+/** How long stop() lets running handler code finish: sim time, and wall time at most. */
+const STOP_DRAIN_SIM_MS = 30 * 60_000;
+const STOP_DRAIN_WALL_MS = 5_000;
+
 /** ACL tokens of the simulated cluster, stored in SSM as the control plane expects. */
 export const SIM_TOKENS = {
   nomad: 'b9f2c1de-6a41-4c53-9d27-3f8e7a1c0d11',
@@ -122,8 +126,16 @@ export class Simulation {
     return new Simulation(clock, rng, faults, recorder, bus, deploy, aws, hashistack, lambda, sfn, events, running, { seed, stage });
   }
 
-  /** Stop every service and timer. */
+  /**
+   * Stop every service and timer. Handler code still running (a Lambda whose
+   * execution was stopped, parked in a blocking query) is let finish first,
+   * in sim time (bounded): left running, it would retry against the next
+   * simulation of this process on the same ports, and its parked requests
+   * there would count as that simulation's idle time.
+   */
   async stop(): Promise<void> {
+    const drained = this.clock.until(() => this.lambda.inFlight === 0, STOP_DRAIN_SIM_MS).catch(() => undefined);
+    await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, STOP_DRAIN_WALL_MS).unref())]);
     this.clock.stop();
     await Promise.all(this.running.map((r) => r.close()));
   }

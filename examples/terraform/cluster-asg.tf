@@ -3,6 +3,25 @@
 # terminateHookName, clusterName). The hook audit (every hour) reports a
 # cluster ASG whose hooks are missing or misconfigured.
 
+# The launch template carries the cluster tag: the control plane may write
+# versions and move the default version only on launch templates tagged
+# hashistack:cluster = clusterName. Upgrades move default_version and add
+# versions with a new image_id, so Terraform must not move them back.
+resource "aws_launch_template" "client" {
+  name_prefix   = "hashistack-client-general-"
+  image_id      = var.initial_image_id
+  instance_type = "m6g.xlarge"
+  iam_instance_profile {
+    name = var.client_instance_profile
+  }
+  tags = {
+    "hashistack:cluster" = "hashistack"
+  }
+  lifecycle {
+    ignore_changes = [image_id, default_version, latest_version]
+  }
+}
+
 resource "aws_autoscaling_group" "clients_general" {
   name                = "hashistack-clients-general"
   min_size            = 3
@@ -10,9 +29,11 @@ resource "aws_autoscaling_group" "clients_general" {
   desired_capacity    = 6
   vpc_zone_identifier = var.private_subnet_ids
 
+  # $Default: an upgrade creates a version and makes it the default; the group
+  # itself is never updated (no ec2:RunInstances / iam:PassRole for the control plane).
   launch_template {
     id      = aws_launch_template.client.id
-    version = "$Latest"
+    version = "$Default"
   }
 
   tag {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import type { InputTransformer } from './input-transformer.js';
 
 export const SIM_ACCOUNT_ID = '000000000000';
 
@@ -35,6 +36,8 @@ export interface RuleSpec {
   /** `rate(…)` schedule expression. */
   schedule?: string;
   targets: string[];
+  /** Targets (by ARN) whose input an InputTransformer rewrites. */
+  inputTransformers?: Record<string, InputTransformer>;
 }
 
 export interface DeployConfig {
@@ -141,11 +144,16 @@ export function loadDeployConfig(serverlessYmlPath: string, stage: string): Depl
     const r = asObject(value);
     if (r.Type !== 'AWS::Events::Rule') continue;
     const props = asObject(cf(r.Properties ?? {}));
+    const targets = asArray(props.Targets ?? []).map(asObject);
+    const inputTransformers = Object.fromEntries(
+      targets.filter((t) => t.InputTransformer).map((t) => [String(t.Arn), asObject(t.InputTransformer) as unknown as InputTransformer]),
+    );
     rules.push({
       name: logicalId,
       pattern: props.EventPattern ? asObject(props.EventPattern) : undefined,
       schedule: typeof props.ScheduleExpression === 'string' ? props.ScheduleExpression : undefined,
-      targets: asArray(props.Targets ?? []).map((t) => String(asObject(t).Arn)),
+      targets: targets.map((t) => String(t.Arn)),
+      ...(Object.keys(inputTransformers).length > 0 ? { inputTransformers } : {}),
     });
   }
 

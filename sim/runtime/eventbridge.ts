@@ -5,6 +5,7 @@ import type { Recorder } from '../core/recorder.js';
 import type { Rng } from '../core/rng.js';
 import { SIM_ACCOUNT_ID, type RuleSpec } from './deploy-config.js';
 import { matchesPattern } from './event-pattern.js';
+import { applyInputTransformer } from './input-transformer.js';
 import type { LambdaRuntime } from './lambda.js';
 import type { StepFunctionsSim } from './stepfunctions.js';
 
@@ -38,7 +39,7 @@ const ASYNC_RETRY_DELAYS_MS = [60_000, 120_000];
 export class EventBridgeSim {
   private readonly rng: Rng;
   /** Notifications published to SNS topics, for the report and tests. */
-  readonly notifications: Array<{ at: string; topicArn: string; event: EventEnvelope }> = [];
+  readonly notifications: Array<{ at: string; topicArn: string; event: EventEnvelope; message: string }> = [];
   /** Every envelope put on the bus. */
   readonly delivered: Array<{ rule: string; target: string; event: EventEnvelope }> = [];
 
@@ -119,7 +120,10 @@ export class EventBridgeSim {
     } else if (target.includes(':stateMachine:')) {
       this.deps.sfn.startExecution(target, undefined, JSON.stringify(envelope));
     } else if (target.startsWith('arn:aws:sns:')) {
-      this.notifications.push({ at: this.deps.clock.iso(), topicArn: target, event: envelope });
+      // What the topic receives: the event, or what the target's input transformer makes of it.
+      const transformer = rule.inputTransformers?.[target];
+      const message = transformer ? applyInputTransformer(transformer, envelope) : JSON.stringify(envelope);
+      this.notifications.push({ at: this.deps.clock.iso(), topicArn: target, event: envelope, message });
       const d = envelope.detail;
       this.deps.recorder.event('sns', `alert: ${envelope['detail-type']} ${String(d.name ?? '')} ${String(d.status ?? '')} ${String(d.error ?? '')}`.trim());
     } else {

@@ -65,7 +65,15 @@ export class LambdaRuntime {
    * is still running in this process, as it would on Lambda until killed.
    */
   async invoke(arnOrName: string, event: unknown): Promise<unknown> {
-    const release = this.deps.clock.hold();
+    const held = this.deps.clock.hold();
+    this.running++;
+    let done = false;
+    const release = (): void => {
+      if (done) return;
+      done = true;
+      this.running--;
+      held();
+    };
     let settled: Promise<void> | undefined;
     const fn = this.find(arnOrName);
     try {
@@ -113,6 +121,13 @@ export class LambdaRuntime {
       if (!settled) release();
     }
   }
+
+  /** Invocations whose handler code is still running (the caller may have given up on them). */
+  get inFlight(): number {
+    return this.running;
+  }
+
+  private running = 0;
 
   private load(fn: FunctionSpec): Promise<Handler> {
     let h = this.handlers.get(fn.key);

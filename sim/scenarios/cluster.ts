@@ -12,6 +12,8 @@ export interface PoolSpec {
   /** ASG tag hashistack:join-timeout (Go duration). */
   joinTimeout?: string;
   instanceType?: string;
+  /** The launch template version the group launches (README: `$Default`, or `$Latest`). */
+  launchTemplateVersion?: '$Default' | '$Latest';
 }
 
 export interface ClusterSpec {
@@ -61,14 +63,16 @@ export function buildCluster(sim: Simulation, spec: ClusterSpec): Cluster {
       .map(([key, value]) => ({ key, value, propagateAtLaunch: false })),
   ];
 
-  const serverTemplate = aws.createLaunchTemplate({ name: 'hashistack-server', imageId: image.imageId, instanceType: 'm6g.large' });
+  // Launch templates carry the cluster tag: the upgrade's launch template writes are scoped to it.
+  const templateTags = { 'hashistack:cluster': clusterName };
+  const serverTemplate = aws.createLaunchTemplate({ name: 'hashistack-server', imageId: image.imageId, instanceType: 'm6g.large', tags: templateTags });
   const serverGroup = `${clusterName}-servers`;
   aws.createAutoScalingGroup({
     name: serverGroup,
     minSize: spec.servers,
     maxSize: spec.servers + 1,
     desiredCapacity: spec.servers,
-    launchTemplate: { id: serverTemplate.id, version: '$Latest' },
+    launchTemplate: { id: serverTemplate.id, version: '$Default' },
     availabilityZones: azs,
     tags: tags('server', 'servers'),
     lifecycleHooks,
@@ -77,7 +81,7 @@ export function buildCluster(sim: Simulation, spec: ClusterSpec): Cluster {
 
   const clientGroups: Record<string, string> = {};
   for (const pool of spec.pools) {
-    const template = aws.createLaunchTemplate({ name: `hashistack-client-${pool.name}`, imageId: image.imageId, instanceType: pool.instanceType ?? 'm6g.xlarge' });
+    const template = aws.createLaunchTemplate({ name: `hashistack-client-${pool.name}`, imageId: image.imageId, instanceType: pool.instanceType ?? 'm6g.xlarge', tags: templateTags });
     const name = `${clusterName}-clients-${pool.name}`;
     clientGroups[pool.name] = name;
     aws.createAutoScalingGroup({
@@ -85,7 +89,7 @@ export function buildCluster(sim: Simulation, spec: ClusterSpec): Cluster {
       minSize: pool.minSize ?? 0,
       maxSize: pool.maxSize ?? pool.nodes * 3,
       desiredCapacity: pool.nodes,
-      launchTemplate: { id: template.id, version: '$Latest' },
+      launchTemplate: { id: template.id, version: pool.launchTemplateVersion ?? '$Default' },
       availabilityZones: azs,
       tags: tags('client', pool.name, { 'hashistack:drain-deadline': pool.drainDeadline, 'hashistack:join-timeout': pool.joinTimeout }),
       lifecycleHooks,

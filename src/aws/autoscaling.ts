@@ -10,7 +10,6 @@ import {
   RecordLifecycleActionHeartbeatCommand,
   SetDesiredCapacityCommand,
   TerminateInstanceInAutoScalingGroupCommand,
-  UpdateAutoScalingGroupCommand,
   paginateDescribeAutoScalingGroups,
   type AutoScalingGroup,
   type AutoScalingInstanceDetails,
@@ -171,15 +170,6 @@ export async function putGroupTag(asgName: string, key: string, value: string): 
 export async function deleteGroupTag(asgName: string, key: string): Promise<void> {
   try {
     await autoScalingClient().send(new DeleteTagsCommand({ Tags: [{ ResourceType: 'auto-scaling-group', ResourceId: asgName, Key: key }] }));
-  } catch (error) {
-    throw mapAwsError('autoscaling', error);
-  }
-}
-
-/** Point a group at a launch template version (`$Latest`, `$Default` or a number). */
-export async function setGroupLaunchTemplate(asgName: string, launchTemplateId: string, version: string): Promise<void> {
-  try {
-    await autoScalingClient().send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: asgName, LaunchTemplate: { LaunchTemplateId: launchTemplateId, Version: version } }));
   } catch (error) {
     throw mapAwsError('autoscaling', error);
   }

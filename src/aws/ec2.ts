@@ -6,6 +6,7 @@ import {
   DescribeInstancesCommand,
   DescribeLaunchTemplateVersionsCommand,
   EC2Client,
+  ModifyLaunchTemplateCommand,
 } from '@aws-sdk/client-ec2';
 import { awsClientOptions, awsErrorName, mapAwsError } from './client-options.js';
 
@@ -58,6 +59,7 @@ export interface ImageFacts {
   /** ISO-8601. */
   creationDate: string;
   ownerId: string;
+  tags: Record<string, string>;
 }
 
 /**
@@ -79,6 +81,7 @@ export async function describeImages(input: { imageIds?: string[]; owners?: stri
       state: i.State ?? '',
       creationDate: i.CreationDate ?? '',
       ownerId: i.OwnerId ?? '',
+      tags: Object.fromEntries((i.Tags ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key as string, t.Value ?? ''])),
     }));
   } catch (error) {
     const name = awsErrorName(error);
@@ -117,13 +120,22 @@ export async function describeLaunchTemplateVersions(launchTemplateId: string, v
   }
 }
 
-/** Create a launch template version from `sourceVersion` with another image. @returns the new version number. */
+/** Create a launch template version from `sourceVersion` with the given image (EC2 requires some LaunchTemplateData). @returns the new version number. */
 export async function createLaunchTemplateVersion(launchTemplateId: string, sourceVersion: string, imageId: string, description: string): Promise<number> {
   try {
     const out = await ec2Client().send(
       new CreateLaunchTemplateVersionCommand({ LaunchTemplateId: launchTemplateId, SourceVersion: sourceVersion, VersionDescription: description, LaunchTemplateData: { ImageId: imageId } }),
     );
     return out.LaunchTemplateVersion?.VersionNumber ?? 0;
+  } catch (error) {
+    throw mapAwsError('ec2', error);
+  }
+}
+
+/** Make `version` the launch template's default version (what a group on `$Default` launches). */
+export async function setDefaultLaunchTemplateVersion(launchTemplateId: string, version: number): Promise<void> {
+  try {
+    await ec2Client().send(new ModifyLaunchTemplateCommand({ LaunchTemplateId: launchTemplateId, DefaultVersion: String(version) }));
   } catch (error) {
     throw mapAwsError('ec2', error);
   }

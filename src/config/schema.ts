@@ -66,6 +66,25 @@ const tagPairs = list.transform((pairs, ctx) => {
   return tags;
 });
 
+/** A token parameter's full name: IAM scopes GetParameter to `…:parameter<name>`, which needs the leading slash. */
+const parameterName = nonEmpty.regex(/^\/[a-zA-Z0-9_.\-/]+$/, 'must be a full SSM parameter name like /hashistack/control-plane/nomad-token');
+
+/** The AWS managed key SSM encrypts SecureStrings with by default. */
+export const AWS_MANAGED_SSM_KEY = 'alias/aws/ssm';
+
+/** The token parameters' KMS key: the AWS managed aws/ssm key, or a customer managed key's ARN (IAM cannot scope to other aliases). */
+const tokenKmsKey = z
+  .string()
+  .trim()
+  .refine(
+    (v) => v === AWS_MANAGED_SSM_KEY || /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-)?[0-9a-f-]{32,36}$/.test(v),
+    `must be ${AWS_MANAGED_SSM_KEY} or a KMS key ARN like arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+  )
+  .default(AWS_MANAGED_SSM_KEY);
+
+/** AMI ids (allow-list of console upgrades). */
+const amiIds = list.pipe(z.array(z.string().regex(/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/, 'must list AMI ids like ami-0123456789abcdef0')));
+
 /**
  * A setting read from environment variable `variable`. It takes the whole
  * environment and keeps its own variable, so a failed check's path ends with
@@ -89,10 +108,12 @@ export const ConfigSchema = group({
   vaultAddr: fromEnv('VAULT_ADDR', clusterAddress),
   /** SSM SecureString parameters holding the ACL tokens. */
   tokenParameters: group({
-    nomad: fromEnv('NOMAD_TOKEN_PARAMETER', nonEmpty),
-    consul: fromEnv('CONSUL_TOKEN_PARAMETER', nonEmpty),
-    vault: fromEnv('VAULT_TOKEN_PARAMETER', nonEmpty),
+    nomad: fromEnv('NOMAD_TOKEN_PARAMETER', parameterName),
+    consul: fromEnv('CONSUL_TOKEN_PARAMETER', parameterName),
+    vault: fromEnv('VAULT_TOKEN_PARAMETER', parameterName),
   }),
+  /** KMS key of the token parameters (IAM scopes kms:Decrypt to it). */
+  tokenParameterKmsKey: fromEnv('TOKEN_PARAMETER_KMS_KEY', tokenKmsKey),
   launchHookName: fromEnv('LAUNCH_HOOK_NAME', nonEmpty),
   terminateHookName: fromEnv('TERMINATE_HOOK_NAME', nonEmpty),
   /** Default Nomad drain deadline, ms (a pool's `hashistack:drain-deadline` tag overrides it). */
@@ -124,6 +145,8 @@ export const ConfigSchema = group({
     namePattern: fromEnv('AMI_NAME_PATTERN', nonEmpty.default('hashistack-alpine-*')),
     tags: fromEnv('AMI_TAGS', tagPairs),
   }),
+  /** Images console upgrades accept besides those matching amiFilter. */
+  amiAllowedIds: fromEnv('AMI_ALLOWED_IDS', amiIds),
   /** Start a cluster upgrade for drifted pools (inside the maintenance window); otherwise only report. */
   autoUpgrade: fromEnv('AUTO_UPGRADE', boolean.default(false)),
   /** Weekly UTC window in which the AMI refresh may start an upgrade. */

@@ -93,6 +93,23 @@ export class PermissionDenied extends ControlPlaneError {
   }
 }
 
+/**
+ * A cluster API answered with a redirect. Never followed: the request carries
+ * the ACL token, which a redirect (to plain http, or another host) would hand
+ * over. Final: an address to fix, or a man in the middle.
+ */
+export class RedirectRefused extends ControlPlaneError {
+  override readonly name = 'RedirectRefused';
+  readonly retryable = false;
+  constructor(
+    readonly service: string,
+    readonly status: number,
+    detail: string,
+  ) {
+    super(`${service}: redirect refused (${status}): ${detail}`);
+  }
+}
+
 /** 404: the object does not exist. Final (callers usually treat it as an answer). */
 export class NotFound extends ControlPlaneError {
   override readonly name = 'NotFound';

@@ -4,9 +4,11 @@
  * network errors, 429 and 5xx (never on other 4xx), an auth header from a
  * lazily read token, and failures mapped to the typed errors.
  *
- * Tokens never appear in errors or logs.
+ * Tokens never appear in errors or logs, and never follow a redirect: a 3xx
+ * answer fails with RedirectRefused (the token would go wherever it points,
+ * plain http included).
  */
-import { ClusterUnreachable, NotFound, PermissionDenied, UpstreamError } from '../errors/index.js';
+import { ClusterUnreachable, NotFound, PermissionDenied, RedirectRefused, UpstreamError } from '../errors/index.js';
 import { getLogger } from '../observability/logger.js';
 import { sleep } from '../time/clock.js';
 import { backoffDelay } from './backoff.js';
@@ -115,7 +117,11 @@ export class HttpClient {
         await sleep(delay);
       }
       try {
-        const res = await this.fetchImpl(url, { method, headers, body, signal: AbortSignal.timeout(req.timeoutMs ?? this.timeoutMs) });
+        const res = await this.fetchImpl(url, { method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(req.timeoutMs ?? this.timeoutMs) });
+        if (isRedirect(res)) {
+          await res.body?.cancel();
+          throw new RedirectRefused(this.service, res.status, `${label} points to ${this.redact(res.headers.get('location') ?? '(no location)').slice(0, MAX_DETAIL)}; the token is never sent after a redirect, so set the API address to where it points if that is legitimate`);
+        }
         const text = await res.text();
         if (res.ok || req.answerStatuses?.includes(res.status)) return response(res.status, res.headers, text, this.service);
         const detail = this.redact(text.trim().slice(0, MAX_DETAIL));
@@ -124,7 +130,7 @@ export class HttpClient {
         if (res.status === 404) throw new NotFound(this.service, `${label}: ${detail || 'not found'}`);
         throw new UpstreamError(this.service, res.status, `${label}: ${detail}`);
       } catch (error) {
-        if (error instanceof PermissionDenied || error instanceof NotFound || error instanceof UpstreamError) throw error;
+        if (error instanceof PermissionDenied || error instanceof NotFound || error instanceof UpstreamError || error instanceof RedirectRefused) throw error;
         last = error;
       }
     }
@@ -154,6 +160,11 @@ export class HttpClient {
     const token = this.knownToken;
     return token && token.length >= 4 ? text.split(token).join('[redacted]') : text;
   }
+}
+
+/** A 3xx answer, or the opaque answer of a `redirect: 'manual'` fetch in runtimes that hide it (status 0). */
+function isRedirect(res: Response): boolean {
+  return (res.status >= 300 && res.status < 400) || res.type === 'opaqueredirect';
 }
 
 function response(status: number, headers: Headers, text: string, service: string): HttpResponse {

@@ -91,6 +91,29 @@ describe('clusterUpgrade', () => {
     expect(writes(sim)).toBe(w);
     expect(sim.recorder.executionRecords().find((r) => r.executionArn === e.executionArn)?.stateTransitions).toBe(1);
   });
+
+  describe('images outside amiFilter', () => {
+    const saved = process.env.AMI_ALLOWED_IDS;
+    afterEach(() => {
+      process.env.AMI_ALLOWED_IDS = saved;
+      resetConfig();
+    });
+
+    it("refuses another account's public AMI in the first state, naming the rule; amiAllowedIds admits it", async () => {
+      const { sim } = await clusterWorld({ nodes: 2 });
+      const foreign = sim.aws.api.registerImage({ name: 'hashistack-alpine-3.22-20260201', ownerId: '999988887777' });
+      const w = writes(sim);
+      const refused = await finished(sim, startClusterUpgrade(sim, { imageId: foreign.imageId, dryRun: true }), 60 * MINUTE);
+      expect(refused.error).toBe('InvalidUpgradeInput');
+      expect(refused.cause).toMatch(/its owner 999988887777 is not one of amiFilter\.owners \(self\)/);
+      expect(writes(sim)).toBe(w);
+      process.env.AMI_ALLOWED_IDS = foreign.imageId;
+      resetConfig();
+      const allowed = await finished(sim, startClusterUpgrade(sim, { imageId: foreign.imageId, dryRun: true }), 60 * MINUTE);
+      expect(allowed.error ?? '').toBe('');
+      expect(allowed.status).toBe('SUCCEEDED');
+    });
+  });
 });
 
 describe('amiRefresh', () => {

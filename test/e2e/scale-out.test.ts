@@ -59,7 +59,13 @@ describe('scale-out: the launch gate', () => {
     expect(failed?.error).toBe('NodeNeverJoined');
     expect(failed?.cause).toContain('nomad');
     expect(cluster.group(pool).members.filter((m) => m.lifecycleState === 'InService')).toHaveLength(4);
-    expect(sim.events.notifications.some((n) => n.event.detail.error === 'NodeNeverJoined')).toBe(true);
+    const alert = sim.events.notifications.find((n) => n.event.detail.error === 'NodeNeverJoined');
+    // The on-call gets what failed and where to look, not the diagnostics (log tails stay in the execution).
+    const message = JSON.parse(alert?.message ?? '{}') as Record<string, string>;
+    expect(message).toMatchObject({ status: 'FAILED', error: 'NodeNeverJoined', execution: failed?.name });
+    expect(message.console).toBe(`https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/${failed?.executionArn}`);
+    expect(alert?.message).not.toContain('consulLog');
+    expect(alert?.message).not.toContain(String(failed?.cause));
   });
 
   it('abandons a node in the wrong node pool at once, without waiting for the join timeout', async () => {

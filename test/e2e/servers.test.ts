@@ -94,4 +94,34 @@ describe('quorum-safe server removal and replacement', () => {
     expect(serverIds(sim, cluster)).toContain(b);
     expect(sim.recorder.executionRecords().find((e) => e.stateMachine === 'drain')?.status).toBe('SUCCEEDED');
   }, 180_000);
+
+  it("refuses to replace a server group of another cluster (role tag alone is not enough): nothing launched or terminated", async () => {
+    const { sim, cluster } = await world();
+    const lt = sim.aws.api.createLaunchTemplate({ name: 'other-server', imageId: cluster.imageId });
+    const foreign = sim.aws.api.createAutoScalingGroup({
+      name: 'other-servers',
+      minSize: 3,
+      maxSize: 4,
+      desiredCapacity: 3,
+      launchTemplate: { id: lt.id, version: '$Default' },
+      availabilityZones: [`${sim.deploy.region}a`],
+      tags: [
+        { key: 'hashistack:cluster', value: 'other', propagateAtLaunch: true },
+        { key: 'hashistack:role', value: 'server', propagateAtLaunch: true },
+        { key: 'hashistack:pool', value: 'servers', propagateAtLaunch: true },
+      ],
+      bootstrapInService: true,
+    });
+    // An outdated member makes the group look like replacement work.
+    sim.aws.api.createLaunchTemplateVersion({ launchTemplateId: lt.id, sourceVersion: '$Latest', instanceType: 'm7g.large' });
+    sim.aws.api.setDefaultLaunchTemplateVersion(lt.id, '$Latest');
+    const members = foreign.members.map((m) => m.instanceId);
+    const r = await runServerReplace(sim, 'other-servers', 30 * MINUTE);
+    expect(r.status).toBe('FAILED');
+    expect(r.error).toBe('ServerReplaceRefused');
+    expect(r.cause).toMatch(/hashistack:cluster tag is "other", not "hashistack"/);
+    const g = sim.aws.api.group('other-servers');
+    expect(g?.desiredCapacity).toBe(3);
+    expect(g?.members.map((m) => m.instanceId)).toEqual(members);
+  }, 120_000);
 });

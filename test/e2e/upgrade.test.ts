@@ -72,6 +72,66 @@ describe('poolUpgrade', () => {
     expect(run?.stateTransitions).toBe(1);
   });
 
+  it("refuses images outside amiFilter (another account's public AMI, a foreign name) in the first state, naming the rule, with no AWS write", async () => {
+    const { sim } = await clusterWorld({ nodes: 2 });
+    const foreign = sim.aws.api.registerImage({ name: 'hashistack-alpine-3.22-20260201', ownerId: '999988887777', tags: { 'hashistack:os': 'alpine' } });
+    const misnamed = sim.aws.api.registerImage({ name: 'ubuntu-24.04-base', ownerId: 'self' });
+    const w = writes(sim);
+    for (const [image, rule] of [
+      [foreign.imageId, /its owner 999988887777 is not one of amiFilter\.owners \(self\)/],
+      [misnamed.imageId, /its name "ubuntu-24\.04-base" does not match amiFilter\.namePattern "hashistack-alpine-\*"/],
+    ] as const) {
+      const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image }));
+      expect(e.status).toBe('FAILED');
+      expect(e.error).toBe('InvalidUpgradeInput');
+      expect(e.cause).toMatch(rule);
+      expect(e.cause).toMatch(/amiAllowedIds/);
+    }
+    expect(writes(sim)).toBe(w);
+  });
+
+  it('a group on $Default: the upgrade only adds a version and moves the default (never UpdateAutoScalingGroup); the rollback moves it back', async () => {
+    // 3 servers and 2 clients launched first: every later launch never boots.
+    const never = Array.from({ length: 60 }, (_, i) => i + 6);
+    const { sim, pool } = await clusterWorld({ nodes: 2, faults: { neverBootOrdinals: never } });
+    const lt = sim.aws.api.group(pool)?.launchTemplate;
+    expect(lt?.version).toBe('$Default');
+    const template = sim.aws.models.ec2.templates.get(lt?.id ?? '');
+    const defaultBefore = template?.defaultVersion;
+    const oldImage = imageOfPool(sim, pool);
+    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-broken', ownerId: 'self' });
+    const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));
+    expect(e.error).toBe('UpgradeRolledBack');
+    expect(sim.recorder.apiCalls()['autoscaling:UpdateAutoScalingGroup']).toBeUndefined();
+    expect((sim.recorder.apiCalls()['ec2:ModifyLaunchTemplate']?.calls ?? 0)).toBe(2);
+    expect(template?.defaultVersion).toBe(defaultBefore);
+    expect(sim.aws.api.group(pool)?.launchTemplate.version).toBe('$Default');
+    await expectRolledBack(sim, pool, oldImage, 2);
+  });
+
+  it('a group on $Latest: upgraded by a new latest version, rolled back by a copy of the old one', async () => {
+    const never = Array.from({ length: 60 }, (_, i) => i + 6);
+    const { sim, pool } = await clusterWorld({ nodes: 2, pool: { launchTemplateVersion: '$Latest' }, faults: { neverBootOrdinals: never } });
+    const oldImage = imageOfPool(sim, pool);
+    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-broken', ownerId: 'self' });
+    const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));
+    expect(e.error).toBe('UpgradeRolledBack');
+    expect(sim.recorder.apiCalls()['autoscaling:UpdateAutoScalingGroup']).toBeUndefined();
+    await expectRolledBack(sim, pool, oldImage, 2);
+  });
+
+  it('refuses a group pinned to a launch template version, saying to use $Default', async () => {
+    const { sim, pool } = await clusterWorld({ nodes: 2 });
+    const lt = sim.aws.api.group(pool)?.launchTemplate;
+    sim.aws.api.updateAutoScalingGroup(pool, { launchTemplate: { id: lt?.id, version: '1' } });
+    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-next', ownerId: 'self' });
+    const w = writes(sim);
+    const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));
+    expect(e.error).toBe('InvalidUpgradeInput');
+    expect(e.cause).toMatch(/launches version 1 of launch template .*must launch "\$Default"/);
+    expect(writes(sim)).toBe(w);
+  });
+
   it('dryRun returns the plan and writes nothing', async () => {
     const { sim, pool } = await clusterWorld({ nodes: 4 });
     const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-next', ownerId: 'self' });

@@ -28,6 +28,20 @@ describe('loadConfig', () => {
     expect(c.drainStateMachineArn).toBeUndefined();
     expect(c.tokenParameters.consul).toBe('/hashistack/control-plane/consul-token');
   });
+  it('takes the token parameters\' KMS key as alias/aws/ssm (default) or a key ARN, nothing else', () => {
+    expect(loadConfig(baseEnv).tokenParameterKmsKey).toBe('alias/aws/ssm');
+    const arn = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    expect(loadConfig({ ...baseEnv, TOKEN_PARAMETER_KMS_KEY: arn }).tokenParameterKmsKey).toBe(arn);
+    expect(loadConfig({ ...baseEnv, TOKEN_PARAMETER_KMS_KEY: 'arn:aws:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab' }).tokenParameterKmsKey).toMatch(/mrk-/);
+    for (const bad of ['alias/my-key', 'arn:aws:kms:us-east-1:123456789012:alias/my-key', '1234abcd-12ab-34cd-56ef-1234567890ab', '*']) {
+      expect(() => loadConfig({ ...baseEnv, TOKEN_PARAMETER_KMS_KEY: bad })).toThrowError(/TOKEN_PARAMETER_KMS_KEY: must be alias\/aws\/ssm or a KMS key ARN/);
+    }
+  });
+  it('reads the AMI allow-list of console upgrades (AMI ids only)', () => {
+    expect(loadConfig(baseEnv).amiAllowedIds).toEqual([]);
+    expect(loadConfig({ ...baseEnv, AMI_ALLOWED_IDS: 'ami-0123456789abcdef0, ami-01234567' }).amiAllowedIds).toEqual(['ami-0123456789abcdef0', 'ami-01234567']);
+    expect(() => loadConfig({ ...baseEnv, AMI_ALLOWED_IDS: 'ubuntu' })).toThrowError(/AMI_ALLOWED_IDS/);
+  });
   it('names the bad variable', () => {
     expect(() => loadConfig({ ...baseEnv, DRAIN_DEADLINE: 'one hour' })).toThrowError(/DRAIN_DEADLINE/);
     expect(() => loadConfig({ ...baseEnv, JOIN_MODE: 'manual' })).toThrowError(ConfigError);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ClusterUnreachable, NotFound, PermissionDenied, UpstreamError } from '../../src/errors/index.js';
+import { ClusterUnreachable, NotFound, PermissionDenied, RedirectRefused, UpstreamError } from '../../src/errors/index.js';
 import { HttpClient } from '../../src/http/client.js';
 import { json, startServer } from './helpers.js';
 
@@ -53,6 +53,23 @@ describe('HttpClient', () => {
     await expect(c.getJson('/missing')).rejects.toBeInstanceOf(NotFound);
     await expect(c.getJson('/bad')).rejects.toBeInstanceOf(UpstreamError);
     expect(s.requests).toHaveLength(3);
+  });
+  it('never follows a redirect with the token: a 307 elsewhere fails with RedirectRefused, the target never sees a request', async () => {
+    const target = await startServer((_r, res) => json(res, 200, { stolen: true }));
+    const s = await startServer((_r, res) => { res.writeHead(307, { Location: `${target.url}/v1/node/x?token=${TOKEN}` }); res.end(); });
+    close = async () => { await s.close(); await target.close(); };
+    for (const method of ['GET', 'PUT'] as const) {
+      const e = await client(s.url).request({ method, path: '/v1/node/x', body: method === 'PUT' ? { a: 1 } : undefined }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(RedirectRefused);
+      expect((e as RedirectRefused).name).toBe('RedirectRefused');
+      expect((e as RedirectRefused).retryable).toBe(false);
+      expect((e as Error).message).toContain('307');
+      expect((e as Error).message).toContain(target.url);
+      expect((e as Error).message).not.toContain(TOKEN);
+    }
+    expect(target.requests).toHaveLength(0);
+    // Refused at once, not retried.
+    expect(s.requests).toHaveLength(2);
   });
   it('times out a hanging request and retries it, bounded', async () => {
     const s = await startServer(() => undefined); // never answers

@@ -4,6 +4,7 @@
  * own planner — reads only, so an invalid input fails with nothing changed.
  */
 import { InvalidUpgradeInput } from '../../errors/index.js';
+import { requireAllowedImage } from '../upgrade/image-policy.js';
 import { planUpgrade } from '../upgrade/plan.js';
 import { clusterPools, currentImageOf, describePools, matchPools, type ClusterPool } from '../upgrade/pools.js';
 import type { ClusterUpgradeDeps } from './deps.js';
@@ -66,14 +67,10 @@ function resolveTargets(input: ClusterUpgradeInput, pools: ClusterPool[], cluste
   return targets;
 }
 
-/** Every image exists and is available. @throws InvalidUpgradeInput */
+/** Every image exists, is available and is allowed for upgrades (amiFilter, amiAllowedIds). @throws InvalidUpgradeInput */
 async function checkImages(imageIds: string[], deps: ClusterUpgradeDeps): Promise<void> {
   // One id per call: EC2 answers a whole call with InvalidAMIID.NotFound when one id is unknown.
-  for (const id of new Set(imageIds)) {
-    const [image] = await deps.ec2.describeImages({ imageIds: [id] });
-    if (!image) throw new InvalidUpgradeInput(`image ${id} does not exist in this account and region`);
-    if (image.state !== 'available') throw new InvalidUpgradeInput(`image ${id} is ${image.state}, not available`);
-  }
+  for (const id of new Set(imageIds)) await requireAllowedImage(id, 'image', deps);
 }
 
 /** Server pools first, then client pools; by pool name within a role. */

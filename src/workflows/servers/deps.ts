@@ -14,7 +14,7 @@ import type { VaultClient } from '../../hashicorp/vault/client.js';
 import { now } from '../../time/clock.js';
 
 export interface ServerDeps {
-  config: Pick<Config, 'serverQuorumWaitMs' | 'giveUpAfterMs'>;
+  config: Pick<Config, 'clusterName' | 'serverQuorumWaitMs' | 'giveUpAfterMs'>;
   nomad: Pick<NomadClient, 'raftConfiguration' | 'autopilotHealth' | 'removeRaftPeer' | 'transferLeadership' | 'agentMembers' | 'forceLeave'>;
   consul: Pick<ConsulClient, 'raftConfiguration' | 'autopilotHealth' | 'removeRaftPeer' | 'forceLeave' | 'members'>;
   vault: Pick<VaultClient, 'raftConfiguration' | 'autopilotState' | 'removeRaftPeer'>;

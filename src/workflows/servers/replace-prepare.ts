@@ -9,7 +9,7 @@ import { summaryOf, type ReplaceInput, type ReplaceStateAfter } from './replace-
 /**
  * Read the group and the version it launches now; list the InService members
  * launched from another version. Refuses (next `failed`, error
- * ServerReplaceRefused) when the group is not a server group, is not steady,
+ * ServerReplaceRefused) when the group is not a server group of this cluster, is not steady,
  * its MaxSize does not allow one more server, or any raft system is unhealthy.
  * @throws InvalidInput (unknown group), ClusterUnreachable, AwsUnavailable
  */
@@ -24,6 +24,9 @@ export async function prepareReplace(input: ReplaceInput, deps: ServerDeps): Pro
     getLogger().error('server replacement refused', { why });
     return { ...base, next: 'failed', error: { Error: 'ServerReplaceRefused', Cause: `serverReplace ${input.asgName}: ${why}` } };
   };
+  // Replacing terminates servers: only a group of this cluster, whatever the caller typed.
+  const cluster = group.Tags?.find((x) => x.Key === 'hashistack:cluster')?.Value;
+  if (cluster !== deps.config.clusterName) return refuse(`the group's hashistack:cluster tag is ${JSON.stringify(cluster ?? null)}, not ${JSON.stringify(deps.config.clusterName)}: it is not a group of this cluster`);
   const role = group.Tags?.find((x) => x.Key === 'hashistack:role')?.Value;
   if (role !== 'server') return refuse(`the group's hashistack:role tag is ${JSON.stringify(role ?? null)}, not "server"`);
   const desired = group.DesiredCapacity ?? 0;

@@ -11,12 +11,12 @@ import type { NomadClient } from '../../hashicorp/nomad/client.js';
 import { now } from '../../time/clock.js';
 
 export interface UpgradeDeps {
-  config: Pick<Config, 'clusterName' | 'drainDeadlineMs' | 'joinTimeoutMs' | 'serverReplaceStateMachineArn'>;
+  config: Pick<Config, 'clusterName' | 'drainDeadlineMs' | 'joinTimeoutMs' | 'serverReplaceStateMachineArn' | 'amiFilter' | 'amiAllowedIds'>;
   autoscaling: Pick<
     typeof autoscaling,
-    'describeGroup' | 'describeGroupsByClusterTag' | 'activeInstanceRefreshes' | 'putGroupTag' | 'deleteGroupTag' | 'setGroupLaunchTemplate' | 'setDesiredCapacity' | 'terminateInstance'
+    'describeGroup' | 'describeGroupsByClusterTag' | 'activeInstanceRefreshes' | 'putGroupTag' | 'deleteGroupTag' | 'setDesiredCapacity' | 'terminateInstance'
   >;
-  ec2: Pick<typeof ec2, 'describeImages' | 'describeLaunchTemplateVersions' | 'createLaunchTemplateVersion'>;
+  ec2: Pick<typeof ec2, 'describeImages' | 'describeLaunchTemplateVersions' | 'createLaunchTemplateVersion' | 'setDefaultLaunchTemplateVersion'>;
   sfn: Pick<typeof sfn, 'describeExecution' | 'startExecution'>;
   /** The Nomad client, created on first use (Validate never needs it). */
   nomad: () => Pick<NomadClient, 'findNodeByInstanceId' | 'getNode' | 'setEligibility' | 'drainNode' | 'cancelDrain'>;

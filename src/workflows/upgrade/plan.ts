@@ -7,6 +7,7 @@ import { InvalidUpgradeInput, PoolBusy, ServerPoolUpgradeUnavailable } from '../
 import { parseDuration } from '../../time/duration.js';
 import type { UpgradeDeps } from './deps.js';
 import { active, lockHolder, members } from './group.js';
+import { requireAllowedImage } from './image-policy.js';
 import { parseUpgradeInput, resolveCount } from './input.js';
 import { clusterPools, describePools, matchPools, type ClusterPool } from './pools.js';
 import { POLL_SECONDS, type Plan, type UpgradeState } from './state.js';
@@ -37,14 +38,17 @@ export async function planUpgrade(raw: unknown, executionArn: string, deps: Upgr
   const lt = group.LaunchTemplate;
   if (!lt?.LaunchTemplateId) throw new InvalidUpgradeInput(`group ${asgName} has no launch template (mixed instances policies and launch configurations are not supported)`);
   const ltRef = lt.Version ?? '$Default';
+  if (ltRef !== '$Default' && ltRef !== '$Latest') {
+    throw new InvalidUpgradeInput(
+      `group ${asgName} launches version ${ltRef} of launch template ${lt.LaunchTemplateName ?? lt.LaunchTemplateId}; upgrades move the template's default version, so the group must launch "$Default" (or "$Latest"): set its launch template version to $Default`,
+    );
+  }
   const [current] = await deps.ec2.describeLaunchTemplateVersions(lt.LaunchTemplateId, [ltRef]);
   if (!current) throw new InvalidUpgradeInput(`group ${asgName}: launch template ${lt.LaunchTemplateId} version ${ltRef} not found`);
 
   let target: Plan['target'];
   if (input.imageId !== undefined) {
-    const [image] = await deps.ec2.describeImages({ imageIds: [input.imageId] });
-    if (!image) throw new InvalidUpgradeInput(`imageId: image ${input.imageId} does not exist in this account and region`);
-    if (image.state !== 'available') throw new InvalidUpgradeInput(`imageId: image ${input.imageId} is ${image.state}, not available`);
+    const image = await requireAllowedImage(input.imageId, 'imageId', deps);
     if (image.imageId === current.imageId) throw new InvalidUpgradeInput(`imageId: pool ${facts.pool} already runs ${image.imageId} (launch template version ${current.versionNumber})`);
     target = { imageId: image.imageId, version: null };
   } else {
@@ -52,6 +56,8 @@ export async function planUpgrade(raw: unknown, executionArn: string, deps: Upgr
     const [v] = await deps.ec2.describeLaunchTemplateVersions(lt.LaunchTemplateId, [String(version)]);
     if (!v) throw new InvalidUpgradeInput(`launchTemplateVersion: version ${version} of launch template ${lt.LaunchTemplateName ?? lt.LaunchTemplateId} does not exist`);
     if (v.versionNumber === current.versionNumber) throw new InvalidUpgradeInput(`launchTemplateVersion: group ${asgName} already uses version ${version}`);
+    if (v.imageId === undefined) throw new InvalidUpgradeInput(`launchTemplateVersion: version ${version} of launch template ${lt.LaunchTemplateName ?? lt.LaunchTemplateId} names no image`);
+    await requireAllowedImage(v.imageId, `launchTemplateVersion ${version}`, deps);
     target = { imageId: v.imageId ?? null, version: v.versionNumber };
   }
 

@@ -17,11 +17,12 @@ export async function startRollback(state: UpgradeState, deps: UpgradeDeps): Pro
   const lt = plan.launchTemplate;
   getLogger().warn('rolling the upgrade back', { asgName: plan.asgName, failure: state.failure });
   if (progress.newVersion !== null) {
-    if (lt.version === '$Latest' && progress.newVersionRef === '$Latest') {
-      // $Latest must name the old image again: a new version copying the old one.
-      await deps.ec2.createLaunchTemplateVersion(lt.id, String(lt.resolvedVersion), lt.imageId ?? '', `hashistack upgrade rollback to version ${lt.resolvedVersion}`);
+    if (lt.version === '$Default') {
+      // Exactly what the upgrade changed: the default version, back to the one the group launched.
+      await deps.ec2.setDefaultLaunchTemplateVersion(lt.id, lt.resolvedVersion);
     } else {
-      await deps.autoscaling.setGroupLaunchTemplate(plan.asgName, lt.id, lt.version);
+      // $Latest cannot point back: a new latest version copying the old one.
+      await deps.ec2.createLaunchTemplateVersion(lt.id, String(lt.resolvedVersion), lt.imageId ?? '', `hashistack upgrade rollback to version ${lt.resolvedVersion}`);
     }
   }
   const t0 = deps.now();

@@ -15,20 +15,27 @@ import { note, type UpgradeState } from './state.js';
 /** Slack added to the join timeout and drain deadline before a wait gives up (ms). */
 export const WAIT_SLACK_MS = 5 * 60_000;
 
-/** Create the new launch template version (or take the given one) and point the group at it. */
+/**
+ * Make the group launch the target: it launches `$Default` or `$Latest` of its
+ * launch template (Validate refuses a pinned version), so the group itself is
+ * never updated (UpdateAutoScalingGroup would need ec2:RunInstances and
+ * iam:PassRole). `$Default`: a new version with the image (or the given
+ * version) becomes the default. `$Latest`: a new version with the image (or a
+ * copy of the given version) is the latest.
+ */
 export async function setLaunchTemplate(state: UpgradeState, deps: UpgradeDeps): Promise<UpgradeState> {
   const { plan } = state;
   const lt = plan.launchTemplate;
+  const name = state.executionArn.split(':').pop() ?? 'upgrade';
   let version = plan.target.version;
   if (version === null) {
-    const name = state.executionArn.split(':').pop() ?? 'upgrade';
     version = await deps.ec2.createLaunchTemplateVersion(lt.id, String(lt.resolvedVersion), plan.target.imageId as string, `hashistack upgrade ${name}`);
+  } else if (lt.version === '$Latest') {
+    version = await deps.ec2.createLaunchTemplateVersion(lt.id, String(version), plan.target.imageId as string, `hashistack upgrade ${name}: copy of version ${version}`);
   }
-  // A group on $Latest stays there when the new version is the latest one (created here).
-  const ref = lt.version === '$Latest' && plan.target.version === null ? '$Latest' : String(version);
-  if (ref !== lt.version) await deps.autoscaling.setGroupLaunchTemplate(plan.asgName, lt.id, ref);
-  getLogger().info('group moved to the new launch template version', { asgName: plan.asgName, version, ref });
-  return { ...state, progress: { ...state.progress, newVersion: version, newVersionRef: ref } };
+  if (lt.version === '$Default') await deps.ec2.setDefaultLaunchTemplateVersion(lt.id, version);
+  getLogger().info('group launches the new launch template version', { asgName: plan.asgName, version, ref: lt.version });
+  return { ...state, progress: { ...state.progress, newVersion: version, newVersionRef: lt.version } };
 }
 
 /** Surge: raise the desired capacity by the next batch's size. */
