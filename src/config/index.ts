@@ -15,8 +15,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = ConfigSchema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    // The path ends with the variable (see fromEnv), e.g. ['tokenParameters', 'nomad', 'NOMAD_TOKEN_PARAMETER'].
-    const variable = String(issue?.path.at(-1) ?? 'environment');
+    // The path holds the variable (see fromEnv), e.g. ['tokenParameters', 'nomad', 'NOMAD_TOKEN_PARAMETER'],
+    // followed by an index for list settings (['amiAllowedIds', 'AMI_ALLOWED_IDS', 0]).
+    const variable = String(issue?.path.findLast((p) => typeof p === 'string' && /^[A-Z][A-Z0-9_]*$/.test(p)) ?? 'environment');
     const present = env[variable] !== undefined;
     throw new ConfigError(variable, present ? (issue?.message ?? 'invalid') : 'is not set');
   }

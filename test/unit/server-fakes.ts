@@ -70,7 +70,7 @@ export function serverFakes(servers: FakeServer[], terminating: string[] = []) {
     })),
   });
   const deps = {
-    config: { serverQuorumWaitMs: 30 * 60_000, giveUpAfterMs: 30 * 60_000 },
+    config: { clusterName: 'hashistack', serverQuorumWaitMs: 30 * 60_000, giveUpAfterMs: 30 * 60_000 },
     now: () => w.t,
     nomad: {
       raftConfiguration: vi.fn(async () => hashiRaft(4647, 'n', (s) => `${s.id}.global`)),

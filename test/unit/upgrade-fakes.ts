@@ -49,7 +49,7 @@ export interface UpgradeWorld {
   t: number;
 }
 
-/** A group of `n` InService members on version 1 (i-<name>-1 …). */
+/** A group of `n` InService members on version 1 (i-<name>-1 …), launching the template's `$Default`. */
 export function fakeGroup(name: string, n: number, over: Partial<FakeGroup> = {}): FakeGroup {
   return {
     name,
@@ -58,7 +58,7 @@ export function fakeGroup(name: string, n: number, over: Partial<FakeGroup> = {}
     desired: n,
     min: 0,
     max: n * 2 + 2,
-    version: '1',
+    version: '$Default',
     members: Array.from({ length: n }, (_, i) => ({ id: `i-${name}-${i + 1}`, state: 'InService', version: 1 })),
     tags: {},
     ...over,
@@ -150,6 +150,8 @@ export function upgradeFakes(groups: FakeGroup[]) {
       joinTimeoutMs: 900_000,
       serverReplaceStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:serverReplace' as string | undefined,
       poolUpgradeStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:poolUpgrade' as string | undefined,
+      amiFilter: { owners: ['self'], namePattern: 'ami-*', tags: {} as Record<string, string> },
+      amiAllowedIds: [] as string[],
     },
     now: () => w.t,
     autoscaling: {
@@ -167,10 +169,6 @@ export function upgradeFakes(groups: FakeGroup[]) {
         const g = find(name);
         if (g) delete g.tags[key];
       }),
-      setGroupLaunchTemplate: vi.fn(async (name: string, _id: string, version: string) => {
-        const g = find(name);
-        if (g) g.version = version;
-      }),
       setDesiredCapacity: vi.fn(async (name: string, desired: number) => {
         const g = find(name);
         if (g) g.desired = desired;
@@ -184,10 +182,11 @@ export function upgradeFakes(groups: FakeGroup[]) {
       }),
     },
     ec2: {
-      describeImages: vi.fn(async (input: { imageIds?: string[] }) =>
+      // Every fake image is the account's own (owner alias `self`), named after its id.
+      describeImages: vi.fn(async (input: { imageIds?: string[]; owners?: string[]; filters?: { name: string; values: string[] }[] }) =>
         (input.imageIds ?? [])
-          .filter((id) => w.images.has(id))
-          .map((id) => ({ imageId: id, name: id, state: w.images.get(id) ?? 'available', creationDate: '2026-01-01T00:00:00.000Z', ownerId: 'self' })),
+          .filter((id) => w.images.has(id) && (input.owners === undefined || input.owners.includes('self')))
+          .map((id) => ({ imageId: id, name: id, state: w.images.get(id) ?? 'available', creationDate: '2026-01-01T00:00:00.000Z', ownerId: '123456789012', tags: {} })),
       ),
       describeLaunchTemplateVersions: vi.fn(async (_id: string, refs: string[]) =>
         refs.flatMap((ref) => {
@@ -200,6 +199,9 @@ export function upgradeFakes(groups: FakeGroup[]) {
         const n = latest() + 1;
         w.versions.set(n, imageId);
         return n;
+      }),
+      setDefaultLaunchTemplateVersion: vi.fn(async (_id: string, version: number) => {
+        w.defaultVersion = version;
       }),
     },
     sfn: {

@@ -62,12 +62,14 @@ describe('upgrade planner: refusals with nothing changed', () => {
     { name: 'both image and version', input: { pool: 'web', imageId: NEW_AMI, launchTemplateVersion: 2 }, error: InvalidUpgradeInput, message: /not both/ },
   ];
   it.each(table)('$name', async ({ input, error, message }) => {
-    const { deps, find } = upgradeFakes([fakeGroup('web', 3)]);
+    const { w, deps, find } = upgradeFakes([fakeGroup('web', 3)]);
     const p = planUpgrade(input, EXECUTION, deps);
     await expect(p).rejects.toThrow(error);
     await expect(planUpgrade(input, EXECUTION, deps)).rejects.toThrow(message);
-    expect(find('web')).toMatchObject({ desired: 3, version: '1', tags: {} });
+    expect(find('web')).toMatchObject({ desired: 3, version: '$Default', tags: {} });
+    expect(w.defaultVersion).toBe(1);
     expect(deps.ec2.createLaunchTemplateVersion).not.toHaveBeenCalled();
+    expect(deps.ec2.setDefaultLaunchTemplateVersion).not.toHaveBeenCalled();
   });
 
   it('a group that is scaling is busy', async () => {

@@ -31,20 +31,31 @@ const settle = (g: FakeGroup): void => {
 
 describe('rollout: launch template', () => {
   const table = [
-    { name: 'a group on a version number moves to the new version', groupVersion: '1', target: { imageId: NEW_AMI }, ref: '2', created: true },
-    { name: 'a group on $Latest stays on $Latest when the new version is created', groupVersion: '$Latest', target: { imageId: NEW_AMI }, ref: '$Latest', created: true },
-    { name: 'an existing version is named explicitly, even for a group on $Latest', groupVersion: '$Latest', target: { launchTemplateVersion: 2 }, ref: '2', created: false },
+    { name: 'a group on $Default: the new version becomes the default', groupVersion: '$Default', given: false, newVersion: 2, created: 1, defaultVersion: 2 },
+    { name: 'a group on $Latest: the new version is the latest, the default stays', groupVersion: '$Latest', given: false, newVersion: 2, created: 1, defaultVersion: 1 },
+    { name: 'an existing version given, group on $Default: no new version, the default moves to it', groupVersion: '$Default', given: true, newVersion: 2, created: 0, defaultVersion: 2 },
+    { name: 'an existing version given, group on $Latest: a copy of it becomes the latest', groupVersion: '$Latest', given: true, newVersion: 4, created: 1, defaultVersion: 1 },
   ];
-  it.each(table)('$name', async ({ groupVersion, target, ref, created }) => {
+  it.each(table)('$name', async ({ groupVersion, given, newVersion, created, defaultVersion }) => {
     const f = upgradeFakes([fakeGroup('web', 2, { version: groupVersion })]);
-    if (!created) f.w.versions.set(2, NEW_AMI);
-    if (!created) f.w.versions.set(3, OLD_AMI); // $Latest must not be taken for the given version
-    if (!created) f.find('web').version = '1';
-    const planned = await planUpgrade({ pool: 'web', ...target }, EXECUTION, f.deps);
+    if (given) {
+      f.w.versions.set(2, NEW_AMI);
+      f.w.versions.set(3, OLD_AMI); // $Latest must not be taken for the given version
+      if (groupVersion === '$Latest') f.w.versions.delete(3);
+      if (groupVersion === '$Latest') f.w.versions.set(3, NEW_AMI);
+    }
+    const planned = await planUpgrade({ pool: 'web', ...(given ? { launchTemplateVersion: 2 } : { imageId: NEW_AMI }) }, EXECUTION, f.deps);
     const s = await setLaunchTemplate(planned, f.deps);
-    expect(s.progress).toMatchObject({ newVersion: 2, newVersionRef: ref });
-    expect(f.deps.ec2.createLaunchTemplateVersion).toHaveBeenCalledTimes(created ? 1 : 0);
-    expect(f.w.versions.get(2)).toBe(NEW_AMI);
+    expect(s.progress).toMatchObject({ newVersion, newVersionRef: groupVersion });
+    expect(f.deps.ec2.createLaunchTemplateVersion).toHaveBeenCalledTimes(created);
+    expect(f.w.versions.get(newVersion)).toBe(NEW_AMI);
+    expect(f.w.defaultVersion).toBe(defaultVersion);
+  });
+
+  it('a group pinned to a version number is refused before anything changes', async () => {
+    const f = upgradeFakes([fakeGroup('web', 2, { version: '1' })]);
+    await expect(planUpgrade({ pool: 'web', imageId: NEW_AMI }, EXECUTION, f.deps)).rejects.toThrow(/must launch "\$Default"/);
+    expect(f.deps.ec2.createLaunchTemplateVersion).not.toHaveBeenCalled();
   });
 });
 
@@ -166,9 +177,9 @@ describe('rollback', () => {
   }
 
   it('during the surge: version back, new nodes terminated with the surge decremented, desired back to the start', async () => {
-    const { g, deps, s } = await failedInFirstBatch();
+    const { w, g, deps, s } = await failedInFirstBatch();
     const r = await startRollback(s, deps);
-    expect(g.version).toBe('1');
+    expect(w.defaultVersion).toBe(1);
     expect(r.rollback?.terminated).toEqual(['i-new-1', 'i-new-2']);
     expect(deps.autoscaling.terminateInstance.mock.calls).toEqual([
       ['i-new-1', true],
@@ -208,7 +219,8 @@ describe('rollback', () => {
     const f = upgradeFakes([fakeGroup('web', 3)]);
     const planned = await planUpgrade({ pool: 'web', imageId: NEW_AMI }, EXECUTION, f.deps);
     const r = await startRollback(planned, f.deps);
-    expect(f.deps.autoscaling.setGroupLaunchTemplate).not.toHaveBeenCalled();
+    expect(f.deps.ec2.setDefaultLaunchTemplateVersion).not.toHaveBeenCalled();
+    expect(f.deps.ec2.createLaunchTemplateVersion).not.toHaveBeenCalled();
     expect(f.deps.autoscaling.terminateInstance).not.toHaveBeenCalled();
     expect((await checkRollback(r, f.deps)).progress.phaseDone).toBe(true);
   });
