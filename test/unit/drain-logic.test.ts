@@ -23,6 +23,7 @@ function fakes(over: { nomadFound?: boolean; consulFound?: boolean; node?: Nomad
     config: { clusterName: 'hashistack', drainDeadlineMs: 3_600_000, giveUpAfterMs: 1_800_000, purgeNomadNode: true },
     now: () => t,
     sleep: vi.fn(async () => undefined),
+    preflight: vi.fn(async () => []),
     nomad: {
       findNodeByInstanceId: vi.fn(async () => (over.nomadFound === false ? null : { ID: 'n1', Name: 'ip-10-0-1-23', Drain: false, SchedulingEligibility: 'eligible', Status: 'ready', LastDrain: null })),
       getNode: vi.fn(async () => ({ node: over.node ?? nomadNode(), index: 10 })),

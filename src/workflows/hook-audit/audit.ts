@@ -2,13 +2,18 @@
 import type { describeGroupsByClusterTag, describeLifecycleHooks, LifecycleHook } from '../../aws/autoscaling.js';
 import type { Config } from '../../config/index.js';
 import { LAUNCHING, TERMINATING } from '../../events/schemas.js';
+import { clusterClients } from '../../hashicorp/clients.js';
+import { ALL_WORKFLOWS, checkTokenPermissions, type PermissionFinding } from '../../hashicorp/permissions.js';
 import { getLogger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
+import { reportFindings } from '../preflight.js';
 
 export interface HookAuditDeps {
   config: Pick<Config, 'clusterName' | 'launchHookName' | 'terminateHookName'>;
   describeGroupsByClusterTag: typeof describeGroupsByClusterTag;
   describeLifecycleHooks: typeof describeLifecycleHooks;
+  /** What the ACL tokens lack for any workflow; by default asked of the cluster with the configured tokens. */
+  checkTokens?: () => Promise<PermissionFinding[]>;
 }
 
 export interface HookFinding {
@@ -41,9 +46,13 @@ export function checkHook(asgName: string, expected: { name: string; transition:
  * explicitly, so a default only applies when the control plane itself is
  * down, and failing open then beats refusing every launch. Logs each problem
  * and counts `MissingLifecycleHook` (hook absent) or
- * `LifecycleHookMisconfigured` (present but off).
+ * `LifecycleHookMisconfigured` (present but off). Also checks each ACL
+ * token against every workflow's needs (`TokenPermissionMissing`).
  */
-export async function auditHooks(deps: HookAuditDeps): Promise<{ groups: number; findings: HookFinding[] }> {
+export async function auditHooks(deps: HookAuditDeps): Promise<{ groups: number; findings: HookFinding[]; tokenFindings: PermissionFinding[] }> {
+  const checkTokens = deps.checkTokens ?? (() => checkTokenPermissions(clusterClients(), ALL_WORKFLOWS));
+  // Token permissions are audited alongside the hooks: a token that lost a grant is found before a drain needs it.
+  const tokenFindings = checkTokens();
   const groups = await deps.describeGroupsByClusterTag(deps.config.clusterName);
   const findings: HookFinding[] = [];
   for (const g of groups) {
@@ -62,6 +71,8 @@ export async function auditHooks(deps: HookAuditDeps): Promise<{ groups: number;
     if (finding.severity === 'error') log.error('lifecycle hook problem', { ...finding });
     else log.warn('lifecycle hook problem', { ...finding });
   }
-  log.info('hook audit finished', { groups: groups.length, problems: findings.length });
-  return { groups: groups.length, findings };
+  const tokens = await tokenFindings;
+  reportFindings(tokens, 'hook audit');
+  log.info('hook audit finished', { groups: groups.length, problems: findings.length, tokenProblems: tokens.length });
+  return { groups: groups.length, findings, tokenFindings: tokens };
 }
