@@ -31,6 +31,11 @@ export function isXmlString(value: string): boolean {
   return XML_STRING.test(value);
 }
 
+/** A value with the characters XML cannot carry shown as `\uXXXX`, for error messages. */
+export function printable(value: string): string {
+  return [...value].map((c) => (isXmlString(c) ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)).join('');
+}
+
 /**
  * CPU architecture of an instance type: AWS Graviton families (a1, and the
  * `g` processor letter after the generation: m6g, c7gn, t4g, r8gd, x2gd,
