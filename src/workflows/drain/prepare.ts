@@ -33,8 +33,7 @@ async function preflightDrain(input: DrainInput, deps: DrainDeps): Promise<strin
  * The Consul node of the instance, or the reason Consul cannot tell (a
  * token whose reads are filtered).
  */
-async function consulLookup(deps: DrainDeps, instanceId: string, privateIp: string | null, blind: string | null): Promise<{ node: ConsulCatalogNode | null; unreadable: string | null }> {
-  if (blind) return { node: null, unreadable: blind };
+async function consulLookup(deps: DrainDeps, instanceId: string, privateIp: string | null): Promise<{ node: ConsulCatalogNode | null; unreadable: string | null }> {
   try {
     return { node: await deps.consul.findNodeByInstanceId(instanceId, privateIp), unreadable: null };
   } catch (error) {
@@ -74,8 +73,9 @@ export async function prepareDrain(input: DrainInput, deps: DrainDeps): Promise<
   const [hooks, instance] = await Promise.all([deps.autoscaling.describeLifecycleHooks(action.asgName, [action.hookName]), deps.ec2.describeInstance(action.instanceId)]);
   const { heartbeatTimeoutSec, heartbeatLimitAt } = hookLimits(hooks, action.hookName, action.eventTime);
   const privateIp = instance?.privateIp ?? null;
-  const blind = await preflightDrain(input, deps);
-  const [foundNomadNode, consul] = await Promise.all([deps.nomad.findNodeByInstanceId(action.instanceId), consulLookup(deps, action.instanceId, privateIp, blind)]);
+  // The preflight runs alongside the lookups (it is usually a cache hit); its verdict is applied before anything is decided.
+  const [blind, foundNomadNode, looked] = await Promise.all([preflightDrain(input, deps), deps.nomad.findNodeByInstanceId(action.instanceId), consulLookup(deps, action.instanceId, privateIp)]);
+  const consul = blind ? { node: null, unreadable: blind } : looked;
   const consulNode = consul.node;
   const nomadNode = foundNomadNode ?? (consulNode ? null : await nomadNodeByTag(deps, instance?.tags));
 
