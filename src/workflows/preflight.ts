@@ -18,7 +18,8 @@ export function cachedPreflight(clients: PermissionClients, now: () => number = 
   const cache = new Map<Workflow, { at: number; result: Promise<PermissionFinding[]> }>();
   return (workflow) => {
     const hit = cache.get(workflow);
-    if (hit && now() - hit.at < PREFLIGHT_TTL_MS) return hit.result;
+    const age = hit ? now() - hit.at : Number.POSITIVE_INFINITY;
+    if (hit && age >= 0 && age < PREFLIGHT_TTL_MS) return hit.result;
     const result = checkTokenPermissions(clients, [workflow]);
     cache.set(workflow, { at: now(), result });
     result.catch(() => cache.delete(workflow));
