@@ -54,14 +54,14 @@ export class ConsulClient {
 
   /** Health checks of a node with the index; with `block`, a blocking query. */
   async nodeHealthIndexed(node: string, block?: Block): Promise<Indexed<ConsulHealthCheck[]>> {
-    const b = blockingQuery(block);
+    const b = blockingQuery(block, 'consul');
     const { body, headers } = await this.http.getJson(`/v1/health/node/${encodeURIComponent(node)}`, b.query, b.extra);
     return { value: parseBody('consul', 'node health', z.array(HealthCheckSchema).nullable(), body) ?? [], index: indexHeader(headers, 'X-Consul-Index') };
   }
 
   /** Catalog nodes with node meta `instance_id` = instanceId or, given one, the private IP as Address; with `block`, a blocking query. */
   async catalogNodesByInstance(instanceId: string, privateIp: string | null, block?: Block): Promise<Indexed<ConsulCatalogNode[]>> {
-    const b = blockingQuery(block);
+    const b = blockingQuery(block, 'consul');
     const filter = [`Meta.instance_id == ${bexprString(instanceId)}`, ...(privateIp ? [`Address == ${bexprString(privateIp)}`] : [])].join(' or ');
     const { body, headers } = await this.http.getJson('/v1/catalog/nodes', { filter, ...b.query }, b.extra);
     refuseFiltered(headers, 'catalog nodes');

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { NotFound } from '../../errors/index.js';
 import type { HttpClient } from '../../http/client.js';
 import { toGoSeconds } from '../../time/duration.js';
-import { BLOCKING_MARGIN_MS, MAX_WAIT_MS, blockingQuery, type Block, type Indexed } from '../blocking.js';
+import { MAX_WAIT_MS, blockingQuery, blockingTimeoutMs, type Block, type Indexed } from '../blocking.js';
 import { nomadNodeGone, raftPeerGone } from '../gone.js';
 import { bexprString, indexHeader, parseBody } from '../parse.js';
 import {
@@ -32,7 +32,7 @@ export class NomadClient {
 
   /** Nodes fingerprinted with this EC2 instance id; with `block`, a blocking query on the node list. */
   async nodesByInstanceId(instanceId: string, block?: Block): Promise<Indexed<NomadNodeStub[]>> {
-    const b = blockingQuery(block);
+    const b = blockingQuery(block, 'nomad');
     const { body, headers } = await this.http.getJson('/v1/nodes', { filter: `Attributes["unique.platform.aws.instance-id"] == ${bexprString(instanceId)}`, ...b.query }, b.extra);
     return { value: parseBody('nomad', 'node list', z.array(NodeStubSchema).nullable(), body) ?? [], index: indexHeader(headers, 'X-Nomad-Index') };
   }
@@ -55,11 +55,11 @@ export class NomadClient {
    */
   async getNode(id: string, options: { index?: number; waitMs?: number } = {}): Promise<{ node: NomadNode; index: number }> {
     const blocking = options.index !== undefined && options.index > 0;
-    const waitMs = Math.min(options.waitMs ?? 5 * 60_000, MAX_WAIT_MS);
+    const waitMs = Math.min(options.waitMs ?? 5 * 60_000, MAX_WAIT_MS.nomad);
     const { body, headers } = await this.http.getJson(
       `/v1/node/${encodeURIComponent(id)}`,
       blocking ? { index: options.index, wait: toGoSeconds(waitMs) } : undefined,
-      blocking ? { timeoutMs: waitMs + BLOCKING_MARGIN_MS } : {},
+      blocking ? { timeoutMs: blockingTimeoutMs(waitMs) } : {},
     );
     return { node: parseBody('nomad', 'node', NodeSchema, body), index: indexHeader(headers, 'X-Nomad-Index') };
   }
