@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { nomadRuleLevels, type PermissionClients } from '../../src/hashicorp/permissions.js';
 import { cachedPreflight, PREFLIGHT_TTL_MS } from '../../src/workflows/preflight.js';
@@ -16,6 +17,11 @@ describe('Nomad policy rules', () => {
     expect(nomadRuleLevels(rules)).toEqual({ node: 'write', agent: 'read', namespace: 'read', operator: 'deny' });
     expect(nomadRuleLevels('node { policy = "read" }\nnode { policy = "deny" }')).toEqual({ node: 'deny' });
     expect(nomadRuleLevels('host_volume "*" { policy = "write" }')).toEqual({});
+  });
+
+  it('the example control-plane policy grants what client drains and joins need', () => {
+    const rules = readFileSync(new URL('../../examples/acl/nomad-control-plane.policy.hcl', import.meta.url), 'utf8');
+    expect(nomadRuleLevels(rules)).toEqual({ node: 'write', operator: 'read', agent: 'read', namespace: 'read' });
   });
 });
 

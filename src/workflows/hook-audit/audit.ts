@@ -3,7 +3,7 @@ import type { describeGroupsByClusterTag, describeLifecycleHooks, LifecycleHook 
 import type { Config } from '../../config/index.js';
 import { LAUNCHING, TERMINATING } from '../../events/schemas.js';
 import { clusterClients } from '../../hashicorp/clients.js';
-import { ALL_WORKFLOWS, checkTokenPermissions, type PermissionFinding } from '../../hashicorp/permissions.js';
+import { checkTokenPermissions, type PermissionFinding, type Workflow } from '../../hashicorp/permissions.js';
 import { getLogger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
 import { reportFindings } from '../preflight.js';
@@ -12,8 +12,8 @@ export interface HookAuditDeps {
   config: Pick<Config, 'clusterName' | 'launchHookName' | 'terminateHookName'>;
   describeGroupsByClusterTag: typeof describeGroupsByClusterTag;
   describeLifecycleHooks: typeof describeLifecycleHooks;
-  /** What the ACL tokens lack for any workflow; by default asked of the cluster with the configured tokens. */
-  checkTokens?: () => Promise<PermissionFinding[]>;
+  /** What the ACL tokens lack for these workflows; by default asked of the cluster with the configured tokens. */
+  checkTokens?: (workflows: readonly Workflow[]) => Promise<PermissionFinding[]>;
 }
 
 export interface HookFinding {
@@ -39,6 +39,12 @@ export function checkHook(asgName: string, expected: { name: string; transition:
   return out;
 }
 
+/** The workflows a cluster's groups run, from their `hashistack:role` tags (client unless `server`). */
+function workflowsOf(groups: Awaited<ReturnType<typeof describeGroupsByClusterTag>>): Workflow[] {
+  const roles = new Set(groups.map((g) => (g.Tags ?? []).find((t) => t.Key === 'hashistack:role')?.Value === 'server' ? 'server' : 'client'));
+  return [...(roles.has('client') ? (['drain-client', 'join-client'] as const) : []), ...(roles.has('server') ? (['server-removal', 'join-server'] as const) : [])];
+}
+
 /**
  * Check every group tagged with the cluster for the configured launch hook
  * (EC2_INSTANCE_LAUNCHING) and terminate hook (EC2_INSTANCE_TERMINATING),
@@ -50,10 +56,11 @@ export function checkHook(asgName: string, expected: { name: string; transition:
  * token against every workflow's needs (`TokenPermissionMissing`).
  */
 export async function auditHooks(deps: HookAuditDeps): Promise<{ groups: number; findings: HookFinding[]; tokenFindings: PermissionFinding[] }> {
-  const checkTokens = deps.checkTokens ?? (() => checkTokenPermissions(clusterClients(), ALL_WORKFLOWS));
-  // Token permissions are audited alongside the hooks: a token that lost a grant is found before a drain needs it.
-  const tokenFindings = checkTokens();
+  const checkTokens = deps.checkTokens ?? ((workflows: readonly Workflow[]) => checkTokenPermissions(clusterClients(), workflows));
   const groups = await deps.describeGroupsByClusterTag(deps.config.clusterName);
+  // Token permissions are audited alongside the hooks, for the workflows the cluster's groups use
+  // (server workflows only with a server group): a token that lost a grant is found before a drain needs it.
+  const tokenFindings = checkTokens(workflowsOf(groups));
   const findings: HookFinding[] = [];
   for (const g of groups) {
     const asgName = g.AutoScalingGroupName;
