@@ -128,6 +128,7 @@ export class Ec2Model {
   /** A template by id or name; EC2's NotFound errors otherwise. */
   findTemplate(ref: { id?: string | undefined; name?: string | undefined }): LaunchTemplate {
     if (ref.id !== undefined) {
+      checkIdShape('launch-template', ref.id);
       const t = this.templates.get(ref.id);
       if (!t) throw new AwsApiError('InvalidLaunchTemplateId.NotFound', `The specified launch template, with template ID ${ref.id}, does not exist.`);
       return t;

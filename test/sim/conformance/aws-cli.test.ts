@@ -111,11 +111,12 @@ describe('AWS conformance (aws CLI)', () => {
     expect(tags).toContainEqual({ Key: 'note', Value: 'drained at 10:00 (ok)' });
   });
 
-  it('malformed instance and image ids are *.Malformed, well-formed unknown ones *.NotFound', async () => {
+  it('malformed instance, image and launch template ids are *.Malformed, well-formed unknown ones *.NotFound', async () => {
     world = await startWorld();
     expect(await aws('ec2', ['describe-instances', '--instance-ids', 'i-nothex'])).toMatchObject({ ok: false, code: 'InvalidInstanceID.Malformed' });
     expect(await aws('ec2', ['describe-instances', '--instance-ids', 'i-0123456789abcdef0'])).toMatchObject({ ok: false, code: 'InvalidInstanceID.NotFound' });
     expect(await aws('ec2', ['describe-images', '--image-ids', 'ami-xyz'])).toMatchObject({ ok: false, code: 'InvalidAMIID.Malformed' });
+    expect(await aws('ec2', ['describe-launch-template-versions', '--launch-template-id', 'lt-bad'])).toMatchObject({ ok: false, code: 'InvalidLaunchTemplateId.Malformed' });
   });
 
   it('instance architecture follows the instance type (Graviton types are arm64)', async () => {
