@@ -25,6 +25,10 @@ export interface SimReport {
   drains: DrainRecord[];
   allocations: { running: number; migrated: number; lost: number };
   lowestEligibleClientCapacity: number | null;
+  /** Lowest failure tolerance (live voters − quorum) per raft system while a server scenario ran; null when not watched. */
+  minFailureTolerance: Record<string, number> | null;
+  /** Failure tolerance per raft system when the watch started. */
+  startFailureTolerance: Record<string, number> | null;
   awsApiCalls: Record<string, ApiCallStats>;
   timeline: TimelineEntry[];
 }
@@ -52,6 +56,8 @@ export function buildReport(
     drains: r.drainRecords(),
     allocations: { running: sim.hashistack.api.allocationCounts().running, ...r.allocations },
     lowestEligibleClientCapacity: r.lowestEligibleClientCapacity(),
+    minFailureTolerance: r.failureToleranceSummary()?.min ?? null,
+    startFailureTolerance: r.failureToleranceSummary()?.start ?? null,
     awsApiCalls,
     timeline: r.timeline,
   };

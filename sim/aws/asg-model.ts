@@ -4,6 +4,7 @@ import type { Recorder } from '../core/recorder.js';
 import type { Rng } from '../core/rng.js';
 import type { Ec2Model } from './ec2-model.js';
 import { AwsApiError, validationError } from './errors.js';
+import { isXmlString, printable, TAG_VALUE_PATTERN } from './identifiers.js';
 import { lifecycleActionEvent } from './lifecycle-events.js';
 import {
   SIM_ACCOUNT,
@@ -159,6 +160,9 @@ export class AutoScalingModel {
 
   /** CreateOrUpdateTags on a group (ResourceType auto-scaling-group). */
   putTag(groupName: string, key: string, value: string, propagateAtLaunch: boolean): void {
+    for (const [field, v] of [['key', key], ['value', value]] as const) {
+      if (!isXmlString(v)) throw new AwsApiError('ValidationError', `1 validation error detected: Value '${printable(v)}' at 'tags.1.member.${field}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${TAG_VALUE_PATTERN}`);
+    }
     const group = this.group(groupName);
     const existing = group.tags.find((t) => t.key === key);
     if (existing) {

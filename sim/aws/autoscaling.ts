@@ -1,6 +1,7 @@
 import type { SimRequest, SimResponse, SimService } from '../core/http.js';
 import type { Rng } from '../core/rng.js';
 import type { AutoScalingModel } from './asg-model.js';
+import { AUTOSCALING_PAGING, page } from './protocol/paging.js';
 import { AwsApiError } from './errors.js';
 import { awsQueryError, awsQueryResponse, bool, int, list, NAMESPACES, parseQueryRequest, queryAction, str, strList, type QueryNode } from './protocol/query.js';
 import type { XmlValue } from './protocol/xml.js';
@@ -101,8 +102,9 @@ export class AutoScalingService implements SimService {
   private describeGroups(p: QueryNode): XmlValue {
     const names = strList(p, 'AutoScalingGroupNames');
     const filters = list(p, 'Filters').map((f) => ({ name: str(f, 'Name') ?? '', values: strList(f, 'Values') }));
-    const groups = [...this.model.groups.values()].filter((g) => (names.length === 0 || names.includes(g.name)) && filters.every((f) => matchesGroupFilter(g, f)));
-    return { AutoScalingGroups: groups.map((g) => groupXml(g)) };
+    const all = [...this.model.groups.values()].filter((g) => (names.length === 0 || names.includes(g.name)) && filters.every((f) => matchesGroupFilter(g, f)));
+    const { items: groups, nextToken } = page(all, int(p, 'MaxRecords'), str(p, 'NextToken'), AUTOSCALING_PAGING);
+    return { AutoScalingGroups: groups.map((g) => groupXml(g)), ...(nextToken ? { NextToken: nextToken } : {}) };
   }
 
   private describeInstances(p: QueryNode): XmlValue {
@@ -204,8 +206,8 @@ export class AutoScalingService implements SimService {
   private describeActivities(p: QueryNode): XmlValue {
     const groupName = str(p, 'AutoScalingGroupName');
     const groups = groupName === undefined ? [...this.model.groups.values()] : [this.model.group(groupName)];
-    const max = int(p, 'MaxRecords') ?? 100;
-    return { Activities: groups.flatMap((g) => g.activities.map((a) => activityXml(a, g.name))).slice(0, max) };
+    const { items, nextToken } = page(groups.flatMap((g) => g.activities.map((a) => activityXml(a, g.name))), int(p, 'MaxRecords'), str(p, 'NextToken'), { ...AUTOSCALING_PAGING, defaultSize: 100 });
+    return { Activities: items, ...(nextToken ? { NextToken: nextToken } : {}) };
   }
 }
 

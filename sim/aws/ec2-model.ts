@@ -3,6 +3,7 @@ import type { SimClock } from '../core/clock.js';
 import type { Recorder } from '../core/recorder.js';
 import type { Rng } from '../core/rng.js';
 import { AwsApiError } from './errors.js';
+import { checkIdShape, isXmlString, TAG_VALUE_PATTERN } from './identifiers.js';
 import {
   SIM_ACCOUNT,
   SIM_REGION,
@@ -127,6 +128,7 @@ export class Ec2Model {
   /** A template by id or name; EC2's NotFound errors otherwise. */
   findTemplate(ref: { id?: string | undefined; name?: string | undefined }): LaunchTemplate {
     if (ref.id !== undefined) {
+      checkIdShape('launch-template', ref.id);
       const t = this.templates.get(ref.id);
       if (!t) throw new AwsApiError('InvalidLaunchTemplateId.NotFound', `The specified launch template, with template ID ${ref.id}, does not exist.`);
       return t;
@@ -154,6 +156,7 @@ export class Ec2Model {
 
   /** An instance by id, or EC2's `InvalidInstanceID.NotFound`. */
   instance(instanceId: string): Ec2Instance {
+    checkIdShape('instance', instanceId);
     const i = this.instances.get(instanceId);
     if (!i) throw new AwsApiError('InvalidInstanceID.NotFound', `The instance ID '${instanceId}' does not exist`);
     return i;
@@ -207,6 +210,9 @@ export class Ec2Model {
 
   /** Set tags on instances, images or launch templates. */
   createTags(resourceIds: string[], tags: Record<string, string>): void {
+    for (const [key, value] of Object.entries(tags)) {
+      if (!isXmlString(key) || !isXmlString(value)) throw new AwsApiError('InvalidParameterValue', `Tag ${isXmlString(key) ? 'value' : 'key'} contains characters that are not allowed (${TAG_VALUE_PATTERN})`);
+    }
     for (const id of resourceIds) Object.assign(this.taggable(id), tags);
   }
 
@@ -250,12 +256,15 @@ export class Ec2Model {
   private taggable(resourceId: string): Record<string, string> {
     const target = this.instances.get(resourceId)?.tags ?? this.images.get(resourceId)?.tags ?? this.templates.get(resourceId)?.tags;
     if (target) return target;
+    if (resourceId.startsWith('i-')) checkIdShape('instance', resourceId);
+    if (resourceId.startsWith('ami-')) checkIdShape('image', resourceId);
     if (resourceId.startsWith('i-')) throw new AwsApiError('InvalidInstanceID.NotFound', `The instance ID '${resourceId}' does not exist`);
     if (resourceId.startsWith('ami-')) throw new AwsApiError('InvalidAMIID.NotFound', `The image id '[${resourceId}]' does not exist`);
     throw new AwsApiError('InvalidID', `The ID '${resourceId}' is not valid`);
   }
 
   private checkImage(imageId: string | undefined): void {
+    if (imageId !== undefined) checkIdShape('image', imageId);
     if (imageId !== undefined && !this.images.has(imageId)) {
       throw new AwsApiError('InvalidAMIID.NotFound', `The image id '[${imageId}]' does not exist`);
     }

@@ -2,7 +2,9 @@ import type { SimRequest, SimResponse, SimService } from '../core/http.js';
 import type { Rng } from '../core/rng.js';
 import type { Ec2Model } from './ec2-model.js';
 import { AwsApiError } from './errors.js';
-import { ec2Error, ec2Response, list, parseQueryRequest, queryAction, str, strList, type QueryNode } from './protocol/query.js';
+import { checkIdShape, architectureOf } from './identifiers.js';
+import { EC2_INSTANCES_PAGING, page } from './protocol/paging.js';
+import { ec2Error, ec2Response, int, list, parseQueryRequest, queryAction, str, strList, type QueryNode } from './protocol/query.js';
 import type { XmlValue } from './protocol/xml.js';
 import { EC2_STATE_CODES, type Ec2Image, type Ec2Instance, type LaunchTemplate, type LaunchTemplateData, type LaunchTemplateVersion } from './state.js';
 
@@ -86,10 +88,14 @@ export class Ec2Service implements SimService {
 
   private describeInstances(p: QueryNode): { [key: string]: XmlValue } {
     const ids = strList(p, 'InstanceId');
+    const maxResults = int(p, 'MaxResults');
+    if (ids.length > 0 && maxResults !== undefined) throw new AwsApiError('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
     for (const id of ids) this.model.instance(id);
     const filters = filtersOf(p);
-    const matches = [...this.model.instances.values()].filter((i) => (ids.length === 0 || ids.includes(i.instanceId)) && filters.every((f) => matchesInstance(i, f)));
+    const all = [...this.model.instances.values()].filter((i) => (ids.length === 0 || ids.includes(i.instanceId)) && filters.every((f) => matchesInstance(i, f)));
+    const { items: matches, nextToken } = page(all, maxResults, str(p, 'NextToken'), EC2_INSTANCES_PAGING);
     return {
+      ...(nextToken ? { nextToken } : {}),
       reservationSet: matches.map((i) => ({
         reservationId: `r-${i.instanceId.slice(2)}`,
         ownerId: '000000000000',
@@ -101,6 +107,7 @@ export class Ec2Service implements SimService {
 
   private describeImages(p: QueryNode): { [key: string]: XmlValue } {
     const ids = strList(p, 'ImageId');
+    for (const id of ids) checkIdShape('image', id);
     for (const id of ids) if (!this.model.images.has(id)) throw new AwsApiError('InvalidAMIID.NotFound', `The image id '[${id}]' does not exist`);
     const owners = strList(p, 'Owner').map((o) => (o === 'self' ? '000000000000' : o));
     const filters = filtersOf(p);
@@ -269,7 +276,7 @@ function instanceXml(i: Ec2Instance): XmlValue {
     launchTime: new Date(i.launchTime),
     placement: { availabilityZone: i.availabilityZone, tenancy: 'default' },
     privateIpAddress: i.state === 'terminated' ? undefined : i.privateIp,
-    architecture: 'x86_64',
+    architecture: architectureOf(i.instanceType),
     tagSet: tagSet(i.tags),
   };
 }

@@ -26,6 +26,12 @@ export interface SendCommandInput {
 /** Sim seconds between SendCommand and the script starting on the node (uniform, seeded). */
 /** Sim time from SendCommand to the agent running it (AWS: typically well under 2 s). */
 const DELIVERY_SECONDS = { min: 0.5, max: 2 } as const;
+/**
+ * SendCommand returns before the per-instance invocations are registered:
+ * GetCommandInvocation right after it answers InvocationDoesNotExist for a
+ * moment (the API reference tells callers to retry it).
+ */
+const REGISTRATION_MS = { min: 100, max: 450 } as const;
 /** SSM keeps at most this much of each output stream in the invocation. */
 const OUTPUT_LIMIT = 24_000;
 const DEFAULT_EXECUTION_TIMEOUT_S = 3600;
@@ -107,7 +113,8 @@ export class SsmModel {
     this.commands.set(command.commandId, command);
     this.deps.recorder.event('ssm', `command ${command.commandId} sent to ${command.instanceIds.join(', ')}${command.comment ? ` (${command.comment})` : ''}`);
     for (const instanceId of command.instanceIds) {
-      const invocation: CommandInvocation = { commandId: command.commandId, instanceId, status: 'InProgress', statusDetails: 'InProgress', responseCode: -1, requestedAt: now, stdout: '', stderr: '' };
+      const visibleAt = now + this.rng.int(REGISTRATION_MS.min, REGISTRATION_MS.max);
+      const invocation: CommandInvocation = { commandId: command.commandId, instanceId, status: 'InProgress', statusDetails: 'InProgress', responseCode: -1, requestedAt: now, visibleAt, stdout: '', stderr: '' };
       command.invocations.set(instanceId, invocation);
       const delay = this.rng.int(DELIVERY_SECONDS.min * 1000, DELIVERY_SECONDS.max * 1000);
       this.deps.clock.schedule(delay, () => void this.run(command, invocation), `ssm:${command.commandId}`);
@@ -120,6 +127,18 @@ export class SsmModel {
     const inv = this.commands.get(commandId)?.invocations.get(instanceId);
     if (!inv) throw new AwsApiError('InvocationDoesNotExist', '');
     return inv;
+  }
+
+  /** An invocation as GetCommandInvocation sees it: `InvocationDoesNotExist` until SSM registered it. */
+  visibleInvocation(commandId: string, instanceId: string): CommandInvocation {
+    const inv = this.invocation(commandId, instanceId);
+    if (!this.registered(inv)) throw new AwsApiError('InvocationDoesNotExist', '');
+    return inv;
+  }
+
+  /** Whether SSM has registered the invocation yet (see {@link REGISTRATION_MS}). */
+  registered(inv: CommandInvocation): boolean {
+    return this.deps.clock.now() >= inv.visibleAt;
   }
 
   /** Overall status of a command, derived from its invocations as SSM does. */

@@ -1,5 +1,6 @@
 import type { SimRequest, SimResponse, SimService } from '../core/http.js';
 import type { Rng } from '../core/rng.js';
+import { page, SSM_LIST_PAGING } from './protocol/paging.js';
 import { AwsApiError } from './errors.js';
 import { epochSeconds, jsonAction, jsonError, jsonInput, jsonResponse } from './protocol/json.js';
 import type { SsmModel } from './ssm-model.js';
@@ -55,7 +56,7 @@ export class SsmService implements SimService {
       },
       GetCommandInvocation: (i) => {
         const commandId = requiredString(i, 'CommandId');
-        const invocation = this.model.invocation(commandId, requiredString(i, 'InstanceId'));
+        const invocation = this.model.visibleInvocation(commandId, requiredString(i, 'InstanceId'));
         const command = this.model.commands.get(commandId) as SsmCommand;
         return invocationJson(command, invocation);
       },
@@ -68,10 +69,12 @@ export class SsmService implements SimService {
           if (commandId !== undefined && command.commandId !== commandId) continue;
           for (const inv of command.invocations.values()) {
             if (instanceId !== undefined && inv.instanceId !== instanceId) continue;
+            if (!this.model.registered(inv)) continue;
             rows.push(listedInvocationJson(command, inv, details));
           }
         }
-        return { CommandInvocations: rows };
+        const paged = page(rows, typeof i.MaxResults === 'number' ? i.MaxResults : undefined, optionalString(i, 'NextToken'), SSM_LIST_PAGING);
+        return { CommandInvocations: paged.items, ...(paged.nextToken ? { NextToken: paged.nextToken } : {}) };
       },
       ListCommands: (i) => {
         const commandId = optionalString(i, 'CommandId');

@@ -168,6 +168,8 @@ export interface CommandInvocation {
   statusDetails: string;
   responseCode: number;
   requestedAt: number;
+  /** When SSM has registered the invocation: before it, Get/ListCommandInvocations do not know it. */
+  visibleAt: number;
   startedAt?: number;
   endedAt?: number;
   stdout: string;

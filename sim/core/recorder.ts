@@ -70,8 +70,23 @@ export class Recorder {
   private lowestEligible: number | null = null;
   private readonly listeners = new Set<(e: TimelineEntry) => void>();
   private readonly marks = new Map<string, Map<string, number>>();
+  private readonly tolerance = new Map<string, { start: number; min: number }>();
 
   constructor(private readonly clock: SimClock) {}
+
+  /** A failure-tolerance sample of a raft system (live voters − quorum); the first one is its starting value. */
+  failureTolerance(system: string, value: number): void {
+    const t = this.tolerance.get(system);
+    if (!t) this.tolerance.set(system, { start: value, min: value });
+    else t.min = Math.min(t.min, value);
+  }
+
+  /** Starting and lowest failure tolerance per sampled raft system; null when none was sampled. */
+  failureToleranceSummary(): { start: Record<string, number>; min: Record<string, number> } | null {
+    if (this.tolerance.size === 0) return null;
+    const entries = [...this.tolerance.entries()];
+    return { start: Object.fromEntries(entries.map(([k, v]) => [k, v.start])), min: Object.fromEntries(entries.map(([k, v]) => [k, v.min])) };
+  }
 
   /** Add a line to the readable timeline. */
   event(source: string, message: string): void {

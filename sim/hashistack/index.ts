@@ -4,6 +4,7 @@ import type { Faults } from '../core/faults.js';
 import type { SimService } from '../core/http.js';
 import type { Recorder } from '../core/recorder.js';
 import type { Rng } from '../core/rng.js';
+import type { ResourceToken, VaultToken } from './acl.js';
 import { isClientTerminal } from './cluster/alloc-runner.js';
 import type { RaftPeer } from './cluster/raft.js';
 import type { Allocation, GossipMember, JobSpec, NomadNode } from './cluster/state.js';
@@ -17,6 +18,7 @@ export type { JobSpec, Allocation, NomadNode, GossipMember } from './cluster/sta
 export type { RaftPeer } from './cluster/raft.js';
 export { ELECTION_MS } from './cluster/raft.js';
 export type { JoinMode } from './cluster/world.js';
+export type { ResourceToken, VaultToken } from './acl.js';
 
 /** What the hashistack simulation is built from. */
 export interface HashistackDeps {
@@ -63,6 +65,9 @@ export interface HashistackApi {
   isOnline(instanceId: string): boolean;
   /** The simulated log of an agent on an instance. */
   logs(instanceId: string, agent: 'consul' | 'nomad' | 'vault'): string[];
+  /** Add an ACL token with narrower policies than the management tokens. */
+  addToken(system: 'nomad' | 'consul', token: ResourceToken): void;
+  addVaultToken(token: VaultToken): void;
 }
 
 /** The simulated Nomad, Consul and Vault clusters, their HTTP services and the nodes' shell. */
@@ -80,8 +85,8 @@ export function createHashistackSim(deps: HashistackDeps): HashistackSim {
   const world = new HashistackWorld({ ...deps, joinMode: deps.joinMode ?? 'auto' });
   const rng = deps.rng.fork('hashistack-http');
   const services = {
-    nomad: new NomadService(world, deps.tokens.nomad),
-    consul: new ConsulService(world, deps.tokens.consul),
+    nomad: new NomadService(world, deps.tokens.nomad, rng.fork('nomad-blocking')),
+    consul: new ConsulService(world, deps.tokens.consul, rng.fork('consul-blocking')),
     vault: new VaultService(world, deps.tokens.vault, deps.clock, rng),
   };
   const shell = new HashistackShell(world, deps.clock, deps.rng, deps.faults);
@@ -115,6 +120,8 @@ export function createHashistackSim(deps: HashistackDeps): HashistackSim {
     },
     isOnline: (instanceId) => shell.isOnline(instanceId),
     logs: (instanceId, agent) => [...(world.hosts.get(instanceId)?.logs[agent] ?? [])],
+    addToken: (system, token) => services[system].addToken(token),
+    addVaultToken: (token) => services.vault.addToken(token),
   };
   return { services, shell, api };
 }

@@ -14,6 +14,8 @@ export interface QuorumWatch {
   maxLeaderlessMs: Record<HashiSystem, number>;
   /** Lowest live voters − quorum seen, per system (ground truth, not autopilot). */
   minTolerance: Record<HashiSystem, number>;
+  /** Live voters − quorum at the first sample, per system. */
+  startTolerance: Record<HashiSystem, number>;
   /** Peers removed from raft while their instance was still InService (never allowed). */
   livePeersRemoved: string[];
   samples: number;
@@ -29,6 +31,7 @@ export function watchQuorum(sim: Simulation): QuorumWatch {
   const w: QuorumWatch = {
     maxLeaderlessMs: { nomad: 0, consul: 0, vault: 0 },
     minTolerance: { nomad: Number.POSITIVE_INFINITY, consul: Number.POSITIVE_INFINITY, vault: Number.POSITIVE_INFINITY },
+    startTolerance: { nomad: Number.NaN, consul: Number.NaN, vault: Number.NaN },
     livePeersRemoved: [],
     samples: 0,
     stop: () => undefined,
@@ -49,7 +52,12 @@ export function watchQuorum(sim: Simulation): QuorumWatch {
       } else {
         delete leaderlessSince[system];
       }
-      if (h.voters > 0) w.minTolerance[system] = Math.min(w.minTolerance[system], h.liveVoters - h.quorum);
+      if (h.voters > 0) {
+        const tolerance = h.liveVoters - h.quorum;
+        if (Number.isNaN(w.startTolerance[system])) w.startTolerance[system] = tolerance;
+        w.minTolerance[system] = Math.min(w.minTolerance[system], tolerance);
+        sim.recorder.failureTolerance(system, tolerance);
+      }
       const peers = new Map(sim.hashistack.api.raftPeers(system).map((p) => [p.id, p.instanceId]));
       for (const [id, instanceId] of lastPeers.get(system) ?? []) {
         if (!peers.has(id) && inService.has(instanceId)) w.livePeersRemoved.push(`${system}:${instanceId}`);
@@ -74,6 +82,16 @@ export function quorumChecks(w: QuorumWatch): Check[] {
     check('failure tolerance never below 0 (live voters − quorum)', SYSTEMS.every((s) => w.minTolerance[s] >= 0), `minimum: ${tolerance}`),
     check('no raft peer of a live (InService) server removed', w.livePeersRemoved.length === 0, w.livePeersRemoved.join(', ') || 'none'),
   ];
+}
+
+/**
+ * A planned replacement or upgrade adds the new server before removing an
+ * old one, and removes each old peer while its server still runs: no raft
+ * system may ever run with less failure tolerance than it started with.
+ */
+export function toleranceKeptCheck(w: QuorumWatch): Check {
+  const show = (t: Record<HashiSystem, number>): string => SYSTEMS.map((s) => `${s} ${t[s]}`).join(', ');
+  return check('failure tolerance never below its starting value in any raft system', SYSTEMS.every((s) => w.minTolerance[s] >= w.startTolerance[s]), `start: ${show(w.startTolerance)}; minimum: ${show(w.minTolerance)}`);
 }
 
 /** Raft peers of every system are exactly these instances. */
@@ -136,6 +154,7 @@ export const serverReplaceScenario: Scenario = {
       check('serverReplace succeeded', r.status === 'SUCCEEDED', `${r.status}${r.error ? ` ${r.error}: ${r.cause ?? ''}` : ''}`),
       check('every server replaced', t.n === args.servers && after.every((id) => !before.includes(id)) && after.length === args.servers, `${t.n} replaced; ${after.length} servers, ${after.filter((id) => before.includes(id)).length} old left`),
       ...quorumChecks(watch),
+      toleranceKeptCheck(watch),
       peersAreExactly(sim, after),
       check('every server drain execution succeeded', drains.length === args.servers && drains.every((e) => e.status === 'SUCCEEDED'), drains.map((e) => `${e.name} ${e.status}`).join(', ')),
       ...lifecycleChecks(sim),

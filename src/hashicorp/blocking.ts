@@ -14,19 +14,28 @@ export interface Indexed<T> {
   index: number;
 }
 
-/** Extra time a blocking read may take beyond its `wait` (servers add up to wait/16 jitter). */
+/** Extra time a blocking read may take beyond its `wait` (servers add up to wait/16 jitter: ≤ 18.75 s for 5 minutes). */
 export const BLOCKING_MARGIN_MS = 30_000;
-/** The longest blocking wait Nomad and Consul accept. */
-export const MAX_WAIT_MS = 10 * 60_000;
+/**
+ * The longest blocking wait each product honours: Nomad cuts any wait to
+ * 5 minutes (`MaxBlockingRPCQueryTime`), Consul to 10 (`MaxQueryTime`); both
+ * then add up to 1/16 of jitter.
+ */
+export const MAX_WAIT_MS = { nomad: 5 * 60_000, consul: 10 * 60_000 } as const;
 /**
  * The workflows' longest blocking wait: Nomad's and Consul's default of 5
  * minutes, so a watcher wakes (and heartbeats) at least that often.
  */
 export const WORKFLOW_WAIT_MS = 5 * 60_000;
 
+/** Request timeout of a blocking read: the wait, the server's jitter (wait/16) and network slack, at least {@link BLOCKING_MARGIN_MS} beyond the wait. */
+export function blockingTimeoutMs(waitMs: number): number {
+  return waitMs + Math.max(BLOCKING_MARGIN_MS, waitMs / 16 + 10_000);
+}
+
 /** Query parameters and request timeout of a blocking read; none without `block`. */
-export function blockingQuery(block: Block | undefined): { query: Record<string, string | number>; extra: Partial<RequestOptions> } {
+export function blockingQuery(block: Block | undefined, product: keyof typeof MAX_WAIT_MS): { query: Record<string, string | number>; extra: Partial<RequestOptions> } {
   if (!block || block.index <= 0) return { query: {}, extra: {} };
-  const waitMs = Math.min(block.waitMs, MAX_WAIT_MS);
-  return { query: { index: block.index, wait: toGoSeconds(waitMs) }, extra: { timeoutMs: waitMs + BLOCKING_MARGIN_MS } };
+  const waitMs = Math.min(block.waitMs, MAX_WAIT_MS[product]);
+  return { query: { index: block.index, wait: toGoSeconds(waitMs) }, extra: { timeoutMs: blockingTimeoutMs(waitMs) } };
 }

@@ -44,6 +44,11 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** Non-2xx statuses that are answers, returned instead of thrown (e.g. 429 of autopilot health). */
   answerStatuses?: readonly number[];
+  /**
+   * Non-2xx answers recognised by status and body, returned instead of thrown
+   * (e.g. the 500 `node not found` a purge of an already purged node gets).
+   */
+  answerWhen?: (status: number, body: string) => boolean;
   /** Whether the request is safe to repeat (default true). */
   retry?: boolean;
 }
@@ -123,7 +128,7 @@ export class HttpClient {
           throw new RedirectRefused(this.service, res.status, `${label} points to ${this.redact(res.headers.get('location') ?? '(no location)').slice(0, MAX_DETAIL)}; the token is never sent after a redirect, so set the API address to where it points if that is legitimate`);
         }
         const text = await res.text();
-        if (res.ok || req.answerStatuses?.includes(res.status)) return response(res.status, res.headers, text, this.service);
+        if (res.ok || req.answerStatuses?.includes(res.status) || req.answerWhen?.(res.status, text.trim())) return response(res.status, res.headers, text, this.service);
         const detail = this.redact(text.trim().slice(0, MAX_DETAIL));
         if (res.status === 429 || res.status >= 500) throw new RetryableStatus(res.status, detail);
         if (res.status === 403 || res.status === 401) throw new PermissionDenied(this.service, `${label}: ${detail || res.statusText}`);

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { PoolFacts } from '../../src/cluster/pool.js';
-import { GiveUp } from '../../src/errors/index.js';
+import { GiveUp, NotFound, PermissionDenied } from '../../src/errors/index.js';
 import type { LifecycleAction } from '../../src/events/lifecycle-action.js';
 import type { NomadNode } from '../../src/hashicorp/nomad/schemas.js';
 import type { DrainDeps } from '../../src/workflows/drain/deps.js';
@@ -23,17 +23,18 @@ function fakes(over: { nomadFound?: boolean; consulFound?: boolean; node?: Nomad
     config: { clusterName: 'hashistack', drainDeadlineMs: 3_600_000, giveUpAfterMs: 1_800_000, purgeNomadNode: true },
     now: () => t,
     sleep: vi.fn(async () => undefined),
+    preflight: vi.fn(async () => []),
     nomad: {
       findNodeByInstanceId: vi.fn(async () => (over.nomadFound === false ? null : { ID: 'n1', Name: 'ip-10-0-1-23', Drain: false, SchedulingEligibility: 'eligible', Status: 'ready', LastDrain: null })),
       getNode: vi.fn(async () => ({ node: over.node ?? nomadNode(), index: 10 })),
       setEligibility: vi.fn(async () => undefined),
       drainNode: vi.fn(async () => ({ index: 11 })),
-      purgeNode: vi.fn(async () => undefined),
+      purgeNode: vi.fn(async () => true),
     },
     consul: {
       findNodeByInstanceId: vi.fn(async () => (over.consulFound === false ? null : { Node: 'ip-10-0-1-23', Address: '10.0.1.23', TaggedAddresses: {}, Meta: {} })),
       members: vi.fn(async () => [{ Name: 'ip-10-0-1-23', Addr: '10.0.1.23', Port: 8301, Tags: {}, Status: 1 }]),
-      forceLeave: vi.fn(async () => undefined),
+      forceLeave: vi.fn(async () => true),
     },
     autoscaling: {
       describeLifecycleHooks: vi.fn(async () => [{ LifecycleHookName: 'hashistack-terminate', HeartbeatTimeout: 300 }]),
@@ -68,6 +69,32 @@ describe('Prepare', () => {
     const { deps } = fakes();
     const s = await prepareDrain({ action, pool: pool('server') }, deps);
     expect(s.plan).toBe('server');
+  });
+  it('an ACL-filtered Consul lookup with no Nomad node is PermissionDenied, never nothing-joined', async () => {
+    const { deps } = fakes({ nomadFound: false });
+    deps.consul.findNodeByInstanceId.mockRejectedValue(new PermissionDenied('consul', 'catalog nodes: results filtered by ACLs'));
+    await expect(prepareDrain({ action, pool: pool('client') }, deps)).rejects.toBeInstanceOf(PermissionDenied);
+  });
+  it('a Consul token without node:read: the Nomad node is still drained, then LeaveCluster fails loudly', async () => {
+    const { deps } = fakes();
+    deps.preflight.mockResolvedValue([{ system: 'consul', missing: 'node:read', workflows: ['drain-client'], detail: 'token lacks node:read' }] as never);
+    const s = await prepareDrain({ action, pool: pool('client') }, deps);
+    expect(s).toMatchObject({ plan: 'client', nomadNodeId: 'n1', consulNode: null });
+    expect(s.consulUnreadable).toMatch(/node:read/);
+    await expect(leaveCluster(s, deps)).rejects.toBeInstanceOf(PermissionDenied);
+    expect(deps.ssm.runShellScript).not.toHaveBeenCalled();
+  });
+  it('a missing Nomad grant stops the drain at Prepare, before anything is touched', async () => {
+    const { deps } = fakes();
+    deps.preflight.mockResolvedValue([{ system: 'nomad', missing: 'node:write', workflows: ['drain-client'], detail: 'x' }] as never);
+    await expect(prepareDrain({ action, pool: pool('client') }, deps)).rejects.toBeInstanceOf(PermissionDenied);
+  });
+  it('the filter lookups find nothing but EC2 tags the node the join gate saw: the tagged Nomad node is drained', async () => {
+    const { deps } = fakes({ nomadFound: false, consulFound: false });
+    deps.ec2.describeInstance.mockResolvedValue({ instanceId: 'i-0abc', privateIp: '10.0.1.23', state: 'running', tags: { 'hashistack:nomad-node-id': 'n1' } });
+    expect(await prepareDrain({ action, pool: pool('client') }, deps)).toMatchObject({ plan: 'client', nomadNodeId: 'n1' });
+    deps.nomad.getNode.mockRejectedValue(new NotFound('nomad', 'node not found'));
+    expect((await prepareDrain({ action, pool: pool('client') }, deps)).plan).toBe('nothing-joined');
   });
   it('gives up when the hook fired more than GIVE_UP_AFTER ago', async () => {
     const { deps, advance } = fakes();

@@ -78,6 +78,7 @@ function fakes() {
       raftConfiguration: vi.fn(async () => ({ Index: 1, Servers: [{ ID: 'c-self', Node: NAME, Address: `${IP}:8300`, Leader: false, Voter: true }, { ID: 'c-lead', Node: 'srv1', Address: '10.0.0.10:8300', Leader: true, Voter: true }] })),
       autopilotHealth: vi.fn(async () => w.consulAp),
     },
+    preflight: vi.fn(async () => []),
     nomad: {
       raftConfiguration: vi.fn(async () => ({ Index: 1, Servers: [{ ID: 'n-self', Node: `${NAME}.global`, Address: `${IP}:4647`, Leader: false, Voter: true }, { ID: 'n-lead', Node: 'srv1.global', Address: '10.0.0.10:4647', Leader: true, Voter: true }] })),
       autopilotHealth: vi.fn(async () => w.nomadAp),

@@ -84,7 +84,7 @@ export function serverFakes(servers: FakeServer[], terminating: string[] = []) {
       raftConfiguration: vi.fn(async () => hashiRaft(8300, 'c', (s) => s.id)),
       autopilotHealth: vi.fn(async () => hashiAutopilot(8300, 'c', (s) => s.id)),
       removeRaftPeer: vi.fn(async () => undefined),
-      forceLeave: vi.fn(async () => undefined),
+      forceLeave: vi.fn(async () => true),
       members: vi.fn(async () => []),
     },
     vault: {

@@ -2,7 +2,7 @@ import { ChangeIndex } from '../../core/blocking.js';
 import type { SimClock, SimTimer } from '../../core/clock.js';
 import type { Recorder } from '../../core/recorder.js';
 import type { Rng } from '../../core/rng.js';
-import { commit } from './indexing.js';
+import { commit, type ConsulTable } from './indexing.js';
 import { RaftCluster } from './raft.js';
 import type { CatalogNode, GossipMember, Host, MemberStatus } from './state.js';
 
@@ -37,7 +37,7 @@ export interface NodeCheck {
  * the member. The leader removes servers that left from raft.
  */
 export class ConsulCluster {
-  readonly index: ChangeIndex;
+  readonly index: ChangeIndex<ConsulTable>;
   readonly members = new Map<string, GossipMember>();
   readonly catalog = new Map<string, CatalogNode>();
   readonly raft: RaftCluster;
@@ -48,7 +48,7 @@ export class ConsulCluster {
     /** Whether the Consul agent of an instance is running and joined. */
     private readonly agentLive: (instanceId: string) => boolean,
   ) {
-    this.index = new ChangeIndex(deps.clock);
+    this.index = new ChangeIndex<ConsulTable>(deps.clock);
     this.raft = new RaftCluster('consul', deps, (p) => agentLive(p.instanceId), () => this.index.bump());
   }
 
@@ -80,7 +80,7 @@ export class ConsulCluster {
       if (bootstrap) this.raft.bootstrapPeer(peer);
       else this.raft.join(peer);
     }
-    this.index.bump();
+    this.index.bump('checks');
     this.deps.recorder.mark(i.instanceId, 'consul-alive');
     if (!bootstrap) this.deps.recorder.event('consul', `${name} joined (${host.role === 'server' ? 'server' : 'client'})`);
   }
@@ -89,7 +89,7 @@ export class ConsulCluster {
   register(host: Host): void {
     const i = host.instance;
     const existing = this.catalog.get(i.privateDnsName);
-    commit(this.index, (idx) => {
+    commit(this.index, ['nodes', 'checks'], (idx) => {
       this.catalog.set(i.privateDnsName, {
         ID: host.consulNodeId,
         Node: i.privateDnsName,
@@ -110,7 +110,7 @@ export class ConsulCluster {
     this.setStatus(m, 'leaving');
     this.deps.clock.schedule(LEAVE_MS, () => {
       this.setStatus(m, 'left');
-      commit(this.index, () => this.catalog.delete(name));
+      commit(this.index, ['nodes', 'checks'], () => this.catalog.delete(name));
       this.deps.recorder.event('consul', `${name} left gracefully`);
       onLeft();
     }, 'consul:leave');
@@ -139,10 +139,10 @@ export class ConsulCluster {
     if (!m) return;
     if (m.status === 'failed' || m.status === 'leaving' || (prune && m.status === 'left')) {
       if (m.status !== 'left') this.setStatus(m, 'left');
-      commit(this.index, () => this.catalog.delete(name));
+      commit(this.index, ['nodes', 'checks'], () => this.catalog.delete(name));
       if (prune) {
         this.members.delete(name);
-        this.index.bump();
+        this.index.bump('checks');
       }
       this.deps.recorder.event('consul', `force-leave ${name}${prune ? ' (pruned)' : ''}`);
     }
@@ -151,7 +151,7 @@ export class ConsulCluster {
   /** `PUT /v1/catalog/deregister`; a live agent puts itself back via anti-entropy. */
   deregister(name: string, host: Host | undefined): boolean {
     if (!this.catalog.has(name)) return true;
-    commit(this.index, () => this.catalog.delete(name));
+    commit(this.index, ['nodes', 'checks'], () => this.catalog.delete(name));
     if (host && this.agentLive(host.instance.instanceId)) {
       this.deps.clock.schedule(this.deps.rng.int(ANTI_ENTROPY_MS.min, ANTI_ENTROPY_MS.max), () => {
         if (this.agentLive(host.instance.instanceId) && !this.catalog.has(name)) this.register(host);
@@ -191,6 +191,7 @@ export class ConsulCluster {
       if (peer) this.raft.remove(peer.id);
     }
     this.raft.reevaluate();
-    this.index.bump();
+    // The leader's serf reconcile updates the member's serfHealth check.
+    this.index.bump('checks');
   }
 }

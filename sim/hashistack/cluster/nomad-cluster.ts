@@ -3,7 +3,7 @@ import type { SimClock, SimTimer } from '../../core/clock.js';
 import type { Recorder } from '../../core/recorder.js';
 import type { Rng } from '../../core/rng.js';
 import { AllocRunner, isClientTerminal } from './alloc-runner.js';
-import { commit } from './indexing.js';
+import { commit, type NomadTable } from './indexing.js';
 import { RaftCluster } from './raft.js';
 import {
   NS_PER_MS,
@@ -35,7 +35,7 @@ export interface NomadDeps {
  * {@link onAllocChange}.
  */
 export class NomadCluster {
-  readonly index: ChangeIndex;
+  readonly index: ChangeIndex<NomadTable>;
   readonly nodes = new Map<string, NomadNode>();
   readonly allocs = new Map<string, Allocation>();
   readonly jobs = new Map<string, JobSpec>();
@@ -54,7 +54,7 @@ export class NomadCluster {
     private readonly deps: NomadDeps,
     serverAlive: (instanceId: string) => boolean,
   ) {
-    this.index = new ChangeIndex(deps.clock);
+    this.index = new ChangeIndex<NomadTable>(deps.clock);
     this.runner = new AllocRunner(deps, (alloc, change) => this.updateAlloc(alloc, change));
     this.raft = new RaftCluster('nomad', deps, (p) => serverAlive(p.instanceId), () => this.index.bump());
   }
@@ -68,7 +68,7 @@ export class NomadCluster {
     const existing = this.nodes.get(host.nomadNodeId);
     const now = this.deps.clock.now();
     const node: NomadNode = existing ?? buildNode(host, wrongPool, now);
-    commit(this.index, (i) => {
+    commit(this.index, ['nodes'], (i) => {
       if (!existing) {
         node.CreateIndex = i;
         this.nodes.set(node.ID, node);
@@ -83,7 +83,7 @@ export class NomadCluster {
     const delay = readyAfterMs ?? this.deps.rng.int(READY_MS.min, READY_MS.max);
     const markReady = (): void => {
       if (!this.liveClients.has(node.ID) || node.Status !== 'initializing') return;
-      commit(this.index, (i) => {
+      commit(this.index, ['nodes'], (i) => {
         node.ModifyIndex = i;
         node.Status = 'ready';
         node.StatusUpdatedAt = Math.floor(this.deps.clock.now() / 1000);
@@ -116,7 +116,7 @@ export class NomadCluster {
     const node = this.nodes.get(nodeId);
     if (!node || this.liveClients.has(nodeId)) return;
     const now = this.deps.clock.now();
-    commit(this.index, (i) => {
+    commit(this.index, ['nodes'], (i) => {
       node.ModifyIndex = i;
       node.Status = 'down';
       node.StatusUpdatedAt = Math.floor(now / 1000);
@@ -143,7 +143,7 @@ export class NomadCluster {
   purge(nodeId: string, reRegister: () => void): void {
     const node = this.nodes.get(nodeId);
     if (!node) return;
-    commit(this.index, () => this.nodes.delete(nodeId));
+    commit(this.index, ['nodes'], () => this.nodes.delete(nodeId));
     this.deps.recorder.event('nomad', `node ${node.Name} purged`);
     for (const alloc of this.allocsOn(nodeId)) {
       if (isClientTerminal(alloc.ClientStatus)) continue;
@@ -159,7 +159,7 @@ export class NomadCluster {
 
   /** Change a node (stamping its ModifyIndex) and re-run the scheduler. */
   updateNode(node: NomadNode, change: (n: NomadNode, index: number) => void): number {
-    const i = commit(this.index, (next) => {
+    const i = commit(this.index, ['nodes'], (next) => {
       change(node, next);
       node.ModifyIndex = next;
     });
@@ -198,6 +198,7 @@ export class NomadCluster {
   /** Register a job; with `running`, its allocations are placed already running and healthy (t0). */
   registerJob(job: JobSpec, running = false): void {
     this.jobs.set(job.ID, job);
+    this.index.bump('jobs');
     this.deps.recorder.event('nomad', `job ${job.ID} registered (${job.Type})`);
     this.reconcile(running);
   }
@@ -209,7 +210,7 @@ export class NomadCluster {
   /** Change an allocation, stamping its ModifyIndex; wakes the scheduler and the drainer. */
   updateAlloc(alloc: Allocation, change: (a: Allocation) => void): void {
     const wasTerminal = isClientTerminal(alloc.ClientStatus);
-    commit(this.index, (i) => {
+    commit(this.index, ['allocs'], (i) => {
       change(alloc);
       alloc.ModifyIndex = i;
       alloc.ModifyTime = this.deps.clock.now() * NS_PER_MS;
@@ -317,7 +318,7 @@ export class NomadCluster {
       CreateTime: now * NS_PER_MS,
       ModifyTime: now * NS_PER_MS,
     };
-    commit(this.index, (i) => {
+    commit(this.index, ['allocs'], (i) => {
       alloc.CreateIndex = i;
       alloc.ModifyIndex = i;
       this.allocs.set(alloc.ID, alloc);

@@ -3,12 +3,12 @@ import type { SimRequest, SimResponse } from '../../core/http.js';
 /** One route of a simulated API. */
 export interface Route {
   method: string;
-  /** Path template, e.g. /v1/node/:id/drain. */
+  /** Path template, e.g. /v1/node/:id/drain (`:name` one segment, `*name` the rest of the path). */
   template: string;
   handle(req: SimRequest, params: Record<string, string>): Promise<SimResponse> | SimResponse;
 }
 
-/** Matches request paths against route templates (`:name` matches one path segment). */
+/** Matches request paths against route templates (`:name` matches one path segment, `*name` the rest). */
 export class Router {
   private readonly compiled: Array<{ route: Route; pattern: RegExp; names: string[] }>;
 
@@ -21,6 +21,10 @@ export class Router {
           if (seg.startsWith(':')) {
             names.push(seg.slice(1));
             return '([^/]+)';
+          }
+          if (seg.startsWith('*')) {
+            names.push(seg.slice(1));
+            return '(.*)';
           }
           return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
         })

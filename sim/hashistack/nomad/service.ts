@@ -1,6 +1,9 @@
 import { z } from 'zod';
-import { parseWait } from '../../core/blocking.js';
+import { NOMAD_BLOCKING, parseBlocking } from '../../core/blocking.js';
 import { json, text, type SimRequest, type SimResponse, type SimService } from '../../core/http.js';
+import type { Rng } from '../../core/rng.js';
+import { allows, rulesHcl, type ResourceToken } from '../acl.js';
+import type { NomadTable } from '../cluster/indexing.js';
 import { NOMAD_VERSION } from '../cluster/nomad-cluster.js';
 import type { HashistackWorld } from '../cluster/world.js';
 import { FilterSyntaxError, parseFilter } from '../filter.js';
@@ -16,18 +19,51 @@ const DrainBody = z.object({
 const EligibilityBody = z.object({ Eligibility: z.string() });
 
 /**
+ * What each route needs (nomad/*_endpoint.go ACL checks): a resource
+ * disposition, `management` (raft operator endpoints and transfer-leadership
+ * check `aclObj.IsManagement()`), `self` (any valid token) or nothing.
+ */
+type Need = { resource: string; access: 'read' | 'write' } | 'management' | 'self' | 'none';
+const NEEDS: Record<string, Need> = {
+  'GET /v1/status/leader': 'none',
+  'GET /v1/status/peers': 'none',
+  'GET /v1/acl/token/self': 'self',
+  'GET /v1/acl/policy/:name': 'self',
+  'GET /v1/nodes': { resource: 'node', access: 'read' },
+  'GET /v1/node/:id': { resource: 'node', access: 'read' },
+  'GET /v1/node/:id/allocations': { resource: 'node', access: 'read' },
+  'GET /v1/agent/members': { resource: 'node', access: 'read' },
+  'GET /v1/operator/autopilot/health': { resource: 'operator', access: 'read' },
+  'GET /v1/operator/raft/configuration': 'management',
+  'DELETE /v1/operator/raft/peer': 'management',
+};
+function needOf(method: string, template: string): Need {
+  const exact = NEEDS[`${method} ${template}`];
+  if (exact) return exact;
+  if (template === '/v1/operator/raft/transfer-leadership') return 'management';
+  if (template === '/v1/agent/force-leave') return { resource: 'agent', access: 'write' };
+  return { resource: 'node', access: 'write' };
+}
+
+/**
  * The simulated Nomad HTTP API (servers' view), per the reference: nodes,
  * drains, eligibility, allocations, purge, raft operator, autopilot,
- * leader, server members and force-leave. ACL: one management token.
+ * leader, peers, server members, force-leave and the token's own ACL view.
+ * ACL: the management token plus tokens added with policies.
  */
 export class NomadService implements SimService {
   readonly name = 'nomad' as const;
   private readonly router: Router;
+  private readonly tokens = new Map<string, ResourceToken>();
 
-  constructor(private readonly world: HashistackWorld, private readonly token: string) {
+  constructor(private readonly world: HashistackWorld, managementToken: string, private readonly rng: Rng) {
+    this.addToken({ secret: managementToken, accessor: rng.uuid(), name: 'control-plane (management)', management: true, policies: [] });
     const r = (method: string, template: string, handle: Route['handle']): Route => ({ method, template, handle });
     this.router = new Router([
       r('GET', '/v1/status/leader', () => this.leader()),
+      r('GET', '/v1/status/peers', () => this.peers()),
+      r('GET', '/v1/acl/token/self', (req) => this.tokenSelf(req)),
+      r('GET', '/v1/acl/policy/:name', (req, p) => this.policy(req, p.name ?? '')),
       r('GET', '/v1/nodes', (req) => this.listNodes(req)),
       r('GET', '/v1/node/:id', (req, p) => this.readNode(req, p.id ?? '')),
       r('GET', '/v1/node/:id/allocations', (req, p) => this.nodeAllocations(req, p.id ?? '')),
@@ -57,13 +93,23 @@ export class NomadService implements SimService {
     return text(500, 'rpc error: rpc error: EOF');
   }
 
+  /** Add a token (the control plane's narrower tokens in tests and scenarios). */
+  addToken(token: ResourceToken): void {
+    this.tokens.set(token.secret, token);
+  }
+
   async handle(req: SimRequest): Promise<SimResponse> {
     const m = this.router.match(req.method, req.path);
     if (!m) return text(404, 'Invalid URL');
-    if (req.path !== '/v1/status/leader') {
-      const token = tokenOf(req, 'x-nomad-token');
-      if (!token) return text(403, 'Permission denied');
-      if (token !== this.token) return text(403, 'ACL token not found');
+    const need = needOf(m.route.method, m.route.template);
+    if (need !== 'none') {
+      const secret = tokenOf(req, 'x-nomad-token');
+      // Nomad resolves a missing token to the anonymous policy (deny by default).
+      if (!secret) return text(403, 'Permission denied');
+      const token = this.tokens.get(secret);
+      if (!token) return text(403, 'ACL token not found');
+      const granted = need === 'self' || (need === 'management' ? token.management : allows(token, need.resource, need.access));
+      if (!granted) return text(403, 'Permission denied');
       const local = req.path === '/v1/agent/members' || req.path === '/v1/agent/force-leave';
       if (!local && !this.nomad.raft.leader()) return text(500, 'No cluster leader');
     }
@@ -78,14 +124,56 @@ export class NomadService implements SimService {
     return { 'X-Nomad-Index': String(index), 'X-Nomad-KnownLeader': String(this.nomad.raft.leader() !== undefined), 'X-Nomad-LastContact': '0' };
   }
 
-  private async block(req: SimRequest, resourceIndex: () => number): Promise<void> {
-    const min = Number(req.query.get('index') ?? '0');
-    if (Number.isFinite(min) && min > 0) await this.nomad.index.waitBeyond(min, parseWait(req.query.get('wait')), resourceIndex);
+  /** A write's answer: its raft index in the body and in `X-Nomad-Index` (`setIndex` in command/agent/http.go). */
+  private written(index: number): SimResponse {
+    return json(200, { EvalCreateIndex: index, EvalIDs: [], Index: index, NodeModifyIndex: index }, { 'X-Nomad-Index': String(index) });
+  }
+
+  /** Wait as a blocking read of `tables` does; a 400 answer when `index`/`wait` are malformed. */
+  private async block(req: SimRequest, tables: NomadTable[], resourceIndex?: () => number): Promise<SimResponse | undefined> {
+    const params = parseBlocking(req.query, NOMAD_BLOCKING, this.rng);
+    if (!params.ok) return text(params.status, params.message);
+    if (params.minIndex > 0) await this.nomad.index.waitBeyond(tables, params.minIndex, params.waitMs, resourceIndex);
+    return undefined;
   }
 
   private leader(): SimResponse {
     const leader = this.nomad.raft.leader();
     return json(200, leader ? leader.address : '');
+  }
+
+  /** `GET /v1/status/peers`: raft addresses of the servers in the configuration (Status.Peers). */
+  private peers(): SimResponse {
+    return json(200, this.nomad.raft.list().map((p) => p.address));
+  }
+
+  private tokenSelf(req: SimRequest): SimResponse {
+    const token = this.tokens.get(tokenOf(req, 'x-nomad-token') ?? '');
+    if (!token) return text(403, 'ACL token not found');
+    return json(200, {
+      AccessorID: token.accessor,
+      SecretID: token.secret,
+      Name: token.name,
+      Type: token.management ? 'management' : 'client',
+      Policies: token.management ? null : token.policies.map((p) => p.name),
+      Roles: null,
+      Global: true,
+      CreateTime: '2026-01-01T00:00:00Z',
+      ExpirationTime: null,
+      CreateIndex: 7,
+      ModifyIndex: 7,
+    });
+  }
+
+  /** `GET /v1/acl/policy/:name`: management tokens, or a token the policy is attached to (ACL.GetPolicy). */
+  private policy(req: SimRequest, name: string): SimResponse {
+    const token = this.tokens.get(tokenOf(req, 'x-nomad-token') ?? '');
+    if (!token) return text(403, 'ACL token not found');
+    const attached = token.policies.find((p) => p.name === name);
+    const known = attached ?? [...this.tokens.values()].flatMap((t) => t.policies).find((p) => p.name === name);
+    if (!token.management && !attached) return text(403, 'Permission denied');
+    if (!known) return text(404, 'ACL policy not found');
+    return json(200, { Name: known.name, Description: '', Rules: rulesHcl(known, 'nomad'), JobACL: null, CreateIndex: 8, ModifyIndex: 8 }, this.headers(8));
   }
 
   private async listNodes(req: SimRequest): Promise<SimResponse> {
@@ -99,7 +187,8 @@ export class NomadService implements SimService {
         throw error;
       }
     }
-    await this.block(req, () => this.nomad.index.current);
+    const bad = await this.block(req, ['nodes']);
+    if (bad) return bad;
     const prefix = req.query.get('prefix') ?? '';
     const options = { resources: req.query.get('resources') === 'true', os: req.query.get('os') === 'true' };
     const nodes = [...this.nomad.nodes.values()]
@@ -107,21 +196,26 @@ export class NomadService implements SimService {
       .filter((n) => !filter || filter(fullNode(n)))
       .sort((a, b) => a.ID.localeCompare(b.ID))
       .map((n) => nodeStub(n, options));
-    return json(200, nodes, this.headers(this.nomad.index.current));
+    return json(200, nodes, this.headers(this.nomad.index.of('nodes')));
   }
 
   private async readNode(req: SimRequest, id: string): Promise<SimResponse> {
     const node = this.nomad.nodes.get(id);
-    if (!node) return text(404, 'node not found', this.headers(this.nomad.index.current));
-    await this.block(req, () => (this.nomad.nodes.get(id) === node ? node.ModifyIndex : Number.MAX_SAFE_INTEGER));
-    if (this.nomad.nodes.get(id) !== node) return text(404, 'node not found', this.headers(this.nomad.index.current));
+    if (!node) return text(404, 'node not found', this.headers(this.nomad.index.of('nodes')));
+    const bad = await this.block(req, ['nodes'], () => (this.nomad.nodes.get(id) === node ? node.ModifyIndex : Number.MAX_SAFE_INTEGER));
+    if (bad) return bad;
+    if (this.nomad.nodes.get(id) !== node) return text(404, 'node not found', this.headers(this.nomad.index.of('nodes')));
     return json(200, fullNode(node), this.headers(node.ModifyIndex));
   }
 
   private async nodeAllocations(req: SimRequest, id: string): Promise<SimResponse> {
     const maxIndex = (): number => Math.max(1, ...this.nomad.allocsOn(id).map((a) => a.ModifyIndex));
-    await this.block(req, maxIndex);
-    const allocs = this.nomad.allocsOn(id).sort((a, b) => a.CreateIndex - b.CreateIndex).map(allocationView);
+    const bad = await this.block(req, ['allocs'], maxIndex);
+    if (bad) return bad;
+    // Allocations of namespaces the token may not read-job are dropped (Node.GetAllocs filters them).
+    const token = this.tokens.get(tokenOf(req, 'x-nomad-token') ?? '');
+    const readable = token !== undefined && allows(token, 'namespace', 'read');
+    const allocs = readable ? this.nomad.allocsOn(id).sort((a, b) => a.CreateIndex - b.CreateIndex).map(allocationView) : [];
     return json(200, allocs, this.headers(maxIndex()));
   }
 
@@ -135,7 +229,7 @@ export class NomadService implements SimService {
       spec === null || spec === undefined
         ? this.world.drainer.cancel(node, parsed.data.MarkEligible ?? false)
         : this.world.drainer.start(node, { deadlineNs: spec.Deadline ?? 0, ignoreSystemJobs: spec.IgnoreSystemJobs ?? false, meta: parsed.data.Meta ?? null });
-    return json(200, { EvalCreateIndex: index, EvalIDs: [], Index: index, NodeModifyIndex: index });
+    return this.written(index);
   }
 
   private eligibility(req: SimRequest, id: string): SimResponse {
@@ -152,7 +246,7 @@ export class NomadService implements SimService {
       n.SchedulingEligibility = wanted;
     });
     this.world.log(this.hostOfNode(node.instanceId), 'nomad', 'INFO', `client: scheduling eligibility set to ${wanted}`);
-    return json(200, { EvalCreateIndex: index, EvalIDs: [], Index: index, NodeModifyIndex: index });
+    return this.written(index);
   }
 
   private hostOfNode(instanceId: string): NonNullable<ReturnType<HashistackWorld['hosts']['get']>> {
@@ -161,6 +255,7 @@ export class NomadService implements SimService {
     return host;
   }
 
+  /** An unknown (already purged) node answers 500 `node not found` (Node.Deregister), not 404. */
   private purge(id: string): SimResponse {
     const node = this.nomad.nodes.get(id);
     if (!node) return text(500, 'node not found');
@@ -168,8 +263,7 @@ export class NomadService implements SimService {
     this.nomad.purge(id, () => {
       if (host && host.agents.nomad && host.os === 'up') this.nomad.registerClient(host, host.behaviour.wrongNodePool);
     });
-    const index = this.nomad.index.current;
-    return json(200, { EvalCreateIndex: index, EvalIDs: [], Index: index, NodeModifyIndex: index });
+    return this.written(this.nomad.index.current);
   }
 
   private raftConfiguration(): SimResponse {

@@ -1,10 +1,25 @@
 /** Typed Consul API client (endpoints and fields as in the reference). */
 import { z } from 'zod';
+import { PermissionDenied } from '../../errors/index.js';
 import type { HttpClient } from '../../http/client.js';
 import { AutopilotHealthSchema, type AutopilotHealth } from '../nomad/schemas.js';
 import { blockingQuery, type Block, type Indexed } from '../blocking.js';
+import { consulMemberGone, raftPeerGone } from '../gone.js';
 import { bexprString, indexHeader, parseBody } from '../parse.js';
 import { CatalogNodeSchema, HealthCheckSchema, MemberSchema, RaftConfigurationSchema, type ConsulCatalogNode, type ConsulHealthCheck, type ConsulMember, type ConsulRaftConfiguration } from './schemas.js';
+
+/**
+ * Consul answers a read the token may not fully make with 200 and the
+ * entries silently removed, flagged (for an authenticated token) by
+ * `X-Consul-Results-Filtered-By-ACLs: true`. A filtered lookup must never be
+ * read as "no such node".
+ * @throws PermissionDenied when the answer was filtered.
+ */
+function refuseFiltered(headers: Headers, what: string): void {
+  if (headers.get('X-Consul-Results-Filtered-By-ACLs') === 'true') {
+    throw new PermissionDenied('consul', `${what}: results filtered by ACLs (the token lacks node:read); an empty answer would not mean the node is gone`);
+  }
+}
 
 export class ConsulClient {
   constructor(private readonly http: HttpClient) {}
@@ -27,7 +42,8 @@ export class ConsulClient {
   }
 
   private async catalogNodes(filter: string): Promise<ConsulCatalogNode[]> {
-    const { body } = await this.http.getJson('/v1/catalog/nodes', { filter });
+    const { body, headers } = await this.http.getJson('/v1/catalog/nodes', { filter });
+    refuseFiltered(headers, 'catalog nodes');
     return parseBody('consul', 'catalog nodes', z.array(CatalogNodeSchema).nullable(), body) ?? [];
   }
 
@@ -38,22 +54,28 @@ export class ConsulClient {
 
   /** Health checks of a node with the index; with `block`, a blocking query. */
   async nodeHealthIndexed(node: string, block?: Block): Promise<Indexed<ConsulHealthCheck[]>> {
-    const b = blockingQuery(block);
+    const b = blockingQuery(block, 'consul');
     const { body, headers } = await this.http.getJson(`/v1/health/node/${encodeURIComponent(node)}`, b.query, b.extra);
     return { value: parseBody('consul', 'node health', z.array(HealthCheckSchema).nullable(), body) ?? [], index: indexHeader(headers, 'X-Consul-Index') };
   }
 
   /** Catalog nodes with node meta `instance_id` = instanceId or, given one, the private IP as Address; with `block`, a blocking query. */
   async catalogNodesByInstance(instanceId: string, privateIp: string | null, block?: Block): Promise<Indexed<ConsulCatalogNode[]>> {
-    const b = blockingQuery(block);
+    const b = blockingQuery(block, 'consul');
     const filter = [`Meta.instance_id == ${bexprString(instanceId)}`, ...(privateIp ? [`Address == ${bexprString(privateIp)}`] : [])].join(' or ');
     const { body, headers } = await this.http.getJson('/v1/catalog/nodes', { filter, ...b.query }, b.extra);
+    refuseFiltered(headers, 'catalog nodes');
     return { value: parseBody('consul', 'catalog nodes', z.array(CatalogNodeSchema).nullable(), body) ?? [], index: indexHeader(headers, 'X-Consul-Index') };
   }
 
-  /** Force a member to leave; with `prune`, remove it from the member list entirely. */
-  async forceLeave(name: string, prune: boolean): Promise<void> {
-    await this.http.request({ method: 'PUT', path: `/v1/agent/force-leave/${encodeURIComponent(name)}`, query: prune ? { prune: 'true' } : undefined });
+  /**
+   * Force a member to leave; with `prune`, remove it from the member list
+   * entirely. A name Consul no longer knows (already reaped or pruned) counts as done.
+   * @returns whether the member was still known.
+   */
+  async forceLeave(name: string, prune: boolean): Promise<boolean> {
+    const res = await this.http.request({ method: 'PUT', path: `/v1/agent/force-leave/${encodeURIComponent(name)}`, query: prune ? { prune: 'true' } : undefined, answerWhen: consulMemberGone(name) });
+    return res.status < 300;
   }
 
   async raftConfiguration(): Promise<ConsulRaftConfiguration> {
@@ -63,13 +85,24 @@ export class ConsulClient {
 
   /** Remove a raft peer by id or address (exactly one). */
   async removeRaftPeer(peer: { id: string } | { address: string }): Promise<void> {
-    await this.http.request({ method: 'DELETE', path: '/v1/operator/raft/peer', query: 'id' in peer ? { id: peer.id } : { address: peer.address }, retry: false });
+    const gone = 'id' in peer ? raftPeerGone(peer.id) : undefined;
+    await this.http.request({ method: 'DELETE', path: '/v1/operator/raft/peer', query: 'id' in peer ? { id: peer.id } : { address: peer.address }, retry: false, answerWhen: gone });
   }
 
   /** Autopilot health; 200 and 429 are both answers. */
   async autopilotHealth(): Promise<AutopilotHealth> {
     const res = await this.http.request({ path: '/v1/operator/autopilot/health', answerStatuses: [429] });
     return parseBody('consul', 'autopilot health', AutopilotHealthSchema, res.json(), res.status);
+  }
+
+  /**
+   * Check the calling token against permissions (`POST /v1/internal/acl/authorize`,
+   * what Consul's UI uses): one `Allow` per request, in order.
+   */
+  async authorize(requests: Array<{ Resource: string; Access: 'read' | 'write' }>): Promise<Array<{ Allow: boolean }> | 'acl-disabled'> {
+    const res = await this.http.request({ method: 'POST', path: '/v1/internal/acl/authorize', body: requests, answerWhen: (status, body) => status === 401 && /ACL support disabled/i.test(body) });
+    if (res.status === 401) return 'acl-disabled';
+    return parseBody('consul', 'acl authorize', z.array(z.object({ Allow: z.boolean() })), res.json());
   }
 
   /** Raft leader address ("" without one). */

@@ -3,9 +3,11 @@ import { z } from 'zod';
 import { NotFound } from '../../errors/index.js';
 import type { HttpClient } from '../../http/client.js';
 import { toGoSeconds } from '../../time/duration.js';
-import { BLOCKING_MARGIN_MS, MAX_WAIT_MS, blockingQuery, type Block, type Indexed } from '../blocking.js';
+import { MAX_WAIT_MS, blockingQuery, blockingTimeoutMs, type Block, type Indexed } from '../blocking.js';
+import { nomadNodeGone, raftPeerGone } from '../gone.js';
 import { bexprString, indexHeader, parseBody } from '../parse.js';
 import {
+  AclPolicySchema,
   AgentMembersSchema,
   AllocationSchema,
   AutopilotHealthSchema,
@@ -13,7 +15,9 @@ import {
   NodeSchema,
   NodeStubSchema,
   RaftConfigurationSchema,
+  TokenSelfSchema,
   type AutopilotHealth,
+  type NomadTokenSelf,
   type NomadAgentMembers,
   type NomadAllocation,
   type NomadNode,
@@ -26,7 +30,7 @@ export class NomadClient {
 
   /** Nodes fingerprinted with this EC2 instance id; with `block`, a blocking query on the node list. */
   async nodesByInstanceId(instanceId: string, block?: Block): Promise<Indexed<NomadNodeStub[]>> {
-    const b = blockingQuery(block);
+    const b = blockingQuery(block, 'nomad');
     const { body, headers } = await this.http.getJson('/v1/nodes', { filter: `Attributes["unique.platform.aws.instance-id"] == ${bexprString(instanceId)}`, ...b.query }, b.extra);
     return { value: parseBody('nomad', 'node list', z.array(NodeStubSchema).nullable(), body) ?? [], index: indexHeader(headers, 'X-Nomad-Index') };
   }
@@ -49,11 +53,11 @@ export class NomadClient {
    */
   async getNode(id: string, options: { index?: number; waitMs?: number } = {}): Promise<{ node: NomadNode; index: number }> {
     const blocking = options.index !== undefined && options.index > 0;
-    const waitMs = Math.min(options.waitMs ?? 5 * 60_000, MAX_WAIT_MS);
+    const waitMs = Math.min(options.waitMs ?? 5 * 60_000, MAX_WAIT_MS.nomad);
     const { body, headers } = await this.http.getJson(
       `/v1/node/${encodeURIComponent(id)}`,
       blocking ? { index: options.index, wait: toGoSeconds(waitMs) } : undefined,
-      blocking ? { timeoutMs: waitMs + BLOCKING_MARGIN_MS } : {},
+      blocking ? { timeoutMs: blockingTimeoutMs(waitMs) } : {},
     );
     return { node: parseBody('nomad', 'node', NodeSchema, body), index: indexHeader(headers, 'X-Nomad-Index') };
   }
@@ -88,12 +92,18 @@ export class NomadClient {
     return parseBody('nomad', 'allocations', z.array(AllocationSchema).nullable(), body) ?? [];
   }
 
-  /** Remove the node record. An unknown node counts as purged. */
-  async purgeNode(id: string): Promise<void> {
+  /**
+   * Remove the node record. A node already purged counts as purged: Nomad
+   * answers it 500 `node not found` (404 is handled too, for proxies).
+   * @returns whether this call removed it (false: it was already gone).
+   */
+  async purgeNode(id: string): Promise<boolean> {
     try {
-      await this.http.request({ method: 'POST', path: `/v1/node/${encodeURIComponent(id)}/purge` });
+      const res = await this.http.request({ method: 'POST', path: `/v1/node/${encodeURIComponent(id)}/purge`, answerWhen: nomadNodeGone });
+      return res.status < 300;
     } catch (error) {
       if (!(error instanceof NotFound)) throw error;
+      return false;
     }
   }
 
@@ -102,9 +112,9 @@ export class NomadClient {
     return parseBody('nomad', 'raft configuration', RaftConfigurationSchema, body);
   }
 
-  /** Remove a raft peer by id (Nomad ≥ 1.10.1 accepts only `id`). */
+  /** Remove a raft peer by id (Nomad ≥ 1.10.1 accepts only `id`); one no longer in the configuration counts as removed. */
   async removeRaftPeer(id: string): Promise<void> {
-    await this.http.request({ method: 'DELETE', path: '/v1/operator/raft/peer', query: { id }, retry: false });
+    await this.http.request({ method: 'DELETE', path: '/v1/operator/raft/peer', query: { id }, retry: false, answerWhen: raftPeerGone(id) });
   }
 
   async transferLeadership(id: string): Promise<void> {
@@ -126,6 +136,22 @@ export class NomadClient {
   async agentMembers(): Promise<NomadAgentMembers> {
     const { body } = await this.http.getJson('/v1/agent/members');
     return parseBody('nomad', 'agent members', AgentMembersSchema, body);
+  }
+
+  /**
+   * The calling token (`GET /v1/acl/token/self`); 'acl-disabled' when the
+   * cluster runs without ACLs (400 `ACL support disabled`).
+   */
+  async tokenSelf(): Promise<NomadTokenSelf | 'acl-disabled'> {
+    const res = await this.http.request({ path: '/v1/acl/token/self', answerWhen: (status, body) => status === 400 && /ACL support disabled/i.test(body) });
+    if (res.status === 400) return 'acl-disabled';
+    return parseBody('nomad', 'token self', TokenSelfSchema, res.json());
+  }
+
+  /** Rules (HCL) of an ACL policy; a token may read the policies attached to it. */
+  async aclPolicy(name: string): Promise<string> {
+    const { body } = await this.http.getJson(`/v1/acl/policy/${encodeURIComponent(name)}`);
+    return parseBody('nomad', 'acl policy', AclPolicySchema, body).Rules;
   }
 
   /** Force a server member (`name.region`) to leave, pruning it. */

@@ -114,3 +114,15 @@ export const AgentMembersSchema = z.object({
     .transform((v) => v ?? []),
 });
 export type NomadAgentMembers = z.infer<typeof AgentMembersSchema>;
+
+/** `GET /v1/acl/token/self`: `Type` management or client; `Policies` names (null for management). */
+export const TokenSelfSchema = z.object({
+  AccessorID: z.string(),
+  Name: z.string().nullish(),
+  Type: z.string(),
+  Policies: z.array(z.string()).nullish(),
+});
+export type NomadTokenSelf = z.infer<typeof TokenSelfSchema>;
+
+/** `GET /v1/acl/policy/:name`: the rules as HCL text. */
+export const AclPolicySchema = z.object({ Name: z.string(), Rules: z.string() });

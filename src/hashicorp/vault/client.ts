@@ -1,5 +1,6 @@
 /** Typed Vault API client (endpoints and fields as in the reference). */
 import type { HttpClient } from '../../http/client.js';
+import { z } from 'zod';
 import { parseBody } from '../parse.js';
 import { AutopilotStateSchema, HealthSchema, LeaderSchema, RaftConfigurationSchema, type VaultAutopilotState, type VaultHealth, type VaultLeader, type VaultRaftConfiguration } from './schemas.js';
 
@@ -27,6 +28,18 @@ export class VaultClient {
 
   async removeRaftPeer(serverId: string): Promise<void> {
     await this.http.request({ method: 'POST', path: '/v1/sys/storage/raft/remove-peer', body: { server_id: serverId }, retry: false });
+  }
+
+  /** The calling token's capabilities per path (`POST /v1/sys/capabilities-self`). */
+  async capabilitiesSelf(paths: string[]): Promise<Record<string, string[]>> {
+    const res = await this.http.request({ method: 'POST', path: '/v1/sys/capabilities-self', body: { paths } });
+    const body = parseBody('vault', 'capabilities-self', z.object({ data: z.record(z.string(), z.array(z.string())).optional() }).passthrough(), res.json());
+    const out: Record<string, string[]> = {};
+    for (const p of paths) {
+      const caps = body.data?.[p] ?? (body as Record<string, unknown>)[p];
+      out[p] = Array.isArray(caps) ? caps.filter((c): c is string => typeof c === 'string') : [];
+    }
+    return out;
   }
 
   /** Autopilot state (always 200; read `healthy`). */

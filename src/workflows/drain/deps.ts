@@ -10,10 +10,13 @@ import { clusterClients } from '../../hashicorp/clients.js';
 import type { ConsulClient } from '../../hashicorp/consul/client.js';
 import type { NomadClient } from '../../hashicorp/nomad/client.js';
 import { now } from '../../time/clock.js';
+import { cachedPreflight, type Preflight } from '../preflight.js';
 
 export interface DrainDeps {
   config: Pick<Config, 'clusterName' | 'drainDeadlineMs' | 'giveUpAfterMs' | 'purgeNomadNode'>;
   nomad: Pick<NomadClient, 'findNodeByInstanceId' | 'getNode' | 'setEligibility' | 'drainNode' | 'purgeNode'>;
+  /** What the ACL tokens lack for a workflow (checked at Prepare). */
+  preflight: Preflight;
   consul: Pick<ConsulClient, 'findNodeByInstanceId' | 'members' | 'forceLeave'>;
   autoscaling: Pick<typeof autoscaling, 'describeLifecycleHooks' | 'recordLifecycleActionHeartbeat' | 'completeLifecycleAction'>;
   ec2: Pick<typeof ec2, 'describeInstance'>;
@@ -23,6 +26,13 @@ export interface DrainDeps {
   sleep: (ms: number) => Promise<void>;
 }
 
+let preflight: Preflight | undefined;
+/** One cached preflight per container. */
+export function sharedPreflight(clients: Parameters<typeof cachedPreflight>[0]): Preflight {
+  preflight ??= cachedPreflight(clients, now);
+  return preflight;
+}
+
 /** The production dependencies (no I/O until used). */
 export function defaultDrainDeps(): DrainDeps {
   const clients = clusterClients();
@@ -30,6 +40,7 @@ export function defaultDrainDeps(): DrainDeps {
     config: getConfig(),
     nomad: clients.nomad,
     consul: clients.consul,
+    preflight: sharedPreflight(clients),
     autoscaling,
     ec2,
     ssm,

@@ -1,5 +1,5 @@
 /** LeaveCluster: the node leaves Consul gracefully (SSM), else is force-left. */
-import { AwsUnavailable } from '../../errors/index.js';
+import { AwsUnavailable, PermissionDenied } from '../../errors/index.js';
 import { MemberStatus } from '../../hashicorp/consul/schemas.js';
 import { getLogger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
@@ -90,6 +90,8 @@ export async function leaveCluster(state: DrainState, deps: DrainDeps): Promise<
   checkGiveUp(deps, state.giveUpAt, 'LeaveCluster');
   const log = getLogger();
   let method = 'no-consul-member';
+  // The node is drained by now; its Consul membership cannot be read with this token: fail loudly, never "already gone".
+  if (state.consulUnreadable) throw new PermissionDenied('consul', `node drained, but its Consul membership cannot be checked or left: ${state.consulUnreadable}`);
 
   if (state.consulNode) {
     let member = await memberState(deps, state.consulNode);

@@ -6,6 +6,60 @@ import type { DrainDeps } from './deps.js';
 import { checkGiveUp, nextGiveUpAt } from './guards.js';
 import type { DrainInput, DrainPlan, DrainState } from './state.js';
 import { WORKFLOW_WAIT_MS } from '../../hashicorp/blocking.js';
+import { NotFound, PermissionDenied } from '../../errors/index.js';
+import { describeFindings } from '../../hashicorp/permissions.js';
+import type { ConsulCatalogNode } from '../../hashicorp/consul/schemas.js';
+import type { NomadNodeStub } from '../../hashicorp/nomad/schemas.js';
+import { reportFindings } from '../preflight.js';
+import { TAG_NOMAD_NODE_ID } from '../join/watch.js';
+
+/**
+ * The token preflight at the start of a drain. A server removal stops on
+ * any missing grant (nothing is touched yet); a client drain stops when
+ * Nomad's grants are missing (it could not drain), and only reports a
+ * missing Consul grant here (the lookups below decide what it means).
+ * @returns a reason when Consul hides nodes from the token, else null.
+ * @throws PermissionDenied
+ */
+async function preflightDrain(input: DrainInput, deps: DrainDeps): Promise<string | null> {
+  const findings = await deps.preflight(input.pool.role === 'server' ? 'server-removal' : 'drain-client');
+  reportFindings(findings, 'drain prepare');
+  const fatal = input.pool.role === 'server' ? findings : findings.filter((f) => f.system !== 'consul');
+  if (fatal.length) throw new PermissionDenied(fatal[0]?.system ?? 'cluster', `drain cannot run: ${describeFindings(fatal)}`);
+  const blind = findings.find((f) => f.system === 'consul' && (f.missing === 'node:read' || f.missing === 'a valid token'));
+  return blind ? describeFindings([blind]) : null;
+}
+
+/**
+ * The Consul node of the instance, or the reason Consul cannot tell (a
+ * token whose reads are filtered).
+ */
+async function consulLookup(deps: DrainDeps, instanceId: string, privateIp: string | null): Promise<{ node: ConsulCatalogNode | null; unreadable: string | null }> {
+  try {
+    return { node: await deps.consul.findNodeByInstanceId(instanceId, privateIp), unreadable: null };
+  } catch (error) {
+    if (error instanceof PermissionDenied) return { node: null, unreadable: error.message };
+    throw error;
+  }
+}
+
+/**
+ * Nomad's node by the id the join gate tagged the instance with, when the
+ * filter lookup found none: EC2 says the node joined, so ask Nomad for that
+ * very node before deciding nothing joined.
+ */
+async function nomadNodeByTag(deps: DrainDeps, tags: Record<string, string> | undefined): Promise<NomadNodeStub | null> {
+  const tagged = tags?.[TAG_NOMAD_NODE_ID];
+  if (!tagged) return null;
+  try {
+    const { node } = await deps.nomad.getNode(tagged);
+    getLogger().warn('Nomad filter lookup missed a node the instance is tagged with; using the tagged node', { nomadNodeId: tagged });
+    return { ID: node.ID, Name: node.Name, Drain: node.DrainStrategy !== null, SchedulingEligibility: node.SchedulingEligibility, Status: node.Status, LastDrain: node.LastDrain };
+  } catch (error) {
+    if (error instanceof NotFound) return null;
+    throw error;
+  }
+}
 
 
 /**
@@ -20,12 +74,19 @@ export async function prepareDrain(input: DrainInput, deps: DrainDeps): Promise<
   const [hooks, instance] = await Promise.all([deps.autoscaling.describeLifecycleHooks(action.asgName, [action.hookName]), deps.ec2.describeInstance(action.instanceId)]);
   const { heartbeatTimeoutSec, heartbeatLimitAt } = hookLimits(hooks, action.hookName, action.eventTime);
   const privateIp = instance?.privateIp ?? null;
-  const [nomadNode, consulNode] = await Promise.all([deps.nomad.findNodeByInstanceId(action.instanceId), deps.consul.findNodeByInstanceId(action.instanceId, privateIp)]);
+  // The preflight runs alongside the lookups (it is usually a cache hit); its verdict is applied before anything is decided.
+  const [blind, foundNomadNode, looked] = await Promise.all([preflightDrain(input, deps), deps.nomad.findNodeByInstanceId(action.instanceId), consulLookup(deps, action.instanceId, privateIp)]);
+  const consul = blind ? { node: null, unreadable: blind } : looked;
+  const consulNode = consul.node;
+  const nomadNode = foundNomadNode ?? (consulNode ? null : await nomadNodeByTag(deps, instance?.tags));
 
   let plan: DrainPlan;
   if (pool.role === 'server') plan = 'server';
-  else if (!nomadNode && !consulNode) plan = 'nothing-joined';
-  else plan = 'client';
+  else if (!nomadNode && !consulNode) {
+    // Never conclude "nothing joined" from a silence that may be ACL filtering.
+    if (consul.unreadable) throw new PermissionDenied('consul', `cannot tell whether ${action.instanceId} joined: Nomad has no node for it and Consul hides nodes from the token (${consul.unreadable})`);
+    plan = 'nothing-joined';
+  } else plan = 'client';
   if (plan === 'server') {
     countMetric('ServerRemovalStarted');
     getLogger().info('server instance is terminating: quorum-safe removal (guard, leave, verify)', { pool: pool.pool });
@@ -52,6 +113,7 @@ export async function prepareDrain(input: DrainInput, deps: DrainDeps): Promise<
       doneAt: null,
     },
     left: null,
+    consulUnreadable: consul.unreadable,
   };
   getLogger().info('drain prepared', { plan, nomadNodeId: state.nomadNodeId, consulNode: state.consulNode, privateIp, heartbeatTimeoutSec, drainDeadlineMs });
   return state;

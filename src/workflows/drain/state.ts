@@ -37,6 +37,12 @@ export const DrainStateSchema = DrainInputSchema.extend({
     doneAt: z.number().nullable(),
   }),
   left: z.object({ method: z.string(), purged: z.boolean() }).nullable(),
+  /**
+   * Set when Consul hides nodes from the token (no node:read): the Nomad
+   * drain still runs, then LeaveCluster fails loudly instead of reading the
+   * filtered (empty) member list as "already gone".
+   */
+  consulUnreadable: z.string().nullish(),
   /** The server branch (plan `server`): set by ServerGuard, carried through ServerLeave and ServerVerify. */
   server: ServerRemovalSchema.nullish(),
 });

@@ -2,13 +2,18 @@
 import type { describeGroupsByClusterTag, describeLifecycleHooks, LifecycleHook } from '../../aws/autoscaling.js';
 import type { Config } from '../../config/index.js';
 import { LAUNCHING, TERMINATING } from '../../events/schemas.js';
+import { clusterClients } from '../../hashicorp/clients.js';
+import { checkTokenPermissions, type PermissionFinding, type Workflow } from '../../hashicorp/permissions.js';
 import { getLogger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
+import { reportFindings } from '../preflight.js';
 
 export interface HookAuditDeps {
   config: Pick<Config, 'clusterName' | 'launchHookName' | 'terminateHookName'>;
   describeGroupsByClusterTag: typeof describeGroupsByClusterTag;
   describeLifecycleHooks: typeof describeLifecycleHooks;
+  /** What the ACL tokens lack for these workflows; by default asked of the cluster with the configured tokens. */
+  checkTokens?: (workflows: readonly Workflow[]) => Promise<PermissionFinding[]>;
 }
 
 export interface HookFinding {
@@ -34,6 +39,12 @@ export function checkHook(asgName: string, expected: { name: string; transition:
   return out;
 }
 
+/** The workflows a cluster's groups run, from their `hashistack:role` tags (client unless `server`). */
+function workflowsOf(groups: Awaited<ReturnType<typeof describeGroupsByClusterTag>>): Workflow[] {
+  const roles = new Set(groups.map((g) => (g.Tags ?? []).find((t) => t.Key === 'hashistack:role')?.Value === 'server' ? 'server' : 'client'));
+  return [...(roles.has('client') ? (['drain-client', 'join-client'] as const) : []), ...(roles.has('server') ? (['server-removal', 'join-server'] as const) : [])];
+}
+
 /**
  * Check every group tagged with the cluster for the configured launch hook
  * (EC2_INSTANCE_LAUNCHING) and terminate hook (EC2_INSTANCE_TERMINATING),
@@ -41,10 +52,15 @@ export function checkHook(asgName: string, expected: { name: string; transition:
  * explicitly, so a default only applies when the control plane itself is
  * down, and failing open then beats refusing every launch. Logs each problem
  * and counts `MissingLifecycleHook` (hook absent) or
- * `LifecycleHookMisconfigured` (present but off).
+ * `LifecycleHookMisconfigured` (present but off). Also checks each ACL
+ * token against every workflow's needs (`TokenPermissionMissing`).
  */
-export async function auditHooks(deps: HookAuditDeps): Promise<{ groups: number; findings: HookFinding[] }> {
+export async function auditHooks(deps: HookAuditDeps): Promise<{ groups: number; findings: HookFinding[]; tokenFindings: PermissionFinding[] }> {
+  const checkTokens = deps.checkTokens ?? ((workflows: readonly Workflow[]) => checkTokenPermissions(clusterClients(), workflows));
   const groups = await deps.describeGroupsByClusterTag(deps.config.clusterName);
+  // Token permissions are audited alongside the hooks, for the workflows the cluster's groups use
+  // (server workflows only with a server group): a token that lost a grant is found before a drain needs it.
+  const tokenFindings = checkTokens(workflowsOf(groups));
   const findings: HookFinding[] = [];
   for (const g of groups) {
     const asgName = g.AutoScalingGroupName;
@@ -62,6 +78,8 @@ export async function auditHooks(deps: HookAuditDeps): Promise<{ groups: number;
     if (finding.severity === 'error') log.error('lifecycle hook problem', { ...finding });
     else log.warn('lifecycle hook problem', { ...finding });
   }
-  log.info('hook audit finished', { groups: groups.length, problems: findings.length });
-  return { groups: groups.length, findings };
+  const tokens = await tokenFindings;
+  reportFindings(tokens, 'hook audit');
+  log.info('hook audit finished', { groups: groups.length, problems: findings.length, tokenProblems: tokens.length });
+  return { groups: groups.length, findings, tokenFindings: tokens };
 }

@@ -12,6 +12,8 @@ import type { NomadClient } from '../../hashicorp/nomad/client.js';
 import type { VaultClient } from '../../hashicorp/vault/client.js';
 import { now } from '../../time/clock.js';
 import { joinReads, type JoinReads } from './reads.js';
+import { sharedPreflight } from '../drain/deps.js';
+import type { Preflight } from '../preflight.js';
 
 export interface JoinDeps {
   config: Pick<Config, 'clusterName' | 'joinTimeoutMs' | 'joinMode'>;
@@ -19,6 +21,8 @@ export interface JoinDeps {
   consul: Pick<ConsulClient, 'members' | 'raftConfiguration' | 'autopilotHealth'>;
   vault: Pick<VaultClient, 'autopilotState'>;
   reads: JoinReads;
+  /** What the ACL tokens lack for a workflow (checked at Prepare). */
+  preflight: Preflight;
   autoscaling: Pick<typeof autoscaling, 'describeLifecycleHooks' | 'recordLifecycleActionHeartbeat' | 'describeAutoScalingInstance'>;
   ec2: Pick<typeof ec2, 'describeInstance' | 'createTags'>;
   ssm: Pick<typeof ssm, 'runShellScript' | 'waitForCommand'>;
@@ -29,5 +33,5 @@ export interface JoinDeps {
 export function defaultJoinDeps(): JoinDeps {
   const clients = clusterClients();
   const config = getConfig();
-  return { config, nomad: clients.nomad, consul: clients.consul, vault: clients.vault, reads: joinReads(clients), autoscaling, ec2, ssm, now };
+  return { config, nomad: clients.nomad, consul: clients.consul, vault: clients.vault, reads: joinReads(clients), preflight: sharedPreflight(clients), autoscaling, ec2, ssm, now };
 }

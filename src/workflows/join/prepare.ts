@@ -1,5 +1,8 @@
 /** Prepare: hook limits, join deadline and mode; ends at once for an instance already on its way out. */
+import { PermissionDenied } from '../../errors/index.js';
+import { describeFindings } from '../../hashicorp/permissions.js';
 import { getLogger } from '../../observability/logger.js';
+import { reportFindings } from '../preflight.js';
 import { hookLimits, recordHeartbeat } from '../task.js';
 import type { JoinDeps } from './deps.js';
 import { endJoin, instanceGone } from './guards.js';
@@ -37,6 +40,10 @@ export async function prepareJoin(input: JoinInput, deps: JoinDeps): Promise<Joi
     diagnostics: null,
   };
   if (gone) return endJoin(state, gone, true);
+  // A token that cannot see what the gate checks would hold every node until its join timeout: fail now, loudly.
+  const findings = await deps.preflight(pool.role === 'server' ? 'join-server' : 'join-client');
+  reportFindings(findings, 'join prepare');
+  if (findings.length) throw new PermissionDenied(findings[0]?.system ?? 'cluster', `join gate cannot run: ${describeFindings(findings)}`);
   if ((await recordHeartbeat(deps, action, heartbeatLimitAt)) === 'not-active') return endJoin(state, ACTION_NOT_ACTIVE, false);
   if (!instance) getLogger().warn('EC2 does not describe the instance yet; matching by instance id only');
   getLogger().info('join prepared', { mode, role: pool.role, pool: pool.pool, privateIp: state.privateIp, joinTimeoutMs, heartbeatTimeoutSec });

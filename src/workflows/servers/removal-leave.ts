@@ -11,14 +11,41 @@ import { peersOf, readCluster } from './raft-view.js';
 /**
  * Shell lines run on the server (Alpine, OpenRC) through AWS-RunShellScript.
  * Nomad servers run with `leave_on_terminate = true`, so stopping the service
- * leaves the cluster; Vault is stopped cleanly (never stepped down) so a
- * standby takes over; Consul leaves last (Nomad and Vault discover through
- * it). Each line goes on when the one before fails: the API fallback removes
- * whatever did not leave.
+ * leaves the cluster; Vault's raft peer is removed through the API before
+ * this runs (see {@link removeVaultPeerFirst}) and its process then stopped
+ * cleanly; Consul leaves last (Nomad and Vault discover through it). Each
+ * line goes on when the one before fails: the API fallback removes whatever
+ * did not leave.
  */
 export const SERVER_LEAVE_SCRIPT = ['rc-service nomad stop || true', 'rc-service vault stop || true', 'consul leave || true', 'rc-service consul stop || true'] as const;
 const SCRIPT_TIMEOUT_SEC = 90;
 const COMMAND_WAIT_MS = 100_000;
+
+/**
+ * Vault never drops a stopped server's raft peer by itself (no leave on
+ * shutdown; only autopilot's `cleanup_dead_servers` would, much later), so
+ * stopping Vault first leaves a dead voter behind and the cluster loses one
+ * failure of tolerance until the peer is removed. Removing the peer while the
+ * server still runs keeps every remaining voter alive: 4 → 3 live voters
+ * instead of 3 live of 4. (On the active node, raft commits its own removal
+ * and then steps down; the remaining voters elect a new leader.) Only this
+ * instance's peer (`node_id` = instance id), never an ambiguous match.
+ * @returns how the peer went, for the state's `removed.vault`.
+ */
+async function removeVaultPeerFirst(state: DrainState, deps: ServerDeps, view: Awaited<ReturnType<typeof readCluster>>): Promise<string | undefined> {
+  const log = getLogger();
+  const mine = peersOf(view.vault, identityOf(state));
+  if (mine.length === 0) return undefined;
+  if (mine.length > 1) {
+    log.error('more than one Vault raft peer matches the terminating server; removing none before the stop', { peers: mine.map((p) => p.id) });
+    return undefined;
+  }
+  const peer = mine[0];
+  if (!peer || view.vault.leaderId === null) return undefined;
+  await deps.vault.removeRaftPeer(peer.id);
+  log.info('Vault raft peer removed while the server still runs (before Vault is stopped)', { peer: peer.id, wasActive: view.vault.leaderId === peer.id });
+  return 'api-before-stop';
+}
 
 /**
  * If this server leads Nomad, transfer leadership to the most up-to-date
@@ -46,6 +73,8 @@ export async function leaveServer(state: DrainState, deps: ServerDeps): Promise<
       log.warn('terminating server leads Nomad and no healthy voter can take over; leaving anyway (an election follows)');
     }
   }
+  const vaultRemoved = await removeVaultPeerFirst(state, deps, view);
+  const removed = vaultRemoved ? { ...s.removed, vault: vaultRemoved } : s.removed;
   const sent = await deps.ssm.runShellScript([state.action.instanceId], [...SERVER_LEAVE_SCRIPT], SCRIPT_TIMEOUT_SEC, `hashistack server leave ${state.action.instanceId}`);
   const result = 'commandId' in sent ? await deps.ssm.waitForCommand(sent.commandId, state.action.instanceId, { timeoutMs: COMMAND_WAIT_MS }) : sent;
   const t = deps.now();
@@ -53,6 +82,6 @@ export async function leaveServer(state: DrainState, deps: ServerDeps): Promise<
   return {
     ...state,
     giveUpAt: t + deps.config.giveUpAfterMs,
-    server: { ...s, next: 'verify', pollAfterSeconds: 0, leadershipTransferredTo: transferredTo, leaveStatus: result.status, leftAt: t, verifyUntil: t + deps.config.serverQuorumWaitMs },
+    server: { ...s, removed, next: 'verify', pollAfterSeconds: 0, leadershipTransferredTo: transferredTo, leaveStatus: result.status, leftAt: t, verifyUntil: t + deps.config.serverQuorumWaitMs },
   };
 }

@@ -86,13 +86,9 @@ export async function verifyServerRemoval(state: DrainState, deps: ServerDeps): 
     if (!peer || view[system].leaderId === null) continue;
     await removePeer(system, peer.id, deps);
     removed[system] = 'api';
-    // Vault keeps a stopped node's raft peer by design: removing it is the normal path there.
-    if (system === 'vault') {
-      log.info('Vault raft peer of the stopped server removed', { peer: peer.id });
-    } else {
-      countMetric('ServerPeerRemovedByApi');
-      log.warn('raft peer of the terminating server was still present after its leave: removed through the API', { system, peer: peer.id, address: peer.address });
-    }
+    // Vault's peer is normally removed before Vault stops (ServerLeave); here it is the fallback.
+    countMetric('ServerPeerRemovedByApi');
+    log.warn('raft peer of the terminating server was still present after its leave: removed through the API', { system, peer: peer.id, address: peer.address });
   }
   if (graceOver) {
     const forced = await forceLeaveMembers(state, deps);

@@ -46,6 +46,10 @@ describe('simulated SSM through the real SDK', () => {
     );
     const commandId = sent.Command?.CommandId as string;
     expect(sent.Command).toMatchObject({ DocumentName: 'AWS-RunShellScript', InstanceIds: [ok], Comment: 'join', Status: 'InProgress' });
+    // SSM registers the invocation a moment after SendCommand returns.
+    const unregistered = await world.failure(() => world.ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: ok })));
+    expect(unregistered.name).toBe('InvocationDoesNotExist');
+    await world.clock.sleep(500);
     const early = await world.call(() => world.ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: ok })));
     expect(early.Status).toBe('InProgress');
     await world.clock.until(() => world.aws.models.ssm.invocation(commandId, ok).status === 'Success', 60_000);

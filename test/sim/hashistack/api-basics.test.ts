@@ -12,11 +12,14 @@ describe('hashistack sim: ACLs and lookups', () => {
     expect([nomadMissing.status, await nomadMissing.text()]).toEqual([403, 'Permission denied']);
     const nomadWrong = await fetch(`${h.url.nomad}/v1/nodes`, { headers: { 'X-Nomad-Token': 'nope' } });
     expect([nomadWrong.status, await nomadWrong.text()]).toEqual([403, 'ACL token not found']);
-    for (const headers of [{}, { 'X-Consul-Token': 'nope' }] as Array<Record<string, string>>) {
-      const r = await fetch(`${h.url.consul}/v1/agent/members`, { headers });
-      expect(r.status).toBe(403);
-      expect(await r.text()).toMatch(/^Permission denied/);
-    }
+    // Consul reads without a token run as the anonymous token: 200, everything filtered out (default deny).
+    const anonymous = await fetch(`${h.url.consul}/v1/agent/members`);
+    expect([anonymous.status, await anonymous.json()]).toEqual([200, []]);
+    const unknown = await fetch(`${h.url.consul}/v1/agent/members`, { headers: { 'X-Consul-Token': 'nope' } });
+    expect([unknown.status, await unknown.text()]).toEqual([403, 'ACL not found']);
+    const anonymousWrite = await fetch(`${h.url.consul}/v1/agent/force-leave/x`, { method: 'PUT' });
+    expect(anonymousWrite.status).toBe(403);
+    expect(await anonymousWrite.text()).toMatch(/^Permission denied: anonymous token lacks permission 'operator:write'/);
     const vault = await fetch(`${h.url.vault}/v1/sys/storage/raft/configuration`, { headers: { 'X-Vault-Token': 'nope' } });
     expect([vault.status, await vault.json()]).toEqual([403, { errors: ['permission denied'] }]);
     expect((await fetch(`${h.url.nomad}/v1/status/leader`)).status).toBe(200);

@@ -81,6 +81,6 @@ describe('hashistack sim: membership, raft and Vault', () => {
     for (const s of servers) h.sim.api.sealVault(s.instanceId);
     const sealed = await fetch(`${h.url.vault}/v1/sys/health`);
     expect(sealed.status).toBe(503);
-    expect(await sealed.json()).toMatchObject({ initialized: true, sealed: true, standby: false });
+    expect(await sealed.json()).toMatchObject({ initialized: true, sealed: true, standby: true });
   });
 });

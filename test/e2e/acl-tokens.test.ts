@@ -1,0 +1,36 @@
+/**
+ * The control plane with least-privilege tokens as the real products treat
+ * them: Consul answers reads the token may not make with silently filtered
+ * (empty) lists. A drain must never take that silence for "already gone".
+ * (Own file: the preflight and token caches are per process, like a Lambda container's.)
+ */
+import { describe, expect, it } from 'vitest';
+import { clearParameterCache } from '../../src/aws/ssm.js';
+import { clusterWorld, executions, MINUTE, settled, terminateActions } from './world.js';
+
+describe('least-privilege tokens', () => {
+  it('a Consul token without node:read: the node is still drained, then the drain fails loudly (PermissionDenied) instead of skipping the leave; the hook audit names the missing grant', async () => {
+    const { sim, pool } = await clusterWorld({ nodes: 4 });
+    sim.hashistack.api.addToken('consul', { secret: 'consul-no-node-read', accessor: '0b5e7d1c-0000-4000-8000-00000000abcd', name: 'misconfigured', management: false, policies: [{ name: 'ops', rules: { operator: 'write', agent: 'write', key: 'write' } }] });
+    sim.aws.api.putParameter(String(sim.deploy.stageConfig.consulTokenParameter), 'consul-no-node-read', 'SecureString');
+    clearParameterCache();
+
+    sim.aws.api.setDesiredCapacity(pool, 3);
+    await sim.clock.sleep(MINUTE);
+    await settled(sim);
+
+    const [action] = terminateActions(sim);
+    expect(action).toMatchObject({ result: 'CONTINUE', completeCallsSucceeded: 1 });
+    // The work left the node before the instance went.
+    expect(sim.recorder.drainRecords()).toEqual([expect.objectContaining({ instanceId: action?.instanceId, drainCompletedAt: expect.any(String) })]);
+    expect(sim.hashistack.api.allocationCounts().lost).toBe(0);
+    const [drain] = executions(sim, 'drain');
+    expect(drain?.status).toBe('FAILED');
+    expect(`${drain?.error} ${drain?.cause}`).toMatch(/PermissionDenied/);
+    expect(drain?.cause ?? '').toMatch(/node drained, but its Consul membership cannot be checked.*node:read/);
+
+    const audit = (await sim.lambda.invoke('hookAudit', { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} })) as { tokenFindings: Array<{ system: string; missing: string }> };
+    expect(audit.tokenFindings).toContainEqual(expect.objectContaining({ system: 'consul', missing: 'node:read' }));
+    expect(audit.tokenFindings.every((f) => f.system === 'consul')).toBe(true);
+  });
+});
