@@ -5,10 +5,15 @@ import { createAwsSim } from './aws/index.js';
 import { WorldBus } from './core/bus.js';
 import { SimClock } from './core/clock.js';
 import { Faults, type ClusterFaults, type ServiceName } from './core/faults.js';
-import { serve, type RunningService, type SimService } from './core/http.js';
+import { serve, type RunningService, type SimRequest, type SimResponse, type SimService } from './core/http.js';
 import { Recorder } from './core/recorder.js';
 import { Rng } from './core/rng.js';
 import { createHashistackSim } from './hashistack/index.js';
+import { IamAuthorizer } from './iam/authorizer.js';
+import { deployedIam, type DeployedIam } from './iam/deployed-iam.js';
+import { packagedTemplate } from './iam/packaged-template.js';
+import { stampOutgoingRequests } from './iam/principal.js';
+import { IAM_PREFIX } from './iam/request-checks.js';
 import { loadDeployConfig, type DeployConfig } from './runtime/deploy-config.js';
 import { EventBridgeSim } from './runtime/eventbridge.js';
 import { LambdaRuntime } from './runtime/lambda.js';
@@ -31,6 +36,12 @@ export interface SimulationOptions {
   schedules?: boolean;
   /** Control plane log level (Powertools); default WARN. */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /**
+   * IAM as packaged is enforced on every AWS request unless `enforce: false`
+   * (or SIM_IAM=off, to measure its cost). `edit` changes the deployed
+   * policies of this simulation only (a test that removes a permission).
+   */
+  iam?: { enforce?: boolean; edit?: (iam: DeployedIam) => void };
 }
 
 /** ACL tokens of the simulated cluster, stored in SSM as the control plane expects. */
@@ -64,6 +75,7 @@ export class Simulation {
     readonly lambda: LambdaRuntime,
     readonly sfn: StepFunctionsSim,
     readonly events: EventBridgeSim,
+    readonly iam: IamAuthorizer,
     private readonly running: RunningService[],
     readonly options: Required<Pick<SimulationOptions, 'seed' | 'stage'>>,
   ) {}
@@ -84,10 +96,21 @@ export class Simulation {
     const sfn = new StepFunctionsSim(deploy.stateMachines, { clock, recorder, rng, lambda, bus, region: deploy.region });
     const events = new EventBridgeSim(deploy.rules, { clock, faults, recorder, rng, bus, lambda, sfn, region: deploy.region });
 
+    const deployed = deployedIam(await packagedTemplate(PROJECT_ROOT, stage), { region: deploy.region, stackName: `${deploy.service}-${stage}` });
+    options.iam?.edit?.(deployed);
+    const enforce = (options.iam?.enforce ?? true) && process.env.SIM_IAM !== 'off';
+    const iam = new IamAuthorizer(deployed, { models: aws.models, clock, recorder, region: deploy.region, rules: deploy.rules }, enforce);
+    stampOutgoingRequests();
+    lambda.useIam(iam);
+    sfn.useIam(iam);
+    events.useIam(iam);
+    const authorize = (service: SimService, action: string, req: SimRequest): Promise<SimResponse | undefined> =>
+      service.name in IAM_PREFIX ? iam.authorizeRequest(service.name as keyof typeof IAM_PREFIX, action, req) : Promise.resolve(undefined);
+
     const services: SimService[] = [aws.services.autoscaling, aws.services.ec2, aws.services.ssm, sfn, hashistack.services.nomad, hashistack.services.consul, hashistack.services.vault];
     const running: RunningService[] = [];
     for (const service of services) {
-      const r = await serve(service, { clock, faults, recorder }, stablePorts.get(service.name) ?? 0);
+      const r = await serve(service, { clock, faults, recorder, authorize }, stablePorts.get(service.name) ?? 0);
       stablePorts.set(service.name, Number(new URL(r.url).port));
       running.push(r);
     }
@@ -119,12 +142,13 @@ export class Simulation {
     aws.api.putParameter(String(stageConfig.vaultTokenParameter), SIM_TOKENS.vault, 'SecureString');
     events.start({ schedules: options.schedules ?? false });
 
-    return new Simulation(clock, rng, faults, recorder, bus, deploy, aws, hashistack, lambda, sfn, events, running, { seed, stage });
+    return new Simulation(clock, rng, faults, recorder, bus, deploy, aws, hashistack, lambda, sfn, events, iam, running, { seed, stage });
   }
 
   /** Stop every service and timer. */
   async stop(): Promise<void> {
     this.clock.stop();
+    this.iam.flush();
     await Promise.all(this.running.map((r) => r.close()));
   }
 }

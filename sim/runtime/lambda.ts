@@ -4,6 +4,8 @@ import type { SimClock } from '../core/clock.js';
 import type { Faults } from '../core/faults.js';
 import type { Recorder } from '../core/recorder.js';
 import type { Rng } from '../core/rng.js';
+import { AccessDeniedError, type IamAuthorizer } from '../iam/authorizer.js';
+import { currentPrincipal, runAs } from '../iam/principal.js';
 import type { FunctionSpec } from './deploy-config.js';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
@@ -33,6 +35,7 @@ export class LambdaRuntime {
   private readonly handlers = new Map<string, Promise<Handler>>();
   private readonly callCounts = new Map<string, number>();
   private readonly rng: Rng;
+  private iam: IamAuthorizer | undefined;
 
   constructor(
     functions: FunctionSpec[],
@@ -40,6 +43,11 @@ export class LambdaRuntime {
   ) {
     for (const f of functions) this.byArn.set(f.arn, f);
     this.rng = deps.rng.fork('lambda');
+  }
+
+  /** Enforce IAM: callers need lambda:InvokeFunction, handlers run as their execution role. */
+  useIam(iam: IamAuthorizer): void {
+    this.iam = iam;
   }
 
   /** The function deployed under this ARN or name. */
@@ -69,6 +77,13 @@ export class LambdaRuntime {
     let settled: Promise<void> | undefined;
     const fn = this.find(arnOrName);
     try {
+      try {
+        await this.iam?.authorizeInvoke(currentPrincipal(), fn.arn);
+      } catch (error) {
+        // Lambda's refusal as Step Functions reports it for a lambda:invoke task.
+        if (error instanceof AccessDeniedError) throw new LambdaFunctionError('Lambda.AWSLambdaException', `${error.message} (Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException)`);
+        throw error;
+      }
       const handler = await this.load(fn);
       await this.deps.clock.sleep(INVOKE_OVERHEAD_MS, { parked: true });
       const call = (this.callCounts.get(fn.key) ?? 0) + 1;
@@ -76,7 +91,8 @@ export class LambdaRuntime {
       const crash = this.deps.faults.cluster.lambdaCrashes.find((c) => c.functionName === fn.key && c.onCall === call);
       const deadline = this.deps.clock.now() + fn.timeoutSeconds * 1000;
       const context = this.context(fn, deadline);
-      const run = handler(structuredClone(event), context);
+      const principal = this.iam?.functionPrincipal(fn.arn, fn.name);
+      const run = runAs(principal, () => handler(structuredClone(event), context));
       settled = run.then(
         () => undefined,
         () => undefined,
