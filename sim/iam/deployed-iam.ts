@@ -268,3 +268,25 @@ function resolveIntrinsics(v: Json, refs: Map<string, string>, atts: Map<string,
   }
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveIntrinsics(x, refs, atts, `${where}.${k}`)]));
 }
+
+/**
+ * Take `action` out of every Allow statement of the role of the function
+ * `functionKey` (its key in serverless.yml), for a test that proves the
+ * permission is needed; throws when the role never granted it.
+ */
+export function removeGrantedAction(iam: DeployedIam, functionKey: string, action: string): void {
+  const fn = [...iam.functionRoles.keys()].find((arn) => arn.endsWith(`-${functionKey}`));
+  const role = iam.roles.get(fn === undefined ? '' : (iam.functionRoles.get(fn) ?? ''));
+  if (!role) throw new Error(`no role for function ${functionKey}`);
+  let removed = false;
+  for (const { policy } of role.policies) {
+    policy.Statement = policy.Statement.flatMap((s) => {
+      const actions = typeof s.Action === 'string' ? [s.Action] : (s.Action ?? []);
+      if (s.Effect !== 'Allow' || !actions.includes(action)) return [s];
+      removed = true;
+      const rest = actions.filter((a) => a !== action);
+      return rest.length ? [{ ...s, Action: rest }] : [];
+    });
+  }
+  if (!removed) throw new Error(`${role.name} does not grant ${action}`);
+}
