@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { clearParameterCache } from '../src/aws/ssm.js';
 import { setClockSource } from '../src/time/clock.js';
 import { createAwsSim } from './aws/index.js';
 import { WorldBus } from './core/bus.js';
@@ -102,6 +103,7 @@ export class Simulation {
     const iam = new IamAuthorizer(deployed, { models: aws.models, clock, recorder, region: deploy.region, rules: deploy.rules }, enforce);
     stampOutgoingRequests();
     lambda.useIam(iam);
+    lambda.resetBeforeEachInvocation(clearParameterCache);
     sfn.useIam(iam);
     events.useIam(iam);
     const authorize = (service: SimService, action: string, req: SimRequest): Promise<SimResponse | undefined> =>

@@ -36,6 +36,7 @@ export class LambdaRuntime {
   private readonly callCounts = new Map<string, number>();
   private readonly rng: Rng;
   private iam: IamAuthorizer | undefined;
+  private readonly containerResets: Array<() => void> = [];
 
   constructor(
     functions: FunctionSpec[],
@@ -48,6 +49,16 @@ export class LambdaRuntime {
   /** Enforce IAM: callers need lambda:InvokeFunction, handlers run as their execution role. */
   useIam(iam: IamAuthorizer): void {
     this.iam = iam;
+  }
+
+  /**
+   * Forget in-memory state a function's container would not share with
+   * another function's. The handlers share one process here, so a value one
+   * function cached (the cluster tokens) would otherwise spare another its
+   * own read, and its own IAM check; each invocation starts without it.
+   */
+  resetBeforeEachInvocation(reset: () => void): void {
+    this.containerResets.push(reset);
   }
 
   /** The function deployed under this ARN or name. */
@@ -91,6 +102,7 @@ export class LambdaRuntime {
       const crash = this.deps.faults.cluster.lambdaCrashes.find((c) => c.functionName === fn.key && c.onCall === call);
       const deadline = this.deps.clock.now() + fn.timeoutSeconds * 1000;
       const context = this.context(fn, deadline);
+      for (const reset of this.containerResets) reset();
       const principal = this.iam?.functionPrincipal(fn.arn, fn.name);
       const run = runAs(principal, () => handler(structuredClone(event), context));
       settled = run.then(
