@@ -37,6 +37,7 @@ export class LambdaRuntime {
   private readonly rng: Rng;
   private iam: IamAuthorizer | undefined;
   private readonly containerResets: Array<() => void> = [];
+  private readonly started = new Set<string>();
 
   constructor(
     functions: FunctionSpec[],
@@ -55,7 +56,8 @@ export class LambdaRuntime {
    * Forget in-memory state a function's container would not share with
    * another function's. The handlers share one process here, so a value one
    * function cached (the cluster tokens) would otherwise spare another its
-   * own read, and its own IAM check; each invocation starts without it.
+   * own read, and its own IAM check: each function's first invocation (its
+   * cold start) starts without it; later ones run warm.
    */
   resetBeforeEachInvocation(reset: () => void): void {
     this.containerResets.push(reset);
@@ -102,7 +104,10 @@ export class LambdaRuntime {
       const crash = this.deps.faults.cluster.lambdaCrashes.find((c) => c.functionName === fn.key && c.onCall === call);
       const deadline = this.deps.clock.now() + fn.timeoutSeconds * 1000;
       const context = this.context(fn, deadline);
-      for (const reset of this.containerResets) reset();
+      if (!this.started.has(fn.key)) {
+        this.started.add(fn.key);
+        for (const reset of this.containerResets) reset();
+      }
       const principal = this.iam?.functionPrincipal(fn.arn, fn.name);
       const run = runAs(principal, () => handler(structuredClone(event), context));
       settled = run.then(
