@@ -122,7 +122,7 @@ export function renderText(report: UsageReport): string {
 export function renderMarkdown(report: UsageReport): string {
   const out = ['| function | actions its role grants (beyond logging and tracing) |', '|---|---|'];
   for (const r of report.roles.filter((x) => x.kind === 'function')) {
-    const actions = r.granted.filter((a) => !r.excepted.includes(a));
+    const actions = r.granted.filter((a) => !/^(logs|xray):/.test(a));
     out.push(`| \`${r.name}\` | ${actions.length ? actions.map((a) => `\`${a}\``).join(', ') : '—'} |`);
   }
   out.push('', '| state machine | actions its role grants |', '|---|---|');
