@@ -191,7 +191,7 @@ export class IamAuthorizer {
     const reason =
       identity === 'ExplicitlyDenied'
         ? 'with an explicit deny in an identity-based policy'
-        : c.resourcePolicy !== undefined && (principal.kind === 'service' || identity === 'Allowed')
+        : principal.kind === 'service' || (c.resourcePolicy !== undefined && identity === 'Allowed')
           ? `because no resource-based policy allows the ${c.action} action`
           : `because no identity-based policy allows the ${c.action} action`;
     return { allowed, reason };
