@@ -42,7 +42,16 @@ export interface SimulationOptions {
    * (or SIM_IAM=off, to measure its cost). `edit` changes the deployed
    * policies of this simulation only (a test that removes a permission).
    */
-  iam?: { enforce?: boolean; edit?: (iam: DeployedIam) => void };
+  iam?: {
+    enforce?: boolean;
+    edit?: (iam: DeployedIam) => void;
+    /**
+     * Record the decisions for the least-privilege report (SIM_IAM_USAGE_DIR);
+     * default: unless `edit` changed the policies. A test whose calls are not
+     * the control plane's own (it calls AWS as a role to provoke a refusal) sets false.
+     */
+    recordUsage?: boolean;
+  };
 }
 
 /** ACL tokens of the simulated cluster, stored in SSM as the control plane expects. */
@@ -100,7 +109,8 @@ export class Simulation {
     const deployed = deployedIam(await packagedTemplate(PROJECT_ROOT, stage), { region: deploy.region, stackName: `${deploy.service}-${stage}` });
     options.iam?.edit?.(deployed);
     const enforce = (options.iam?.enforce ?? true) && process.env.SIM_IAM !== 'off';
-    const iam = new IamAuthorizer(deployed, { models: aws.models, clock, recorder, region: deploy.region, rules: deploy.rules }, enforce);
+    const recordUsage = options.iam?.recordUsage ?? options.iam?.edit === undefined;
+    const iam = new IamAuthorizer(deployed, { models: aws.models, clock, recorder, region: deploy.region, rules: deploy.rules }, { enforce, recordUsage });
     stampOutgoingRequests();
     lambda.useIam(iam);
     lambda.resetBeforeEachInvocation(clearParameterCache);

@@ -43,10 +43,13 @@ export class IamAuthorizer {
   constructor(
     readonly iam: DeployedIam,
     private readonly deps: { models: AwsSim['models']; clock: SimClock; recorder: Recorder; region: string; rules: RuleSpec[] },
-    readonly enforce: boolean,
+    options: { enforce: boolean; recordUsage: boolean },
   ) {
-    this.usage = new UsageLog();
+    this.enforce = options.enforce;
+    this.usage = new UsageLog(options.recordUsage ? undefined : null);
   }
+
+  readonly enforce: boolean;
 
   /** The principal a function's code runs as (its execution role). */
   functionPrincipal(functionArn: string, functionName: string): Principal {

@@ -29,7 +29,8 @@ const seen = new Set<string>();
 export class UsageLog {
   private readonly file: string | undefined;
 
-  constructor(dir = process.env[USAGE_DIR_ENV]) {
+  /** `null`: record nothing (a simulation whose calls are not the control plane's own). */
+  constructor(dir: string | null | undefined = process.env[USAGE_DIR_ENV]) {
     if (!dir) return;
     mkdirSync(dir, { recursive: true });
     this.file = join(dir, `${process.pid}.jsonl`);
