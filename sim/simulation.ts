@@ -110,7 +110,7 @@ export class Simulation {
     options.iam?.edit?.(deployed);
     const enforce = (options.iam?.enforce ?? true) && process.env.SIM_IAM !== 'off';
     const recordUsage = options.iam?.recordUsage ?? options.iam?.edit === undefined;
-    const iam = new IamAuthorizer(deployed, { models: aws.models, clock, recorder, region: deploy.region, rules: deploy.rules }, { enforce, recordUsage });
+    const iam = new IamAuthorizer(deployed, { models: aws.models, clock, recorder, region: deploy.region }, { enforce, recordUsage });
     stampOutgoingRequests();
     lambda.useIam(iam);
     lambda.resetBeforeEachInvocation(clearParameterCache);

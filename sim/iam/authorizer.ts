@@ -42,7 +42,7 @@ export class IamAuthorizer {
 
   constructor(
     readonly iam: DeployedIam,
-    private readonly deps: { models: AwsSim['models']; clock: SimClock; recorder: Recorder; region: string; rules: RuleSpec[] },
+    private readonly deps: { models: AwsSim['models']; clock: SimClock; recorder: Recorder; region: string },
     options: { enforce: boolean; recordUsage: boolean },
   ) {
     this.enforce = options.enforce;
