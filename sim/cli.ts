@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildReport } from './report.js';
 import { SCENARIOS } from './scenarios/index.js';
+import { iamCheck } from './scenarios/checks.js';
 import type { ScenarioArgs } from './scenarios/types.js';
 import { Simulation } from './simulation.js';
 import './quiet-warnings.js';
@@ -91,7 +92,7 @@ async function main(): Promise<number> {
   process.stdout.write(`scenario ${scenario.name} ${JSON.stringify(args)}\n`);
   let checks: Awaited<ReturnType<typeof scenario.run>>;
   try {
-    checks = await scenario.run(sim, args);
+    checks = [...(await scenario.run(sim, args)), iamCheck(sim)];
   } finally {
     await sim.stop();
   }

@@ -1,14 +1,20 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { clearParameterCache } from '../src/aws/ssm.js';
 import { setClockSource } from '../src/time/clock.js';
 import { createAwsSim } from './aws/index.js';
 import { WorldBus } from './core/bus.js';
 import { SimClock } from './core/clock.js';
 import { Faults, type ClusterFaults, type ServiceName } from './core/faults.js';
-import { serve, type RunningService, type SimService } from './core/http.js';
+import { serve, type RunningService, type SimRequest, type SimResponse, type SimService } from './core/http.js';
 import { Recorder } from './core/recorder.js';
 import { Rng } from './core/rng.js';
 import { createHashistackSim } from './hashistack/index.js';
+import { IamAuthorizer } from './iam/authorizer.js';
+import { deployedIam, type DeployedIam } from './iam/deployed-iam.js';
+import { packagedTemplate } from './iam/packaged-template.js';
+import { stampOutgoingRequests } from './iam/principal.js';
+import { IAM_PREFIX } from './iam/request-checks.js';
 import { loadDeployConfig, type DeployConfig } from './runtime/deploy-config.js';
 import { EventBridgeSim } from './runtime/eventbridge.js';
 import { LambdaRuntime } from './runtime/lambda.js';
@@ -31,6 +37,21 @@ export interface SimulationOptions {
   schedules?: boolean;
   /** Control plane log level (Powertools); default WARN. */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /**
+   * IAM as packaged is enforced on every AWS request unless `enforce: false`
+   * (or SIM_IAM=off, to measure its cost). `edit` changes the deployed
+   * policies of this simulation only (a test that removes a permission).
+   */
+  iam?: {
+    enforce?: boolean;
+    edit?: (iam: DeployedIam) => void;
+    /**
+     * Record the decisions for the least-privilege report (SIM_IAM_USAGE_DIR);
+     * default: unless `edit` changed the policies. A test whose calls are not
+     * the control plane's own (it calls AWS as a role to provoke a refusal) sets false.
+     */
+    recordUsage?: boolean;
+  };
 }
 
 /** How long stop() lets running handler code finish: sim time, and wall time at most. */
@@ -68,6 +89,7 @@ export class Simulation {
     readonly lambda: LambdaRuntime,
     readonly sfn: StepFunctionsSim,
     readonly events: EventBridgeSim,
+    readonly iam: IamAuthorizer,
     private readonly running: RunningService[],
     readonly options: Required<Pick<SimulationOptions, 'seed' | 'stage'>>,
   ) {}
@@ -88,10 +110,23 @@ export class Simulation {
     const sfn = new StepFunctionsSim(deploy.stateMachines, { clock, recorder, rng, lambda, bus, region: deploy.region });
     const events = new EventBridgeSim(deploy.rules, { clock, faults, recorder, rng, bus, lambda, sfn, region: deploy.region });
 
+    const deployed = deployedIam(await packagedTemplate(PROJECT_ROOT, stage), { region: deploy.region, stackName: `${deploy.service}-${stage}` });
+    options.iam?.edit?.(deployed);
+    const enforce = (options.iam?.enforce ?? true) && process.env.SIM_IAM !== 'off';
+    const recordUsage = options.iam?.recordUsage ?? options.iam?.edit === undefined;
+    const iam = new IamAuthorizer(deployed, { models: aws.models, clock, recorder, region: deploy.region }, { enforce, recordUsage });
+    stampOutgoingRequests();
+    lambda.useIam(iam);
+    lambda.resetBeforeEachInvocation(clearParameterCache);
+    sfn.useIam(iam);
+    events.useIam(iam);
+    const authorize = (service: SimService, action: string, req: SimRequest): Promise<SimResponse | undefined> =>
+      service.name in IAM_PREFIX ? iam.authorizeRequest(service.name as keyof typeof IAM_PREFIX, action, req) : Promise.resolve(undefined);
+
     const services: SimService[] = [aws.services.autoscaling, aws.services.ec2, aws.services.ssm, sfn, hashistack.services.nomad, hashistack.services.consul, hashistack.services.vault];
     const running: RunningService[] = [];
     for (const service of services) {
-      const r = await serve(service, { clock, faults, recorder }, stablePorts.get(service.name) ?? 0);
+      const r = await serve(service, { clock, faults, recorder, authorize }, stablePorts.get(service.name) ?? 0);
       stablePorts.set(service.name, Number(new URL(r.url).port));
       running.push(r);
     }
@@ -123,7 +158,7 @@ export class Simulation {
     aws.api.putParameter(String(stageConfig.vaultTokenParameter), SIM_TOKENS.vault, 'SecureString');
     events.start({ schedules: options.schedules ?? false });
 
-    return new Simulation(clock, rng, faults, recorder, bus, deploy, aws, hashistack, lambda, sfn, events, running, { seed, stage });
+    return new Simulation(clock, rng, faults, recorder, bus, deploy, aws, hashistack, lambda, sfn, events, iam, running, { seed, stage });
   }
 
   /**
@@ -137,6 +172,7 @@ export class Simulation {
     const drained = this.clock.until(() => this.lambda.inFlight === 0, STOP_DRAIN_SIM_MS).catch(() => undefined);
     await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, STOP_DRAIN_WALL_MS).unref())]);
     this.clock.stop();
+    this.iam.flush();
     await Promise.all(this.running.map((r) => r.close()));
   }
 }

@@ -36,6 +36,8 @@ export interface SimContext {
   clock: SimClock;
   faults: Faults;
   recorder: Recorder;
+  /** IAM: the service's refusal of a request its caller may not make, undefined to serve it. */
+  authorize?: (service: SimService, action: string, req: SimRequest) => Promise<SimResponse | undefined>;
 }
 
 export interface RunningService {
@@ -112,7 +114,11 @@ async function answer(service: SimService, ctx: SimContext, req: SimRequest): Pr
   if (faults.latencyMs > 0) await ctx.clock.sleep(faults.latencyMs, { parked: true });
   const fault = ctx.faults.drawRequestFault(service.name);
   const response =
-    fault === 'throttle' ? service.throttled(req) : fault === 'error' ? service.serverError(req) : await service.handle(req);
+    fault === 'throttle'
+      ? service.throttled(req)
+      : fault === 'error'
+        ? service.serverError(req)
+        : ((await ctx.authorize?.(service, action, req)) ?? (await service.handle(req)));
   ctx.recorder.apiCall(service.name, action, response.status, fault);
   if (TRACE) console.log(`[sim ${ctx.clock.iso()}] <- ${service.name} ${action} ${response.status}`);
   return response;

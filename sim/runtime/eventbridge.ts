@@ -3,6 +3,8 @@ import type { SimClock } from '../core/clock.js';
 import type { Faults } from '../core/faults.js';
 import type { Recorder } from '../core/recorder.js';
 import type { Rng } from '../core/rng.js';
+import type { IamAuthorizer } from '../iam/authorizer.js';
+import { runAs } from '../iam/principal.js';
 import { SIM_ACCOUNT_ID, type RuleSpec } from './deploy-config.js';
 import { matchesPattern } from './event-pattern.js';
 import { applyInputTransformer } from './input-transformer.js';
@@ -42,6 +44,7 @@ export class EventBridgeSim {
   readonly notifications: Array<{ at: string; topicArn: string; event: EventEnvelope; message: string }> = [];
   /** Every envelope put on the bus. */
   readonly delivered: Array<{ rule: string; target: string; event: EventEnvelope }> = [];
+  private iam: IamAuthorizer | undefined;
 
   constructor(
     private readonly rules: RuleSpec[],
@@ -57,6 +60,11 @@ export class EventBridgeSim {
     },
   ) {
     this.rng = deps.rng.fork('events');
+  }
+
+  /** Enforce IAM: targets are delivered under their resource policies (Lambda permissions, topic policy). */
+  useIam(iam: IamAuthorizer): void {
+    this.iam = iam;
   }
 
   /** Subscribe to the services' events and arm the schedules. */
@@ -111,7 +119,7 @@ export class EventBridgeSim {
   private deliver(rule: RuleSpec, target: string, envelope: EventEnvelope, attempt: number): void {
     this.delivered.push({ rule: rule.name, target, event: envelope });
     if (target.startsWith('arn:aws:lambda:')) {
-      this.deps.lambda.invoke(target, envelope).catch((error: unknown) => {
+      runAs(this.iam?.eventsPrincipal(rule), () => this.deps.lambda.invoke(target, envelope)).catch((error: unknown) => {
         const delay = ASYNC_RETRY_DELAYS_MS[attempt];
         const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         this.deps.recorder.event('lambda', `${this.deps.lambda.find(target).key} failed on ${envelope['detail-type']} (${what})${delay ? '; async retry scheduled' : '; dropped'}`);
@@ -120,14 +128,27 @@ export class EventBridgeSim {
     } else if (target.includes(':stateMachine:')) {
       this.deps.sfn.startExecution(target, undefined, JSON.stringify(envelope));
     } else if (target.startsWith('arn:aws:sns:')) {
+      void this.publish(rule, target, envelope);
+    } else {
+      throw new Error(`rule ${rule.name}: target ${target} is not simulated`);
+    }
+  }
+
+  /** SNS Publish under the topic policy; the clock waits for the decision. */
+  private async publish(rule: RuleSpec, target: string, envelope: EventEnvelope): Promise<void> {
+    const release = this.deps.clock.hold();
+    try {
+      await this.iam?.authorizePublish(rule, target);
       // What the topic receives: the event, or what the target's input transformer makes of it.
       const transformer = rule.inputTransformers?.[target];
       const message = transformer ? applyInputTransformer(transformer, envelope) : JSON.stringify(envelope);
       this.notifications.push({ at: this.deps.clock.iso(), topicArn: target, event: envelope, message });
       const d = envelope.detail;
       this.deps.recorder.event('sns', `alert: ${envelope['detail-type']} ${String(d.name ?? '')} ${String(d.status ?? '')} ${String(d.error ?? '')}`.trim());
-    } else {
-      throw new Error(`rule ${rule.name}: target ${target} is not simulated`);
+    } catch (error) {
+      this.deps.recorder.event('events', `delivery of ${envelope['detail-type']} to ${target} failed: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      release();
     }
   }
 }

@@ -4,6 +4,8 @@ import type { SimClock } from '../core/clock.js';
 import type { Faults } from '../core/faults.js';
 import type { Recorder } from '../core/recorder.js';
 import type { Rng } from '../core/rng.js';
+import { AccessDeniedError, type IamAuthorizer } from '../iam/authorizer.js';
+import { currentPrincipal, runAs } from '../iam/principal.js';
 import type { FunctionSpec } from './deploy-config.js';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
@@ -33,6 +35,9 @@ export class LambdaRuntime {
   private readonly handlers = new Map<string, Promise<Handler>>();
   private readonly callCounts = new Map<string, number>();
   private readonly rng: Rng;
+  private iam: IamAuthorizer | undefined;
+  private readonly containerResets: Array<() => void> = [];
+  private readonly started = new Set<string>();
 
   constructor(
     functions: FunctionSpec[],
@@ -40,6 +45,22 @@ export class LambdaRuntime {
   ) {
     for (const f of functions) this.byArn.set(f.arn, f);
     this.rng = deps.rng.fork('lambda');
+  }
+
+  /** Enforce IAM: callers need lambda:InvokeFunction, handlers run as their execution role. */
+  useIam(iam: IamAuthorizer): void {
+    this.iam = iam;
+  }
+
+  /**
+   * Forget in-memory state a function's container would not share with
+   * another function's. The handlers share one process here, so a value one
+   * function cached (the cluster tokens) would otherwise spare another its
+   * own read, and its own IAM check: each function's first invocation (its
+   * cold start) starts without it; later ones run warm.
+   */
+  resetBeforeEachInvocation(reset: () => void): void {
+    this.containerResets.push(reset);
   }
 
   /** The function deployed under this ARN or name. */
@@ -77,6 +98,13 @@ export class LambdaRuntime {
     let settled: Promise<void> | undefined;
     const fn = this.find(arnOrName);
     try {
+      try {
+        await this.iam?.authorizeInvoke(currentPrincipal(), fn.arn);
+      } catch (error) {
+        // Lambda's refusal as Step Functions reports it for a lambda:invoke task.
+        if (error instanceof AccessDeniedError) throw new LambdaFunctionError('Lambda.AWSLambdaException', `${error.message} (Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException)`);
+        throw error;
+      }
       const handler = await this.load(fn);
       await this.deps.clock.sleep(INVOKE_OVERHEAD_MS, { parked: true });
       const call = (this.callCounts.get(fn.key) ?? 0) + 1;
@@ -84,7 +112,12 @@ export class LambdaRuntime {
       const crash = this.deps.faults.cluster.lambdaCrashes.find((c) => c.functionName === fn.key && c.onCall === call);
       const deadline = this.deps.clock.now() + fn.timeoutSeconds * 1000;
       const context = this.context(fn, deadline);
-      const run = handler(structuredClone(event), context);
+      if (!this.started.has(fn.key)) {
+        this.started.add(fn.key);
+        for (const reset of this.containerResets) reset();
+      }
+      const principal = this.iam?.functionPrincipal(fn.arn, fn.name);
+      const run = runAs(principal, () => handler(structuredClone(event), context));
       settled = run.then(
         () => undefined,
         () => undefined,

@@ -5,6 +5,8 @@ import type { WorldBus } from '../core/bus.js';
 import type { SimRequest, SimResponse, SimService } from '../core/http.js';
 import type { Recorder } from '../core/recorder.js';
 import type { Rng } from '../core/rng.js';
+import type { IamAuthorizer } from '../iam/authorizer.js';
+import { runAs } from '../iam/principal.js';
 import type { StateMachineSpec } from './deploy-config.js';
 import { LambdaFunctionError, type LambdaRuntime } from './lambda.js';
 import './promise-with-resolvers.js';
@@ -90,12 +92,18 @@ export class StepFunctionsSim implements SimService {
   /** Tokens of tasks that ended (answered, timed out, or their execution stopped). */
   private readonly closedTokens = new Set<string>();
   private tokenCounter = 0;
+  private iam: IamAuthorizer | undefined;
 
   constructor(
     specs: StateMachineSpec[],
     private readonly deps: { clock: SimClock; recorder: Recorder; rng: Rng; lambda: LambdaRuntime; bus: WorldBus; region: string },
   ) {
     for (const s of specs) this.machines.set(s.arn, s);
+  }
+
+  /** Enforce IAM: an execution's tasks invoke functions as the state machine's role. */
+  useIam(iam: IamAuthorizer): void {
+    this.iam = iam;
   }
 
   /** Every execution started so far. */
@@ -172,7 +180,8 @@ export class StepFunctionsSim implements SimService {
     this.deps.recorder.executionStarted({ executionArn, name: execName, stateMachine: spec.key });
     this.deps.recorder.event('sfn', `${spec.key} execution ${execName} started`);
     this.emitStatus(execution);
-    void this.run(spec, execution).finally(finish);
+    const principal = this.iam?.stateMachinePrincipal(spec.arn, execName);
+    void runAs(principal, () => this.run(spec, execution)).finally(finish);
     return execution;
   }
 

@@ -29,3 +29,18 @@ export function lifecycleChecks(sim: Simulation): Check[] {
     check('no allocation lost', lost === 0, `${lost} lost, ${sim.recorder.allocations.migrated} migrated`),
   ];
 }
+
+/**
+ * No AWS request of the control plane was refused: every call it made is
+ * allowed by its roles as packaged (an unexpected AccessDenied means a role
+ * lacks a permission the code needs).
+ */
+export function iamCheck(sim: Simulation): Check {
+  const denials = sim.iam.denials;
+  const shown = denials.slice(0, 3).map((d) => `${d.principal} ${d.action} on ${d.resource}`).join('; ');
+  return check(
+    'no AWS request denied by IAM (roles as packaged)',
+    denials.length === 0,
+    `${sim.iam.evaluations} requests evaluated${sim.iam.enforce ? '' : ' (enforcement off)'}, ${denials.length} denied${shown ? `: ${shown}${denials.length > 3 ? '; …' : ''}` : ''}`,
+  );
+}

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { resetConfig } from '../../src/config/index.js';
 import type { Simulation } from '../../sim/simulation.js';
+import { lockOf } from './upgrade-expect.js';
 import { clusterWorld, MINUTE } from './world.js';
 
 const WRITES = new Set([
@@ -74,6 +75,20 @@ describe('clusterUpgrade', () => {
     expect(clients?.members).toHaveLength(2);
     expect(clients?.members.every((m) => sim.aws.api.instance(m.instanceId)?.imageId === old)).toBe(true);
     for (const m of clients?.members ?? []) expect(sim.hashistack.api.nodeOfInstance(m.instanceId)?.SchedulingEligibility).toBe('eligible');
+  });
+
+  it('refuses in its first state while a pool is being upgraded (a running poolUpgrade holds the lock)', async () => {
+    const { sim, pool } = await clusterWorld({ nodes: 2 });
+    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-3.22-20260301', ownerId: 'self' });
+    const poolUpgrade = sim.sfn.startExecution(sim.sfn.machine('poolUpgrade').arn, undefined, JSON.stringify({ pool: 'general', imageId: image.imageId }));
+    await sim.clock.until(() => lockOf(sim, pool) === poolUpgrade.executionArn, 10 * MINUTE);
+    const newer = sim.aws.api.registerImage({ name: 'hashistack-alpine-3.22-20260401', ownerId: 'self' });
+    const e = await finished(sim, startClusterUpgrade(sim, { imageId: newer.imageId }));
+    expect(e.status).toBe('FAILED');
+    expect(e.cause).toContain(poolUpgrade.executionArn);
+    expect(sim.recorder.executionRecords().find((r) => r.executionArn === e.executionArn)?.stateTransitions).toBe(1);
+    await sim.clock.until(() => poolUpgrade.status !== 'RUNNING', 12 * 60 * MINUTE);
+    expect(poolUpgrade.status).toBe('SUCCEEDED');
   });
 
   it.each([

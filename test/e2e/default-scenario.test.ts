@@ -10,6 +10,7 @@ describe('the default scenario (npm start)', () => {
     const simStartedAt = sim.clock.now();
     const checks = await defaultScenario.run(sim, args).finally(() => sim.stop());
     expect(checks.filter((c) => !c.passed)).toEqual([]);
+    expect(sim.iam.denials).toEqual([]);
     const report = buildReport(sim, { scenario: 'default', parameters: args, simStartedAt, wallStartedAt: performance.now(), checks });
     expect(report.lifecycleActions.map((a) => `${a.transition.split(':')[1]} ${a.result}`).sort()).toEqual([
       'EC2_INSTANCE_LAUNCHING CONTINUE',

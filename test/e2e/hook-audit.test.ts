@@ -33,6 +33,7 @@ describe('hook audit', () => {
         groups: number;
         findings: Array<{ asgName: string; problem: string; severity: string }>;
       };
+      expect(sim.iam.denials).toEqual([]);
       expect(result.groups).toBe(3);
       expect(result.findings).toEqual([
         expect.objectContaining({ asgName: 'hashistack-clients-nohooks', severity: 'error', problem: expect.stringContaining('missing autoscaling:EC2_INSTANCE_LAUNCHING hook') }),

@@ -62,6 +62,19 @@ describe('scale-in: drain terminating client nodes', () => {
     expect(executions(sim, 'drain').every((e) => e.status === 'SUCCEEDED')).toBe(true);
   });
 
+  it('a Consul outage that starts once the node is drained: the leave waits it out, heartbeating; the hook never expires', async () => {
+    const { sim, pool } = await clusterWorld({ nodes: 4 });
+    sim.aws.api.setDesiredCapacity(pool, 3);
+    await sim.clock.until(() => sim.recorder.drainRecords().some((d) => d.drainCompletedAt !== null), 60 * MINUTE);
+    sim.faults.set('consul', { down: true });
+    sim.clock.schedule(10 * MINUTE, () => sim.faults.set('consul', { down: false }));
+    await settled(sim);
+    expect(lifecycleChecks(sim).filter((c) => !c.passed)).toEqual([]);
+    expect(executions(sim, 'drain').every((e) => e.status === 'SUCCEEDED')).toBe(true);
+    const [action] = terminateActions(sim);
+    expect(Date.parse(action?.endedAt ?? '') - Date.parse(action?.startedAt ?? '')).toBeGreaterThan(9 * MINUTE);
+  });
+
   it('falls back to force-leave with prune when the SSM command fails (once the member failed)', async () => {
     const { sim, pool } = await clusterWorld({ nodes: 4, faults: { failingShellCommands: ['consul leave'] } });
     sim.aws.api.setDesiredCapacity(pool, 3);

@@ -2,11 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildCluster, settle } from '../../sim/scenarios/cluster.js';
 import { newServerVersion, peersAreExactly, quorumChecks, runServerReplace, serverIds, watchQuorum } from '../../sim/scenarios/server-replace.js';
 import { Simulation, type SimulationOptions } from '../../sim/simulation.js';
+import { assertNoUnexpectedDenials } from './world.js';
 
 const MINUTE = 60_000;
 let sim: Simulation | undefined;
 afterEach(async () => {
   await sim?.stop();
+  if (sim) assertNoUnexpectedDenials(sim);
   sim = undefined;
 });
 

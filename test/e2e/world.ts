@@ -2,25 +2,41 @@ import { afterEach } from 'vitest';
 import type { ClusterFaults } from '../../sim/core/faults.js';
 import { buildCluster, settle, type Cluster, type PoolSpec } from '../../sim/scenarios/cluster.js';
 import { standardJobs } from '../../sim/scenarios/jobs.js';
-import { Simulation } from '../../sim/simulation.js';
+import { Simulation, type SimulationOptions } from '../../sim/simulation.js';
 
 export const MINUTE = 60_000;
 
 const running: Simulation[] = [];
 afterEach(async () => {
-  for (const sim of running.splice(0)) await sim.stop();
+  const sims = running.splice(0);
+  for (const sim of sims) await sim.stop();
+  for (const sim of sims) assertNoUnexpectedDenials(sim);
 });
+
+const denialsExpected = new WeakSet<Simulation>();
+
+/** This test provokes AccessDenied on purpose (it checks the denials itself). */
+export function expectDenials(sim: Simulation): void {
+  denialsExpected.add(sim);
+}
+
+/** Every AWS call the control plane made was allowed by its roles as packaged. */
+export function assertNoUnexpectedDenials(sim: Simulation): void {
+  if (denialsExpected.has(sim) || sim.iam.denials.length === 0) return;
+  const lines = sim.iam.denials.map((d) => `  ${d.at} ${d.principal} ${d.action} on ${d.resource}`);
+  throw new Error(`unexpected AccessDenied (${sim.iam.denials.length}): a role lacks a permission its code uses\n${lines.join('\n')}`);
+}
 
 /**
  * A simulated world with the control plane deployed and a cluster of 3
  * servers and one client pool (`general`) running the standard jobs.
  */
-export async function clusterWorld(options: { nodes?: number; faults?: Partial<ClusterFaults>; pool?: Partial<PoolSpec>; seed?: number } = {}): Promise<{
+export async function clusterWorld(options: { nodes?: number; faults?: Partial<ClusterFaults>; pool?: Partial<PoolSpec>; seed?: number; iam?: SimulationOptions['iam'] } = {}): Promise<{
   sim: Simulation;
   cluster: Cluster;
   pool: string;
 }> {
-  const sim = await Simulation.start({ seed: options.seed ?? 1, faults: options.faults, logLevel: (process.env.SIM_LOG_LEVEL as 'SILENT' | undefined) ?? 'SILENT' });
+  const sim = await Simulation.start({ seed: options.seed ?? 1, faults: options.faults, iam: options.iam, logLevel: (process.env.SIM_LOG_LEVEL as 'SILENT' | undefined) ?? 'SILENT' });
   running.push(sim);
   const nodes = options.nodes ?? 4;
   const cluster = buildCluster(sim, { servers: 3, pools: [{ name: 'general', nodes, maxSize: nodes + 10, drainDeadline: '30m', joinTimeout: '10m', ...options.pool }] });
