@@ -69,6 +69,11 @@ export function deployedIam(template: CfnTemplate, options: { region: string; st
     ['AWS::URLSuffix', 'amazonaws.com'],
   ]);
   const atts = new Map<string, string>();
+  // Parameters take their defaults (the stage config is baked into them at packaging).
+  for (const [id, param] of Object.entries(template.Parameters ?? {})) {
+    if (typeof param.Default === 'string') refs.set(id, param.Default);
+  }
+  const conditions = evaluateConditions(template.Conditions ?? {}, refs);
   for (const [id, r] of Object.entries(resources)) {
     const p = (r.Properties ?? {}) as Record<string, Json>;
     const physical = (key: string): string => (typeof p[key] === 'string' ? (p[key] as string) : `${stackName}-${id}`);
@@ -107,6 +112,21 @@ export function deployedIam(template: CfnTemplate, options: { region: string; st
       case 'AWS::Lambda::LayerVersion':
         refs.set(id, `arn:aws:lambda:${region}:${SIM_ACCOUNT_ID}:layer:${physical('LayerName')}:1`);
         break;
+      case 'AWS::KMS::Key': {
+        // A key's physical id is its generated key id.
+        const keyId = `00000000-0000-4000-8000-${(id.length.toString(16) + id).replace(/[^0-9a-f]/gi, '0').padEnd(12, '0').slice(0, 12).toLowerCase()}`;
+        refs.set(id, keyId);
+        atts.set(`${id}.Arn`, `arn:aws:kms:${region}:${SIM_ACCOUNT_ID}:key/${keyId}`);
+        atts.set(`${id}.KeyId`, keyId);
+        break;
+      }
+      case 'AWS::SQS::Queue': {
+        const name = physical('QueueName');
+        refs.set(id, `https://sqs.${region}.amazonaws.com/${SIM_ACCOUNT_ID}/${name}`);
+        atts.set(`${id}.Arn`, `arn:aws:sqs:${region}:${SIM_ACCOUNT_ID}:${name}`);
+        atts.set(`${id}.QueueName`, name);
+        break;
+      }
       case 'AWS::S3::Bucket':
         refs.set(id, physical('BucketName'));
         atts.set(`${id}.Arn`, `arn:aws:s3:::${physical('BucketName')}`);
@@ -116,7 +136,7 @@ export function deployedIam(template: CfnTemplate, options: { region: string; st
     }
   }
 
-  const resolve = (v: Json, where: string): Json => resolveIntrinsics(v, refs, atts, where);
+  const resolve = (v: Json, where: string): Json => resolveIntrinsics(v, refs, atts, where, conditions);
   const str = (v: Json | undefined, where: string): string => {
     const r = resolve(v ?? null, where);
     if (typeof r !== 'string') throw new PackagingError(`${where}: expected a string, the template has ${JSON.stringify(v)}`);
@@ -193,6 +213,49 @@ export function deployedIam(template: CfnTemplate, options: { region: string; st
   return iam;
 }
 
+/**
+ * The template's Conditions, evaluated on the parameters' defaults: Fn::Equals,
+ * Fn::Not, Fn::And, Fn::Or and Condition references (CloudFormation's condition functions).
+ */
+function evaluateConditions(definitions: Record<string, Json>, refs: Map<string, string>): Map<string, boolean> {
+  const values = new Map<string, boolean>();
+  const scalar = (v: Json, where: string): string => {
+    const r = resolveIntrinsics(v, refs, new Map(), where, values);
+    if (typeof r !== 'string') throw new PackagingError(`${where}: ${JSON.stringify(v)} is not a string`);
+    return r;
+  };
+  const evaluate = (v: Json, where: string): boolean => {
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new PackagingError(`${where}: malformed condition ${JSON.stringify(v)}`);
+    const [k, arg] = Object.entries(v)[0] ?? [];
+    const args = Array.isArray(arg) ? arg : [];
+    switch (k) {
+      case 'Fn::Equals':
+        return scalar(args[0] as Json, where) === scalar(args[1] as Json, where);
+      case 'Fn::Not':
+        return !evaluate(args[0] as Json, where);
+      case 'Fn::And':
+        return args.every((x) => evaluate(x, where));
+      case 'Fn::Or':
+        return args.some((x) => evaluate(x, where));
+      case 'Condition':
+        return named(String(arg));
+      default:
+        throw new PackagingError(`${where}: condition function ${String(k)} is not resolved by the simulator`);
+    }
+  };
+  const named = (name: string): boolean => {
+    const known = values.get(name);
+    if (known !== undefined) return known;
+    const definition = definitions[name];
+    if (definition === undefined) throw new PackagingError(`Conditions: unknown condition ${name}`);
+    const value = evaluate(definition, `Conditions.${name}`);
+    values.set(name, value);
+    return value;
+  };
+  for (const name of Object.keys(definitions)) named(name);
+  return values;
+}
+
 /** The template would not deploy what serverless.yml means. */
 export class PackagingError extends Error {
   override name = 'PackagingError';
@@ -216,15 +279,15 @@ function assertStrings(v: Json, where: string): void {
   throw new PackagingError(`${where}: ${JSON.stringify(v)} where the policy needs a string (a YAML value that did not parse as meant?)`);
 }
 
-function resolveIntrinsics(v: Json, refs: Map<string, string>, atts: Map<string, string>, where: string): Json {
-  if (Array.isArray(v)) return v.map((x, i) => resolveIntrinsics(x, refs, atts, `${where}[${i}]`));
+function resolveIntrinsics(v: Json, refs: Map<string, string>, atts: Map<string, string>, where: string, conditions: Map<string, boolean> = new Map()): Json {
+  if (Array.isArray(v)) return v.map((x, i) => resolveIntrinsics(x, refs, atts, `${where}[${i}]`, conditions));
   if (!v || typeof v !== 'object') return v;
   const keys = Object.keys(v);
   if (keys.length === 1 && (keys[0] === 'Ref' || (keys[0] as string).startsWith('Fn::'))) {
     const k = keys[0] as string;
     const arg = v[k] as Json;
     const part = (x: Json, i: number): string => {
-      const r = resolveIntrinsics(x, refs, atts, `${where}.${k}[${i}]`);
+      const r = resolveIntrinsics(x, refs, atts, `${where}.${k}[${i}]`, conditions);
       if (typeof r !== 'string') throw new PackagingError(`${where}: ${k} part ${i} is ${JSON.stringify(x)}, not a string (a YAML value that did not parse as meant?)`);
       return r;
     };
@@ -241,10 +304,10 @@ function resolveIntrinsics(v: Json, refs: Map<string, string>, atts: Map<string,
         return r;
       }
       case 'Fn::Join': {
-        if (!Array.isArray(arg) || typeof arg[0] !== 'string' || !Array.isArray(resolveIntrinsics(arg[1] as Json, refs, atts, where))) {
+        if (!Array.isArray(arg) || typeof arg[0] !== 'string' || !Array.isArray(resolveIntrinsics(arg[1] as Json, refs, atts, where, conditions))) {
           throw new PackagingError(`${where}: malformed Fn::Join ${JSON.stringify(arg)}`);
         }
-        const parts = resolveIntrinsics(arg[1] as Json, refs, atts, where) as Json[];
+        const parts = resolveIntrinsics(arg[1] as Json, refs, atts, where, conditions) as Json[];
         return parts.map(part).join(arg[0]);
       }
       case 'Fn::Sub': {
@@ -262,11 +325,17 @@ function resolveIntrinsics(v: Json, refs: Map<string, string>, atts: Map<string,
           return r;
         });
       }
+      case 'Fn::If': {
+        if (!Array.isArray(arg) || arg.length !== 3 || typeof arg[0] !== 'string') throw new PackagingError(`${where}: malformed Fn::If ${JSON.stringify(arg)}`);
+        const holds = conditions.get(arg[0]);
+        if (holds === undefined) throw new PackagingError(`${where}: Fn::If names an unknown condition ${arg[0]}`);
+        return resolveIntrinsics((holds ? arg[1] : arg[2]) as Json, refs, atts, `${where}.Fn::If`, conditions);
+      }
       default:
         throw new PackagingError(`${where}: ${k} is not resolved by the simulator`);
     }
   }
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveIntrinsics(x, refs, atts, `${where}.${k}`)]));
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveIntrinsics(x, refs, atts, `${where}.${k}`, conditions)]));
 }
 
 /**

@@ -12,7 +12,12 @@ import { promisify } from 'node:util';
  * Packaging takes a minute, so the template is cached under
  * node_modules/.cache, keyed by a hash of everything that shapes it.
  */
-export type CfnTemplate = { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
+export type CfnTemplate = {
+  Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+  Parameters?: Record<string, { Type: string; Default?: unknown }>;
+  Conditions?: Record<string, Json>;
+};
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 /** Files and folders whose content shapes the packaged IAM (not the handlers' code). */
 const TEMPLATE_INPUTS = ['serverless.yml', 'config', 'statemachines', 'plugins', 'package-lock.json'];
