@@ -31,6 +31,7 @@ Options:
                      3600 plays an hour of cluster time per wall second)
   --quiet            print only the summary, not the timeline
   --log-level L      control plane log level: DEBUG, INFO, WARN (default), ERROR
+  --list             print the scenario names, one per line (CI plays them all)
   -h, --help         this help
 `;
 
@@ -49,11 +50,16 @@ async function main(): Promise<number> {
       'time-scale': { type: 'string' },
       quiet: { type: 'boolean' },
       'log-level': { type: 'string' },
+      list: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
     process.stdout.write(HELP);
+    return 0;
+  }
+  if (values.list) {
+    process.stdout.write(`${Object.keys(SCENARIOS).join('\n')}\n`);
     return 0;
   }
   const name = positionals[0] ?? 'default';

@@ -52,10 +52,8 @@ describe('poolUpgrade', () => {
     expect(out.replaced.sort()).toEqual([...before].sort());
   });
 
-  it('rolls a pinned pool to an existing launch template version (launchTemplateVersion): the group moves to it', async () => {
+  it('rolls a pool to an existing launch template version (launchTemplateVersion): the template default moves to it', async () => {
     const { sim, pool } = await clusterWorld({ nodes: 2 });
-    // A group pinned to a numbered version (not $Latest), as operators who stage versions keep it.
-    sim.aws.api.updateAutoScalingGroup(pool, { launchTemplate: { id: sim.aws.api.group(pool)?.launchTemplate.id, version: '1' } });
     const group = sim.aws.api.group(pool);
     const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-3.22-20260301', ownerId: 'self' });
     const version = sim.aws.api.createLaunchTemplateVersion({ launchTemplateId: group?.launchTemplate.id, imageId: image.imageId });
@@ -64,7 +62,9 @@ describe('poolUpgrade', () => {
     expect(`${e.error ?? ''} ${e.cause ?? ''}`.trim()).toBe('');
     expect(e.status).toBe('SUCCEEDED');
     const g = sim.aws.api.group(pool);
-    expect(g?.launchTemplate.version).toBe(String(version.versionNumber));
+    expect(g?.launchTemplate.version).toBe('$Default');
+    expect(sim.aws.models.ec2.findTemplate({ id: g?.launchTemplate.id }).defaultVersion).toBe(version.versionNumber);
+    expect(sim.recorder.apiCalls()['autoscaling:UpdateAutoScalingGroup']).toBeUndefined();
     expect(g?.members.every((m) => sim.aws.api.instance(m.instanceId)?.imageId === image.imageId)).toBe(true);
     expect(g?.members.some((m) => before.includes(m.instanceId))).toBe(false);
   });
