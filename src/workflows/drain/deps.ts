@@ -9,7 +9,7 @@ import { getConfig, type Config } from '../../config/index.js';
 import { clusterClients } from '../../hashicorp/clients.js';
 import type { ConsulClient } from '../../hashicorp/consul/client.js';
 import type { NomadClient } from '../../hashicorp/nomad/client.js';
-import { now } from '../../time/clock.js';
+import { now, sleep } from '../../time/clock.js';
 import { cachedPreflight, type Preflight } from '../preflight.js';
 
 export interface DrainDeps {
@@ -22,7 +22,7 @@ export interface DrainDeps {
   ec2: Pick<typeof ec2, 'describeInstance'>;
   ssm: Pick<typeof ssm, 'runShellScript' | 'getCommandStatus' | 'isFinalCommandStatus'>;
   now: () => number;
-  /** Pause between membership checks (real time). */
+  /** Pause between membership checks (on the clock: sim time in the simulator). */
   sleep: (ms: number) => Promise<void>;
 }
 
@@ -45,6 +45,6 @@ export function defaultDrainDeps(): DrainDeps {
     ec2,
     ssm,
     now,
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    sleep,
   };
 }
