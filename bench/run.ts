@@ -2,10 +2,11 @@
  * The measured goals of the control plane, played in the simulator with the
  * real handlers and state machines. Figures are sim time (what the control
  * plane would take on AWS) and ratios; wall time only says how long the
- * benchmark itself ran. `npm run bench [-- --only NAME]`.
+ * benchmark itself ran. `npm run bench [-- --only NAME]` (e.g. `--only bundles`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { measureBundles } from './bundles.js';
 import { drainOverheads, percentile } from '../sim/scenarios/metrics.js';
 import { SCENARIOS } from '../sim/scenarios/index.js';
 import type { Check, ScenarioArgs } from '../sim/scenarios/types.js';
@@ -42,7 +43,30 @@ async function play(scenario: string, args: Partial<ScenarioArgs>): Promise<{ si
 
 const failedChecks = (checks: Check[]): string => checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.detail}`).join('; ');
 
+/** Largest handler.mjs and its import CPU over an empty module's (fresh Node process each). */
+const BUNDLE_MAX_BYTES = 400 * 1024;
+const IMPORT_CPU_MAX_RATIO = 1.6;
+
 const CASES: Record<string, () => Promise<Measurement[]>> = {
+  async bundles() {
+    const wall = performance.now();
+    const figures = (await measureBundles()).sort((a, b) => b.bytes - a.bytes);
+    const wallSeconds = (performance.now() - wall) / 1000;
+    const largest = figures[0];
+    const worst = [...figures].sort((a, b) => b.ratio - a.ratio)[0];
+    const kb = (b: number): string => `${Math.round(b / 1024)} KB`;
+    const perFunction = figures.map((f) => `${f.fn} ${kb(f.bytes)} ${f.ratio.toFixed(2)}x`).join(', ');
+    return [
+      { name: 'largest handler.mjs', figure: `${largest?.fn} ${kb(largest?.bytes ?? 0)}`, target: `≤ ${kb(BUNDLE_MAX_BYTES)}`, passed: (largest?.bytes ?? Number.POSITIVE_INFINITY) <= BUNDLE_MAX_BYTES, wallSeconds },
+      {
+        name: 'import CPU over an empty module (process CPU, median of 5)',
+        figure: `worst ${worst?.fn} ${worst?.ratio.toFixed(2)}x (${worst?.cpuMs.toFixed(0)} vs ${worst?.emptyCpuMs.toFixed(0)} ms); ${perFunction}`,
+        target: `≤ ${IMPORT_CPU_MAX_RATIO}x`,
+        passed: (worst?.ratio ?? Number.POSITIVE_INFINITY) <= IMPORT_CPU_MAX_RATIO,
+        wallSeconds: 0,
+      },
+    ];
+  },
   async 'scale-in overhead'() {
     const { sim, checks, wallSeconds } = await play('scale-in', { nodes: 10 });
     const o = drainOverheads(sim);

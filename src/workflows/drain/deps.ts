@@ -11,6 +11,7 @@ import type { ConsulClient } from '../../hashicorp/consul/client.js';
 import type { NomadClient } from '../../hashicorp/nomad/client.js';
 import { now, sleep } from '../../time/clock.js';
 import { cachedPreflight, type Preflight } from '../preflight.js';
+import { unwired } from '../unwired.js';
 
 export interface DrainDeps {
   config: Pick<Config, 'clusterName' | 'drainDeadlineMs' | 'giveUpAfterMs' | 'purgeNomadNode'>;
@@ -35,6 +36,15 @@ export function sharedPreflight(clients: Parameters<typeof cachedPreflight>[0]):
 
 /** The production dependencies (no I/O until used). */
 export function defaultDrainDeps(): DrainDeps {
+  return { ...drainStepDeps(), ec2 };
+}
+
+/**
+ * The dependencies of the steps after Prepare (Start, Watch, Leave, Cleanup):
+ * the same less EC2, which only Prepare reads, so their bundles carry no EC2
+ * client (half their size).
+ */
+export function drainStepDeps(): DrainDeps {
   const clients = clusterClients();
   return {
     config: getConfig(),
@@ -42,7 +52,7 @@ export function defaultDrainDeps(): DrainDeps {
     consul: clients.consul,
     preflight: sharedPreflight(clients),
     autoscaling,
-    ec2,
+    ec2: unwired<DrainDeps['ec2']>('ec2'),
     ssm,
     now,
     sleep,
