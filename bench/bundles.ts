@@ -60,7 +60,17 @@ export async function measureBundles(runs = 5): Promise<BundleFigure[]> {
   const empty = join(out, 'empty.mjs');
   writeFileSync(empty, 'export {};\n');
   const s = esbuildSettings();
-  const options: BuildOptions = { bundle: true, minify: s.minify, sourcemap: s.sourcemap, target: s.target, platform: s.platform, format: s.format, mainFields: s.mainFields, banner: s.banner?.js ? { js: s.banner.js } : undefined, logLevel: 'error' };
+  const options: BuildOptions = {
+    bundle: true,
+    minify: s.minify,
+    sourcemap: s.sourcemap,
+    target: s.target,
+    platform: s.platform,
+    format: s.format,
+    mainFields: s.mainFields,
+    banner: s.banner?.js ? { js: s.banner.js } : undefined,
+    logLevel: 'error',
+  };
   const figures: BundleFigure[] = [];
   try {
     for (const { fn, entry, env } of functions()) {

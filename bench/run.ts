@@ -47,7 +47,39 @@ const failedChecks = (checks: Check[]): string => checks.filter((c) => !c.passed
 const BUNDLE_MAX_BYTES = 400 * 1024;
 const IMPORT_CPU_MAX_RATIO = 1.6;
 
+/** AWS calls per drained client node, per action (scale-in of 20, no faults); an action not listed may not be called at all. */
+const AWS_CALLS_PER_DRAINED_NODE: Record<string, number> = {
+  'autoscaling:DescribeAutoScalingGroups': 1,
+  'autoscaling:DescribeLifecycleHooks': 1,
+  'autoscaling:RecordLifecycleActionHeartbeat': 2,
+  'autoscaling:CompleteLifecycleAction': 1,
+  'ec2:DescribeInstances': 1,
+  'sfn:ListExecutions': 1,
+  'sfn:StartExecution': 1,
+  'ssm:GetParameter': 1,
+  'ssm:SendCommand': 1,
+  'ssm:GetCommandInvocation': 6,
+};
+
 const CASES: Record<string, () => Promise<Measurement[]>> = {
+  async 'AWS calls per drained node'() {
+    const nodes = 20;
+    const { sim, checks, wallSeconds } = await play('scale-in', { nodes, seed: 7 });
+    const drained = sim.recorder.lifecycleActions().filter((a) => a.result === 'CONTINUE').length || Number.NaN;
+    const calls = Object.entries(sim.recorder.apiCalls()).filter(([action]) => /^(autoscaling|ec2|ssm|sfn):/.test(action));
+    const over = calls.filter(([action, c]) => c.calls / drained > (AWS_CALLS_PER_DRAINED_NODE[action] ?? 0));
+    const done = percentile(drainOverheads(sim).map((x) => x.drainToCompleteMs), 99) ?? Number.NaN;
+    return [
+      {
+        name: `AWS calls per drained node, scale-in of ${nodes} (seed 7)`,
+        figure: calls.map(([action, c]) => `${action} ${(c.calls / drained).toFixed(2)}`).join(', '),
+        target: `per action ≤ ${Object.entries(AWS_CALLS_PER_DRAINED_NODE).map(([a, n]) => `${a.split(':')[1]} ${n}`).join(', ')}; none other`,
+        passed: over.length === 0 && drained === nodes && !failedChecks(checks).includes('terminate actions'),
+        wallSeconds,
+      },
+      { name: `drain complete → lifecycle completed, scale-in of ${nodes} (seed 7)`, figure: `p99 ${done} ms`, target: 'p99 ≤ 2000 ms', passed: done <= 2_000, wallSeconds: 0 },
+    ];
+  },
   async bundles() {
     const wall = performance.now();
     const figures = (await measureBundles()).sort((a, b) => b.bytes - a.bytes);

@@ -17,8 +17,11 @@ export const LEAVE_SCRIPT = ['set -e', 'consul leave', 'rc-service nomad stop', 
 const SCRIPT_TIMEOUT_SEC = 60;
 /** How long the graceful leave may take before the member is forced out. */
 const GRACEFUL_LEAVE_MS = 90_000;
-/** Pauses between checks of the member: short first (a leave usually takes a second or two), then backing off. */
-const MEMBER_POLL_MS = [250, 500, 1_000, 2_000] as const;
+/**
+ * Pauses between checks of the member (a Consul read, no AWS call): kept
+ * short, as the lifecycle action is completed the moment the member is seen left.
+ */
+const MEMBER_POLL_MS = [250, 500] as const;
 /**
  * Time into the wait at which the command's own status is read: it
  * only tells a command that ended without the member leaving (a leave is
