@@ -13,7 +13,7 @@ import { build, type BuildOptions } from 'esbuild';
 import { parse } from 'yaml';
 import { loadDeployConfig } from '../sim/runtime/deploy-config.js';
 
-export interface BundleFigure {
+interface BundleFigure {
   fn: string;
   bytes: number;
   /** Median process CPU (user + system, ms) of importing the bundle / of importing an empty module. */
