@@ -2,10 +2,11 @@
  * The measured goals of the control plane, played in the simulator with the
  * real handlers and state machines. Figures are sim time (what the control
  * plane would take on AWS) and ratios; wall time only says how long the
- * benchmark itself ran. `npm run bench [-- --only NAME]`.
+ * benchmark itself ran. `npm run bench [-- --only NAME]` (e.g. `--only bundles`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { measureBundles } from './bundles.js';
 import { drainOverheads, percentile } from '../sim/scenarios/metrics.js';
 import { SCENARIOS } from '../sim/scenarios/index.js';
 import type { Check, ScenarioArgs } from '../sim/scenarios/types.js';
@@ -42,7 +43,62 @@ async function play(scenario: string, args: Partial<ScenarioArgs>): Promise<{ si
 
 const failedChecks = (checks: Check[]): string => checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.detail}`).join('; ');
 
+/** Largest handler.mjs and its import CPU over an empty module's (fresh Node process each). */
+const BUNDLE_MAX_BYTES = 400 * 1024;
+const IMPORT_CPU_MAX_RATIO = 1.6;
+
+/** AWS calls per drained client node, per action (scale-in of 20, no faults); an action not listed may not be called at all. */
+const AWS_CALLS_PER_DRAINED_NODE: Record<string, number> = {
+  'autoscaling:DescribeAutoScalingGroups': 1,
+  'autoscaling:DescribeLifecycleHooks': 1,
+  'autoscaling:RecordLifecycleActionHeartbeat': 2,
+  'autoscaling:CompleteLifecycleAction': 1,
+  'ec2:DescribeInstances': 1,
+  'sfn:ListExecutions': 1,
+  'sfn:StartExecution': 1,
+  'ssm:GetParameter': 1,
+  'ssm:SendCommand': 1,
+  'ssm:GetCommandInvocation': 6,
+};
+
 const CASES: Record<string, () => Promise<Measurement[]>> = {
+  async 'AWS calls per drained node'() {
+    const nodes = 20;
+    const { sim, checks, wallSeconds } = await play('scale-in', { nodes, seed: 7 });
+    const drained = sim.recorder.lifecycleActions().filter((a) => a.result === 'CONTINUE').length || Number.NaN;
+    const calls = Object.entries(sim.recorder.apiCalls()).filter(([action]) => /^(autoscaling|ec2|ssm|sfn):/.test(action));
+    const over = calls.filter(([action, c]) => c.calls / drained > (AWS_CALLS_PER_DRAINED_NODE[action] ?? 0));
+    const done = percentile(drainOverheads(sim).map((x) => x.drainToCompleteMs), 99) ?? Number.NaN;
+    return [
+      {
+        name: `AWS calls per drained node, scale-in of ${nodes} (seed 7)`,
+        figure: calls.map(([action, c]) => `${action} ${(c.calls / drained).toFixed(2)}`).join(', '),
+        target: `per action ≤ ${Object.entries(AWS_CALLS_PER_DRAINED_NODE).map(([a, n]) => `${a.split(':')[1]} ${n}`).join(', ')}; none other`,
+        passed: over.length === 0 && drained === nodes && !failedChecks(checks).includes('terminate actions'),
+        wallSeconds,
+      },
+      { name: `drain complete → lifecycle completed, scale-in of ${nodes} (seed 7)`, figure: `p99 ${done} ms`, target: 'p99 ≤ 2000 ms', passed: done <= 2_000, wallSeconds: 0 },
+    ];
+  },
+  async bundles() {
+    const wall = performance.now();
+    const figures = (await measureBundles()).sort((a, b) => b.bytes - a.bytes);
+    const wallSeconds = (performance.now() - wall) / 1000;
+    const largest = figures[0];
+    const worst = [...figures].sort((a, b) => b.ratio - a.ratio)[0];
+    const kb = (b: number): string => `${Math.round(b / 1024)} KB`;
+    const perFunction = figures.map((f) => `${f.fn} ${kb(f.bytes)} ${f.ratio.toFixed(2)}x`).join(', ');
+    return [
+      { name: 'largest handler.mjs', figure: `${largest?.fn} ${kb(largest?.bytes ?? 0)}`, target: `≤ ${kb(BUNDLE_MAX_BYTES)}`, passed: (largest?.bytes ?? Number.POSITIVE_INFINITY) <= BUNDLE_MAX_BYTES, wallSeconds },
+      {
+        name: 'import CPU over an empty module (process CPU, median of 5)',
+        figure: `worst ${worst?.fn} ${worst?.ratio.toFixed(2)}x (${worst?.cpuMs.toFixed(0)} vs ${worst?.emptyCpuMs.toFixed(0)} ms); ${perFunction}`,
+        target: `≤ ${IMPORT_CPU_MAX_RATIO}x`,
+        passed: (worst?.ratio ?? Number.POSITIVE_INFINITY) <= IMPORT_CPU_MAX_RATIO,
+        wallSeconds: 0,
+      },
+    ];
+  },
   async 'scale-in overhead'() {
     const { sim, checks, wallSeconds } = await play('scale-in', { nodes: 10 });
     const o = drainOverheads(sim);

@@ -6,7 +6,7 @@ import { createAwsSim } from './aws/index.js';
 import { WorldBus } from './core/bus.js';
 import { SimClock } from './core/clock.js';
 import { Faults, type ClusterFaults, type ServiceName } from './core/faults.js';
-import { serve, type RunningService, type SimRequest, type SimResponse, type SimService } from './core/http.js';
+import { type Listener, listen, type RunningService, type SimRequest, type SimResponse, type SimService } from './core/http.js';
 import { Recorder } from './core/recorder.js';
 import { Rng } from './core/rng.js';
 import { createHashistackSim } from './hashistack/index.js';
@@ -67,8 +67,8 @@ export const SIM_TOKENS = {
 
 // The control plane's SDK clients and config are created once per process, as
 // in a Lambda container; a later simulation in the same process therefore
-// serves on the same ports.
-const stablePorts = new Map<ServiceName, number>();
+// serves on the same ports, held by the process from its first simulation on.
+const listeners = new Map<ServiceName, Listener>();
 
 /**
  * One simulated world: AWS (Auto Scaling, EC2, SSM, Step Functions,
@@ -126,9 +126,12 @@ export class Simulation {
     const services: SimService[] = [aws.services.autoscaling, aws.services.ec2, aws.services.ssm, sfn, hashistack.services.nomad, hashistack.services.consul, hashistack.services.vault];
     const running: RunningService[] = [];
     for (const service of services) {
-      const r = await serve(service, { clock, faults, recorder, authorize }, stablePorts.get(service.name) ?? 0);
-      stablePorts.set(service.name, Number(new URL(r.url).port));
-      running.push(r);
+      let listener = listeners.get(service.name);
+      if (!listener) {
+        listener = await listen();
+        listeners.set(service.name, listener);
+      }
+      running.push(listener.attach(service, { clock, faults, recorder, authorize }));
     }
     const url = (name: ServiceName): string => (running.find((r) => r.name === name) as RunningService).url;
 
@@ -149,7 +152,11 @@ export class Simulation {
       POWERTOOLS_DEV: 'false',
       POWERTOOLS_METRICS_DISABLED: 'true',
     });
-    setClockSource(() => clock.now());
+    // Back-off and polls wait in sim time, parked: on AWS a sleeping Lambda uses no CPU either.
+    setClockSource(
+      () => clock.now(),
+      (ms) => clock.sleep(ms, { parked: true }),
+    );
     await lambda.warmUp();
 
     const stageConfig = deploy.stageConfig;

@@ -1,7 +1,7 @@
 /** Drain task StartDrain: heartbeat, mark ineligible, start the Nomad drain (idempotent). */
-import { defaultDrainDeps } from '../../src/workflows/drain/deps.js';
+import { drainStepDeps } from '../../src/workflows/drain/deps.js';
 import { startDrain } from '../../src/workflows/drain/start.js';
 import { DrainStateSchema } from '../../src/workflows/drain/state.js';
 import { lifecycleTaskHandler } from '../../src/workflows/task-handler.js';
 
-export const handler = lifecycleTaskHandler('StartDrain', DrainStateSchema, defaultDrainDeps, startDrain);
+export const handler = lifecycleTaskHandler('StartDrain', DrainStateSchema, drainStepDeps, startDrain);

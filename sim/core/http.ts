@@ -64,7 +64,35 @@ export function text(status: number, body: string, headers: Record<string, strin
  * per the fault plan.
  */
 export async function serve(service: SimService, ctx: SimContext, port = 0): Promise<RunningService> {
+  const listener = await listen(port);
+  const attached = listener.attach(service, ctx);
+  return { ...attached, close: () => attached.close().then(() => listener.close()) };
+}
+
+/**
+ * A loopback port held for the life of a process, served by one simulation
+ * at a time. A process that runs several simulations keeps its ports (the
+ * control plane's clients are built once per process, like a Lambda
+ * container's): released between simulations, a port could be taken by
+ * another test process meanwhile.
+ */
+export interface Listener {
+  readonly port: number;
+  /** Serve `service` here until the returned service is closed. */
+  attach(service: SimService, ctx: SimContext): RunningService;
+  close(): Promise<void>;
+}
+
+export async function listen(port = 0): Promise<Listener> {
+  let current: { service: SimService; ctx: SimContext } | undefined;
   const server: Server = createServer((req, res) => {
+    const serving = current;
+    if (!serving) {
+      // Nothing attached (between simulations): as if nothing listened.
+      req.socket.destroy();
+      return;
+    }
+    const { service, ctx } = serving;
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -93,12 +121,25 @@ export async function serve(service: SimService, ctx: SimContext, port = 0): Pro
     server.once('error', reject);
     server.listen(port, '127.0.0.1', resolve);
   });
+  server.unref(); // a held port never keeps the process alive
   const bound = (server.address() as AddressInfo).port;
   return {
-    name: service.name,
-    url: `http://127.0.0.1:${bound}`,
+    port: bound,
+    attach(service, ctx) {
+      const mine = { service, ctx };
+      current = mine;
+      return {
+        name: service.name,
+        url: `http://127.0.0.1:${bound}`,
+        close: async () => {
+          if (current === mine) current = undefined;
+          server.closeAllConnections();
+        },
+      };
+    },
     close: () =>
       new Promise<void>((resolve) => {
+        current = undefined;
         server.closeAllConnections();
         server.close(() => resolve());
       }),

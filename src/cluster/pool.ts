@@ -2,7 +2,7 @@
  * Pool facts, read from a group's tags. A group without
  * `hashistack:cluster = <cluster>` is not ours.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInput } from '../errors/index.js';
 import { parseDuration } from '../time/duration.js';
 

@@ -3,7 +3,7 @@
  * from (names as in serverless.yml) and its validation, in one place. The
  * {@link Config} type is inferred from it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDuration } from '../time/duration.js';
 import { MaintenanceWindowSchema } from '../time/window.js';
 import { checkClusterAddress } from './address.js';

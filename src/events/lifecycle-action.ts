@@ -2,7 +2,7 @@
  * The ONE event model: every lifecycle event source is normalised into a
  * {@link LifecycleAction} before any handler sees it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInput } from '../errors/index.js';
 import { EnvelopeSchema, LAUNCH_DETAIL_TYPE, LAUNCHING, LifecycleDetailSchema, TERMINATE_DETAIL_TYPE, TEST_NOTIFICATION } from './schemas.js';
 

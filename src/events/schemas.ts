@@ -1,5 +1,5 @@
 /** zod schemas of the EventBridge events from EC2 Auto Scaling the control plane consumes. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const LAUNCH_DETAIL_TYPE = 'EC2 Instance-launch Lifecycle Action';
 export const TERMINATE_DETAIL_TYPE = 'EC2 Instance-terminate Lifecycle Action';

@@ -1,5 +1,5 @@
 /** Parse an upstream body with a zod schema; a mismatch is an UpstreamError. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { UpstreamError } from '../errors/index.js';
 
 export function parseBody<S extends z.ZodType>(service: string, what: string, schema: S, body: unknown, status = 200): z.infer<S> {

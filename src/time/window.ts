@@ -3,7 +3,7 @@
  * at or before the start runs past midnight into the next day
  * (`Sat 22:00-02:00`); `24:00` ends at midnight.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
 const WEEK_MIN = 7 * 1440;

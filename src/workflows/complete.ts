@@ -2,7 +2,7 @@
  * Complete a lifecycle action and record the workflow's outcome. Shared by
  * the lifecycle workflows (drain, join).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import * as autoscaling from '../aws/autoscaling.js';
 import { LifecycleActionSchema } from '../events/lifecycle-action.js';
 import { getLogger } from '../observability/logger.js';

@@ -3,7 +3,7 @@
  * parsing, the lifecycle hook's heartbeat limits, and the time budget of a
  * watching invocation.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { LifecycleHook, LifecycleActionRef } from '../aws/autoscaling.js';
 import { InvalidInput } from '../errors/index.js';
 import { BLOCKING_MARGIN_MS } from '../hashicorp/blocking.js';

@@ -175,7 +175,17 @@ describe('LeaveCluster', () => {
       .mockResolvedValue([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 3 }]);
     const s = await leaveCluster(await prepareDrain({ action, pool: pool('client') }, deps), deps);
     expect(s.left).toEqual({ method: 'graceful', purged: false });
-    expect(deps.ssm.getCommandStatus).toHaveBeenCalledTimes(1);
+    // Left within the first polls: the command's status is never read.
+    expect(deps.ssm.getCommandStatus).not.toHaveBeenCalled();
+  });
+  it('reads the leave command at most 6 times while the member takes the whole graceful-leave window', async () => {
+    const { deps } = fakes();
+    deps.ssm.getCommandStatus.mockResolvedValue({ status: 'InProgress', responseCode: -1, stdout: '', stderr: '' });
+    deps.consul.members.mockResolvedValue([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 1 }]);
+    await leaveCluster(await prepareDrain({ action, pool: pool('client') }, deps), deps);
+    expect(deps.ssm.getCommandStatus.mock.calls.length).toBeGreaterThan(0);
+    expect(deps.ssm.getCommandStatus.mock.calls.length).toBeLessThanOrEqual(6);
+    expect(deps.ssm.runShellScript).toHaveBeenCalledTimes(1);
   });
   it('command failed and the member is still alive → no force-leave yet (it would rejoin); deferred to after termination', async () => {
     const { deps } = fakes();

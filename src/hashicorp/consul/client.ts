@@ -1,5 +1,5 @@
 /** Typed Consul API client (endpoints and fields as in the reference). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { PermissionDenied } from '../../errors/index.js';
 import type { HttpClient } from '../../http/client.js';
 import { AutopilotHealthSchema, type AutopilotHealth } from '../nomad/schemas.js';

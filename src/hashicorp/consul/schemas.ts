@@ -1,5 +1,5 @@
 /** zod schemas of the Consul API responses the control plane reads. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const stringRecord = z.record(z.string(), z.string()).nullish().transform((v) => v ?? {});
 

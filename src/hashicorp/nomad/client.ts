@@ -1,5 +1,5 @@
 /** Typed Nomad API client (endpoints and fields as in the reference). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { NotFound } from '../../errors/index.js';
 import type { HttpClient } from '../../http/client.js';
 import { toGoSeconds } from '../../time/duration.js';

@@ -1,5 +1,5 @@
 /** zod schemas of the Nomad API responses the control plane reads (fields as in the reference). */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const nullableRecord = z.record(z.string(), z.string()).nullish().transform((v) => v ?? {});
 

@@ -1,6 +1,6 @@
 /** Typed Vault API client (endpoints and fields as in the reference). */
 import type { HttpClient } from '../../http/client.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseBody } from '../parse.js';
 import { AutopilotStateSchema, HealthSchema, LeaderSchema, RaftConfigurationSchema, type VaultAutopilotState, type VaultHealth, type VaultLeader, type VaultRaftConfiguration } from './schemas.js';
 

@@ -1,5 +1,5 @@
 /** zod schemas of the Vault API responses the control plane reads. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const HealthSchema = z.object({
   initialized: z.boolean(),

@@ -4,7 +4,7 @@
  * alerts topic) and, with auto-upgrade on and inside the
  * maintenance window, start one cluster upgrade for the drifted pools.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type * as autoscaling from '../../aws/autoscaling.js';
 import type * as ec2 from '../../aws/ec2.js';
 import type { Config } from '../../config/index.js';

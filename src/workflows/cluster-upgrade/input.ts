@@ -2,7 +2,7 @@
  * The console input of a cluster upgrade: one image for every pool, or an
  * image per pool, plus the pool upgrade knobs passed through to each pool.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidUpgradeInput } from '../../errors/index.js';
 import { AmiIdSchema, describeInputIssues, UpgradeKnobsShape } from '../upgrade/input.js';
 

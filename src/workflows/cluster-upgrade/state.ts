@@ -1,5 +1,5 @@
 /** The state a cluster upgrade execution carries from task to task (validated at every task). */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** What happened to one pool. */
 export const PoolRunSchema = z.object({

@@ -4,7 +4,7 @@
  * the cluster upgrade: pools already upgraded stay upgraded, the failed pool
  * rolled itself back, the rest are not started.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../../errors/index.js';
 import { getLogger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';

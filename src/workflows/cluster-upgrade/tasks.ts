@@ -1,5 +1,5 @@
 /** Task inputs of the cluster upgrade state machine and the dispatch of its step function. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ValidateTaskSchema } from '../upgrade/tasks.js';
 import type { ClusterUpgradeDeps } from './deps.js';
 import { planClusterUpgrade } from './plan.js';

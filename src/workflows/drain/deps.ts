@@ -9,8 +9,9 @@ import { getConfig, type Config } from '../../config/index.js';
 import { clusterClients } from '../../hashicorp/clients.js';
 import type { ConsulClient } from '../../hashicorp/consul/client.js';
 import type { NomadClient } from '../../hashicorp/nomad/client.js';
-import { now } from '../../time/clock.js';
+import { now, sleep } from '../../time/clock.js';
 import { cachedPreflight, type Preflight } from '../preflight.js';
+import { unwired } from '../unwired.js';
 
 export interface DrainDeps {
   config: Pick<Config, 'clusterName' | 'drainDeadlineMs' | 'giveUpAfterMs' | 'purgeNomadNode'>;
@@ -22,7 +23,7 @@ export interface DrainDeps {
   ec2: Pick<typeof ec2, 'describeInstance'>;
   ssm: Pick<typeof ssm, 'runShellScript' | 'getCommandStatus' | 'isFinalCommandStatus'>;
   now: () => number;
-  /** Pause between membership checks (real time). */
+  /** Pause between membership checks (on the clock: sim time in the simulator). */
   sleep: (ms: number) => Promise<void>;
 }
 
@@ -35,6 +36,15 @@ export function sharedPreflight(clients: Parameters<typeof cachedPreflight>[0]):
 
 /** The production dependencies (no I/O until used). */
 export function defaultDrainDeps(): DrainDeps {
+  return { ...drainStepDeps(), ec2 };
+}
+
+/**
+ * The dependencies of the steps after Prepare (Start, Watch, Leave, Cleanup):
+ * the same less EC2, which only Prepare reads, so their bundles carry no EC2
+ * client (half their size).
+ */
+export function drainStepDeps(): DrainDeps {
   const clients = clusterClients();
   return {
     config: getConfig(),
@@ -42,9 +52,9 @@ export function defaultDrainDeps(): DrainDeps {
     consul: clients.consul,
     preflight: sharedPreflight(clients),
     autoscaling,
-    ec2,
+    ec2: unwired<DrainDeps['ec2']>('ec2'),
     ssm,
     now,
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    sleep,
   };
 }

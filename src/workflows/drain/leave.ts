@@ -17,8 +17,17 @@ export const LEAVE_SCRIPT = ['set -e', 'consul leave', 'rc-service nomad stop', 
 const SCRIPT_TIMEOUT_SEC = 60;
 /** How long the graceful leave may take before the member is forced out. */
 const GRACEFUL_LEAVE_MS = 90_000;
-/** Pause between checks of the member and the command (real time). */
-const POLL_MS = 500;
+/**
+ * Pauses between checks of the member (a Consul read, no AWS call): kept
+ * short, as the lifecycle action is completed the moment the member is seen left.
+ */
+const MEMBER_POLL_MS = [250, 500] as const;
+/**
+ * Time into the wait at which the command's own status is read: it
+ * only tells a command that ended without the member leaving (a leave is
+ * seen on the member first), so a few reads suffice (≤ 6 in the 90 s).
+ */
+const COMMAND_CHECKS_MS = [2_000, 6_000, 15_000, 30_000, 60_000, GRACEFUL_LEAVE_MS] as const;
 
 export type MemberState = 'gone' | 'left' | 'failed' | 'present';
 
@@ -53,26 +62,34 @@ async function sendLeaveScript(deps: DrainDeps, instanceId: string, consulNode: 
  */
 async function awaitGracefulLeave(deps: DrainDeps, consulNode: string, instanceId: string, commandId: string): Promise<MemberState> {
   const deadline = deps.now() + GRACEFUL_LEAVE_MS;
-  for (;;) {
+  // Time waited here, counted from the pauses themselves: ends the loop even when the clock stands still.
+  let waited = 0;
+  let commandChecks = 0;
+  for (let poll = 0; ; poll++) {
     const member = await memberState(deps, consulNode);
     if (member === 'gone' || member === 'left') return member;
-    // SSM failing to answer says nothing about the node: keep watching the member.
-    const command = await deps.ssm.getCommandStatus(commandId, instanceId).catch((error: unknown) => {
-      if (error instanceof AwsUnavailable) return undefined;
-      throw error;
-    });
-    if (command && deps.ssm.isFinalCommandStatus(command)) {
-      const again = await memberState(deps, consulNode);
-      if (again === 'present' || again === 'failed') {
-        getLogger().warn('graceful leave through SSM did not succeed', { ssmStatus: command.status, detail: 'reason' in command ? command.reason : command.stderr.slice(0, 500) });
+    if (waited >= (COMMAND_CHECKS_MS[commandChecks] ?? Number.POSITIVE_INFINITY)) {
+      commandChecks++;
+      // SSM failing to answer says nothing about the node: keep watching the member.
+      const command = await deps.ssm.getCommandStatus(commandId, instanceId).catch((error: unknown) => {
+        if (error instanceof AwsUnavailable) return undefined;
+        throw error;
+      });
+      if (command && deps.ssm.isFinalCommandStatus(command)) {
+        const again = await memberState(deps, consulNode);
+        if (again === 'present' || again === 'failed') {
+          getLogger().warn('graceful leave through SSM did not succeed', { ssmStatus: command.status, detail: 'reason' in command ? command.reason : command.stderr.slice(0, 500) });
+        }
+        return again;
       }
-      return again;
     }
-    if (deps.now() > deadline) {
+    if (deps.now() > deadline || waited >= GRACEFUL_LEAVE_MS) {
       getLogger().warn('graceful leave did not finish in time', { waitedMs: GRACEFUL_LEAVE_MS });
       return memberState(deps, consulNode);
     }
-    await deps.sleep(POLL_MS);
+    const pause = MEMBER_POLL_MS[Math.min(poll, MEMBER_POLL_MS.length - 1)] as number;
+    await deps.sleep(pause);
+    waited += pause;
   }
 }
 

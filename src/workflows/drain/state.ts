@@ -1,5 +1,5 @@
 /** The drain workflow's state, as it travels between the state machine's tasks (JSON). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { PoolFactsSchema } from '../../cluster/pool.js';
 import { LifecycleActionSchema } from '../../events/lifecycle-action.js';
 import { ServerRemovalSchema } from '../servers/removal-state.js';

@@ -1,5 +1,5 @@
 /** Complete the launch action ({@link completeLifecycle}) and record the join outcome metrics. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { countMetric, secondsMetric } from '../../observability/metrics.js';
 import { CompleteInputSchema, completeLifecycle, type CompleteDeps, type CompleteOutput } from '../complete.js';
 

@@ -12,6 +12,7 @@ import type { ConsulClient } from '../../hashicorp/consul/client.js';
 import type { NomadClient } from '../../hashicorp/nomad/client.js';
 import type { VaultClient } from '../../hashicorp/vault/client.js';
 import { now } from '../../time/clock.js';
+import { unwired } from '../unwired.js';
 
 export interface ServerDeps {
   config: Pick<Config, 'clusterName' | 'serverQuorumWaitMs' | 'giveUpAfterMs'>;
@@ -26,6 +27,11 @@ export interface ServerDeps {
 
 /** The production dependencies (no I/O until used). */
 export function defaultServerDeps(): ServerDeps {
+  return { ...serverLeaveDeps(), ec2 };
+}
+
+/** The dependencies of ServerLeave and ServerVerify: the same less EC2, which they never call, so their bundles carry no EC2 client. */
+export function serverLeaveDeps(): ServerDeps {
   const clients = clusterClients();
-  return { config: getConfig(), nomad: clients.nomad, consul: clients.consul, vault: clients.vault, autoscaling, ec2, ssm, now };
+  return { config: getConfig(), nomad: clients.nomad, consul: clients.consul, vault: clients.vault, autoscaling, ec2: unwired<ServerDeps['ec2']>('ec2'), ssm, now };
 }

@@ -1,5 +1,5 @@
 /** The server branch of the drain workflow: its part of the drain state (JSON between the tasks). */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What the state machine does next (read by its Choice states):

@@ -2,7 +2,7 @@
  * The serverReplace workflow's state. Input contract (StartExecution):
  * `{"asgName": "<server ASG>"}`; the output is {@link ReplaceSummary}.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** What StartExecution passes. */
 export const ReplaceInputSchema = z.object({ asgName: z.string().min(1) });

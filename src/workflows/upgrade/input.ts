@@ -2,7 +2,7 @@
  * The console input of a pool upgrade: small enough to type, strict enough
  * that a typo fails at once with a message that says what to fix.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidUpgradeInput } from '../../errors/index.js';
 import { parseDuration } from '../../time/duration.js';
 

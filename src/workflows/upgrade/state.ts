@@ -1,5 +1,5 @@
 /** The state a pool upgrade execution carries from task to task (validated at every task). */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The lock tag on the pool's Auto Scaling group: value = the holder's execution ARN. */
 export const LOCK_TAG = 'hashistack:upgrade-lock';

@@ -1,6 +1,6 @@
 /** Task inputs of the pool upgrade state machine, and the dispatch of its multi-step functions. */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { z } from 'zod';
+import * as z from 'zod';
 import { getLogger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
 import type { UpgradeDeps } from './deps.js';
