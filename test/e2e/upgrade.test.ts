@@ -4,7 +4,7 @@ import { lifecycleChecks } from '../../sim/scenarios/checks.js';
 import { expectRolledBack, imageOfPool, lockOf } from './upgrade-expect.js';
 import { clusterWorld, MINUTE } from './world.js';
 
-const WRITES = /^(autoscaling:(SetDesiredCapacity|UpdateAutoScalingGroup|TerminateInstanceInAutoScalingGroup|CreateOrUpdateTags|DeleteTags)|ec2:(CreateLaunchTemplateVersion|CreateTags|ModifyLaunchTemplate))$/;
+const WRITES = /^(autoscaling:(SetDesiredCapacity|UpdateAutoScalingGroup|TerminateInstanceInAutoScalingGroup|CreateOrUpdateTags|DeleteTags)|ssm:(PutParameter|DeleteParameter)|ec2:(CreateLaunchTemplateVersion|CreateTags|ModifyLaunchTemplate))$/;
 
 /** AWS write calls answered so far. */
 function writes(sim: Simulation): number {

@@ -46,6 +46,8 @@ export interface UpgradeWorld {
   refreshes: Map<string, { id: string; status: string }[]>;
   /** Nomad nodes by instance id. */
   nodes: Map<string, FakeNode>;
+  /** SSM parameters (the upgrade locks) by name. */
+  parameters: Map<string, string>;
   t: number;
 }
 
@@ -77,6 +79,7 @@ export function upgradeFakes(groups: FakeGroup[]) {
     executions: new Map(),
     refreshes: new Map(),
     nodes: new Map(groups.flatMap((g) => g.members.map((m): [string, FakeNode] => [m.id, { id: `node-${m.id}`, drain: false, eligible: true }]))),
+    parameters: new Map(),
     t: T0,
   };
   const find = (name: string): FakeGroup | undefined => w.groups.find((g) => g.name === name);
@@ -161,14 +164,6 @@ export function upgradeFakes(groups: FakeGroup[]) {
       }),
       describeGroupsByClusterTag: vi.fn(async () => w.groups.map(asAsg)),
       activeInstanceRefreshes: vi.fn(async (name: string) => w.refreshes.get(name) ?? []),
-      putGroupTag: vi.fn(async (name: string, key: string, value: string) => {
-        const g = find(name);
-        if (g) g.tags[key] = value;
-      }),
-      deleteGroupTag: vi.fn(async (name: string, key: string) => {
-        const g = find(name);
-        if (g) delete g.tags[key];
-      }),
       setDesiredCapacity: vi.fn(async (name: string, desired: number) => {
         const g = find(name);
         if (g) g.desired = desired;
@@ -211,6 +206,21 @@ export function upgradeFakes(groups: FakeGroup[]) {
         if (w.executions.has(executionArn)) return { started: false as const, reason: 'duplicate' as const };
         w.executions.set(executionArn, { executionArn, status: 'RUNNING', output: undefined, error: undefined, cause: undefined, startDate: new Date(w.t), stopDate: undefined });
         return { started: true as const, executionArn };
+      }),
+    },
+    // Parameter Store as the lock uses it: a create that fails on an existing name, reads, overwrites, deletes.
+    ssm: {
+      createParameterIfAbsent: vi.fn(async (name: string, value: string) => {
+        if (w.parameters.has(name)) return false;
+        w.parameters.set(name, value);
+        return true;
+      }),
+      overwriteParameter: vi.fn(async (name: string, value: string) => {
+        w.parameters.set(name, value);
+      }),
+      readParameter: vi.fn(async (name: string) => w.parameters.get(name)),
+      deleteParameter: vi.fn(async (name: string) => {
+        w.parameters.delete(name);
       }),
     },
     nomad: () => nomadClient,

@@ -6,9 +6,10 @@
 import { InvalidUpgradeInput, PoolBusy, ServerPoolUpgradeUnavailable } from '../../errors/index.js';
 import { parseDuration } from '../../time/duration.js';
 import type { UpgradeDeps } from './deps.js';
-import { active, lockHolder, members } from './group.js';
+import { active, members } from './group.js';
 import { requireAllowedImage } from './image-policy.js';
 import { parseUpgradeInput, resolveCount } from './input.js';
+import { lockParameterName, readLockHolder } from './lock.js';
 import { clusterPools, describePools, matchPools, type ClusterPool } from './pools.js';
 import { POLL_SECONDS, type Plan, type UpgradeState } from './state.js';
 
@@ -30,10 +31,10 @@ export async function planUpgrade(raw: unknown, executionArn: string, deps: Upgr
   }
   const refreshes = await deps.autoscaling.activeInstanceRefreshes(asgName);
   if (refreshes.length > 0) throw new PoolBusy(`group ${asgName} has an instance refresh ${refreshes[0]?.status} (${refreshes[0]?.id}); cancel it or wait for it`);
-  const holder = lockHolder(group);
+  const holder = await readLockHolder(asgName, deps);
   if (holder && holder !== executionArn) {
     const e = await deps.sfn.describeExecution(holder);
-    if (e?.status === 'RUNNING') throw new PoolBusy(`pool ${facts.pool} is being upgraded by ${holder} (tag hashistack:upgrade-lock); wait for it or stop it`);
+    if (e?.status === 'RUNNING') throw new PoolBusy(`pool ${facts.pool} is being upgraded by ${holder} (lock ${lockParameterName(deps.config.clusterName, asgName)}); wait for it or stop it`);
   }
   const lt = group.LaunchTemplate;
   if (!lt?.LaunchTemplateId) throw new InvalidUpgradeInput(`group ${asgName} has no launch template (mixed instances policies and launch configurations are not supported)`);

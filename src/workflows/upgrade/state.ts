@@ -1,9 +1,6 @@
 /** The state a pool upgrade execution carries from task to task (validated at every task). */
 import { z } from 'zod';
 
-/** The lock tag on the pool's Auto Scaling group: value = the holder's execution ARN. */
-export const LOCK_TAG = 'hashistack:upgrade-lock';
-
 /** Poll interval of the Wait states (seconds), used for the expected-duration estimate. */
 export const POLL_SECONDS = 15;
 
