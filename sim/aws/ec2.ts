@@ -2,6 +2,7 @@ import type { SimRequest, SimResponse, SimService } from '../core/http.js';
 import type { Rng } from '../core/rng.js';
 import type { Ec2Model } from './ec2-model.js';
 import { AwsApiError } from './errors.js';
+import { supportedArchitectures } from './instance-types.js';
 import { ec2Error, ec2Response, list, parseQueryRequest, queryAction, str, strList, type QueryNode } from './protocol/query.js';
 import type { XmlValue } from './protocol/xml.js';
 import { EC2_STATE_CODES, type Ec2Image, type Ec2Instance, type LaunchTemplate, type LaunchTemplateData, type LaunchTemplateVersion } from './state.js';
@@ -23,6 +24,7 @@ export class Ec2Service implements SimService {
     this.handlers = {
       DescribeInstances: (p) => this.describeInstances(p),
       DescribeImages: (p) => this.describeImages(p),
+      DescribeInstanceTypes: (p) => describeInstanceTypes(p),
       CreateTags: (p) => {
         const tags = Object.fromEntries(list(p, 'Tag').map((t) => [str(t, 'Key') ?? '', str(t, 'Value') ?? '']));
         this.model.createTags(strList(p, 'ResourceId'), tags);
@@ -155,6 +157,17 @@ export class Ec2Service implements SimService {
     }
     return { launchTemplateVersionSet: rows };
   }
+}
+
+/** DescribeInstanceTypes by name (the control plane never lists the whole catalog): an unknown name is InvalidInstanceType. */
+function describeInstanceTypes(p: QueryNode): { [key: string]: XmlValue } {
+  const names = strList(p, 'InstanceType');
+  if (names.length === 0) throw new AwsApiError('InvalidParameterCombination', 'The simulator answers DescribeInstanceTypes for named InstanceTypes only');
+  const bad = names.filter((n) => supportedArchitectures(n) === undefined);
+  if (bad.length > 0) throw new AwsApiError('InvalidInstanceType', `The following supplied instance types do not exist: [${bad.join(', ')}]`);
+  return {
+    instanceTypeSet: names.map((n) => ({ instanceType: n, processorInfo: { supportedArchitectures: supportedArchitectures(n) as string[] } })),
+  };
 }
 
 function requiredParam(p: QueryNode, name: string): string {

@@ -66,6 +66,13 @@ describe('cluster upgrade: plan', () => {
     const f = cluster();
     await expect(planClusterUpgrade({ imageId: NEW_AMI, ...knobs }, CLUSTER_EXECUTION, f.deps)).rejects.toThrow(message);
   });
+
+  it("refuses an image whose architecture does not match a pool's instance type", async () => {
+    const f = cluster();
+    f.w.instanceType = 'c7g.xlarge';
+    f.w.architectures.set('ami-0000000000000000a', 'arm64');
+    await expect(planClusterUpgrade({ imageId: NEW_AMI }, CLUSTER_EXECUTION, f.deps)).rejects.toThrow(/is x86_64, but pool .* launches c7g\.xlarge \(arm64\)/);
+  });
 });
 
 describe('cluster upgrade: one pool at a time, stop at the first failure', () => {

@@ -71,6 +71,34 @@ describe('upgrade input: counts and drain deadline', () => {
   });
 });
 
+describe('upgrade input: the image must run on the pool\'s instance type', () => {
+  it('refuses an x86_64 image for an arm64 (m6g) pool, naming both', async () => {
+    const { w, deps } = upgradeFakes([fakeGroup('web', 2)]);
+    w.instanceType = 'm6g.large';
+    w.architectures.set(OLD_AMI, 'arm64');
+    await expect(planUpgrade({ pool: 'web', imageId: NEW_AMI }, EXECUTION, deps)).rejects.toThrow(
+      `imageId: image ${NEW_AMI} is x86_64, but pool web launches m6g.large (arm64); give an arm64 image`,
+    );
+    w.architectures.set(NEW_AMI, 'arm64');
+    await expect(planUpgrade({ pool: 'web', imageId: NEW_AMI }, EXECUTION, deps)).resolves.toBeDefined();
+  });
+
+  it('refuses an arm64 image for an x86_64 pool, and checks a given launch template version the same way', async () => {
+    const { w, deps } = upgradeFakes([fakeGroup('web', 2)]);
+    w.architectures.set(NEW_AMI, 'arm64');
+    await expect(planUpgrade({ pool: 'web', imageId: NEW_AMI }, EXECUTION, deps)).rejects.toThrow(/is arm64, but pool web launches m5\.large \(x86_64\)/);
+    w.versions.set(2, NEW_AMI);
+    await expect(planUpgrade({ pool: 'web', launchTemplateVersion: 2 }, EXECUTION, deps)).rejects.toThrow(/launchTemplateVersion 2: image .* is arm64/);
+    expect(deps.ec2.createLaunchTemplateVersion).not.toHaveBeenCalled();
+  });
+
+  it('refuses an instance type EC2 does not know', async () => {
+    const { w, deps } = upgradeFakes([fakeGroup('web', 2)]);
+    w.instanceType = 'nonsense';
+    await expect(planUpgrade({ pool: 'web', imageId: NEW_AMI }, EXECUTION, deps)).rejects.toThrow(/launches instance type nonsense, which EC2 does not know/);
+  });
+});
+
 describe('upgrade planner: zero-node pools', () => {
   it('plans no batch and no time for an empty pool (only the launch template moves)', async () => {
     const p = await plan(0, {});

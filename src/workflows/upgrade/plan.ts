@@ -7,7 +7,7 @@ import { InvalidUpgradeInput, PoolBusy, ServerPoolUpgradeUnavailable } from '../
 import { parseDuration } from '../../time/duration.js';
 import type { UpgradeDeps } from './deps.js';
 import { active, members } from './group.js';
-import { requireAllowedImage } from './image-policy.js';
+import { requireAllowedImage, requireMatchingArchitecture } from './image-policy.js';
 import { parseUpgradeInput, resolveCount } from './input.js';
 import { lockParameterName, readLockHolder } from './lock.js';
 import { clusterPools, describePools, matchPools, type ClusterPool } from './pools.js';
@@ -51,6 +51,8 @@ export async function planUpgrade(raw: unknown, executionArn: string, deps: Upgr
   if (input.imageId !== undefined) {
     const image = await requireAllowedImage(input.imageId, 'imageId', deps);
     if (image.imageId === current.imageId) throw new InvalidUpgradeInput(`imageId: pool ${facts.pool} already runs ${image.imageId} (launch template version ${current.versionNumber})`);
+    // The new version copies the current one: same instance type.
+    await requireMatchingArchitecture(image, current.instanceType, 'imageId', facts.pool, deps);
     target = { imageId: image.imageId, version: null };
   } else {
     const version = input.launchTemplateVersion as number;
@@ -58,7 +60,8 @@ export async function planUpgrade(raw: unknown, executionArn: string, deps: Upgr
     if (!v) throw new InvalidUpgradeInput(`launchTemplateVersion: version ${version} of launch template ${lt.LaunchTemplateName ?? lt.LaunchTemplateId} does not exist`);
     if (v.versionNumber === current.versionNumber) throw new InvalidUpgradeInput(`launchTemplateVersion: group ${asgName} already uses version ${version}`);
     if (v.imageId === undefined) throw new InvalidUpgradeInput(`launchTemplateVersion: version ${version} of launch template ${lt.LaunchTemplateName ?? lt.LaunchTemplateId} names no image`);
-    await requireAllowedImage(v.imageId, `launchTemplateVersion ${version}`, deps);
+    const image = await requireAllowedImage(v.imageId, `launchTemplateVersion ${version}`, deps);
+    await requireMatchingArchitecture(image, v.instanceType, `launchTemplateVersion ${version}`, facts.pool, deps);
     target = { imageId: v.imageId ?? null, version: v.versionNumber };
   }
 
@@ -118,6 +121,10 @@ export async function planUpgrade(raw: unknown, executionArn: string, deps: Upgr
       batchStartedAt: null,
       waitUntil: null,
       surgedDesired: null,
+      surgeOutstanding: 0,
+      joinNeeded: null,
+      heldByOperator: [],
+      madeIneligible: [],
       launched: [],
       replaced: [],
       batchDurationsMs: [],
