@@ -34,7 +34,7 @@ function watchEligible(sim: Simulation, nodePool: string): { value: number } {
 describe('poolUpgrade', () => {
   it('replaces every node of a client pool with the new image, surge first, never below the starting eligible capacity', async () => {
     const { sim, pool } = await clusterWorld({ nodes: 4 });
-    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-3.22-20260201', ownerId: 'self' });
+    const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-3.22-20260201', ownerId: 'self' });
     const before = sim.aws.api.group(pool)?.members.map((m) => m.instanceId) ?? [];
     const lowest = watchEligible(sim, 'general');
     const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId, surge: '25%' }));
@@ -74,8 +74,8 @@ describe('poolUpgrade', () => {
 
   it("refuses images outside amiFilter (another account's public AMI, a foreign name) in the first state, naming the rule, with no AWS write", async () => {
     const { sim } = await clusterWorld({ nodes: 2 });
-    const foreign = sim.aws.api.registerImage({ name: 'hashistack-alpine-3.22-20260201', ownerId: '999988887777', tags: { 'hashistack:os': 'alpine' } });
-    const misnamed = sim.aws.api.registerImage({ name: 'ubuntu-24.04-base', ownerId: 'self' });
+    const foreign = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-3.22-20260201', ownerId: '999988887777', tags: { 'hashistack:os': 'alpine' } });
+    const misnamed = sim.aws.api.registerImage({ architecture: 'arm64', name: 'ubuntu-24.04-base', ownerId: 'self' });
     const w = writes(sim);
     for (const [image, rule] of [
       [foreign.imageId, /its owner 999988887777 is not one of amiFilter\.owners \(self\)/],
@@ -99,7 +99,7 @@ describe('poolUpgrade', () => {
     const template = sim.aws.models.ec2.templates.get(lt?.id ?? '');
     const defaultBefore = template?.defaultVersion;
     const oldImage = imageOfPool(sim, pool);
-    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-broken', ownerId: 'self' });
+    const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-broken', ownerId: 'self' });
     const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));
     expect(e.error).toBe('UpgradeRolledBack');
     expect(sim.recorder.apiCalls()['autoscaling:UpdateAutoScalingGroup']).toBeUndefined();
@@ -113,7 +113,7 @@ describe('poolUpgrade', () => {
     const never = Array.from({ length: 60 }, (_, i) => i + 6);
     const { sim, pool } = await clusterWorld({ nodes: 2, pool: { launchTemplateVersion: '$Latest' }, faults: { neverBootOrdinals: never } });
     const oldImage = imageOfPool(sim, pool);
-    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-broken', ownerId: 'self' });
+    const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-broken', ownerId: 'self' });
     const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));
     expect(e.error).toBe('UpgradeRolledBack');
     expect(sim.recorder.apiCalls()['autoscaling:UpdateAutoScalingGroup']).toBeUndefined();
@@ -124,7 +124,7 @@ describe('poolUpgrade', () => {
     const { sim, pool } = await clusterWorld({ nodes: 2 });
     const lt = sim.aws.api.group(pool)?.launchTemplate;
     sim.aws.api.updateAutoScalingGroup(pool, { launchTemplate: { id: lt?.id, version: '1' } });
-    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-next', ownerId: 'self' });
+    const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-next', ownerId: 'self' });
     const w = writes(sim);
     const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));
     expect(e.error).toBe('InvalidUpgradeInput');
@@ -134,7 +134,7 @@ describe('poolUpgrade', () => {
 
   it('dryRun returns the plan and writes nothing', async () => {
     const { sim, pool } = await clusterWorld({ nodes: 4 });
-    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-next', ownerId: 'self' });
+    const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-next', ownerId: 'self' });
     const w = writes(sim);
     const e = await finished(sim, startUpgrade(sim, { pool, imageId: image.imageId, dryRun: true }));
     expect(e.status).toBe('SUCCEEDED');
@@ -149,7 +149,7 @@ describe('poolUpgrade', () => {
   it('rolls back when the new nodes never join: old image, every old node eligible, original size, lock released', async () => {
     const never = Array.from({ length: 60 }, (_, i) => i + 8);
     const { sim, pool } = await clusterWorld({ nodes: 4, faults: { neverBootOrdinals: never } });
-    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-broken', ownerId: 'self' });
+    const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-broken', ownerId: 'self' });
     const oldImage = imageOfPool(sim, pool);
     const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));
     expect(e.status).toBe('FAILED');
@@ -160,7 +160,7 @@ describe('poolUpgrade', () => {
 
   it('refuses a second upgrade of a locked pool, in its first state, with no AWS write', async () => {
     const { sim, pool } = await clusterWorld({ nodes: 2 });
-    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-next', ownerId: 'self' });
+    const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-next', ownerId: 'self' });
     const first = startUpgrade(sim, { pool: 'general', imageId: image.imageId });
     await sim.clock.until(() => lockOf(sim, pool) === first.executionArn, 10 * MINUTE);
     const second = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }), 10 * MINUTE);
@@ -176,7 +176,7 @@ describe('poolUpgrade', () => {
 
   it('a crash mid-upgrade (upgradeStep killed after its side effects) is retried in place: the step is idempotent, the upgrade completes', async () => {
     const { sim, pool } = await clusterWorld({ nodes: 2, faults: { lambdaCrashes: [{ functionName: 'upgradeStep', onCall: 4 }] } });
-    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-next', ownerId: 'self' });
+    const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-next', ownerId: 'self' });
     const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));
     expect(e.error ?? '').toBe('');
     expect(e.status).toBe('SUCCEEDED');
@@ -191,7 +191,7 @@ describe('poolUpgrade', () => {
   it('a step that keeps crashing (past its retries) rolls back and releases the lock', async () => {
     const lambdaCrashes = [4, 5, 6, 7].map((onCall) => ({ functionName: 'upgradeStep', onCall }));
     const { sim, pool } = await clusterWorld({ nodes: 2, faults: { lambdaCrashes } });
-    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-next', ownerId: 'self' });
+    const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-next', ownerId: 'self' });
     const crashed = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));
     expect(crashed.status).toBe('FAILED');
     expect(crashed.error).toBe('UpgradeRolledBack');
@@ -199,9 +199,20 @@ describe('poolUpgrade', () => {
     expect(lockOf(sim, pool)).toBeUndefined();
   });
 
+  it('refuses an x86_64 image for the arm64 (m6g) pool in the first state, with no AWS write; EC2 itself would refuse the launch', async () => {
+    const { sim } = await clusterWorld({ nodes: 2 });
+    const image = sim.aws.api.registerImage({ architecture: 'x86_64', name: 'hashistack-alpine-amd64', ownerId: 'self' });
+    const w = writes(sim);
+    const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));
+    expect(e.error).toBe('InvalidUpgradeInput');
+    expect(e.cause).toContain(`imageId: image ${image.imageId} is x86_64, but pool general launches m6g.xlarge (arm64); give an arm64 image`);
+    expect(writes(sim)).toBe(w);
+    expect(sim.recorder.apiCalls()['ec2:DescribeInstanceTypes']?.calls).toBeGreaterThan(0);
+  });
+
   it('a stopped execution (no Catch runs) leaves a stale lock that the next upgrade takes over', async () => {
     const { sim, pool } = await clusterWorld({ nodes: 2 });
-    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-next', ownerId: 'self' });
+    const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-next', ownerId: 'self' });
     const stopped = startUpgrade(sim, { pool: 'general', imageId: image.imageId });
     await sim.clock.until(() => lockOf(sim, pool) === stopped.executionArn, 10 * MINUTE);
     sim.sfn.stopExecution(stopped.executionArn);
@@ -209,16 +220,18 @@ describe('poolUpgrade', () => {
     expect(lockOf(sim, pool)).toBe(stopped.executionArn);
     await sim.clock.sleep(30 * MINUTE);
     // The stopped upgrade had already made its image the template's default: the next one brings another.
-    const next = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: sim.aws.api.registerImage({ name: 'hashistack-alpine-after', ownerId: 'self' }).imageId }));
+    const next = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-after', ownerId: 'self' }).imageId }));
     expect(next.error ?? '').toBe('');
     expect(next.status).toBe('SUCCEEDED');
     expect(lockOf(sim, pool)).toBeUndefined();
-    expect(sim.aws.api.parameter(`/hashistack/hashistack/upgrade-lock-takeover/${pool}`)).toBeUndefined();
+    // The takeover claim on the stopped holder was removed once the lock was overwritten.
+    expect([...sim.aws.models.ssm.parameters.keys()].filter((k) => k.includes('upgrade-lock'))).toEqual([]);
+    expect(sim.recorder.apiCalls()['ssm:DeleteParameter']?.calls).toBe(2);
   });
 
   it('two upgrades of the same pool started at the same instant: exactly one proceeds, the other fails PoolBusy naming the holder', async () => {
     const { sim, pool } = await clusterWorld({ nodes: 2 });
-    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-next', ownerId: 'self' });
+    const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-next', ownerId: 'self' });
     const a = startUpgrade(sim, { pool: 'general', imageId: image.imageId });
     const b = startUpgrade(sim, { pool: 'general', imageId: image.imageId });
     await Promise.all([finished(sim, a), finished(sim, b)]);
@@ -245,7 +258,7 @@ describe('poolUpgrade', () => {
       body: JSON.stringify({ NodeID: cordoned?.ID, Eligibility: 'ineligible' }),
     });
     expect(res.status).toBe(200);
-    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-broken', ownerId: 'self' });
+    const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-broken', ownerId: 'self' });
     const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));
     expect(e.error).toBe('UpgradeRolledBack');
     await sim.clock.until(() => (sim.aws.api.group(pool)?.members ?? []).every((m) => m.lifecycleState === 'InService'), 60 * MINUTE);
@@ -257,7 +270,7 @@ describe('poolUpgrade', () => {
 
   it('a scale-in by 2 (SetDesiredCapacity by someone else) in the middle of an upgrade is kept at the end', async () => {
     const { sim, pool } = await clusterWorld({ nodes: 4 });
-    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-next', ownerId: 'self' });
+    const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-next', ownerId: 'self' });
     const before = (sim.aws.api.group(pool)?.members ?? []).map((m) => m.instanceId);
     const e = startUpgrade(sim, { pool: 'general', imageId: image.imageId, surge: 1 });
     // Mid-upgrade: the first old node replaced, the second batch under way.
