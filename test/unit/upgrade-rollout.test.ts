@@ -223,6 +223,29 @@ describe('rollout: scaling by others during the upgrade is kept', () => {
     expect(g.members.every((m) => m.version === 2)).toBe(true);
   });
 
+  it('drainBatch and startRollback retried on the same input (a crash after their writes) take the surge back once', async () => {
+    const { g, deps, state } = await started(4, { surge: 2 });
+    const s = await checkJoined(await startBatch(state, deps), deps);
+    launch(g, 2, 2);
+    const joined = await checkJoined(s, deps);
+    await drainBatch(joined, deps);
+    expect(g.desired).toBe(4);
+    await drainBatch(joined, deps);
+    expect(g.desired).toBe(4);
+  });
+
+  it('startRollback retried on the same input (a crash after its writes) takes the surge back once', async () => {
+    const { g, deps, state } = await started(4, { surge: 2 });
+    const s = await startBatch(state, deps);
+    expect(g.desired).toBe(6);
+    launch(g, 2, 2, 'Pending:Wait');
+    const failed = { ...s, failure: { Error: 'UpgradeStalled' } } as UpgradeState;
+    await startRollback(failed, deps);
+    expect(g.desired).toBe(4);
+    await startRollback(failed, deps);
+    expect(g.desired).toBe(4);
+  });
+
   it('a scale-out by 2 mid-upgrade is kept at the end (the finish never resets the planned size)', async () => {
     const { g, deps, state } = await started(4, { surge: 1 });
     let s = await startBatch(state, deps);

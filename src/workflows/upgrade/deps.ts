@@ -17,7 +17,10 @@ export interface UpgradeDeps {
     typeof autoscaling,
     'describeGroup' | 'describeGroupsByClusterTag' | 'activeInstanceRefreshes' | 'setDesiredCapacity' | 'terminateInstance'
   >;
-  ec2: Pick<typeof ec2, 'describeImages' | 'describeLaunchTemplateVersions' | 'instanceTypeArchitectures' | 'createLaunchTemplateVersion' | 'setDefaultLaunchTemplateVersion'>;
+  ec2: Pick<
+    typeof ec2,
+    'describeImages' | 'describeLaunchTemplateVersions' | 'instanceTypeArchitectures' | 'createLaunchTemplateVersion' | 'setDefaultLaunchTemplateVersion'
+  >;
   sfn: Pick<typeof sfn, 'describeExecution' | 'startExecution'>;
   /** The upgrade lock (lock.ts). */
   ssm: Pick<typeof ssm, 'createParameterIfAbsent' | 'overwriteParameter' | 'readParameter' | 'deleteParameter'>;

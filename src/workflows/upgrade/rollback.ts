@@ -31,7 +31,10 @@ export async function startRollback(state: UpgradeState, deps: UpgradeDeps): Pro
   let surgeOutstanding = progress.surgeOutstanding;
   if (plan.role === 'client' && progress.newVersion !== null) {
     const g = await readGroup(deps, plan.asgName);
-    const ms = active(members(g));
+    const all = members(g);
+    const ms = active(all);
+    // New nodes already terminating (a retried rollback's own): their unit counts as taken back, the safe side.
+    for (const m of all) if (!ms.includes(m) && m.version === progress.newVersion && m.launchTemplateId === lt.id && surgeOutstanding > 0) surgeOutstanding--;
     // New nodes of the running surge leave with their unit of desired capacity; the others are replaced on the old version.
     for (const m of ms.filter((x) => x.version === progress.newVersion && x.launchTemplateId === lt.id)) {
       const decrement = surgeOutstanding > 0;

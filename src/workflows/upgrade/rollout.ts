@@ -107,18 +107,26 @@ export async function checkJoined(state: UpgradeState, deps: UpgradeDeps): Promi
  * Drain the batch's old nodes (marks them ineligible; the drain workflow of
  * the terminate hook watches these drains) and terminate them, each taking
  * one unit of this batch's surge back off the live desired capacity. A batch
- * node someone else removed after the surge leaves its unit: taken back too.
+ * node someone else removed after the surge (gone from the group) leaves its
+ * unit: taken back too.
  */
 export async function drainBatch(state: UpgradeState, deps: UpgradeDeps): Promise<UpgradeState> {
   const { plan, progress } = state;
   const batch = plan.batches[progress.batchIndex] ?? [];
-  const present = new Set(active(members(await readGroup(deps, plan.asgName))).map((m) => m.instanceId));
+  const all = members(await readGroup(deps, plan.asgName));
+  const present = new Set(active(all).map((m) => m.instanceId));
+  const terminating = new Set(all.filter((m) => !present.has(m.instanceId)).map((m) => m.instanceId));
   const nomad = deps.nomad();
   let timeline = state.timeline;
   let outstanding = progress.surgeOutstanding;
   const madeIneligible = [...progress.madeIneligible];
   for (const id of batch) {
-    if (!present.has(id)) continue;
+    if (!present.has(id)) {
+      // Still terminating: counted as this step's own (a retry must not take the unit back twice);
+      // if it was someone else's scale-in, the group ends one node above their number, the safe side.
+      if (terminating.has(id) && outstanding > 0) outstanding--;
+      continue;
+    }
     const node = await nomad.findNodeByInstanceId(id);
     // A node the operator had already cordoned or was draining is not ours to record (nor to re-enable on rollback).
     if (node && !progress.heldByOperator.includes(id) && !madeIneligible.includes(id)) madeIneligible.push(id);
