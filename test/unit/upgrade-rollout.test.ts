@@ -157,6 +157,24 @@ describe('rollout: one batch at a time, capacity never below the start', () => {
     expect(s.progress.waitUntil).toBe(w.t + 3_600_000 + WAIT_SLACK_MS);
   });
 
+  it('checkDrained: a batch is done once its terminate hooks completed (Terminating:Proceed); the last batch waits until its nodes are gone', async () => {
+    const { g, deps, state } = await started(2, { surge: 1 });
+    let s = await checkJoined(await startBatch(state, deps), deps);
+    launch(g, 1, 2);
+    s = await drainBatch(await checkJoined(s, deps), deps);
+    g.members.find((m) => m.id === 'i-web-1')!.state = 'Terminating:Proceed';
+    s = await checkDrained(s, deps);
+    expect(s.progress).toMatchObject({ phaseDone: true, batchIndex: 1, batchesLeft: 1 });
+    s = await checkJoined(await startBatch(s, deps), deps);
+    launch(g, 1, 2);
+    s = await drainBatch(await checkJoined(s, deps), deps);
+    g.members.find((m) => m.id === 'i-web-2')!.state = 'Terminating:Proceed';
+    expect((await checkDrained(s, deps)).progress.phaseDone).toBe(false);
+    settle(g);
+    g.members = g.members.filter((m) => m.id !== 'i-web-1' && m.id !== 'i-web-2');
+    expect((await checkDrained(s, deps)).progress).toMatchObject({ phaseDone: true, batchesLeft: 0 });
+  });
+
   it('checkDrained stalls past the drain deadline + slack while an old node is still there', async () => {
     const { w, g, deps, state } = await started(2, { surge: 1 });
     let s = await startBatch(state, deps);

@@ -168,14 +168,22 @@ export async function takeBackSurge(asgName: string, outstanding: number, deps: 
 }
 
 /**
- * Are the batch's old nodes gone (drained, lifecycle action completed, terminated)?
+ * Are the batch's old nodes done (drained, terminate lifecycle action completed)?
  * @throws UpgradeStalled past the drain deadline
  */
 export async function checkDrained(state: UpgradeState, deps: UpgradeDeps): Promise<UpgradeState> {
   const { plan, progress } = state;
   const batch = plan.batches[progress.batchIndex] ?? [];
   const t = deps.now();
-  const ids = new Set(members(await readGroup(deps, plan.asgName)).map((m) => m.instanceId));
+  // Past Terminating:Proceed the terminate hook has completed (drained, left the cluster): only the
+  // instance's shutdown is left, which the next batch need not wait for. The last batch waits for it,
+  // so an upgraded group has no old member left.
+  const last = progress.batchesLeft <= 1;
+  const ids = new Set(
+    members(await readGroup(deps, plan.asgName))
+      .filter((m) => last || (m.lifecycleState !== 'Terminating:Proceed' && m.lifecycleState !== 'Terminated'))
+      .map((m) => m.instanceId),
+  );
   const left = batch.filter((id) => ids.has(id));
   if (left.length > 0) {
     if (progress.waitUntil !== null && t > progress.waitUntil) throw new UpgradeStalled(`batch ${progress.batchIndex + 1}: ${left.join(', ')} not gone within the drain deadline + slack`);
