@@ -4,6 +4,7 @@ import type { Recorder } from '../core/recorder.js';
 import type { Rng } from '../core/rng.js';
 import { AwsApiError } from './errors.js';
 import { checkIdShape, isXmlString, TAG_VALUE_PATTERN } from './identifiers.js';
+import { architectureMismatch, supportedArchitectures } from './instance-types.js';
 import {
   SIM_ACCOUNT,
   SIM_REGION,
@@ -234,12 +235,16 @@ export class Ec2Model {
     if (imageId === undefined || !this.images.has(imageId)) {
       throw new AwsApiError('InvalidAMIID.NotFound', `The image id '[${imageId ?? ''}]' does not exist`);
     }
+    const instanceType = request.version.data.instanceType ?? 't3.micro';
+    if (supportedArchitectures(instanceType) === undefined) throw new AwsApiError('InvalidParameterValue', `Invalid value '${instanceType}' for InstanceType.`);
+    const mismatch = architectureMismatch(instanceType, (this.images.get(imageId) as Ec2Image).architecture);
+    if (mismatch !== undefined) throw new AwsApiError('InvalidParameterValue', mismatch);
     const privateIp = this.allocateAddress(request.availabilityZone);
     const instance: Ec2Instance = {
       instanceId: `i-${this.rng.hex(17)}`,
       ordinal: ++this.launches,
       imageId,
-      instanceType: request.version.data.instanceType ?? 't3.micro',
+      instanceType,
       availabilityZone: request.availabilityZone,
       privateIp,
       privateDnsName: `ip-${privateIp.replaceAll('.', '-')}.ec2.internal`,

@@ -2,7 +2,8 @@ import type { SimRequest, SimResponse, SimService } from '../core/http.js';
 import type { Rng } from '../core/rng.js';
 import type { Ec2Model } from './ec2-model.js';
 import { AwsApiError } from './errors.js';
-import { checkIdShape, architectureOf } from './identifiers.js';
+import { checkIdShape } from './identifiers.js';
+import { supportedArchitectures } from './instance-types.js';
 import { EC2_INSTANCES_PAGING, page } from './protocol/paging.js';
 import { ec2Error, ec2Response, int, list, parseQueryRequest, queryAction, str, strList, type QueryNode } from './protocol/query.js';
 import type { XmlValue } from './protocol/xml.js';
@@ -25,6 +26,7 @@ export class Ec2Service implements SimService {
     this.handlers = {
       DescribeInstances: (p) => this.describeInstances(p),
       DescribeImages: (p) => this.describeImages(p),
+      DescribeInstanceTypes: (p) => describeInstanceTypes(p),
       CreateTags: (p) => {
         const tags = Object.fromEntries(list(p, 'Tag').map((t) => [str(t, 'Key') ?? '', str(t, 'Value') ?? '']));
         this.model.createTags(strList(p, 'ResourceId'), tags);
@@ -164,6 +166,17 @@ export class Ec2Service implements SimService {
   }
 }
 
+/** DescribeInstanceTypes by name (the control plane never lists the whole catalog): an unknown name is InvalidInstanceType. */
+function describeInstanceTypes(p: QueryNode): { [key: string]: XmlValue } {
+  const names = strList(p, 'InstanceType');
+  if (names.length === 0) throw new AwsApiError('InvalidParameterCombination', 'The simulator answers DescribeInstanceTypes for named InstanceTypes only');
+  const bad = names.filter((n) => supportedArchitectures(n) === undefined);
+  if (bad.length > 0) throw new AwsApiError('InvalidInstanceType', `The following supplied instance types do not exist: [${bad.join(', ')}]`);
+  return {
+    instanceTypeSet: names.map((n) => ({ instanceType: n, processorInfo: { supportedArchitectures: supportedArchitectures(n) as string[] } })),
+  };
+}
+
 function requiredParam(p: QueryNode, name: string): string {
   const v = str(p, name);
   if (v === undefined || v === '') throw new AwsApiError('MissingParameter', `The request must contain the parameter ${name}`);
@@ -276,7 +289,8 @@ function instanceXml(i: Ec2Instance): XmlValue {
     launchTime: new Date(i.launchTime),
     placement: { availabilityZone: i.availabilityZone, tenancy: 'default' },
     privateIpAddress: i.state === 'terminated' ? undefined : i.privateIp,
-    architecture: architectureOf(i.instanceType),
+    // An instance reports the one architecture its AMI runs on: the type's own (x86_64 for i386-capable types).
+    architecture: (supportedArchitectures(i.instanceType) ?? ['x86_64']).at(-1),
     tagSet: tagSet(i.tags),
   };
 }

@@ -35,13 +35,3 @@ export function isXmlString(value: string): boolean {
 export function printable(value: string): string {
   return [...value].map((c) => (isXmlString(c) ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)).join('');
 }
-
-/**
- * CPU architecture of an instance type: AWS Graviton families (a1, and the
- * `g` processor letter after the generation: m6g, c7gn, t4g, r8gd, x2gd,
- * im4gn, g5g…) are arm64, everything else x86_64 here (no Apple mac types).
- */
-export function architectureOf(instanceType: string): 'arm64' | 'x86_64' {
-  const family = instanceType.split('.')[0] ?? '';
-  return family === 'a1' || /^[a-z]+\d+g[a-z]*$/.test(family) || /^[a-z]+\d+gen$/.test(family) ? 'arm64' : 'x86_64';
-}

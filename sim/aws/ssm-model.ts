@@ -65,6 +65,11 @@ export class SsmModel {
     return parameter;
   }
 
+  /** DeleteParameter: gone at once (a later PutParameter starts again at version 1), or `ParameterNotFound`. */
+  deleteParameter(name: string): void {
+    if (!this.parameters.delete(name)) throw new AwsApiError('ParameterNotFound', `Parameter ${name} not found.`);
+  }
+
   /** A parameter by name, or `ParameterNotFound`. */
   getParameter(name: string): SsmParameter {
     const p = this.parameters.get(name);

@@ -41,6 +41,10 @@ export class SsmService implements SimService {
         });
         return { Version: p.version, Tier: 'Standard' };
       },
+      DeleteParameter: (i) => {
+        this.model.deleteParameter(requiredString(i, 'Name'));
+        return {};
+      },
       SendCommand: (i) => {
         const parameters = isRecord(i.Parameters) ? i.Parameters : {};
         const executionTimeout = stringArray(parameters.executionTimeout)[0];

@@ -52,7 +52,7 @@ export function buildCluster(sim: Simulation, spec: ClusterSpec): Cluster {
       ? [{ name: String(cfg.terminateHookName), transition: 'autoscaling:EC2_INSTANCE_TERMINATING' as const, heartbeatTimeout, defaultResult: 'CONTINUE' as const }]
       : []),
   ];
-  const image = aws.registerImage({ name: IMAGE_NAME, ownerId: 'self', tags: { 'hashistack:os': 'alpine' } });
+  const image = aws.registerImage({ name: IMAGE_NAME, ownerId: 'self', architecture: 'arm64', tags: { 'hashistack:os': 'alpine' } });
   const azs = [`${sim.deploy.region}a`, `${sim.deploy.region}b`, `${sim.deploy.region}c`];
   const tags = (role: string, pool: string, extra: Record<string, string | undefined> = {}) => [
     { key: 'hashistack:cluster', value: clusterName, propagateAtLaunch: true },

@@ -29,7 +29,7 @@ export const upgradeScenario: Scenario = {
     // The batch allocations still need `drainMinutes` when the first batch is drained.
     for (const job of standardJobs('general', n, { batchRunTimeMs: warmup + args.drainMinutes * MINUTE })) sim.hashistack.api.registerJob(job);
     await sim.clock.sleep(warmup);
-    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-3.22-20260201', ownerId: 'self', tags: { 'hashistack:os': 'alpine' } });
+    const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-3.22-20260201', ownerId: 'self', tags: { 'hashistack:os': 'alpine' } });
 
     const floor = watchEligibleFloor(sim, 'general');
     const startedIso = sim.clock.iso();

@@ -2,8 +2,6 @@
 import {
   AutoScalingClient,
   CompleteLifecycleActionCommand,
-  CreateOrUpdateTagsCommand,
-  DeleteTagsCommand,
   DescribeInstanceRefreshesCommand,
   DescribeAutoScalingInstancesCommand,
   DescribeLifecycleHooksCommand,
@@ -150,26 +148,6 @@ export async function terminateInstance(instanceId: string, decrementDesiredCapa
     await autoScalingClient().send(
       new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: instanceId, ShouldDecrementDesiredCapacity: decrementDesiredCapacity }),
     );
-  } catch (error) {
-    throw mapAwsError('autoscaling', error);
-  }
-}
-
-/** Set (create or overwrite) one tag on a group; not propagated to instances. */
-export async function putGroupTag(asgName: string, key: string, value: string): Promise<void> {
-  try {
-    await autoScalingClient().send(
-      new CreateOrUpdateTagsCommand({ Tags: [{ ResourceType: 'auto-scaling-group', ResourceId: asgName, Key: key, Value: value, PropagateAtLaunch: false }] }),
-    );
-  } catch (error) {
-    throw mapAwsError('autoscaling', error);
-  }
-}
-
-/** Delete one tag from a group (an absent tag is no error). */
-export async function deleteGroupTag(asgName: string, key: string): Promise<void> {
-  try {
-    await autoScalingClient().send(new DeleteTagsCommand({ Tags: [{ ResourceType: 'auto-scaling-group', ResourceId: asgName, Key: key }] }));
   } catch (error) {
     throw mapAwsError('autoscaling', error);
   }

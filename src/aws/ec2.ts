@@ -4,6 +4,7 @@ import {
   CreateTagsCommand,
   DescribeImagesCommand,
   DescribeInstancesCommand,
+  DescribeInstanceTypesCommand,
   DescribeLaunchTemplateVersionsCommand,
   EC2Client,
   ModifyLaunchTemplateCommand,
@@ -59,6 +60,8 @@ export interface ImageFacts {
   /** ISO-8601. */
   creationDate: string;
   ownerId: string;
+  /** i386 | x86_64 | arm64 | x86_64_mac | arm64_mac */
+  architecture: string;
   tags: Record<string, string>;
 }
 
@@ -81,6 +84,7 @@ export async function describeImages(input: { imageIds?: string[]; owners?: stri
       state: i.State ?? '',
       creationDate: i.CreationDate ?? '',
       ownerId: i.OwnerId ?? '',
+      architecture: i.Architecture ?? '',
       tags: Object.fromEntries((i.Tags ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key as string, t.Value ?? ''])),
     }));
   } catch (error) {
@@ -96,6 +100,8 @@ export interface LaunchTemplateVersionFacts {
   launchTemplateName: string;
   versionNumber: number;
   imageId: string | undefined;
+  /** The instance type it launches, when the version names one. */
+  instanceType: string | undefined;
   defaultVersion: boolean;
 }
 
@@ -111,11 +117,27 @@ export async function describeLaunchTemplateVersions(launchTemplateId: string, v
       launchTemplateName: v.LaunchTemplateName ?? '',
       versionNumber: v.VersionNumber ?? 0,
       imageId: v.LaunchTemplateData?.ImageId,
+      instanceType: v.LaunchTemplateData?.InstanceType,
       defaultVersion: v.DefaultVersion ?? false,
     }));
   } catch (error) {
     const name = awsErrorName(error) ?? '';
     if (/^InvalidLaunchTemplate(Id|Name)\.(NotFound|VersionNotFound|Malformed)$/.test(name) || name === 'InvalidLaunchTemplateId.VersionNotFound') return [];
+    throw mapAwsError('ec2', error);
+  }
+}
+
+/**
+ * The processor architectures an instance type runs (ProcessorInfo.SupportedArchitectures).
+ * @returns undefined for a name EC2 does not know (`InvalidInstanceType`)
+ */
+export async function instanceTypeArchitectures(instanceType: string): Promise<string[] | undefined> {
+  try {
+    const out = await ec2Client().send(new DescribeInstanceTypesCommand({ InstanceTypes: [instanceType as never] }));
+    const t = out.InstanceTypes?.find((x) => x.InstanceType === instanceType);
+    return t ? (t.ProcessorInfo?.SupportedArchitectures ?? []).map(String) : undefined;
+  } catch (error) {
+    if (awsErrorName(error) === 'InvalidInstanceType') return undefined;
     throw mapAwsError('ec2', error);
   }
 }

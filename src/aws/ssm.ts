@@ -1,5 +1,5 @@
 /** Thin wrapper over SSM: SecureString parameters (cached) and Run Command. */
-import { GetCommandInvocationCommand, GetParameterCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DeleteParameterCommand, GetCommandInvocationCommand, GetParameterCommand, PutParameterCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { NotFound } from '../errors/index.js';
 import { now, sleep } from '../time/clock.js';
 import { awsClientOptions, awsErrorName, mapAwsError } from './client-options.js';
@@ -31,6 +31,51 @@ export async function getSecureString(name: string): Promise<string> {
   } catch (error) {
     if (error instanceof NotFound) throw error;
     if (awsErrorName(error) === 'ParameterNotFound') throw new NotFound('ssm', `parameter ${name}`);
+    throw mapAwsError('ssm', error);
+  }
+}
+
+/**
+ * Create a String parameter only if it does not exist (`Overwrite: false`: SSM
+ * answers `ParameterAlreadyExists` to every writer but the first).
+ * @returns whether this call created it
+ */
+export async function createParameterIfAbsent(name: string, value: string, description: string): Promise<boolean> {
+  try {
+    await ssmClient().send(new PutParameterCommand({ Name: name, Value: value, Type: 'String', Overwrite: false, Description: description }));
+    return true;
+  } catch (error) {
+    if (awsErrorName(error) === 'ParameterAlreadyExists') return false;
+    throw mapAwsError('ssm', error);
+  }
+}
+
+/** Overwrite an existing String parameter. */
+export async function overwriteParameter(name: string, value: string): Promise<void> {
+  try {
+    await ssmClient().send(new PutParameterCommand({ Name: name, Value: value, Type: 'String', Overwrite: true }));
+  } catch (error) {
+    throw mapAwsError('ssm', error);
+  }
+}
+
+/** A plain parameter's value, uncached (a lock must be read fresh); undefined when it does not exist. */
+export async function readParameter(name: string): Promise<string | undefined> {
+  try {
+    const out = await ssmClient().send(new GetParameterCommand({ Name: name }));
+    return out.Parameter?.Value;
+  } catch (error) {
+    if (awsErrorName(error) === 'ParameterNotFound') return undefined;
+    throw mapAwsError('ssm', error);
+  }
+}
+
+/** Delete a parameter (idempotent: a missing one is fine). */
+export async function deleteParameter(name: string): Promise<void> {
+  try {
+    await ssmClient().send(new DeleteParameterCommand({ Name: name }));
+  } catch (error) {
+    if (awsErrorName(error) === 'ParameterNotFound') return;
     throw mapAwsError('ssm', error);
   }
 }

@@ -39,7 +39,7 @@ function scheduledEvent(sim: Simulation) {
 describe('clusterUpgrade', () => {
   it('upgrades the server pool first, then the client pool, and ends SUCCEEDED with a per-pool summary', async () => {
     const { sim, cluster, pool } = await clusterWorld({ nodes: 2 });
-    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-3.22-20260201', ownerId: 'self' });
+    const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-3.22-20260201', ownerId: 'self' });
     const e = await finished(sim, startClusterUpgrade(sim, { imageId: image.imageId }));
     expect(e.error ?? '').toBe('');
     expect(e.status).toBe('SUCCEEDED');
@@ -64,7 +64,7 @@ describe('clusterUpgrade', () => {
     // t0: 3 servers + 2 clients (ordinals 1-5); the server replacement launches 6-8; the client surge 9 on never boots.
     const { sim, cluster, pool } = await clusterWorld({ nodes: 2, faults: { neverBootOrdinals: [9, 10, 11, 12, 13, 14] } });
     const old = cluster.imageId;
-    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-3.22-20260201', ownerId: 'self' });
+    const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-3.22-20260201', ownerId: 'self' });
     const e = await finished(sim, startClusterUpgrade(sim, { imageId: image.imageId }));
     expect(e.status).toBe('FAILED');
     expect(e.error).toBe('PoolUpgradeFailed');
@@ -116,7 +116,7 @@ describe('clusterUpgrade', () => {
 
     it("refuses another account's public AMI in the first state, naming the rule; amiAllowedIds admits it", async () => {
       const { sim } = await clusterWorld({ nodes: 2 });
-      const foreign = sim.aws.api.registerImage({ name: 'hashistack-alpine-3.22-20260201', ownerId: '999988887777' });
+      const foreign = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-3.22-20260201', ownerId: '999988887777' });
       const w = writes(sim);
       const refused = await finished(sim, startClusterUpgrade(sim, { imageId: foreign.imageId, dryRun: true }), 60 * MINUTE);
       expect(refused.error).toBe('InvalidUpgradeInput');
@@ -135,8 +135,8 @@ describe('amiRefresh', () => {
   it('with autoUpgrade off (example config) reports the drift of every pool and starts nothing', async () => {
     const { sim, cluster, pool } = await clusterWorld({ nodes: 2 });
     await sim.clock.sleep(MINUTE);
-    const newer = sim.aws.api.registerImage({ name: 'hashistack-alpine-3.22-20260201', ownerId: 'self' });
-    sim.aws.api.registerImage({ name: 'ubuntu-24.04-20260301', ownerId: 'self' });
+    const newer = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-3.22-20260201', ownerId: 'self' });
+    sim.aws.api.registerImage({ architecture: 'arm64', name: 'ubuntu-24.04-20260301', ownerId: 'self' });
     const w = writes(sim);
     const r = (await sim.lambda.invoke('amiRefresh', scheduledEvent(sim))) as { pools: { asgName: string; currentImageId: string; newestImageId: string; drift: boolean }[]; decision: { action: string; reason?: string } };
     expect(r.decision).toEqual({ action: 'report', reason: 'auto-upgrade-off' });
@@ -167,7 +167,7 @@ describe('amiRefresh', () => {
 
     it('inside the maintenance window starts one cluster upgrade of the drifted pools; a re-delivered event starts nothing more', async () => {
       const { sim } = await clusterWorld({ nodes: 2 });
-      const newer = sim.aws.api.registerImage({ name: 'hashistack-alpine-3.22-20260201', ownerId: 'self' });
+      const newer = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-3.22-20260201', ownerId: 'self' });
       // The simulation starts on Monday 2026-01-05 09:00 UTC.
       Object.assign(process.env, { AUTO_UPGRADE: 'true', MAINTENANCE_WINDOW: 'Mon 08:00-12:00' });
       resetConfig();
@@ -184,7 +184,7 @@ describe('amiRefresh', () => {
 
     it('outside the maintenance window only reports', async () => {
       const { sim } = await clusterWorld({ nodes: 2 });
-      sim.aws.api.registerImage({ name: 'hashistack-alpine-3.22-20260201', ownerId: 'self' });
+      sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-3.22-20260201', ownerId: 'self' });
       Object.assign(process.env, { AUTO_UPGRADE: 'true', MAINTENANCE_WINDOW: 'Sun 02:00-06:00' });
       resetConfig();
       const r = (await sim.lambda.invoke('amiRefresh', scheduledEvent(sim))) as { decision: { action: string } };

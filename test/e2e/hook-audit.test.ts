@@ -7,7 +7,7 @@ describe('hook audit', () => {
     const sim = await Simulation.start({ logLevel: 'SILENT' });
     try {
       const cluster = buildCluster(sim, { servers: 3, pools: [{ name: 'general', nodes: 2 }] });
-      const template = sim.aws.api.createLaunchTemplate({ name: 'hashistack-client-nohooks', imageId: cluster.imageId });
+      const template = sim.aws.api.createLaunchTemplate({ name: 'hashistack-client-nohooks', imageId: cluster.imageId, instanceType: 'm6g.xlarge' });
       const tag = (key: string, value: string) => ({ key, value, propagateAtLaunch: true });
       sim.aws.api.createAutoScalingGroup({
         name: 'hashistack-clients-nohooks',

@@ -99,7 +99,7 @@ describe('quorum-safe server removal and replacement', () => {
 
   it("refuses to replace a server group of another cluster (role tag alone is not enough): nothing launched or terminated", async () => {
     const { sim, cluster } = await world();
-    const lt = sim.aws.api.createLaunchTemplate({ name: 'other-server', imageId: cluster.imageId });
+    const lt = sim.aws.api.createLaunchTemplate({ name: 'other-server', imageId: cluster.imageId, instanceType: 'm6g.large' });
     const foreign = sim.aws.api.createAutoScalingGroup({
       name: 'other-servers',
       minSize: 3,

@@ -22,7 +22,7 @@ async function upToApproval(sim: Simulation, imageId: string) {
 describe('poolUpgrade with approval', () => {
   it('pauses after the first batch with the token in the approval Lambda input; SendTaskSuccess completes the upgrade', async () => {
     const { sim, pool } = await clusterWorld({ nodes: 4 });
-    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-next', ownerId: 'self' });
+    const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-next', ownerId: 'self' });
     const { e, task } = await upToApproval(sim, image.imageId);
     expect(e.status).toBe('RUNNING');
     expect(task.stateName).toBe('Approval');
@@ -48,7 +48,7 @@ describe('poolUpgrade with approval', () => {
   it('SendTaskFailure rolls back: old image, old nodes eligible, original size, lock released', async () => {
     const { sim, pool } = await clusterWorld({ nodes: 4 });
     const oldImage = imageOfPool(sim, pool);
-    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-next', ownerId: 'self' });
+    const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-next', ownerId: 'self' });
     const { e, task } = await upToApproval(sim, image.imageId);
     expect(task.stateName).toBe('Approval');
 

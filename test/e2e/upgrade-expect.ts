@@ -1,13 +1,11 @@
 import { expect } from 'vitest';
 import type { Simulation } from '../../sim/simulation.js';
+import { lockParameterName } from '../../src/workflows/upgrade/lock.js';
 import { MINUTE } from './world.js';
 
-/** The ASG tag an upgrade holds its pool with. */
-export const LOCK = 'hashistack:upgrade-lock';
-
-/** The execution ARN holding the pool's upgrade lock, if any. */
+/** The execution ARN holding the pool's upgrade lock (its SSM parameter), if any. */
 export function lockOf(sim: Simulation, asg: string): string | undefined {
-  return sim.aws.api.group(asg)?.tags.find((t) => t.key === LOCK)?.value;
+  return sim.aws.api.parameter(lockParameterName(String(sim.deploy.stageConfig.clusterName), asg))?.value;
 }
 
 /** The image the pool's first member runs (its image before an upgrade). */

@@ -55,7 +55,7 @@ describe('maintenance window', () => {
   });
 });
 
-const img = (imageId: string, creationDate: string, state = 'available'): ImageFacts => ({ imageId, name: `hashistack-alpine-${imageId}`, state, creationDate, ownerId: '1', tags: {} });
+const img = (imageId: string, creationDate: string, state = 'available'): ImageFacts => ({ imageId, name: `hashistack-alpine-${imageId}`, state, creationDate, ownerId: '1', architecture: 'x86_64', tags: {} });
 const pool = { pool: 'web', asgName: 'c-clients-web', role: 'client' as const };
 
 describe('AMI drift', () => {

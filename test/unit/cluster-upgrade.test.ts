@@ -55,6 +55,24 @@ describe('cluster upgrade: plan', () => {
     expect(f.deps.sfn.startExecution).not.toHaveBeenCalled();
     expect(f.deps.ec2.createLaunchTemplateVersion).not.toHaveBeenCalled();
   });
+
+  it.each([
+    { knobs: { surge: '0' }, message: /surge: must be a count ≥ 1/ },
+    { knobs: { batchSize: 0 }, message: /batchSize: must be a count ≥ 1/ },
+    { knobs: { surge: '0%' }, message: /surge: .*above 0%/ },
+    { knobs: { drainDeadline: '0s' }, message: /drainDeadline: must be at least "1m" and at most "24h"/ },
+    { knobs: { drainDeadline: '10000000h' }, message: /drainDeadline: must be at least "1m" and at most "24h"/ },
+  ])('refuses the knobs $knobs with the pool upgrade\'s message', async ({ knobs, message }) => {
+    const f = cluster();
+    await expect(planClusterUpgrade({ imageId: NEW_AMI, ...knobs }, CLUSTER_EXECUTION, f.deps)).rejects.toThrow(message);
+  });
+
+  it("refuses an image whose architecture does not match a pool's instance type", async () => {
+    const f = cluster();
+    f.w.instanceType = 'c7g.xlarge';
+    f.w.architectures.set('ami-0000000000000000a', 'arm64');
+    await expect(planClusterUpgrade({ imageId: NEW_AMI }, CLUSTER_EXECUTION, f.deps)).rejects.toThrow(/is x86_64, but pool .* launches c7g\.xlarge \(arm64\)/);
+  });
 });
 
 describe('cluster upgrade: one pool at a time, stop at the first failure', () => {

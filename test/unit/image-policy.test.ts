@@ -5,11 +5,11 @@ import { matchesNamePattern, requireAllowedImage } from '../../src/workflows/upg
 
 const OWN = '111122223333';
 const images: ImageFacts[] = [
-  { imageId: 'ami-00000000000000001', name: 'hashistack-alpine-3.22-20260201', state: 'available', creationDate: '2026-02-01T00:00:00Z', ownerId: OWN, tags: { 'hashistack:os': 'alpine' } },
-  { imageId: 'ami-00000000000000002', name: 'hashistack-alpine-3.22-20260201', state: 'available', creationDate: '2026-02-01T00:00:00Z', ownerId: '999988887777', tags: { 'hashistack:os': 'alpine' } },
-  { imageId: 'ami-00000000000000003', name: 'ubuntu-24.04', state: 'available', creationDate: '2026-02-01T00:00:00Z', ownerId: OWN, tags: { 'hashistack:os': 'alpine' } },
-  { imageId: 'ami-00000000000000004', name: 'hashistack-alpine-3.22-20260301', state: 'available', creationDate: '2026-03-01T00:00:00Z', ownerId: OWN, tags: {} },
-  { imageId: 'ami-00000000000000005', name: 'hashistack-alpine-3.22-20260401', state: 'pending', creationDate: '2026-04-01T00:00:00Z', ownerId: OWN, tags: { 'hashistack:os': 'alpine' } },
+  { imageId: 'ami-00000000000000001', name: 'hashistack-alpine-3.22-20260201', state: 'available', creationDate: '2026-02-01T00:00:00Z', ownerId: OWN, architecture: 'x86_64', tags: { 'hashistack:os': 'alpine' } },
+  { imageId: 'ami-00000000000000002', name: 'hashistack-alpine-3.22-20260201', state: 'available', creationDate: '2026-02-01T00:00:00Z', ownerId: '999988887777', architecture: 'x86_64', tags: { 'hashistack:os': 'alpine' } },
+  { imageId: 'ami-00000000000000003', name: 'ubuntu-24.04', state: 'available', creationDate: '2026-02-01T00:00:00Z', ownerId: OWN, architecture: 'x86_64', tags: { 'hashistack:os': 'alpine' } },
+  { imageId: 'ami-00000000000000004', name: 'hashistack-alpine-3.22-20260301', state: 'available', creationDate: '2026-03-01T00:00:00Z', ownerId: OWN, architecture: 'x86_64', tags: {} },
+  { imageId: 'ami-00000000000000005', name: 'hashistack-alpine-3.22-20260401', state: 'pending', creationDate: '2026-04-01T00:00:00Z', ownerId: OWN, architecture: 'x86_64', tags: { 'hashistack:os': 'alpine' } },
 ];
 
 /** DescribeImages as EC2 answers it: ids, then owners (`self` = this account). */

@@ -42,10 +42,16 @@ export interface UpgradeWorld {
   versions: Map<number, string>;
   defaultVersion: number;
   images: Map<string, string>;
+  /** Image architecture (x86_64 unless set). */
+  architectures: Map<string, string>;
+  /** The instance type every launch template version names. */
+  instanceType: string;
   executions: Map<string, ExecutionFacts>;
   refreshes: Map<string, { id: string; status: string }[]>;
   /** Nomad nodes by instance id. */
   nodes: Map<string, FakeNode>;
+  /** SSM parameters (the upgrade locks) by name. */
+  parameters: Map<string, string>;
   t: number;
 }
 
@@ -74,9 +80,12 @@ export function upgradeFakes(groups: FakeGroup[]) {
       [OLD_AMI, 'available'],
       [NEW_AMI, 'available'],
     ]),
+    architectures: new Map(),
+    instanceType: 'm5.large',
     executions: new Map(),
     refreshes: new Map(),
     nodes: new Map(groups.flatMap((g) => g.members.map((m): [string, FakeNode] => [m.id, { id: `node-${m.id}`, drain: false, eligible: true }]))),
+    parameters: new Map(),
     t: T0,
   };
   const find = (name: string): FakeGroup | undefined => w.groups.find((g) => g.name === name);
@@ -161,14 +170,6 @@ export function upgradeFakes(groups: FakeGroup[]) {
       }),
       describeGroupsByClusterTag: vi.fn(async () => w.groups.map(asAsg)),
       activeInstanceRefreshes: vi.fn(async (name: string) => w.refreshes.get(name) ?? []),
-      putGroupTag: vi.fn(async (name: string, key: string, value: string) => {
-        const g = find(name);
-        if (g) g.tags[key] = value;
-      }),
-      deleteGroupTag: vi.fn(async (name: string, key: string) => {
-        const g = find(name);
-        if (g) delete g.tags[key];
-      }),
       setDesiredCapacity: vi.fn(async (name: string, desired: number) => {
         const g = find(name);
         if (g) g.desired = desired;
@@ -186,19 +187,24 @@ export function upgradeFakes(groups: FakeGroup[]) {
       describeImages: vi.fn(async (input: { imageIds?: string[]; owners?: string[]; filters?: { name: string; values: string[] }[] }) =>
         (input.imageIds ?? [])
           .filter((id) => w.images.has(id) && (input.owners === undefined || input.owners.includes('self')))
-          .map((id) => ({ imageId: id, name: id, state: w.images.get(id) ?? 'available', creationDate: '2026-01-01T00:00:00.000Z', ownerId: '123456789012', tags: {} })),
+          .map((id) => ({ imageId: id, name: id, state: w.images.get(id) ?? 'available', creationDate: '2026-01-01T00:00:00.000Z', ownerId: '123456789012', architecture: w.architectures.get(id) ?? 'x86_64', tags: {} })),
       ),
       describeLaunchTemplateVersions: vi.fn(async (_id: string, refs: string[]) =>
         refs.flatMap((ref) => {
           const n = resolve(ref);
           const imageId = n === undefined ? undefined : w.versions.get(n);
-          return n === undefined || imageId === undefined ? [] : [{ launchTemplateId: LT_ID, launchTemplateName: 'nodes', versionNumber: n, imageId, defaultVersion: n === w.defaultVersion }];
+          return n === undefined || imageId === undefined ? [] : [{ launchTemplateId: LT_ID, launchTemplateName: 'nodes', versionNumber: n, imageId, instanceType: w.instanceType, defaultVersion: n === w.defaultVersion }];
         }),
       ),
       createLaunchTemplateVersion: vi.fn(async (_id: string, _source: string, imageId: string) => {
         const n = latest() + 1;
         w.versions.set(n, imageId);
         return n;
+      }),
+      // Graviton types (a "g" after the generation) are arm64, the others x86_64; an unknown name is undefined.
+      instanceTypeArchitectures: vi.fn(async (type: string) => {
+        const m = /^[a-z]+\d+([a-z-]*)\./.exec(type);
+        return m ? [m[1]?.includes('g') ? 'arm64' : 'x86_64'] : undefined;
       }),
       setDefaultLaunchTemplateVersion: vi.fn(async (_id: string, version: number) => {
         w.defaultVersion = version;
@@ -211,6 +217,21 @@ export function upgradeFakes(groups: FakeGroup[]) {
         if (w.executions.has(executionArn)) return { started: false as const, reason: 'duplicate' as const };
         w.executions.set(executionArn, { executionArn, status: 'RUNNING', output: undefined, error: undefined, cause: undefined, startDate: new Date(w.t), stopDate: undefined });
         return { started: true as const, executionArn };
+      }),
+    },
+    // Parameter Store as the lock uses it: a create that fails on an existing name, reads, overwrites, deletes.
+    ssm: {
+      createParameterIfAbsent: vi.fn(async (name: string, value: string) => {
+        if (w.parameters.has(name)) return false;
+        w.parameters.set(name, value);
+        return true;
+      }),
+      overwriteParameter: vi.fn(async (name: string, value: string) => {
+        w.parameters.set(name, value);
+      }),
+      readParameter: vi.fn(async (name: string) => w.parameters.get(name)),
+      deleteParameter: vi.fn(async (name: string) => {
+        w.parameters.delete(name);
       }),
     },
     nomad: () => nomadClient,

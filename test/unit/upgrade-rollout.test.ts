@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NotFound, UpgradeStalled } from '../../src/errors/index.js';
+import { recordOperatorHolds } from '../../src/workflows/upgrade/operator-holds.js';
 import { planUpgrade } from '../../src/workflows/upgrade/plan.js';
 import { checkRollback, startRollback } from '../../src/workflows/upgrade/rollback.js';
 import { checkDrained, checkJoined, drainBatch, finishUpgrade, setLaunchTemplate, startBatch, WAIT_SLACK_MS } from '../../src/workflows/upgrade/rollout.js';
@@ -156,6 +157,24 @@ describe('rollout: one batch at a time, capacity never below the start', () => {
     expect(s.progress.waitUntil).toBe(w.t + 3_600_000 + WAIT_SLACK_MS);
   });
 
+  it('checkDrained: a batch is done once its terminate hooks completed (Terminating:Proceed); the last batch waits until its nodes are gone', async () => {
+    const { g, deps, state } = await started(2, { surge: 1 });
+    let s = await checkJoined(await startBatch(state, deps), deps);
+    launch(g, 1, 2);
+    s = await drainBatch(await checkJoined(s, deps), deps);
+    g.members.find((m) => m.id === 'i-web-1')!.state = 'Terminating:Proceed';
+    s = await checkDrained(s, deps);
+    expect(s.progress).toMatchObject({ phaseDone: true, batchIndex: 1, batchesLeft: 1 });
+    s = await checkJoined(await startBatch(s, deps), deps);
+    launch(g, 1, 2);
+    s = await drainBatch(await checkJoined(s, deps), deps);
+    g.members.find((m) => m.id === 'i-web-2')!.state = 'Terminating:Proceed';
+    expect((await checkDrained(s, deps)).progress.phaseDone).toBe(false);
+    settle(g);
+    g.members = g.members.filter((m) => m.id !== 'i-web-1' && m.id !== 'i-web-2');
+    expect((await checkDrained(s, deps)).progress).toMatchObject({ phaseDone: true, batchesLeft: 0 });
+  });
+
   it('checkDrained stalls past the drain deadline + slack while an old node is still there', async () => {
     const { w, g, deps, state } = await started(2, { surge: 1 });
     let s = await startBatch(state, deps);
@@ -163,6 +182,112 @@ describe('rollout: one batch at a time, capacity never below the start', () => {
     s = await drainBatch(await checkJoined(s, deps), deps);
     w.t = s.progress.waitUntil! + 1;
     await expect(checkDrained(s, deps)).rejects.toThrow(UpgradeStalled);
+  });
+});
+
+describe('rollout: scaling by others during the upgrade is kept', () => {
+  /** Someone sets the desired capacity; the ASG's default termination policy removes members on the oldest launch template version first. */
+  function scaleInBy(g: FakeGroup, n: number, victims: string[]): void {
+    g.desired -= n;
+    for (const id of victims) g.members.find((m) => m.id === id)!.state = 'Terminating';
+    settle(g);
+  }
+
+  /** Run the remaining batches to the end, launching each surge on the new version. */
+  async function runToEnd(g: FakeGroup, s: UpgradeState, deps: ReturnType<typeof upgradeFakes>['deps']): Promise<UpgradeState> {
+    while (s.progress.batchesLeft > 0) {
+      const before = g.desired;
+      s = await startBatch(s, deps);
+      launch(g, g.desired - before, 2);
+      s = await checkJoined(s, deps);
+      expect(s.progress.phaseDone).toBe(true);
+      s = await drainBatch(s, deps);
+      settle(g);
+      s = await checkDrained(s, deps);
+      expect(s.progress.phaseDone).toBe(true);
+    }
+    return finishUpgrade(s, deps);
+  }
+
+  it('a scale-in by 2 between batches (old nodes of later batches removed) is kept at the end', async () => {
+    const { g, deps, state } = await started(4, { surge: 1 });
+    let s = await startBatch(state, deps);
+    launch(g, 1, 2);
+    s = await checkDrained(await drainBatch(await checkJoined(s, deps), deps), deps);
+    settle(g);
+    s = await checkDrained(s, deps);
+    expect(g.desired).toBe(4);
+    scaleInBy(g, 2, ['i-web-2', 'i-web-3']);
+    s = await runToEnd(g, s, deps);
+    expect(g.desired).toBe(2);
+    expect(g.members.map((m) => m.version)).toEqual([2, 2]);
+    // The batches whose old nodes were gone surged nothing.
+    expect(deps.autoscaling.setDesiredCapacity.mock.calls.map((c) => c[1])).toEqual([5, 3]);
+  });
+
+  it("a scale-in by 2 during a batch's surge that removes that batch's own old node: the surge unit is taken back, the scale-in kept", async () => {
+    const { g, deps, state } = await started(4, { surge: 1 });
+    let s = await startBatch(state, deps);
+    expect(g.desired).toBe(5);
+    launch(g, 1, 2);
+    s = await checkJoined(s, deps);
+    scaleInBy(g, 2, ['i-web-1', 'i-web-2']);
+    s = await drainBatch(s, deps);
+    expect(g.desired).toBe(2);
+    settle(g);
+    s = await checkDrained(s, deps);
+    s = await runToEnd(g, s, deps);
+    expect(g.desired).toBe(2);
+    expect(g.members.every((m) => m.version === 2)).toBe(true);
+  });
+
+  it('drainBatch and startRollback retried on the same input (a crash after their writes) take the surge back once', async () => {
+    const { g, deps, state } = await started(4, { surge: 2 });
+    const s = await checkJoined(await startBatch(state, deps), deps);
+    launch(g, 2, 2);
+    const joined = await checkJoined(s, deps);
+    await drainBatch(joined, deps);
+    expect(g.desired).toBe(4);
+    await drainBatch(joined, deps);
+    expect(g.desired).toBe(4);
+  });
+
+  it('startRollback retried on the same input (a crash after its writes) takes the surge back once', async () => {
+    const { g, deps, state } = await started(4, { surge: 2 });
+    const s = await startBatch(state, deps);
+    expect(g.desired).toBe(6);
+    launch(g, 2, 2, 'Pending:Wait');
+    const failed = { ...s, failure: { Error: 'UpgradeStalled' } } as UpgradeState;
+    await startRollback(failed, deps);
+    expect(g.desired).toBe(4);
+    await startRollback(failed, deps);
+    expect(g.desired).toBe(4);
+  });
+
+  it('a scale-out by 2 mid-upgrade is kept at the end (the finish never resets the planned size)', async () => {
+    const { g, deps, state } = await started(4, { surge: 1 });
+    let s = await startBatch(state, deps);
+    launch(g, 1, 2);
+    s = await checkDrained(await drainBatch(await checkJoined(s, deps), deps), deps);
+    settle(g);
+    s = await checkDrained(s, deps);
+    g.desired += 2;
+    launch(g, 2, 2);
+    s = await runToEnd(g, s, deps);
+    expect(g.desired).toBe(6);
+    expect(g.members).toHaveLength(6);
+  });
+
+  it('a rollback after a scale-in takes back only its own surge', async () => {
+    const { g, deps, state } = await started(4, { surge: 2 });
+    const s = await startBatch(state, deps);
+    expect(g.desired).toBe(6);
+    launch(g, 2, 2, 'Pending:Wait');
+    scaleInBy(g, 2, ['i-web-3', 'i-web-4']);
+    const r = await startRollback({ ...s, failure: { Error: 'UpgradeStalled' } }, deps);
+    expect(g.desired).toBe(2);
+    settle(g);
+    expect((await checkRollback(r, deps)).progress.phaseDone).toBe(true);
   });
 });
 
@@ -191,13 +316,14 @@ describe('rollback', () => {
     expect((await checkRollback(r, deps)).progress.phaseDone).toBe(true);
   });
 
-  it('after a batch was drained: its old nodes are gone, new nodes are replaced (not decremented), old nodes eligible again', async () => {
+  it('after a batch was drained: its old nodes are gone, new nodes are replaced (not decremented); nodes the operator cordoned or drains stay so', async () => {
     const { w, g, deps, s: s0 } = await failedInFirstBatch();
     let s = await drainBatch(s0, deps);
     settle(g);
     s = await checkDrained(s, deps);
     s = await startBatch(s, deps);
     launch(g, 1, 2, 'Pending:Wait');
+    // The operator cordons one old node and drains another for maintenance, mid-upgrade.
     w.nodes.get('i-web-3')!.eligible = false;
     w.nodes.get('i-web-4')!.drain = true;
     const r = await startRollback({ ...s, failure: { Error: 'UpgradeStalled' } }, deps);
@@ -208,11 +334,38 @@ describe('rollback', () => {
       ['i-new-3', false],
     ]);
     expect(g.desired).toBe(4);
-    expect(w.nodes.get('i-web-3')).toMatchObject({ eligible: true });
-    expect(w.nodes.get('i-web-4')).toMatchObject({ drain: false, eligible: true });
+    expect(w.nodes.get('i-web-3')).toMatchObject({ eligible: false });
+    expect(w.nodes.get('i-web-4')).toMatchObject({ drain: true });
+    expect(deps.nomad().cancelDrain).not.toHaveBeenCalled();
+    expect(deps.nomad().setEligibility).not.toHaveBeenCalled();
     settle(g);
     launch(g, 2, 1);
     expect((await checkRollback(r, deps)).progress.phaseDone).toBe(true);
+  });
+
+  it('re-enables only the nodes the upgrade drained: one cordoned before the upgrade stays cordoned, one draining stays draining', async () => {
+    const f = upgradeFakes([fakeGroup('web', 4)]);
+    f.w.nodes.get('i-web-1')!.eligible = false; // cordoned by the operator before the upgrade (and in batch 1)
+    f.w.nodes.get('i-web-4')!.drain = true; // drained for maintenance before the upgrade
+    f.w.nodes.get('i-web-4')!.eligible = false;
+    const planned = await planUpgrade({ pool: 'web', imageId: NEW_AMI, surge: 2 }, EXECUTION, f.deps);
+    let s = await recordOperatorHolds(planned, f.deps);
+    expect(s.progress.heldByOperator).toEqual(['i-web-1', 'i-web-4']);
+    s = await setLaunchTemplate(s, f.deps);
+    const g = f.find('web');
+    s = await startBatch(s, f.deps);
+    launch(g, 2, 2);
+    s = await checkJoined(s, f.deps);
+    // The batch's old nodes are drained, but their termination does not happen (e.g. it is refused): they stay in the group.
+    f.deps.autoscaling.terminateInstance.mockImplementation(async () => undefined);
+    s = await drainBatch(s, f.deps);
+    expect(s.progress.madeIneligible).toEqual(['i-web-2']);
+    expect(f.w.nodes.get('i-web-2')).toMatchObject({ drain: true, eligible: false });
+    await startRollback({ ...s, failure: { Error: 'UpgradeStalled' } }, f.deps);
+    expect(f.w.nodes.get('i-web-2')).toMatchObject({ drain: false, eligible: true });
+    expect(f.w.nodes.get('i-web-1')).toMatchObject({ eligible: false });
+    expect(f.w.nodes.get('i-web-4')).toMatchObject({ drain: true, eligible: false });
+    expect(f.nomad.cancelDrain.mock.calls).toEqual([['node-i-web-2', true]]);
   });
 
   it('before the launch template moved: nothing to undo', async () => {

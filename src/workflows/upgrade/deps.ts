@@ -5,6 +5,7 @@
 import * as autoscaling from '../../aws/autoscaling.js';
 import * as ec2 from '../../aws/ec2.js';
 import * as sfn from '../../aws/sfn.js';
+import * as ssm from '../../aws/ssm.js';
 import { getConfig, type Config } from '../../config/index.js';
 import { clusterClients } from '../../hashicorp/clients.js';
 import type { NomadClient } from '../../hashicorp/nomad/client.js';
@@ -14,10 +15,15 @@ export interface UpgradeDeps {
   config: Pick<Config, 'clusterName' | 'drainDeadlineMs' | 'joinTimeoutMs' | 'serverReplaceStateMachineArn' | 'amiFilter' | 'amiAllowedIds'>;
   autoscaling: Pick<
     typeof autoscaling,
-    'describeGroup' | 'describeGroupsByClusterTag' | 'activeInstanceRefreshes' | 'putGroupTag' | 'deleteGroupTag' | 'setDesiredCapacity' | 'terminateInstance'
+    'describeGroup' | 'describeGroupsByClusterTag' | 'activeInstanceRefreshes' | 'setDesiredCapacity' | 'terminateInstance'
   >;
-  ec2: Pick<typeof ec2, 'describeImages' | 'describeLaunchTemplateVersions' | 'createLaunchTemplateVersion' | 'setDefaultLaunchTemplateVersion'>;
+  ec2: Pick<
+    typeof ec2,
+    'describeImages' | 'describeLaunchTemplateVersions' | 'instanceTypeArchitectures' | 'createLaunchTemplateVersion' | 'setDefaultLaunchTemplateVersion'
+  >;
   sfn: Pick<typeof sfn, 'describeExecution' | 'startExecution'>;
+  /** The upgrade lock (lock.ts). */
+  ssm: Pick<typeof ssm, 'createParameterIfAbsent' | 'overwriteParameter' | 'readParameter' | 'deleteParameter'>;
   /** The Nomad client, created on first use (Validate never needs it). */
   nomad: () => Pick<NomadClient, 'findNodeByInstanceId' | 'getNode' | 'setEligibility' | 'drainNode' | 'cancelDrain'>;
   now: () => number;
@@ -25,5 +31,5 @@ export interface UpgradeDeps {
 
 /** The production dependencies (no I/O until used). */
 export function defaultUpgradeDeps(): UpgradeDeps {
-  return { config: getConfig(), autoscaling, ec2, sfn, nomad: () => clusterClients().nomad, now };
+  return { config: getConfig(), autoscaling, ec2, sfn, ssm, nomad: () => clusterClients().nomad, now };
 }

@@ -2,7 +2,6 @@
 import type { AutoScalingGroup } from '../../aws/autoscaling.js';
 import { UpstreamError } from '../../errors/index.js';
 import type { UpgradeDeps } from './deps.js';
-import { LOCK_TAG } from './state.js';
 
 /** A group member as the upgrade sees it. */
 export interface Member {
@@ -32,10 +31,4 @@ export function members(g: AutoScalingGroup): Member[] {
 /** Members that are neither terminating nor gone. */
 export function active(ms: Member[]): Member[] {
   return ms.filter((m) => !m.lifecycleState.startsWith('Terminat') && m.lifecycleState !== 'Detaching' && m.lifecycleState !== 'Detached');
-}
-
-/** The value of the upgrade lock tag, if set. */
-export function lockHolder(g: AutoScalingGroup): string | undefined {
-  const v = g.Tags?.find((t) => t.Key === LOCK_TAG)?.Value;
-  return v ? v : undefined;
 }

@@ -4,7 +4,7 @@
  * it, anyone allowed to start an upgrade could roll any available AMI — another
  * account's public one included — onto nodes that hold the cluster's secrets.
  */
-import type { describeImages, ImageFacts } from '../../aws/ec2.js';
+import type { describeImages, ImageFacts, instanceTypeArchitectures } from '../../aws/ec2.js';
 import type { Config } from '../../config/index.js';
 import { InvalidUpgradeInput } from '../../errors/index.js';
 
@@ -49,4 +49,28 @@ export async function requireAllowedImage(imageId: string, what: string, deps: I
   const violation = nameOrTagViolation(image, deps.config.amiFilter);
   if (violation) refuse(violation);
   return image;
+}
+
+/**
+ * The image must run on the pool's instance type: EC2 refuses to launch an
+ * x86_64 AMI on an arm64 (Graviton) type and vice versa, so the group's
+ * launches would fail until the upgrade stalls. Without an instance type in
+ * the launch template (the group would name it) there is nothing to compare.
+ * @throws InvalidUpgradeInput naming both architectures
+ */
+export async function requireMatchingArchitecture(
+  image: ImageFacts,
+  instanceType: string | undefined,
+  what: string,
+  pool: string,
+  deps: { ec2: { instanceTypeArchitectures: typeof instanceTypeArchitectures } },
+): Promise<void> {
+  if (instanceType === undefined) return;
+  const supported = await deps.ec2.instanceTypeArchitectures(instanceType);
+  if (supported === undefined) throw new InvalidUpgradeInput(`${what}: pool ${pool} launches instance type ${instanceType}, which EC2 does not know in this region`);
+  if (!supported.includes(image.architecture)) {
+    throw new InvalidUpgradeInput(
+      `${what}: image ${image.imageId} is ${image.architecture || 'of unknown architecture'}, but pool ${pool} launches ${instanceType} (${supported.join(', ')}); give an ${supported.join(' or ')} image`,
+    );
+  }
 }

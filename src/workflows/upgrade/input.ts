@@ -9,12 +9,43 @@ import { parseDuration } from '../../time/duration.js';
 /** Keys the operator may type. */
 export const UPGRADE_INPUT_KEYS = ['pool', 'imageId', 'launchTemplateVersion', 'surge', 'batchSize', 'drainDeadline', 'dryRun', 'approval'] as const;
 
-/** A node count: a whole number ≥ 1, or a percentage of the pool like "25%". */
-const CountOrPercent = z.union([
-  z.number().int().min(1, 'must be at least 1'),
-  z.string().trim().regex(/^(\d{1,3})%$/, 'must be a count like 2 or a percentage like "25%"'),
-  z.string().trim().regex(/^\d+$/, 'must be a count like 2 or a percentage like "25%"').transform(Number),
-]);
+const COUNT_HINT = 'must be a count ≥ 1 like 2, or a percentage of the pool above 0% and at most 100% like "25%"';
+
+/**
+ * A node count: a whole number ≥ 1 (or its digits as a string), or a
+ * percentage of the pool in (0 %, 100 %] like "25%". A zero would plan
+ * batches of no node, which never end.
+ */
+const CountOrPercent = z.union([z.number(), z.string()]).transform((v, ctx): number | `${number}%` => {
+  const text = typeof v === 'number' ? String(v) : v.trim();
+  const pct = /^(\d+(?:\.\d+)?)%$/.exec(text);
+  if (pct) {
+    const n = Number(pct[1]);
+    if (n > 0 && n <= 100) return `${n}%`;
+  } else if (/^\d+$/.test(text) && Number(text) >= 1) {
+    return Number(text);
+  }
+  ctx.addIssue({ code: 'custom', message: `${COUNT_HINT} (got ${JSON.stringify(v)})` });
+  return z.NEVER;
+});
+
+/**
+ * Bounds of a drain deadline. Below a minute Nomad forces allocations off
+ * before they can be rescheduled elsewhere; "0s" would mean no deadline at
+ * all. Above 24 h the drain outlives what a terminate lifecycle action can be
+ * held (48 h, AWS's cap, also the pool upgrade's execution timeout) once the
+ * drain workflow's own tail and the next batches are counted.
+ */
+export const DRAIN_DEADLINE_BOUNDS_MS = { min: 60_000, max: 24 * 3_600_000 } as const;
+
+const DrainDeadline = z
+  .string()
+  .trim()
+  .refine((v) => parseDuration(v) !== undefined, 'must be a Go duration like "30m" or "1h"')
+  .refine((v) => {
+    const ms = parseDuration(v);
+    return ms === undefined || (ms >= DRAIN_DEADLINE_BOUNDS_MS.min && ms <= DRAIN_DEADLINE_BOUNDS_MS.max);
+  }, 'must be at least "1m" and at most "24h" (a terminate lifecycle action is held 48 h at most)');
 
 /** An AMI id as typed. */
 export const AmiIdSchema = z
@@ -26,11 +57,7 @@ export const AmiIdSchema = z
 export const UpgradeKnobsShape = {
   surge: CountOrPercent.optional(),
   batchSize: CountOrPercent.optional(),
-  drainDeadline: z
-    .string()
-    .trim()
-    .refine((v) => parseDuration(v) !== undefined, 'must be a Go duration like "30m" or "1h"')
-    .optional(),
+  drainDeadline: DrainDeadline.optional(),
   dryRun: z.boolean().optional(),
   approval: z.boolean().optional(),
 };
@@ -84,11 +111,15 @@ export function describeInputIssues(issues: readonly z.core.$ZodIssue[], keys: r
     .join('; ');
 }
 
-/** Resolve a count-or-percentage against a pool size (percentages round up, at least 1). */
+/**
+ * Resolve a count-or-percentage against a pool size. A percentage (> 0 %, as
+ * the schema allows) rounds up, so it is ≥ 1 on any non-empty pool; an empty
+ * pool has nothing to replace and gets 1 (only its launch template moves).
+ */
 export function resolveCount(value: number | string, poolSize: number): number {
   if (typeof value === 'number') return value;
   const pct = Number(value.replace('%', ''));
-  return Math.max(1, Math.ceil((pct / 100) * poolSize));
+  return poolSize === 0 ? 1 : Math.ceil((pct * poolSize) / 100);
 }
 
 function closestKey(key: string, keys: readonly string[]): string | undefined {

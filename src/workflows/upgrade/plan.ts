@@ -6,9 +6,10 @@
 import { InvalidUpgradeInput, PoolBusy, ServerPoolUpgradeUnavailable } from '../../errors/index.js';
 import { parseDuration } from '../../time/duration.js';
 import type { UpgradeDeps } from './deps.js';
-import { active, lockHolder, members } from './group.js';
-import { requireAllowedImage } from './image-policy.js';
+import { active, members } from './group.js';
+import { requireAllowedImage, requireMatchingArchitecture } from './image-policy.js';
 import { parseUpgradeInput, resolveCount } from './input.js';
+import { lockParameterName, readLockHolder } from './lock.js';
 import { clusterPools, describePools, matchPools, type ClusterPool } from './pools.js';
 import { POLL_SECONDS, type Plan, type UpgradeState } from './state.js';
 
@@ -30,10 +31,10 @@ export async function planUpgrade(raw: unknown, executionArn: string, deps: Upgr
   }
   const refreshes = await deps.autoscaling.activeInstanceRefreshes(asgName);
   if (refreshes.length > 0) throw new PoolBusy(`group ${asgName} has an instance refresh ${refreshes[0]?.status} (${refreshes[0]?.id}); cancel it or wait for it`);
-  const holder = lockHolder(group);
+  const holder = await readLockHolder(asgName, deps);
   if (holder && holder !== executionArn) {
     const e = await deps.sfn.describeExecution(holder);
-    if (e?.status === 'RUNNING') throw new PoolBusy(`pool ${facts.pool} is being upgraded by ${holder} (tag hashistack:upgrade-lock); wait for it or stop it`);
+    if (e?.status === 'RUNNING') throw new PoolBusy(`pool ${facts.pool} is being upgraded by ${holder} (lock ${lockParameterName(deps.config.clusterName, asgName)}); wait for it or stop it`);
   }
   const lt = group.LaunchTemplate;
   if (!lt?.LaunchTemplateId) throw new InvalidUpgradeInput(`group ${asgName} has no launch template (mixed instances policies and launch configurations are not supported)`);
@@ -50,6 +51,8 @@ export async function planUpgrade(raw: unknown, executionArn: string, deps: Upgr
   if (input.imageId !== undefined) {
     const image = await requireAllowedImage(input.imageId, 'imageId', deps);
     if (image.imageId === current.imageId) throw new InvalidUpgradeInput(`imageId: pool ${facts.pool} already runs ${image.imageId} (launch template version ${current.versionNumber})`);
+    // The new version copies the current one: same instance type.
+    await requireMatchingArchitecture(image, current.instanceType, 'imageId', facts.pool, deps);
     target = { imageId: image.imageId, version: null };
   } else {
     const version = input.launchTemplateVersion as number;
@@ -57,7 +60,8 @@ export async function planUpgrade(raw: unknown, executionArn: string, deps: Upgr
     if (!v) throw new InvalidUpgradeInput(`launchTemplateVersion: version ${version} of launch template ${lt.LaunchTemplateName ?? lt.LaunchTemplateId} does not exist`);
     if (v.versionNumber === current.versionNumber) throw new InvalidUpgradeInput(`launchTemplateVersion: group ${asgName} already uses version ${version}`);
     if (v.imageId === undefined) throw new InvalidUpgradeInput(`launchTemplateVersion: version ${version} of launch template ${lt.LaunchTemplateName ?? lt.LaunchTemplateId} names no image`);
-    await requireAllowedImage(v.imageId, `launchTemplateVersion ${version}`, deps);
+    const image = await requireAllowedImage(v.imageId, `launchTemplateVersion ${version}`, deps);
+    await requireMatchingArchitecture(image, v.instanceType, `launchTemplateVersion ${version}`, facts.pool, deps);
     target = { imageId: v.imageId ?? null, version: v.versionNumber };
   }
 
@@ -117,6 +121,10 @@ export async function planUpgrade(raw: unknown, executionArn: string, deps: Upgr
       batchStartedAt: null,
       waitUntil: null,
       surgedDesired: null,
+      surgeOutstanding: 0,
+      joinNeeded: null,
+      heldByOperator: [],
+      madeIneligible: [],
       launched: [],
       replaced: [],
       batchDurationsMs: [],

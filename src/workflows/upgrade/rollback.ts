@@ -1,14 +1,14 @@
 /**
  * Roll an upgrade back after a failure or a rejection: the group back on its
  * launch template, the new nodes drained and removed (through the terminate
- * hook's drain workflow), the old nodes eligible again, the group at its
- * starting size. Idempotent: a retried step does what is left.
+ * hook's drain workflow), the old nodes it drained eligible again, its surge
+ * taken back off the live desired capacity. Idempotent: a retried step does what is left.
  */
 import { NotFound, UpgradeStalled } from '../../errors/index.js';
 import { getLogger } from '../../observability/logger.js';
 import type { UpgradeDeps } from './deps.js';
 import { active, members, readGroup } from './group.js';
-import { WAIT_SLACK_MS } from './rollout.js';
+import { takeBackSurge, WAIT_SLACK_MS } from './rollout.js';
 import { note, type UpgradeState } from './state.js';
 
 /** Start the rollback. */
@@ -28,19 +28,25 @@ export async function startRollback(state: UpgradeState, deps: UpgradeDeps): Pro
   const t0 = deps.now();
   let timeline = state.timeline;
   const terminated: string[] = [];
+  let surgeOutstanding = progress.surgeOutstanding;
   if (plan.role === 'client' && progress.newVersion !== null) {
     const g = await readGroup(deps, plan.asgName);
-    let desired = g.DesiredCapacity ?? plan.desired;
-    const ms = active(members(g));
+    const all = members(g);
+    const ms = active(all);
+    // New nodes already terminating (a retried rollback's own): their unit counts as taken back, the safe side.
+    for (const m of all) if (!ms.includes(m) && m.version === progress.newVersion && m.launchTemplateId === lt.id && surgeOutstanding > 0) surgeOutstanding--;
+    // New nodes of the running surge leave with their unit of desired capacity; the others are replaced on the old version.
     for (const m of ms.filter((x) => x.version === progress.newVersion && x.launchTemplateId === lt.id)) {
-      const decrement = desired > plan.desired;
+      const decrement = surgeOutstanding > 0;
       await deps.autoscaling.terminateInstance(m.instanceId, decrement);
-      if (decrement) desired--;
+      if (decrement) surgeOutstanding--;
       terminated.push(m.instanceId);
       timeline = note(timeline, m.instanceId, deps.now(), 'rollback: terminated');
     }
     const nomad = deps.nomad();
     for (const m of ms.filter((x) => x.version !== progress.newVersion)) {
+      // Only what the upgrade itself drained: a node the operator had cordoned or was draining stays so.
+      if (!progress.madeIneligible.includes(m.instanceId)) continue;
       const node = await nomad.findNodeByInstanceId(m.instanceId);
       if (!node) continue;
       try {
@@ -51,15 +57,16 @@ export async function startRollback(state: UpgradeState, deps: UpgradeDeps): Pro
       }
       timeline = note(timeline, m.instanceId, deps.now(), 'rollback: eligible again');
     }
-    if (desired !== plan.desired) await deps.autoscaling.setDesiredCapacity(plan.asgName, plan.desired);
+    surgeOutstanding = await takeBackSurge(plan.asgName, surgeOutstanding, deps);
   }
   const waitUntil = t0 + plan.drainDeadlineMs + plan.joinTimeoutMs + 2 * WAIT_SLACK_MS;
-  return { ...state, timeline, rollback: { startedAt: t0, waitUntil, terminated }, progress: { ...progress, phaseDone: plan.role !== 'client' } };
+  return { ...state, timeline, rollback: { startedAt: t0, waitUntil, terminated }, progress: { ...progress, surgeOutstanding, phaseDone: plan.role !== 'client' } };
 }
 
 /**
- * Is the rollback over: no member on the new version, the group at its
- * starting size with every member InService?
+ * Is the rollback over: no member on the new version, as many members as the
+ * live desired capacity (the starting size unless someone else scaled), every
+ * one InService?
  * @throws UpgradeStalled past its deadline
  */
 export async function checkRollback(state: UpgradeState, deps: UpgradeDeps): Promise<UpgradeState> {
@@ -68,10 +75,10 @@ export async function checkRollback(state: UpgradeState, deps: UpgradeDeps): Pro
   const ms = members(g);
   const done =
     !ms.some((m) => m.version === progress.newVersion && m.launchTemplateId === plan.launchTemplate.id) &&
-    ms.length === plan.desired &&
+    ms.length === (g.DesiredCapacity ?? 0) &&
     ms.every((m) => m.lifecycleState === 'InService');
   if (!done && state.rollback && deps.now() > state.rollback.waitUntil) {
-    throw new UpgradeStalled(`rollback of ${plan.asgName} did not settle in time (${ms.length} members, desired ${plan.desired})`);
+    throw new UpgradeStalled(`rollback of ${plan.asgName} did not settle in time (${ms.length} members, desired ${g.DesiredCapacity ?? 0})`);
   }
   return { ...state, progress: { ...progress, phaseDone: done } };
 }

@@ -8,7 +8,7 @@
 import { NotFound, UpgradeStalled } from '../../errors/index.js';
 import { getLogger } from '../../observability/logger.js';
 import type { UpgradeDeps } from './deps.js';
-import { active, members, readGroup } from './group.js';
+import { active, type Member, members, readGroup } from './group.js';
 import { nextPollSeconds, shortest } from './poll.js';
 import { note, type UpgradeState } from './state.js';
 
@@ -38,17 +38,40 @@ export async function setLaunchTemplate(state: UpgradeState, deps: UpgradeDeps):
   return { ...state, progress: { ...state.progress, newVersion: version, newVersionRef: lt.version } };
 }
 
-/** Surge: raise the desired capacity by the next batch's size. */
+/** The group's members on the upgrade's new launch template version. */
+function onNewVersion(state: UpgradeState, ms: Member[]): Member[] {
+  return ms.filter((m) => m.version === state.progress.newVersion && m.launchTemplateId === state.plan.launchTemplate.id);
+}
+
+/**
+ * Surge: raise the live desired capacity by the number of the batch's old
+ * nodes still in the group (someone else's scale-in may have removed some;
+ * their change is kept, never overwritten by a planned number). Not
+ * idempotent: a retry after a crash between SetDesiredCapacity and the step's
+ * end surges again, leaving that much extra capacity after the upgrade (the
+ * safe direction: never fewer nodes; new-version members cannot tell our
+ * surge from someone else's scale-out).
+ */
 export async function startBatch(state: UpgradeState, deps: UpgradeDeps): Promise<UpgradeState> {
   const { plan, progress } = state;
-  const batch = plan.batches[progress.batchIndex] ?? [];
-  const surged = plan.desired + batch.length;
-  await deps.autoscaling.setDesiredCapacity(plan.asgName, surged);
+  const g = await readGroup(deps, plan.asgName);
+  const ms = active(members(g));
+  const present = new Set(ms.map((m) => m.instanceId));
+  const batch = (plan.batches[progress.batchIndex] ?? []).filter((id) => present.has(id));
+  const fresh = onNewVersion(state, ms);
+  const live = g.DesiredCapacity ?? 0;
+  const surged = live + batch.length;
+  if (batch.length > 0) await deps.autoscaling.setDesiredCapacity(plan.asgName, surged);
   const t = deps.now();
   let timeline = state.timeline;
-  for (const id of batch) timeline = note(timeline, id, t, `batch ${progress.batchIndex + 1}: surge to ${surged}`);
+  for (const id of batch) timeline = note(timeline, id, t, `batch ${progress.batchIndex + 1}: surge ${live} → ${surged}`);
+  const joinNeeded = fresh.filter((m) => progress.launched.includes(m.instanceId)).length + batch.length;
   const pollSeconds = nextPollSeconds(0, progress.lastPhaseMs?.join);
-  return { ...state, timeline, progress: { ...progress, batchStartedAt: t, surgedDesired: surged, waitUntil: t + plan.joinTimeoutMs + WAIT_SLACK_MS, phaseDone: false, pollSeconds } };
+  return {
+    ...state,
+    timeline,
+    progress: { ...progress, batchStartedAt: t, surgedDesired: surged, surgeOutstanding: batch.length, joinNeeded, waitUntil: t + plan.joinTimeoutMs + WAIT_SLACK_MS, phaseDone: false, pollSeconds },
+  };
 }
 
 /**
@@ -69,7 +92,7 @@ export async function checkJoined(state: UpgradeState, deps: UpgradeDeps): Promi
     }
     if (m.lifecycleState === 'InService' && !(timeline[m.instanceId] ?? []).some((e) => e.event === 'joined')) timeline = note(timeline, m.instanceId, t, 'joined');
   }
-  const needed = plan.batches.slice(0, progress.batchIndex + 1).reduce((n, b) => n + b.length, 0);
+  const needed = progress.joinNeeded ?? plan.batches.slice(0, progress.batchIndex + 1).reduce((n, b) => n + b.length, 0);
   const joined = fresh.filter((m) => m.lifecycleState === 'InService').length;
   if (joined < needed && progress.waitUntil !== null && t > progress.waitUntil) {
     throw new UpgradeStalled(`batch ${progress.batchIndex + 1}: ${joined} of ${needed} new nodes joined within the join timeout (${Math.round(plan.joinTimeoutMs / 60_000)} min + slack)`);
@@ -82,18 +105,31 @@ export async function checkJoined(state: UpgradeState, deps: UpgradeDeps): Promi
 
 /**
  * Drain the batch's old nodes (marks them ineligible; the drain workflow of
- * the terminate hook watches these drains) and terminate them, shrinking the
- * group back to its starting size.
+ * the terminate hook watches these drains) and terminate them, each taking
+ * one unit of this batch's surge back off the live desired capacity. A batch
+ * node someone else removed after the surge (gone from the group) leaves its
+ * unit: taken back too.
  */
 export async function drainBatch(state: UpgradeState, deps: UpgradeDeps): Promise<UpgradeState> {
   const { plan, progress } = state;
   const batch = plan.batches[progress.batchIndex] ?? [];
-  const present = new Set(active(members(await readGroup(deps, plan.asgName))).map((m) => m.instanceId));
+  const all = members(await readGroup(deps, plan.asgName));
+  const present = new Set(active(all).map((m) => m.instanceId));
+  const terminating = new Set(all.filter((m) => !present.has(m.instanceId)).map((m) => m.instanceId));
   const nomad = deps.nomad();
   let timeline = state.timeline;
+  let outstanding = progress.surgeOutstanding;
+  const madeIneligible = [...progress.madeIneligible];
   for (const id of batch) {
-    if (!present.has(id)) continue;
+    if (!present.has(id)) {
+      // Still terminating: counted as this step's own (a retry must not take the unit back twice);
+      // if it was someone else's scale-in, the group ends one node above their number, the safe side.
+      if (terminating.has(id) && outstanding > 0) outstanding--;
+      continue;
+    }
     const node = await nomad.findNodeByInstanceId(id);
+    // A node the operator had already cordoned or was draining is not ours to record (nor to re-enable on rollback).
+    if (node && !progress.heldByOperator.includes(id) && !madeIneligible.includes(id)) madeIneligible.push(id);
     if (node && !node.Drain) {
       try {
         await nomad.drainNode(node.ID, { deadlineNs: plan.drainDeadlineMs * 1_000_000, ignoreSystemJobs: true }, { 'hashistack.reason': 'upgrade', 'hashistack.instance-id': id, 'hashistack.asg': plan.asgName });
@@ -101,26 +137,53 @@ export async function drainBatch(state: UpgradeState, deps: UpgradeDeps): Promis
         if (!(error instanceof NotFound)) throw error;
       }
     }
-    await deps.autoscaling.terminateInstance(id, true);
+    const decrement = outstanding > 0;
+    await deps.autoscaling.terminateInstance(id, decrement);
+    if (decrement) outstanding--;
     timeline = note(timeline, id, deps.now(), `drain started, terminated (batch ${progress.batchIndex + 1})`);
   }
+  outstanding = await takeBackSurge(plan.asgName, outstanding, deps);
   const t = deps.now();
   return {
     ...state,
     timeline,
-    progress: { ...progress, waitUntil: t + plan.drainDeadlineMs + WAIT_SLACK_MS, phaseDone: false, phaseStartedAt: t, pollSeconds: nextPollSeconds(0, progress.lastPhaseMs?.drain) },
+    progress: {
+      ...progress,
+      surgeOutstanding: outstanding,
+      madeIneligible,
+      waitUntil: t + plan.drainDeadlineMs + WAIT_SLACK_MS,
+      phaseDone: false,
+      phaseStartedAt: t,
+      pollSeconds: nextPollSeconds(0, progress.lastPhaseMs?.drain),
+    },
   };
 }
 
+/** Lower the live desired capacity by what is left of this upgrade's surge (never below 0). Returns 0. */
+export async function takeBackSurge(asgName: string, outstanding: number, deps: UpgradeDeps): Promise<number> {
+  if (outstanding <= 0) return 0;
+  const live = (await readGroup(deps, asgName)).DesiredCapacity ?? 0;
+  await deps.autoscaling.setDesiredCapacity(asgName, Math.max(0, live - outstanding));
+  return 0;
+}
+
 /**
- * Are the batch's old nodes gone (drained, lifecycle action completed, terminated)?
+ * Are the batch's old nodes done (drained, terminate lifecycle action completed)?
  * @throws UpgradeStalled past the drain deadline
  */
 export async function checkDrained(state: UpgradeState, deps: UpgradeDeps): Promise<UpgradeState> {
   const { plan, progress } = state;
   const batch = plan.batches[progress.batchIndex] ?? [];
   const t = deps.now();
-  const ids = new Set(members(await readGroup(deps, plan.asgName)).map((m) => m.instanceId));
+  // Past Terminating:Proceed the terminate hook has completed (drained, left the cluster): only the
+  // instance's shutdown is left, which the next batch need not wait for. The last batch waits for it,
+  // so an upgraded group has no old member left.
+  const last = progress.batchesLeft <= 1;
+  const ids = new Set(
+    members(await readGroup(deps, plan.asgName))
+      .filter((m) => last || (m.lifecycleState !== 'Terminating:Proceed' && m.lifecycleState !== 'Terminated'))
+      .map((m) => m.instanceId),
+  );
   const left = batch.filter((id) => ids.has(id));
   if (left.length > 0) {
     if (progress.waitUntil !== null && t > progress.waitUntil) throw new UpgradeStalled(`batch ${progress.batchIndex + 1}: ${left.join(', ')} not gone within the drain deadline + slack`);
@@ -145,9 +208,12 @@ export async function checkDrained(state: UpgradeState, deps: UpgradeDeps): Prom
   };
 }
 
-/** The group back at its starting size; the upgrade is done. */
+/**
+ * The upgrade is done. Its surges were all taken back batch by batch; the
+ * desired capacity is whatever it is now (the starting size, plus or minus
+ * what anyone else changed meanwhile), never reset to the planned number.
+ */
 export async function finishUpgrade(state: UpgradeState, deps: UpgradeDeps): Promise<UpgradeState> {
-  const g = await readGroup(deps, state.plan.asgName);
-  if (state.plan.role === 'client' && g.DesiredCapacity !== state.plan.desired) await deps.autoscaling.setDesiredCapacity(state.plan.asgName, state.plan.desired);
-  return { ...state, progress: { ...state.progress, done: true, waitUntil: null } };
+  const surgeOutstanding = state.plan.role === 'client' ? await takeBackSurge(state.plan.asgName, state.progress.surgeOutstanding, deps) : 0;
+  return { ...state, progress: { ...state.progress, surgeOutstanding, done: true, waitUntil: null } };
 }

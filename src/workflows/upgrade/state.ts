@@ -1,9 +1,6 @@
 /** The state a pool upgrade execution carries from task to task (validated at every task). */
 import * as z from 'zod';
 
-/** The lock tag on the pool's Auto Scaling group: value = the holder's execution ARN. */
-export const LOCK_TAG = 'hashistack:upgrade-lock';
-
 /** Poll interval of the Wait states (seconds), used for the expected-duration estimate. */
 export const POLL_SECONDS = 15;
 
@@ -45,8 +42,21 @@ export const ProgressSchema = z.object({
   batchStartedAt: z.number().nullable(),
   /** Epoch ms past which the current wait gives up. */
   waitUntil: z.number().nullable(),
-  /** Desired capacity while the current batch surges. */
+  /** Desired capacity right after the current batch's surge (for the record; never restored). */
   surgedDesired: z.number().int().nullable(),
+  /**
+   * Capacity this upgrade added to the group and has not taken back yet: +n
+   * per surge, −1 per old node terminated with a decrement. Desired capacity is
+   * only ever moved relative to its live value by this, so a scale-in or
+   * scale-out by anyone else during the upgrade is kept.
+   */
+  surgeOutstanding: z.number().int().default(0),
+  /** Nodes of old instances that were ineligible or draining before the upgrade touched anything: left as the operator set them. */
+  heldByOperator: z.array(z.string()).default([]),
+  /** Old instances whose node this upgrade drained (made ineligible): the only ones a rollback makes eligible again. */
+  madeIneligible: z.array(z.string()).default([]),
+  /** New-version members InService that end the current batch's join phase (set by its surge). */
+  joinNeeded: z.number().int().nullable().default(null),
   /** New instances seen so far. */
   launched: z.array(z.string()),
   /** Old instances terminated so far. */

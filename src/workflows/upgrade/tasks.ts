@@ -5,6 +5,7 @@ import { getLogger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
 import type { UpgradeDeps } from './deps.js';
 import { releaseLock, takeLock } from './lock.js';
+import { recordOperatorHolds } from './operator-holds.js';
 import { planUpgrade } from './plan.js';
 import { checkRollback, startRollback } from './rollback.js';
 import { checkDrained, checkJoined, drainBatch, finishUpgrade, setLaunchTemplate, startBatch } from './rollout.js';
@@ -24,7 +25,8 @@ const STEPS = {
   finish: finishUpgrade,
   startServerReplace,
   checkServerReplace,
-  takeLock,
+  /** The lock, then what the operator had set on the nodes (before the upgrade changes anything). */
+  takeLock: async (s, d) => recordOperatorHolds(await takeLock(s, d), d),
   startRollback,
   checkRollback,
 } as const satisfies Record<string, (s: UpgradeState, d: UpgradeDeps) => Promise<UpgradeState>>;

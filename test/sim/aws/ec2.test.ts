@@ -5,6 +5,7 @@ import {
   DeleteTagsCommand,
   DescribeImagesCommand,
   DescribeInstancesCommand,
+  DescribeInstanceTypesCommand,
   DescribeLaunchTemplatesCommand,
   DescribeLaunchTemplateVersionsCommand,
   ModifyLaunchTemplateCommand,
@@ -16,6 +17,31 @@ let world: World;
 afterEach(async () => world?.close());
 
 describe('simulated EC2 through the real SDK', () => {
+  it('DescribeInstanceTypes: Graviton types are arm64, the others x86_64; an unknown type is InvalidInstanceType', async () => {
+    world = await startWorld();
+    const out = await world.call(() => world.ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: ['m6g.large', 'c7gn.xlarge', 't4g.micro', 'm6i.large', 'g4dn.xlarge', 'a1.medium'] })));
+    expect(Object.fromEntries((out.InstanceTypes ?? []).map((t) => [t.InstanceType, t.ProcessorInfo?.SupportedArchitectures]))).toEqual({
+      'm6g.large': ['arm64'],
+      'c7gn.xlarge': ['arm64'],
+      't4g.micro': ['arm64'],
+      'm6i.large': ['x86_64'],
+      'g4dn.xlarge': ['x86_64'],
+      'a1.medium': ['arm64'],
+    });
+    const bad = await world.failure(() => world.ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: ['m6x.huge-ish' as never] })));
+    expect(bad.name).toBe('InvalidInstanceType');
+  });
+
+  it('an ASG launch of an x86_64 AMI on an arm64 type fails as RunInstances does (InvalidParameterValue), the activity Failed, and nothing boots', async () => {
+    world = await startWorld();
+    const image = world.aws.api.registerImage({ name: 'x86-image', architecture: 'x86_64' });
+    const template = world.aws.api.createLaunchTemplate({ name: 'lt-arm', imageId: image.imageId, instanceType: 'm6g.large' });
+    world.aws.api.createAutoScalingGroup({ name: 'arm', minSize: 0, maxSize: 2, desiredCapacity: 1, launchTemplate: { id: template.id, version: '$Default' }, availabilityZones: ['us-east-1a'], tags: [] });
+    expect(world.aws.api.group('arm')?.members).toHaveLength(0);
+    expect(world.aws.api.instances()).toHaveLength(0);
+    expect(world.recorder.timeline.some((e) => /arm: launch failed: The architecture 'arm64' of the specified instance type does not match the architecture 'x86_64' of the specified AMI/.test(e.message))).toBe(true);
+  });
+
   it('describes instances with tag, state and address filters', async () => {
     world = await startWorld();
     const { groupName } = seedGroup(world, { desired: 2, bootstrap: true });

@@ -1,4 +1,4 @@
-import { GetCommandInvocationCommand, GetParameterCommand, GetParametersCommand, ListCommandInvocationsCommand, PutParameterCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
+import { DeleteParameterCommand, GetCommandInvocationCommand, GetParameterCommand, GetParametersCommand, ListCommandInvocationsCommand, PutParameterCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { seedGroup, startWorld, type World } from './harness.js';
 
@@ -33,6 +33,27 @@ describe('simulated SSM through the real SDK', () => {
     expect(exists.name).toBe('ParameterAlreadyExists');
     const put = await world.call(() => world.ssm.send(new PutParameterCommand({ Name: '/hashistack/nomad/token', Value: 'rotated', Type: 'SecureString', Overwrite: true })));
     expect(put.Version).toBe(2);
+  });
+
+  it('Overwrite false is a conditional create (ParameterAlreadyExists to the second writer); DeleteParameter, then a create starts at version 1', async () => {
+    world = await startWorld();
+    const name = '/hashistack/c/upgrade-lock/web';
+    const [a, b] = await world.call(() =>
+      Promise.allSettled([
+        world.ssm.send(new PutParameterCommand({ Name: name, Value: 'exec-a', Type: 'String', Overwrite: false })),
+        world.ssm.send(new PutParameterCommand({ Name: name, Value: 'exec-b', Type: 'String', Overwrite: false })),
+      ]),
+    );
+    expect([a?.status, b?.status].sort()).toEqual(['fulfilled', 'rejected']);
+    const rejected = (a?.status === 'rejected' ? a : b) as PromiseRejectedResult;
+    expect((rejected.reason as Error).name).toBe('ParameterAlreadyExists');
+    const held = await world.call(() => world.ssm.send(new GetParameterCommand({ Name: name })));
+    expect(held.Parameter?.Value).toBe(a?.status === 'fulfilled' ? 'exec-a' : 'exec-b');
+    await world.call(() => world.ssm.send(new DeleteParameterCommand({ Name: name })));
+    const gone = await world.failure(() => world.ssm.send(new DeleteParameterCommand({ Name: name })));
+    expect(gone.name).toBe('ParameterNotFound');
+    const again = await world.call(() => world.ssm.send(new PutParameterCommand({ Name: name, Value: 'exec-c', Type: 'String', Overwrite: false })));
+    expect(again.Version).toBe(1);
   });
 
   it('SendCommand runs through the node shell: InProgress, then Success or Failed with output', async () => {
