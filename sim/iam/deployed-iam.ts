@@ -264,14 +264,17 @@ export class PackagingError extends Error {
 function policyDocument(v: Json, where: string): PolicyDocument {
   if (!v || typeof v !== 'object' || Array.isArray(v) || !('Statement' in v)) throw new PackagingError(`${where}: not a policy document`);
   const statements = Array.isArray(v.Statement) ? v.Statement : [v.Statement];
-  statements.forEach((s, i) => assertStrings(s, `${where}.Statement[${i}]`));
+  for (const [i, s] of statements.entries()) assertStrings(s, `${where}.Statement[${i}]`);
   return { ...(v as object), Statement: statements } as unknown as PolicyDocument;
 }
 
 /** Every leaf of a statement is a string (or a boolean in a condition): `{}` where an ARN belongs is a bug. */
 function assertStrings(v: Json, where: string): void {
   if (typeof v === 'string' || typeof v === 'boolean') return;
-  if (Array.isArray(v)) return v.forEach((x, i) => assertStrings(x, `${where}[${i}]`));
+  if (Array.isArray(v)) {
+    for (const [i, x] of v.entries()) assertStrings(x, `${where}[${i}]`);
+    return;
+  }
   if (v && typeof v === 'object' && Object.keys(v).length > 0) {
     for (const [k, x] of Object.entries(v)) assertStrings(x, `${where}.${k}`);
     return;
