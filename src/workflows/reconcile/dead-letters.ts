@@ -14,8 +14,12 @@ import type { ReconcileDeps } from './deps.js';
 const BATCH = 10;
 /** A sweep replays at most this many batches; the rest waits for the next sweep. */
 const MAX_BATCHES = 20;
-/** A message being replayed stays hidden this long; if its replay fails it comes back for the next sweep. */
-export const REPLAY_VISIBILITY_SECONDS = 120;
+/**
+ * A message being replayed stays hidden this long. Shorter than the sweep's
+ * period: a replay that failed is back for the next sweep, so its action is
+ * started under its own token rather than adopted.
+ */
+export const REPLAY_VISIBILITY_SECONDS = 30;
 
 export interface DeadLetterOutcome {
   replayed: number;
