@@ -22,6 +22,8 @@ const MAX_BATCHES = 20;
 export const REPLAY_VISIBILITY_SECONDS = 30;
 
 export interface DeadLetterOutcome {
+  /** Instances whose lifecycle action a replayed dead letter routed. */
+  instances: string[];
   replayed: number;
   discarded: number;
   failed: number;
@@ -37,9 +39,14 @@ export function eventOfDeadLetter(body: string): unknown {
   return parsed;
 }
 
+function instanceOf(event: unknown): string | undefined {
+  const detail = typeof event === 'object' && event !== null ? (event as { detail?: { EC2InstanceId?: unknown } }).detail : undefined;
+  return typeof detail?.EC2InstanceId === 'string' ? detail.EC2InstanceId : undefined;
+}
+
 export async function replayDeadLetters(deps: Pick<ReconcileDeps, 'config' | 'router' | 'sqs'>): Promise<DeadLetterOutcome> {
   const queueUrl = deps.config.routerDeadLetterQueueUrl;
-  const outcome: DeadLetterOutcome = { replayed: 0, discarded: 0, failed: 0 };
+  const outcome: DeadLetterOutcome = { instances: [], replayed: 0, discarded: 0, failed: 0 };
   if (!queueUrl) {
     getLogger().warn('ROUTER_DLQ_URL is not set: no dead letters to replay');
     return outcome;
@@ -53,6 +60,8 @@ export async function replayDeadLetters(deps: Pick<ReconcileDeps, 'config' | 'ro
         const result = await routeLifecycleEvent(eventOfDeadLetter(m.body), deps.router);
         await deps.sqs.deleteMessage(queueUrl, m.receiptHandle);
         outcome.replayed++;
+        const instanceId = instanceOf(eventOfDeadLetter(m.body));
+        if (instanceId) outcome.instances.push(instanceId);
         countMetric('DeadLetterReplayed');
         log.warn('dead-lettered lifecycle event replayed', { messageId: m.messageId, receiveCount: m.receiveCount, result });
       } catch (error) {

@@ -2,6 +2,7 @@
  * What the reconciliation sweep talks to, as interfaces: production wires the
  * real wrappers ({@link defaultReconcileDeps}); tests pass fakes.
  */
+import type { AutoScalingGroup, AutoScalingInstanceDetails } from '@aws-sdk/client-auto-scaling';
 import * as autoscaling from '../../aws/autoscaling.js';
 import * as ec2 from '../../aws/ec2.js';
 import * as sfn from '../../aws/sfn.js';
@@ -21,11 +22,17 @@ export interface ReconcileDeps {
   >;
   /** The lifecycle router's logic, which the sweep reuses to start workflows. */
   router: RouterDeps;
-  autoscaling: Pick<typeof autoscaling, 'describeGroupsByClusterTag' | 'describeAutoScalingInstance'>;
+  autoscaling: {
+    describeGroupsByClusterTag: (cluster: string) => Promise<Array<Pick<AutoScalingGroup, 'AutoScalingGroupName'> & { Instances?: { InstanceId?: string; LifecycleState?: string }[] }>>;
+    describeAutoScalingInstance: (instanceId: string) => Promise<Pick<AutoScalingInstanceDetails, 'LifecycleState'> | undefined>;
+  };
   ec2: Pick<typeof ec2, 'describeInstance'>;
   sfn: Pick<typeof sfn, 'listExecutions'>;
   sqs: Pick<typeof sqs, 'receiveMessages' | 'deleteMessage'>;
-  nomad: Pick<NomadClient, 'downNodes' | 'getNode' | 'purgeNode' | 'raftConfiguration' | 'autopilotHealth' | 'removeRaftPeer'>;
+  nomad: Pick<NomadClient, 'purgeNode' | 'raftConfiguration' | 'autopilotHealth' | 'removeRaftPeer' | 'agentMembers' | 'forceLeave'> & {
+    downNodes: () => Promise<{ ID: string }[]>;
+    getNode: (id: string) => Promise<{ node: { Attributes: Record<string, string> | null } }>;
+  };
   consul: Pick<ConsulClient, 'findNodeByInstanceId' | 'members' | 'forceLeave' | 'raftConfiguration' | 'autopilotHealth' | 'removeRaftPeer'>;
   vault: Pick<VaultClient, 'raftConfiguration' | 'autopilotState' | 'removeRaftPeer'>;
   now: () => number;

@@ -18,6 +18,8 @@ const INSTANCE_ATTRIBUTE = 'unique.platform.aws.instance-id';
 export interface OrphanOutcome {
   nomadNodesPurged: string[];
   consulMembersRemoved: string[];
+  /** Nomad servers' gossip members (`nomad server force-leave`). */
+  nomadMembersRemoved: string[];
   raftPeersRemoved: string[];
   /** Dead raft peers of gone instances left in place because removing them now is not safe. */
   raftPeersKept: string[];
@@ -33,7 +35,7 @@ export async function instanceGone(instanceId: string, deps: Pick<ReconcileDeps,
 }
 
 export async function cleanupOrphans(deps: OrphanDeps): Promise<OrphanOutcome> {
-  const outcome: OrphanOutcome = { nomadNodesPurged: [], consulMembersRemoved: [], raftPeersRemoved: [], raftPeersKept: [] };
+  const outcome: OrphanOutcome = { nomadNodesPurged: [], consulMembersRemoved: [], nomadMembersRemoved: [], raftPeersRemoved: [], raftPeersKept: [] };
   const downNodes = new Map<string, string[]>();
   for (const stub of await deps.nomad.downNodes()) {
     const { node } = await deps.nomad.getNode(stub.ID);
@@ -62,6 +64,16 @@ export async function cleanupOrphans(deps: OrphanDeps): Promise<OrphanOutcome> {
         outcome.consulMembersRemoved.push(member.Name);
         countMetric('OrphanConsulMemberRemoved');
         log.warn('force-left (prune) the Consul member of an instance that no longer exists', { member: member.Name, status: member.Status });
+      }
+    }
+    if (catalog) {
+      // A server's Nomad gossip member: matched by address, removed only once failed.
+      const failed = (await deps.nomad.agentMembers()).Members.filter((m) => m.Addr === catalog.Address && m.Status === 'failed');
+      for (const m of failed) {
+        await deps.nomad.forceLeave(m.Name);
+        outcome.nomadMembersRemoved.push(m.Name);
+        countMetric('OrphanNomadMemberRemoved');
+        log.warn('force-left (prune) the Nomad server member of an instance that no longer exists', { member: m.Name });
       }
     }
     await removeDeadPeers(cluster, { instanceId, privateIp: catalog?.Address ?? null, consulNode: catalog?.Node ?? null }, deps, outcome);

@@ -38,7 +38,15 @@ export async function runningExecutions(deps: Pick<ReconcileDeps, 'config' | 'sf
   return { join, drain };
 }
 
-export async function adoptStuckActions(deps: Pick<ReconcileDeps, 'config' | 'router' | 'autoscaling' | 'now'>, running: RunningExecutions): Promise<AdoptOutcome> {
+/**
+ * @param handled instances whose action this sweep already routed (replayed dead letters): a
+ *   workflow started for them may have ended before `running` was listed.
+ */
+export async function adoptStuckActions(
+  deps: Pick<ReconcileDeps, 'config' | 'router' | 'autoscaling' | 'now'>,
+  running: RunningExecutions,
+  handled: ReadonlySet<string> = new Set(),
+): Promise<AdoptOutcome> {
   const outcome: AdoptOutcome = { adopted: [], stuck: [] };
   const groups = await deps.autoscaling.describeGroupsByClusterTag(deps.config.clusterName);
   for (const group of groups) {
@@ -47,7 +55,10 @@ export async function adoptStuckActions(deps: Pick<ReconcileDeps, 'config' | 'ro
       if (!kind || !instance.InstanceId || !group.AutoScalingGroupName) continue;
       const workflow = kind === 'launch' ? 'join' : 'drain';
       const prefix = `${executionName(workflow, instance.InstanceId)}-`;
-      if (running[workflow].some((e) => e.name?.startsWith(prefix))) continue;
+      if (handled.has(instance.InstanceId) || running[workflow].some((e) => e.name?.startsWith(prefix))) continue;
+      // Read again now: a workflow that started and ended since `running` was listed has completed the action.
+      const now = await deps.autoscaling.describeAutoScalingInstance(instance.InstanceId);
+      if (WAITING[now?.LifecycleState ?? ''] !== kind) continue;
       const action: LifecycleAction = {
         kind,
         instanceId: instance.InstanceId,

@@ -4,6 +4,7 @@
  * executions, remove what instances gone outside the lifecycle left behind.
  * Each part runs even when another fails; the sweep then fails loudly.
  */
+import { clearLifecycleKeys } from '../../observability/context.js';
 import { getLogger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
 import { replayDeadLetters, type DeadLetterOutcome } from './dead-letters.js';
@@ -32,13 +33,15 @@ export async function reconcile(deps: ReconcileDeps): Promise<SweepOutcome> {
       countMetric('ReconcilePartFailed');
       getLogger().error('reconciliation part failed', { part: name, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
       return undefined;
+    } finally {
+      clearLifecycleKeys();
     }
   };
   // Dead letters first: an action whose event is in the queue starts under its own token, not adopted.
   outcome.deadLetters = await part('dead-letters', () => replayDeadLetters(deps));
   const running = await part('list-executions', () => runningExecutions(deps));
   if (running) {
-    outcome.adoption = await part('adopt', () => adoptStuckActions(deps, running));
+    outcome.adoption = await part('adopt', () => adoptStuckActions(deps, running, new Set(outcome.deadLetters?.instances)));
     outcome.overdue = reportOverdue(deps, running);
   }
   outcome.orphans = await part('orphans', () => cleanupOrphans(deps));
