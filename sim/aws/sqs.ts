@@ -55,7 +55,14 @@ export class SqsService implements SimService {
   createQueue(name: string, origin: string): SimQueue {
     const existing = this.queues.get(name);
     if (existing) return existing;
-    const q: SimQueue = { name, arn: `arn:aws:sqs:${this.deps.region}:${this.deps.account}:${name}`, url: `${origin}/${this.deps.account}/${name}`, messages: [], sent: 0, deleted: 0 };
+    const q: SimQueue = {
+      name,
+      arn: `arn:aws:sqs:${this.deps.region}:${this.deps.account}:${name}`,
+      url: `${origin}/${this.deps.account}/${name}`,
+      messages: [],
+      sent: 0,
+      deleted: 0,
+    };
     this.queues.set(name, q);
     return q;
   }
@@ -141,7 +148,15 @@ export class SqsService implements SimService {
   private enqueue(q: SimQueue, body: string, delaySeconds = 0): string {
     const messageId = this.rng.uuid();
     const now = this.deps.clock.now();
-    q.messages.push({ messageId, body, sentAt: now, receiveCount: 0, firstReceivedAt: undefined, visibleAt: now + delaySeconds * 1000, receiptHandle: undefined });
+    q.messages.push({
+      messageId,
+      body,
+      sentAt: now,
+      receiveCount: 0,
+      firstReceivedAt: undefined,
+      visibleAt: now + delaySeconds * 1000,
+      receiptHandle: undefined,
+    });
     q.sent++;
     this.deps.recorder.event('sqs', `${q.name}: message ${messageId} sent (${q.messages.length} in queue)`);
     return messageId;
@@ -151,7 +166,8 @@ export class SqsService implements SimService {
     const q = this.byUrl(input);
     const body = requiredString(input, 'MessageBody');
     if (body.length === 0) throw new AwsApiError('InvalidParameterValue', 'The request must contain the parameter MessageBody.');
-    if (Buffer.byteLength(body, 'utf8') > 262_144) throw new AwsApiError('InvalidParameterValue', 'One or more parameters are invalid. Reason: Message must be shorter than 262144 bytes.');
+    if (Buffer.byteLength(body, 'utf8') > 262_144)
+      throw new AwsApiError('InvalidParameterValue', 'One or more parameters are invalid. Reason: Message must be shorter than 262144 bytes.');
     const delay = typeof input.DelaySeconds === 'number' ? input.DelaySeconds : 0;
     const messageId = this.enqueue(q, body, delay);
     return { MessageId: messageId, MD5OfMessageBody: md5(body) };
@@ -160,7 +176,11 @@ export class SqsService implements SimService {
   private receiveMessage(input: Record<string, unknown>): unknown {
     const q = this.byUrl(input);
     const max = typeof input.MaxNumberOfMessages === 'number' ? input.MaxNumberOfMessages : 1;
-    if (!Number.isInteger(max) || max < 1 || max > 10) throw new AwsApiError('InvalidParameterValue', `Value ${max} for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.`);
+    if (!Number.isInteger(max) || max < 1 || max > 10)
+      throw new AwsApiError(
+        'InvalidParameterValue',
+        `Value ${max} for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.`,
+      );
     const visibility = typeof input.VisibilityTimeout === 'number' ? input.VisibilityTimeout : DEFAULT_VISIBILITY_SECONDS;
     const wanted = new Set([...stringArray(input.AttributeNames), ...stringArray(input.MessageSystemAttributeNames)]);
     const now = this.deps.clock.now();
@@ -179,7 +199,13 @@ export class SqsService implements SimService {
         SenderId: this.deps.account,
       };
       const attributes = Object.fromEntries(Object.entries(all).filter(([k]) => wanted.has('All') || wanted.has(k)));
-      out.push({ MessageId: m.messageId, ReceiptHandle: m.receiptHandle, MD5OfBody: md5(m.body), Body: m.body, ...(Object.keys(attributes).length > 0 ? { Attributes: attributes } : {}) });
+      out.push({
+        MessageId: m.messageId,
+        ReceiptHandle: m.receiptHandle,
+        MD5OfBody: md5(m.body),
+        Body: m.body,
+        ...(Object.keys(attributes).length > 0 ? { Attributes: attributes } : {}),
+      });
     }
     // An empty receive answers `{}`, without a Messages member.
     return out.length > 0 ? { Messages: out } : {};

@@ -20,7 +20,11 @@ function startedOnce(sim: Simulation): Check {
     if (m) byAction.set(`${m[1]}-${m[2]}`, (byAction.get(`${m[1]}-${m[2]}`) ?? 0) + 1);
   }
   const twice = [...byAction].filter(([, n]) => n > 1);
-  return check('every lifecycle action got exactly one workflow', twice.length === 0, `${byAction.size} actions${twice.length ? `; more than one: ${twice.map(([k, n]) => `${k} x${n}`).join(', ')}` : ''}`);
+  return check(
+    'every lifecycle action got exactly one workflow',
+    twice.length === 0,
+    `${byAction.size} actions${twice.length ? `; more than one: ${twice.map(([k, n]) => `${k} x${n}`).join(', ')}` : ''}`,
+  );
 }
 
 const dlq = (sim: Simulation) => sim.sqs.queue(`${sim.deploy.service}-${sim.deploy.stage}-router-dlq`);
@@ -31,7 +35,11 @@ function queueChecks(sim: Simulation): Check[] {
   const dropped = sim.events.dropped.filter((d) => d.target.endsWith('-lifecycleRouter'));
   return [
     check('no lifecycle event dropped', dropped.length === 0, `${dropped.length} dropped, ${sim.events.deadLettered.length} dead-lettered`),
-    check('dead-letter queue drained', (queue?.messages.length ?? -1) === 0, `${queue?.sent ?? 0} sent, ${queue?.deleted ?? 0} deleted, ${queue?.messages.length ?? 'no queue'} left`),
+    check(
+      'dead-letter queue drained',
+      (queue?.messages.length ?? -1) === 0,
+      `${queue?.sent ?? 0} sent, ${queue?.deleted ?? 0} deleted, ${queue?.messages.length ?? 'no queue'} left`,
+    ),
   ];
 }
 
@@ -54,10 +62,14 @@ export const routerOutageScenario: Scenario = {
     const outage = (args.outageMinutes ?? 10) * MINUTE;
     sim.faults.set('sfn', { down: true });
     sim.recorder.event('scenario', `Step Functions API down for ${outage / MINUTE} min: the router fails`);
-    sim.clock.schedule(outage, () => {
-      sim.faults.set('sfn', { down: false });
-      sim.recorder.event('scenario', 'Step Functions API back');
-    }, 'scenario:outage-end');
+    sim.clock.schedule(
+      outage,
+      () => {
+        sim.faults.set('sfn', { down: false });
+        sim.recorder.event('scenario', 'Step Functions API back');
+      },
+      'scenario:outage-end',
+    );
     sim.recorder.event('scenario', `scale-out ${args.nodes} -> ${args.nodes + 2}, and two nodes scale in`);
     sim.aws.api.setDesiredCapacity(pool, args.nodes + 2);
     await sim.clock.sleep(30_000);
@@ -124,10 +136,12 @@ export const serverGoneScenario: Scenario = {
     for (const job of standardJobs('general', args.nodes)) sim.hashistack.api.registerJob(job);
     await sim.clock.sleep(5 * MINUTE);
     const tolerance = (): Record<string, number> =>
-      Object.fromEntries((['nomad', 'consul', 'vault'] as const).map((s) => {
-        const h = sim.hashistack.api.raftHealth(s);
-        return [s, h.liveVoters - h.quorum];
-      }));
+      Object.fromEntries(
+        (['nomad', 'consul', 'vault'] as const).map((s) => {
+          const h = sim.hashistack.api.raftHealth(s);
+          return [s, h.liveVoters - h.quorum];
+        }),
+      );
     const start = tolerance();
     const serverGroup = cluster.serverGroup;
     const victim = sim.aws.api.group(serverGroup)?.members.find((m) => sim.hashistack.api.leader('nomad') !== m.instanceId)?.instanceId as string;
@@ -141,7 +155,11 @@ export const serverGoneScenario: Scenario = {
     const left = leftovers(sim, victim);
     return [
       ...lifecycleChecks(sim),
-      check('one replacement server, joined at the first attempt', launches.length === 1 && launches[0]?.result === 'CONTINUE', launches.map((a) => `${a.instanceId} ${a.result}`).join(', ')),
+      check(
+        'one replacement server, joined at the first attempt',
+        launches.length === 1 && launches[0]?.result === 'CONTINUE',
+        launches.map((a) => `${a.instanceId} ${a.result}`).join(', '),
+      ),
       check('failure tolerance back to its start', JSON.stringify(end) === JSON.stringify(start), `start ${JSON.stringify(start)}, end ${JSON.stringify(end)}`),
       check('nothing of the terminated server left in the cluster', left.length === 0, left.length ? left.join(', ') : `${victim}: none`),
     ];

@@ -26,7 +26,13 @@ export interface QueueMessage {
 export async function receiveMessages(queueUrl: string, max: number, visibilitySeconds: number): Promise<QueueMessage[]> {
   try {
     const out = await sqsClient().send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: max, VisibilityTimeout: visibilitySeconds, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }),
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: max,
+        VisibilityTimeout: visibilitySeconds,
+        WaitTimeSeconds: 0,
+        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+      }),
     );
     return (out.Messages ?? []).map((m) => ({
       messageId: m.MessageId ?? '',

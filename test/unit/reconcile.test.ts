@@ -25,7 +25,10 @@ const config = {
   executionOverdueAfterMs: 6 * 3_600_000,
   purgeNomadNode: true,
 };
-const tags = [{ Key: 'hashistack:cluster', Value: 'hashistack' }, { Key: 'hashistack:role', Value: 'client' }];
+const tags = [
+  { Key: 'hashistack:cluster', Value: 'hashistack' },
+  { Key: 'hashistack:role', Value: 'client' },
+];
 
 function routerDeps() {
   return {
@@ -52,7 +55,12 @@ function queue(messages: QueueMessage[]) {
 describe('reconcile: dead letters', () => {
   it('replays an EventBridge dead letter and a Lambda on-failure record through the router, under the action token; deletes each', async () => {
     const router = routerDeps();
-    const record = { version: '1.0', requestContext: { condition: 'RetriesExhausted', approximateInvokeCount: 3 }, requestPayload: terminateEvent, responsePayload: { errorType: 'AwsUnavailable' } };
+    const record = {
+      version: '1.0',
+      requestContext: { condition: 'RetriesExhausted', approximateInvokeCount: 3 },
+      requestPayload: terminateEvent,
+      responsePayload: { errorType: 'AwsUnavailable' },
+    };
     const sqs = queue([message(JSON.stringify(terminateEvent), 1), message(JSON.stringify(record), 2)]);
     const out = await replayDeadLetters({ config, router, sqs });
     expect(out).toEqual({ instances: [INSTANCE, INSTANCE], replayed: 2, discarded: 0, failed: 0 });
@@ -73,11 +81,15 @@ describe('reconcile: dead letters', () => {
 });
 
 describe('reconcile: lifecycle actions waiting without a workflow', () => {
-  const groups = (instances: { InstanceId: string; LifecycleState: string }[]) => vi.fn(async () => [{ AutoScalingGroupName: 'clients', Tags: tags, Instances: instances }]);
+  const groups = (instances: { InstanceId: string; LifecycleState: string }[]) =>
+    vi.fn(async () => [{ AutoScalingGroupName: 'clients', Tags: tags, Instances: instances }]);
   const deps = (instances: { InstanceId: string; LifecycleState: string }[]) => ({
     config,
     router: routerDeps(),
-    autoscaling: { describeGroupsByClusterTag: groups(instances), describeAutoScalingInstance: vi.fn(async (id: string) => ({ LifecycleState: instances.find((i) => i.InstanceId === id)?.LifecycleState })) },
+    autoscaling: {
+      describeGroupsByClusterTag: groups(instances),
+      describeAutoScalingInstance: vi.fn(async (id: string) => ({ LifecycleState: instances.find((i) => i.InstanceId === id)?.LifecycleState })),
+    },
     now: () => T,
   });
   it('adopts a waiting action with no running workflow, by InstanceId (token "adopted"); leaves one whose workflow runs', async () => {
@@ -128,11 +140,19 @@ describe('reconcile: leftovers of instances gone out of band', () => {
     ];
     const deps = {
       config,
-      autoscaling: { describeGroupsByClusterTag: vi.fn(async () => []), describeAutoScalingInstance: vi.fn(async (): Promise<{ LifecycleState: string } | undefined> => undefined) },
-      ec2: { describeInstance: vi.fn(async (id: string) => ({ instanceId: id, privateIp: undefined, state: id === GONE ? 'terminated' : 'running', tags: {} })) },
+      autoscaling: {
+        describeGroupsByClusterTag: vi.fn(async () => []),
+        describeAutoScalingInstance: vi.fn(async (): Promise<{ LifecycleState: string } | undefined> => undefined),
+      },
+      ec2: {
+        describeInstance: vi.fn(async (id: string) => ({ instanceId: id, privateIp: undefined, state: id === GONE ? 'terminated' : 'running', tags: {} })),
+      },
       nomad: {
         downNodes: vi.fn(async () => [{ ID: 'node-gone' }, { ID: 'node-alive' }]),
-        getNode: vi.fn(async (id: string) => ({ node: { ID: id, Attributes: { 'unique.platform.aws.instance-id': id === 'node-gone' ? GONE : ALIVE } }, index: 1 })),
+        getNode: vi.fn(async (id: string) => ({
+          node: { ID: id, Attributes: { 'unique.platform.aws.instance-id': id === 'node-gone' ? GONE : ALIVE } },
+          index: 1,
+        })),
         purgeNode: vi.fn(async () => true),
         raftConfiguration: vi.fn(async () => ({ Index: 1, Servers: [] })),
         autopilotHealth: vi.fn(async () => ({ Healthy: true, FailureTolerance: 0, Servers: [] })),
@@ -141,7 +161,9 @@ describe('reconcile: leftovers of instances gone out of band', () => {
         forceLeave: vi.fn(async () => undefined),
       },
       consul: {
-        findNodeByInstanceId: vi.fn(async (id: string) => (id === GONE ? { Node: 'ip-10-0-0-9', Address: '10.0.0.9', TaggedAddresses: {}, Meta: { instance_id: GONE } } : null)),
+        findNodeByInstanceId: vi.fn(async (id: string) =>
+          id === GONE ? { Node: 'ip-10-0-0-9', Address: '10.0.0.9', TaggedAddresses: {}, Meta: { instance_id: GONE } } : null,
+        ),
         members: vi.fn(async () => [{ Name: 'ip-10-0-0-9', Addr: '10.0.0.9', Port: 8301, Tags: {}, Status: 4 }]),
         forceLeave: vi.fn(async () => true),
         raftConfiguration: vi.fn(async () => ({ Index: 1, Servers: [] })),
@@ -153,7 +175,12 @@ describe('reconcile: leftovers of instances gone out of band', () => {
         autopilotState: vi.fn(async () => ({
           healthy: false,
           failure_tolerance: 0,
-          servers: Object.fromEntries(vaultServers.map((s) => [s.node_id, { id: s.node_id, name: s.node_id, address: s.address, healthy: s.node_id !== GONE, status: s.leader ? 'leader' : 'voter', last_contact: '0s' }])),
+          servers: Object.fromEntries(
+            vaultServers.map((s) => [
+              s.node_id,
+              { id: s.node_id, name: s.node_id, address: s.address, healthy: s.node_id !== GONE, status: s.leader ? 'leader' : 'voter', last_contact: '0s' },
+            ]),
+          ),
         })),
         removeRaftPeer: vi.fn(async () => undefined),
       },
@@ -163,7 +190,13 @@ describe('reconcile: leftovers of instances gone out of band', () => {
   it('removes the Nomad node, Consul member and Vault peer of a terminated instance; touches nothing of a running one', async () => {
     const d = world();
     const out = await cleanupOrphans(d);
-    expect(out).toEqual({ nomadNodesPurged: ['node-gone'], consulMembersRemoved: ['ip-10-0-0-9'], nomadMembersRemoved: ['ip-10-0-0-9.global'], raftPeersRemoved: [`vault:${GONE}`], raftPeersKept: [] });
+    expect(out).toEqual({
+      nomadNodesPurged: ['node-gone'],
+      consulMembersRemoved: ['ip-10-0-0-9'],
+      nomadMembersRemoved: ['ip-10-0-0-9.global'],
+      raftPeersRemoved: [`vault:${GONE}`],
+      raftPeersKept: [],
+    });
     expect(d.nomad.purgeNode).toHaveBeenCalledTimes(1);
     expect(d.vault.removeRaftPeer).toHaveBeenCalledWith(GONE);
   });

@@ -35,7 +35,8 @@ export interface DeadLetterOutcome {
  */
 export function eventOfDeadLetter(body: string): unknown {
   const parsed: unknown = JSON.parse(body);
-  if (typeof parsed === 'object' && parsed !== null && 'requestPayload' in parsed && 'requestContext' in parsed) return (parsed as { requestPayload: unknown }).requestPayload;
+  if (typeof parsed === 'object' && parsed !== null && 'requestPayload' in parsed && 'requestContext' in parsed)
+    return (parsed as { requestPayload: unknown }).requestPayload;
   return parsed;
 }
 
@@ -75,7 +76,11 @@ export async function replayDeadLetters(deps: Pick<ReconcileDeps, 'config' | 'ro
         }
         outcome.failed++;
         countMetric('DeadLetterReplayFailed');
-        log.error('dead letter replay failed; it comes back for the next sweep', { messageId: m.messageId, receiveCount: m.receiveCount, error: (error as Error).message });
+        log.error('dead letter replay failed; it comes back for the next sweep', {
+          messageId: m.messageId,
+          receiveCount: m.receiveCount,
+          error: (error as Error).message,
+        });
       }
     }
   }

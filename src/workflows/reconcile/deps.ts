@@ -3,7 +3,7 @@
  * real wrappers ({@link defaultReconcileDeps}); tests pass fakes.
  */
 import type { AutoScalingGroup, AutoScalingInstanceDetails } from '@aws-sdk/client-auto-scaling';
-import * as autoscaling from '../../aws/autoscaling.js';
+import { describeAutoScalingInstance, describeGroup, describeGroupsByClusterTag } from '../../aws/autoscaling.js';
 import * as ec2 from '../../aws/ec2.js';
 import * as sfn from '../../aws/sfn.js';
 import * as sqs from '../../aws/sqs.js';
@@ -18,12 +18,21 @@ import type { RouterDeps } from '../router/route.js';
 export interface ReconcileDeps {
   config: Pick<
     Config,
-    'clusterName' | 'launchHookName' | 'terminateHookName' | 'drainStateMachineArn' | 'joinStateMachineArn' | 'routerDeadLetterQueueUrl' | 'executionOverdueAfterMs' | 'purgeNomadNode'
+    | 'clusterName'
+    | 'launchHookName'
+    | 'terminateHookName'
+    | 'drainStateMachineArn'
+    | 'joinStateMachineArn'
+    | 'routerDeadLetterQueueUrl'
+    | 'executionOverdueAfterMs'
+    | 'purgeNomadNode'
   >;
   /** The lifecycle router's logic, which the sweep reuses to start workflows. */
   router: RouterDeps;
   autoscaling: {
-    describeGroupsByClusterTag: (cluster: string) => Promise<Array<Pick<AutoScalingGroup, 'AutoScalingGroupName'> & { Instances?: { InstanceId?: string; LifecycleState?: string }[] }>>;
+    describeGroupsByClusterTag: (
+      cluster: string,
+    ) => Promise<Array<Pick<AutoScalingGroup, 'AutoScalingGroupName'> & { Instances?: { InstanceId?: string; LifecycleState?: string }[] }>>;
     describeAutoScalingInstance: (instanceId: string) => Promise<Pick<AutoScalingInstanceDetails, 'LifecycleState'> | undefined>;
   };
   ec2: Pick<typeof ec2, 'describeInstance'>;
@@ -44,12 +53,12 @@ export function defaultReconcileDeps(): ReconcileDeps {
   const clients = clusterClients();
   const router: RouterDeps = {
     config,
-    describeGroup: autoscaling.describeGroup,
-    describeAutoScalingInstance: autoscaling.describeAutoScalingInstance,
+    describeGroup,
+    describeAutoScalingInstance,
     startExecution: sfn.startExecution,
     listExecutions: sfn.listExecutions,
     stopExecution: sfn.stopExecution,
     describeExecution: sfn.describeExecution,
   };
-  return { config, router, autoscaling, ec2, sfn, sqs, nomad: clients.nomad, consul: clients.consul, vault: clients.vault, now };
+  return { config, router, autoscaling: { describeGroupsByClusterTag, describeAutoScalingInstance }, ec2, sfn, sqs, nomad: clients.nomad, consul: clients.consul, vault: clients.vault, now };
 }

@@ -87,7 +87,12 @@ export async function cleanupOrphans(deps: OrphanDeps): Promise<OrphanOutcome> {
  * removed), a leader, and the healthy voters a quorum of the configuration
  * without them.
  */
-async function removeDeadPeers(cluster: ClusterView, who: { instanceId: string; privateIp: string | null; consulNode: string | null }, deps: OrphanDeps, outcome: OrphanOutcome): Promise<void> {
+async function removeDeadPeers(
+  cluster: ClusterView,
+  who: { instanceId: string; privateIp: string | null; consulNode: string | null },
+  deps: OrphanDeps,
+  outcome: OrphanOutcome,
+): Promise<void> {
   for (const system of RAFT_SYSTEMS) {
     const view = cluster[system];
     const peers = peersOf(view, who);
@@ -100,7 +105,12 @@ async function removeDeadPeers(cluster: ClusterView, who: { instanceId: string; 
     if (!safe) {
       outcome.raftPeersKept.push(...peers.map((p) => `${system}:${p.id}`));
       countMetric('OrphanRaftPeerKept');
-      log.error('dead raft peer of a gone instance not removed: removal is not safe now', { system, instanceId: who.instanceId, peers: peers.map((p) => p.id), healthyVoters });
+      log.error('dead raft peer of a gone instance not removed: removal is not safe now', {
+        system,
+        instanceId: who.instanceId,
+        peers: peers.map((p) => p.id),
+        healthyVoters,
+      });
       continue;
     }
     for (const p of peers) {

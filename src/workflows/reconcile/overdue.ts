@@ -13,7 +13,12 @@ export function reportOverdue(deps: Pick<ReconcileDeps, 'config' | 'now'>, runni
       if (started === undefined || deps.now() - started <= limit) continue;
       overdue.push(e.name ?? '');
       countMetric('ExecutionOverdue');
-      getLogger().error('execution running longer than expected', { workflow, executionName: e.name, runningForMs: deps.now() - started, overdueAfterMs: limit });
+      getLogger().error('execution running longer than expected', {
+        workflow,
+        executionName: e.name,
+        runningForMs: deps.now() - started,
+        overdueAfterMs: limit,
+      });
     }
   }
   return overdue;

@@ -73,11 +73,19 @@ export async function adoptStuckActions(
       if (result.routed !== 'ignored' && result.started) {
         outcome.adopted.push(result.executionName);
         countMetric('LifecycleActionAdopted');
-        log.warn('lifecycle action waited without a workflow (its event was missed); adopted', { instanceId: instance.InstanceId, lifecycleState: instance.LifecycleState, executionName: result.executionName });
+        log.warn('lifecycle action waited without a workflow (its event was missed); adopted', {
+          instanceId: instance.InstanceId,
+          lifecycleState: instance.LifecycleState,
+          executionName: result.executionName,
+        });
       } else if (result.routed !== 'ignored') {
         outcome.stuck.push(instance.InstanceId);
         countMetric('LifecycleActionStuck');
-        log.error('lifecycle action still waits although its adopted workflow has ended', { instanceId: instance.InstanceId, lifecycleState: instance.LifecycleState, executionName: result.executionName });
+        log.error('lifecycle action still waits although its adopted workflow has ended', {
+          instanceId: instance.InstanceId,
+          lifecycleState: instance.LifecycleState,
+          executionName: result.executionName,
+        });
       }
     }
   }
