@@ -235,7 +235,8 @@ export class RaftCluster {
   private cleanupDead(id: string): void {
     this.cleanups.delete(id);
     const peer = this.peers.get(id);
-    if (!peer || this.isAlive(peer)) return;
+    // Autopilot acts on its own reading: a server it still reads as healthy (a stale reading) is not pruned.
+    if (!peer || this.isAlive(peer) || (this.leader() && this.healthy(peer))) return;
     if (!this.leader()) {
       // No leader, no autopilot: look again on the next pass.
       this.cleanups.set(id, this.deps.clock.schedule(10_000, () => this.cleanupDead(id), `${this.system}:autopilot-cleanup`));
