@@ -26,6 +26,7 @@ Options:
   --throttle P       share of AWS API calls throttled, 0-1 (scale-in)
   --drain-minutes M  how long drained nodes' work needs (scale-in, default 2)
   --never-boot K     how many new nodes never boot (scale-out, default 2)
+  --outage-minutes M how long the lifecycle router fails (router-outage, default 10)
   --report FILE      write the JSON report there (default reports/<scenario>.json)
   --time-scale X     idle-time speed of the sim clock (default: jump between events;
                      3600 plays an hour of cluster time per wall second)
@@ -46,6 +47,7 @@ async function main(): Promise<number> {
       throttle: { type: 'string' },
       'drain-minutes': { type: 'string' },
       'never-boot': { type: 'string' },
+      'outage-minutes': { type: 'string' },
       report: { type: 'string' },
       'time-scale': { type: 'string' },
       quiet: { type: 'boolean' },
@@ -75,6 +77,7 @@ async function main(): Promise<number> {
     throttle: fraction('--throttle', values.throttle) ?? scenario.defaults.throttle ?? 0,
     drainMinutes: positiveInt('--drain-minutes', values['drain-minutes']) ?? scenario.defaults.drainMinutes ?? 2,
     neverBoot: nonNegativeInt('--never-boot', values['never-boot']) ?? scenario.defaults.neverBoot ?? 0,
+    outageMinutes: positiveInt('--outage-minutes', values['outage-minutes']) ?? scenario.defaults.outageMinutes ?? 10,
   };
   const timeScale = values['time-scale'] === undefined ? undefined : Number(values['time-scale']);
   if (timeScale !== undefined && !(timeScale >= 1)) throw new UsageError('--time-scale must be a number >= 1');

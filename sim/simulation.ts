@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { clearParameterCache } from '../src/aws/ssm.js';
 import { setClockSource } from '../src/time/clock.js';
 import { createAwsSim } from './aws/index.js';
+import { SqsService } from './aws/sqs.js';
 import { WorldBus } from './core/bus.js';
 import { SimClock } from './core/clock.js';
 import { Faults, type ClusterFaults, type ServiceName } from './core/faults.js';
@@ -15,7 +16,7 @@ import { deployedIam, type DeployedIam } from './iam/deployed-iam.js';
 import { packagedTemplate } from './iam/packaged-template.js';
 import { stampOutgoingRequests } from './iam/principal.js';
 import { IAM_PREFIX } from './iam/request-checks.js';
-import { loadDeployConfig, type DeployConfig } from './runtime/deploy-config.js';
+import { loadDeployConfig, SIM_ACCOUNT_ID, type DeployConfig } from './runtime/deploy-config.js';
 import { EventBridgeSim } from './runtime/eventbridge.js';
 import { LambdaRuntime } from './runtime/lambda.js';
 import { StepFunctionsSim } from './runtime/stepfunctions.js';
@@ -90,6 +91,7 @@ export class Simulation {
     readonly sfn: StepFunctionsSim,
     readonly events: EventBridgeSim,
     readonly iam: IamAuthorizer,
+    readonly sqs: SqsService,
     private readonly running: RunningService[],
     readonly options: Required<Pick<SimulationOptions, 'seed' | 'stage'>>,
   ) {}
@@ -108,7 +110,8 @@ export class Simulation {
     const aws = createAwsSim({ clock, rng, faults, recorder, bus, shell: hashistack.shell });
     const lambda = new LambdaRuntime(deploy.functions, { clock, faults, recorder, rng });
     const sfn = new StepFunctionsSim(deploy.stateMachines, { clock, recorder, rng, lambda, bus, region: deploy.region });
-    const events = new EventBridgeSim(deploy.rules, { clock, faults, recorder, rng, bus, lambda, sfn, region: deploy.region });
+    const sqs = new SqsService({ clock, rng, recorder, region: deploy.region, account: SIM_ACCOUNT_ID });
+    const events = new EventBridgeSim(deploy.rules, { clock, faults, recorder, rng, bus, lambda, sfn, sqs, region: deploy.region });
 
     const deployed = deployedIam(await packagedTemplate(PROJECT_ROOT, stage), { region: deploy.region, stackName: `${deploy.service}-${stage}` });
     options.iam?.edit?.(deployed);
@@ -123,7 +126,7 @@ export class Simulation {
     const authorize = (service: SimService, action: string, req: SimRequest): Promise<SimResponse | undefined> =>
       service.name in IAM_PREFIX ? iam.authorizeRequest(service.name as keyof typeof IAM_PREFIX, action, req) : Promise.resolve(undefined);
 
-    const services: SimService[] = [aws.services.autoscaling, aws.services.ec2, aws.services.ssm, sfn, hashistack.services.nomad, hashistack.services.consul, hashistack.services.vault];
+    const services: SimService[] = [aws.services.autoscaling, aws.services.ec2, aws.services.ssm, sfn, sqs, hashistack.services.nomad, hashistack.services.consul, hashistack.services.vault];
     const running: RunningService[] = [];
     for (const service of services) {
       let listener = listeners.get(service.name);
@@ -134,6 +137,12 @@ export class Simulation {
       running.push(listener.attach(service, { clock, faults, recorder, authorize }));
     }
     const url = (name: ServiceName): string => (running.find((r) => r.name === name) as RunningService).url;
+    // Queue URLs point at the simulated SQS (the SDK sends each request to its QueueUrl's host).
+    for (const q of deploy.queues) sqs.createQueue(q.name, url('sqs'));
+    const sqsOrigin = `https://sqs.${deploy.region}.amazonaws.com`;
+    for (const fn of deploy.functions) {
+      for (const [k, v] of Object.entries(fn.environment)) if (v.startsWith(`${sqsOrigin}/`)) fn.environment[k] = `${url('sqs')}${v.slice(sqsOrigin.length)}`;
+    }
 
     configureControlPlaneEnvironment(deploy, {
       AWS_REGION: deploy.region,
@@ -145,6 +154,7 @@ export class Simulation {
       AWS_ENDPOINT_URL_EC2: url('ec2'),
       AWS_ENDPOINT_URL_SSM: url('ssm'),
       AWS_ENDPOINT_URL_SFN: url('sfn'),
+      AWS_ENDPOINT_URL_SQS: url('sqs'),
       NOMAD_ADDR: url('nomad'),
       CONSUL_HTTP_ADDR: url('consul'),
       VAULT_ADDR: url('vault'),
@@ -165,7 +175,7 @@ export class Simulation {
     aws.api.putParameter(String(stageConfig.vaultTokenParameter), SIM_TOKENS.vault, 'SecureString');
     events.start({ schedules: options.schedules ?? false });
 
-    return new Simulation(clock, rng, faults, recorder, bus, deploy, aws, hashistack, lambda, sfn, events, iam, running, { seed, stage });
+    return new Simulation(clock, rng, faults, recorder, bus, deploy, aws, hashistack, lambda, sfn, events, iam, sqs, running, { seed, stage });
   }
 
   /**

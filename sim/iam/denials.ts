@@ -44,6 +44,13 @@ export function denialResponse(service: AuthorizedService, denial: Denial, reque
         : message;
       return jsonError({ status: 400, code: 'AccessDeniedException', message: text }, requestId);
     }
+    // SQS over AWS JSON 1.0: 403 with the query-compatible code the SDK maps to AccessDenied.
+    case 'sqs':
+      return {
+        status: 403,
+        headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': requestId, 'x-amzn-query-error': 'AccessDenied;Sender' },
+        body: JSON.stringify({ __type: 'com.amazon.coral.service#AccessDeniedException', message }),
+      };
     case 'sfn':
       return {
         status: 400,

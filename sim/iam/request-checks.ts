@@ -16,7 +16,7 @@ export interface AuthCheck {
 }
 
 /** The IAM service prefix of each simulated AWS service. */
-export const IAM_PREFIX = { autoscaling: 'autoscaling', ec2: 'ec2', ssm: 'ssm', sfn: 'states' } as const;
+export const IAM_PREFIX = { autoscaling: 'autoscaling', ec2: 'ec2', ssm: 'ssm', sfn: 'states', sqs: 'sqs' } as const;
 export type AuthorizedService = keyof typeof IAM_PREFIX;
 
 /**
@@ -82,6 +82,8 @@ export function requestChecks(service: AuthorizedService, action: string, req: S
       return ssmChecks(action, jsonInput(req), models, region);
     case 'sfn':
       return sfnChecks(action, jsonInput(req));
+    case 'sqs':
+      return sqsChecks(action, jsonInput(req), region);
   }
 }
 
@@ -250,4 +252,11 @@ function sfnChecks(action: string, input: Record<string, unknown>): AuthCheck[] 
     default:
       return undefined;
   }
+}
+
+/** SQS authorizes on the queue's ARN; the request names the queue by URL (…/<account>/<name>) or, for GetQueueUrl, by name. */
+function sqsChecks(action: string, input: Record<string, unknown>, region: string): AuthCheck[] | undefined {
+  const name = typeof input.QueueUrl === 'string' ? input.QueueUrl.split('/').pop() : typeof input.QueueName === 'string' ? input.QueueName : undefined;
+  if (name === undefined) return undefined;
+  return [{ action: `sqs:${action}`, resource: `arn:aws:sqs:${region}:${SIM_ACCOUNT_ID}:${name}`, context: {} }];
 }

@@ -18,6 +18,32 @@ export interface FunctionSpec {
   exportName: string;
   timeoutSeconds: number;
   environment: Record<string, string>;
+  /** Asynchronous invocation config (EventInvokeConfig): retries of failed invocations, then the on-failure destination. */
+  asyncInvoke: AsyncInvokeConfig;
+}
+
+/** Lambda's EventInvokeConfig; Lambda's defaults are 2 retries and 6 hours. */
+export interface AsyncInvokeConfig {
+  maximumRetryAttempts: number;
+  maximumEventAgeSeconds: number;
+  /** ARN of the on-failure destination (an SQS queue here). */
+  onFailure?: string;
+}
+
+/** A rule target's RetryPolicy and DeadLetterConfig (EventBridge's defaults: 185 attempts, 24 hours, no DLQ). */
+export interface TargetOptions {
+  maximumRetryAttempts: number;
+  maximumEventAgeSeconds: number;
+  deadLetterArn?: string;
+}
+
+/** An SQS queue of the stack. */
+export interface QueueSpec {
+  logicalId: string;
+  name: string;
+  arn: string;
+  /** The queue URL as CloudFormation's Ref gives it (the simulation points it at its own endpoint). */
+  url: string;
 }
 
 export interface StateMachineSpec {
@@ -38,7 +64,11 @@ export interface RuleSpec {
   targets: string[];
   /** Targets (by ARN) whose input an InputTransformer rewrites. */
   inputTransformers?: Record<string, InputTransformer>;
+  /** Per target (by ARN): its retry policy and dead-letter queue. */
+  targetOptions?: Record<string, TargetOptions>;
 }
+
+export const DEFAULT_TARGET_OPTIONS: TargetOptions = { maximumRetryAttempts: 185, maximumEventAgeSeconds: 86_400 };
 
 export interface DeployConfig {
   service: string;
@@ -47,6 +77,7 @@ export interface DeployConfig {
   functions: FunctionSpec[];
   stateMachines: StateMachineSpec[];
   rules: RuleSpec[];
+  queues: QueueSpec[];
   /** Stage configuration (config/<stage>.yml), resolved. */
   stageConfig: Record<string, unknown>;
 }
@@ -97,6 +128,16 @@ export function loadDeployConfig(serverlessYmlPath: string, stage: string): Depl
       refs.set(logicalId, `arn:aws:sns:${region}:${SIM_ACCOUNT_ID}:${topicName}`);
     }
   }
+  const queues: QueueSpec[] = [];
+  for (const [logicalId, value] of Object.entries(cfResources)) {
+    const r = asObject(value);
+    if (r.Type !== 'AWS::SQS::Queue') continue;
+    const name = String(asObject(r.Properties ?? {}).QueueName ?? logicalId);
+    const q: QueueSpec = { logicalId, name, arn: `arn:aws:sqs:${region}:${SIM_ACCOUNT_ID}:${name}`, url: `https://sqs.${region}.amazonaws.com/${SIM_ACCOUNT_ID}/${name}` };
+    queues.push(q);
+    refs.set(logicalId, q.url);
+    getAtt.set(`${logicalId}.Arn`, q.arn);
+  }
   const cf = (v: Json): Json => resolveIntrinsics(v, refs, getAtt);
 
   const functions: FunctionSpec[] = fnEntries.map(([key, value]) => {
@@ -114,6 +155,7 @@ export function loadDeployConfig(serverlessYmlPath: string, stage: string): Depl
       exportName: handler.slice(dot + 1),
       timeoutSeconds: Number(fn.timeout ?? provider.timeout ?? 6),
       environment: Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])),
+      asyncInvoke: asyncInvokeOf(fn, cf),
     };
   });
 
@@ -132,7 +174,14 @@ export function loadDeployConfig(serverlessYmlPath: string, stage: string): Depl
       const ev = asObject(e);
       const target = fnArn(`${service}-${stage}-${key}`);
       if (ev.eventBridge) {
-        rules.push({ name: `${key}-eventBridge-${i + 1}`, pattern: asObject(cf(asObject(ev.eventBridge).pattern ?? {})), targets: [target] });
+        const eb = asObject(ev.eventBridge);
+        const retry = asObject(eb.retryPolicy ?? {});
+        const options: TargetOptions = {
+          maximumRetryAttempts: retry.maximumRetryAttempts === undefined ? DEFAULT_TARGET_OPTIONS.maximumRetryAttempts : Number(retry.maximumRetryAttempts),
+          maximumEventAgeSeconds: retry.maximumEventAge === undefined ? DEFAULT_TARGET_OPTIONS.maximumEventAgeSeconds : Number(retry.maximumEventAge),
+          ...(eb.deadLetterQueueArn ? { deadLetterArn: String(cf(eb.deadLetterQueueArn)) } : {}),
+        };
+        rules.push({ name: `${key}-eventBridge-${i + 1}`, pattern: asObject(cf(eb.pattern ?? {})), targets: [target], targetOptions: { [target]: options } });
       } else if (ev.schedule) {
         const s = ev.schedule;
         const rate = typeof s === 'string' ? s : String(asObject(s).rate);
@@ -154,11 +203,35 @@ export function loadDeployConfig(serverlessYmlPath: string, stage: string): Depl
       schedule: typeof props.ScheduleExpression === 'string' ? props.ScheduleExpression : undefined,
       targets: targets.map((t) => String(t.Arn)),
       ...(Object.keys(inputTransformers).length > 0 ? { inputTransformers } : {}),
+      targetOptions: Object.fromEntries(
+        targets.map((t) => {
+          const retry = asObject(t.RetryPolicy ?? {});
+          const dlq = asObject(t.DeadLetterConfig ?? {}).Arn;
+          const options: TargetOptions = {
+            maximumRetryAttempts: retry.MaximumRetryAttempts === undefined ? DEFAULT_TARGET_OPTIONS.maximumRetryAttempts : Number(retry.MaximumRetryAttempts),
+            maximumEventAgeSeconds: retry.MaximumEventAgeInSeconds === undefined ? DEFAULT_TARGET_OPTIONS.maximumEventAgeSeconds : Number(retry.MaximumEventAgeInSeconds),
+            ...(dlq ? { deadLetterArn: String(dlq) } : {}),
+          };
+          return [String(t.Arn), options];
+        }),
+      ),
     });
   }
 
   const custom = asObject(resolved.custom ?? {});
-  return { service, stage, region, functions, stateMachines, rules, stageConfig: asObject(custom.config ?? {}) };
+  return { service, stage, region, functions, stateMachines, rules, queues, stageConfig: asObject(custom.config ?? {}) };
+}
+
+/** A function's `maximumRetryAttempts`, `maximumEventAge` and `destinations.onFailure` (Lambda's defaults otherwise). */
+function asyncInvokeOf(fn: Record<string, Json>, cf: (v: Json) => Json): AsyncInvokeConfig {
+  const destinations = asObject(fn.destinations ?? {});
+  const onFailure = destinations.onFailure;
+  const arn = onFailure === undefined ? undefined : typeof onFailure === 'string' ? onFailure : String(cf(asObject(onFailure).arn ?? null));
+  return {
+    maximumRetryAttempts: fn.maximumRetryAttempts === undefined ? 2 : Number(fn.maximumRetryAttempts),
+    maximumEventAgeSeconds: fn.maximumEventAge === undefined ? 21_600 : Number(fn.maximumEventAge),
+    ...(arn ? { onFailure: arn } : {}),
+  };
 }
 
 /** serverless's normalised logical id of a function key: first letter up, - → Dash, _ → Underscore. */

@@ -12,6 +12,8 @@ export interface ScenarioArgs {
   drainMinutes: number;
   /** How many newly launched nodes never boot. */
   neverBoot: number;
+  /** How long the lifecycle router fails, minutes (router-outage). */
+  outageMinutes?: number;
 }
 
 /** A check a scenario makes on the world it ran, shown in the output and the report. */

@@ -33,6 +33,17 @@ export interface LifecycleActionRef {
   token: string;
 }
 
+/**
+ * Token of a lifecycle action whose event never reached the router: the
+ * reconciliation sweep adopts the action from DescribeAutoScalingGroups, which
+ * carries no token. Auto Scaling completes and heartbeats such an action by
+ * InstanceId alone (the token is optional when InstanceId is given).
+ */
+export const ADOPTED_TOKEN = 'adopted';
+
+/** The action's token, or nothing for an adopted action (identified by its instance). */
+const tokenOf = (ref: LifecycleActionRef): { LifecycleActionToken?: string } => (ref.token === ADOPTED_TOKEN ? {} : { LifecycleActionToken: ref.token });
+
 /** True for "ValidationError: No active Lifecycle Action found with …". */
 export function isNoActiveLifecycleAction(error: unknown): boolean {
   return awsErrorName(error) === 'ValidationError' && /no active lifecycle action/i.test((error as Error).message ?? '');
@@ -50,7 +61,7 @@ export async function completeLifecycleAction(ref: LifecycleActionRef, result: '
         AutoScalingGroupName: ref.asgName,
         LifecycleHookName: ref.hookName,
         InstanceId: ref.instanceId,
-        LifecycleActionToken: ref.token,
+        ...tokenOf(ref),
         LifecycleActionResult: result,
       }),
     );
@@ -72,7 +83,7 @@ export async function recordLifecycleActionHeartbeat(ref: LifecycleActionRef): P
         AutoScalingGroupName: ref.asgName,
         LifecycleHookName: ref.hookName,
         InstanceId: ref.instanceId,
-        LifecycleActionToken: ref.token,
+        ...tokenOf(ref),
       }),
     );
     return 'recorded';

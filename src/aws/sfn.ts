@@ -30,6 +30,11 @@ export async function startExecution(stateMachineArn: string, name: string, inpu
   }
 }
 
+/** The ARN an execution of this state machine gets under this name. */
+export function executionArnOf(stateMachineArn: string, name: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+}
+
 /** Stop an execution (errors other than "does not exist" propagate). */
 export async function stopExecution(executionArn: string, error?: string, cause?: string): Promise<void> {
   try {

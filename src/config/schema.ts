@@ -126,6 +126,10 @@ export const ConfigSchema = group({
   joinMode: fromEnv('JOIN_MODE', z.enum(['auto', 'ssm']).default('auto')),
   /** How long a server removal waits for quorum safety (and server replacement for a healthy new voter), ms. */
   serverQuorumWaitMs: fromEnv('SERVER_QUORUM_WAIT', duration.default(30 * 60_000)),
+  /** The lifecycle router's dead-letter queue (set for the reconciliation sweep only). */
+  routerDeadLetterQueueUrl: fromEnv('ROUTER_DLQ_URL', optionalArn),
+  /** A join or drain execution running longer than this is reported by the reconciliation sweep, ms. */
+  executionOverdueAfterMs: fromEnv('EXECUTION_OVERDUE_AFTER', duration.default(6 * 3_600_000)),
   /** The drain state machine (set for the lifecycle router only). */
   drainStateMachineArn: fromEnv('DRAIN_STATE_MACHINE_ARN', optionalArn),
   /** The join state machine (set for the lifecycle router only). */

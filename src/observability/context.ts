@@ -16,6 +16,11 @@ export function appendLifecycleKeys(action: Pick<LifecycleAction, 'kind' | 'inst
   });
 }
 
+/** Drop the lifecycle-action keys (a sweep routes many actions in one invocation). */
+export function clearLifecycleKeys(): void {
+  getLogger().removeKeys(ACTION_KEYS);
+}
+
 /** Start an invocation: Lambda context in, previous invocation's keys out. */
 export function startInvocation(context: Context | undefined): void {
   const logger = getLogger();

@@ -256,6 +256,7 @@ describe('router', () => {
       startExecution,
       listExecutions: vi.fn(async () => []),
       stopExecution: vi.fn(async () => undefined),
+      describeExecution: vi.fn(async () => undefined),
     }) satisfies RouterDeps;
   it('starts a drain with a deterministic name; a duplicate is not an error', async () => {
     const startExecution = vi.fn<RouterDeps['startExecution']>().mockResolvedValueOnce({ started: true, executionArn: 'arn:x' }).mockResolvedValueOnce({ started: false, reason: 'duplicate' });

@@ -222,6 +222,18 @@ describe('join gate: server', () => {
     expect(s.gate.conditions.map((c) => c.name)).toEqual(['consul-member', 'consul-voter', 'consul-autopilot', 'consul-caught-up', 'nomad-voter', 'nomad-autopilot', 'nomad-caught-up', 'vault-voter']);
     expect(deps.ec2.createTags).toHaveBeenCalledWith([ID], { 'hashistack:consul-node': NAME });
   });
+  it('a dead peer (instance gone out of band) with a healthy quorum does not hold the new server back; without quorum it does', async () => {
+    const { w, deps } = fakes();
+    const dead = apServer('c-dead', '10.0.0.99:8300', false, 900);
+    w.consulAp = { ...w.consulAp, Healthy: false, FailureTolerance: 0, Servers: [...w.consulAp.Servers, { ...dead, Healthy: false }] };
+    const s = await watchJoin(await prep(deps), deps, plenty);
+    expect(s.next).toBe('joined');
+    expect(s.gate.conditions.find((c) => c.name === 'consul-autopilot')?.detail).toContain('2/3 voters healthy, quorum 2');
+    const { w: w2, deps: deps2 } = fakes();
+    w2.consulAp = { ...w2.consulAp, Healthy: false, Servers: [...w2.consulAp.Servers, { ...dead, Healthy: false }, { ...apServer('c-dead2', '10.0.0.98:8300', false, 900), Healthy: false }] };
+    const blocked = await watchJoin(await prep(deps2), deps2, plenty);
+    expect(blocked.gate.conditions.find((c) => c.name === 'consul-autopilot')?.ok).toBe(false);
+  });
   it('Vault sealed (autopilot: node unhealthy) → not joined; polled through a Wait, not blocked on', async () => {
     const { w, deps } = fakes();
     w.vaultSelf = { ...w.vaultSelf, healthy: false };

@@ -23,6 +23,7 @@ function deps(lifecycleState: string | null = 'Pending:Wait') {
     startExecution: vi.fn<RouterDeps['startExecution']>(async () => ({ started: true, executionArn: 'arn:x' })),
     listExecutions: vi.fn(async () => [execution(`join-${INSTANCE}-${TOKEN}`), execution('join-i-0ffffffffffffffff-other'), execution(`join-${INSTANCE}-older-token`)]),
     stopExecution: vi.fn(async () => undefined),
+    describeExecution: vi.fn<RouterDeps['describeExecution']>(async () => undefined),
   } satisfies RouterDeps;
 }
 const route = (event: unknown, d: ReturnType<typeof deps>) => routeLifecycleEvent(event, d);

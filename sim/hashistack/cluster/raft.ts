@@ -20,6 +20,12 @@ export interface RaftPeer {
 
 /** How long autopilot waits before promoting a healthy non-voter (ServerStabilizationTime). */
 const STABILIZATION_MS = 10_000;
+/**
+ * Autopilot's dead server cleanup acts this long after a server dies: serf
+ * marks the member failed after its suspicion timeout, then autopilot's next
+ * pass (every 10 s) removes it.
+ */
+export const DEAD_SERVER_CLEANUP_MS = 20_000;
 /** A simulated election takes this long (uniform, seeded). */
 export const ELECTION_MS = { min: 2_000, max: 5_000 } as const;
 
@@ -35,6 +41,14 @@ export class RaftCluster {
   private election: SimTimer | undefined;
   private readonly promotions = new Map<string, SimTimer>();
   private readonly deadSince = new Map<string, number>();
+  private readonly cleanups = new Map<string, SimTimer>();
+  /**
+   * Autopilot CleanupDeadServers: on by default in Consul and Nomad
+   * (`cleanup_dead_servers = true`), off by default in Vault's raft autopilot
+   * (`cleanup_dead_servers = false`, it must be configured with
+   * `dead_server_last_contact_threshold`).
+   */
+  readonly cleanupDeadServers: boolean;
   /** The configuration index (bumped on every membership change). */
   configIndex = 1;
   term = 1;
@@ -51,7 +65,9 @@ export class RaftCluster {
     private readonly isAlive: (peer: RaftPeer) => boolean,
     /** Called after every change of leader or membership. */
     private readonly onChange: () => void,
-  ) {}
+  ) {
+    this.cleanupDeadServers = system !== 'vault';
+  }
 
   /** Every peer, in join order. */
   list(): RaftPeer[] {
@@ -131,6 +147,8 @@ export class RaftCluster {
     this.peers.delete(id);
     this.promotions.get(id)?.cancel();
     this.promotions.delete(id);
+    this.cleanups.get(id)?.cancel();
+    this.cleanups.delete(id);
     this.configIndex++;
     this.deps.recorder.event(this.system, `raft: peer ${peer.name} (${id}) removed`);
     if (this.leaderId === id) this.leaderId = null;
@@ -157,8 +175,15 @@ export class RaftCluster {
     }
     if (this.leaderId === null && !this.election) this.maybeStartElection();
     for (const peer of this.list()) {
-      if (this.isAlive(peer)) this.deadSince.delete(peer.id);
-      else if (!this.deadSince.has(peer.id)) this.deadSince.set(peer.id, this.deps.clock.now());
+      if (this.isAlive(peer)) {
+        this.deadSince.delete(peer.id);
+        this.cleanups.get(peer.id)?.cancel();
+        this.cleanups.delete(peer.id);
+      } else if (!this.deadSince.has(peer.id)) this.deadSince.set(peer.id, this.deps.clock.now());
+      if (!this.isAlive(peer) && this.cleanupDeadServers && !this.cleanups.has(peer.id)) {
+        const at = (this.deadSince.get(peer.id) ?? this.deps.clock.now()) + DEAD_SERVER_CLEANUP_MS;
+        this.cleanups.set(peer.id, this.deps.clock.scheduleAt(Math.max(at, this.deps.clock.now()), () => this.cleanupDead(peer.id), `${this.system}:autopilot-cleanup`));
+      }
       if (!this.isAlive(peer)) {
         this.promotions.get(peer.id)?.cancel();
         this.promotions.delete(peer.id);
@@ -200,6 +225,28 @@ export class RaftCluster {
       },
       `${this.system}:election`,
     );
+  }
+
+  /**
+   * Autopilot's pruneDeadServers: a leader removes failed servers, but only
+   * while they are a minority of the voters (removing a majority could be a
+   * network partition, not deaths).
+   */
+  private cleanupDead(id: string): void {
+    this.cleanups.delete(id);
+    const peer = this.peers.get(id);
+    // Autopilot acts on its own reading: a server it still reads as healthy (a stale reading) is not pruned.
+    if (!peer || this.isAlive(peer) || (this.leader() && this.healthy(peer))) return;
+    if (!this.leader()) {
+      // No leader, no autopilot: look again on the next pass.
+      this.cleanups.set(id, this.deps.clock.schedule(10_000, () => this.cleanupDead(id), `${this.system}:autopilot-cleanup`));
+      return;
+    }
+    const voters = this.list().filter((p) => p.voter);
+    const failed = this.list().filter((p) => !this.isAlive(p));
+    if (failed.length * 2 >= voters.length) return;
+    this.deps.recorder.event(this.system, `autopilot: removing dead server ${peer.name}`);
+    this.remove(id);
   }
 
   private promote(id: string): void {

@@ -35,6 +35,12 @@ export class NomadClient {
     return { value: parseBody('nomad', 'node list', z.array(NodeStubSchema).nullable(), body) ?? [], index: indexHeader(headers, 'X-Nomad-Index') };
   }
 
+  /** Nodes Nomad reports `down` (their client stopped heartbeating). */
+  async downNodes(): Promise<NomadNodeStub[]> {
+    const { body } = await this.http.getJson('/v1/nodes', { filter: 'Status == "down"' });
+    return parseBody('nomad', 'node list', z.array(NodeStubSchema).nullable(), body) ?? [];
+  }
+
   /**
    * The node whose fingerprint carries this EC2 instance id, or null. If the
    * instance registered more than once, the most recently created record wins.

@@ -107,11 +107,26 @@ function raftConditions(
   const me = servers.find(match);
   const voter = cond(`${system}-voter`, me?.Voter === true, me ? `raft peer ${me.ID} (${me.Node}) voter=${me.Voter}` : 'not in the raft configuration');
   const apMe = me ? autopilot.Servers.find((s) => s.ID === me.ID) : undefined;
-  const healthy = cond(`${system}-autopilot`, autopilot.Healthy && apMe?.Healthy === true, `autopilot Healthy=${autopilot.Healthy}, server Healthy=${apMe?.Healthy ?? 'absent'}`);
   const leader = autopilot.Servers.find((s) => s.Leader);
+  // The new server itself healthy and the cluster with a leader and a healthy quorum: another
+  // server's ill health (e.g. the dead peer of an instance terminated out of band, which
+  // autopilot reports until it is removed) must not fail the replacement that restores tolerance.
+  const quorum = healthyQuorum(autopilot.Servers.filter((s) => s.Voter).map((s) => s.Healthy));
+  const healthy = cond(
+    `${system}-autopilot`,
+    apMe?.Healthy === true && leader !== undefined && quorum.ok,
+    `server Healthy=${apMe?.Healthy ?? 'absent'}, leader ${leader ? 'present' : 'none'}, ${quorum.detail} (autopilot Healthy=${autopilot.Healthy})`,
+  );
   const lag = leader?.LastIndex !== undefined && apMe?.LastIndex !== undefined ? leader.LastIndex - apMe.LastIndex : undefined;
   const caughtUp = cond(`${system}-caught-up`, lag !== undefined && lag <= MAX_INDEX_LAG, lag === undefined ? 'LastIndex unknown' : `LastIndex ${apMe?.LastIndex} vs leader ${leader?.LastIndex} (lag ${lag}, max ${MAX_INDEX_LAG})`);
   return [voter, healthy, caughtUp];
+}
+
+/** Healthy voters are a quorum of all voters. */
+function healthyQuorum(voters: boolean[]): { ok: boolean; detail: string } {
+  const healthy = voters.filter(Boolean).length;
+  const quorum = Math.floor(voters.length / 2) + 1;
+  return { ok: voters.length > 0 && healthy >= quorum, detail: `${healthy}/${voters.length} voters healthy, quorum ${quorum}` };
 }
 
 async function serverConditions(state: JoinState, deps: JoinDeps, consulNode: string | null): Promise<GateCondition[]> {
@@ -128,11 +143,18 @@ async function serverConditions(state: JoinState, deps: JoinDeps, consulNode: st
   // Nomad's raft Node is `<name>.<region>`; the name defaults to the hostname, as Consul's node name does.
   const nomad = raftConditions('nomad', nomadRaft.Servers, nomadAp, (s) => byIp(s) || (consulNode !== null && s.Node.startsWith(`${consulNode}.`)));
   const v = vaultAp.servers[state.action.instanceId];
-  const vaultOk = vaultAp.healthy && v?.healthy === true && (v.status === 'voter' || v.status === 'leader');
+  const vaultQuorum = healthyQuorum(
+    Object.values(vaultAp.servers)
+      .filter((x) => x.status === 'voter' || x.status === 'leader')
+      .map((x) => x.healthy),
+  );
+  const vaultOk = vaultQuorum.ok && v?.healthy === true && (v.status === 'voter' || v.status === 'leader');
   const vault = cond(
     'vault-voter',
     vaultOk,
-    v ? `autopilot healthy=${vaultAp.healthy}, node ${v.id} healthy=${v.healthy} status=${v.status} node_status=${v.node_status ?? 'unknown'}` : `node_id ${state.action.instanceId} not in Vault autopilot state (sealed, not started, or node_id is not the instance id)`,
+    v
+      ? `node ${v.id} healthy=${v.healthy} status=${v.status} node_status=${v.node_status ?? 'unknown'}, ${vaultQuorum.detail} (autopilot healthy=${vaultAp.healthy})`
+      : `node_id ${state.action.instanceId} not in Vault autopilot state (sealed, not started, or node_id is not the instance id)`,
   );
   return [...consul, ...nomad, vault];
 }

@@ -3,11 +3,12 @@ import { createHash } from 'node:crypto';
 import type { AutoScalingGroup, AutoScalingInstanceDetails } from '@aws-sdk/client-auto-scaling';
 import type { ExecutionListItem } from '@aws-sdk/client-sfn';
 import type { describeAutoScalingInstance, describeGroup } from '../../aws/autoscaling.js';
-import type { listExecutions, startExecution, stopExecution } from '../../aws/sfn.js';
+import { ADOPTED_TOKEN } from '../../aws/autoscaling.js';
+import { executionArnOf, type describeExecution, type listExecutions, type startExecution, type stopExecution } from '../../aws/sfn.js';
 import { poolFactsFromTags, type PoolFacts } from '../../cluster/pool.js';
 import type { Config } from '../../config/index.js';
 import { ConfigError, InvalidInput } from '../../errors/index.js';
-import { parseLifecycleEvent } from '../../events/lifecycle-action.js';
+import { parseLifecycleEvent, type LifecycleAction } from '../../events/lifecycle-action.js';
 import { appendLifecycleKeys } from '../../observability/context.js';
 import { getLogger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
@@ -22,6 +23,7 @@ export interface RouterDeps {
   startExecution: typeof startExecution;
   listExecutions: (...a: Parameters<typeof listExecutions>) => Promise<Pick<ExecutionListItem, 'name' | 'executionArn'>[]>;
   stopExecution: typeof stopExecution;
+  describeExecution: (...a: Parameters<typeof describeExecution>) => Promise<{ status?: string | undefined } | undefined>;
 }
 
 export type RouteResult =
@@ -58,7 +60,16 @@ export async function routeLifecycleEvent(event: unknown, deps: RouterDeps): Pro
     log.info('event ignored', { reason: parsed.reason });
     return { routed: 'ignored', reason: parsed.reason };
   }
-  const { action } = parsed;
+  return routeAction(parsed.action, deps);
+}
+
+/**
+ * Route one lifecycle action (from an event, a dead-lettered event, or adopted
+ * by the reconciliation sweep with {@link ADOPTED_TOKEN}). An action the sweep
+ * already adopted (`<kind>-<instanceId>-adopted`) is not started again under its token.
+ */
+export async function routeAction(action: LifecycleAction, deps: RouterDeps): Promise<RouteResult> {
+  const log = getLogger();
   appendLifecycleKeys(action);
   const expectedHook = action.kind === 'launch' ? deps.config.launchHookName : deps.config.terminateHookName;
   if (action.hookName !== expectedHook) return ignore(`hook ${action.hookName} is not the configured ${action.kind} hook ${expectedHook}`);
@@ -83,6 +94,7 @@ export async function routeLifecycleEvent(event: unknown, deps: RouterDeps): Pro
     if (!asg) return ignore(`launch event for ${action.instanceId}, which is no longer in a group (out of order)`);
     if (isTerminatingLifecycleState(asg.LifecycleState)) return ignore(`launch event for ${action.instanceId}, which is already ${asg.LifecycleState} (out of order)`);
     const joinName = executionName('join', action.instanceId, action.token);
+    if (await adoptedBefore(joinArn, action, deps)) return { routed: 'join', executionName: executionName('join', action.instanceId, ADOPTED_TOKEN), started: false };
     const joinInput: JoinInput = { action, pool };
     const j = await deps.startExecution(joinArn, joinName, joinInput);
     if (j.started) {
@@ -94,9 +106,10 @@ export async function routeLifecycleEvent(event: unknown, deps: RouterDeps): Pro
     return { routed: 'join', executionName: joinName, started: false };
   }
 
-  const stoppedJoins = await stopRunningJoins(action.instanceId, deps);
   const arn = deps.config.drainStateMachineArn;
   if (!arn) throw new ConfigError('DRAIN_STATE_MACHINE_ARN', 'is not set');
+  if (await adoptedBefore(arn, action, deps)) return { routed: 'drain', executionName: executionName('drain', action.instanceId, ADOPTED_TOKEN), started: false };
+  const stoppedJoins = await stopRunningJoins(action.instanceId, deps);
   const name = executionName('drain', action.instanceId, action.token);
   const input: DrainInput = { action, pool };
   const r = await deps.startExecution(arn, name, input);
@@ -113,6 +126,17 @@ export async function routeLifecycleEvent(event: unknown, deps: RouterDeps): Pro
     log.info('lifecycle action ignored', { reason });
     return { routed: 'ignored', reason };
   }
+}
+
+/** Whether the sweep already adopted this action (an event arriving late, e.g. from the dead-letter queue). */
+async function adoptedBefore(stateMachineArn: string, action: LifecycleAction, deps: RouterDeps): Promise<boolean> {
+  if (action.token === ADOPTED_TOKEN) return false;
+  const adopted = executionName(action.kind === 'launch' ? 'join' : 'drain', action.instanceId, ADOPTED_TOKEN);
+  const found = await deps.describeExecution(executionArnOf(stateMachineArn, adopted));
+  if (!found) return false;
+  countMetric('LateEventOfAdoptedAction');
+  getLogger().info('lifecycle action already adopted by the reconciliation sweep; late event ignored', { executionName: adopted, status: found.status });
+  return true;
 }
 
 /**

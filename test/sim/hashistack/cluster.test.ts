@@ -56,6 +56,8 @@ describe('hashistack sim: membership, raft and Vault', () => {
     const victim = servers.find((s) => h.sim.api.raftPeers('nomad').find((p) => p.instanceId === s.instanceId)?.id !== leaderId)!;
     h.bus.emit('instance.shutting-down', victim);
     await h.clock.until(() => h.sim.api.members('nomad').find((m) => m.instanceId === victim.instanceId)?.status === 'failed', 60_000);
+    // Held: idle, the clock would jump to autopilot's dead server cleanup (Nomad's default), which removes the peer itself.
+    const release = h.clock.hold();
     const degraded = await h.nomad('/v1/operator/autopilot/health');
     expect(degraded.status).toBe(429);
     expect(await degraded.json()).toMatchObject({ Healthy: false, FailureTolerance: 0 });
@@ -69,6 +71,19 @@ describe('hashistack sim: membership, raft and Vault', () => {
     const restored = await h.nomad('/v1/operator/autopilot/health');
     expect(restored.status).toBe(200);
     expect(await restored.json()).toMatchObject({ Healthy: true, FailureTolerance: 0 });
+    release();
+  });
+
+  it('autopilot dead server cleanup: Consul and Nomad remove a dead server by themselves, Vault keeps it', async () => {
+    h = await startHarness();
+    const { servers } = bootstrapCluster(h, 1);
+    const leaderId = h.sim.api.leader('nomad');
+    const victim = servers.find((s) => h.sim.api.raftPeers('nomad').find((p) => p.instanceId === s.instanceId)?.id !== leaderId)!;
+    h.bus.emit('instance.shutting-down', victim);
+    await h.clock.sleep(60_000);
+    expect(h.sim.api.raftPeers('nomad').some((p) => p.instanceId === victim.instanceId)).toBe(false);
+    expect(h.sim.api.raftPeers('consul').some((p) => p.instanceId === victim.instanceId)).toBe(false);
+    expect(h.sim.api.raftPeers('vault').some((p) => p.instanceId === victim.instanceId)).toBe(true);
   });
 
   it('Vault: active → 200; every server sealed → 503 on sys/health; autopilot state wrapped', async () => {

@@ -1,0 +1,64 @@
+/**
+ * What the reconciliation sweep talks to, as interfaces: production wires the
+ * real wrappers ({@link defaultReconcileDeps}); tests pass fakes.
+ */
+import type { AutoScalingGroup, AutoScalingInstanceDetails } from '@aws-sdk/client-auto-scaling';
+import { describeAutoScalingInstance, describeGroup, describeGroupsByClusterTag } from '../../aws/autoscaling.js';
+import * as ec2 from '../../aws/ec2.js';
+import * as sfn from '../../aws/sfn.js';
+import * as sqs from '../../aws/sqs.js';
+import { getConfig, type Config } from '../../config/index.js';
+import { clusterClients } from '../../hashicorp/clients.js';
+import type { ConsulClient } from '../../hashicorp/consul/client.js';
+import type { NomadClient } from '../../hashicorp/nomad/client.js';
+import type { VaultClient } from '../../hashicorp/vault/client.js';
+import { now } from '../../time/clock.js';
+import type { RouterDeps } from '../router/route.js';
+
+export interface ReconcileDeps {
+  config: Pick<
+    Config,
+    | 'clusterName'
+    | 'launchHookName'
+    | 'terminateHookName'
+    | 'drainStateMachineArn'
+    | 'joinStateMachineArn'
+    | 'routerDeadLetterQueueUrl'
+    | 'executionOverdueAfterMs'
+    | 'purgeNomadNode'
+  >;
+  /** The lifecycle router's logic, which the sweep reuses to start workflows. */
+  router: RouterDeps;
+  autoscaling: {
+    describeGroupsByClusterTag: (
+      cluster: string,
+    ) => Promise<Array<Pick<AutoScalingGroup, 'AutoScalingGroupName'> & { Instances?: { InstanceId?: string; LifecycleState?: string }[] }>>;
+    describeAutoScalingInstance: (instanceId: string) => Promise<Pick<AutoScalingInstanceDetails, 'LifecycleState'> | undefined>;
+  };
+  ec2: Pick<typeof ec2, 'describeInstance'>;
+  sfn: Pick<typeof sfn, 'listExecutions'>;
+  sqs: Pick<typeof sqs, 'receiveMessages' | 'deleteMessage'>;
+  nomad: Pick<NomadClient, 'purgeNode' | 'raftConfiguration' | 'autopilotHealth' | 'removeRaftPeer' | 'agentMembers' | 'forceLeave'> & {
+    downNodes: () => Promise<{ ID: string }[]>;
+    getNode: (id: string) => Promise<{ node: { Attributes: Record<string, string> | null } }>;
+  };
+  consul: Pick<ConsulClient, 'findNodeByInstanceId' | 'members' | 'forceLeave' | 'raftConfiguration' | 'autopilotHealth' | 'removeRaftPeer'>;
+  vault: Pick<VaultClient, 'raftConfiguration' | 'autopilotState' | 'removeRaftPeer'>;
+  now: () => number;
+}
+
+/** The production dependencies (no I/O until used). */
+export function defaultReconcileDeps(): ReconcileDeps {
+  const config = getConfig();
+  const clients = clusterClients();
+  const router: RouterDeps = {
+    config,
+    describeGroup,
+    describeAutoScalingInstance,
+    startExecution: sfn.startExecution,
+    listExecutions: sfn.listExecutions,
+    stopExecution: sfn.stopExecution,
+    describeExecution: sfn.describeExecution,
+  };
+  return { config, router, autoscaling: { describeGroupsByClusterTag, describeAutoScalingInstance }, ec2, sfn, sqs, nomad: clients.nomad, consul: clients.consul, vault: clients.vault, now };
+}
