@@ -14,7 +14,7 @@ import { cachedPreflight, type Preflight } from '../preflight.js';
 
 export interface DrainDeps {
   config: Pick<Config, 'clusterName' | 'drainDeadlineMs' | 'giveUpAfterMs' | 'purgeNomadNode'>;
-  nomad: Pick<NomadClient, 'findNodeByInstanceId' | 'getNode' | 'setEligibility' | 'drainNode' | 'purgeNode'>;
+  nomad: Pick<NomadClient, 'findNodeByInstanceId' | 'getNode' | 'setEligibility' | 'drainNode' | 'purgeNode' | 'nodeAllocations'>;
   /** What the ACL tokens lack for a workflow (checked at Prepare). */
   preflight: Preflight;
   consul: Pick<ConsulClient, 'findNodeByInstanceId' | 'members' | 'forceLeave'>;

@@ -3,12 +3,31 @@ import { GiveUp, NotFound } from '../../errors/index.js';
 import { getLogger } from '../../observability/logger.js';
 import { BLOCKING_SLACK_MS, SAFETY_MARGIN_MS } from '../task.js';
 import type { DrainDeps } from './deps.js';
-import { checkGiveUp, heartbeat, nextGiveUpAt } from './guards.js';
-import type { DrainState } from './state.js';
+import { checkGiveUp, heartbeatWhileDraining, nextGiveUpAt } from './guards.js';
+import { deadlineReachedAt, stoppedAtDeadline, workLostReport } from './work-lost.js';
+import type { DrainState, WorkLostReport } from './state.js';
+import type { NomadNode } from '../../hashicorp/nomad/schemas.js';
+import { countMetric } from '../../observability/metrics.js';
 
 export { SAFETY_MARGIN_MS, BLOCKING_SLACK_MS };
 /** Shorter waits than this are not worth a request. */
 const MIN_WAIT_MS = 5_000;
+
+/**
+ * When the drain ended at its deadline: the allocations Nomad stopped then,
+ * named for the alert (logged and counted at once; the execution fails
+ * `WorkLost` after the action completed).
+ */
+async function lostAtDeadline(state: DrainState, node: NomadNode, deps: DrainDeps): Promise<WorkLostReport | null> {
+  const at = deadlineReachedAt(node);
+  if (at === null || !state.nomadNodeId) return null;
+  const report = workLostReport(state.nomadNodeId, state.action.instanceId, stoppedAtDeadline(await deps.nomad.nodeAllocations(state.nomadNodeId), at));
+  if (report) {
+    countMetric('WorkLost', report.allocations.length);
+    getLogger().error('drain reached its deadline: work stopped before it migrated', { nomadNodeId: state.nomadNodeId, allocations: report.allocations });
+  }
+  return report;
+}
 
 /**
  * Repeat blocking queries on the node (`?index=&wait=`) until `DrainStrategy`
@@ -47,10 +66,11 @@ export async function watchDrain(state: DrainState, deps: DrainDeps, remainingMs
     index = result.index < index ? 0 : result.index;
     if (!result.node.DrainStrategy) {
       const doneAt = deps.now();
-      getLogger().info('drain finished', { lastDrain: result.node.LastDrain?.Status ?? null, nomadNodeId: state.nomadNodeId });
-      return { ...state, giveUpAt, drain: { ...drain, done: true, index, doneAt } };
+      const workLost = await lostAtDeadline(state, result.node, deps);
+      getLogger().info('drain finished', { lastDrain: result.node.LastDrain?.Status ?? null, nomadNodeId: state.nomadNodeId, deadlineReached: workLost !== null });
+      return { ...state, giveUpAt, drain: { ...drain, done: true, index, doneAt, workLost } };
     }
-    await heartbeat(deps, state);
+    await heartbeatWhileDraining(deps, state, 'WatchDrain');
   }
   return { ...state, giveUpAt, drain: { ...drain, index } };
 }
