@@ -85,7 +85,7 @@ describe('drain state machine (run locally)', () => {
     expect(r.calls[S.recordFailure]).toBeUndefined();
   });
   it('a drain that ended at its deadline with work stopped: completed, cleaned up, then FAILED WorkLost naming the allocations', async () => {
-    const workLost = { error: 'WorkLost', reason: 'drain-deadline', allocations: [{ id: 'a1', jobId: 'api', taskGroup: 'web' }], cause: 'a1 job=api group=web' };
+    const workLost = { error: 'WorkLost', allocations: [{ id: 'a1', jobId: 'api', taskGroup: 'web', reason: 'drain-deadline' }], cause: 'a1 job=api group=web' };
     const r = await run({
       [S.prepare]: set({ plan: 'client', drain: drainState }),
       [S.startDrain]: (i) => i,

@@ -171,7 +171,7 @@ describe('WatchDrain', () => {
     deps.autoscaling.recordLifecycleActionHeartbeat.mockResolvedValue('not-active' as never);
     await expect(watchDrain(started, deps, () => 800_000)).rejects.toThrowError(/no longer active while Nomad node n1 still drains/);
   });
-  it('a drain that ended at its deadline names the allocations Nomad stopped then (not those migrated before, not system jobs)', async () => {
+  it('a drain that ended at its deadline names what Nomad stopped then, and migrations with no replacement (not those replaced, not system jobs)', async () => {
     const { deps, advance } = fakes();
     const started = await startDrain(await prepareDrain({ action, pool: pool('client') }, deps), deps);
     const deadline = T0 + 601_000;
@@ -179,22 +179,30 @@ describe('WatchDrain', () => {
       advance(600_000);
       return { node: nomadNode({ LastDrain: { Status: 'complete' }, Events: [{ Subsystem: 'Drain', Message: 'Node drain complete', Details: { deadline_reached: 'true' }, Timestamp: new Date(deadline).toISOString() }] }), index: 30 };
     });
-    const alloc = (id: string, job: string, type: string, modifiedAt: number) => ({ ID: id, JobID: job, Job: { Type: type }, TaskGroup: 'web', ClientStatus: 'complete', DesiredStatus: 'stop', ModifyTime: modifiedAt * 1e6 });
-    deps.nomad.nodeAllocations.mockResolvedValue([alloc('a-migrated', 'api', 'service', deadline - 300_000), alloc('a-killed', 'api', 'service', deadline + 5_000), alloc('a-system', 'logs', 'system', deadline + 5_000)]);
+    const alloc = (id: string, job: string, type: string, modifiedAt: number, next = 'r-1') => ({ ID: id, JobID: job, Job: { Type: type }, TaskGroup: 'web', ClientStatus: 'complete', DesiredStatus: 'stop', ModifyTime: modifiedAt * 1e6, DesiredTransition: { Migrate: true }, NextAllocation: next });
+    deps.nomad.nodeAllocations.mockResolvedValue([
+      alloc('a-migrated', 'api', 'service', deadline - 300_000),
+      alloc('a-unplaced', 'api', 'service', deadline - 200_000, ''),
+      alloc('a-killed', 'api', 'service', deadline + 5_000),
+      alloc('a-system', 'logs', 'system', deadline + 5_000, ''),
+    ]);
     const s = await watchDrain(started, deps, () => 800_000);
-    expect(s.drain.workLost?.allocations).toEqual([{ id: 'a-killed', jobId: 'api', taskGroup: 'web' }]);
-    expect(s.drain.workLost?.cause).toContain('a-killed job=api group=web');
+    expect(s.drain.workLost?.allocations).toEqual([
+      { id: 'a-unplaced', jobId: 'api', taskGroup: 'web', reason: 'no-room' },
+      { id: 'a-killed', jobId: 'api', taskGroup: 'web', reason: 'drain-deadline' },
+    ]);
+    expect(s.drain.workLost?.cause).toContain('a-killed job=api group=web (drain-deadline)');
   });
-  it('a drain that finished by itself reports no lost work', async () => {
+  it('a drain that finished by itself with every migration replaced reports no lost work', async () => {
     const { deps, advance } = fakes();
     const started = await startDrain(await prepareDrain({ action, pool: pool('client') }, deps), deps);
     deps.nomad.getNode.mockImplementation(async () => {
       advance(10_000);
       return { node: nomadNode({ LastDrain: { Status: 'complete' }, Events: [{ Subsystem: 'Drain', Message: 'Node drain complete', Details: {} }] }), index: 30 };
     });
+    deps.nomad.nodeAllocations.mockResolvedValue([{ ID: 'a1', JobID: 'api', Job: { Type: 'service' }, TaskGroup: 'web', ClientStatus: 'complete', DesiredStatus: 'stop', DesiredTransition: { Migrate: true }, NextAllocation: 'a2' }]);
     const s = await watchDrain(started, deps, () => 800_000);
     expect(s.drain).toMatchObject({ done: true, workLost: null });
-    expect(deps.nomad.nodeAllocations).not.toHaveBeenCalled();
   });
   it('returns not done when the invocation runs short of time', async () => {
     const { deps } = fakes({ node: nomadNode({ DrainStrategy: { Deadline: 1 } }) });

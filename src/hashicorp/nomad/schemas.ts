@@ -69,6 +69,10 @@ export const AllocationSchema = z.object({
   NodeID: z.string().optional(),
   /** Nanoseconds since the epoch. */
   ModifyTime: z.number().optional(),
+  /** Set when the scheduler asked the allocation to migrate (a drain). */
+  DesiredTransition: z.object({ Migrate: z.boolean().nullish() }).nullish(),
+  /** The replacement the scheduler placed ('' or absent: none, e.g. no room in the pool). */
+  NextAllocation: z.string().nullish(),
 });
 export type NomadAllocation = z.infer<typeof AllocationSchema>;
 

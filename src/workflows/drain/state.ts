@@ -16,8 +16,8 @@ export const WorkLostSchema = z.object({
   error: z.literal('WorkLost'),
   /** One line per allocation: alloc id, job, task group; and why. */
   cause: z.string(),
-  reason: z.enum(['drain-deadline']),
-  allocations: z.array(z.object({ id: z.string(), jobId: z.string(), taskGroup: z.string().nullable() })),
+  /** drain-deadline: Nomad stopped it when the deadline forced the drain; no-room: migrated, but the scheduler found nowhere to place a replacement. */
+  allocations: z.array(z.object({ id: z.string(), jobId: z.string(), taskGroup: z.string().nullable(), reason: z.enum(['drain-deadline', 'no-room']) })),
 });
 export type WorkLostReport = z.infer<typeof WorkLostSchema>;
 

@@ -4,7 +4,7 @@ import { getLogger } from '../../observability/logger.js';
 import { BLOCKING_SLACK_MS, SAFETY_MARGIN_MS } from '../task.js';
 import type { DrainDeps } from './deps.js';
 import { checkGiveUp, heartbeatWhileDraining, nextGiveUpAt } from './guards.js';
-import { deadlineReachedAt, stoppedAtDeadline, workLostReport } from './work-lost.js';
+import { deadlineReachedAt, lostAllocations, workLostReport } from './work-lost.js';
 import type { DrainState, WorkLostReport } from './state.js';
 import type { NomadNode } from '../../hashicorp/nomad/schemas.js';
 import { countMetric } from '../../observability/metrics.js';
@@ -14,17 +14,17 @@ export { SAFETY_MARGIN_MS, BLOCKING_SLACK_MS };
 const MIN_WAIT_MS = 5_000;
 
 /**
- * When the drain ended at its deadline: the allocations Nomad stopped then,
- * named for the alert (logged and counted at once; the execution fails
- * `WorkLost` after the action completed).
+ * What the finished drain stopped without a replacement (deadline kills,
+ * migrations with nowhere to go), named for the alert: logged and counted
+ * at once; the execution fails `WorkLost` after the action completed.
  */
-async function lostAtDeadline(state: DrainState, node: NomadNode, deps: DrainDeps): Promise<WorkLostReport | null> {
-  const at = deadlineReachedAt(node);
-  if (at === null || !state.nomadNodeId) return null;
-  const report = workLostReport(state.nomadNodeId, state.action.instanceId, stoppedAtDeadline(await deps.nomad.nodeAllocations(state.nomadNodeId), at));
+async function lostWork(state: DrainState, node: NomadNode, deps: DrainDeps): Promise<WorkLostReport | null> {
+  if (!state.nomadNodeId) return null;
+  const lost = lostAllocations(await deps.nomad.nodeAllocations(state.nomadNodeId), deadlineReachedAt(node));
+  const report = workLostReport(state.nomadNodeId, state.action.instanceId, lost);
   if (report) {
     countMetric('WorkLost', report.allocations.length);
-    getLogger().error('drain reached its deadline: work stopped before it migrated', { nomadNodeId: state.nomadNodeId, allocations: report.allocations });
+    getLogger().error('the drain stopped work without a replacement running', { nomadNodeId: state.nomadNodeId, allocations: report.allocations });
   }
   return report;
 }
@@ -66,8 +66,8 @@ export async function watchDrain(state: DrainState, deps: DrainDeps, remainingMs
     index = result.index < index ? 0 : result.index;
     if (!result.node.DrainStrategy) {
       const doneAt = deps.now();
-      const workLost = await lostAtDeadline(state, result.node, deps);
-      getLogger().info('drain finished', { lastDrain: result.node.LastDrain?.Status ?? null, nomadNodeId: state.nomadNodeId, deadlineReached: workLost !== null });
+      const workLost = await lostWork(state, result.node, deps);
+      getLogger().info('drain finished', { lastDrain: result.node.LastDrain?.Status ?? null, nomadNodeId: state.nomadNodeId, workLost: workLost?.allocations.length ?? 0 });
       return { ...state, giveUpAt, drain: { ...drain, done: true, index, doneAt, workLost } };
     }
     await heartbeatWhileDraining(deps, state, 'WatchDrain');

@@ -17,26 +17,35 @@ export function deadlineReachedAt(node: Pick<NomadNode, 'Events'>): number | nul
   return Number.isFinite(at) ? at : 0;
 }
 
+type Lost = WorkLostReport['allocations'][number];
+
 /**
- * The allocations the deadline stopped: not system jobs (they go with the
- * node by design), told to stop, last modified at or after the deadline
- * (the ones migrated before it finished earlier).
+ * The allocations the drain stopped without a replacement: those the
+ * deadline stopped (not system jobs, which go with the node by design; told
+ * to stop at or after the deadline, the ones migrated before it finished
+ * earlier), and those migrated for which the scheduler placed no replacement
+ * (`NextAllocation` empty: a blocked evaluation waits for room).
  */
-export function stoppedAtDeadline(allocs: NomadAllocation[], deadlineAt: number): NomadAllocation[] {
-  const from = (deadlineAt - SKEW_MS) * NS_PER_MS;
-  return allocs.filter((a) => a.Job?.Type !== 'system' && a.DesiredStatus !== 'run' && (a.ModifyTime ?? Number.POSITIVE_INFINITY) >= from);
+export function lostAllocations(allocs: NomadAllocation[], deadlineAt: number | null): Lost[] {
+  const from = deadlineAt === null ? null : (deadlineAt - SKEW_MS) * NS_PER_MS;
+  const lost: Lost[] = [];
+  for (const a of allocs) {
+    if (a.Job?.Type === 'system' || a.DesiredStatus === 'run') continue;
+    const atDeadline = from !== null && (a.ModifyTime ?? Number.POSITIVE_INFINITY) >= from;
+    const unplaced = a.DesiredTransition?.Migrate === true && !a.NextAllocation;
+    if (atDeadline || unplaced) lost.push({ id: a.ID, jobId: a.JobID, taskGroup: a.TaskGroup ?? null, reason: atDeadline ? 'drain-deadline' : 'no-room' });
+  }
+  return lost;
 }
 
-/** The report the execution fails with; null when nothing was stopped. */
-export function workLostReport(nodeId: string, instanceId: string, allocs: NomadAllocation[]): WorkLostReport | null {
-  if (allocs.length === 0) return null;
-  const allocations = allocs.map((a) => ({ id: a.ID, jobId: a.JobID, taskGroup: a.TaskGroup ?? null }));
+/** The report the execution fails with; null when nothing was lost. */
+export function workLostReport(nodeId: string, instanceId: string, allocations: Lost[]): WorkLostReport | null {
+  if (allocations.length === 0) return null;
   const jobs = [...new Set(allocations.map((a) => a.jobId))];
-  const lines = allocations.map((a) => `${a.id} job=${a.jobId} group=${a.taskGroup ?? '?'}`);
+  const lines = allocations.map((a) => `${a.id} job=${a.jobId} group=${a.taskGroup ?? '?'} (${a.reason})`);
   return {
     error: 'WorkLost',
-    reason: 'drain-deadline',
     allocations,
-    cause: `the drain of Nomad node ${nodeId} (${instanceId}) reached its deadline: Nomad stopped ${allocations.length} allocation(s) of job(s) ${jobs.join(', ')} before they migrated; a replacement runs only where the pool has room. ${lines.join('; ')}`,
+    cause: `the drain of Nomad node ${nodeId} (${instanceId}) stopped ${allocations.length} allocation(s) of job(s) ${jobs.join(', ')} without a replacement running (drain-deadline: stopped when the deadline forced the drain; no-room: nowhere in the pool to place it): ${lines.join('; ')}`,
   };
 }
