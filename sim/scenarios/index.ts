@@ -1,4 +1,5 @@
 import { defaultScenario } from './default.js';
+import { drainOverHookLimitScenario, lambdaThrottledScenario, noRoomScenario, tokenRotationScenario } from './fail-safe.js';
 import { scaleInScenario } from './scale-in.js';
 import { scaleOutScenario } from './scale-out.js';
 import { serverReplaceScenario, serverTerminateTwoScenario } from './server-replace.js';
@@ -6,4 +7,4 @@ import type { Scenario } from './types.js';
 import { upgradeScenario } from './upgrade.js';
 
 /** Every scenario `npm run sim` knows, by name. */
-export const SCENARIOS: Record<string, Scenario> = Object.fromEntries([defaultScenario, scaleInScenario, scaleOutScenario, serverReplaceScenario, serverTerminateTwoScenario, upgradeScenario].map((s) => [s.name, s]));
+export const SCENARIOS: Record<string, Scenario> = Object.fromEntries([defaultScenario, scaleInScenario, scaleOutScenario, serverReplaceScenario, serverTerminateTwoScenario, upgradeScenario, tokenRotationScenario, lambdaThrottledScenario, drainOverHookLimitScenario, noRoomScenario].map((s) => [s.name, s]));
