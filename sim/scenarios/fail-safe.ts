@@ -120,7 +120,7 @@ export const tokenRotationScenario: Scenario = {
 
 export const lambdaThrottledScenario: Scenario = {
   name: 'lambda-throttled',
-  description: 'every Lambda invocation is throttled (TooManyRequestsException) for 10 s while 2 of 4 nodes start draining',
+  description: 'every Lambda invocation is throttled (TooManyRequestsException) for 10 s from the moment the first of 2 drains starts',
   defaults: { nodes: 4 },
   async run(sim, args) {
     await scaleInWithTrouble(sim, {
@@ -128,7 +128,8 @@ export const lambdaThrottledScenario: Scenario = {
       workMinutes: 3,
       drainDeadline: '30m',
       async trouble(s) {
-        await s.clock.sleep(2_000);
+        // The moment Nomad starts the first drain: the next invocation is that drain's WatchDrain.
+        await s.clock.until(() => s.recorder.drainRecords().length > 0, 10 * MINUTE);
         s.faults.cluster.lambdaThrottle = { until: s.clock.now() + 10_000, functionNames: [] };
         s.recorder.event('scenario', 'Lambda throttles every invocation for 10 s');
       },
