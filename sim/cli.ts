@@ -162,6 +162,7 @@ main().then(
 /** ` (2 drain-deadline, 1 no-room)`, or nothing when none was lost. */
 function lostReasons(lost: Array<{ reason: string }>): string {
   if (lost.length === 0) return '';
-  const counts = lost.reduce<Record<string, number>>((acc, l) => ({ ...acc, [l.reason]: (acc[l.reason] ?? 0) + 1 }), {});
+  const counts: Record<string, number> = {};
+  for (const l of lost) counts[l.reason] = (counts[l.reason] ?? 0) + 1;
   return ` (${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')})`;
 }

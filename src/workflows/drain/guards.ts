@@ -1,6 +1,5 @@
 /** Checks every drain task makes. */
 import { GiveUp, LifecycleActionLost } from '../../errors/index.js';
-import { getLogger } from '../../observability/logger.js';
 import { recordHeartbeat } from '../task.js';
 import type { DrainDeps } from './deps.js';
 import type { DrainState } from './state.js';
@@ -16,16 +15,6 @@ export function checkGiveUp(deps: Pick<DrainDeps, 'now'>, giveUpAt: number, task
 /** The next give-up time after the cluster answered. */
 export function nextGiveUpAt(deps: Pick<DrainDeps, 'now' | 'config'>): number {
   return deps.now() + deps.config.giveUpAfterMs;
-}
-
-/**
- * Record a lifecycle heartbeat unless the hook's global limit has passed.
- * A no-longer-active action is logged, not an error (the instance goes anyway).
- */
-export async function heartbeat(deps: Pick<DrainDeps, 'now' | 'autoscaling'>, state: Pick<DrainState, 'action' | 'hook'>): Promise<'recorded' | 'not-active' | 'past-limit'> {
-  const r = await recordHeartbeat(deps, state.action, state.hook.heartbeatLimitAt);
-  if (r === 'not-active') getLogger().warn('lifecycle action no longer active (completed or expired); continuing to clean up');
-  return r;
 }
 
 /**
