@@ -204,6 +204,19 @@ describe('WatchDrain', () => {
     const s = await watchDrain(started, deps, () => 800_000);
     expect(s.drain).toMatchObject({ done: true, workLost: null });
   });
+  it('work displaced with no room for it is reported while the drain still runs (once), not at the deadline', async () => {
+    const { deps, advance } = fakes();
+    const started = await startDrain(await prepareDrain({ action, pool: pool('client') }, deps), deps);
+    deps.nomad.getNode.mockImplementation(async () => {
+      advance(150_000);
+      return { node: nomadNode({ DrainStrategy: { Deadline: 1 } }), index: 30 };
+    });
+    deps.nomad.nodeAllocations.mockResolvedValue([{ ID: 'a1', JobID: 'api', Job: { Type: 'service' }, TaskGroup: 'web', ClientStatus: 'complete', DesiredStatus: 'stop', DesiredTransition: { Migrate: true }, NextAllocation: '' }]);
+    const end = deps.now() + 400_000;
+    const s = await watchDrain(started, deps, () => end - deps.now());
+    expect(s.drain).toMatchObject({ done: false, blocked: [{ id: 'a1', jobId: 'api', taskGroup: 'web', reason: 'no-room' }] });
+    expect(deps.nomad.nodeAllocations).toHaveBeenCalledOnce();
+  });
   it('returns not done when the invocation runs short of time', async () => {
     const { deps } = fakes({ node: nomadNode({ DrainStrategy: { Deadline: 1 } }) });
     const started = await startDrain(await prepareDrain({ action, pool: pool('client') }, deps), deps);

@@ -47,6 +47,8 @@ export const DrainStateSchema = DrainInputSchema.extend({
     doneAt: z.number().nullable(),
     /** The pool's deadline, ns, when StartDrain shortened it to end before the hook's global limit. */
     deadlineCappedFromNs: z.number().nullish(),
+    /** Allocations the drain displaced that the scheduler found no room for, reported while the drain still runs (once). */
+    blocked: WorkLostSchema.shape.allocations.nullish(),
     /** Set when the drain ended with work stopped at its deadline (the execution then fails `WorkLost` after completing). */
     workLost: WorkLostSchema.nullish(),
   }),

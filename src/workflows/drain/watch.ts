@@ -30,6 +30,20 @@ async function lostWork(state: DrainState, node: NomadNode, deps: DrainDeps): Pr
 }
 
 /**
+ * While the drain runs: work it displaced that the scheduler found no room
+ * for (a migration without a replacement), said at once (log, `DrainBlocked`,
+ * the execution's state) rather than at the deadline. Null while there is none.
+ */
+async function noRoomYet(state: DrainState, deps: DrainDeps): Promise<NonNullable<DrainState['drain']['blocked']> | null> {
+  if (!state.nomadNodeId) return null;
+  const unplaced = lostAllocations(await deps.nomad.nodeAllocations(state.nomadNodeId), null);
+  if (unplaced.length === 0) return null;
+  countMetric('DrainBlocked', unplaced.length);
+  getLogger().error('the pool has no room for work the drain displaced: it is stopped without a replacement (the drain will end WorkLost)', { nomadNodeId: state.nomadNodeId, allocations: unplaced });
+  return unplaced;
+}
+
+/**
  * Repeat blocking queries on the node (`?index=&wait=`) until `DrainStrategy`
  * is null, heartbeating the lifecycle action after each return, while the
  * invocation has time left. Returns the state with `drain.done` and the index.
@@ -47,6 +61,7 @@ export async function watchDrain(state: DrainState, deps: DrainDeps, remainingMs
 
   let index = drain.index;
   let giveUpAt = state.giveUpAt;
+  let blocked: DrainState['drain']['blocked'] = drain.blocked ?? null;
   for (;;) {
     const budget = remainingMs() - SAFETY_MARGIN_MS - BLOCKING_SLACK_MS;
     const waitMs = Math.min(drain.waitMs, budget);
@@ -68,9 +83,10 @@ export async function watchDrain(state: DrainState, deps: DrainDeps, remainingMs
       const doneAt = deps.now();
       const workLost = await lostWork(state, result.node, deps);
       getLogger().info('drain finished', { lastDrain: result.node.LastDrain?.Status ?? null, nomadNodeId: state.nomadNodeId, workLost: workLost?.allocations.length ?? 0 });
-      return { ...state, giveUpAt, drain: { ...drain, done: true, index, doneAt, workLost } };
+      return { ...state, giveUpAt, drain: { ...drain, done: true, index, doneAt, workLost, blocked } };
     }
     await heartbeatWhileDraining(deps, state, 'WatchDrain');
+    blocked ??= await noRoomYet(state, deps);
   }
-  return { ...state, giveUpAt, drain: { ...drain, index } };
+  return { ...state, giveUpAt, drain: { ...drain, index, blocked } };
 }
