@@ -118,8 +118,9 @@ async function main(): Promise<number> {
   process.stdout.write(
     `\nsim time ${formatOffset(report.simDurationSeconds * 1000)} in ${(report.wallDurationMs / 1000).toFixed(1)} s wall; ` +
       `lifecycle actions ${JSON.stringify(results)}; executions ${report.executions.length}; ` +
-      `allocations running ${report.allocations.running}, migrated ${report.allocations.migrated}, lost ${report.allocations.lost}\n`,
+      `allocations running ${report.allocations.running}, migrated ${report.allocations.migrated}, lost ${report.allocations.lost}${lostReasons(report.allocations.lostAllocations)}\n`,
   );
+  for (const l of report.allocations.lostAllocations) process.stdout.write(`lost  ${l.allocId} job=${l.jobId} group=${l.taskGroup} on ${l.nodeName}: ${l.reason} at ${l.at ?? '?'}\n`);
   for (const c of checks) process.stdout.write(`${c.passed ? 'ok  ' : 'FAIL'}  ${c.name}: ${c.detail}\n`);
   process.stdout.write(`report: ${file}\n`);
   return checks.every((c) => c.passed) ? 0 : 1;
@@ -167,3 +168,11 @@ main().then(
     process.exit(1);
   },
 );
+
+/** ` (2 drain-deadline, 1 no-room)`, or nothing when none was lost. */
+function lostReasons(lost: Array<{ reason: string }>): string {
+  if (lost.length === 0) return '';
+  const counts: Record<string, number> = {};
+  for (const l of lost) counts[l.reason] = (counts[l.reason] ?? 0) + 1;
+  return ` (${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')})`;
+}

@@ -3,6 +3,7 @@ import type {
   DrainRecord,
   ExecutionRecord,
   LifecycleActionRecord,
+  LostAllocation,
   TimelineEntry,
 } from './core/recorder.js';
 import { AWS_SERVICES } from './core/faults.js';
@@ -23,7 +24,8 @@ export interface SimReport {
   lifecycleActions: LifecycleActionRecord[];
   executions: ExecutionRecord[];
   drains: DrainRecord[];
-  allocations: { running: number; migrated: number; lost: number };
+  /** `lost`: allocations stopped without a running replacement; `lostAllocations` says which and why (node-down, drain-deadline, no-room). */
+  allocations: { running: number; migrated: number; lost: number; lostAllocations: LostAllocation[] };
   lowestEligibleClientCapacity: number | null;
   /** Lowest failure tolerance (live voters − quorum) per raft system while a server scenario ran; null when not watched. */
   minFailureTolerance: Record<string, number> | null;
@@ -54,7 +56,7 @@ export function buildReport(
     lifecycleActions: r.lifecycleActions(),
     executions: r.executionRecords(),
     drains: r.drainRecords(),
-    allocations: { running: sim.hashistack.api.allocationCounts().running, ...r.allocations },
+    allocations: { running: sim.hashistack.api.allocationCounts().running, ...r.allocations, lostAllocations: [...r.lostAllocations] },
     lowestEligibleClientCapacity: r.lowestEligibleClientCapacity(),
     minFailureTolerance: r.failureToleranceSummary()?.min ?? null,
     startFailureTolerance: r.failureToleranceSummary()?.start ?? null,

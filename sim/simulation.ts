@@ -179,6 +179,23 @@ export class Simulation {
   }
 
   /**
+   * Rotate the control plane's ACL token of a system the way an operator
+   * does: a new token with the same policies, its secret written to the SSM
+   * parameter, the old token revoked at once. Running Lambdas still hold the
+   * old secret in their parameter cache.
+   * @returns the new secret.
+   */
+  rotateToken(system: 'nomad' | 'consul'): string {
+    const parameter = String(this.deploy.stageConfig[`${system}TokenParameter`]);
+    const old = this.aws.api.parameter(parameter)?.value;
+    const secret = this.rng.uuid();
+    if (!old || !this.hashistack.api.rotateToken(system, old, secret)) throw new Error(`no ${system} token in ${parameter} to rotate`);
+    this.aws.api.putParameter(parameter, secret, 'SecureString', true);
+    this.recorder.event('scenario', `${system} ACL token rotated: new secret in ${parameter}, the old token revoked`);
+    return secret;
+  }
+
+  /**
    * Stop every service and timer. Handler code still running (a Lambda whose
    * execution was stopped, parked in a blocking query) is let finish first,
    * in sim time (bounded): left running, it would retry against the next

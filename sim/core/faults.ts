@@ -49,6 +49,13 @@ export interface ClusterFaults {
   failingShellCommands: string[];
   /** Lambda invocations of these function names fail (crash) on their Nth call (1-based). */
   lambdaCrashes: Array<{ functionName: string; onCall: number }>;
+  /**
+   * Lambda throttles every invocation (of these functions; all when empty)
+   * until this sim time (epoch ms): `Lambda.TooManyRequestsException`
+   * before the handler runs, as when the account's or function's
+   * concurrency is exhausted.
+   */
+  lambdaThrottle: { until: number; functionNames: string[] } | null;
 }
 
 /**
@@ -89,6 +96,7 @@ export class Faults {
       duplicateEventRate: 0,
       eventJitterMs: 0,
       lambdaCrashes: [],
+      lambdaThrottle: null,
       failingShellCommands: [],
       ...cluster,
     };

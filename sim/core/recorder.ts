@@ -56,6 +56,17 @@ export interface ApiCallStats {
   errors: number;
 }
 
+/** Why work was stopped without a replacement: its node died, the drain deadline stopped it, or the pool had no room for it. */
+export type LostReason = 'node-down' | 'drain-deadline' | 'no-room';
+export interface LostAllocation {
+  allocId: string;
+  jobId: string;
+  taskGroup: string;
+  nodeName: string;
+  reason: LostReason;
+  at?: string;
+}
+
 /**
  * Collects what the report shows: every service and the control plane's
  * runtime write here, in sim time. One recorder per simulation.
@@ -67,6 +78,8 @@ export class Recorder {
   private readonly drains: DrainRecord[] = [];
   private readonly calls = new Map<string, ApiCallStats>();
   readonly allocations = { migrated: 0, lost: 0 };
+  /** Every allocation stopped without a running replacement, with the reason (one entry per allocation). */
+  readonly lostAllocations: LostAllocation[] = [];
   private lowestEligible: number | null = null;
   private readonly listeners = new Set<(e: TimelineEntry) => void>();
   private readonly marks = new Map<string, Map<string, number>>();
@@ -86,6 +99,13 @@ export class Recorder {
     if (this.tolerance.size === 0) return null;
     const entries = [...this.tolerance.entries()];
     return { start: Object.fromEntries(entries.map(([k, v]) => [k, v.start])), min: Object.fromEntries(entries.map(([k, v]) => [k, v.min])) };
+  }
+
+  /** An allocation was stopped without a running replacement (counted once per allocation). */
+  allocationLost(lost: LostAllocation): void {
+    if (this.lostAllocations.some((l) => l.allocId === lost.allocId)) return;
+    this.lostAllocations.push({ ...lost, at: this.clock.iso() });
+    this.allocations.lost++;
   }
 
   /** Add a line to the readable timeline. */

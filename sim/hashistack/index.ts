@@ -68,6 +68,8 @@ export interface HashistackApi {
   /** Add an ACL token with narrower policies than the management tokens. */
   addToken(system: 'nomad' | 'consul', token: ResourceToken): void;
   addVaultToken(token: VaultToken): void;
+  /** Replace a token's secret (same policies) and revoke the old one; false when the old secret is unknown. */
+  rotateToken(system: 'nomad' | 'consul', oldSecret: string, newSecret: string): boolean;
 }
 
 /** The simulated Nomad, Consul and Vault clusters, their HTTP services and the nodes' shell. */
@@ -122,6 +124,7 @@ export function createHashistackSim(deps: HashistackDeps): HashistackSim {
     logs: (instanceId, agent) => [...(world.hosts.get(instanceId)?.logs[agent] ?? [])],
     addToken: (system, token) => services[system].addToken(token),
     addVaultToken: (token) => services.vault.addToken(token),
+    rotateToken: (system, oldSecret, newSecret) => services[system].rotateToken(oldSecret, newSecret),
   };
   return { services, shell, api };
 }

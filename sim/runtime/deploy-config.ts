@@ -17,6 +17,8 @@ export interface FunctionSpec {
   sourceFile: string;
   exportName: string;
   timeoutSeconds: number;
+  /** serverless.yml `reservedConcurrency`: concurrent invocations past it are throttled (none: the account's pool, not modelled). */
+  reservedConcurrency: number | null;
   environment: Record<string, string>;
   /** Asynchronous invocation config (EventInvokeConfig): retries of failed invocations, then the on-failure destination. */
   asyncInvoke: AsyncInvokeConfig;
@@ -154,6 +156,7 @@ export function loadDeployConfig(serverlessYmlPath: string, stage: string): Depl
       sourceFile: resolve(root, `${handler.slice(0, dot)}.ts`),
       exportName: handler.slice(dot + 1),
       timeoutSeconds: Number(fn.timeout ?? provider.timeout ?? 6),
+      reservedConcurrency: fn.reservedConcurrency === undefined ? null : Number(fn.reservedConcurrency),
       environment: Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])),
       asyncInvoke: asyncInvokeOf(fn, cf),
     };

@@ -89,7 +89,7 @@ export class LambdaRuntime {
     const held = this.deps.clock.hold();
     this.running++;
     let done = false;
-    const release = (): void => {
+    let release = (): void => {
       if (done) return;
       done = true;
       this.running--;
@@ -107,6 +107,13 @@ export class LambdaRuntime {
       }
       const handler = await this.load(fn);
       await this.deps.clock.sleep(INVOKE_OVERHEAD_MS, { parked: true });
+      this.throwIfThrottled(fn);
+      this.runningOf.set(fn.key, (this.runningOf.get(fn.key) ?? 0) + 1);
+      const release0 = release;
+      release = (): void => {
+        if (!done) this.runningOf.set(fn.key, (this.runningOf.get(fn.key) ?? 1) - 1);
+        release0();
+      };
       const call = (this.callCounts.get(fn.key) ?? 0) + 1;
       this.callCounts.set(fn.key, call);
       const crash = this.deps.faults.cluster.lambdaCrashes.find((c) => c.functionName === fn.key && c.onCall === call);
@@ -122,7 +129,7 @@ export class LambdaRuntime {
         () => undefined,
         () => undefined,
       );
-      void settled.finally(release);
+      void settled.finally(() => release());
       let timer: { cancel(): void } | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = this.deps.clock.scheduleAt(
@@ -153,6 +160,24 @@ export class LambdaRuntime {
     } finally {
       if (!settled) release();
     }
+  }
+
+  /** Concurrent invocations per function (for reserved concurrency). */
+  private readonly runningOf = new Map<string, number>();
+
+  /**
+   * Lambda refuses the invocation before any code runs (429
+   * TooManyRequestsException, which Step Functions reports as
+   * `Lambda.TooManyRequestsException`): the function's reserved concurrency
+   * is in use, or an injected throttle window is open.
+   */
+  private throwIfThrottled(fn: FunctionSpec): void {
+    const t = this.deps.faults.cluster.lambdaThrottle;
+    const injected = t !== null && this.deps.clock.now() < t.until && (t.functionNames.length === 0 || t.functionNames.includes(fn.key));
+    const reserved = fn.reservedConcurrency !== null && (this.runningOf.get(fn.key) ?? 0) >= fn.reservedConcurrency;
+    if (!injected && !reserved) return;
+    this.deps.recorder.event('lambda', `${fn.key} throttled (${injected ? 'injected' : `reserved concurrency ${fn.reservedConcurrency}`})`);
+    throw new LambdaFunctionError('Lambda.TooManyRequestsException', 'Rate Exceeded. (Service: Lambda, Status Code: 429)');
   }
 
   /** Invocations whose handler code is still running (the caller may have given up on them). */

@@ -1,4 +1,5 @@
 import { defaultScenario } from './default.js';
+import { drainOverHookLimitScenario, lambdaThrottledScenario, noRoomScenario, tokenRotationScenario } from './fail-safe.js';
 import { clientGoneScenario, routerOutageScenario, serverGoneScenario } from './out-of-band.js';
 import { scaleInScenario } from './scale-in.js';
 import { scaleOutScenario } from './scale-out.js';
@@ -7,4 +8,20 @@ import type { Scenario } from './types.js';
 import { upgradeScenario } from './upgrade.js';
 
 /** Every scenario `npm run sim` knows, by name. */
-export const SCENARIOS: Record<string, Scenario> = Object.fromEntries([defaultScenario, scaleInScenario, scaleOutScenario, serverReplaceScenario, serverTerminateTwoScenario, upgradeScenario, routerOutageScenario, clientGoneScenario, serverGoneScenario].map((s) => [s.name, s]));
+export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
+  [
+    defaultScenario,
+    scaleInScenario,
+    scaleOutScenario,
+    serverReplaceScenario,
+    serverTerminateTwoScenario,
+    upgradeScenario,
+    tokenRotationScenario,
+    lambdaThrottledScenario,
+    drainOverHookLimitScenario,
+    noRoomScenario,
+    routerOutageScenario,
+    clientGoneScenario,
+    serverGoneScenario,
+  ].map((s) => [s.name, s]),
+);

@@ -16,12 +16,14 @@ const PARAMETER_TTL_MS = 5 * 60_000;
 const parameterCache = new Map<string, { value: string; expiresAt: number }>();
 
 /**
- * Read a SecureString parameter (decrypted), cached in memory for about 5 minutes.
+ * Read a SecureString parameter (decrypted), cached in memory for about 5
+ * minutes; `fresh` reads it from SSM regardless (a token the cluster just
+ * refused may have been rotated).
  * @throws NotFound when the parameter does not exist.
  */
-export async function getSecureString(name: string): Promise<string> {
+export async function getSecureString(name: string, options: { fresh?: boolean } = {}): Promise<string> {
   const hit = parameterCache.get(name);
-  if (hit && hit.expiresAt > now()) return hit.value;
+  if (hit && hit.expiresAt > now() && !options.fresh) return hit.value;
   try {
     const out = await ssmClient().send(new GetParameterCommand({ Name: name, WithDecryption: true }));
     const value = out.Parameter?.Value;

@@ -152,3 +152,24 @@ export class ChildExecutionFailed extends ControlPlaneError {
   readonly retryable = false;
 }
 
+
+/**
+ * Work was stopped without a replacement running: the drain reached its
+ * deadline (Nomad stopped what was left), or the workflow gave up while work
+ * was still on the node. The message names the allocations, jobs and task
+ * groups. Final: the alert is the point.
+ */
+export class WorkLost extends ControlPlaneError {
+  override readonly name = 'WorkLost';
+  readonly retryable = false;
+}
+
+/**
+ * The lifecycle action is no longer active while its work still runs: the
+ * hook expired (heartbeat timeout or global limit) or someone completed it,
+ * so the instance terminates whatever is on it. Final.
+ */
+export class LifecycleActionLost extends ControlPlaneError {
+  override readonly name = 'LifecycleActionLost';
+  readonly retryable = false;
+}

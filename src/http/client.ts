@@ -13,8 +13,8 @@ import { getLogger } from '../observability/logger.js';
 import { sleep } from '../time/clock.js';
 import { backoffDelay } from './backoff.js';
 
-/** Supplies the ACL token; called lazily before each request (the provider caches it). */
-export type TokenProvider = () => Promise<string>;
+/** Supplies the ACL token; called lazily before each request (the provider caches it; `fresh` bypasses the cache). */
+export type TokenProvider = (options?: { fresh?: boolean }) => Promise<string>;
 
 export interface HttpClientOptions {
   /** Service name used in errors and logs: nomad, consul, vault. */
@@ -94,18 +94,36 @@ export class HttpClient {
   }
 
   /**
-   * Send a request, retrying transient failures.
+   * Send a request, retrying transient failures; a 401/403 re-reads the
+   * token (bypassing the cache) and, when it changed, sends once more.
    * @throws ClusterUnreachable (network/timeout/429/5xx-without-leader after retries),
-   *   PermissionDenied (403), NotFound (404), UpstreamError (other statuses).
+   *   PermissionDenied (401/403 with the freshly read token too), NotFound (404), UpstreamError (other statuses).
    */
   async request(req: RequestOptions): Promise<HttpResponse> {
+    try {
+      return await this.send(req, await this.readToken(false));
+    } catch (error) {
+      if (!(error instanceof PermissionDenied) || !this.options.token) throw error;
+      // A token rotated in SSM (the old one revoked) answers 401/403 until the cache expires: read it again once, bypassing the cache.
+      const used = this.knownToken;
+      const fresh = await this.readToken(true);
+      if (fresh === used) throw error;
+      getLogger().warn('cluster API denied the cached token; retrying once with the token just read from SSM', { service: this.service, request: `${req.method ?? 'GET'} ${req.path}` });
+      return this.send(req, fresh);
+    }
+  }
+
+  private async readToken(fresh: boolean): Promise<string | undefined> {
+    if (!this.options.authHeader || !this.options.token) return undefined;
+    // Read on every request: the provider caches (SSM, ~5 min), so a rotated token is picked up.
+    this.knownToken = await this.options.token({ fresh });
+    return this.knownToken;
+  }
+
+  private async send(req: RequestOptions, token: string | undefined): Promise<HttpResponse> {
     const url = this.url(req);
     const headers: Record<string, string> = { Accept: 'application/json' };
-    if (this.options.authHeader && this.options.token) {
-      // Read on every request: the provider caches (SSM, ~5 min), so a rotated token is picked up.
-      this.knownToken = await this.options.token();
-      headers[this.options.authHeader] = this.knownToken;
-    }
+    if (this.options.authHeader && token !== undefined) headers[this.options.authHeader] = token;
     let body: string | undefined;
     if (req.body !== undefined) {
       body = JSON.stringify(req.body);

@@ -1,6 +1,6 @@
 /** The task patterns the state machines repeat, each with the one retry policy (policy.ts). */
 import { lambda, task, wait, type Catcher, type Json, type Resource, type StateName, type States } from './asl.js';
-import { RETRYABLE_ERRORS, WAIT_BEFORE_RETRY_SECONDS, retryFor } from './policy.js';
+import { WAIT_AND_LOOP_ERRORS, WAIT_BEFORE_RETRY_SECONDS, retryFor } from './policy.js';
 
 export const waitBefore = (name: StateName): StateName => `WaitBefore${name}`;
 export const catchAll = (next: StateName, resultPath: string): Catcher => ({ ErrorEquals: ['States.ALL'], ResultPath: resultPath, Next: next });
@@ -18,14 +18,15 @@ export interface LifecycleTaskProps {
 
 /**
  * The task of a lifecycle workflow (drain, join, serverReplace) and its
- * `WaitBefore<Task>` state: ClusterUnreachable/AwsUnavailable → wait, then the
- * same task again (it gives up by itself past its limit); any other error →
- * the failure path; transient Lambda errors are retried in place.
+ * `WaitBefore<Task>` state: ClusterUnreachable/AwsUnavailable, and transient
+ * Lambda errors once their in-place retries are spent → wait, then the same
+ * task again (it gives up by itself past `giveUpAt`); any other error → the
+ * failure path. A throttled or crashed Lambda therefore never fails a drain.
  */
 export function lifecycleTasks(workflow: { onFailure: StateName; waitComment: string; waitResultPath?: string }) {
   return (name: StateName, fn: string, p: LifecycleTaskProps): States => {
     const errorPath = p.errorPath ?? '$.error';
-    const retryable: Catcher = { ErrorEquals: RETRYABLE_ERRORS, ResultPath: p.errorPath ?? workflow.waitResultPath ?? errorPath, Next: waitBefore(name) };
+    const retryable: Catcher = { ErrorEquals: [...WAIT_AND_LOOP_ERRORS], ResultPath: p.errorPath ?? workflow.waitResultPath ?? errorPath, Next: waitBefore(name) };
     return {
       [name]: task(lambda(fn), {
         comment: p.comment,

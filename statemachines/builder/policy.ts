@@ -37,7 +37,7 @@ interface Row {
 
 /** THE table: what is retried in place, how often and how long apart (full jitter). */
 export const RETRY_POLICY = {
-  /** Lambda errors and crashes of any task. */
+  /** Lambda errors and crashes of any task (a lifecycle task then waits and loops on the Lambda errors: WAIT_AND_LOOP_ERRORS). */
   transient: { errors: [...LAMBDA_TRANSIENT_ERRORS, CRASH], intervalSeconds: 1, maxAttempts: 3, backoffRate: 2, maxDelaySeconds: 10 },
   /** The invocation of a callback task (waitForTaskToken), never the operator's answer. */
   callback: { errors: LAMBDA_TRANSIENT_ERRORS, intervalSeconds: 1, maxAttempts: 3, backoffRate: 2, maxDelaySeconds: 10 },
@@ -46,6 +46,14 @@ export const RETRY_POLICY = {
   /** Best-effort work after the lifecycle action completed: a short retry, then it is skipped. */
   bestEffort: { errors: [...LAMBDA_TRANSIENT_ERRORS, ...RETRYABLE_ERRORS], intervalSeconds: 2, maxAttempts: 2, backoffRate: 2, maxDelaySeconds: 4 },
 } as const satisfies Record<string, Row>;
+
+/**
+ * What sends a lifecycle task (drain, join, server removal) into its
+ * wait-and-loop once in-place retries are spent: the control plane's own
+ * trouble is never a reason to let an instance go with work on it. The task
+ * gives up by itself (GiveUp, final) once `giveUpAfter` passed without progress.
+ */
+export const WAIT_AND_LOOP_ERRORS = [...RETRYABLE_ERRORS, ...LAMBDA_TRANSIENT_ERRORS];
 
 /** Cluster or AWS unreachable in a lifecycle task: Wait this long, then run the task again (the task gives up by itself past its limit). */
 export const WAIT_BEFORE_RETRY_SECONDS = 30;

@@ -24,6 +24,8 @@ export const DRAIN = {
   leaveCluster: 'LeaveCluster',
   complete: 'Complete',
   cleanup: 'Cleanup',
+  workLostCheck: 'WorkLost?',
+  workLost: 'WorkLost',
   completeNothingJoined: 'CompleteNothingJoined',
   drained: 'Drained',
   recordFailure: 'RecordFailure',
@@ -103,9 +105,15 @@ export const drain = machine(
     [S.cleanup]: task(lambda('drainCleanup'), {
       comment: 'Best effort after the action completed: force out a Consul member that did not leave gracefully once it failed, and purge the Nomad node record once it is down (PURGE_NOMAD_NODE). A failure here does not fail the drain.',
       retry: retryFor.bestEffort(),
-      catch: [catchAll(S.drained, '$.purgeError')],
-      next: S.drained,
+      catch: [catchAll(S.workLostCheck, '$.purgeError')],
+      next: S.workLostCheck,
     }),
+    [S.workLostCheck]: choice(
+      [{ Variable: '$.drain.workLost.error', IsPresent: true, Next: S.workLost }],
+      S.drained,
+      'The drain ended at its deadline with work still on the node: the action is completed (the drain is over), and the execution fails so the alert names what was stopped.',
+    ),
+    [S.workLost]: fail({ comment: 'WorkLost: the allocations, jobs and task groups Nomad stopped at the drain deadline (full list in the execution output).', errorPath: '$.drain.workLost.error', causePath: '$.drain.workLost.cause' }),
     // Nothing joined.
     ...drainTask(S.completeNothingJoined, 'completeLifecycle', {
       comment: 'Nothing of the instance joined the cluster: complete at once.',
@@ -116,7 +124,7 @@ export const drain = machine(
     [S.drained]: succeed(),
     // Failure path.
     ...drainTask(S.recordFailure, 'completeLifecycle', {
-      comment: 'The drain failed or gave up: still complete the action with CONTINUE (the instance is going anyway) and count DrainFailed.',
+      comment: 'The drain failed or gave up (past giveUpAfter, or the action was lost): complete the action with CONTINUE. For a terminate hook CONTINUE and ABANDON both let the instance go; the alert (this execution FAILED) names the node and the error. Count DrainFailed.',
       parameters: completion('failed', { 'error.$': '$.error' }),
       resultPath: '$.completion',
       errorPath: '$.completionError',

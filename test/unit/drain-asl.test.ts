@@ -20,7 +20,7 @@ describe('drain state machine (run locally)', () => {
       [S.cleanup]: (i) => i,
     });
     expect(r.error).toBeUndefined();
-    expect(r.entered).toEqual([S.prepare, S.nodeKind, S.startDrain, S.watchDrain, S.drainDone, S.watchDrain, S.drainDone, S.leaveCluster, S.complete, S.cleanup, S.drained]);
+    expect(r.entered).toEqual([S.prepare, S.nodeKind, S.startDrain, S.watchDrain, S.drainDone, S.watchDrain, S.drainDone, S.leaveCluster, S.complete, S.cleanup, S.workLostCheck, S.drained]);
     expect(r.calls[S.complete]?.[0]).toMatchObject({ result: 'CONTINUE', workflow: 'drain', outcome: 'drained', timings: { hookFiredAt: 1, startedAt: 2, doneAt: 3 } });
   });
   it('nothing joined: completes at once', async () => {
@@ -69,6 +69,34 @@ describe('drain state machine (run locally)', () => {
     const r = await run({ [S.prepare]: () => { throw named('TypeError', 'x is undefined'); }, [S.recordFailure]: completed });
     expect(r.retried).toEqual([S.prepare, S.prepare, S.prepare]);
     expect(r.error?.name).toBe('TypeError');
+  });
+  it('Lambda throttled past its in-place retries mid-drain: Wait and watch again, never completed while the drain runs', async () => {
+    const r = await run({
+      [S.prepare]: set({ plan: 'client', drain: drainState }),
+      [S.startDrain]: (i) => i,
+      [S.watchDrain]: failing(4, 'Lambda.TooManyRequestsException', set({ drain: { ...drainState, done: true, doneAt: 3 } })),
+      [S.leaveCluster]: (i) => i,
+      [S.complete]: completed,
+      [S.cleanup]: (i) => i,
+    });
+    expect(r.error).toBeUndefined();
+    expect(r.retried).toEqual([S.watchDrain, S.watchDrain, S.watchDrain]);
+    expect(r.entered).toEqual([S.prepare, S.nodeKind, S.startDrain, S.watchDrain, `WaitBefore${S.watchDrain}`, S.watchDrain, S.drainDone, S.leaveCluster, S.complete, S.cleanup, S.workLostCheck, S.drained]);
+    expect(r.calls[S.recordFailure]).toBeUndefined();
+  });
+  it('a drain that ended at its deadline with work stopped: completed, cleaned up, then FAILED WorkLost naming the allocations', async () => {
+    const workLost = { error: 'WorkLost', allocations: [{ id: 'a1', jobId: 'api', taskGroup: 'web', reason: 'drain-deadline' }], cause: 'a1 job=api group=web' };
+    const r = await run({
+      [S.prepare]: set({ plan: 'client', drain: drainState }),
+      [S.startDrain]: (i) => i,
+      [S.watchDrain]: set({ drain: { ...drainState, done: true, doneAt: 3, workLost } }),
+      [S.leaveCluster]: (i) => i,
+      [S.complete]: completed,
+      [S.cleanup]: (i) => i,
+    });
+    expect(r.entered).toEqual([S.prepare, S.nodeKind, S.startDrain, S.watchDrain, S.drainDone, S.leaveCluster, S.complete, S.cleanup, S.workLostCheck, S.workLost]);
+    expect(r.error?.name).toBe('WorkLost');
+    expect(r.error?.message).toBe('a1 job=api group=web');
   });
   it('a failing cleanup does not fail the drain', async () => {
     const r = await run({

@@ -1,13 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { PoolFacts } from '../../src/cluster/pool.js';
-import { GiveUp, NotFound, PermissionDenied } from '../../src/errors/index.js';
+import { GiveUp, LifecycleActionLost, NotFound, PermissionDenied } from '../../src/errors/index.js';
 import type { LifecycleAction } from '../../src/events/lifecycle-action.js';
 import type { NomadNode } from '../../src/hashicorp/nomad/schemas.js';
 import type { DrainDeps } from '../../src/workflows/drain/deps.js';
 import { leaveCluster } from '../../src/workflows/drain/leave.js';
 import { cleanupAfterTermination, purgeNomadNode } from '../../src/workflows/drain/cleanup.js';
 import { prepareDrain } from '../../src/workflows/drain/prepare.js';
-import { startDrain } from '../../src/workflows/drain/start.js';
+import { HOOK_LIMIT_MARGIN_MS, startDrain } from '../../src/workflows/drain/start.js';
 import { watchDrain } from '../../src/workflows/drain/watch.js';
 import { type RouterDeps, routeLifecycleEvent } from '../../src/workflows/router/route.js';
 import { terminateEvent } from './helpers.js';
@@ -30,6 +30,7 @@ function fakes(over: { nomadFound?: boolean; consulFound?: boolean; node?: Nomad
       setEligibility: vi.fn(async () => undefined),
       drainNode: vi.fn(async () => ({ index: 11 })),
       purgeNode: vi.fn(async () => true),
+      nodeAllocations: vi.fn<DrainDeps['nomad']['nodeAllocations']>(async () => []),
     },
     consul: {
       findNodeByInstanceId: vi.fn(async () => (over.consulFound === false ? null : { Node: 'ip-10-0-1-23', Address: '10.0.1.23', TaggedAddresses: {}, Meta: {} })),
@@ -130,6 +131,21 @@ describe('StartDrain', () => {
     advance(1_800_001);
     await expect(startDrain(s, deps)).rejects.toThrowError(GiveUp);
   });
+  it("caps the deadline to end before the hook's global limit (minus the leave/completion margin)", async () => {
+    const { deps } = fakes();
+    deps.autoscaling.describeLifecycleHooks.mockResolvedValue([{ LifecycleHookName: 'hashistack-terminate', HeartbeatTimeout: 6 }]); // limit: 600 s after the hook fired
+    const long = { ...pool('client'), drainDeadlineMs: 7_200_000 };
+    const s = await startDrain(await prepareDrain({ action, pool: { ...long } }, deps), deps);
+    const expected = Math.max(1_000, T0 + 600_000 - (T0 + 1000) - HOOK_LIMIT_MARGIN_MS) * 1e6;
+    expect(deps.nomad.drainNode).toHaveBeenCalledWith('n1', { deadlineNs: expected, ignoreSystemJobs: true }, expect.any(Object));
+    expect(s.drain).toMatchObject({ deadlineNs: expected, deadlineCappedFromNs: 7_200_000 * 1e6 });
+  });
+  it('a lifecycle action no longer active before the drain starts fails loudly (LifecycleActionLost), nothing drained', async () => {
+    const { deps } = fakes();
+    deps.autoscaling.recordLifecycleActionHeartbeat.mockResolvedValue('not-active' as never);
+    await expect(startDrain(await prepareDrain({ action, pool: pool('client') }, deps), deps)).rejects.toBeInstanceOf(LifecycleActionLost);
+    expect(deps.nomad.drainNode).not.toHaveBeenCalled();
+  });
 });
 
 describe('WatchDrain', () => {
@@ -148,6 +164,58 @@ describe('WatchDrain', () => {
     expect(s.drain).toMatchObject({ done: true, index: 23 });
     expect(s.giveUpAt).toBe(deps.now() + 1_800_000);
     expect(deps.autoscaling.recordLifecycleActionHeartbeat).toHaveBeenCalledTimes(3); // start + 2 watch returns
+  });
+  it('the action expiring while the node still drains is LifecycleActionLost, never success', async () => {
+    const { deps } = fakes({ node: nomadNode({ DrainStrategy: { Deadline: 1 } }) });
+    const started = await startDrain(await prepareDrain({ action, pool: pool('client') }, deps), deps);
+    deps.autoscaling.recordLifecycleActionHeartbeat.mockResolvedValue('not-active' as never);
+    await expect(watchDrain(started, deps, () => 800_000)).rejects.toThrowError(/no longer active while Nomad node n1 still drains/);
+  });
+  it('a drain that ended at its deadline names what Nomad stopped then, and migrations with no replacement (not those replaced, not system jobs)', async () => {
+    const { deps, advance } = fakes();
+    const started = await startDrain(await prepareDrain({ action, pool: pool('client') }, deps), deps);
+    const deadline = T0 + 601_000;
+    deps.nomad.getNode.mockImplementation(async () => {
+      advance(600_000);
+      return { node: nomadNode({ LastDrain: { Status: 'complete' }, Events: [{ Subsystem: 'Drain', Message: 'Node drain complete', Details: { deadline_reached: 'true' }, Timestamp: new Date(deadline).toISOString() }] }), index: 30 };
+    });
+    const alloc = (id: string, job: string, type: string, modifiedAt: number, next = 'r-1') => ({ ID: id, JobID: job, Job: { Type: type }, TaskGroup: 'web', ClientStatus: 'complete', DesiredStatus: 'stop', ModifyTime: modifiedAt * 1e6, DesiredTransition: { Migrate: true }, NextAllocation: next });
+    deps.nomad.nodeAllocations.mockResolvedValue([
+      alloc('a-migrated', 'api', 'service', deadline - 300_000),
+      alloc('a-unplaced', 'api', 'service', deadline - 200_000, ''),
+      alloc('a-killed', 'api', 'service', deadline + 5_000),
+      alloc('a-system', 'logs', 'system', deadline + 5_000, ''),
+    ]);
+    const s = await watchDrain(started, deps, () => 800_000);
+    expect(s.drain.workLost?.allocations).toEqual([
+      { id: 'a-unplaced', jobId: 'api', taskGroup: 'web', reason: 'no-room' },
+      { id: 'a-killed', jobId: 'api', taskGroup: 'web', reason: 'drain-deadline' },
+    ]);
+    expect(s.drain.workLost?.cause).toContain('a-killed job=api group=web (drain-deadline)');
+  });
+  it('a drain that finished by itself with every migration replaced reports no lost work', async () => {
+    const { deps, advance } = fakes();
+    const started = await startDrain(await prepareDrain({ action, pool: pool('client') }, deps), deps);
+    deps.nomad.getNode.mockImplementation(async () => {
+      advance(10_000);
+      return { node: nomadNode({ LastDrain: { Status: 'complete' }, Events: [{ Subsystem: 'Drain', Message: 'Node drain complete', Details: {} }] }), index: 30 };
+    });
+    deps.nomad.nodeAllocations.mockResolvedValue([{ ID: 'a1', JobID: 'api', Job: { Type: 'service' }, TaskGroup: 'web', ClientStatus: 'complete', DesiredStatus: 'stop', DesiredTransition: { Migrate: true }, NextAllocation: 'a2' }]);
+    const s = await watchDrain(started, deps, () => 800_000);
+    expect(s.drain).toMatchObject({ done: true, workLost: null });
+  });
+  it('work displaced with no room for it is reported while the drain still runs (once), not at the deadline', async () => {
+    const { deps, advance } = fakes();
+    const started = await startDrain(await prepareDrain({ action, pool: pool('client') }, deps), deps);
+    deps.nomad.getNode.mockImplementation(async () => {
+      advance(150_000);
+      return { node: nomadNode({ DrainStrategy: { Deadline: 1 } }), index: 30 };
+    });
+    deps.nomad.nodeAllocations.mockResolvedValue([{ ID: 'a1', JobID: 'api', Job: { Type: 'service' }, TaskGroup: 'web', ClientStatus: 'complete', DesiredStatus: 'stop', DesiredTransition: { Migrate: true }, NextAllocation: '' }]);
+    const end = deps.now() + 400_000;
+    const s = await watchDrain(started, deps, () => end - deps.now());
+    expect(s.drain).toMatchObject({ done: false, blocked: [{ id: 'a1', jobId: 'api', taskGroup: 'web', reason: 'no-room' }] });
+    expect(deps.nomad.nodeAllocations).toHaveBeenCalledOnce();
   });
   it('returns not done when the invocation runs short of time', async () => {
     const { deps } = fakes({ node: nomadNode({ DrainStrategy: { Deadline: 1 } }) });

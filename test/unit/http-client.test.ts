@@ -54,6 +54,21 @@ describe('HttpClient', () => {
     await expect(c.getJson('/bad')).rejects.toBeInstanceOf(UpstreamError);
     expect(s.requests).toHaveLength(3);
   });
+  it('a 403 re-reads the token once bypassing the cache: a rotated token is used at once, the same token stays PermissionDenied', async () => {
+    const NEW = 'c0ffee00-6a41-4c53-9d27-3f8e7a1c0d22';
+    const s = await startServer((r, res) => (r.headers['x-nomad-token'] === NEW ? json(res, 200, 'ok') : json(res, 403, 'ACL token not found')));
+    close = s.close;
+    const reads: boolean[] = [];
+    let current = TOKEN;
+    const rotating = client(s.url, { token: async (o) => { reads.push(o?.fresh ?? false); return o?.fresh ? current : TOKEN; } });
+    await expect(rotating.getJson('/v1/x')).rejects.toBeInstanceOf(PermissionDenied);
+    expect(reads).toEqual([false, true]);
+    expect(s.requests).toHaveLength(1);
+    current = NEW;
+    expect((await rotating.getJson('/v1/x')).body).toBe('ok');
+    expect(reads).toEqual([false, true, false, true]);
+    expect(s.requests.map((q) => q.headers['x-nomad-token'])).toEqual([TOKEN, TOKEN, NEW]);
+  });
   it('never follows a redirect with the token: a 307 elsewhere fails with RedirectRefused, the target never sees a request', async () => {
     const target = await startServer((_r, res) => json(res, 200, { stolen: true }));
     const s = await startServer((_r, res) => { res.writeHead(307, { Location: `${target.url}/v1/node/x?token=${TOKEN}` }); res.end(); });

@@ -126,6 +126,8 @@ export class Drainer {
 
   private migrate(alloc: Allocation): void {
     this.markStuckIfNeeded(alloc);
+    // Nomad stops a migrating allocation even when nothing can take it (a blocked evaluation waits for room).
+    if (!this.nomad.hasRoomFor(alloc)) this.nomad.recordLost(alloc, 'no-room');
     this.deps.recorder.allocations.migrated++;
     this.nomad.stopAlloc(alloc, 'alloc is being migrated', true);
     if (this.stuckAllocs.has(alloc.ID)) this.nomad.runner.freeze([alloc]);
@@ -175,7 +177,8 @@ export class Drainer {
     if (!node || node.DrainStrategy === null) return;
     for (const alloc of this.remaining(node)) {
       if (alloc.DesiredStatus === 'run') {
-        this.deps.recorder.allocations.migrated++;
+        if (alloc.Job.Type !== 'system') this.nomad.recordLost(alloc, 'drain-deadline');
+        else this.deps.recorder.allocations.migrated++;
         this.nomad.stopAlloc(alloc, 'alloc is being migrated', true);
       }
       if (this.stuckAllocs.delete(alloc.ID) && this.nomad.isClientLive(node.ID)) this.nomad.runner.stop(alloc, this.nomad.group(alloc));

@@ -1,6 +1,6 @@
 import { ChangeIndex } from '../../core/blocking.js';
 import type { SimClock, SimTimer } from '../../core/clock.js';
-import type { Recorder } from '../../core/recorder.js';
+import type { LostReason, Recorder } from '../../core/recorder.js';
 import type { Rng } from '../../core/rng.js';
 import { AllocRunner, isClientTerminal } from './alloc-runner.js';
 import { commit, type NomadTable } from './indexing.js';
@@ -126,7 +126,10 @@ export class NomadCluster {
     for (const alloc of this.allocsOn(nodeId)) {
       if (isClientTerminal(alloc.ClientStatus)) continue;
       // A system allocation belongs to its node and goes with it: no work is lost.
-      if (alloc.DesiredStatus === 'run' && alloc.Job.Type !== 'system') lost++;
+      if (alloc.DesiredStatus === 'run' && alloc.Job.Type !== 'system') {
+        lost++;
+        this.recordLost(alloc, 'node-down');
+      }
       this.updateAlloc(alloc, (a) => {
         a.ClientStatus = 'lost';
         a.ClientDescription = 'alloc is lost since its node is down';
@@ -134,7 +137,6 @@ export class NomadCluster {
         a.DesiredDescription = 'alloc is lost since its node is down';
       });
     }
-    this.deps.recorder.allocations.lost += lost;
     this.deps.recorder.event('nomad', `client ${node.Name} down (missed heartbeats), ${lost} allocation(s) lost`);
     this.nodesChanged();
   }
@@ -220,6 +222,18 @@ export class NomadCluster {
     for (const l of this.onAllocChange) l();
   }
 
+  /** Record work stopped without a running replacement. */
+  recordLost(alloc: Allocation, reason: LostReason): void {
+    this.deps.recorder.allocationLost({ allocId: alloc.ID, jobId: alloc.JobID, taskGroup: alloc.TaskGroup, nodeName: alloc.NodeName, reason });
+  }
+
+  /** Whether some other eligible node of the job's pool could take this allocation's group now. */
+  hasRoomFor(alloc: Allocation): boolean {
+    const group = this.group(alloc);
+    if (!group) return true;
+    return this.eligibleNodes(alloc.Job.NodePool).some((n) => n.ID !== alloc.NodeID && this.fits(n, group));
+  }
+
   /** Ask an allocation to stop (migration by a drain, or its job stopping). */
   stopAlloc(alloc: Allocation, description: string, migrate: boolean): void {
     if (alloc.DesiredStatus !== 'run') return;
@@ -254,10 +268,18 @@ export class NomadCluster {
           continue;
         }
         const wanted = mine.filter((a) => a.DesiredStatus === 'run' && (a.ClientStatus !== 'lost' && a.ClientStatus !== 'failed')).length;
+        const replaced = mine.filter((a) => a.DesiredTransition.Migrate === true && a.DesiredStatus !== 'run' && !a.NextAllocation);
         for (let k = wanted; k < group.Count; k++) {
           const node = this.bestFit(pool, job.ID, group);
           if (!node) break;
-          this.place(job, group, node, mine.length + k, healthyAtOnce);
+          const next = this.place(job, group, node, mine.length + k, healthyAtOnce);
+          const previous = replaced.shift();
+          if (previous) {
+            next.PreviousAllocation = previous.ID;
+            this.updateAlloc(previous, (a) => {
+              a.NextAllocation = next.ID;
+            });
+          }
         }
       }
     }
@@ -309,6 +331,8 @@ export class NomadCluster {
       DesiredStatus: 'run',
       DesiredDescription: '',
       DesiredTransition: { Migrate: null },
+      NextAllocation: '',
+      PreviousAllocation: '',
       ClientStatus: healthyAtOnce ? 'running' : 'pending',
       ClientDescription: healthyAtOnce ? 'Tasks are running' : '',
       DeploymentStatus: healthyAtOnce && job.Type === 'service' ? { Healthy: true, Timestamp: new Date(now).toISOString() } : null,

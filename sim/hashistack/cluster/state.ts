@@ -154,6 +154,9 @@ export interface Allocation {
   DesiredStatus: 'run' | 'stop' | 'evict';
   DesiredDescription: string;
   DesiredTransition: { Migrate: boolean | null };
+  /** The replacement the scheduler placed for this allocation ('' until then), and the allocation this one replaces. */
+  NextAllocation: string;
+  PreviousAllocation: string;
   ClientStatus: ClientStatus;
   ClientDescription: string;
   DeploymentStatus: { Healthy: boolean | null; Timestamp: string } | null;

@@ -85,6 +85,19 @@ export class ConsulService implements SimService {
     this.tokens.set(token.secret, token);
   }
 
+  /**
+   * Rotate a token: a new secret (and accessor) with the same policies, the
+   * old one deleted (`acl token delete`); the old secret then answers 403
+   * `ACL token not found`. @returns false when the old secret is unknown.
+   */
+  rotateToken(oldSecret: string, newSecret: string): boolean {
+    const old = this.tokens.get(oldSecret);
+    if (!old) return false;
+    this.tokens.set(newSecret, { ...old, secret: newSecret, accessor: this.rng.uuid() });
+    this.tokens.delete(oldSecret);
+    return true;
+  }
+
   actionOf(req: SimRequest): string {
     return this.router.actionOf(req);
   }

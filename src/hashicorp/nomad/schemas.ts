@@ -44,7 +44,7 @@ export const NodeSchema = z.object({
   Status: z.string(),
   LastDrain: LastDrainSchema,
   Events: z
-    .array(z.object({ Subsystem: z.string().optional(), Message: z.string().optional(), Details: nullableRecord.optional() }))
+    .array(z.object({ Subsystem: z.string().optional(), Message: z.string().optional(), Details: nullableRecord.optional(), Timestamp: z.string().optional() }))
     .nullish()
     .transform((v) => v ?? []),
   CreateIndex: z.number().optional(),
@@ -67,6 +67,12 @@ export const AllocationSchema = z.object({
   ClientStatus: z.string(),
   DesiredStatus: z.string(),
   NodeID: z.string().optional(),
+  /** Nanoseconds since the epoch. */
+  ModifyTime: z.number().optional(),
+  /** Set when the scheduler asked the allocation to migrate (a drain). */
+  DesiredTransition: z.object({ Migrate: z.boolean().nullish() }).nullish(),
+  /** The replacement the scheduler placed ('' or absent: none, e.g. no room in the pool). */
+  NextAllocation: z.string().nullish(),
 });
 export type NomadAllocation = z.infer<typeof AllocationSchema>;
 

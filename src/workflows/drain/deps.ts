@@ -15,7 +15,7 @@ import { unwired } from '../unwired.js';
 
 export interface DrainDeps {
   config: Pick<Config, 'clusterName' | 'drainDeadlineMs' | 'giveUpAfterMs' | 'purgeNomadNode'>;
-  nomad: Pick<NomadClient, 'findNodeByInstanceId' | 'getNode' | 'setEligibility' | 'drainNode' | 'purgeNode'>;
+  nomad: Pick<NomadClient, 'findNodeByInstanceId' | 'getNode' | 'setEligibility' | 'drainNode' | 'purgeNode' | 'nodeAllocations'>;
   /** What the ACL tokens lack for a workflow (checked at Prepare). */
   preflight: Preflight;
   consul: Pick<ConsulClient, 'findNodeByInstanceId' | 'members' | 'forceLeave'>;

@@ -1,6 +1,5 @@
 /** Checks every drain task makes. */
-import { GiveUp } from '../../errors/index.js';
-import { getLogger } from '../../observability/logger.js';
+import { GiveUp, LifecycleActionLost } from '../../errors/index.js';
 import { recordHeartbeat } from '../task.js';
 import type { DrainDeps } from './deps.js';
 import type { DrainState } from './state.js';
@@ -19,11 +18,17 @@ export function nextGiveUpAt(deps: Pick<DrainDeps, 'now' | 'config'>): number {
 }
 
 /**
- * Record a lifecycle heartbeat unless the hook's global limit has passed.
- * A no-longer-active action is logged, not an error (the instance goes anyway).
+ * Heartbeat while the node still has work on it: an action that is no longer
+ * active (the hook expired, or someone completed it) lets the instance
+ * terminate with that work, so it fails the drain loudly instead of counting
+ * as done.
+ * @throws LifecycleActionLost
  */
-export async function heartbeat(deps: Pick<DrainDeps, 'now' | 'autoscaling'>, state: Pick<DrainState, 'action' | 'hook'>): Promise<'recorded' | 'not-active' | 'past-limit'> {
+export async function heartbeatWhileDraining(deps: Pick<DrainDeps, 'now' | 'autoscaling'>, state: Pick<DrainState, 'action' | 'hook' | 'nomadNodeId'>, task: string): Promise<void> {
   const r = await recordHeartbeat(deps, state.action, state.hook.heartbeatLimitAt);
-  if (r === 'not-active') getLogger().warn('lifecycle action no longer active (completed or expired); continuing to clean up');
-  return r;
+  if (r !== 'not-active') return;
+  const limit = deps.now() >= state.hook.heartbeatLimitAt ? `the hook's global limit (${new Date(state.hook.heartbeatLimitAt).toISOString()}) passed` : 'the hook expired or someone completed the action';
+  throw new LifecycleActionLost(
+    `${task}: the lifecycle action of ${state.action.instanceId} is no longer active while Nomad node ${state.nomadNodeId ?? '?'} still drains (${limit}); the instance terminates with whatever still runs on it`,
+  );
 }

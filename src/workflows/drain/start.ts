@@ -2,10 +2,28 @@
 import { NotFound } from '../../errors/index.js';
 import type { NomadNode } from '../../hashicorp/nomad/schemas.js';
 import { getLogger } from '../../observability/logger.js';
-import { secondsMetric } from '../../observability/metrics.js';
+import { countMetric, secondsMetric } from '../../observability/metrics.js';
 import type { DrainDeps } from './deps.js';
-import { checkGiveUp, heartbeat, nextGiveUpAt } from './guards.js';
+import { checkGiveUp, heartbeatWhileDraining, nextGiveUpAt } from './guards.js';
 import type { DrainState } from './state.js';
+
+/** Time kept before the hook's global limit for the leave and the completion after the drain. */
+export const HOOK_LIMIT_MARGIN_MS = 10 * 60_000;
+/** The shortest deadline given to Nomad (a hook limit already too close forces the drain at once). */
+const MIN_DEADLINE_MS = 1_000;
+const NS_PER_MS = 1_000_000;
+
+/**
+ * The pool's drain deadline, shortened to end {@link HOOK_LIMIT_MARGIN_MS}
+ * before the hook's global limit: a drain that outlives the lifecycle action
+ * loses its work silently when the instance terminates, one that reaches
+ * its deadline is seen and alerted. (0 = no deadline is capped too.)
+ */
+export function cappedDeadlineNs(state: Pick<DrainState, 'drain' | 'hook'>, now: number): number {
+  const leftMs = Math.max(MIN_DEADLINE_MS, state.hook.heartbeatLimitAt - now - HOOK_LIMIT_MARGIN_MS);
+  const poolMs = state.drain.deadlineNs / NS_PER_MS;
+  return poolMs > 0 && poolMs <= leftMs ? state.drain.deadlineNs : Math.floor(leftMs) * NS_PER_MS;
+}
 
 /**
  * Mark the node ineligible and drain it (deadline from the pool, system jobs
@@ -15,7 +33,7 @@ import type { DrainState } from './state.js';
  */
 export async function startDrain(state: DrainState, deps: DrainDeps): Promise<DrainState> {
   checkGiveUp(deps, state.giveUpAt, 'StartDrain');
-  await heartbeat(deps, state);
+  await heartbeatWhileDraining(deps, state, 'StartDrain');
   const t = deps.now();
   const done = (mode: string, index = state.drain.index): DrainState => ({
     ...state,
@@ -39,14 +57,24 @@ export async function startDrain(state: DrainState, deps: DrainDeps): Promise<Dr
   if (node.LastDrain?.Status === 'complete' && node.SchedulingEligibility === 'ineligible') return done('already-drained', index);
   if (node.Status === 'down') return done('node-down', index);
 
+  const deadlineNs = cappedDeadlineNs(state, t);
+  if (deadlineNs !== state.drain.deadlineNs) {
+    countMetric('DrainDeadlineCapped');
+    getLogger().warn("drain deadline shortened to end before the hook's global limit (work still on the node then is stopped and alerted)", {
+      poolDeadlineNs: state.drain.deadlineNs,
+      deadlineNs,
+      heartbeatLimitAt: new Date(state.hook.heartbeatLimitAt).toISOString(),
+    });
+  }
   await deps.nomad.setEligibility(state.nomadNodeId, false);
   const r = await deps.nomad.drainNode(
     state.nomadNodeId,
-    { deadlineNs: state.drain.deadlineNs, ignoreSystemJobs: true },
+    { deadlineNs, ignoreSystemJobs: true },
     { 'hashistack.reason': 'asg-scale-in', 'hashistack.instance-id': state.action.instanceId, 'hashistack.asg': state.action.asgName },
   );
   const startedAt = deps.now();
   secondsMetric('HookFiredToDrainStarted', startedAt - state.drain.hookFiredAt);
-  getLogger().info('drain started', { nomadNodeId: node.ID, deadlineNs: state.drain.deadlineNs });
-  return { ...state, giveUpAt: nextGiveUpAt(deps), drain: { ...state.drain, mode: 'started', index: Math.max(index, r.index), startedAt } };
+  getLogger().info('drain started', { nomadNodeId: node.ID, deadlineNs });
+  const capped = deadlineNs === state.drain.deadlineNs ? null : state.drain.deadlineNs;
+  return { ...state, giveUpAt: nextGiveUpAt(deps), drain: { ...state.drain, deadlineNs, deadlineCappedFromNs: capped, mode: 'started', index: Math.max(index, r.index), startedAt } };
 }

@@ -11,6 +11,16 @@ export type DrainInput = z.infer<typeof DrainInputSchema>;
 export const DrainPlanSchema = z.enum(['nothing-joined', 'client', 'server']);
 export type DrainPlan = z.infer<typeof DrainPlanSchema>;
 
+/** Work stopped without a replacement running, as the alert names it (execution FAILED `WorkLost`). */
+export const WorkLostSchema = z.object({
+  error: z.literal('WorkLost'),
+  /** One line per allocation: alloc id, job, task group; and why. */
+  cause: z.string(),
+  /** drain-deadline: Nomad stopped it when the deadline forced the drain; no-room: migrated, but the scheduler found nowhere to place a replacement. */
+  allocations: z.array(z.object({ id: z.string(), jobId: z.string(), taskGroup: z.string().nullable(), reason: z.enum(['drain-deadline', 'no-room']) })),
+});
+export type WorkLostReport = z.infer<typeof WorkLostSchema>;
+
 /** State after Prepare; every later task takes and returns it. */
 export const DrainStateSchema = DrainInputSchema.extend({
   plan: DrainPlanSchema,
@@ -35,6 +45,12 @@ export const DrainStateSchema = DrainInputSchema.extend({
     hookFiredAt: z.number(),
     startedAt: z.number().nullable(),
     doneAt: z.number().nullable(),
+    /** The pool's deadline, ns, when StartDrain shortened it to end before the hook's global limit. */
+    deadlineCappedFromNs: z.number().nullish(),
+    /** Allocations the drain displaced that the scheduler found no room for, reported while the drain still runs (once). */
+    blocked: WorkLostSchema.shape.allocations.nullish(),
+    /** Set when the drain ended with work stopped at its deadline (the execution then fails `WorkLost` after completing). */
+    workLost: WorkLostSchema.nullish(),
   }),
   left: z.object({ method: z.string(), purged: z.boolean() }).nullable(),
   /**

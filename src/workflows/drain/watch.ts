@@ -3,12 +3,45 @@ import { GiveUp, NotFound } from '../../errors/index.js';
 import { getLogger } from '../../observability/logger.js';
 import { BLOCKING_SLACK_MS, SAFETY_MARGIN_MS } from '../task.js';
 import type { DrainDeps } from './deps.js';
-import { checkGiveUp, heartbeat, nextGiveUpAt } from './guards.js';
-import type { DrainState } from './state.js';
+import { checkGiveUp, heartbeatWhileDraining, nextGiveUpAt } from './guards.js';
+import { deadlineReachedAt, lostAllocations, workLostReport } from './work-lost.js';
+import type { DrainState, WorkLostReport } from './state.js';
+import type { NomadNode } from '../../hashicorp/nomad/schemas.js';
+import { countMetric } from '../../observability/metrics.js';
 
 export { SAFETY_MARGIN_MS, BLOCKING_SLACK_MS };
 /** Shorter waits than this are not worth a request. */
 const MIN_WAIT_MS = 5_000;
+
+/**
+ * What the finished drain stopped without a replacement (deadline kills,
+ * migrations with nowhere to go), named for the alert: logged and counted
+ * at once; the execution fails `WorkLost` after the action completed.
+ */
+async function lostWork(state: DrainState, node: NomadNode, deps: DrainDeps): Promise<WorkLostReport | null> {
+  if (!state.nomadNodeId) return null;
+  const lost = lostAllocations(await deps.nomad.nodeAllocations(state.nomadNodeId), deadlineReachedAt(node));
+  const report = workLostReport(state.nomadNodeId, state.action.instanceId, lost);
+  if (report) {
+    countMetric('WorkLost', report.allocations.length);
+    getLogger().error('the drain stopped work without a replacement running', { nomadNodeId: state.nomadNodeId, allocations: report.allocations });
+  }
+  return report;
+}
+
+/**
+ * While the drain runs: work it displaced that the scheduler found no room
+ * for (a migration without a replacement), said at once (log, `DrainBlocked`,
+ * the execution's state) rather than at the deadline. Null while there is none.
+ */
+async function noRoomYet(state: DrainState, deps: DrainDeps): Promise<NonNullable<DrainState['drain']['blocked']> | null> {
+  if (!state.nomadNodeId) return null;
+  const unplaced = lostAllocations(await deps.nomad.nodeAllocations(state.nomadNodeId), null);
+  if (unplaced.length === 0) return null;
+  countMetric('DrainBlocked', unplaced.length);
+  getLogger().error('the pool has no room for work the drain displaced: it is stopped without a replacement (the drain will end WorkLost)', { nomadNodeId: state.nomadNodeId, allocations: unplaced });
+  return unplaced;
+}
 
 /**
  * Repeat blocking queries on the node (`?index=&wait=`) until `DrainStrategy`
@@ -28,6 +61,7 @@ export async function watchDrain(state: DrainState, deps: DrainDeps, remainingMs
 
   let index = drain.index;
   let giveUpAt = state.giveUpAt;
+  let blocked: DrainState['drain']['blocked'] = drain.blocked ?? null;
   for (;;) {
     const budget = remainingMs() - SAFETY_MARGIN_MS - BLOCKING_SLACK_MS;
     const waitMs = Math.min(drain.waitMs, budget);
@@ -47,10 +81,12 @@ export async function watchDrain(state: DrainState, deps: DrainDeps, remainingMs
     index = result.index < index ? 0 : result.index;
     if (!result.node.DrainStrategy) {
       const doneAt = deps.now();
-      getLogger().info('drain finished', { lastDrain: result.node.LastDrain?.Status ?? null, nomadNodeId: state.nomadNodeId });
-      return { ...state, giveUpAt, drain: { ...drain, done: true, index, doneAt } };
+      const workLost = await lostWork(state, result.node, deps);
+      getLogger().info('drain finished', { lastDrain: result.node.LastDrain?.Status ?? null, nomadNodeId: state.nomadNodeId, workLost: workLost?.allocations.length ?? 0 });
+      return { ...state, giveUpAt, drain: { ...drain, done: true, index, doneAt, workLost, blocked } };
     }
-    await heartbeat(deps, state);
+    await heartbeatWhileDraining(deps, state, 'WatchDrain');
+    blocked ??= await noRoomYet(state, deps);
   }
-  return { ...state, giveUpAt, drain: { ...drain, index } };
+  return { ...state, giveUpAt, drain: { ...drain, index, blocked } };
 }
