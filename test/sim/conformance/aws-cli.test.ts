@@ -122,7 +122,9 @@ describe('AWS conformance (aws CLI)', () => {
   it('instance architecture follows the instance type (Graviton types are arm64)', async () => {
     world = await startWorld();
     const { templateId, groupName } = seedGroup(world, { desired: 1, bootstrap: true });
-    world.aws.api.createLaunchTemplateVersion({ launchTemplateId: templateId, sourceVersion: '$Latest', instanceType: 'm7g.large' });
+    // EC2 refuses an AMI of another architecture than the type's: the Graviton version gets an arm64 image.
+    const arm = world.aws.api.registerImage({ name: 'hashistack-alpine-arm64', architecture: 'arm64' });
+    world.aws.api.createLaunchTemplateVersion({ launchTemplateId: templateId, sourceVersion: '$Latest', instanceType: 'm7g.large', imageId: arm.imageId });
     world.aws.api.updateAutoScalingGroup(groupName, { desiredCapacity: 2 });
     await world.clock.until(() => (world.aws.api.group(groupName)?.members.length ?? 0) === 2, 120_000);
     const out = await aws('ec2', ['describe-instances']);
