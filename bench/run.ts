@@ -13,7 +13,6 @@ import type { Check, ScenarioArgs } from '../sim/scenarios/types.js';
 import { Simulation } from '../sim/simulation.js';
 import '../sim/quiet-warnings.js';
 
-
 interface Measurement {
   name: string;
   figure: string;
@@ -41,7 +40,11 @@ async function play(scenario: string, args: Partial<ScenarioArgs>): Promise<{ si
   }
 }
 
-const failedChecks = (checks: Check[]): string => checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.detail}`).join('; ');
+const failedChecks = (checks: Check[]): string =>
+  checks
+    .filter((c) => !c.passed)
+    .map((c) => `${c.name}: ${c.detail}`)
+    .join('; ');
 
 /** Largest handler.mjs and its import CPU over an empty module's (fresh Node process each). */
 const BUNDLE_MAX_BYTES = 400 * 1024;
@@ -68,16 +71,28 @@ const CASES: Record<string, () => Promise<Measurement[]>> = {
     const drained = sim.recorder.lifecycleActions().filter((a) => a.result === 'CONTINUE').length || Number.NaN;
     const calls = Object.entries(sim.recorder.apiCalls()).filter(([action]) => /^(autoscaling|ec2|ssm|sfn):/.test(action));
     const over = calls.filter(([action, c]) => c.calls / drained > (AWS_CALLS_PER_DRAINED_NODE[action] ?? 0));
-    const done = percentile(drainOverheads(sim).map((x) => x.drainToCompleteMs), 99) ?? Number.NaN;
+    const done =
+      percentile(
+        drainOverheads(sim).map((x) => x.drainToCompleteMs),
+        99,
+      ) ?? Number.NaN;
     return [
       {
         name: `AWS calls per drained node, scale-in of ${nodes} (seed 7)`,
         figure: calls.map(([action, c]) => `${action} ${(c.calls / drained).toFixed(2)}`).join(', '),
-        target: `per action ≤ ${Object.entries(AWS_CALLS_PER_DRAINED_NODE).map(([a, n]) => `${a.split(':')[1]} ${n}`).join(', ')}; none other`,
+        target: `per action ≤ ${Object.entries(AWS_CALLS_PER_DRAINED_NODE)
+          .map(([a, n]) => `${a.split(':')[1]} ${n}`)
+          .join(', ')}; none other`,
         passed: over.length === 0 && drained === nodes && !failedChecks(checks).includes('terminate actions'),
         wallSeconds,
       },
-      { name: `drain complete → lifecycle completed, scale-in of ${nodes} (seed 7)`, figure: `p99 ${done} ms`, target: 'p99 ≤ 2000 ms', passed: done <= 2_000, wallSeconds: 0 },
+      {
+        name: `drain complete → lifecycle completed, scale-in of ${nodes} (seed 7)`,
+        figure: `p99 ${done} ms`,
+        target: 'p99 ≤ 2000 ms',
+        passed: done <= 2_000,
+        wallSeconds: 0,
+      },
     ];
   },
   async bundles() {
@@ -89,7 +104,13 @@ const CASES: Record<string, () => Promise<Measurement[]>> = {
     const kb = (b: number): string => `${Math.round(b / 1024)} KB`;
     const perFunction = figures.map((f) => `${f.fn} ${kb(f.bytes)} ${f.ratio.toFixed(2)}x`).join(', ');
     return [
-      { name: 'largest handler.mjs', figure: `${largest?.fn} ${kb(largest?.bytes ?? 0)}`, target: `≤ ${kb(BUNDLE_MAX_BYTES)}`, passed: (largest?.bytes ?? Number.POSITIVE_INFINITY) <= BUNDLE_MAX_BYTES, wallSeconds },
+      {
+        name: 'largest handler.mjs',
+        figure: `${largest?.fn} ${kb(largest?.bytes ?? 0)}`,
+        target: `≤ ${kb(BUNDLE_MAX_BYTES)}`,
+        passed: (largest?.bytes ?? Number.POSITIVE_INFINITY) <= BUNDLE_MAX_BYTES,
+        wallSeconds,
+      },
       {
         name: 'import CPU over an empty module (process CPU, median of 5)',
         figure: `worst ${worst?.fn} ${worst?.ratio.toFixed(2)}x (${worst?.cpuMs.toFixed(0)} vs ${worst?.emptyCpuMs.toFixed(0)} ms); ${perFunction}`,
@@ -102,13 +123,39 @@ const CASES: Record<string, () => Promise<Measurement[]>> = {
   async 'scale-in overhead'() {
     const { sim, checks, wallSeconds } = await play('scale-in', { nodes: 10 });
     const o = drainOverheads(sim);
-    const hook = percentile(o.map((x) => x.hookToDrainMs), 99) ?? Number.NaN;
-    const done = percentile(o.map((x) => x.drainToCompleteMs), 99) ?? Number.NaN;
-    const p50h = percentile(o.map((x) => x.hookToDrainMs), 50);
-    const p50d = percentile(o.map((x) => x.drainToCompleteMs), 50);
+    const hook =
+      percentile(
+        o.map((x) => x.hookToDrainMs),
+        99,
+      ) ?? Number.NaN;
+    const done =
+      percentile(
+        o.map((x) => x.drainToCompleteMs),
+        99,
+      ) ?? Number.NaN;
+    const p50h = percentile(
+      o.map((x) => x.hookToDrainMs),
+      50,
+    );
+    const p50d = percentile(
+      o.map((x) => x.drainToCompleteMs),
+      50,
+    );
     return [
-      { name: 'hook fired → drain started (10 drains)', figure: `p50 ${p50h} ms, p99 ${hook} ms`, target: 'p99 ≤ 2000 ms', passed: hook <= 2_000 && !failedChecks(checks), wallSeconds },
-      { name: 'drain complete → lifecycle completed, Consul leave included', figure: `p50 ${p50d} ms, p99 ${done} ms`, target: 'p99 ≤ 5000 ms', passed: done <= 5_000, wallSeconds: 0 },
+      {
+        name: 'hook fired → drain started (10 drains)',
+        figure: `p50 ${p50h} ms, p99 ${hook} ms`,
+        target: 'p99 ≤ 2000 ms',
+        passed: hook <= 2_000 && !failedChecks(checks),
+        wallSeconds,
+      },
+      {
+        name: 'drain complete → lifecycle completed, Consul leave included',
+        figure: `p50 ${p50d} ms, p99 ${done} ms`,
+        target: 'p99 ≤ 5000 ms',
+        passed: done <= 5_000,
+        wallSeconds: 0,
+      },
     ];
   },
   async 'transitions vs drain length'() {
@@ -120,7 +167,11 @@ const CASES: Record<string, () => Promise<Measurement[]>> = {
       const { sim, checks, wallSeconds } = await play('scale-in', { nodes: 3, drainMinutes: minutes });
       const o = drainOverheads(sim);
       const max = Math.max(...o.map((x) => x.transitions ?? Number.POSITIVE_INFINITY));
-      const drain = percentile(o.map((x) => x.drainMs), 50) ?? 0;
+      const drain =
+        percentile(
+          o.map((x) => x.drainMs),
+          50,
+        ) ?? 0;
       out.push({
         name: `state transitions per drained node, ${minutes}-minute drain`,
         figure: `max ${max} (drains took ${(drain / 60_000).toFixed(1)} min sim)`,
@@ -152,8 +203,23 @@ const CASES: Record<string, () => Promise<Measurement[]>> = {
     const { checks, wallSeconds } = await play('scale-out', { nodes: 20, neverBoot: 2 });
     const lag = checks.find((c) => c.name.startsWith('healthy nodes InService'));
     return [
-      { name: 'scale-out of 20: healthy nodes InService after their last gate condition', figure: lag?.detail ?? '?', target: '≤ 2000 ms', passed: lag?.passed ?? false, wallSeconds },
-      { name: 'scale-out of 20: never-booting nodes abandoned with diagnostics, replaced', figure: checks.filter((c) => /abandoned|replaced|launch actions/.test(c.name)).map((c) => c.detail).join('; '), target: 'all', passed: !failedChecks(checks), wallSeconds: 0 },
+      {
+        name: 'scale-out of 20: healthy nodes InService after their last gate condition',
+        figure: lag?.detail ?? '?',
+        target: '≤ 2000 ms',
+        passed: lag?.passed ?? false,
+        wallSeconds,
+      },
+      {
+        name: 'scale-out of 20: never-booting nodes abandoned with diagnostics, replaced',
+        figure: checks
+          .filter((c) => /abandoned|replaced|launch actions/.test(c.name))
+          .map((c) => c.detail)
+          .join('; '),
+        target: 'all',
+        passed: !failedChecks(checks),
+        wallSeconds: 0,
+      },
     ];
   },
   async 'scale-out burst of 100, 20 % throttled'() {
@@ -179,9 +245,21 @@ const CASES: Record<string, () => Promise<Measurement[]>> = {
     const drainMax = Number(/drain executions \d+, max (\d+)/.exec(detail('state transitions'))?.[1] ?? Number.NaN);
     const joinMax = Number(/join executions \d+, max (\d+)/.exec(detail('state transitions'))?.[1] ?? Number.NaN);
     return [
-      { name: 'upgrade of 30 nodes, surge 25 %: SUCCEEDED, time over ideal', figure: `${detail('upgrade SUCCEEDED')}; ${detail('upgrade within')}`, target: '≤ 1.15 x ideal', passed: passed('upgrade SUCCEEDED') && ratio <= 1.15, wallSeconds },
+      {
+        name: 'upgrade of 30 nodes, surge 25 %: SUCCEEDED, time over ideal',
+        figure: `${detail('upgrade SUCCEEDED')}; ${detail('upgrade within')}`,
+        target: '≤ 1.15 x ideal',
+        passed: passed('upgrade SUCCEEDED') && ratio <= 1.15,
+        wallSeconds,
+      },
       { name: 'upgrade: allocations lost', figure: detail('no allocation lost'), target: '0 lost', passed: passed('no allocation lost'), wallSeconds: 0 },
-      { name: 'upgrade: eligible capacity floor', figure: detail('eligible client capacity'), target: '≥ 30 (starting desired)', passed: passed('eligible client capacity'), wallSeconds: 0 },
+      {
+        name: 'upgrade: eligible capacity floor',
+        figure: detail('eligible client capacity'),
+        target: '≥ 30 (starting desired)',
+        passed: passed('eligible client capacity'),
+        wallSeconds: 0,
+      },
       {
         name: 'upgrade: state transitions per replaced node',
         figure: detail('state transitions'),
@@ -202,7 +280,9 @@ async function main(): Promise<number> {
     const ms = await (CASES[name] as () => Promise<Measurement[]>)();
     for (const m of ms) {
       results.push(m);
-      process.stdout.write(`${m.passed ? 'ok  ' : 'FAIL'}  ${m.name}: ${m.figure} (target ${m.target})${m.wallSeconds ? `  [${m.wallSeconds.toFixed(0)} s wall]` : ''}\n`);
+      process.stdout.write(
+        `${m.passed ? 'ok  ' : 'FAIL'}  ${m.name}: ${m.figure} (target ${m.target})${m.wallSeconds ? `  [${m.wallSeconds.toFixed(0)} s wall]` : ''}\n`,
+      );
     }
   }
   mkdirSync('reports', { recursive: true });
@@ -211,7 +291,10 @@ async function main(): Promise<number> {
   return results.every((r) => r.passed) ? 0 : 1;
 }
 
-main().then((code) => process.exit(code), (error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

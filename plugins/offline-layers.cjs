@@ -21,9 +21,7 @@ class OfflineLayersPlugin {
 
   disableLayerComparison() {
     if (process.env.HASHISTACK_OFFLINE_PACKAGE !== '1') return;
-    const plugin = this.serverless.pluginManager.plugins.find(
-      (p) => typeof p.compareWithLastLayer === 'function',
-    );
+    const plugin = this.serverless.pluginManager.plugins.find((p) => typeof p.compareWithLastLayer === 'function');
     if (!plugin) throw new Error('offline-layers: the layers plugin has no compareWithLastLayer to disable');
     plugin.compareWithLastLayer = async () => undefined;
   }

@@ -36,7 +36,6 @@ Options:
   -h, --help         this help
 `;
 
-
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -120,7 +119,8 @@ async function main(): Promise<number> {
       `lifecycle actions ${JSON.stringify(results)}; executions ${report.executions.length}; ` +
       `allocations running ${report.allocations.running}, migrated ${report.allocations.migrated}, lost ${report.allocations.lost}${lostReasons(report.allocations.lostAllocations)}\n`,
   );
-  for (const l of report.allocations.lostAllocations) process.stdout.write(`lost  ${l.allocId} job=${l.jobId} group=${l.taskGroup} on ${l.nodeName}: ${l.reason} at ${l.at ?? '?'}\n`);
+  for (const l of report.allocations.lostAllocations)
+    process.stdout.write(`lost  ${l.allocId} job=${l.jobId} group=${l.taskGroup} on ${l.nodeName}: ${l.reason} at ${l.at ?? '?'}\n`);
   for (const c of checks) process.stdout.write(`${c.passed ? 'ok  ' : 'FAIL'}  ${c.name}: ${c.detail}\n`);
   process.stdout.write(`report: ${file}\n`);
   return checks.every((c) => c.passed) ? 0 : 1;
@@ -174,5 +174,7 @@ function lostReasons(lost: Array<{ reason: string }>): string {
   if (lost.length === 0) return '';
   const counts: Record<string, number> = {};
   for (const l of lost) counts[l.reason] = (counts[l.reason] ?? 0) + 1;
-  return ` (${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')})`;
+  return ` (${Object.entries(counts)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ')})`;
 }

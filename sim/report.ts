@@ -1,11 +1,4 @@
-import type {
-  ApiCallStats,
-  DrainRecord,
-  ExecutionRecord,
-  LifecycleActionRecord,
-  LostAllocation,
-  TimelineEntry,
-} from './core/recorder.js';
+import type { ApiCallStats, DrainRecord, ExecutionRecord, LifecycleActionRecord, LostAllocation, TimelineEntry } from './core/recorder.js';
 import { AWS_SERVICES } from './core/faults.js';
 import type { Simulation } from './simulation.js';
 

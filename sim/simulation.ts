@@ -126,7 +126,16 @@ export class Simulation {
     const authorize = (service: SimService, action: string, req: SimRequest): Promise<SimResponse | undefined> =>
       service.name in IAM_PREFIX ? iam.authorizeRequest(service.name as keyof typeof IAM_PREFIX, action, req) : Promise.resolve(undefined);
 
-    const services: SimService[] = [aws.services.autoscaling, aws.services.ec2, aws.services.ssm, sfn, sqs, hashistack.services.nomad, hashistack.services.consul, hashistack.services.vault];
+    const services: SimService[] = [
+      aws.services.autoscaling,
+      aws.services.ec2,
+      aws.services.ssm,
+      sfn,
+      sqs,
+      hashistack.services.nomad,
+      hashistack.services.consul,
+      hashistack.services.vault,
+    ];
     const running: RunningService[] = [];
     for (const service of services) {
       let listener = listeners.get(service.name);

@@ -38,7 +38,13 @@ export interface CreateGroupInput {
   launchTemplate: { id?: string; name?: string; version?: string };
   availabilityZones: string[];
   tags?: Array<{ key: string; value: string; propagateAtLaunch?: boolean }>;
-  lifecycleHooks?: Array<{ name: string; transition: LifecycleTransition; heartbeatTimeout?: number; defaultResult?: LifecycleResultName; notificationMetadata?: string }>;
+  lifecycleHooks?: Array<{
+    name: string;
+    transition: LifecycleTransition;
+    heartbeatTimeout?: number;
+    defaultResult?: LifecycleResultName;
+    notificationMetadata?: string;
+  }>;
   /** Initial instances start InService at once, without hooks: the cluster that already exists at t0. */
   bootstrapInService?: boolean;
 }
@@ -86,7 +92,8 @@ export class AutoScalingModel {
 
   /** Create a group and launch (or, with bootstrapInService, adopt) its desired instances. */
   createGroup(input: CreateGroupInput): AutoScalingGroup {
-    if (this.groups.has(input.name)) throw new AwsApiError('AlreadyExists', `AutoScalingGroup by this name already exists - A group with the name ${input.name} already exists`);
+    if (this.groups.has(input.name))
+      throw new AwsApiError('AlreadyExists', `AutoScalingGroup by this name already exists - A group with the name ${input.name} already exists`);
     checkBounds(input.minSize, input.maxSize, input.desiredCapacity);
     if (input.availabilityZones.length === 0) throw validationError('At least one Availability Zone or VPC Subnet is required.');
     const template = this.deps.ec2.findTemplate({ id: input.launchTemplate.id, name: input.launchTemplate.name });
@@ -138,7 +145,15 @@ export class AutoScalingModel {
    * capacity raises it and a new MaxSize below it lowers it, unless a desired
    * capacity is given, which must then lie within the bounds.
    */
-  updateGroup(name: string, update: { minSize?: number | undefined; maxSize?: number | undefined; desiredCapacity?: number | undefined; launchTemplate?: { id?: string | undefined; name?: string | undefined; version?: string | undefined } | undefined }): void {
+  updateGroup(
+    name: string,
+    update: {
+      minSize?: number | undefined;
+      maxSize?: number | undefined;
+      desiredCapacity?: number | undefined;
+      launchTemplate?: { id?: string | undefined; name?: string | undefined; version?: string | undefined } | undefined;
+    },
+  ): void {
     const group = this.group(name);
     const minSize = update.minSize ?? group.minSize;
     const maxSize = update.maxSize ?? group.maxSize;
@@ -154,14 +169,24 @@ export class AutoScalingModel {
     group.minSize = minSize;
     group.maxSize = maxSize;
     group.desiredCapacity = desired;
-    this.deps.recorder.event('asg', `${name} updated (min ${minSize}, max ${maxSize}, desired ${desired}, template ${group.launchTemplate.name}@${group.launchTemplate.version})`);
+    this.deps.recorder.event(
+      'asg',
+      `${name} updated (min ${minSize}, max ${maxSize}, desired ${desired}, template ${group.launchTemplate.name}@${group.launchTemplate.version})`,
+    );
     this.reconcile(group);
   }
 
   /** CreateOrUpdateTags on a group (ResourceType auto-scaling-group). */
   putTag(groupName: string, key: string, value: string, propagateAtLaunch: boolean): void {
-    for (const [field, v] of [['key', key], ['value', value]] as const) {
-      if (!isXmlString(v)) throw new AwsApiError('ValidationError', `1 validation error detected: Value '${printable(v)}' at 'tags.1.member.${field}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${TAG_VALUE_PATTERN}`);
+    for (const [field, v] of [
+      ['key', key],
+      ['value', value],
+    ] as const) {
+      if (!isXmlString(v))
+        throw new AwsApiError(
+          'ValidationError',
+          `1 validation error detected: Value '${printable(v)}' at 'tags.1.member.${field}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${TAG_VALUE_PATTERN}`,
+        );
     }
     const group = this.group(groupName);
     const existing = group.tags.find((t) => t.key === key);
@@ -211,7 +236,16 @@ export class AutoScalingModel {
   // ── lifecycle hooks ──────────────────────────────────────────────────────
 
   /** PutLifecycleHook: create or replace a hook. */
-  putHook(groupName: string, input: { name: string; transition: LifecycleTransition; heartbeatTimeout?: number | undefined; defaultResult?: LifecycleResultName | undefined; notificationMetadata?: string | undefined }): void {
+  putHook(
+    groupName: string,
+    input: {
+      name: string;
+      transition: LifecycleTransition;
+      heartbeatTimeout?: number | undefined;
+      defaultResult?: LifecycleResultName | undefined;
+      notificationMetadata?: string | undefined;
+    },
+  ): void {
     const group = this.group(groupName);
     const existing = group.hooks.find((h) => h.name === input.name);
     const hook = makeHook({ ...input, transition: input.transition ?? existing?.transition });
@@ -293,13 +327,18 @@ export class AutoScalingModel {
   cancelInstanceRefresh(groupName: string): InstanceRefresh {
     const group = this.group(groupName);
     const refresh = group.refreshes.find((r) => r.status === 'Pending' || r.status === 'InProgress');
-    if (!refresh) throw new AwsApiError('ActiveInstanceRefreshNotFound', `No in progress or pending Instance Refresh found for Auto Scaling group ${groupName}`);
+    if (!refresh)
+      throw new AwsApiError('ActiveInstanceRefreshNotFound', `No in progress or pending Instance Refresh found for Auto Scaling group ${groupName}`);
     refresh.status = 'Cancelling';
-    this.deps.clock.schedule(5_000, () => {
-      refresh.status = 'Cancelled';
-      refresh.endTime = this.deps.clock.now();
-      this.deps.recorder.event('asg', `${groupName}: instance refresh ${refresh.id} cancelled`);
-    }, 'asg:refresh-cancel');
+    this.deps.clock.schedule(
+      5_000,
+      () => {
+        refresh.status = 'Cancelled';
+        refresh.endTime = this.deps.clock.now();
+        this.deps.recorder.event('asg', `${groupName}: instance refresh ${refresh.id} cancelled`);
+      },
+      'asg:refresh-cancel',
+    );
     return refresh;
   }
 
@@ -329,7 +368,11 @@ export class AutoScalingModel {
     } else if (active.length > group.desiredCapacity) {
       const victims = this.chooseVictims(group, active, active.length - group.desiredCapacity);
       for (const m of victims) {
-        this.startTermination(group, m, `an instance was taken out of service in response to a difference between desired and actual capacity, shrinking the capacity from ${active.length} to ${group.desiredCapacity}.`);
+        this.startTermination(
+          group,
+          m,
+          `an instance was taken out of service in response to a difference between desired and actual capacity, shrinking the capacity from ${active.length} to ${group.desiredCapacity}.`,
+        );
       }
     }
   }
@@ -348,7 +391,12 @@ export class AutoScalingModel {
         launchTemplate: { id: template.id, name: template.name, version: version.versionNumber },
         launchTime: instance.launchTime,
       });
-      this.activity(group, `Launching a new EC2 instance: ${instance.instanceId}`, 'an instance was started in response to a difference between desired and actual capacity', 'InProgress');
+      this.activity(
+        group,
+        `Launching a new EC2 instance: ${instance.instanceId}`,
+        'an instance was started in response to a difference between desired and actual capacity',
+        'InProgress',
+      );
       this.deps.recorder.event('asg', `${group.name}: launching ${instance.instanceId} in ${az} (template ${template.name} v${version.versionNumber})`);
       return true;
     } catch (error) {
@@ -356,10 +404,17 @@ export class AutoScalingModel {
       this.activity(group, 'Launching a new EC2 instance.  Status Reason: ' + message, 'launch failed', 'Failed');
       this.deps.recorder.event('asg', `${group.name}: launch failed: ${message}; retrying in ${LAUNCH_RETRY_MS / 1000}s`);
       if (!this.retryTimers.has(group.name)) {
-        this.retryTimers.set(group.name, this.deps.clock.schedule(LAUNCH_RETRY_MS, () => {
-          this.retryTimers.delete(group.name);
-          this.reconcile(group);
-        }, `asg:retry:${group.name}`));
+        this.retryTimers.set(
+          group.name,
+          this.deps.clock.schedule(
+            LAUNCH_RETRY_MS,
+            () => {
+              this.retryTimers.delete(group.name);
+              this.reconcile(group);
+            },
+            `asg:retry:${group.name}`,
+          ),
+        );
       }
       return false;
     }
@@ -402,7 +457,13 @@ export class AutoScalingModel {
     }
     const outdated = (m: GroupMember): number => (current && (m.launchTemplate.id !== current.id || m.launchTemplate.version !== current.version) ? 0 : 1);
     return [...active]
-      .sort((a, b) => outdated(a) - outdated(b) || a.launchTemplate.version - b.launchTemplate.version || a.launchTime - b.launchTime || a.instanceId.localeCompare(b.instanceId))
+      .sort(
+        (a, b) =>
+          outdated(a) - outdated(b) ||
+          a.launchTemplate.version - b.launchTemplate.version ||
+          a.launchTime - b.launchTime ||
+          a.instanceId.localeCompare(b.instanceId),
+      )
       .slice(0, count);
   }
 
@@ -447,7 +508,13 @@ export class AutoScalingModel {
       expired: false,
     };
     this.actions.set(action.token, action);
-    this.deps.recorder.lifecycleStarted({ instanceId: action.instanceId, asgName: group.name, hookName: hook.name, transition: hook.transition, token: action.token });
+    this.deps.recorder.lifecycleStarted({
+      instanceId: action.instanceId,
+      asgName: group.name,
+      hookName: hook.name,
+      transition: hook.transition,
+      token: action.token,
+    });
     this.deps.recorder.event('asg', `${member.instanceId}: ${member.lifecycleState} for hook ${hook.name} (token ${action.token})`);
     this.armTimer(action);
     this.deps.bus.emit('aws.event', lifecycleActionEvent(group, hook, action));
@@ -455,7 +522,10 @@ export class AutoScalingModel {
 
   private armTimer(action: LifecycleAction): void {
     this.timers.get(action.token)?.cancel();
-    this.timers.set(action.token, this.deps.clock.scheduleAt(Math.min(action.expiresAt, action.globalDeadline), () => this.expire(action), `asg:hook:${action.token}`));
+    this.timers.set(
+      action.token,
+      this.deps.clock.scheduleAt(Math.min(action.expiresAt, action.globalDeadline), () => this.expire(action), `asg:hook:${action.token}`),
+    );
   }
 
   private expire(action: LifecycleAction): void {
@@ -497,7 +567,9 @@ export class AutoScalingModel {
     } else if (siblings.length > 0) {
       return;
     }
-    const abandoned = result === 'ABANDON' || [...this.actions.values()].some((a) => a.instanceId === action.instanceId && a.transition === action.transition && a.result === 'ABANDON');
+    const abandoned =
+      result === 'ABANDON' ||
+      [...this.actions.values()].some((a) => a.instanceId === action.instanceId && a.transition === action.transition && a.result === 'ABANDON');
     if (action.transition === LAUNCHING && member.lifecycleState === 'Pending:Wait') {
       if (abandoned) {
         this.startTermination(group, member, `instance ${member.instanceId} failed to launch: lifecycle action ${action.hookName} was abandoned`);
@@ -531,7 +603,12 @@ export class AutoScalingModel {
         this.deps.recorder.lifecycleEnded(action.token, 'ABANDON');
         this.settle(action, 'ABANDON');
       }
-      this.activity(group, `Terminating EC2 instance: ${member.instanceId}`, `an instance was taken out of service in response to an EC2 instance status check failure`, 'InProgress');
+      this.activity(
+        group,
+        `Terminating EC2 instance: ${member.instanceId}`,
+        `an instance was taken out of service in response to an EC2 instance status check failure`,
+        'InProgress',
+      );
       this.setState(group, member, 'Terminating:Proceed');
       this.reconcile(group);
     } else if (instance.state === 'terminated') {
@@ -585,9 +662,7 @@ export class AutoScalingModel {
   private matching(ref: ActionRef): LifecycleAction[] {
     return [...this.actions.values()].filter(
       (a) =>
-        a.groupName === ref.groupName &&
-        a.hookName === ref.hookName &&
-        (ref.token !== undefined ? a.token === ref.token : a.instanceId === ref.instanceId),
+        a.groupName === ref.groupName && a.hookName === ref.hookName && (ref.token !== undefined ? a.token === ref.token : a.instanceId === ref.instanceId),
     );
   }
 }
@@ -603,7 +678,13 @@ function checkBounds(min: number, max: number, desired: number): void {
   if (desired < min || desired > max) throw validationError(`Desired capacity:${desired} must be between the specified min size:${min} and max size:${max}`);
 }
 
-function makeHook(input: { name: string; transition: LifecycleTransition | undefined; heartbeatTimeout?: number | undefined; defaultResult?: LifecycleResultName | undefined; notificationMetadata?: string | undefined }): LifecycleHook {
+function makeHook(input: {
+  name: string;
+  transition: LifecycleTransition | undefined;
+  heartbeatTimeout?: number | undefined;
+  defaultResult?: LifecycleResultName | undefined;
+  notificationMetadata?: string | undefined;
+}): LifecycleHook {
   if (input.transition !== LAUNCHING && input.transition !== TERMINATING) {
     throw validationError(`Lifecycle Transition must be one of autoscaling:EC2_INSTANCE_LAUNCHING or autoscaling:EC2_INSTANCE_TERMINATING`);
   }

@@ -3,7 +3,19 @@ import type { Rng } from '../core/rng.js';
 import type { AutoScalingModel } from './asg-model.js';
 import { AUTOSCALING_PAGING, page } from './protocol/paging.js';
 import { AwsApiError } from './errors.js';
-import { awsQueryError, awsQueryResponse, bool, int, list, NAMESPACES, parseQueryRequest, queryAction, str, strList, type QueryNode } from './protocol/query.js';
+import {
+  awsQueryError,
+  awsQueryResponse,
+  bool,
+  int,
+  list,
+  NAMESPACES,
+  parseQueryRequest,
+  queryAction,
+  str,
+  strList,
+  type QueryNode,
+} from './protocol/query.js';
 import type { XmlValue } from './protocol/xml.js';
 import type { AutoScalingGroup, GroupMember, LifecycleResultName, LifecycleTransition, ScalingActivity } from './state.js';
 
@@ -15,7 +27,10 @@ export class AutoScalingService implements SimService {
   private readonly rng: Rng;
   private readonly handlers: Record<string, Handler>;
 
-  constructor(private readonly model: AutoScalingModel, rng: Rng) {
+  constructor(
+    private readonly model: AutoScalingModel,
+    rng: Rng,
+  ) {
     this.rng = rng.fork('autoscaling-requests');
     this.handlers = {
       DescribeAutoScalingGroups: (p) => this.describeGroups(p),
@@ -44,13 +59,24 @@ export class AutoScalingService implements SimService {
           minSize: int(p, 'MinSize'),
           maxSize: int(p, 'MaxSize'),
           desiredCapacity: int(p, 'DesiredCapacity'),
-          launchTemplate: lt === undefined ? undefined : { id: str(p, 'LaunchTemplate', 'LaunchTemplateId'), name: str(p, 'LaunchTemplate', 'LaunchTemplateName'), version: str(p, 'LaunchTemplate', 'Version') },
+          launchTemplate:
+            lt === undefined
+              ? undefined
+              : {
+                  id: str(p, 'LaunchTemplate', 'LaunchTemplateId'),
+                  name: str(p, 'LaunchTemplate', 'LaunchTemplateName'),
+                  version: str(p, 'LaunchTemplate', 'Version'),
+                },
         });
         return undefined;
       },
       TerminateInstanceInAutoScalingGroup: (p) => {
         const decrement = bool(p, 'ShouldDecrementDesiredCapacity');
-        if (decrement === undefined) throw new AwsApiError('ValidationError', "1 validation error detected: Value null at 'shouldDecrementDesiredCapacity' failed to satisfy constraint: Member must not be null");
+        if (decrement === undefined)
+          throw new AwsApiError(
+            'ValidationError',
+            "1 validation error detected: Value null at 'shouldDecrementDesiredCapacity' failed to satisfy constraint: Member must not be null",
+          );
         const instanceId = required(p, 'InstanceId');
         const groupName = this.model.memberOf(instanceId)?.group.name ?? '';
         return { Activity: activityXml(this.model.terminateInstance(instanceId, decrement), groupName) };
@@ -82,11 +108,17 @@ export class AutoScalingService implements SimService {
     const action = str(params, 'Action') ?? '';
     const requestId = this.rng.uuid();
     const handler = this.handlers[action];
-    if (!handler) return awsQueryError({ status: 400, code: 'InvalidAction', message: `Could not find operation ${action} for version 2011-01-01`, faultType: 'Sender' }, NAMESPACES.autoscaling, requestId);
+    if (!handler)
+      return awsQueryError(
+        { status: 400, code: 'InvalidAction', message: `Could not find operation ${action} for version 2011-01-01`, faultType: 'Sender' },
+        NAMESPACES.autoscaling,
+        requestId,
+      );
     try {
       return awsQueryResponse(action, NAMESPACES.autoscaling, handler(params), requestId);
     } catch (error) {
-      if (error instanceof AwsApiError) return awsQueryError({ status: error.status, code: error.code, message: error.message, faultType: error.faultType }, NAMESPACES.autoscaling, requestId);
+      if (error instanceof AwsApiError)
+        return awsQueryError({ status: error.status, code: error.code, message: error.message, faultType: error.faultType }, NAMESPACES.autoscaling, requestId);
       throw error;
     }
   }
@@ -96,7 +128,11 @@ export class AutoScalingService implements SimService {
   }
 
   serverError(): SimResponse {
-    return awsQueryError({ status: 500, code: 'InternalFailure', message: 'An internal error occurred.', faultType: 'Receiver' }, NAMESPACES.autoscaling, this.rng.uuid());
+    return awsQueryError(
+      { status: 500, code: 'InternalFailure', message: 'An internal error occurred.', faultType: 'Receiver' },
+      NAMESPACES.autoscaling,
+      this.rng.uuid(),
+    );
   }
 
   private describeGroups(p: QueryNode): XmlValue {
@@ -206,7 +242,12 @@ export class AutoScalingService implements SimService {
   private describeActivities(p: QueryNode): XmlValue {
     const groupName = str(p, 'AutoScalingGroupName');
     const groups = groupName === undefined ? [...this.model.groups.values()] : [this.model.group(groupName)];
-    const { items, nextToken } = page(groups.flatMap((g) => g.activities.map((a) => activityXml(a, g.name))), int(p, 'MaxRecords'), str(p, 'NextToken'), { ...AUTOSCALING_PAGING, defaultSize: 100 });
+    const { items, nextToken } = page(
+      groups.flatMap((g) => g.activities.map((a) => activityXml(a, g.name))),
+      int(p, 'MaxRecords'),
+      str(p, 'NextToken'),
+      { ...AUTOSCALING_PAGING, defaultSize: 100 },
+    );
     return { Activities: items, ...(nextToken ? { NextToken: nextToken } : {}) };
   }
 }
@@ -214,7 +255,10 @@ export class AutoScalingService implements SimService {
 function required(p: QueryNode, name: string): string {
   const v = str(p, name);
   if (v === undefined || v === '') {
-    throw new AwsApiError('ValidationError', `1 validation error detected: Value null at '${name.charAt(0).toLowerCase()}${name.slice(1)}' failed to satisfy constraint: Member must not be null`);
+    throw new AwsApiError(
+      'ValidationError',
+      `1 validation error detected: Value null at '${name.charAt(0).toLowerCase()}${name.slice(1)}' failed to satisfy constraint: Member must not be null`,
+    );
   }
   return v;
 }

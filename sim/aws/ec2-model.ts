@@ -63,7 +63,15 @@ export class Ec2Model {
   }
 
   /** Register an AMI (available at once). */
-  registerImage(input: { name: string; ownerId?: string; imageId?: string; description?: string; creationDate?: number; tags?: Record<string, string>; architecture?: string }): Ec2Image {
+  registerImage(input: {
+    name: string;
+    ownerId?: string;
+    imageId?: string;
+    description?: string;
+    creationDate?: number;
+    tags?: Record<string, string>;
+    architecture?: string;
+  }): Ec2Image {
     const image: Ec2Image = {
       imageId: input.imageId ?? `ami-${this.rng.hex(17)}`,
       name: input.name,
@@ -83,10 +91,7 @@ export class Ec2Model {
   /** Create a launch template with version 1 as its default. */
   createLaunchTemplate(input: { name: string; data: LaunchTemplateData; description?: string; tags?: Record<string, string> }): LaunchTemplate {
     if ([...this.templates.values()].some((t) => t.name === input.name)) {
-      throw new AwsApiError(
-        'InvalidLaunchTemplateName.AlreadyExistsException',
-        `Launch template name already in use.`,
-      );
+      throw new AwsApiError('InvalidLaunchTemplateName.AlreadyExistsException', `Launch template name already in use.`);
     }
     this.checkImage(input.data.imageId);
     const now = this.deps.clock.now();
@@ -107,7 +112,12 @@ export class Ec2Model {
   }
 
   /** Add a version: the source version's data (default: the default version) overridden by `data`. */
-  createLaunchTemplateVersion(input: { template: LaunchTemplate; sourceVersion?: string; data: LaunchTemplateData; description?: string }): LaunchTemplateVersion {
+  createLaunchTemplateVersion(input: {
+    template: LaunchTemplate;
+    sourceVersion?: string;
+    data: LaunchTemplateData;
+    description?: string;
+  }): LaunchTemplateVersion {
     const source = input.sourceVersion === undefined ? undefined : this.resolveVersion(input.template, input.sourceVersion);
     const data: LaunchTemplateData = { ...(source?.data ?? {}), ...definedOnly(input.data) };
     this.checkImage(data.imageId);
@@ -136,7 +146,8 @@ export class Ec2Model {
     }
     if (ref.name !== undefined) {
       const t = [...this.templates.values()].find((x) => x.name === ref.name);
-      if (!t) throw new AwsApiError('InvalidLaunchTemplateName.NotFoundException', `The specified launch template, with template name ${ref.name}, does not exist.`);
+      if (!t)
+        throw new AwsApiError('InvalidLaunchTemplateName.NotFoundException', `The specified launch template, with template name ${ref.name}, does not exist.`);
       return t;
     }
     throw new AwsApiError('MissingParameter', 'The request must contain the parameter LaunchTemplateName or LaunchTemplateId');
@@ -166,17 +177,24 @@ export class Ec2Model {
   /** Launch one instance: `pending` now, `running` after a seeded 10–20 s. */
   launch(request: LaunchRequest): Ec2Instance {
     const instance = this.launchQuietly(request);
-    this.deps.recorder.event('ec2', `${instance.instanceId} launched (${instance.privateDnsName}, ${instance.availabilityZone}, ${instance.imageId}, #${instance.ordinal})`);
+    this.deps.recorder.event(
+      'ec2',
+      `${instance.instanceId} launched (${instance.privateDnsName}, ${instance.availabilityZone}, ${instance.imageId}, #${instance.ordinal})`,
+    );
     this.changeState(instance, 'pending', null);
     const bootMs = this.rng.int(BOOT_SECONDS.min * 1000, BOOT_SECONDS.max * 1000);
     this.bootTimers.set(
       instance.instanceId,
-      this.deps.clock.schedule(bootMs, () => {
-        this.bootTimers.delete(instance.instanceId);
-        if (instance.state !== 'pending') return;
-        this.changeState(instance, 'running', 'pending');
-        this.deps.bus.emit('instance.running', instance);
-      }, `ec2:boot:${instance.instanceId}`),
+      this.deps.clock.schedule(
+        bootMs,
+        () => {
+          this.bootTimers.delete(instance.instanceId);
+          if (instance.state !== 'pending') return;
+          this.changeState(instance, 'running', 'pending');
+          this.deps.bus.emit('instance.running', instance);
+        },
+        `ec2:boot:${instance.instanceId}`,
+      ),
     );
     return instance;
   }
@@ -202,17 +220,25 @@ export class Ec2Model {
     this.changeState(instance, 'shutting-down', previous);
     this.deps.bus.emit('instance.shutting-down', instance);
     const shutdownMs = this.rng.int(SHUTDOWN_SECONDS.min * 1000, SHUTDOWN_SECONDS.max * 1000);
-    this.deps.clock.schedule(shutdownMs, () => {
-      this.changeState(instance, 'terminated', 'shutting-down');
-      this.deps.bus.emit('instance.terminated', instance);
-    }, `ec2:terminate:${instanceId}`);
+    this.deps.clock.schedule(
+      shutdownMs,
+      () => {
+        this.changeState(instance, 'terminated', 'shutting-down');
+        this.deps.bus.emit('instance.terminated', instance);
+      },
+      `ec2:terminate:${instanceId}`,
+    );
     return instance;
   }
 
   /** Set tags on instances, images or launch templates. */
   createTags(resourceIds: string[], tags: Record<string, string>): void {
     for (const [key, value] of Object.entries(tags)) {
-      if (!isXmlString(key) || !isXmlString(value)) throw new AwsApiError('InvalidParameterValue', `Tag ${isXmlString(key) ? 'value' : 'key'} contains characters that are not allowed (${TAG_VALUE_PATTERN})`);
+      if (!isXmlString(key) || !isXmlString(value))
+        throw new AwsApiError(
+          'InvalidParameterValue',
+          `Tag ${isXmlString(key) ? 'value' : 'key'} contains characters that are not allowed (${TAG_VALUE_PATTERN})`,
+        );
     }
     for (const id of resourceIds) Object.assign(this.taggable(id), tags);
   }

@@ -21,7 +21,10 @@ export class Ec2Service implements SimService {
   private readonly rng: Rng;
   private readonly handlers: Record<string, Handler>;
 
-  constructor(private readonly model: Ec2Model, rng: Rng) {
+  constructor(
+    private readonly model: Ec2Model,
+    rng: Rng,
+  ) {
     this.rng = rng.fork('ec2-requests');
     this.handlers = {
       DescribeInstances: (p) => this.describeInstances(p),
@@ -33,7 +36,10 @@ export class Ec2Service implements SimService {
         return { return: true };
       },
       DeleteTags: (p) => {
-        this.model.deleteTags(strList(p, 'ResourceId'), list(p, 'Tag').map((t) => ({ key: str(t, 'Key') ?? '', value: str(t, 'Value') })));
+        this.model.deleteTags(
+          strList(p, 'ResourceId'),
+          list(p, 'Tag').map((t) => ({ key: str(t, 'Key') ?? '', value: str(t, 'Value') })),
+        );
         return { return: true };
       },
       DescribeTags: (p) => this.describeTags(p),
@@ -48,7 +54,12 @@ export class Ec2Service implements SimService {
       },
       CreateLaunchTemplateVersion: (p) => {
         const template = this.model.findTemplate({ id: str(p, 'LaunchTemplateId'), name: str(p, 'LaunchTemplateName') });
-        const version = this.model.createLaunchTemplateVersion({ template, sourceVersion: str(p, 'SourceVersion'), data: templateData(p), description: str(p, 'VersionDescription') });
+        const version = this.model.createLaunchTemplateVersion({
+          template,
+          sourceVersion: str(p, 'SourceVersion'),
+          data: templateData(p),
+          description: str(p, 'VersionDescription'),
+        });
         return { launchTemplateVersion: versionXml(template, version) };
       },
       DescribeLaunchTemplates: (p) => this.describeTemplates(p),
@@ -91,10 +102,13 @@ export class Ec2Service implements SimService {
   private describeInstances(p: QueryNode): { [key: string]: XmlValue } {
     const ids = strList(p, 'InstanceId');
     const maxResults = int(p, 'MaxResults');
-    if (ids.length > 0 && maxResults !== undefined) throw new AwsApiError('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
+    if (ids.length > 0 && maxResults !== undefined)
+      throw new AwsApiError('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
     for (const id of ids) this.model.instance(id);
     const filters = filtersOf(p);
-    const all = [...this.model.instances.values()].filter((i) => (ids.length === 0 || ids.includes(i.instanceId)) && filters.every((f) => matchesInstance(i, f)));
+    const all = [...this.model.instances.values()].filter(
+      (i) => (ids.length === 0 || ids.includes(i.instanceId)) && filters.every((f) => matchesInstance(i, f)),
+    );
     const { items: matches, nextToken } = page(all, maxResults, str(p, 'NextToken'), EC2_INSTANCES_PAGING);
     return {
       ...(nextToken ? { nextToken } : {}),
@@ -114,7 +128,8 @@ export class Ec2Service implements SimService {
     const owners = strList(p, 'Owner').map((o) => (o === 'self' ? '000000000000' : o));
     const filters = filtersOf(p);
     const images = [...this.model.images.values()].filter(
-      (img) => (ids.length === 0 || ids.includes(img.imageId)) && (owners.length === 0 || owners.includes(img.ownerId)) && filters.every((f) => matchesImage(img, f)),
+      (img) =>
+        (ids.length === 0 || ids.includes(img.imageId)) && (owners.length === 0 || owners.includes(img.ownerId)) && filters.every((f) => matchesImage(img, f)),
     );
     return { imagesSet: images.map(imageXml) };
   }
@@ -122,9 +137,12 @@ export class Ec2Service implements SimService {
   private describeTags(p: QueryNode): { [key: string]: XmlValue } {
     const filters = filtersOf(p);
     const rows: Array<{ resourceId: string; resourceType: string; key: string; value: string }> = [];
-    for (const i of this.model.instances.values()) for (const [key, value] of Object.entries(i.tags)) rows.push({ resourceId: i.instanceId, resourceType: 'instance', key, value });
-    for (const img of this.model.images.values()) for (const [key, value] of Object.entries(img.tags)) rows.push({ resourceId: img.imageId, resourceType: 'image', key, value });
-    for (const t of this.model.templates.values()) for (const [key, value] of Object.entries(t.tags)) rows.push({ resourceId: t.id, resourceType: 'launch-template', key, value });
+    for (const i of this.model.instances.values())
+      for (const [key, value] of Object.entries(i.tags)) rows.push({ resourceId: i.instanceId, resourceType: 'instance', key, value });
+    for (const img of this.model.images.values())
+      for (const [key, value] of Object.entries(img.tags)) rows.push({ resourceId: img.imageId, resourceType: 'image', key, value });
+    for (const t of this.model.templates.values())
+      for (const [key, value] of Object.entries(t.tags)) rows.push({ resourceId: t.id, resourceType: 'launch-template', key, value });
     const fieldOf: Record<string, keyof (typeof rows)[number]> = { 'resource-id': 'resourceId', 'resource-type': 'resourceType', key: 'key', value: 'value' };
     const kept = rows.filter((r) =>
       filters.every((f) => {
@@ -189,7 +207,10 @@ function filtersOf(p: QueryNode): Filter[] {
 
 /** EC2 filter values accept `*` (any run) and `?` (one character). */
 function wildcard(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`, 's');
 }
 

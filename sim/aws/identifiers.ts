@@ -15,7 +15,12 @@ export function checkIdShape(kind: keyof typeof ID_SHAPE, id: string): void {
   const shape = ID_SHAPE[kind];
   if (!shape) return;
   if (!new RegExp(`^${shape.prefix}-([0-9a-f]{8}|[0-9a-f]{17})$`).test(id)) {
-    throw new AwsApiError(shape.code, kind === 'launch-template' ? `The specified ID for the launch template (${id}) is not valid. Specify a valid launch template ID and try again.` : `Invalid id: "${id}" (expecting "${shape.prefix}-...")`);
+    throw new AwsApiError(
+      shape.code,
+      kind === 'launch-template'
+        ? `The specified ID for the launch template (${id}) is not valid. Specify a valid launch template ID and try again.`
+        : `Invalid id: "${id}" (expecting "${shape.prefix}-...")`,
+    );
   }
 }
 

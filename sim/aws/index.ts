@@ -46,10 +46,25 @@ export interface LaunchTemplateInput {
 
 /** The direct, typed API of the simulated AWS, for scenarios and tests (no HTTP). */
 export interface AwsSimApi {
-  registerImage(input: { name: string; ownerId?: string; imageId?: string; description?: string; creationDate?: number; tags?: Record<string, string>; architecture?: string }): Ec2Image;
+  registerImage(input: {
+    name: string;
+    ownerId?: string;
+    imageId?: string;
+    description?: string;
+    creationDate?: number;
+    tags?: Record<string, string>;
+    architecture?: string;
+  }): Ec2Image;
   createLaunchTemplate(input: LaunchTemplateInput): LaunchTemplate;
   /** A new version: `sourceVersion`'s data (default `$Latest`) with the given fields overridden. */
-  createLaunchTemplateVersion(input: { launchTemplateId?: string; launchTemplateName?: string; sourceVersion?: string; imageId?: string; instanceType?: string; userData?: string }): LaunchTemplateVersion;
+  createLaunchTemplateVersion(input: {
+    launchTemplateId?: string;
+    launchTemplateName?: string;
+    sourceVersion?: string;
+    imageId?: string;
+    instanceType?: string;
+    userData?: string;
+  }): LaunchTemplateVersion;
   setDefaultLaunchTemplateVersion(launchTemplateId: string, version: string): void;
   createAutoScalingGroup(input: CreateGroupInput): AutoScalingGroup;
   setDesiredCapacity(groupName: string, desired: number): void;

@@ -51,10 +51,19 @@ export class SsmModel {
   }
 
   /** PutParameter; an existing name needs `overwrite`. Returns the new version. */
-  putParameter(input: { name: string; value: string; type?: ParameterType | undefined; overwrite?: boolean | undefined; description?: string | undefined }): SsmParameter {
+  putParameter(input: {
+    name: string;
+    value: string;
+    type?: ParameterType | undefined;
+    overwrite?: boolean | undefined;
+    description?: string | undefined;
+  }): SsmParameter {
     const existing = this.parameters.get(input.name);
     if (existing && !input.overwrite) {
-      throw new AwsApiError('ParameterAlreadyExists', 'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.');
+      throw new AwsApiError(
+        'ParameterAlreadyExists',
+        'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.',
+      );
     }
     const type = input.type ?? existing?.type;
     if (type === undefined) throw new AwsApiError('ValidationException', 'A parameter type is required when you create a parameter.');
@@ -119,7 +128,17 @@ export class SsmModel {
     this.deps.recorder.event('ssm', `command ${command.commandId} sent to ${command.instanceIds.join(', ')}${command.comment ? ` (${command.comment})` : ''}`);
     for (const instanceId of command.instanceIds) {
       const visibleAt = now + this.rng.int(REGISTRATION_MS.min, REGISTRATION_MS.max);
-      const invocation: CommandInvocation = { commandId: command.commandId, instanceId, status: 'InProgress', statusDetails: 'InProgress', responseCode: -1, requestedAt: now, visibleAt, stdout: '', stderr: '' };
+      const invocation: CommandInvocation = {
+        commandId: command.commandId,
+        instanceId,
+        status: 'InProgress',
+        statusDetails: 'InProgress',
+        responseCode: -1,
+        requestedAt: now,
+        visibleAt,
+        stdout: '',
+        stderr: '',
+      };
       command.invocations.set(instanceId, invocation);
       const delay = this.rng.int(DELIVERY_SECONDS.min * 1000, DELIVERY_SECONDS.max * 1000);
       this.deps.clock.schedule(delay, () => void this.run(command, invocation), `ssm:${command.commandId}`);
@@ -162,10 +181,14 @@ export class SsmModel {
     invocation.startedAt = this.deps.clock.now();
     const script = command.commands.join('\n');
     let timedOut = false;
-    const timer = this.deps.clock.schedule(command.executionTimeoutSeconds * 1000, () => {
-      timedOut = true;
-      this.end(invocation, 'TimedOut', 'ExecutionTimedOut', -1, invocation.stdout, invocation.stderr);
-    }, `ssm:timeout:${command.commandId}`);
+    const timer = this.deps.clock.schedule(
+      command.executionTimeoutSeconds * 1000,
+      () => {
+        timedOut = true;
+        this.end(invocation, 'TimedOut', 'ExecutionTimedOut', -1, invocation.stdout, invocation.stderr);
+      },
+      `ssm:timeout:${command.commandId}`,
+    );
     try {
       const result = await this.deps.shell.run(invocation.instanceId, script);
       if (timedOut) return;

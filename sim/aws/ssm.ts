@@ -17,7 +17,10 @@ export class SsmService implements SimService {
   private readonly rng: Rng;
   private readonly handlers: Record<string, Handler>;
 
-  constructor(private readonly model: SsmModel, rng: Rng) {
+  constructor(
+    private readonly model: SsmModel,
+    rng: Rng,
+  ) {
     this.rng = rng.fork('ssm-requests');
     this.handlers = {
       GetParameter: (i) => ({ Parameter: this.parameterJson(this.model.getParameter(requiredString(i, 'Name')), i.WithDecryption === true) }),
@@ -31,7 +34,11 @@ export class SsmService implements SimService {
       },
       PutParameter: (i) => {
         const type = optionalString(i, 'Type');
-        if (type !== undefined && !PARAMETER_TYPES.has(type)) throw new AwsApiError('ValidationException', `1 validation error detected: Value '${type}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [SecureString, StringList, String]`);
+        if (type !== undefined && !PARAMETER_TYPES.has(type))
+          throw new AwsApiError(
+            'ValidationException',
+            `1 validation error detected: Value '${type}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [SecureString, StringList, String]`,
+          );
         const p = this.model.putParameter({
           name: requiredString(i, 'Name'),
           value: requiredString(i, 'Value'),
@@ -226,6 +233,10 @@ function optionalString(i: Input, key: string): string | undefined {
 
 function requiredString(i: Input, key: string): string {
   const v = optionalString(i, key);
-  if (v === undefined) throw new AwsApiError('ValidationException', `1 validation error detected: Value null at '${key.charAt(0).toLowerCase()}${key.slice(1)}' failed to satisfy constraint: Member must not be null`);
+  if (v === undefined)
+    throw new AwsApiError(
+      'ValidationException',
+      `1 validation error detected: Value null at '${key.charAt(0).toLowerCase()}${key.slice(1)}' failed to satisfy constraint: Member must not be null`,
+    );
   return v;
 }

@@ -20,7 +20,7 @@ export const CONSUL_BLOCKING: BlockingLimits = { maxWaitMs: 10 * 60_000, default
 /** Both add up to wait/16 of random jitter (`structs.JitterFraction` = 16, `lib.RandomStagger`). */
 const JITTER_FRACTION = 16;
 
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /**
  * Go's `time.ParseDuration`: a sequence of decimal numbers each with a unit

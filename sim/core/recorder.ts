@@ -229,9 +229,7 @@ export class Recorder {
 
   drainRecords(): DrainRecord[] {
     return this.drains.map((d) => {
-      const action = this.lifecycleActions().find(
-        (a) => a.instanceId === d.instanceId && a.transition.endsWith('TERMINATING') && a.endedAt !== null,
-      );
+      const action = this.lifecycleActions().find((a) => a.instanceId === d.instanceId && a.transition.endsWith('TERMINATING') && a.endedAt !== null);
       return { ...d, lifecycleCompletedAt: action?.endedAt ?? null };
     });
   }

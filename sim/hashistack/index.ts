@@ -109,7 +109,10 @@ export function createHashistackSim(deps: HashistackDeps): HashistackSim {
       lost: deps.recorder.allocations.lost,
     }),
     eligibleClientCapacity: (pool) => world.nomad.eligibleNodes(pool).length,
-    raftPeers: (system) => raftOf(system).list().map((p) => ({ ...p })),
+    raftPeers: (system) =>
+      raftOf(system)
+        .list()
+        .map((p) => ({ ...p })),
     leader: (system) => raftOf(system).leader()?.id ?? null,
     sealVault: (instanceId) => world.vault.seal(instanceId),
     raftHealth: (system) => {

@@ -97,23 +97,36 @@ export class HashistackShell implements NodeShell {
     if (sub === 'join') {
       if (!host.agents.consul) return refused('/v1/agent/join');
       const addrs = rest.filter((a) => !a.startsWith('-'));
-      const reachable = addrs.filter((a) => [...this.world.consul.members.values()].some((m) => m.addr === a.split(':')[0] && m.status === 'alive' && m.instanceId !== host.instance.instanceId));
-      if (reachable.length === 0) return fail(`Error joining address '${addrs.join(' ')}': Unexpected response code: 500 (1 error occurred:\n\t* Failed to join ${addrs[0] ?? ''}:8301: dial tcp ${addrs[0] ?? ''}:8301: i/o timeout\n\n)\nFailed to join any nodes.\n`);
+      const reachable = addrs.filter((a) =>
+        [...this.world.consul.members.values()].some((m) => m.addr === a.split(':')[0] && m.status === 'alive' && m.instanceId !== host.instance.instanceId),
+      );
+      if (reachable.length === 0)
+        return fail(
+          `Error joining address '${addrs.join(' ')}': Unexpected response code: 500 (1 error occurred:\n\t* Failed to join ${addrs[0] ?? ''}:8301: dial tcp ${addrs[0] ?? ''}:8301: i/o timeout\n\n)\nFailed to join any nodes.\n`,
+        );
       this.world.consulJoin(host);
       return ok(`Successfully joined cluster by contacting ${reachable.length} nodes.\n`);
     }
     if (sub === 'members') {
-      if (!host.agents.consul) return fail('Error retrieving members: Get "http://127.0.0.1:8500/v1/agent/members?segment=_all": dial tcp 127.0.0.1:8500: connect: connection refused\n');
+      if (!host.agents.consul)
+        return fail(
+          'Error retrieving members: Get "http://127.0.0.1:8500/v1/agent/members?segment=_all": dial tcp 127.0.0.1:8500: connect: connection refused\n',
+        );
       const statusName = Object.fromEntries(Object.entries(CONSUL_STATUS_CODE).map(([k]) => [k, k]));
-      const rows = [...this.world.consul.members.values()].map((m) => `${m.name}  ${m.addr}:${m.port}  ${statusName[m.status] ?? m.status}  ${m.tags.role === 'consul' ? 'server' : 'client'}  ${m.tags.build ?? ''}  2  ${m.tags.dc ?? ''}  default  <default>`);
+      const rows = [...this.world.consul.members.values()].map(
+        (m) =>
+          `${m.name}  ${m.addr}:${m.port}  ${statusName[m.status] ?? m.status}  ${m.tags.role === 'consul' ? 'server' : 'client'}  ${m.tags.build ?? ''}  2  ${m.tags.dc ?? ''}  default  <default>`,
+      );
       return ok(`Node  Address  Status  Type  Build  Protocol  DC  Partition  Segment\n${rows.join('\n')}\n`);
     }
     return fail(`Usage: consul [--version] [--help] <command> [<args>]\n`, 1);
   }
 
   private nomad(host: Host, args: string[]): LineResult {
-    if (args[0] !== 'node' || args[1] !== 'status' || !args.includes('-self')) return fail('Usage: nomad [-version] [-help] [-autocomplete-(un)install] <command> [args]\n');
-    if (!host.agents.nomad) return fail('Error querying agent info: Get "http://127.0.0.1:4646/v1/agent/self": dial tcp 127.0.0.1:4646: connect: connection refused\n');
+    if (args[0] !== 'node' || args[1] !== 'status' || !args.includes('-self'))
+      return fail('Usage: nomad [-version] [-help] [-autocomplete-(un)install] <command> [args]\n');
+    if (!host.agents.nomad)
+      return fail('Error querying agent info: Get "http://127.0.0.1:4646/v1/agent/self": dial tcp 127.0.0.1:4646: connect: connection refused\n');
     const node = this.world.nomad.nodes.get(host.nomadNodeId);
     if (!node) return fail('Error querying node: Unexpected response code: 404 (node not found)\n');
     return ok(

@@ -96,14 +96,22 @@ export class IamAuthorizer {
       return;
     }
     if (!this.enforce) return;
-    const denial = await this.check(caller, { action: 'lambda:InvokeFunction', resource: functionArn, context: {}, resourcePolicy: this.iam.functionPolicies.get(functionArn) }, 'lambda');
+    const denial = await this.check(
+      caller,
+      { action: 'lambda:InvokeFunction', resource: functionArn, context: {}, resourcePolicy: this.iam.functionPolicies.get(functionArn) },
+      'lambda',
+    );
     if (denial) throw new AccessDeniedError(denial);
   }
 
   /** sns:Publish by EventBridge delivering `rule` to a topic (the topic policy decides). */
   async authorizePublish(rule: RuleSpec, topicArn: string): Promise<void> {
     if (!this.enforce) return;
-    const denial = await this.check(this.eventsPrincipal(rule), { action: 'sns:Publish', resource: topicArn, context: {}, resourcePolicy: this.iam.topicPolicies.get(topicArn) }, 'sns');
+    const denial = await this.check(
+      this.eventsPrincipal(rule),
+      { action: 'sns:Publish', resource: topicArn, context: {}, resourcePolicy: this.iam.topicPolicies.get(topicArn) },
+      'sns',
+    );
     if (denial) throw new AccessDeniedError(denial);
   }
 
@@ -122,8 +130,10 @@ export class IamAuthorizer {
     const same = (a: string[], b: string[]): boolean => a.length === b.length && a.every((x) => b.includes(x));
     const deployed = this.iam.rules.find(
       (r) =>
-        same(r.targets.map((t) => t.arn), rule.targets) &&
-        (rule.schedule !== undefined ? r.schedule === rule.schedule : JSON.stringify(r.pattern) === JSON.stringify(rule.pattern)),
+        same(
+          r.targets.map((t) => t.arn),
+          rule.targets,
+        ) && (rule.schedule !== undefined ? r.schedule === rule.schedule : JSON.stringify(r.pattern) === JSON.stringify(rule.pattern)),
     );
     if (!deployed) throw new Error(`rule ${rule.name} is not in the packaged template`);
     return deployed.arn;
@@ -160,7 +170,8 @@ export class IamAuthorizer {
   }
 
   private async evaluate(principal: Principal, c: AuthCheck): Promise<Decision> {
-    const identityPolicies: Array<{ name: string; policy: PolicyDocument }> = principal.kind === 'role' ? (this.iam.roles.get(principal.roleName)?.policies ?? []) : [];
+    const identityPolicies: Array<{ name: string; policy: PolicyDocument }> =
+      principal.kind === 'role' ? (this.iam.roles.get(principal.roleName)?.policies ?? []) : [];
     const context: Record<string, string | string[]> = { ...c.context };
     if (principal.kind === 'service') {
       context['aws:SourceArn'] = principal.sourceArn;

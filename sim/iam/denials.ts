@@ -34,9 +34,20 @@ export function denialResponse(service: AuthorizedService, denial: Denial, reque
       return awsQueryError({ status: 403, code: 'AccessDenied', message, faultType: 'Sender' }, NAMESPACES.autoscaling, requestId);
     case 'ec2': {
       const encoded = Buffer.from(
-        JSON.stringify({ allowed: false, explicitDeny: denial.reason.includes('explicit deny'), context: { principal: { arn: denial.principal }, action: denial.action, resource: denial.resource } }),
+        JSON.stringify({
+          allowed: false,
+          explicitDeny: denial.reason.includes('explicit deny'),
+          context: { principal: { arn: denial.principal }, action: denial.action, resource: denial.resource },
+        }),
       ).toString('base64');
-      return ec2Error({ status: 403, code: 'UnauthorizedOperation', message: `You are not authorized to perform this operation. ${message}. Encoded authorization failure message: ${encoded}` }, requestId);
+      return ec2Error(
+        {
+          status: 403,
+          code: 'UnauthorizedOperation',
+          message: `You are not authorized to perform this operation. ${message}. Encoded authorization failure message: ${encoded}`,
+        },
+        requestId,
+      );
     }
     case 'ssm': {
       const text = denial.action.startsWith('kms:')

@@ -114,7 +114,11 @@ export function deployedIam(template: CfnTemplate, options: { region: string; st
         break;
       case 'AWS::KMS::Key': {
         // A key's physical id is its generated key id.
-        const keyId = `00000000-0000-4000-8000-${(id.length.toString(16) + id).replace(/[^0-9a-f]/gi, '0').padEnd(12, '0').slice(0, 12).toLowerCase()}`;
+        const keyId = `00000000-0000-4000-8000-${(id.length.toString(16) + id)
+          .replace(/[^0-9a-f]/gi, '0')
+          .padEnd(12, '0')
+          .slice(0, 12)
+          .toLowerCase()}`;
         refs.set(id, keyId);
         atts.set(`${id}.Arn`, `arn:aws:kms:${region}:${SIM_ACCOUNT_ID}:key/${keyId}`);
         atts.set(`${id}.KeyId`, keyId);
@@ -143,7 +147,14 @@ export function deployedIam(template: CfnTemplate, options: { region: string; st
     return r;
   };
 
-  const iam: DeployedIam = { roles: new Map(), functionRoles: new Map(), stateMachineRoles: new Map(), functionPolicies: new Map(), topicPolicies: new Map(), rules: [] };
+  const iam: DeployedIam = {
+    roles: new Map(),
+    functionRoles: new Map(),
+    stateMachineRoles: new Map(),
+    functionPolicies: new Map(),
+    topicPolicies: new Map(),
+    rules: [],
+  };
   const roleNameOfArn = (arn: string): string => arn.slice(arn.lastIndexOf('/') + 1);
 
   for (const [id, r] of Object.entries(resources)) {
@@ -152,10 +163,19 @@ export function deployedIam(template: CfnTemplate, options: { region: string; st
       const policies = ((p.Policies ?? []) as Json[]).map((raw, i) => {
         const entry = raw as Record<string, Json>;
         const where = `${id}.Policies[${i}]`;
-        return { name: str(entry.PolicyName, `${where}.PolicyName`), policy: policyDocument(resolve(entry.PolicyDocument ?? null, `${where}.PolicyDocument`), where) };
+        return {
+          name: str(entry.PolicyName, `${where}.PolicyName`),
+          policy: policyDocument(resolve(entry.PolicyDocument ?? null, `${where}.PolicyDocument`), where),
+        };
       });
       const managed = ((p.ManagedPolicyArns ?? []) as Json[]).map((m, i) => str(m, `${id}.ManagedPolicyArns[${i}]`));
-      iam.roles.set(refs.get(id) as string, { logicalId: id, name: refs.get(id) as string, arn: atts.get(`${id}.Arn`) as string, policies, managedPolicyArns: managed });
+      iam.roles.set(refs.get(id) as string, {
+        logicalId: id,
+        name: refs.get(id) as string,
+        arn: atts.get(`${id}.Arn`) as string,
+        policies,
+        managedPolicyArns: managed,
+      });
     }
   }
   for (const [id, r] of Object.entries(resources)) {
@@ -291,7 +311,8 @@ function resolveIntrinsics(v: Json, refs: Map<string, string>, atts: Map<string,
     const arg = v[k] as Json;
     const part = (x: Json, i: number): string => {
       const r = resolveIntrinsics(x, refs, atts, `${where}.${k}[${i}]`, conditions);
-      if (typeof r !== 'string') throw new PackagingError(`${where}: ${k} part ${i} is ${JSON.stringify(x)}, not a string (a YAML value that did not parse as meant?)`);
+      if (typeof r !== 'string')
+        throw new PackagingError(`${where}: ${k} part ${i} is ${JSON.stringify(x)}, not a string (a YAML value that did not parse as meant?)`);
       return r;
     };
     switch (k) {
@@ -329,7 +350,8 @@ function resolveIntrinsics(v: Json, refs: Map<string, string>, atts: Map<string,
         });
       }
       case 'Fn::If': {
-        if (!Array.isArray(arg) || arg.length !== 3 || typeof arg[0] !== 'string') throw new PackagingError(`${where}: malformed Fn::If ${JSON.stringify(arg)}`);
+        if (!Array.isArray(arg) || arg.length !== 3 || typeof arg[0] !== 'string')
+          throw new PackagingError(`${where}: malformed Fn::If ${JSON.stringify(arg)}`);
         const holds = conditions.get(arg[0]);
         if (holds === undefined) throw new PackagingError(`${where}: Fn::If names an unknown condition ${arg[0]}`);
         return resolveIntrinsics((holds ? arg[1] : arg[2]) as Json, refs, atts, `${where}.Fn::If`, conditions);

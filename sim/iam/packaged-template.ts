@@ -35,7 +35,11 @@ export function templateInputsHash(root: string, stage: string): string {
     else files.push(path);
   };
   for (const input of TEMPLATE_INPUTS) walk(join(root, input));
-  for (const file of files) hash.update(`${relative(root, file)}\n`).update(readFileSync(file)).update('\n');
+  for (const file of files)
+    hash
+      .update(`${relative(root, file)}\n`)
+      .update(readFileSync(file))
+      .update('\n');
   return hash.digest('hex').slice(0, 16);
 }
 
@@ -83,7 +87,9 @@ function tryLock(lock: string): boolean {
 async function packageInto(root: string, stage: string, target: string): Promise<void> {
   const out = `${target}.package`;
   rmSync(out, { recursive: true, force: true });
-  process.stderr.write(`[sim:iam] packaging the service (stage ${stage}) to read its IAM as deployed; cached until serverless.yml, config/, statemachines/ or plugins/ change\n`);
+  process.stderr.write(
+    `[sim:iam] packaging the service (stage ${stage}) to read its IAM as deployed; cached until serverless.yml, config/, statemachines/ or plugins/ change\n`,
+  );
   try {
     await exec(join(root, 'node_modules', '.bin', 'serverless'), ['package', '--stage', stage, '--package', out], {
       cwd: root,

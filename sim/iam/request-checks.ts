@@ -93,7 +93,9 @@ function autoscalingChecks(action: string, p: QueryNode, models: Models, region:
     // A group that does not exist is the service's to answer (ValidationError).
     if (!group) return [];
     const tags = Object.fromEntries(group.tags.map((t) => [t.key, t.value]));
-    return [{ action: `autoscaling:${action}`, resource: group.arn, context: { ...tagContext(tags, ['aws:ResourceTag', 'autoscaling:ResourceTag']), ...context } }];
+    return [
+      { action: `autoscaling:${action}`, resource: group.arn, context: { ...tagContext(tags, ['aws:ResourceTag', 'autoscaling:ResourceTag']), ...context } },
+    ];
   };
   switch (action) {
     case 'CompleteLifecycleAction':
@@ -207,7 +209,11 @@ function ssmChecks(action: string, input: Record<string, unknown>, models: Model
           checks.push({
             action: 'kms:Decrypt',
             resource: key.arn,
-            context: { 'kms:ViaService': `ssm.${region}.amazonaws.com`, 'kms:CallerAccount': SIM_ACCOUNT_ID, 'kms:EncryptionContext:PARAMETER_ARN': parameterArn(region, n) },
+            context: {
+              'kms:ViaService': `ssm.${region}.amazonaws.com`,
+              'kms:CallerAccount': SIM_ACCOUNT_ID,
+              'kms:EncryptionContext:PARAMETER_ARN': parameterArn(region, n),
+            },
             resourcePolicy: key.policy,
             onBehalfOf: 'ssm',
           });
@@ -222,7 +228,9 @@ function ssmChecks(action: string, input: Record<string, unknown>, models: Model
     case 'SendCommand': {
       const document = String(input.DocumentName ?? '');
       // AWS-owned documents have no account in their ARN.
-      const documentArn = document.startsWith('AWS-') ? `arn:aws:ssm:${region}::document/${document}` : `arn:aws:ssm:${region}:${SIM_ACCOUNT_ID}:document/${document}`;
+      const documentArn = document.startsWith('AWS-')
+        ? `arn:aws:ssm:${region}::document/${document}`
+        : `arn:aws:ssm:${region}:${SIM_ACCOUNT_ID}:document/${document}`;
       const checks: AuthCheck[] = [{ action: 'ssm:SendCommand', resource: documentArn, context: {} }];
       for (const id of names(input.InstanceIds)) {
         const instance = models.ec2.instances.get(id);

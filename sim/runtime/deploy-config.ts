@@ -135,7 +135,12 @@ export function loadDeployConfig(serverlessYmlPath: string, stage: string): Depl
     const r = asObject(value);
     if (r.Type !== 'AWS::SQS::Queue') continue;
     const name = String(asObject(r.Properties ?? {}).QueueName ?? logicalId);
-    const q: QueueSpec = { logicalId, name, arn: `arn:aws:sqs:${region}:${SIM_ACCOUNT_ID}:${name}`, url: `https://sqs.${region}.amazonaws.com/${SIM_ACCOUNT_ID}/${name}` };
+    const q: QueueSpec = {
+      logicalId,
+      name,
+      arn: `arn:aws:sqs:${region}:${SIM_ACCOUNT_ID}:${name}`,
+      url: `https://sqs.${region}.amazonaws.com/${SIM_ACCOUNT_ID}/${name}`,
+    };
     queues.push(q);
     refs.set(logicalId, q.url);
     getAtt.set(`${logicalId}.Arn`, q.arn);
@@ -212,7 +217,8 @@ export function loadDeployConfig(serverlessYmlPath: string, stage: string): Depl
           const dlq = asObject(t.DeadLetterConfig ?? {}).Arn;
           const options: TargetOptions = {
             maximumRetryAttempts: retry.MaximumRetryAttempts === undefined ? DEFAULT_TARGET_OPTIONS.maximumRetryAttempts : Number(retry.MaximumRetryAttempts),
-            maximumEventAgeSeconds: retry.MaximumEventAgeInSeconds === undefined ? DEFAULT_TARGET_OPTIONS.maximumEventAgeSeconds : Number(retry.MaximumEventAgeInSeconds),
+            maximumEventAgeSeconds:
+              retry.MaximumEventAgeInSeconds === undefined ? DEFAULT_TARGET_OPTIONS.maximumEventAgeSeconds : Number(retry.MaximumEventAgeInSeconds),
             ...(dlq ? { deadLetterArn: String(dlq) } : {}),
           };
           return [String(t.Arn), options];
@@ -315,7 +321,9 @@ function resolveIntrinsics(v: Json, refs: Map<string, string>, getAtt: Map<strin
     }
     if (k === 'Fn::Join') {
       const [sep, parts] = asArray(arg);
-      return asArray(resolveIntrinsics(parts as Json, refs, getAtt)).map(String).join(String(sep));
+      return asArray(resolveIntrinsics(parts as Json, refs, getAtt))
+        .map(String)
+        .join(String(sep));
     }
   }
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveIntrinsics(x, refs, getAtt)]));

@@ -161,7 +161,10 @@ export class EventBridgeSim {
       const d = envelope.detail;
       this.deps.recorder.event('sns', `alert: ${envelope['detail-type']} ${String(d.name ?? '')} ${String(d.status ?? '')} ${String(d.error ?? '')}`.trim());
     } catch (error) {
-      this.deps.recorder.event('events', `delivery of ${envelope['detail-type']} to ${target} failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.deps.recorder.event(
+        'events',
+        `delivery of ${envelope['detail-type']} to ${target} failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
     } finally {
       release();
     }

@@ -36,7 +36,8 @@ export function applyInputTransformer(transformer: InputTransformer, event: unkn
       const name = end > i ? t.slice(i + 1, end) : '';
       if (values.has(name)) {
         const v = values.get(name);
-        if (inString) out += v === undefined || v === null ? '' : typeof v === 'string' ? JSON.stringify(v).slice(1, -1) : JSON.stringify(JSON.stringify(v)).slice(1, -1);
+        if (inString)
+          out += v === undefined || v === null ? '' : typeof v === 'string' ? JSON.stringify(v).slice(1, -1) : JSON.stringify(JSON.stringify(v)).slice(1, -1);
         else out += v === undefined ? 'null' : JSON.stringify(v);
         i = end;
         continue;

@@ -102,7 +102,11 @@ export class LambdaRuntime {
         await this.iam?.authorizeInvoke(currentPrincipal(), fn.arn);
       } catch (error) {
         // Lambda's refusal as Step Functions reports it for a lambda:invoke task.
-        if (error instanceof AccessDeniedError) throw new LambdaFunctionError('Lambda.AWSLambdaException', `${error.message} (Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException)`);
+        if (error instanceof AccessDeniedError)
+          throw new LambdaFunctionError(
+            'Lambda.AWSLambdaException',
+            `${error.message} (Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException)`,
+          );
         throw error;
       }
       const handler = await this.load(fn);

@@ -14,7 +14,6 @@ import './promise-with-resolvers.js';
 type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
 type JSONValue = Parameters<LocalHandlers[string]>[0];
 
-
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
 export interface Execution {
@@ -358,7 +357,12 @@ export class StepFunctionsSim implements SimService {
     const timers: Array<{ cancel(): void } | undefined> = [undefined, undefined];
     const armHeartbeat = (): void => {
       timers[1]?.cancel();
-      if (limits.heartbeatMs !== undefined) timers[1] = clock.schedule(limits.heartbeatMs, () => task.settle({ error: 'States.HeartbeatTimeout', cause: 'no heartbeat in time' }), 'task-heartbeat');
+      if (limits.heartbeatMs !== undefined)
+        timers[1] = clock.schedule(
+          limits.heartbeatMs,
+          () => task.settle({ error: 'States.HeartbeatTimeout', cause: 'no heartbeat in time' }),
+          'task-heartbeat',
+        );
     };
     const task: PendingTask = {
       token,
@@ -380,13 +384,16 @@ export class StepFunctionsSim implements SimService {
       },
     };
     this.tasks.set(token, task);
-    if (limits.timeoutMs !== undefined) timers[0] = clock.schedule(limits.timeoutMs, () => task.settle({ error: 'States.Timeout', cause: 'Task timed out' }), 'task-timeout');
+    if (limits.timeoutMs !== undefined)
+      timers[0] = clock.schedule(limits.timeoutMs, () => task.settle({ error: 'States.Timeout', cause: 'Task timed out' }), 'task-timeout');
     armHeartbeat();
     this.deps.recorder.event('sfn', `${execution.name}: ${stateName} waits for a task token`);
     try {
       await execution.whileTaskRuns(() => this.deps.lambda.invoke(functionName, payload));
     } catch (error) {
-      task.settle(error instanceof LambdaFunctionError ? { error: error.errorType, cause: error.errorMessage } : { error: 'States.TaskFailed', cause: String(error) });
+      task.settle(
+        error instanceof LambdaFunctionError ? { error: error.errorType, cause: error.errorMessage } : { error: 'States.TaskFailed', cause: String(error) },
+      );
     }
     const unpark = clock.park();
     let result: Awaited<typeof answered>;
@@ -532,11 +539,7 @@ async function invokeWithTimeout(lambda: LambdaRuntime, clock: SimClock, arn: st
   }
 }
 
-function waitMs(
-  w: { Seconds?: unknown; SecondsPath?: unknown; Timestamp?: unknown; TimestampPath?: unknown },
-  input: unknown,
-  now: number,
-): number {
+function waitMs(w: { Seconds?: unknown; SecondsPath?: unknown; Timestamp?: unknown; TimestampPath?: unknown }, input: unknown, now: number): number {
   const at = (path: unknown): unknown => JSONPath({ path: String(path), json: input as object, wrap: false });
   if (typeof w.Seconds === 'number') return w.Seconds * 1000;
   if (w.SecondsPath !== undefined) {

@@ -24,8 +24,16 @@ export function lifecycleChecks(sim: Simulation): Check[] {
       .join(', ') || 'none';
   const lost = sim.recorder.allocations.lost;
   return [
-    check('terminate actions completed exactly once with CONTINUE', badTerminate.length === 0, `${results(terminate)}${badTerminate.length ? `; not: ${describe(badTerminate)}` : ''}`),
-    check('launch actions completed exactly once, none expired', badLaunch.length === 0, `${results(launch)}${badLaunch.length ? `; not: ${describe(badLaunch)}` : ''}`),
+    check(
+      'terminate actions completed exactly once with CONTINUE',
+      badTerminate.length === 0,
+      `${results(terminate)}${badTerminate.length ? `; not: ${describe(badTerminate)}` : ''}`,
+    ),
+    check(
+      'launch actions completed exactly once, none expired',
+      badLaunch.length === 0,
+      `${results(launch)}${badLaunch.length ? `; not: ${describe(badLaunch)}` : ''}`,
+    ),
     check('no allocation lost', lost === 0, `${lost} lost, ${sim.recorder.allocations.migrated} migrated`),
   ];
 }
@@ -37,7 +45,10 @@ export function lifecycleChecks(sim: Simulation): Check[] {
  */
 export function iamCheck(sim: Simulation): Check {
   const denials = sim.iam.denials;
-  const shown = denials.slice(0, 3).map((d) => `${d.principal} ${d.action} on ${d.resource}`).join('; ');
+  const shown = denials
+    .slice(0, 3)
+    .map((d) => `${d.principal} ${d.action} on ${d.resource}`)
+    .join('; ');
   return check(
     'no AWS request denied by IAM (roles as packaged)',
     denials.length === 0,

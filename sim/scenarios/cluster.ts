@@ -49,7 +49,14 @@ export function buildCluster(sim: Simulation, spec: ClusterSpec): Cluster {
       ? [{ name: String(cfg.launchHookName), transition: 'autoscaling:EC2_INSTANCE_LAUNCHING' as const, heartbeatTimeout, defaultResult: 'CONTINUE' as const }]
       : []),
     ...(hooks.terminate
-      ? [{ name: String(cfg.terminateHookName), transition: 'autoscaling:EC2_INSTANCE_TERMINATING' as const, heartbeatTimeout, defaultResult: 'CONTINUE' as const }]
+      ? [
+          {
+            name: String(cfg.terminateHookName),
+            transition: 'autoscaling:EC2_INSTANCE_TERMINATING' as const,
+            heartbeatTimeout,
+            defaultResult: 'CONTINUE' as const,
+          },
+        ]
       : []),
   ];
   const image = aws.registerImage({ name: IMAGE_NAME, ownerId: 'self', architecture: 'arm64', tags: { 'hashistack:os': 'alpine' } });
@@ -81,7 +88,12 @@ export function buildCluster(sim: Simulation, spec: ClusterSpec): Cluster {
 
   const clientGroups: Record<string, string> = {};
   for (const pool of spec.pools) {
-    const template = aws.createLaunchTemplate({ name: `hashistack-client-${pool.name}`, imageId: image.imageId, instanceType: pool.instanceType ?? 'm6g.xlarge', tags: templateTags });
+    const template = aws.createLaunchTemplate({
+      name: `hashistack-client-${pool.name}`,
+      imageId: image.imageId,
+      instanceType: pool.instanceType ?? 'm6g.xlarge',
+      tags: templateTags,
+    });
     const name = `${clusterName}-clients-${pool.name}`;
     clientGroups[pool.name] = name;
     aws.createAutoScalingGroup({
@@ -124,9 +136,7 @@ export function runningExecutions(sim: Simulation): number {
 
 /** Whether every group is at its desired capacity with every member InService. */
 export function groupsSteady(sim: Simulation): boolean {
-  return sim.aws.api.groups().every(
-    (g) => g.members.length === g.desiredCapacity && g.members.every((m) => m.lifecycleState === 'InService'),
-  );
+  return sim.aws.api.groups().every((g) => g.members.length === g.desiredCapacity && g.members.every((m) => m.lifecycleState === 'InService'));
 }
 
 /**

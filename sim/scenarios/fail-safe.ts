@@ -30,14 +30,27 @@ interface Story {
 /** A pool of `nodes` clients with service, batch and system work scales in by half. */
 async function scaleInWithTrouble(sim: Simulation, story: Story): Promise<void> {
   const n = story.nodes;
-  const cluster = buildCluster(sim, { servers: 3, heartbeatTimeoutSeconds: story.heartbeatTimeoutSeconds, pools: [{ name: 'work', nodes: n, drainDeadline: story.drainDeadline }] });
+  const cluster = buildCluster(sim, {
+    servers: 3,
+    heartbeatTimeoutSeconds: story.heartbeatTimeoutSeconds,
+    pools: [{ name: 'work', nodes: n, drainDeadline: story.drainDeadline }],
+  });
   const pool = cluster.clientGroups.work as string;
   const warmup = 5 * MINUTE;
   sim.hashistack.api.registerJob({
     ID: 'web',
     Type: 'service',
     NodePool: 'work',
-    TaskGroups: [{ Name: 'web', Count: n * (story.servicePerNode ?? 1), cpu: story.serviceCpu ?? 500, memoryMB: 512, Migrate: { MaxParallel: 1, MinHealthyTimeMs: 10_000 }, KillTimeoutMs: 5_000 }],
+    TaskGroups: [
+      {
+        Name: 'web',
+        Count: n * (story.servicePerNode ?? 1),
+        cpu: story.serviceCpu ?? 500,
+        memoryMB: 512,
+        Migrate: { MaxParallel: 1, MinHealthyTimeMs: 10_000 },
+        KillTimeoutMs: 5_000,
+      },
+    ],
   });
   sim.hashistack.api.registerJob({
     ID: 'etl',
@@ -45,7 +58,12 @@ async function scaleInWithTrouble(sim: Simulation, story: Story): Promise<void> 
     NodePool: 'work',
     TaskGroups: [{ Name: 'etl', Count: n, cpu: 500, memoryMB: 512, RunTimeMs: warmup + MINUTE + story.workMinutes * MINUTE, KillTimeoutMs: 5_000 }],
   });
-  sim.hashistack.api.registerJob({ ID: 'node-exporter', Type: 'system', NodePool: 'work', TaskGroups: [{ Name: 'exporter', Count: 1, cpu: 100, memoryMB: 64 }] });
+  sim.hashistack.api.registerJob({
+    ID: 'node-exporter',
+    Type: 'system',
+    NodePool: 'work',
+    TaskGroups: [{ Name: 'exporter', Count: 1, cpu: 100, memoryMB: 64 }],
+  });
   await sim.clock.sleep(warmup);
   sim.recorder.event('scenario', `scale-in: ${pool} desired ${n} -> ${n / 2}`);
   sim.aws.api.setDesiredCapacity(pool, n / 2);
@@ -59,7 +77,11 @@ function lostAreAlerted(sim: Simulation): Check {
   const alerts = sim.recorder.executionRecords().filter((e) => e.status === 'FAILED');
   const unnamed = lost.filter((l) => !alerts.some((e) => e.cause?.includes(l.allocId)));
   const reasons = lost.map((l) => `${l.allocId.slice(0, 8)} ${l.jobId}/${l.taskGroup} ${l.reason}`).join(', ');
-  return check('0 allocations lost, or every lost one named by an alert (FAILED execution)', unnamed.length === 0, `${lost.length} lost${reasons ? ` (${reasons})` : ''}; ${unnamed.length} not named by the ${alerts.length} alert(s)`);
+  return check(
+    '0 allocations lost, or every lost one named by an alert (FAILED execution)',
+    unnamed.length === 0,
+    `${lost.length} lost${reasons ? ` (${reasons})` : ''}; ${unnamed.length} not named by the ${alerts.length} alert(s)`,
+  );
 }
 
 /** Lifecycle actions: each completed once by the control plane, none expired, none completed while its node was still draining. */
@@ -80,7 +102,12 @@ function noActionLostMidDrain(sim: Simulation): Check {
 
 /** No Consul member alive or failed, and no Nomad node other than down, of a terminated instance. */
 function noOrphans(sim: Simulation): Check {
-  const gone = new Set(sim.aws.api.instances().filter((i) => i.state === 'terminated' || i.state === 'shutting-down').map((i) => i.instanceId));
+  const gone = new Set(
+    sim.aws.api
+      .instances()
+      .filter((i) => i.state === 'terminated' || i.state === 'shutting-down')
+      .map((i) => i.instanceId),
+  );
   const members = sim.hashistack.api.members('consul').filter((m) => gone.has(m.instanceId) && m.status !== 'left');
   const nodes = sim.hashistack.api.nodes().filter((n) => gone.has(n.instanceId) && n.Status !== 'down');
   return check(
@@ -114,7 +141,14 @@ export const tokenRotationScenario: Scenario = {
       },
     });
     const drains = sim.recorder.executionRecords().filter((e) => e.stateMachine.includes('drain'));
-    return [...failSafeChecks(sim), check('every drain succeeded with the rotated tokens', drains.length === args.nodes / 2 && succeeded(sim) === drains.length, `${succeeded(sim)} of ${drains.length} succeeded`)];
+    return [
+      ...failSafeChecks(sim),
+      check(
+        'every drain succeeded with the rotated tokens',
+        drains.length === args.nodes / 2 && succeeded(sim) === drains.length,
+        `${succeeded(sim)} of ${drains.length} succeeded`,
+      ),
+    ];
   },
 };
 
@@ -149,7 +183,14 @@ export const drainOverHookLimitScenario: Scenario = {
   defaults: { nodes: 4 },
   async run(sim, args) {
     await scaleInWithTrouble(sim, { nodes: args.nodes, workMinutes: 90, drainDeadline: '2h', heartbeatTimeoutSeconds: 30, trouble: async () => undefined });
-    return [...failSafeChecks(sim), check('each drain that lost work failed WorkLost (the alert)', failedWith(sim, 'WorkLost') === args.nodes / 2, `${failedWith(sim, 'WorkLost')} WorkLost of ${args.nodes / 2} drains`)];
+    return [
+      ...failSafeChecks(sim),
+      check(
+        'each drain that lost work failed WorkLost (the alert)',
+        failedWith(sim, 'WorkLost') === args.nodes / 2,
+        `${failedWith(sim, 'WorkLost')} WorkLost of ${args.nodes / 2} drains`,
+      ),
+    ];
   },
 };
 
@@ -158,12 +199,23 @@ export const noRoomScenario: Scenario = {
   description: 'a pool whose service allocations fill it scales in by half: the displaced work has nowhere to go',
   defaults: { nodes: 4 },
   async run(sim, args) {
-    await scaleInWithTrouble(sim, { nodes: args.nodes, workMinutes: 2, drainDeadline: '10m', serviceCpu: 1700, servicePerNode: 2, trouble: async () => undefined });
+    await scaleInWithTrouble(sim, {
+      nodes: args.nodes,
+      workMinutes: 2,
+      drainDeadline: '10m',
+      serviceCpu: 1700,
+      servicePerNode: 2,
+      trouble: async () => undefined,
+    });
     const noRoom = sim.recorder.lostAllocations.filter((l) => l.reason === 'no-room').length;
     return [
       ...failSafeChecks(sim),
       check('the displaced work had no room (the scenario does what it says)', noRoom > 0, `${noRoom} allocation(s) stopped with nowhere to go`),
-      check('each drain that lost work failed WorkLost (the alert)', failedWith(sim, 'WorkLost') === args.nodes / 2, `${failedWith(sim, 'WorkLost')} WorkLost of ${args.nodes / 2} drains`),
+      check(
+        'each drain that lost work failed WorkLost (the alert)',
+        failedWith(sim, 'WorkLost') === args.nodes / 2,
+        `${failedWith(sim, 'WorkLost')} WorkLost of ${args.nodes / 2} drains`,
+      ),
     ];
   },
 };

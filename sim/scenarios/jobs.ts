@@ -13,7 +13,16 @@ export function standardJobs(pool: string, clientNodes: number, options: { batch
       ID: `api-${pool}`,
       Type: 'service',
       NodePool: pool,
-      TaskGroups: [{ Name: 'api', Count: Math.max(2, Math.ceil(clientNodes / 2)), cpu: 1000, memoryMB: 1024, Migrate: { MaxParallel: 1, MinHealthyTimeMs: 15_000 }, KillTimeoutMs: 10_000 }],
+      TaskGroups: [
+        {
+          Name: 'api',
+          Count: Math.max(2, Math.ceil(clientNodes / 2)),
+          cpu: 1000,
+          memoryMB: 1024,
+          Migrate: { MaxParallel: 1, MinHealthyTimeMs: 15_000 },
+          KillTimeoutMs: 10_000,
+        },
+      ],
     },
     {
       ID: `reports-${pool}`,

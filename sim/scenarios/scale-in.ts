@@ -24,7 +24,16 @@ export const scaleInScenario: Scenario = {
       ID: 'web',
       Type: 'service',
       NodePool: 'batch',
-      TaskGroups: [{ Name: 'web', Count: 2 * n, cpu: 500, memoryMB: 512, Migrate: { MaxParallel: Math.max(1, Math.ceil(n / 5)), MinHealthyTimeMs: 10_000 }, KillTimeoutMs: 5_000 }],
+      TaskGroups: [
+        {
+          Name: 'web',
+          Count: 2 * n,
+          cpu: 500,
+          memoryMB: 512,
+          Migrate: { MaxParallel: Math.max(1, Math.ceil(n / 5)), MinHealthyTimeMs: 10_000 },
+          KillTimeoutMs: 5_000,
+        },
+      ],
     });
     sim.hashistack.api.registerJob({
       ID: 'etl',
@@ -32,7 +41,12 @@ export const scaleInScenario: Scenario = {
       NodePool: 'batch',
       TaskGroups: [{ Name: 'etl', Count: 2 * n, cpu: 1000, memoryMB: 1024, RunTimeMs: warmup + args.drainMinutes * MINUTE, KillTimeoutMs: 5_000 }],
     });
-    sim.hashistack.api.registerJob({ ID: 'node-exporter', Type: 'system', NodePool: 'batch', TaskGroups: [{ Name: 'exporter', Count: 1, cpu: 100, memoryMB: 64 }] });
+    sim.hashistack.api.registerJob({
+      ID: 'node-exporter',
+      Type: 'system',
+      NodePool: 'batch',
+      TaskGroups: [{ Name: 'exporter', Count: 1, cpu: 100, memoryMB: 64 }],
+    });
     await sim.clock.sleep(warmup - MINUTE);
     if (args.throttle > 0) {
       sim.faults.setAll(AWS_SERVICES, { throttleRate: args.throttle });
@@ -45,13 +59,23 @@ export const scaleInScenario: Scenario = {
     await settle(sim, 48 * 60 * MINUTE);
 
     const overheads = drainOverheads(sim);
-    const hookP99 = percentile(overheads.map((o) => o.hookToDrainMs), 99);
-    const completeP99 = percentile(overheads.map((o) => o.drainToCompleteMs), 99);
+    const hookP99 = percentile(
+      overheads.map((o) => o.hookToDrainMs),
+      99,
+    );
+    const completeP99 = percentile(
+      overheads.map((o) => o.drainToCompleteMs),
+      99,
+    );
     const maxTransitions = Math.max(...overheads.map((o) => o.transitions ?? 0));
     const failed = sim.recorder.executionRecords().filter((e) => e.status !== 'SUCCEEDED');
     return [
       ...lifecycleChecks(sim),
-      check('every drain execution succeeded', failed.length === 0, `${failed.length} did not: ${failed.map((e) => `${e.name} ${e.status} ${e.error ?? ''}`).join(', ')}`),
+      check(
+        'every drain execution succeeded',
+        failed.length === 0,
+        `${failed.length} did not: ${failed.map((e) => `${e.name} ${e.status} ${e.error ?? ''}`).join(', ')}`,
+      ),
       check('hook fired → drain started, p99 ≤ 2 s sim', hookP99 !== null && hookP99 <= 2_000, `p99 ${hookP99} ms over ${overheads.length} drains`),
       check('drain complete → lifecycle completed, p99 ≤ 5 s sim', completeP99 !== null && completeP99 <= 5_000, `p99 ${completeP99} ms`),
       check('state transitions per drained node', maxTransitions > 0, `max ${maxTransitions} for drains of about ${args.drainMinutes} min`),

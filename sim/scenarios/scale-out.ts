@@ -37,7 +37,10 @@ export const scaleOutScenario: Scenario = {
       sim.faults.setAll(AWS_SERVICES, { throttleRate: args.throttle });
       sim.recorder.event('scenario', `${Math.round(args.throttle * 100)} % of AWS calls throttled from now on`);
     }
-    sim.recorder.event('scenario', `scale-out: ${pool} desired ${INITIAL_CLIENTS} -> ${INITIAL_CLIENTS + args.nodes}; ordinals ${neverBootOrdinals(args).join(', ') || 'none'} never boot`);
+    sim.recorder.event(
+      'scenario',
+      `scale-out: ${pool} desired ${INITIAL_CLIENTS} -> ${INITIAL_CLIENTS + args.nodes}; ordinals ${neverBootOrdinals(args).join(', ') || 'none'} never boot`,
+    );
     sim.aws.api.setDesiredCapacity(pool, INITIAL_CLIENTS + args.nodes);
     await sim.clock.sleep(MINUTE);
     await settle(sim, 12 * 60 * MINUTE);
@@ -60,7 +63,11 @@ export const scaleOutScenario: Scenario = {
     return [
       ...lifecycleChecks(sim),
       check('healthy nodes InService within 2 s of their last gate condition', worstLag <= 2_000, `worst ${worstLag} ms over ${gateLags.length} nodes`),
-      check('nodes that never boot are abandoned with diagnostics', abandoned.length === k && withDiagnostics.length === k, `${abandoned.length} abandoned, ${withDiagnostics.length}/${neverJoined.length} NodeNeverJoined executions carry diagnostics (expected ${k})`),
+      check(
+        'nodes that never boot are abandoned with diagnostics',
+        abandoned.length === k && withDiagnostics.length === k,
+        `${abandoned.length} abandoned, ${withDiagnostics.length}/${neverJoined.length} NodeNeverJoined executions carry diagnostics (expected ${k})`,
+      ),
       check('abandoned nodes were replaced', inService === INITIAL_CLIENTS + args.nodes, `${inService} InService, desired ${INITIAL_CLIENTS + args.nodes}`),
     ];
   },

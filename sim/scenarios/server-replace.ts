@@ -78,8 +78,16 @@ export function quorumChecks(w: QuorumWatch): Check[] {
   const leaderless = SYSTEMS.map((s) => `${s} ${w.maxLeaderlessMs[s]} ms`).join(', ');
   const tolerance = SYSTEMS.map((s) => `${s} ${w.minTolerance[s]}`).join(', ');
   return [
-    check(`quorum never lost (no leaderless stretch longer than an election, ${ELECTION_MS.max} ms)`, SYSTEMS.every((s) => w.maxLeaderlessMs[s] <= ELECTION_MS.max + SAMPLE_MS), `longest leaderless: ${leaderless} (${w.samples} samples)`),
-    check('failure tolerance never below 0 (live voters − quorum)', SYSTEMS.every((s) => w.minTolerance[s] >= 0), `minimum: ${tolerance}`),
+    check(
+      `quorum never lost (no leaderless stretch longer than an election, ${ELECTION_MS.max} ms)`,
+      SYSTEMS.every((s) => w.maxLeaderlessMs[s] <= ELECTION_MS.max + SAMPLE_MS),
+      `longest leaderless: ${leaderless} (${w.samples} samples)`,
+    ),
+    check(
+      'failure tolerance never below 0 (live voters − quorum)',
+      SYSTEMS.every((s) => w.minTolerance[s] >= 0),
+      `minimum: ${tolerance}`,
+    ),
     check('no raft peer of a live (InService) server removed', w.livePeersRemoved.length === 0, w.livePeersRemoved.join(', ') || 'none'),
   ];
 }
@@ -91,14 +99,39 @@ export function quorumChecks(w: QuorumWatch): Check[] {
  */
 export function toleranceKeptCheck(w: QuorumWatch): Check {
   const show = (t: Record<HashiSystem, number>): string => SYSTEMS.map((s) => `${s} ${t[s]}`).join(', ');
-  return check('failure tolerance never below its starting value in any raft system', SYSTEMS.every((s) => w.minTolerance[s] >= w.startTolerance[s]), `start: ${show(w.startTolerance)}; minimum: ${show(w.minTolerance)}`);
+  return check(
+    'failure tolerance never below its starting value in any raft system',
+    SYSTEMS.every((s) => w.minTolerance[s] >= w.startTolerance[s]),
+    `start: ${show(w.startTolerance)}; minimum: ${show(w.minTolerance)}`,
+  );
 }
 
 /** Raft peers of every system are exactly these instances. */
 export function peersAreExactly(sim: Simulation, instanceIds: readonly string[]): Check {
   const want = [...instanceIds].sort().join(',');
-  const bad = SYSTEMS.filter((s) => sim.hashistack.api.raftPeers(s).map((p) => p.instanceId).sort().join(',') !== want);
-  return check('raft peers end with exactly the current servers (Nomad, Consul, Vault)', bad.length === 0, bad.length ? bad.map((s) => `${s}: ${sim.hashistack.api.raftPeers(s).map((p) => p.instanceId).join(',')}`).join('; ') : `${instanceIds.length} peers each`);
+  const bad = SYSTEMS.filter(
+    (s) =>
+      sim.hashistack.api
+        .raftPeers(s)
+        .map((p) => p.instanceId)
+        .sort()
+        .join(',') !== want,
+  );
+  return check(
+    'raft peers end with exactly the current servers (Nomad, Consul, Vault)',
+    bad.length === 0,
+    bad.length
+      ? bad
+          .map(
+            (s) =>
+              `${s}: ${sim.hashistack.api
+                .raftPeers(s)
+                .map((p) => p.instanceId)
+                .join(',')}`,
+          )
+          .join('; ')
+      : `${instanceIds.length} peers each`,
+  );
 }
 
 /** Members of the server group now. */
@@ -113,20 +146,36 @@ export function newServerVersion(sim: Simulation, cluster: Cluster): void {
 }
 
 /** Start the serverReplace state machine for the group and wait until the execution ends. */
-export async function runServerReplace(sim: Simulation, asgName: string, limitMs: number): Promise<{ status: string; output: unknown; error?: string; cause?: string }> {
+export async function runServerReplace(
+  sim: Simulation,
+  asgName: string,
+  limitMs: number,
+): Promise<{ status: string; output: unknown; error?: string; cause?: string }> {
   const spec = sim.sfn.machine('serverReplace');
   const e = sim.sfn.startExecution(spec.arn, `replace-${sim.clock.now()}`, JSON.stringify({ asgName }));
   await sim.clock.until(() => e.status !== 'RUNNING', limitMs);
-  return { status: e.status, output: e.output ? (JSON.parse(e.output) as unknown) : undefined, ...(e.error ? { error: e.error } : {}), ...(e.cause ? { cause: e.cause } : {}) };
+  return {
+    status: e.status,
+    output: e.output ? (JSON.parse(e.output) as unknown) : undefined,
+    ...(e.error ? { error: e.error } : {}),
+    ...(e.cause ? { cause: e.cause } : {}),
+  };
 }
 
 /** Per-server timings from the serverReplace output. */
 function timings(output: unknown): { n: number; worstTotal: number; text: string } {
-  const replaced = (output as { replaced?: { oldInstanceId: string; newInstanceId: string; newHealthySeconds: number; removalSeconds: number; totalSeconds: number }[] } | undefined)?.replaced ?? [];
+  const replaced =
+    (
+      output as
+        | { replaced?: { oldInstanceId: string; newInstanceId: string; newHealthySeconds: number; removalSeconds: number; totalSeconds: number }[] }
+        | undefined
+    )?.replaced ?? [];
   return {
     n: replaced.length,
     worstTotal: Math.max(0, ...replaced.map((r) => r.totalSeconds)),
-    text: replaced.map((r) => `${r.oldInstanceId}→${r.newInstanceId}: new healthy ${r.newHealthySeconds}s, removal ${r.removalSeconds}s, total ${r.totalSeconds}s`).join('; '),
+    text: replaced
+      .map((r) => `${r.oldInstanceId}→${r.newInstanceId}: new healthy ${r.newHealthySeconds}s, removal ${r.removalSeconds}s, total ${r.totalSeconds}s`)
+      .join('; '),
   };
 }
 
@@ -152,11 +201,19 @@ export const serverReplaceScenario: Scenario = {
     const drains = sim.recorder.executionRecords().filter((e) => e.stateMachine === 'drain');
     return [
       check('serverReplace succeeded', r.status === 'SUCCEEDED', `${r.status}${r.error ? ` ${r.error}: ${r.cause ?? ''}` : ''}`),
-      check('every server replaced', t.n === args.servers && after.every((id) => !before.includes(id)) && after.length === args.servers, `${t.n} replaced; ${after.length} servers, ${after.filter((id) => before.includes(id)).length} old left`),
+      check(
+        'every server replaced',
+        t.n === args.servers && after.every((id) => !before.includes(id)) && after.length === args.servers,
+        `${t.n} replaced; ${after.length} servers, ${after.filter((id) => before.includes(id)).length} old left`,
+      ),
       ...quorumChecks(watch),
       toleranceKeptCheck(watch),
       peersAreExactly(sim, after),
-      check('every server drain execution succeeded', drains.length === args.servers && drains.every((e) => e.status === 'SUCCEEDED'), drains.map((e) => `${e.name} ${e.status}`).join(', ')),
+      check(
+        'every server drain execution succeeded',
+        drains.length === args.servers && drains.every((e) => e.status === 'SUCCEEDED'),
+        drains.map((e) => `${e.name} ${e.status}`).join(', '),
+      ),
       ...lifecycleChecks(sim),
       check('per-server timings', t.n > 0, t.text),
     ];
@@ -184,18 +241,36 @@ export const serverTerminateTwoScenario: Scenario = {
     await sim.clock.sleep(MINUTE);
     await settle(sim, 4 * 60 * MINUTE);
     watch.stop();
-    const ended = (id: string): number => Date.parse(sim.recorder.lifecycleActions().find((x) => x.instanceId === id && x.transition.endsWith('TERMINATING'))?.endedAt ?? '') || 0;
+    const ended = (id: string): number =>
+      Date.parse(sim.recorder.lifecycleActions().find((x) => x.instanceId === id && x.transition.endsWith('TERMINATING'))?.endedAt ?? '') || 0;
     const original = new Set([a, b]);
     // The t0 servers are the first three launches.
-    const initial = new Set(sim.aws.api.instances().filter((i) => i.ordinal <= 3).map((i) => i.instanceId));
-    const newVoterAt = Math.min(...serverIds(sim, cluster).filter((id) => !original.has(id) && !initial.has(id)).map((id) => sim.recorder.markOf(id, 'consul-alive') ?? Number.POSITIVE_INFINITY));
+    const initial = new Set(
+      sim.aws.api
+        .instances()
+        .filter((i) => i.ordinal <= 3)
+        .map((i) => i.instanceId),
+    );
+    const newVoterAt = Math.min(
+      ...serverIds(sim, cluster)
+        .filter((id) => !original.has(id) && !initial.has(id))
+        .map((id) => sim.recorder.markOf(id, 'consul-alive') ?? Number.POSITIVE_INFINITY),
+    );
     const [first, second] = [ended(a), ended(b)].sort((x, y) => x - y) as [number, number];
     const drains = sim.recorder.executionRecords().filter((e) => e.stateMachine === 'drain');
     return [
-      check('the guard held the second server until a replacement joined', second > newVoterAt && second - first > 30_000, `removals completed ${Math.round((second - first) / 1000)} s apart; first replacement joined Consul ${Math.round((newVoterAt - first) / 1000)} s after the first removal`),
+      check(
+        'the guard held the second server until a replacement joined',
+        second > newVoterAt && second - first > 30_000,
+        `removals completed ${Math.round((second - first) / 1000)} s apart; first replacement joined Consul ${Math.round((newVoterAt - first) / 1000)} s after the first removal`,
+      ),
       ...quorumChecks(watch),
       peersAreExactly(sim, serverIds(sim, cluster)),
-      check('both server drain executions succeeded', drains.length === 2 && drains.every((e) => e.status === 'SUCCEEDED'), drains.map((e) => `${e.name} ${e.status} ${e.error ?? ''}`).join(', ')),
+      check(
+        'both server drain executions succeeded',
+        drains.length === 2 && drains.every((e) => e.status === 'SUCCEEDED'),
+        drains.map((e) => `${e.name} ${e.status} ${e.error ?? ''}`).join(', '),
+      ),
       ...lifecycleChecks(sim),
     ];
   },

@@ -29,7 +29,12 @@ export const upgradeScenario: Scenario = {
     // The batch allocations still need `drainMinutes` when the first batch is drained.
     for (const job of standardJobs('general', n, { batchRunTimeMs: warmup + args.drainMinutes * MINUTE })) sim.hashistack.api.registerJob(job);
     await sim.clock.sleep(warmup);
-    const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-3.22-20260201', ownerId: 'self', tags: { 'hashistack:os': 'alpine' } });
+    const image = sim.aws.api.registerImage({
+      architecture: 'arm64',
+      name: 'hashistack-alpine-3.22-20260201',
+      ownerId: 'self',
+      tags: { 'hashistack:os': 'alpine' },
+    });
 
     const floor = watchEligibleFloor(sim, 'general');
     const startedIso = sim.clock.iso();
@@ -54,13 +59,21 @@ export const upgradeScenario: Scenario = {
     const perBatch = batches.map((b) => `[${b.oldNodes}→${b.newNodes}: join ${fmt(b.bootAndJoinMs)} + drain ${fmt(b.drainMs)}]`).join(' + ');
     return [
       ...lifecycleChecks(sim),
-      check('upgrade SUCCEEDED, every node on the new image', e.status === 'SUCCEEDED' && onNewImage === n && members.length === n, `${e.status}${e.error ? ` ${e.error}: ${e.cause ?? ''}` : ''}; ${onNewImage}/${members.length} members on ${image.imageId}, desired ${n}`),
+      check(
+        'upgrade SUCCEEDED, every node on the new image',
+        e.status === 'SUCCEEDED' && onNewImage === n && members.length === n,
+        `${e.status}${e.error ? ` ${e.error}: ${e.cause ?? ''}` : ''}; ${onNewImage}/${members.length} members on ${image.imageId}, desired ${n}`,
+      ),
       check(
         `upgrade within ${UPGRADE_RATIO_TARGET} x ideal`,
         ratio <= UPGRADE_RATIO_TARGET,
         `ratio ${ratio.toFixed(3)}: ${fmt(actual)} vs ideal ${fmt(ideal)} = ${perBatch}`,
       ),
-      check('eligible client capacity never below the starting desired capacity', floor.lowest >= n, `lowest ${floor.lowest} (desired ${n}) over ${floor.samples} samples`),
+      check(
+        'eligible client capacity never below the starting desired capacity',
+        floor.lowest >= n,
+        `lowest ${floor.lowest} (desired ${n}) over ${floor.samples} samples`,
+      ),
       check(
         'state transitions per replaced node',
         upgradeTransitions > 0,

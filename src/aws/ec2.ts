@@ -146,7 +146,12 @@ export async function instanceTypeArchitectures(instanceType: string): Promise<s
 export async function createLaunchTemplateVersion(launchTemplateId: string, sourceVersion: string, imageId: string, description: string): Promise<number> {
   try {
     const out = await ec2Client().send(
-      new CreateLaunchTemplateVersionCommand({ LaunchTemplateId: launchTemplateId, SourceVersion: sourceVersion, VersionDescription: description, LaunchTemplateData: { ImageId: imageId } }),
+      new CreateLaunchTemplateVersionCommand({
+        LaunchTemplateId: launchTemplateId,
+        SourceVersion: sourceVersion,
+        VersionDescription: description,
+        LaunchTemplateData: { ImageId: imageId },
+      }),
     );
     return out.LaunchTemplateVersion?.VersionNumber ?? 0;
   } catch (error) {

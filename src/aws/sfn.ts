@@ -1,5 +1,13 @@
 /** Thin wrapper over Step Functions: idempotent execution start, stop, list, describe. */
-import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand, StopExecutionCommand, type ExecutionListItem, type ExecutionStatus } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ListExecutionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+  type ExecutionListItem,
+  type ExecutionStatus,
+} from '@aws-sdk/client-sfn';
 import { awsClientOptions, awsErrorName, mapAwsError } from './client-options.js';
 
 export type { ExecutionListItem, ExecutionStatus };

@@ -1,5 +1,12 @@
 /** Thin wrapper over SSM: SecureString parameters (cached) and Run Command. */
-import { DeleteParameterCommand, GetCommandInvocationCommand, GetParameterCommand, PutParameterCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import {
+  DeleteParameterCommand,
+  GetCommandInvocationCommand,
+  GetParameterCommand,
+  PutParameterCommand,
+  SendCommandCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
 import { NotFound } from '../errors/index.js';
 import { now, sleep } from '../time/clock.js';
 import { awsClientOptions, awsErrorName, mapAwsError } from './client-options.js';
@@ -89,7 +96,12 @@ export function clearParameterCache(): void {
 
 /** Result of a Run Command invocation on one instance. */
 export type CommandResult =
-  | { status: 'Success' | 'Failed' | 'TimedOut' | 'Cancelled' | 'Undeliverable' | 'Terminated' | 'InProgress' | 'Pending' | 'Delayed' | 'Cancelling'; responseCode: number; stdout: string; stderr: string }
+  | {
+      status: 'Success' | 'Failed' | 'TimedOut' | 'Cancelled' | 'Undeliverable' | 'Terminated' | 'InProgress' | 'Pending' | 'Delayed' | 'Cancelling';
+      responseCode: number;
+      stdout: string;
+      stderr: string;
+    }
   | { status: 'NodeUnreachable'; reason: string };
 
 /**

@@ -51,7 +51,8 @@ export function poolFactsFromTags(asgName: string, tags: TagList, cluster: strin
   const m = tagMap(tags);
   if (m.get(TAG.cluster) !== cluster) return undefined;
   const role = m.get(TAG.role);
-  if (role !== 'server' && role !== 'client') throw new InvalidInput(`group ${asgName}: tag ${TAG.role} must be server or client, got ${JSON.stringify(role ?? null)}`);
+  if (role !== 'server' && role !== 'client')
+    throw new InvalidInput(`group ${asgName}: tag ${TAG.role} must be server or client, got ${JSON.stringify(role ?? null)}`);
   const duration = (key: string): number | null => {
     const raw = m.get(key);
     if (raw === undefined || raw === '') return null;

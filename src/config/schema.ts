@@ -119,7 +119,10 @@ export const ConfigSchema = group({
   /** Default Nomad drain deadline, ms (a pool's `hashistack:drain-deadline` tag overrides it). */
   drainDeadlineMs: fromEnv('DRAIN_DEADLINE', duration),
   /** How long a workflow may go without progress before it gives up, ms. */
-  giveUpAfterMs: fromEnv('GIVE_UP_AFTER', duration.refine((ms) => ms > 0, 'must be positive')),
+  giveUpAfterMs: fromEnv(
+    'GIVE_UP_AFTER',
+    duration.refine((ms) => ms > 0, 'must be positive'),
+  ),
   /** Default join timeout, ms. */
   joinTimeoutMs: fromEnv('JOIN_TIMEOUT', duration),
   purgeNomadNode: fromEnv('PURGE_NOMAD_NODE', boolean.default(false)),

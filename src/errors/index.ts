@@ -152,7 +152,6 @@ export class ChildExecutionFailed extends ControlPlaneError {
   readonly retryable = false;
 }
 
-
 /**
  * Work was stopped without a replacement running: the drain reached its
  * deadline (Nomad stopped what was left), or the workflow gave up while work

@@ -48,6 +48,14 @@ export function parseLifecycleEvent(event: unknown): ParsedEvent {
   if (Number.isNaN(eventTime)) throw new InvalidInput(`event time is not a timestamp: ${e.time}`);
   return {
     type: 'action',
-    action: { kind, instanceId: d.EC2InstanceId, asgName: d.AutoScalingGroupName, hookName: d.LifecycleHookName, token: d.LifecycleActionToken, eventTime, eventId: e.id },
+    action: {
+      kind,
+      instanceId: d.EC2InstanceId,
+      asgName: d.AutoScalingGroupName,
+      hookName: d.LifecycleHookName,
+      token: d.LifecycleActionToken,
+      eventTime,
+      eventId: e.id,
+    },
   };
 }

@@ -31,4 +31,3 @@ export const LifecycleDetailSchema = z.object({
   Origin: z.string().optional(),
   Destination: z.string().optional(),
 });
-

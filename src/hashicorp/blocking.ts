@@ -34,7 +34,10 @@ export function blockingTimeoutMs(waitMs: number): number {
 }
 
 /** Query parameters and request timeout of a blocking read; none without `block`. */
-export function blockingQuery(block: Block | undefined, product: keyof typeof MAX_WAIT_MS): { query: Record<string, string | number>; extra: Partial<RequestOptions> } {
+export function blockingQuery(
+  block: Block | undefined,
+  product: keyof typeof MAX_WAIT_MS,
+): { query: Record<string, string | number>; extra: Partial<RequestOptions> } {
   if (!block || block.index <= 0) return { query: {}, extra: {} };
   const waitMs = Math.min(block.waitMs, MAX_WAIT_MS[product]);
   return { query: { index: block.index, wait: toGoSeconds(waitMs) }, extra: { timeoutMs: blockingTimeoutMs(waitMs) } };

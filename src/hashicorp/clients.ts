@@ -16,11 +16,25 @@ export interface ClusterClients {
 }
 
 /** Build clients for a configuration (no I/O until the first request). */
-export function createClusterClients(config: Config, readToken: (parameter: string, options?: { fresh?: boolean }) => Promise<string> = getSecureString): ClusterClients {
+export function createClusterClients(
+  config: Config,
+  readToken: (parameter: string, options?: { fresh?: boolean }) => Promise<string> = getSecureString,
+): ClusterClients {
   return {
-    nomad: new NomadClient(new HttpClient({ service: 'nomad', baseUrl: config.nomadAddr, authHeader: 'X-Nomad-Token', token: (o) => readToken(config.tokenParameters.nomad, o) })),
-    consul: new ConsulClient(new HttpClient({ service: 'consul', baseUrl: config.consulAddr, authHeader: 'X-Consul-Token', token: (o) => readToken(config.tokenParameters.consul, o) })),
-    vault: new VaultClient(new HttpClient({ service: 'vault', baseUrl: config.vaultAddr, authHeader: 'X-Vault-Token', token: (o) => readToken(config.tokenParameters.vault, o) })),
+    nomad: new NomadClient(
+      new HttpClient({ service: 'nomad', baseUrl: config.nomadAddr, authHeader: 'X-Nomad-Token', token: (o) => readToken(config.tokenParameters.nomad, o) }),
+    ),
+    consul: new ConsulClient(
+      new HttpClient({
+        service: 'consul',
+        baseUrl: config.consulAddr,
+        authHeader: 'X-Consul-Token',
+        token: (o) => readToken(config.tokenParameters.consul, o),
+      }),
+    ),
+    vault: new VaultClient(
+      new HttpClient({ service: 'vault', baseUrl: config.vaultAddr, authHeader: 'X-Vault-Token', token: (o) => readToken(config.tokenParameters.vault, o) }),
+    ),
   };
 }
 

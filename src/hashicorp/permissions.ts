@@ -41,13 +41,23 @@ const RAFT_READS: VaultNeed[] = [
 /** What each workflow calls, per token (see the clients' endpoints and the reference's ACL column). */
 export const REQUIREMENTS: Record<Workflow, Requirements> = {
   'drain-client': {
-    nomad: [{ resource: 'node', access: 'read' }, { resource: 'node', access: 'write' }],
-    consul: [{ resource: 'node', access: 'read' }, { resource: 'operator', access: 'write' }],
+    nomad: [
+      { resource: 'node', access: 'read' },
+      { resource: 'node', access: 'write' },
+    ],
+    consul: [
+      { resource: 'node', access: 'read' },
+      { resource: 'operator', access: 'write' },
+    ],
     vault: [],
   },
   'server-removal': {
     nomad: ['management'],
-    consul: [{ resource: 'node', access: 'read' }, { resource: 'operator', access: 'read' }, { resource: 'operator', access: 'write' }],
+    consul: [
+      { resource: 'node', access: 'read' },
+      { resource: 'operator', access: 'read' },
+      { resource: 'operator', access: 'write' },
+    ],
     vault: [...RAFT_READS, { path: 'sys/storage/raft/remove-peer', capability: 'update' }],
   },
   'join-client': {
@@ -57,7 +67,10 @@ export const REQUIREMENTS: Record<Workflow, Requirements> = {
   },
   'join-server': {
     nomad: [{ resource: 'node', access: 'read' }, 'management'],
-    consul: [{ resource: 'node', access: 'read' }, { resource: 'operator', access: 'read' }],
+    consul: [
+      { resource: 'node', access: 'read' },
+      { resource: 'operator', access: 'read' },
+    ],
     vault: RAFT_READS,
   },
 };
@@ -110,7 +123,11 @@ export function nomadRuleLevels(rules: string): Partial<Record<ResourceGrant['re
   return out;
 }
 
-function wanted(workflows: readonly Workflow[]): { nomad: Map<string, { need: NomadNeed; workflows: Workflow[] }>; consul: Map<string, { need: ResourceGrant; workflows: Workflow[] }>; vault: Map<string, { need: VaultNeed; workflows: Workflow[] }> } {
+function wanted(workflows: readonly Workflow[]): {
+  nomad: Map<string, { need: NomadNeed; workflows: Workflow[] }>;
+  consul: Map<string, { need: ResourceGrant; workflows: Workflow[] }>;
+  vault: Map<string, { need: VaultNeed; workflows: Workflow[] }>;
+} {
   const nomad = new Map<string, { need: NomadNeed; workflows: Workflow[] }>();
   const consul = new Map<string, { need: ResourceGrant; workflows: Workflow[] }>();
   const vault = new Map<string, { need: VaultNeed; workflows: Workflow[] }>();
@@ -142,7 +159,13 @@ async function checkNomad(clients: PermissionClients, needs: ReturnType<typeof w
   const findings: PermissionFinding[] = [];
   for (const [key, { need, workflows }] of needs) {
     const ok = need === 'management' ? false : RANK[levels[need.resource] ?? 'deny'] >= RANK[need.access];
-    if (!ok) findings.push({ system: 'nomad', missing: key, workflows, detail: `token "${self.Name ?? self.AccessorID}" (${self.Type}, policies ${(self.Policies ?? []).join(', ') || 'none'}) does not grant ${key}` });
+    if (!ok)
+      findings.push({
+        system: 'nomad',
+        missing: key,
+        workflows,
+        detail: `token "${self.Name ?? self.AccessorID}" (${self.Type}, policies ${(self.Policies ?? []).join(', ') || 'none'}) does not grant ${key}`,
+      });
   }
   return findings;
 }
@@ -152,7 +175,18 @@ async function checkConsul(clients: PermissionClients, needs: ReturnType<typeof 
   const entries = [...needs.values()];
   const answers = await clients.consul.authorize(entries.map((e) => ({ Resource: e.need.resource, Access: e.need.access })));
   if (answers === 'acl-disabled') return [];
-  return entries.flatMap((e, i) => (answers[i]?.Allow === true ? [] : [{ system: 'consul' as const, missing: `${e.need.resource}:${e.need.access}`, workflows: e.workflows, detail: `token lacks ${e.need.resource}:${e.need.access}${e.need.resource === 'node' && e.need.access === 'read' ? ' (Consul then silently filters nodes and members out of every read)' : ''}` }]));
+  return entries.flatMap((e, i) =>
+    answers[i]?.Allow === true
+      ? []
+      : [
+          {
+            system: 'consul' as const,
+            missing: `${e.need.resource}:${e.need.access}`,
+            workflows: e.workflows,
+            detail: `token lacks ${e.need.resource}:${e.need.access}${e.need.resource === 'node' && e.need.access === 'read' ? ' (Consul then silently filters nodes and members out of every read)' : ''}`,
+          },
+        ],
+  );
 }
 
 async function checkVault(clients: PermissionClients, needs: ReturnType<typeof wanted>['vault']): Promise<PermissionFinding[]> {
@@ -161,7 +195,16 @@ async function checkVault(clients: PermissionClients, needs: ReturnType<typeof w
   const caps = await clients.vault.capabilitiesSelf([...new Set(entries.map((e) => e.need.path))]);
   return entries.flatMap((e) => {
     const have = caps[e.need.path] ?? [];
-    return have.includes('root') || have.includes(e.need.capability) ? [] : [{ system: 'vault' as const, missing: `${e.need.capability} on ${e.need.path}`, workflows: e.workflows, detail: `token has [${have.join(', ')}] on ${e.need.path}` }];
+    return have.includes('root') || have.includes(e.need.capability)
+      ? []
+      : [
+          {
+            system: 'vault' as const,
+            missing: `${e.need.capability} on ${e.need.path}`,
+            workflows: e.workflows,
+            detail: `token has [${have.join(', ')}] on ${e.need.path}`,
+          },
+        ];
   });
 }
 
@@ -179,7 +222,11 @@ export async function checkTokenPermissions(clients: PermissionClients, workflow
       return [{ system, missing: 'a valid token', workflows: [...workflows], detail: error.message }];
     }
   };
-  const results = await Promise.all([guard('nomad', () => checkNomad(clients, needs.nomad)), guard('consul', () => checkConsul(clients, needs.consul)), guard('vault', () => checkVault(clients, needs.vault))]);
+  const results = await Promise.all([
+    guard('nomad', () => checkNomad(clients, needs.nomad)),
+    guard('consul', () => checkConsul(clients, needs.consul)),
+    guard('vault', () => checkVault(clients, needs.vault)),
+  ]);
   return results.flat();
 }
 

@@ -108,7 +108,10 @@ export class HttpClient {
       const used = this.knownToken;
       const fresh = await this.readToken(true);
       if (fresh === used) throw error;
-      getLogger().warn('cluster API denied the cached token; retrying once with the token just read from SSM', { service: this.service, request: `${req.method ?? 'GET'} ${req.path}` });
+      getLogger().warn('cluster API denied the cached token; retrying once with the token just read from SSM', {
+        service: this.service,
+        request: `${req.method ?? 'GET'} ${req.path}`,
+      });
       return this.send(req, fresh);
     }
   }
@@ -136,17 +139,28 @@ export class HttpClient {
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (attempt > 1) {
         const delay = backoffDelay(attempt - 1, { baseMs: this.options.backoffBaseMs ?? 200, maxMs: this.options.backoffMaxMs ?? 3000 });
-        getLogger().debug('retrying cluster API request', { service: this.service, request: label, attempt, delayMs: delay, reason: this.redact(String(last instanceof Error ? last.message : last)) });
+        getLogger().debug('retrying cluster API request', {
+          service: this.service,
+          request: label,
+          attempt,
+          delayMs: delay,
+          reason: this.redact(String(last instanceof Error ? last.message : last)),
+        });
         await sleep(delay);
       }
       try {
         const res = await this.fetchImpl(url, { method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(req.timeoutMs ?? this.timeoutMs) });
         if (isRedirect(res)) {
           await res.body?.cancel();
-          throw new RedirectRefused(this.service, res.status, `${label} points to ${this.redact(res.headers.get('location') ?? '(no location)').slice(0, MAX_DETAIL)}; the token is never sent after a redirect, so set the API address to where it points if that is legitimate`);
+          throw new RedirectRefused(
+            this.service,
+            res.status,
+            `${label} points to ${this.redact(res.headers.get('location') ?? '(no location)').slice(0, MAX_DETAIL)}; the token is never sent after a redirect, so set the API address to where it points if that is legitimate`,
+          );
         }
         const text = await res.text();
-        if (res.ok || req.answerStatuses?.includes(res.status) || req.answerWhen?.(res.status, text.trim())) return response(res.status, res.headers, text, this.service);
+        if (res.ok || req.answerStatuses?.includes(res.status) || req.answerWhen?.(res.status, text.trim()))
+          return response(res.status, res.headers, text, this.service);
         const detail = this.redact(text.trim().slice(0, MAX_DETAIL));
         if (res.status === 429 || res.status >= 500) throw new RetryableStatus(res.status, detail);
         if (res.status === 403 || res.status === 401) throw new PermissionDenied(this.service, `${label}: ${detail || res.statusText}`);
@@ -167,7 +181,11 @@ export class HttpClient {
   }
 
   /** GET and return the parsed JSON body. */
-  async getJson(path: string, query?: RequestOptions['query'], extra: Partial<RequestOptions> = {}): Promise<{ body: unknown; headers: Headers; status: number }> {
+  async getJson(
+    path: string,
+    query?: RequestOptions['query'],
+    extra: Partial<RequestOptions> = {},
+  ): Promise<{ body: unknown; headers: Headers; status: number }> {
     const res = await this.request({ ...extra, method: 'GET', path, query });
     return { body: res.json(), headers: res.headers, status: res.status };
   }

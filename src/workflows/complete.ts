@@ -15,10 +15,7 @@ export const CompleteInputSchema = z.object({
   workflow: z.enum(['drain', 'join']),
   /** drained | nothing-joined | failed | joined … */
   outcome: z.string().min(1),
-  timings: z
-    .object({ hookFiredAt: z.number().nullish(), startedAt: z.number().nullish(), doneAt: z.number().nullish() })
-    .partial()
-    .nullish(),
+  timings: z.object({ hookFiredAt: z.number().nullish(), startedAt: z.number().nullish(), doneAt: z.number().nullish() }).partial().nullish(),
   /** The caught Step Functions error on failure paths. */
   error: z.object({ Error: z.string(), Cause: z.string().nullish() }).nullish(),
 });

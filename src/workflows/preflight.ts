@@ -32,6 +32,12 @@ export function reportFindings(findings: PermissionFinding[], where: string): vo
   const log = getLogger();
   for (const f of findings) {
     countMetric('TokenPermissionMissing');
-    log.error('ACL token lacks a permission the control plane needs', { where, system: f.system, missing: f.missing, workflows: f.workflows, detail: f.detail });
+    log.error('ACL token lacks a permission the control plane needs', {
+      where,
+      system: f.system,
+      missing: f.missing,
+      workflows: f.workflows,
+      detail: f.detail,
+    });
   }
 }

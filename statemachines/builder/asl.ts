@@ -64,7 +64,8 @@ export const task = (resource: Resource, p: TaskProps): State =>
 
 /** A Choice rule: `{Variable, StringEquals|BooleanEquals|…, Next}` or a combination (`And`). */
 export type ChoiceRule = { Next: StateName } & Record<string, Json>;
-export const choice = (rules: ChoiceRule[], otherwise: StateName, comment?: string): State => state({ Type: 'Choice', Comment: comment, Choices: rules, Default: otherwise });
+export const choice = (rules: ChoiceRule[], otherwise: StateName, comment?: string): State =>
+  state({ Type: 'Choice', Comment: comment, Choices: rules, Default: otherwise });
 
 /**
  * One rule per value a task can return, in the order of `values`: the branch
@@ -76,7 +77,13 @@ export const branches = <V extends string>(variable: string, values: readonly V[
 export const isTrue = (variable: string, next: StateName): ChoiceRule => ({ Variable: variable, BooleanEquals: true, Next: next });
 
 export const wait = (p: { seconds: number } | { secondsPath: string }, next: StateName, comment?: string): State =>
-  state({ Type: 'Wait', Comment: comment, Seconds: 'seconds' in p ? p.seconds : undefined, SecondsPath: 'secondsPath' in p ? p.secondsPath : undefined, Next: next });
+  state({
+    Type: 'Wait',
+    Comment: comment,
+    Seconds: 'seconds' in p ? p.seconds : undefined,
+    SecondsPath: 'secondsPath' in p ? p.secondsPath : undefined,
+    Next: next,
+  });
 export const pass = (p: { inputPath?: string; resultPath?: string; comment?: string }, next: StateName): State =>
   state({ Type: 'Pass', Comment: p.comment, InputPath: p.inputPath, ResultPath: p.resultPath, Next: next });
 export const succeed = (p: { comment?: string; outputPath?: string } = {}): State => state({ Type: 'Succeed', Comment: p.comment, OutputPath: p.outputPath });

@@ -26,7 +26,11 @@ export interface LifecycleTaskProps {
 export function lifecycleTasks(workflow: { onFailure: StateName; waitComment: string; waitResultPath?: string }) {
   return (name: StateName, fn: string, p: LifecycleTaskProps): States => {
     const errorPath = p.errorPath ?? '$.error';
-    const retryable: Catcher = { ErrorEquals: [...WAIT_AND_LOOP_ERRORS], ResultPath: p.errorPath ?? workflow.waitResultPath ?? errorPath, Next: waitBefore(name) };
+    const retryable: Catcher = {
+      ErrorEquals: [...WAIT_AND_LOOP_ERRORS],
+      ResultPath: p.errorPath ?? workflow.waitResultPath ?? errorPath,
+      Next: waitBefore(name),
+    };
     return {
       [name]: task(lambda(fn), {
         comment: p.comment,
@@ -54,4 +58,12 @@ export interface StepTaskProps {
 
 /** A task of an upgrade workflow: unreachable retried in place, then `onError` (rollback, release the lock, fail). */
 export const stepTask = (resource: Resource, p: StepTaskProps) =>
-  task(resource, { comment: p.comment, parameters: p.parameters, outputPath: p.outputPath, timeoutSeconds: p.timeoutSeconds, retry: retryFor.step(), catch: p.onError, next: p.next });
+  task(resource, {
+    comment: p.comment,
+    parameters: p.parameters,
+    outputPath: p.outputPath,
+    timeoutSeconds: p.timeoutSeconds,
+    retry: retryFor.step(),
+    catch: p.onError,
+    next: p.next,
+  });

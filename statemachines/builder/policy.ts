@@ -23,7 +23,14 @@ export const RETRYABLE_ERRORS = TYPED.filter((e) => e.retryable).map((e) => e.na
 /** Every other typed error: final for the execution. */
 export const FINAL_ERRORS = TYPED.filter((e) => !e.retryable).map((e) => e.name);
 /** Lambda service errors, throttles and timeouts (what AWS recommends retrying for every Lambda task). */
-export const LAMBDA_TRANSIENT_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'Lambda.Unknown', 'Sandbox.Timedout'];
+export const LAMBDA_TRANSIENT_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'Lambda.Unknown',
+  'Sandbox.Timedout',
+];
 /** Any other task failure: an error that is not a typed one is a crash of our code. */
 const CRASH = 'States.TaskFailed';
 

@@ -42,9 +42,16 @@ export const clusterUpgrade = machine(
     [S.allPoolsDone]: choice([isTrue('$.progress.done', S.finish)], S.waitPool),
     [S.waitPool]: wait({ seconds: 60 }, S.checkPool),
     [S.checkPool]: step('checkPool', S.poolResult, "DescribeExecution of the current pool's upgrade"),
-    [S.poolResult]: choice(branches('$.progress.phase', POOL_CHECK_PHASES, { running: S.waitPool, succeeded: S.startNextPool, failed: S.poolFailed }), S.startNextPool),
+    [S.poolResult]: choice(
+      branches('$.progress.phase', POOL_CHECK_PHASES, { running: S.waitPool, succeeded: S.startNextPool, failed: S.poolFailed }),
+      S.startNextPool,
+    ),
     [S.finish]: step('finish', null),
-    [S.poolFailed]: fail({ comment: 'Pools already upgraded stay upgraded; the failed pool rolled itself back; the rest were not started', error: 'PoolUpgradeFailed', causePath: '$.cause' }),
+    [S.poolFailed]: fail({
+      comment: 'Pools already upgraded stay upgraded; the failed pool rolled itself back; the rest were not started',
+      error: 'PoolUpgradeFailed',
+      causePath: '$.cause',
+    }),
     [S.errored]: fail({ errorPath: '$.failure.Error', causePath: '$.failure.Cause' }),
   },
 );

@@ -50,7 +50,10 @@ export const drain = machine(
   'Scale-in of a Nomad/Consul node (drain, leave, complete the ASG terminate lifecycle action), and quorum-safe removal of a Nomad/Consul/Vault server (guard, leave, verify, complete).',
   180000,
   {
-    ...drainTask(S.prepare, 'drainPrepare', { comment: 'Find the Nomad node and Consul member of the instance, read the hook and pool settings, decide the plan.', next: S.nodeKind }),
+    ...drainTask(S.prepare, 'drainPrepare', {
+      comment: 'Find the Nomad node and Consul member of the instance, read the hook and pool settings, decide the plan.',
+      next: S.nodeKind,
+    }),
     [S.nodeKind]: choice(
       branches('$.plan', DrainPlanSchema.options, { 'nothing-joined': S.completeNothingJoined, server: S.quorumGuard, client: S.startDrain }),
       S.startDrain,
@@ -58,28 +61,41 @@ export const drain = machine(
     ),
     // Server branch.
     ...drainTask(S.quorumGuard, 'drainServerGuard', {
-      comment: 'Quorum guard: raft configuration and autopilot health of Nomad, Consul and Vault; heartbeats the action. Proceeds only if every system the server serves keeps a leader and failure tolerance >= 0 without it (and without the terminating servers ahead of it).',
+      comment:
+        'Quorum guard: raft configuration and autopilot health of Nomad, Consul and Vault; heartbeats the action. Proceeds only if every system the server serves keeps a leader and failure tolerance >= 0 without it (and without the terminating servers ahead of it).',
       next: S.quorumSafe,
     }),
-    [S.quorumSafe]: choice(branches('$.server.next', SERVER_NEXT_BY_TASK.guard, { proceed: S.serverLeave, wait: S.waitForQuorum, 'give-up': S.serverGaveUp }), S.serverGaveUp),
+    [S.quorumSafe]: choice(
+      branches('$.server.next', SERVER_NEXT_BY_TASK.guard, { proceed: S.serverLeave, wait: S.waitForQuorum, 'give-up': S.serverGaveUp }),
+      S.serverGaveUp,
+    ),
     [S.waitForQuorum]: wait(
       { secondsPath: '$.server.pollAfterSeconds' },
       S.quorumGuard,
       'Removing the server now would break quorum: wait for a replacement to become a healthy voter (up to SERVER_QUORUM_WAIT), then ask the guard again.',
     ),
     ...drainTask(S.serverLeave, 'drainServerLeave', {
-      comment: 'Transfer Nomad leadership away if the server leads; then on the node through SSM: rc-service nomad stop (leave_on_terminate), rc-service vault stop (clean stop, no step-down), consul leave.',
+      comment:
+        'Transfer Nomad leadership away if the server leads; then on the node through SSM: rc-service nomad stop (leave_on_terminate), rc-service vault stop (clean stop, no step-down), consul leave.',
       next: S.serverVerify,
     }),
     ...drainTask(S.serverVerify, 'drainServerVerify', {
       comment: "Every system dropped the server's peer (else it is removed through the API: only THIS instance's peer) and is healthy again.",
       next: S.serverRemoved,
     }),
-    [S.serverRemoved]: choice(branches('$.server.next', SERVER_NEXT_BY_TASK.verify, { done: S.completeServer, wait: S.waitForHealthy, 'give-up': S.serverGaveUp }), S.serverGaveUp),
-    [S.waitForHealthy]: wait({ secondsPath: '$.server.pollAfterSeconds' }, S.serverVerify, 'Wait for the raft systems to be healthy without the server, then verify again.'),
+    [S.serverRemoved]: choice(
+      branches('$.server.next', SERVER_NEXT_BY_TASK.verify, { done: S.completeServer, wait: S.waitForHealthy, 'give-up': S.serverGaveUp }),
+      S.serverGaveUp,
+    ),
+    [S.waitForHealthy]: wait(
+      { secondsPath: '$.server.pollAfterSeconds' },
+      S.serverVerify,
+      'Wait for the raft systems to be healthy without the server, then verify again.',
+    ),
     [S.serverGaveUp]: pass(
       {
-        comment: 'The guard or the verification reached SERVER_QUORUM_WAIT: complete the action (the instance goes anyway) and fail loudly with the error the task set.',
+        comment:
+          'The guard or the verification reached SERVER_QUORUM_WAIT: complete the action (the instance goes anyway) and fail loudly with the error the task set.',
         inputPath: '$.server.error',
         resultPath: '$.error',
       },
@@ -87,23 +103,37 @@ export const drain = machine(
     ),
     ...drainTask(S.completeServer, 'completeLifecycle', {
       comment: 'CompleteLifecycleAction CONTINUE once every raft system is healthy without the server.',
-      parameters: completion('server-removed', { timings: { 'hookFiredAt.$': '$.action.eventTime', 'startedAt.$': '$.server.leftAt', 'doneAt.$': '$.server.doneAt' } }),
+      parameters: completion('server-removed', {
+        timings: { 'hookFiredAt.$': '$.action.eventTime', 'startedAt.$': '$.server.leftAt', 'doneAt.$': '$.server.doneAt' },
+      }),
       resultPath: '$.completion',
       next: S.drained,
     }),
     // Client branch.
-    ...drainTask(S.startDrain, 'drainStart', { comment: 'Heartbeat the action, mark the node ineligible and start the drain (unless already draining or drained).', next: S.watchDrain }),
-    ...drainTask(S.watchDrain, 'drainWatch', { comment: 'Blocking queries on the node until the drain ends or the invocation runs short of time; heartbeats the action.', next: S.drainDone }),
+    ...drainTask(S.startDrain, 'drainStart', {
+      comment: 'Heartbeat the action, mark the node ineligible and start the drain (unless already draining or drained).',
+      next: S.watchDrain,
+    }),
+    ...drainTask(S.watchDrain, 'drainWatch', {
+      comment: 'Blocking queries on the node until the drain ends or the invocation runs short of time; heartbeats the action.',
+      next: S.drainDone,
+    }),
     [S.drainDone]: choice([isTrue('$.drain.done', S.leaveCluster)], S.watchDrain),
-    ...drainTask(S.leaveCluster, 'drainLeaveCluster', { comment: 'Graceful consul leave on the node through SSM, else force-leave with prune; optionally purge the Nomad node.', next: S.complete }),
+    ...drainTask(S.leaveCluster, 'drainLeaveCluster', {
+      comment: 'Graceful consul leave on the node through SSM, else force-leave with prune; optionally purge the Nomad node.',
+      next: S.complete,
+    }),
     ...drainTask(S.complete, 'completeLifecycle', {
       comment: 'CompleteLifecycleAction CONTINUE; drain metrics.',
-      parameters: completion('drained', { timings: { 'hookFiredAt.$': '$.drain.hookFiredAt', 'startedAt.$': '$.drain.startedAt', 'doneAt.$': '$.drain.doneAt' } }),
+      parameters: completion('drained', {
+        timings: { 'hookFiredAt.$': '$.drain.hookFiredAt', 'startedAt.$': '$.drain.startedAt', 'doneAt.$': '$.drain.doneAt' },
+      }),
       resultPath: '$.completion',
       next: S.cleanup,
     }),
     [S.cleanup]: task(lambda('drainCleanup'), {
-      comment: 'Best effort after the action completed: force out a Consul member that did not leave gracefully once it failed, and purge the Nomad node record once it is down (PURGE_NOMAD_NODE). A failure here does not fail the drain.',
+      comment:
+        'Best effort after the action completed: force out a Consul member that did not leave gracefully once it failed, and purge the Nomad node record once it is down (PURGE_NOMAD_NODE). A failure here does not fail the drain.',
       retry: retryFor.bestEffort(),
       catch: [catchAll(S.workLostCheck, '$.purgeError')],
       next: S.workLostCheck,
@@ -113,7 +143,11 @@ export const drain = machine(
       S.drained,
       'The drain ended at its deadline with work still on the node: the action is completed (the drain is over), and the execution fails so the alert names what was stopped.',
     ),
-    [S.workLost]: fail({ comment: 'WorkLost: the allocations, jobs and task groups Nomad stopped at the drain deadline (full list in the execution output).', errorPath: '$.drain.workLost.error', causePath: '$.drain.workLost.cause' }),
+    [S.workLost]: fail({
+      comment: 'WorkLost: the allocations, jobs and task groups Nomad stopped at the drain deadline (full list in the execution output).',
+      errorPath: '$.drain.workLost.error',
+      causePath: '$.drain.workLost.cause',
+    }),
     // Nothing joined.
     ...drainTask(S.completeNothingJoined, 'completeLifecycle', {
       comment: 'Nothing of the instance joined the cluster: complete at once.',
@@ -124,7 +158,8 @@ export const drain = machine(
     [S.drained]: succeed(),
     // Failure path.
     ...drainTask(S.recordFailure, 'completeLifecycle', {
-      comment: 'The drain failed or gave up (past giveUpAfter, or the action was lost): complete the action with CONTINUE. For a terminate hook CONTINUE and ABANDON both let the instance go; the alert (this execution FAILED) names the node and the error. Count DrainFailed.',
+      comment:
+        'The drain failed or gave up (past giveUpAfter, or the action was lost): complete the action with CONTINUE. For a terminate hook CONTINUE and ABANDON both let the instance go; the alert (this execution FAILED) names the node and the error. Count DrainFailed.',
       parameters: completion('failed', { 'error.$': '$.error' }),
       resultPath: '$.completion',
       errorPath: '$.completionError',

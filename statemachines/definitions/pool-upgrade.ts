@@ -49,12 +49,30 @@ const toRollback = [catchAll(S.rollback, '$.failure')];
 const rollbackFailed = [catchAll(S.releaseAfterError, '$.rollbackFailure')];
 const releaseFailed = [catchAll(S.lockNotReleased, '$.releaseFailure')];
 const step = (name: StepTask['step'], next: StateName, p: { comment?: string; onError?: Catcher[] } = {}) =>
-  stepTask(lambda('upgradeStep'), { comment: p.comment, parameters: { step: name, 'state.$': '$' }, timeoutSeconds: 120, onError: p.onError ?? toRollback, next });
+  stepTask(lambda('upgradeStep'), {
+    comment: p.comment,
+    parameters: { step: name, 'state.$': '$' },
+    timeoutSeconds: 120,
+    onError: p.onError ?? toRollback,
+    next,
+  });
 /** Release the lock and summarise; the last state of every path. */
 const release = (outcome: z.infer<typeof ReleaseTaskSchema>['outcome'], next: StateName | null, onError?: Catcher[]) =>
-  stepTask(lambda('upgradeLock'), { parameters: { outcome, 'state.$': '$' }, timeoutSeconds: 60, outputPath: next === null ? '$.summary' : undefined, onError, next });
+  stepTask(lambda('upgradeLock'), {
+    parameters: { outcome, 'state.$': '$' },
+    timeoutSeconds: 60,
+    outputPath: next === null ? '$.summary' : undefined,
+    onError,
+    next,
+  });
 /** Wait, check, and again until the check says the phase is done. */
-const pollUntilDone = (s: { wait: StateName; check: StateName; done: StateName }, waitFor: { seconds: number } | { secondsPath: string }, check: StepTask['step'], then: StateName, onError?: Catcher[]): States => ({
+const pollUntilDone = (
+  s: { wait: StateName; check: StateName; done: StateName },
+  waitFor: { seconds: number } | { secondsPath: string },
+  check: StepTask['step'],
+  then: StateName,
+  onError?: Catcher[],
+): States => ({
   [s.wait]: wait(waitFor, s.check, 'secondsPath' in waitFor ? 'Adaptive poll (src/workflows/upgrade/poll.ts): the step sets progress.pollSeconds' : undefined),
   [s.check]: step(check, s.done, { onError }),
   [s.done]: choice([isTrue('$.progress.phaseDone', then)], s.wait),
@@ -73,15 +91,23 @@ export const poolUpgrade = machine(
     }),
     [S.dryRun]: choice([isTrue('$.plan.dryRun', S.reportDryRun)], S.takeLock),
     [S.reportDryRun]: release('dry-run', null),
-    [S.takeLock]: step('takeLock', S.setLaunchTemplate, { onError: [{ ErrorEquals: [errorName(PoolBusy)], ResultPath: '$.failure', Next: S.refused }, catchAll(S.releaseAfterError, '$.failure')] }),
-    [S.refused]: fail({ comment: 'Another upgrade holds the pool, or an instance refresh runs on it: nothing was changed', errorPath: '$.failure.Error', causePath: '$.failure.Cause' }),
+    [S.takeLock]: step('takeLock', S.setLaunchTemplate, {
+      onError: [{ ErrorEquals: [errorName(PoolBusy)], ResultPath: '$.failure', Next: S.refused }, catchAll(S.releaseAfterError, '$.failure')],
+    }),
+    [S.refused]: fail({
+      comment: 'Another upgrade holds the pool, or an instance refresh runs on it: nothing was changed',
+      errorPath: '$.failure.Error',
+      causePath: '$.failure.Cause',
+    }),
     [S.setLaunchTemplate]: step('setLaunchTemplate', S.serverPool),
     [S.serverPool]: choice(branches('$.plan.role', PlanSchema.shape.role.options, { server: S.startServerReplace, client: S.batchesLeft }), S.batchesLeft),
     // Client pools: batch by batch.
     [S.batchesLeft]: choice([{ Variable: '$.progress.batchesLeft', NumericGreaterThan: 0, Next: S.startBatch }], S.finish),
     [S.startBatch]: step('startBatch', S.waitJoin, { comment: 'Surge: desired capacity + batch size; the new nodes pass the join gate' }),
     ...pollUntilDone({ wait: S.waitJoin, check: S.checkJoined, done: S.joined }, adaptive, 'checkJoined', S.drainBatch),
-    [S.drainBatch]: step('drainBatch', S.waitDrain, { comment: "Drain (ineligible) and terminate the batch's old nodes; the terminate hook runs the drain workflow" }),
+    [S.drainBatch]: step('drainBatch', S.waitDrain, {
+      comment: "Drain (ineligible) and terminate the batch's old nodes; the terminate hook runs the drain workflow",
+    }),
     ...pollUntilDone({ wait: S.waitDrain, check: S.checkDrained, done: S.drained }, adaptive, 'checkDrained', S.approvalDue),
     [S.approvalDue]: choice(
       [
@@ -101,7 +127,13 @@ export const poolUpgrade = machine(
       comment: 'Operator approves (SendTaskSuccess) or rejects (SendTaskFailure) after the first batch',
       parameters: {
         FunctionName: lambda('upgradeApproval'),
-        Payload: { 'token.$': '$$.Task.Token', 'executionArn.$': '$$.Execution.Id', 'pool.$': '$.plan.pool', 'batchesDone.$': '$.progress.batchIndex', 'batchesLeft.$': '$.progress.batchesLeft' },
+        Payload: {
+          'token.$': '$$.Task.Token',
+          'executionArn.$': '$$.Execution.Id',
+          'pool.$': '$.plan.pool',
+          'batchesDone.$': '$.progress.batchIndex',
+          'batchesLeft.$': '$.progress.batchesLeft',
+        },
       },
       timeoutSeconds: 86400,
       resultPath: null,
@@ -110,13 +142,21 @@ export const poolUpgrade = machine(
       next: S.batchesLeft,
     }),
     // Server pools: serverReplace does it.
-    [S.startServerReplace]: step('startServerReplace', S.waitServers, { comment: "serverReplace replaces every server not on the group's launch template version, one at a time" }),
+    [S.startServerReplace]: step('startServerReplace', S.waitServers, {
+      comment: "serverReplace replaces every server not on the group's launch template version, one at a time",
+    }),
     ...pollUntilDone({ wait: S.waitServers, check: S.checkServerReplace, done: S.serversDone }, { seconds: 60 }, 'checkServerReplace', S.finish),
     [S.finish]: step('finish', S.releaseUpgraded),
     [S.releaseUpgraded]: release('upgraded', null),
     // Failure: roll back, release the lock, fail.
     [S.rollback]: step('startRollback', S.waitRollback, { onError: rollbackFailed }),
-    ...pollUntilDone({ wait: S.waitRollback, check: S.checkRollback, done: S.rolledBackDone }, { seconds: 15 }, 'checkRollback', S.releaseRolledBack, rollbackFailed),
+    ...pollUntilDone(
+      { wait: S.waitRollback, check: S.checkRollback, done: S.rolledBackDone },
+      { seconds: 15 },
+      'checkRollback',
+      S.releaseRolledBack,
+      rollbackFailed,
+    ),
     [S.releaseRolledBack]: release('rolled-back', S.rolledBack, releaseFailed),
     [S.rolledBack]: fail({ error: 'UpgradeRolledBack', causePath: '$.cause' }),
     [S.releaseAfterError]: release('failed', S.failed, releaseFailed),

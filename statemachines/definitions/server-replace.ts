@@ -20,7 +20,14 @@ const replaceTask = lifecycleTasks({
   waitResultPath: '$.lastError',
 });
 /** After Prepare and after every step: the same routing. */
-const next = { done: S.replaced, failed: S.replaceFailed, launch: S.step, terminate: S.step, 'wait-new': S.waitForServers, 'wait-removed': S.waitForServers } as const;
+const next = {
+  done: S.replaced,
+  failed: S.replaceFailed,
+  launch: S.step,
+  terminate: S.step,
+  'wait-new': S.waitForServers,
+  'wait-removed': S.waitForServers,
+} as const;
 
 export const serverReplace = machine(
   'Replace every server of a server ASG whose launch template version differs from the group\'s, one at a time: +1 new server (join gate), wait until it is a healthy voter in Nomad, Consul and Vault, terminate one old server with decrement (its terminate hook runs the drain workflow\'s quorum-safe removal), raft leaders last. Input {"asgName": "<server ASG>"}; output the summary with per-server timings.',
@@ -31,12 +38,20 @@ export const serverReplace = machine(
       next: S.nextStep,
     }),
     [S.nextStep]: choice(branches('$.next', REPLACE_NEXT_BY_TASK.step, next), S.waitForServers, 'What Prepare or the last step decided.'),
-    [S.waitForServers]: wait({ secondsPath: '$.pollAfterSeconds' }, S.step, 'A new server is joining or an old one is being removed: check again after a while.'),
+    [S.waitForServers]: wait(
+      { secondsPath: '$.pollAfterSeconds' },
+      S.step,
+      'A new server is joining or an old one is being removed: check again after a while.',
+    ),
     ...replaceTask(S.step, 'serverReplaceStep', {
       comment: 'One step: launch (+1), wait-new (healthy voter everywhere), terminate (one old server, leaders last), wait-removed.',
       next: S.nextStep,
     }),
     [S.replaced]: succeed({ comment: 'Every outdated server replaced (or none was).', outputPath: '$.summary' }),
-    [S.replaceFailed]: fail({ comment: 'Refused, or a replacement never became healthy, or an old server was not removed.', errorPath: '$.error.Error', causePath: '$.error.Cause' }),
+    [S.replaceFailed]: fail({
+      comment: 'Refused, or a replacement never became healthy, or an old server was not removed.',
+      errorPath: '$.error.Error',
+      causePath: '$.error.Cause',
+    }),
   },
 );

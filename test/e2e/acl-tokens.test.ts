@@ -11,7 +11,13 @@ import { clusterWorld, executions, MINUTE, settled, terminateActions } from './w
 describe('least-privilege tokens', () => {
   it('a Consul token without node:read: the node is still drained, then the drain fails loudly (PermissionDenied) instead of skipping the leave; the hook audit names the missing grant', async () => {
     const { sim, pool } = await clusterWorld({ nodes: 4 });
-    sim.hashistack.api.addToken('consul', { secret: 'consul-no-node-read', accessor: '0b5e7d1c-0000-4000-8000-00000000abcd', name: 'misconfigured', management: false, policies: [{ name: 'ops', rules: { operator: 'write', agent: 'write', key: 'write' } }] });
+    sim.hashistack.api.addToken('consul', {
+      secret: 'consul-no-node-read',
+      accessor: '0b5e7d1c-0000-4000-8000-00000000abcd',
+      name: 'misconfigured',
+      management: false,
+      policies: [{ name: 'ops', rules: { operator: 'write', agent: 'write', key: 'write' } }],
+    });
     sim.aws.api.putParameter(String(sim.deploy.stageConfig.consulTokenParameter), 'consul-no-node-read', 'SecureString');
     clearParameterCache();
 
@@ -29,7 +35,9 @@ describe('least-privilege tokens', () => {
     expect(`${drain?.error} ${drain?.cause}`).toMatch(/PermissionDenied/);
     expect(drain?.cause ?? '').toMatch(/node drained, but its Consul membership cannot be checked.*node:read/);
 
-    const audit = (await sim.lambda.invoke('hookAudit', { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} })) as { tokenFindings: Array<{ system: string; missing: string }> };
+    const audit = (await sim.lambda.invoke('hookAudit', { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} })) as {
+      tokenFindings: Array<{ system: string; missing: string }>;
+    };
     expect(audit.tokenFindings).toContainEqual(expect.objectContaining({ system: 'consul', missing: 'node:read' }));
     expect(audit.tokenFindings.every((f) => f.system === 'consul')).toBe(true);
   });

@@ -33,7 +33,17 @@ async function finished(sim: Simulation, e: ReturnType<typeof startClusterUpgrad
 }
 
 function scheduledEvent(sim: Simulation) {
-  return { version: '0', id: 'e1', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '000000000000', time: new Date(sim.clock.now()).toISOString(), region: 'us-east-1', resources: [], detail: {} };
+  return {
+    version: '0',
+    id: 'e1',
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '000000000000',
+    time: new Date(sim.clock.now()).toISOString(),
+    region: 'us-east-1',
+    resources: [],
+    detail: {},
+  };
 }
 
 describe('clusterUpgrade', () => {
@@ -138,7 +148,10 @@ describe('amiRefresh', () => {
     const newer = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-3.22-20260201', ownerId: 'self' });
     sim.aws.api.registerImage({ architecture: 'arm64', name: 'ubuntu-24.04-20260301', ownerId: 'self' });
     const w = writes(sim);
-    const r = (await sim.lambda.invoke('amiRefresh', scheduledEvent(sim))) as { pools: { asgName: string; currentImageId: string; newestImageId: string; drift: boolean }[]; decision: { action: string; reason?: string } };
+    const r = (await sim.lambda.invoke('amiRefresh', scheduledEvent(sim))) as {
+      pools: { asgName: string; currentImageId: string; newestImageId: string; drift: boolean }[];
+      decision: { action: string; reason?: string };
+    };
     expect(r.decision).toEqual({ action: 'report', reason: 'auto-upgrade-off' });
     expect(r.pools.map((p) => [p.asgName, p.currentImageId, p.newestImageId, p.drift]).sort()).toEqual(
       [

@@ -18,7 +18,12 @@ describe('the default scenario (npm start)', () => {
       'EC2_INSTANCE_TERMINATING CONTINUE',
       'EC2_INSTANCE_TERMINATING CONTINUE',
     ]);
-    expect(report.executions.map((e) => `${e.stateMachine} ${e.status}`).sort()).toEqual(['drain SUCCEEDED', 'drain SUCCEEDED', 'join SUCCEEDED', 'join SUCCEEDED']);
+    expect(report.executions.map((e) => `${e.stateMachine} ${e.status}`).sort()).toEqual([
+      'drain SUCCEEDED',
+      'drain SUCCEEDED',
+      'join SUCCEEDED',
+      'join SUCCEEDED',
+    ]);
     expect(report.drains).toHaveLength(2);
     for (const d of report.drains) expect(d.lifecycleCompletedAt).not.toBeNull();
     expect(report.allocations.lost).toBe(0);

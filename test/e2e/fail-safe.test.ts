@@ -25,7 +25,10 @@ describe('fail safe, never silent: the control plane in trouble during a scale-i
     expect(line(sim, /consul ACL token rotated/)).toBeLessThan(lastLine(sim, /drain complete on/));
     expect(sim.recorder.executionRecords().map((e) => `${e.stateMachine} ${e.status}`)).toEqual(['drain SUCCEEDED', 'drain SUCCEEDED']);
     expect(sim.recorder.allocations.lost).toBe(0);
-    expect(terminate(sim).map((a) => [a.result, a.completeCallsSucceeded])).toEqual([['CONTINUE', 1], ['CONTINUE', 1]]);
+    expect(terminate(sim).map((a) => [a.result, a.completeCallsSucceeded])).toEqual([
+      ['CONTINUE', 1],
+      ['CONTINUE', 1],
+    ]);
   });
 
   it('lambda-throttled: 10 s of TooManyRequestsException mid-drain waits and loops; nothing completed early, nothing lost', async () => {

@@ -17,7 +17,9 @@ describe('hook audit', () => {
         launchTemplate: { id: template.id, version: '$Latest' },
         availabilityZones: ['us-east-1a'],
         tags: [tag('hashistack:cluster', 'hashistack'), tag('hashistack:role', 'client'), tag('hashistack:pool', 'nohooks')],
-        lifecycleHooks: [{ name: 'hashistack-terminate', transition: 'autoscaling:EC2_INSTANCE_TERMINATING', heartbeatTimeout: 900, defaultResult: 'CONTINUE' }],
+        lifecycleHooks: [
+          { name: 'hashistack-terminate', transition: 'autoscaling:EC2_INSTANCE_TERMINATING', heartbeatTimeout: 900, defaultResult: 'CONTINUE' },
+        ],
       });
       // An ASG of another cluster is none of our business.
       sim.aws.api.createAutoScalingGroup({
@@ -36,7 +38,11 @@ describe('hook audit', () => {
       expect(sim.iam.denials).toEqual([]);
       expect(result.groups).toBe(3);
       expect(result.findings).toEqual([
-        expect.objectContaining({ asgName: 'hashistack-clients-nohooks', severity: 'error', problem: expect.stringContaining('missing autoscaling:EC2_INSTANCE_LAUNCHING hook') }),
+        expect.objectContaining({
+          asgName: 'hashistack-clients-nohooks',
+          severity: 'error',
+          problem: expect.stringContaining('missing autoscaling:EC2_INSTANCE_LAUNCHING hook'),
+        }),
       ]);
     } finally {
       await sim.stop();

@@ -14,7 +14,9 @@ describe('least privilege: a role without a permission its code needs fails visi
     await settled(sim);
     const denied = sim.iam.denials.filter((d) => d.action === 'autoscaling:RecordLifecycleActionHeartbeat');
     expect(denied.length).toBeGreaterThan(0);
-    expect(denied[0]?.principal).toMatch(/^arn:aws:sts::000000000000:assumed-role\/hcp-example-us-east-1-drainStart\/hashistack-control-plane-example-drainStart$/);
+    expect(denied[0]?.principal).toMatch(
+      /^arn:aws:sts::000000000000:assumed-role\/hcp-example-us-east-1-drainStart\/hashistack-control-plane-example-drainStart$/,
+    );
     expect(sim.iam.denials.every((d) => d.action === 'autoscaling:RecordLifecycleActionHeartbeat')).toBe(true);
     // Not silently successful: the drain execution does not succeed.
     const drains = executions(sim, 'drain');
@@ -33,7 +35,9 @@ describe('least privilege: a role without a permission its code needs fails visi
     sim.aws.api.setDesiredCapacity(pool, 2);
     await sim.clock.sleep(MINUTE);
     await settled(sim);
-    expect(sim.iam.denials.some((d) => d.action === 'autoscaling:CompleteLifecycleAction' && d.principal.includes('/hcp-example-us-east-1-completeLifecycle/'))).toBe(true);
+    expect(
+      sim.iam.denials.some((d) => d.action === 'autoscaling:CompleteLifecycleAction' && d.principal.includes('/hcp-example-us-east-1-completeLifecycle/')),
+    ).toBe(true);
     const [action] = terminateActions(sim);
     expect(action?.completeCallsSucceeded).toBe(0);
     expect(executions(sim, 'drain')[0]?.status).not.toBe('SUCCEEDED');
@@ -58,7 +62,10 @@ describe('least privilege: a role without a permission its code needs fails visi
     const [drain] = executions(sim, 'drain');
     expect(drain?.status).toBe('FAILED');
     expect(drain?.error).toBe('Lambda.AWSLambdaException');
-    expect(sim.iam.denials[0]).toMatchObject({ action: 'lambda:InvokeFunction', reason: 'because no identity-based policy allows the lambda:InvokeFunction action' });
+    expect(sim.iam.denials[0]).toMatchObject({
+      action: 'lambda:InvokeFunction',
+      reason: 'because no identity-based policy allows the lambda:InvokeFunction action',
+    });
     expect(sim.iam.denials[0]?.principal).toMatch(/^arn:aws:sts::000000000000:assumed-role\/[^/]+\/drain-i-/);
   });
 
@@ -75,6 +82,10 @@ describe('least privilege: a role without a permission its code needs fails visi
     sim.aws.api.setDesiredCapacity(pool, 2);
     await sim.clock.sleep(10 * MINUTE);
     expect(executions(sim, 'drain')).toHaveLength(0);
-    expect(sim.iam.denials[0]).toMatchObject({ principal: 'events.amazonaws.com', action: 'lambda:InvokeFunction', reason: 'because no resource-based policy allows the lambda:InvokeFunction action' });
+    expect(sim.iam.denials[0]).toMatchObject({
+      principal: 'events.amazonaws.com',
+      action: 'lambda:InvokeFunction',
+      reason: 'because no resource-based policy allows the lambda:InvokeFunction action',
+    });
   });
 });

@@ -49,7 +49,9 @@ describe('scale-in: drain terminating client nodes', () => {
     await sim.clock.sleep(MINUTE);
     await settled(sim);
     expect(lifecycleChecks(sim).filter((c) => !c.passed)).toEqual([]);
-    const nomadErrors = Object.entries(sim.recorder.apiCalls()).filter(([action]) => action.startsWith('nomad:')).reduce((n, [, c]) => n + c.errors, 0);
+    const nomadErrors = Object.entries(sim.recorder.apiCalls())
+      .filter(([action]) => action.startsWith('nomad:'))
+      .reduce((n, [, c]) => n + c.errors, 0);
     expect(nomadErrors).toBeGreaterThan(0);
   });
 
@@ -123,7 +125,12 @@ describe('scale-in: drain terminating client nodes', () => {
   it('retries a Lambda that crashed mid-drain without draining twice', async () => {
     const { sim, pool } = await clusterWorld({
       nodes: 4,
-      faults: { lambdaCrashes: [{ functionName: 'drainStart', onCall: 1 }, { functionName: 'drainWatch', onCall: 1 }] },
+      faults: {
+        lambdaCrashes: [
+          { functionName: 'drainStart', onCall: 1 },
+          { functionName: 'drainWatch', onCall: 1 },
+        ],
+      },
     });
     sim.aws.api.setDesiredCapacity(pool, 3);
     await sim.clock.sleep(MINUTE);

@@ -63,10 +63,15 @@ describe('quorum-safe server removal and replacement', () => {
     // Seal every new server's Vault as soon as it is InService (it restarted and auto-unseal failed).
     const sealed = new Set<string>();
     const sealer = (): void => {
-      for (const id of serverIds(sim, cluster)) if (!before.includes(id) && !sealed.has(id) && cluster.group(cluster.serverGroup).members.find((m) => m.instanceId === id)?.lifecycleState === 'InService') {
-        sealed.add(id);
-        sim.hashistack.api.sealVault(id);
-      }
+      for (const id of serverIds(sim, cluster))
+        if (
+          !before.includes(id) &&
+          !sealed.has(id) &&
+          cluster.group(cluster.serverGroup).members.find((m) => m.instanceId === id)?.lifecycleState === 'InService'
+        ) {
+          sealed.add(id);
+          sim.hashistack.api.sealVault(id);
+        }
       if (sealed.size === 0) sim.clock.schedule(1_000, sealer, 'test:sealer');
     };
     sealer();
@@ -97,7 +102,7 @@ describe('quorum-safe server removal and replacement', () => {
     expect(sim.recorder.executionRecords().find((e) => e.stateMachine === 'drain')?.status).toBe('SUCCEEDED');
   }, 180_000);
 
-  it("refuses to replace a server group of another cluster (role tag alone is not enough): nothing launched or terminated", async () => {
+  it('refuses to replace a server group of another cluster (role tag alone is not enough): nothing launched or terminated', async () => {
     const { sim, cluster } = await world();
     const lt = sim.aws.api.createLaunchTemplate({ name: 'other-server', imageId: cluster.imageId, instanceType: 'm6g.large' });
     const foreign = sim.aws.api.createAutoScalingGroup({

@@ -5,10 +5,14 @@ import type { Simulation } from '../../sim/simulation.js';
 import { expectRolledBack, imageOfPool, lockOf } from './upgrade-expect.js';
 import { clusterWorld, MINUTE } from './world.js';
 
-
 /** The operator's SDK client, pointed at the simulated Step Functions. */
 function operator(): SFNClient {
-  return new SFNClient({ endpoint: process.env.AWS_ENDPOINT_URL_SFN, region: process.env.AWS_REGION, credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 });
+  return new SFNClient({
+    endpoint: process.env.AWS_ENDPOINT_URL_SFN,
+    region: process.env.AWS_REGION,
+    credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    maxAttempts: 1,
+  });
 }
 
 /** Start an upgrade with approval and resolve once it waits for it, with the task the approval Lambda was given. */

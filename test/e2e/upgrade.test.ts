@@ -4,7 +4,8 @@ import { lifecycleChecks } from '../../sim/scenarios/checks.js';
 import { expectRolledBack, imageOfPool, lockOf } from './upgrade-expect.js';
 import { clusterWorld, MINUTE, settled } from './world.js';
 
-const WRITES = /^(autoscaling:(SetDesiredCapacity|UpdateAutoScalingGroup|TerminateInstanceInAutoScalingGroup|CreateOrUpdateTags|DeleteTags)|ssm:(PutParameter|DeleteParameter)|ec2:(CreateLaunchTemplateVersion|CreateTags|ModifyLaunchTemplate))$/;
+const WRITES =
+  /^(autoscaling:(SetDesiredCapacity|UpdateAutoScalingGroup|TerminateInstanceInAutoScalingGroup|CreateOrUpdateTags|DeleteTags)|ssm:(PutParameter|DeleteParameter)|ec2:(CreateLaunchTemplateVersion|CreateTags|ModifyLaunchTemplate))$/;
 
 /** AWS write calls answered so far. */
 function writes(sim: Simulation): number {
@@ -91,7 +92,12 @@ describe('poolUpgrade', () => {
 
   it("refuses images outside amiFilter (another account's public AMI, a foreign name) in the first state, naming the rule, with no AWS write", async () => {
     const { sim } = await clusterWorld({ nodes: 2 });
-    const foreign = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-3.22-20260201', ownerId: '999988887777', tags: { 'hashistack:os': 'alpine' } });
+    const foreign = sim.aws.api.registerImage({
+      architecture: 'arm64',
+      name: 'hashistack-alpine-3.22-20260201',
+      ownerId: '999988887777',
+      tags: { 'hashistack:os': 'alpine' },
+    });
     const misnamed = sim.aws.api.registerImage({ architecture: 'arm64', name: 'ubuntu-24.04-base', ownerId: 'self' });
     const w = writes(sim);
     for (const [image, rule] of [
@@ -120,7 +126,7 @@ describe('poolUpgrade', () => {
     const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));
     expect(e.error).toBe('UpgradeRolledBack');
     expect(sim.recorder.apiCalls()['autoscaling:UpdateAutoScalingGroup']).toBeUndefined();
-    expect((sim.recorder.apiCalls()['ec2:ModifyLaunchTemplate']?.calls ?? 0)).toBe(2);
+    expect(sim.recorder.apiCalls()['ec2:ModifyLaunchTemplate']?.calls ?? 0).toBe(2);
     expect(template?.defaultVersion).toBe(defaultBefore);
     expect(sim.aws.api.group(pool)?.launchTemplate.version).toBe('$Default');
     await expectRolledBack(sim, pool, oldImage, 2);
@@ -237,7 +243,13 @@ describe('poolUpgrade', () => {
     expect(lockOf(sim, pool)).toBe(stopped.executionArn);
     await sim.clock.sleep(30 * MINUTE);
     // The stopped upgrade had already made its image the template's default: the next one brings another.
-    const next = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-after', ownerId: 'self' }).imageId }));
+    const next = await finished(
+      sim,
+      startUpgrade(sim, {
+        pool: 'general',
+        imageId: sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-after', ownerId: 'self' }).imageId,
+      }),
+    );
     expect(next.error ?? '').toBe('');
     expect(next.status).toBe('SUCCEEDED');
     expect(lockOf(sim, pool)).toBeUndefined();

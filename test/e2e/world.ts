@@ -31,15 +31,25 @@ export function assertNoUnexpectedDenials(sim: Simulation): void {
  * A simulated world with the control plane deployed and a cluster of 3
  * servers and one client pool (`general`) running the standard jobs.
  */
-export async function clusterWorld(options: { nodes?: number; faults?: Partial<ClusterFaults>; pool?: Partial<PoolSpec>; seed?: number; iam?: SimulationOptions['iam'] } = {}): Promise<{
+export async function clusterWorld(
+  options: { nodes?: number; faults?: Partial<ClusterFaults>; pool?: Partial<PoolSpec>; seed?: number; iam?: SimulationOptions['iam'] } = {},
+): Promise<{
   sim: Simulation;
   cluster: Cluster;
   pool: string;
 }> {
-  const sim = await Simulation.start({ seed: options.seed ?? 1, faults: options.faults, iam: options.iam, logLevel: (process.env.SIM_LOG_LEVEL as 'SILENT' | undefined) ?? 'SILENT' });
+  const sim = await Simulation.start({
+    seed: options.seed ?? 1,
+    faults: options.faults,
+    iam: options.iam,
+    logLevel: (process.env.SIM_LOG_LEVEL as 'SILENT' | undefined) ?? 'SILENT',
+  });
   running.push(sim);
   const nodes = options.nodes ?? 4;
-  const cluster = buildCluster(sim, { servers: 3, pools: [{ name: 'general', nodes, maxSize: nodes + 10, drainDeadline: '30m', joinTimeout: '10m', ...options.pool }] });
+  const cluster = buildCluster(sim, {
+    servers: 3,
+    pools: [{ name: 'general', nodes, maxSize: nodes + 10, drainDeadline: '30m', joinTimeout: '10m', ...options.pool }],
+  });
   for (const job of standardJobs('general', nodes)) sim.hashistack.api.registerJob(job);
   await sim.clock.sleep(2 * MINUTE);
   return { sim, cluster, pool: cluster.clientGroups.general as string };

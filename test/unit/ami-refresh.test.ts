@@ -26,7 +26,17 @@ describe('maintenance window', () => {
     expect(insideWindow(window('Mon 20:00-24:00'), at('2026-01-05T23:59:00Z'))).toBe(true);
   });
 
-  it.each(['', 'Sunday 02:00-06:00', 'sun 02:00-06:00', 'Sun 2:00-6:00', 'Sun 02:00-25:00', 'Sun 02:00-06:00 UTC', 'Sun 02:00-02:00', 'Sun 24:00-02:00', 'Sun 02:60-03:00'])('refuses %j', (text) => {
+  it.each([
+    '',
+    'Sunday 02:00-06:00',
+    'sun 02:00-06:00',
+    'Sun 2:00-6:00',
+    'Sun 02:00-25:00',
+    'Sun 02:00-06:00 UTC',
+    'Sun 02:00-02:00',
+    'Sun 24:00-02:00',
+    'Sun 02:60-03:00',
+  ])('refuses %j', (text) => {
     expect(MaintenanceWindowSchema.safeParse(text).success).toBe(false);
   });
 
@@ -55,11 +65,23 @@ describe('maintenance window', () => {
   });
 });
 
-const img = (imageId: string, creationDate: string, state = 'available'): ImageFacts => ({ imageId, name: `hashistack-alpine-${imageId}`, state, creationDate, ownerId: '1', architecture: 'x86_64', tags: {} });
+const img = (imageId: string, creationDate: string, state = 'available'): ImageFacts => ({
+  imageId,
+  name: `hashistack-alpine-${imageId}`,
+  state,
+  creationDate,
+  ownerId: '1',
+  architecture: 'x86_64',
+  tags: {},
+});
 const pool = { pool: 'web', asgName: 'c-clients-web', role: 'client' as const };
 
 describe('AMI drift', () => {
-  const images = [img('ami-old', '2026-01-01T00:00:00.000Z'), img('ami-new', '2026-02-01T00:00:00.000Z'), img('ami-pending', '2026-03-01T00:00:00.000Z', 'pending')];
+  const images = [
+    img('ami-old', '2026-01-01T00:00:00.000Z'),
+    img('ami-new', '2026-02-01T00:00:00.000Z'),
+    img('ami-pending', '2026-03-01T00:00:00.000Z', 'pending'),
+  ];
 
   it('the newest available image wins; a pool on an older image drifts', () => {
     expect(newestImage(images)?.imageId).toBe('ami-new');
@@ -76,15 +98,28 @@ describe('AMI drift', () => {
     expect(poolDrift({ ...pool, currentImageId: 'ami-custom' }, images).drift).toBe(true);
   });
 
-  const drift = (asgName: string, d: boolean): PoolDrift => ({ ...pool, asgName, currentImageId: 'ami-old', newestImageId: 'ami-new', newestImageName: 'n', drift: d });
+  const drift = (asgName: string, d: boolean): PoolDrift => ({
+    ...pool,
+    asgName,
+    currentImageId: 'ami-old',
+    newestImageId: 'ami-new',
+    newestImageName: 'n',
+    drift: d,
+  });
   const sun = window('Sun 02:00-06:00');
   const inside = at('2026-01-04T03:00:00Z');
   const outside = at('2026-01-05T09:00:00Z');
 
   it('decides: nothing drifted → none; auto-upgrade off → report; outside the window → report', () => {
     expect(decideRefresh({ drifts: [drift('a', false)], autoUpgrade: true, window: sun, now: inside, eventTime: inside })).toEqual({ action: 'none' });
-    expect(decideRefresh({ drifts: [drift('a', true)], autoUpgrade: false, window: sun, now: inside, eventTime: inside })).toEqual({ action: 'report', reason: 'auto-upgrade-off' });
-    expect(decideRefresh({ drifts: [drift('a', true)], autoUpgrade: true, window: sun, now: outside, eventTime: outside })).toEqual({ action: 'report', reason: 'outside-window' });
+    expect(decideRefresh({ drifts: [drift('a', true)], autoUpgrade: false, window: sun, now: inside, eventTime: inside })).toEqual({
+      action: 'report',
+      reason: 'auto-upgrade-off',
+    });
+    expect(decideRefresh({ drifts: [drift('a', true)], autoUpgrade: true, window: sun, now: outside, eventTime: outside })).toEqual({
+      action: 'report',
+      reason: 'outside-window',
+    });
   });
 
   it('inside the window with auto-upgrade: only the drifted pools, under one name per UTC day', () => {

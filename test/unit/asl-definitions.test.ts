@@ -55,7 +55,8 @@ const TYPED_ERROR_NAMES = new Set(
 );
 type Rule = { Variable?: string; StringEquals?: string; Next: string };
 const stringRules = (s: State): Rule[] => ((s.Choices ?? []) as unknown as Rule[]).filter((r) => r.StringEquals !== undefined);
-const retriers = (s: State) => (s.Retry ?? []) as unknown as Array<{ ErrorEquals: string[]; MaxAttempts: number; JitterStrategy?: string; MaxDelaySeconds?: number }>;
+const retriers = (s: State) =>
+  (s.Retry ?? []) as unknown as Array<{ ErrorEquals: string[]; MaxAttempts: number; JitterStrategy?: string; MaxDelaySeconds?: number }>;
 const isEnd = (s: State): boolean => s.Type === 'Succeed' || s.Type === 'Fail' || s.End === true;
 
 describe.each(Object.entries(MACHINES))('state machine %s', (file, definition: Definition) => {
@@ -71,7 +72,9 @@ describe.each(Object.entries(MACHINES))('state machine %s', (file, definition: D
   });
 
   it('every ErrorEquals names a typed error of src/errors or a States./Lambda./Sandbox. error', () => {
-    const names = Object.values(states).flatMap((s) => [...retriers(s), ...((s.Catch ?? []) as unknown as Array<{ ErrorEquals: string[] }>)].flatMap((r) => r.ErrorEquals));
+    const names = Object.values(states).flatMap((s) =>
+      [...retriers(s), ...((s.Catch ?? []) as unknown as Array<{ ErrorEquals: string[] }>)].flatMap((r) => r.ErrorEquals),
+    );
     expect(names.length).toBeGreaterThan(0);
     for (const n of names) expect(TYPED_ERROR_NAMES.has(n) || /^(States|Lambda|Sandbox)\.[A-Za-z]+$/.test(n), n).toBe(true);
   });
@@ -85,7 +88,12 @@ describe.each(Object.entries(MACHINES))('state machine %s', (file, definition: D
       for (const r of retriers(s).filter((x) => x.MaxAttempts > 0)) expect([r.JitterStrategy, typeof r.MaxDelaySeconds], name).toEqual(['FULL', 'number']);
       const blanket = retriers(s).findIndex((x) => x.ErrorEquals.includes('States.TaskFailed'));
       // A retrier on States.TaskFailed would match typed errors too: they must be listed before it.
-      if (blanket >= 0) for (const n of TYPED_ERROR_NAMES) expect(retriers(s).findIndex((x) => x.ErrorEquals.includes(n)), `${name}: ${n}`).toBeLessThan(blanket);
+      if (blanket >= 0)
+        for (const n of TYPED_ERROR_NAMES)
+          expect(
+            retriers(s).findIndex((x) => x.ErrorEquals.includes(n)),
+            `${name}: ${n}`,
+          ).toBeLessThan(blanket);
     }
   });
 
@@ -100,13 +108,19 @@ describe.each(Object.entries(MACHINES))('state machine %s', (file, definition: D
         expect(values, `${task} goes on unconditionally`).toHaveLength(1);
         continue;
       }
-      const tested = stringRules(choice).filter((r) => r.Variable === variable).map((r) => r.StringEquals);
+      const tested = stringRules(choice)
+        .filter((r) => r.Variable === variable)
+        .map((r) => r.StringEquals);
       for (const v of values) expect(tested, `${String(s?.Next)} has a branch for ${task}'s ${variable} = ${v}`).toContain(v);
       const key = `${String(s?.Next)} ${variable}`;
       possible.set(key, new Set([...(possible.get(key) ?? []), ...values]));
     }
     for (const [name, s] of Object.entries(states).filter(([, x]) => x.Type === 'Choice')) {
-      for (const r of stringRules(s)) expect(possible.get(`${name} ${String(r.Variable)}`)?.has(String(r.StringEquals)), `${name}: ${String(r.Variable)} = ${String(r.StringEquals)} can occur`).toBe(true);
+      for (const r of stringRules(s))
+        expect(
+          possible.get(`${name} ${String(r.Variable)}`)?.has(String(r.StringEquals)),
+          `${name}: ${String(r.Variable)} = ${String(r.StringEquals)} can occur`,
+        ).toBe(true);
     }
   });
 

@@ -9,7 +9,8 @@ const noActionXml = (id: string) =>
     `<Error><Type>Sender</Type><Code>ValidationError</Code><Message>No active Lifecycle Action found with instance ID ${id}</Message></Error>`,
     '<RequestId>r-1</RequestId></ErrorResponse>',
   ].join('');
-const okXml = (op: string) => `<${op}Response xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/"><${op}Result/><ResponseMetadata><RequestId>r-2</RequestId></ResponseMetadata></${op}Response>`;
+const okXml = (op: string) =>
+  `<${op}Response xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/"><${op}Result/><ResponseMetadata><RequestId>r-2</RequestId></ResponseMetadata></${op}Response>`;
 
 let server: Awaited<ReturnType<typeof startServer>>;
 let active = true;
@@ -19,7 +20,12 @@ beforeAll(async () => {
     res.writeHead(active ? 200 : 400, { 'Content-Type': 'text/xml' });
     res.end(active ? okXml(action) : noActionXml('i-0abc'));
   });
-  Object.assign(process.env, { AWS_ENDPOINT_URL_AUTO_SCALING: server.url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'secret' });
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_AUTO_SCALING: server.url,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'AKIDTEST',
+    AWS_SECRET_ACCESS_KEY: 'secret',
+  });
 });
 afterAll(async () => server.close());
 

@@ -26,7 +26,13 @@ function endChild(f: Fakes, state: ClusterUpgradeState, status: 'SUCCEEDED' | 'F
   const arn = state.pools[state.progress.current ?? -1]?.executionArn;
   if (!arn) throw new Error('no running pool');
   const e = f.w.executions.get(arn)!;
-  f.w.executions.set(arn, { ...e, status, output: output === undefined ? undefined : JSON.stringify(output), error: status === 'FAILED' ? 'UpgradeRolledBack' : undefined, cause: status === 'FAILED' ? 'batch 1 stalled' : undefined });
+  f.w.executions.set(arn, {
+    ...e,
+    status,
+    output: output === undefined ? undefined : JSON.stringify(output),
+    error: status === 'FAILED' ? 'UpgradeRolledBack' : undefined,
+    cause: status === 'FAILED' ? 'batch 1 stalled' : undefined,
+  });
 }
 
 describe('cluster upgrade: plan', () => {
@@ -62,7 +68,7 @@ describe('cluster upgrade: plan', () => {
     { knobs: { surge: '0%' }, message: /surge: .*above 0%/ },
     { knobs: { drainDeadline: '0s' }, message: /drainDeadline: must be at least "1m" and at most "24h"/ },
     { knobs: { drainDeadline: '10000000h' }, message: /drainDeadline: must be at least "1m" and at most "24h"/ },
-  ])('refuses the knobs $knobs with the pool upgrade\'s message', async ({ knobs, message }) => {
+  ])("refuses the knobs $knobs with the pool upgrade's message", async ({ knobs, message }) => {
     const f = cluster();
     await expect(planClusterUpgrade({ imageId: NEW_AMI, ...knobs }, CLUSTER_EXECUTION, f.deps)).rejects.toThrow(message);
   });

@@ -28,11 +28,13 @@ describe('loadConfig', () => {
     expect(c.drainStateMachineArn).toBeUndefined();
     expect(c.tokenParameters.consul).toBe('/hashistack/control-plane/consul-token');
   });
-  it('takes the token parameters\' KMS key as alias/aws/ssm (default) or a key ARN, nothing else', () => {
+  it("takes the token parameters' KMS key as alias/aws/ssm (default) or a key ARN, nothing else", () => {
     expect(loadConfig(baseEnv).tokenParameterKmsKey).toBe('alias/aws/ssm');
     const arn = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
     expect(loadConfig({ ...baseEnv, TOKEN_PARAMETER_KMS_KEY: arn }).tokenParameterKmsKey).toBe(arn);
-    expect(loadConfig({ ...baseEnv, TOKEN_PARAMETER_KMS_KEY: 'arn:aws:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab' }).tokenParameterKmsKey).toMatch(/mrk-/);
+    expect(
+      loadConfig({ ...baseEnv, TOKEN_PARAMETER_KMS_KEY: 'arn:aws:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab' }).tokenParameterKmsKey,
+    ).toMatch(/mrk-/);
     for (const bad of ['alias/my-key', 'arn:aws:kms:us-east-1:123456789012:alias/my-key', '1234abcd-12ab-34cd-56ef-1234567890ab', '*']) {
       expect(() => loadConfig({ ...baseEnv, TOKEN_PARAMETER_KMS_KEY: bad })).toThrowError(/TOKEN_PARAMETER_KMS_KEY: must be alias\/aws\/ssm or a KMS key ARN/);
     }

@@ -5,7 +5,9 @@ import { failing, named, runLocally, sequence, type Input, type Stub } from './a
 const action = { instanceId: 'i-0abc', eventTime: 1 };
 const run = (stubs: Record<string, Stub>) => runLocally(drain, stubs, { action });
 const set = (fields: Input) => (i: Input) => ({ ...i, ...fields });
-const server = (next: string, extra: Input = {}) => (i: Input) => ({ ...i, server: { next, pollAfterSeconds: 0, leftAt: 5, doneAt: 6, ...extra } });
+const server =
+  (next: string, extra: Input = {}) =>
+  (i: Input) => ({ ...i, server: { next, pollAfterSeconds: 0, leftAt: 5, doneAt: 6, ...extra } });
 const completed = () => ({ completed: true });
 const drainState = { done: false, hookFiredAt: 1, startedAt: 2, doneAt: null };
 
@@ -20,8 +22,26 @@ describe('drain state machine (run locally)', () => {
       [S.cleanup]: (i) => i,
     });
     expect(r.error).toBeUndefined();
-    expect(r.entered).toEqual([S.prepare, S.nodeKind, S.startDrain, S.watchDrain, S.drainDone, S.watchDrain, S.drainDone, S.leaveCluster, S.complete, S.cleanup, S.workLostCheck, S.drained]);
-    expect(r.calls[S.complete]?.[0]).toMatchObject({ result: 'CONTINUE', workflow: 'drain', outcome: 'drained', timings: { hookFiredAt: 1, startedAt: 2, doneAt: 3 } });
+    expect(r.entered).toEqual([
+      S.prepare,
+      S.nodeKind,
+      S.startDrain,
+      S.watchDrain,
+      S.drainDone,
+      S.watchDrain,
+      S.drainDone,
+      S.leaveCluster,
+      S.complete,
+      S.cleanup,
+      S.workLostCheck,
+      S.drained,
+    ]);
+    expect(r.calls[S.complete]?.[0]).toMatchObject({
+      result: 'CONTINUE',
+      workflow: 'drain',
+      outcome: 'drained',
+      timings: { hookFiredAt: 1, startedAt: 2, doneAt: 3 },
+    });
   });
   it('nothing joined: completes at once', async () => {
     const r = await run({ [S.prepare]: set({ plan: 'nothing-joined' }), [S.completeNothingJoined]: completed });
@@ -37,7 +57,23 @@ describe('drain state machine (run locally)', () => {
       [S.completeServer]: completed,
     });
     expect(r.error).toBeUndefined();
-    expect(r.entered).toEqual([S.prepare, S.nodeKind, S.quorumGuard, S.quorumSafe, S.waitForQuorum, S.quorumGuard, S.quorumSafe, S.serverLeave, S.serverVerify, S.serverRemoved, S.waitForHealthy, S.serverVerify, S.serverRemoved, S.completeServer, S.drained]);
+    expect(r.entered).toEqual([
+      S.prepare,
+      S.nodeKind,
+      S.quorumGuard,
+      S.quorumSafe,
+      S.waitForQuorum,
+      S.quorumGuard,
+      S.quorumSafe,
+      S.serverLeave,
+      S.serverVerify,
+      S.serverRemoved,
+      S.waitForHealthy,
+      S.serverVerify,
+      S.serverRemoved,
+      S.completeServer,
+      S.drained,
+    ]);
     expect(r.calls[S.completeServer]?.[0]).toMatchObject({ outcome: 'server-removed', timings: { hookFiredAt: 1, startedAt: 5, doneAt: 6 } });
   });
   it('server: the guard gives up: the action is still completed and the execution fails with its error', async () => {
@@ -52,21 +88,46 @@ describe('drain state machine (run locally)', () => {
   });
   it('cluster unreachable: Wait and the same task again, until it answers', async () => {
     const r = await run({ [S.prepare]: failing(2, 'ClusterUnreachable', set({ plan: 'nothing-joined' })), [S.completeNothingJoined]: completed });
-    expect(r.entered).toEqual([S.prepare, `WaitBefore${S.prepare}`, S.prepare, `WaitBefore${S.prepare}`, S.prepare, S.nodeKind, S.completeNothingJoined, S.drained]);
+    expect(r.entered).toEqual([
+      S.prepare,
+      `WaitBefore${S.prepare}`,
+      S.prepare,
+      `WaitBefore${S.prepare}`,
+      S.prepare,
+      S.nodeKind,
+      S.completeNothingJoined,
+      S.drained,
+    ]);
   });
   it('give-up: the action is completed anyway and the execution fails with GiveUp', async () => {
-    const r = await run({ [S.prepare]: set({ plan: 'client', drain: drainState }), [S.startDrain]: () => { throw named('GiveUp', 'cluster unreachable for 30m'); }, [S.recordFailure]: completed });
+    const r = await run({
+      [S.prepare]: set({ plan: 'client', drain: drainState }),
+      [S.startDrain]: () => {
+        throw named('GiveUp', 'cluster unreachable for 30m');
+      },
+      [S.recordFailure]: completed,
+    });
     expect(r.entered).toEqual([S.prepare, S.nodeKind, S.startDrain, S.recordFailure, S.drainFailed]);
     expect(r.error?.name).toBe('GiveUp');
     expect(r.error?.message).toBe('cluster unreachable for 30m');
   });
   it('AWS unavailable while recording the failure: wait and complete again; the original error stays', async () => {
-    const r = await run({ [S.prepare]: () => { throw named('PermissionDenied'); }, [S.recordFailure]: failing(1, 'AwsUnavailable', completed) });
+    const r = await run({
+      [S.prepare]: () => {
+        throw named('PermissionDenied');
+      },
+      [S.recordFailure]: failing(1, 'AwsUnavailable', completed),
+    });
     expect(r.entered).toEqual([S.prepare, S.recordFailure, `WaitBefore${S.recordFailure}`, S.recordFailure, S.drainFailed]);
     expect(r.error?.name).toBe('PermissionDenied');
   });
   it('a crash is retried 3 times in place, then takes the failure path', async () => {
-    const r = await run({ [S.prepare]: () => { throw named('TypeError', 'x is undefined'); }, [S.recordFailure]: completed });
+    const r = await run({
+      [S.prepare]: () => {
+        throw named('TypeError', 'x is undefined');
+      },
+      [S.recordFailure]: completed,
+    });
     expect(r.retried).toEqual([S.prepare, S.prepare, S.prepare]);
     expect(r.error?.name).toBe('TypeError');
   });
@@ -81,11 +142,28 @@ describe('drain state machine (run locally)', () => {
     });
     expect(r.error).toBeUndefined();
     expect(r.retried).toEqual([S.watchDrain, S.watchDrain, S.watchDrain]);
-    expect(r.entered).toEqual([S.prepare, S.nodeKind, S.startDrain, S.watchDrain, `WaitBefore${S.watchDrain}`, S.watchDrain, S.drainDone, S.leaveCluster, S.complete, S.cleanup, S.workLostCheck, S.drained]);
+    expect(r.entered).toEqual([
+      S.prepare,
+      S.nodeKind,
+      S.startDrain,
+      S.watchDrain,
+      `WaitBefore${S.watchDrain}`,
+      S.watchDrain,
+      S.drainDone,
+      S.leaveCluster,
+      S.complete,
+      S.cleanup,
+      S.workLostCheck,
+      S.drained,
+    ]);
     expect(r.calls[S.recordFailure]).toBeUndefined();
   });
   it('a drain that ended at its deadline with work stopped: completed, cleaned up, then FAILED WorkLost naming the allocations', async () => {
-    const workLost = { error: 'WorkLost', allocations: [{ id: 'a1', jobId: 'api', taskGroup: 'web', reason: 'drain-deadline' }], cause: 'a1 job=api group=web' };
+    const workLost = {
+      error: 'WorkLost',
+      allocations: [{ id: 'a1', jobId: 'api', taskGroup: 'web', reason: 'drain-deadline' }],
+      cause: 'a1 job=api group=web',
+    };
     const r = await run({
       [S.prepare]: set({ plan: 'client', drain: drainState }),
       [S.startDrain]: (i) => i,
@@ -94,7 +172,18 @@ describe('drain state machine (run locally)', () => {
       [S.complete]: completed,
       [S.cleanup]: (i) => i,
     });
-    expect(r.entered).toEqual([S.prepare, S.nodeKind, S.startDrain, S.watchDrain, S.drainDone, S.leaveCluster, S.complete, S.cleanup, S.workLostCheck, S.workLost]);
+    expect(r.entered).toEqual([
+      S.prepare,
+      S.nodeKind,
+      S.startDrain,
+      S.watchDrain,
+      S.drainDone,
+      S.leaveCluster,
+      S.complete,
+      S.cleanup,
+      S.workLostCheck,
+      S.workLost,
+    ]);
     expect(r.error?.name).toBe('WorkLost');
     expect(r.error?.message).toBe('a1 job=api group=web');
   });
@@ -105,7 +194,9 @@ describe('drain state machine (run locally)', () => {
       [S.watchDrain]: (i) => i,
       [S.leaveCluster]: (i) => i,
       [S.complete]: completed,
-      [S.cleanup]: () => { throw named('ClusterUnreachable'); },
+      [S.cleanup]: () => {
+        throw named('ClusterUnreachable');
+      },
     });
     expect(r.error).toBeUndefined();
     expect(r.retried).toEqual([S.cleanup, S.cleanup]);

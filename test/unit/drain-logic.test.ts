@@ -13,9 +13,38 @@ import { type RouterDeps, routeLifecycleEvent } from '../../src/workflows/router
 import { terminateEvent } from './helpers.js';
 
 const T0 = Date.parse('2026-01-05T09:00:00Z');
-const action: LifecycleAction = { kind: 'terminate', instanceId: 'i-0abc', asgName: 'clients', hookName: 'hashistack-terminate', token: 'tok', eventTime: T0, eventId: 'e' };
-const pool = (role: 'client' | 'server'): PoolFacts => ({ asgName: 'clients', cluster: 'hashistack', role, pool: 'clients', nodePool: 'clients', nodeClass: null, datacenter: 'dc1', drainDeadlineMs: 600_000, joinTimeoutMs: null });
-const nomadNode = (over: Partial<NomadNode> = {}): NomadNode => ({ ID: 'n1', Name: 'ip-10-0-1-23', Attributes: {}, Meta: {}, DrainStrategy: null, SchedulingEligibility: 'eligible', Status: 'ready', LastDrain: null, Events: [], ...over });
+const action: LifecycleAction = {
+  kind: 'terminate',
+  instanceId: 'i-0abc',
+  asgName: 'clients',
+  hookName: 'hashistack-terminate',
+  token: 'tok',
+  eventTime: T0,
+  eventId: 'e',
+};
+const pool = (role: 'client' | 'server'): PoolFacts => ({
+  asgName: 'clients',
+  cluster: 'hashistack',
+  role,
+  pool: 'clients',
+  nodePool: 'clients',
+  nodeClass: null,
+  datacenter: 'dc1',
+  drainDeadlineMs: 600_000,
+  joinTimeoutMs: null,
+});
+const nomadNode = (over: Partial<NomadNode> = {}): NomadNode => ({
+  ID: 'n1',
+  Name: 'ip-10-0-1-23',
+  Attributes: {},
+  Meta: {},
+  DrainStrategy: null,
+  SchedulingEligibility: 'eligible',
+  Status: 'ready',
+  LastDrain: null,
+  Events: [],
+  ...over,
+});
 
 function fakes(over: { nomadFound?: boolean; consulFound?: boolean; node?: NomadNode } = {}) {
   let t = T0 + 1000;
@@ -25,7 +54,11 @@ function fakes(over: { nomadFound?: boolean; consulFound?: boolean; node?: Nomad
     sleep: vi.fn(async () => undefined),
     preflight: vi.fn(async () => []),
     nomad: {
-      findNodeByInstanceId: vi.fn(async () => (over.nomadFound === false ? null : { ID: 'n1', Name: 'ip-10-0-1-23', Drain: false, SchedulingEligibility: 'eligible', Status: 'ready', LastDrain: null })),
+      findNodeByInstanceId: vi.fn(async () =>
+        over.nomadFound === false
+          ? null
+          : { ID: 'n1', Name: 'ip-10-0-1-23', Drain: false, SchedulingEligibility: 'eligible', Status: 'ready', LastDrain: null },
+      ),
       getNode: vi.fn(async () => ({ node: over.node ?? nomadNode(), index: 10 })),
       setEligibility: vi.fn(async () => undefined),
       drainNode: vi.fn(async () => ({ index: 11 })),
@@ -33,7 +66,9 @@ function fakes(over: { nomadFound?: boolean; consulFound?: boolean; node?: Nomad
       nodeAllocations: vi.fn<DrainDeps['nomad']['nodeAllocations']>(async () => []),
     },
     consul: {
-      findNodeByInstanceId: vi.fn(async () => (over.consulFound === false ? null : { Node: 'ip-10-0-1-23', Address: '10.0.1.23', TaggedAddresses: {}, Meta: {} })),
+      findNodeByInstanceId: vi.fn(async () =>
+        over.consulFound === false ? null : { Node: 'ip-10-0-1-23', Address: '10.0.1.23', TaggedAddresses: {}, Meta: {} },
+      ),
       members: vi.fn(async () => [{ Name: 'ip-10-0-1-23', Addr: '10.0.1.23', Port: 8301, Tags: {}, Status: 1 }]),
       forceLeave: vi.fn(async () => true),
     },
@@ -177,9 +212,25 @@ describe('WatchDrain', () => {
     const deadline = T0 + 601_000;
     deps.nomad.getNode.mockImplementation(async () => {
       advance(600_000);
-      return { node: nomadNode({ LastDrain: { Status: 'complete' }, Events: [{ Subsystem: 'Drain', Message: 'Node drain complete', Details: { deadline_reached: 'true' }, Timestamp: new Date(deadline).toISOString() }] }), index: 30 };
+      return {
+        node: nomadNode({
+          LastDrain: { Status: 'complete' },
+          Events: [{ Subsystem: 'Drain', Message: 'Node drain complete', Details: { deadline_reached: 'true' }, Timestamp: new Date(deadline).toISOString() }],
+        }),
+        index: 30,
+      };
     });
-    const alloc = (id: string, job: string, type: string, modifiedAt: number, next = 'r-1') => ({ ID: id, JobID: job, Job: { Type: type }, TaskGroup: 'web', ClientStatus: 'complete', DesiredStatus: 'stop', ModifyTime: modifiedAt * 1e6, DesiredTransition: { Migrate: true }, NextAllocation: next });
+    const alloc = (id: string, job: string, type: string, modifiedAt: number, next = 'r-1') => ({
+      ID: id,
+      JobID: job,
+      Job: { Type: type },
+      TaskGroup: 'web',
+      ClientStatus: 'complete',
+      DesiredStatus: 'stop',
+      ModifyTime: modifiedAt * 1e6,
+      DesiredTransition: { Migrate: true },
+      NextAllocation: next,
+    });
     deps.nomad.nodeAllocations.mockResolvedValue([
       alloc('a-migrated', 'api', 'service', deadline - 300_000),
       alloc('a-unplaced', 'api', 'service', deadline - 200_000, ''),
@@ -198,9 +249,23 @@ describe('WatchDrain', () => {
     const started = await startDrain(await prepareDrain({ action, pool: pool('client') }, deps), deps);
     deps.nomad.getNode.mockImplementation(async () => {
       advance(10_000);
-      return { node: nomadNode({ LastDrain: { Status: 'complete' }, Events: [{ Subsystem: 'Drain', Message: 'Node drain complete', Details: {} }] }), index: 30 };
+      return {
+        node: nomadNode({ LastDrain: { Status: 'complete' }, Events: [{ Subsystem: 'Drain', Message: 'Node drain complete', Details: {} }] }),
+        index: 30,
+      };
     });
-    deps.nomad.nodeAllocations.mockResolvedValue([{ ID: 'a1', JobID: 'api', Job: { Type: 'service' }, TaskGroup: 'web', ClientStatus: 'complete', DesiredStatus: 'stop', DesiredTransition: { Migrate: true }, NextAllocation: 'a2' }]);
+    deps.nomad.nodeAllocations.mockResolvedValue([
+      {
+        ID: 'a1',
+        JobID: 'api',
+        Job: { Type: 'service' },
+        TaskGroup: 'web',
+        ClientStatus: 'complete',
+        DesiredStatus: 'stop',
+        DesiredTransition: { Migrate: true },
+        NextAllocation: 'a2',
+      },
+    ]);
     const s = await watchDrain(started, deps, () => 800_000);
     expect(s.drain).toMatchObject({ done: true, workLost: null });
   });
@@ -211,7 +276,18 @@ describe('WatchDrain', () => {
       advance(150_000);
       return { node: nomadNode({ DrainStrategy: { Deadline: 1 } }), index: 30 };
     });
-    deps.nomad.nodeAllocations.mockResolvedValue([{ ID: 'a1', JobID: 'api', Job: { Type: 'service' }, TaskGroup: 'web', ClientStatus: 'complete', DesiredStatus: 'stop', DesiredTransition: { Migrate: true }, NextAllocation: '' }]);
+    deps.nomad.nodeAllocations.mockResolvedValue([
+      {
+        ID: 'a1',
+        JobID: 'api',
+        Job: { Type: 'service' },
+        TaskGroup: 'web',
+        ClientStatus: 'complete',
+        DesiredStatus: 'stop',
+        DesiredTransition: { Migrate: true },
+        NextAllocation: '',
+      },
+    ]);
     const end = deps.now() + 400_000;
     const s = await watchDrain(started, deps, () => end - deps.now());
     expect(s.drain).toMatchObject({ done: false, blocked: [{ id: 'a1', jobId: 'api', taskGroup: 'web', reason: 'no-room' }] });
@@ -228,7 +304,9 @@ describe('WatchDrain', () => {
 describe('LeaveCluster', () => {
   it('graceful leave through SSM, verified', async () => {
     const { deps } = fakes();
-    deps.consul.members.mockResolvedValueOnce([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 1 }]).mockResolvedValue([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 3 }]);
+    deps.consul.members
+      .mockResolvedValueOnce([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 1 }])
+      .mockResolvedValue([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 3 }]);
     const s = await leaveCluster(await prepareDrain({ action, pool: pool('client') }, deps), deps);
     expect(s.left).toEqual({ method: 'graceful', purged: false });
     expect(deps.consul.forceLeave).not.toHaveBeenCalled();
@@ -263,7 +341,10 @@ describe('LeaveCluster', () => {
     expect(deps.consul.forceLeave).not.toHaveBeenCalled();
     expect(s.left?.method).toBe('force-leave-after-termination');
     // Cleanup: once the terminated instance's agent is failed, force it out with prune.
-    deps.consul.members.mockReset().mockResolvedValueOnce([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 1 }]).mockResolvedValue([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 4 }]);
+    deps.consul.members
+      .mockReset()
+      .mockResolvedValueOnce([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 1 }])
+      .mockResolvedValue([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 4 }]);
     deps.nomad.getNode.mockResolvedValue({ node: nomadNode({ Status: 'down' }), index: 12 });
     const cleaned = await cleanupAfterTermination(s, deps, () => 300_000);
     expect(deps.consul.forceLeave).toHaveBeenCalledWith('ip-10-0-1-23', true);
@@ -314,8 +395,20 @@ describe('Cleanup: Nomad purge', () => {
 });
 
 describe('router', () => {
-  const config = { clusterName: 'hashistack', launchHookName: 'hashistack-launch', terminateHookName: 'hashistack-terminate', drainStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:drain', joinStateMachineArn: undefined };
-  const group = (cluster: string) => ({ AutoScalingGroupName: 'clients', Tags: [{ Key: 'hashistack:cluster', Value: cluster }, { Key: 'hashistack:role', Value: 'client' }] });
+  const config = {
+    clusterName: 'hashistack',
+    launchHookName: 'hashistack-launch',
+    terminateHookName: 'hashistack-terminate',
+    drainStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:drain',
+    joinStateMachineArn: undefined,
+  };
+  const group = (cluster: string) => ({
+    AutoScalingGroupName: 'clients',
+    Tags: [
+      { Key: 'hashistack:cluster', Value: cluster },
+      { Key: 'hashistack:role', Value: 'client' },
+    ],
+  });
   const routerDeps = (cluster: string, startExecution: RouterDeps['startExecution']) =>
     ({
       config,
@@ -327,20 +420,29 @@ describe('router', () => {
       describeExecution: vi.fn(async () => undefined),
     }) satisfies RouterDeps;
   it('starts a drain with a deterministic name; a duplicate is not an error', async () => {
-    const startExecution = vi.fn<RouterDeps['startExecution']>().mockResolvedValueOnce({ started: true, executionArn: 'arn:x' }).mockResolvedValueOnce({ started: false, reason: 'duplicate' });
+    const startExecution = vi
+      .fn<RouterDeps['startExecution']>()
+      .mockResolvedValueOnce({ started: true, executionArn: 'arn:x' })
+      .mockResolvedValueOnce({ started: false, reason: 'duplicate' });
     const deps = routerDeps('hashistack', startExecution);
     const first = await routeLifecycleEvent(terminateEvent, deps);
     const second = await routeLifecycleEvent(terminateEvent, deps);
     const name = 'drain-i-1234567890abcdef0-87654321-4321-4321-4321-210987654321';
     expect(first).toEqual({ routed: 'drain', executionName: name, started: true, executionArn: 'arn:x' });
     expect(second).toEqual({ routed: 'drain', executionName: name, started: false });
-    expect(startExecution.mock.calls[0]?.[2]).toMatchObject({ action: { instanceId: 'i-1234567890abcdef0' }, pool: { role: 'client', nodePool: 'clients', datacenter: 'dc1' } });
+    expect(startExecution.mock.calls[0]?.[2]).toMatchObject({
+      action: { instanceId: 'i-1234567890abcdef0' },
+      pool: { role: 'client', nodePool: 'clients', datacenter: 'dc1' },
+    });
   });
   it('ignores other clusters and other hooks', async () => {
     const startExecution = vi.fn<RouterDeps['startExecution']>();
     const other = await routeLifecycleEvent(terminateEvent, routerDeps('other', startExecution));
     expect(other.routed).toBe('ignored');
-    const hook = await routeLifecycleEvent({ ...terminateEvent, detail: { ...terminateEvent.detail, LifecycleHookName: 'someone-else' } }, routerDeps('hashistack', startExecution));
+    const hook = await routeLifecycleEvent(
+      { ...terminateEvent, detail: { ...terminateEvent.detail, LifecycleHookName: 'someone-else' } },
+      routerDeps('hashistack', startExecution),
+    );
     expect(hook.routed).toBe('ignored');
     expect(startExecution).not.toHaveBeenCalled();
   });

@@ -1,10 +1,17 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface Recorded { method: string; url: string; headers: IncomingMessage['headers']; body: string }
+export interface Recorded {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
 
 /** A tiny HTTP server on 127.0.0.1 answering with `handler`; records requests. */
-export async function startServer(handler: (req: Recorded, res: ServerResponse) => void): Promise<{ url: string; requests: Recorded[]; close: () => Promise<void> }> {
+export async function startServer(
+  handler: (req: Recorded, res: ServerResponse) => void,
+): Promise<{ url: string; requests: Recorded[]; close: () => Promise<void> }> {
   const requests: Recorded[] = [];
   const server = createServer((req, res) => {
     let body = '';
@@ -20,7 +27,11 @@ export async function startServer(handler: (req: Recorded, res: ServerResponse) 
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -67,4 +78,3 @@ export const terminateEvent = {
     Destination: 'EC2',
   },
 };
-

@@ -5,10 +5,22 @@ import { json, startServer } from './helpers.js';
 
 const TOKEN = 'b9f2c1de-6a41-4c53-9d27-3f8e7a1c0d11';
 let close: (() => Promise<void>) | undefined;
-afterEach(async () => { await close?.(); close = undefined; });
+afterEach(async () => {
+  await close?.();
+  close = undefined;
+});
 
 function client(url: string, extra: Partial<ConstructorParameters<typeof HttpClient>[0]> = {}): HttpClient {
-  return new HttpClient({ service: 'nomad', baseUrl: url, authHeader: 'X-Nomad-Token', token: async () => TOKEN, backoffBaseMs: 5, backoffMaxMs: 20, maxAttempts: 3, ...extra });
+  return new HttpClient({
+    service: 'nomad',
+    baseUrl: url,
+    authHeader: 'X-Nomad-Token',
+    token: async () => TOKEN,
+    backoffBaseMs: 5,
+    backoffMaxMs: 20,
+    maxAttempts: 3,
+    ...extra,
+  });
 }
 
 describe('HttpClient', () => {
@@ -21,7 +33,10 @@ describe('HttpClient', () => {
     expect(s.requests[0]?.url).toBe('/v1/x?a=b+c');
   });
   it('retries 5xx a bounded number of times, then reports the cluster unreachable', async () => {
-    const s = await startServer((_r, res) => { res.writeHead(500); res.end('No cluster leader'); });
+    const s = await startServer((_r, res) => {
+      res.writeHead(500);
+      res.end('No cluster leader');
+    });
     close = s.close;
     await expect(client(s.url).getJson('/v1/x')).rejects.toBeInstanceOf(ClusterUnreachable);
     expect(s.requests).toHaveLength(3);
@@ -34,7 +49,10 @@ describe('HttpClient', () => {
     expect(n).toBe(3);
   });
   it('a 5xx that is not about the leader ends as UpstreamError', async () => {
-    const s = await startServer((_r, res) => { res.writeHead(500); res.end('node not found'); });
+    const s = await startServer((_r, res) => {
+      res.writeHead(500);
+      res.end('node not found');
+    });
     close = s.close;
     await expect(client(s.url).request({ method: 'POST', path: '/v1/node/x/drain' })).rejects.toBeInstanceOf(UpstreamError);
   });
@@ -60,7 +78,12 @@ describe('HttpClient', () => {
     close = s.close;
     const reads: boolean[] = [];
     let current = TOKEN;
-    const rotating = client(s.url, { token: async (o) => { reads.push(o?.fresh ?? false); return o?.fresh ? current : TOKEN; } });
+    const rotating = client(s.url, {
+      token: async (o) => {
+        reads.push(o?.fresh ?? false);
+        return o?.fresh ? current : TOKEN;
+      },
+    });
     await expect(rotating.getJson('/v1/x')).rejects.toBeInstanceOf(PermissionDenied);
     expect(reads).toEqual([false, true]);
     expect(s.requests).toHaveLength(1);
@@ -71,10 +94,18 @@ describe('HttpClient', () => {
   });
   it('never follows a redirect with the token: a 307 elsewhere fails with RedirectRefused, the target never sees a request', async () => {
     const target = await startServer((_r, res) => json(res, 200, { stolen: true }));
-    const s = await startServer((_r, res) => { res.writeHead(307, { Location: `${target.url}/v1/node/x?token=${TOKEN}` }); res.end(); });
-    close = async () => { await s.close(); await target.close(); };
+    const s = await startServer((_r, res) => {
+      res.writeHead(307, { Location: `${target.url}/v1/node/x?token=${TOKEN}` });
+      res.end();
+    });
+    close = async () => {
+      await s.close();
+      await target.close();
+    };
     for (const method of ['GET', 'PUT'] as const) {
-      const e = await client(s.url).request({ method, path: '/v1/node/x', body: method === 'PUT' ? { a: 1 } : undefined }).catch((x: unknown) => x);
+      const e = await client(s.url)
+        .request({ method, path: '/v1/node/x', body: method === 'PUT' ? { a: 1 } : undefined })
+        .catch((x: unknown) => x);
       expect(e).toBeInstanceOf(RedirectRefused);
       expect((e as RedirectRefused).name).toBe('RedirectRefused');
       expect((e as RedirectRefused).retryable).toBe(false);
@@ -90,14 +121,18 @@ describe('HttpClient', () => {
     const s = await startServer(() => undefined); // never answers
     close = s.close;
     const t0 = Date.now();
-    const e = await client(s.url, { timeoutMs: 100, maxAttempts: 2 }).getJson('/v1/x').catch((x: unknown) => x);
+    const e = await client(s.url, { timeoutMs: 100, maxAttempts: 2 })
+      .getJson('/v1/x')
+      .catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ClusterUnreachable);
     expect((e as Error).message).toMatch(/timed out/);
     expect(s.requests).toHaveLength(2);
     expect(Date.now() - t0).toBeLessThan(2000);
   });
   it('reports a refused connection as ClusterUnreachable without the token', async () => {
-    const e = await client('http://127.0.0.1:1').getJson('/v1/x').catch((x: unknown) => x);
+    const e = await client('http://127.0.0.1:1')
+      .getJson('/v1/x')
+      .catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ClusterUnreachable);
     expect((e as Error).message).not.toContain(TOKEN);
   });

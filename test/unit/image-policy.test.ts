@@ -5,11 +5,51 @@ import { matchesNamePattern, requireAllowedImage } from '../../src/workflows/upg
 
 const OWN = '111122223333';
 const images: ImageFacts[] = [
-  { imageId: 'ami-00000000000000001', name: 'hashistack-alpine-3.22-20260201', state: 'available', creationDate: '2026-02-01T00:00:00Z', ownerId: OWN, architecture: 'x86_64', tags: { 'hashistack:os': 'alpine' } },
-  { imageId: 'ami-00000000000000002', name: 'hashistack-alpine-3.22-20260201', state: 'available', creationDate: '2026-02-01T00:00:00Z', ownerId: '999988887777', architecture: 'x86_64', tags: { 'hashistack:os': 'alpine' } },
-  { imageId: 'ami-00000000000000003', name: 'ubuntu-24.04', state: 'available', creationDate: '2026-02-01T00:00:00Z', ownerId: OWN, architecture: 'x86_64', tags: { 'hashistack:os': 'alpine' } },
-  { imageId: 'ami-00000000000000004', name: 'hashistack-alpine-3.22-20260301', state: 'available', creationDate: '2026-03-01T00:00:00Z', ownerId: OWN, architecture: 'x86_64', tags: {} },
-  { imageId: 'ami-00000000000000005', name: 'hashistack-alpine-3.22-20260401', state: 'pending', creationDate: '2026-04-01T00:00:00Z', ownerId: OWN, architecture: 'x86_64', tags: { 'hashistack:os': 'alpine' } },
+  {
+    imageId: 'ami-00000000000000001',
+    name: 'hashistack-alpine-3.22-20260201',
+    state: 'available',
+    creationDate: '2026-02-01T00:00:00Z',
+    ownerId: OWN,
+    architecture: 'x86_64',
+    tags: { 'hashistack:os': 'alpine' },
+  },
+  {
+    imageId: 'ami-00000000000000002',
+    name: 'hashistack-alpine-3.22-20260201',
+    state: 'available',
+    creationDate: '2026-02-01T00:00:00Z',
+    ownerId: '999988887777',
+    architecture: 'x86_64',
+    tags: { 'hashistack:os': 'alpine' },
+  },
+  {
+    imageId: 'ami-00000000000000003',
+    name: 'ubuntu-24.04',
+    state: 'available',
+    creationDate: '2026-02-01T00:00:00Z',
+    ownerId: OWN,
+    architecture: 'x86_64',
+    tags: { 'hashistack:os': 'alpine' },
+  },
+  {
+    imageId: 'ami-00000000000000004',
+    name: 'hashistack-alpine-3.22-20260301',
+    state: 'available',
+    creationDate: '2026-03-01T00:00:00Z',
+    ownerId: OWN,
+    architecture: 'x86_64',
+    tags: {},
+  },
+  {
+    imageId: 'ami-00000000000000005',
+    name: 'hashistack-alpine-3.22-20260401',
+    state: 'pending',
+    creationDate: '2026-04-01T00:00:00Z',
+    ownerId: OWN,
+    architecture: 'x86_64',
+    tags: { 'hashistack:os': 'alpine' },
+  },
 ];
 
 /** DescribeImages as EC2 answers it: ids, then owners (`self` = this account). */
@@ -23,14 +63,20 @@ const deps = (amiAllowedIds: string[] = []) => ({
   ec2: { describeImages },
 });
 
-const refusal = (id: string, allowed: string[] = []) => requireAllowedImage(id, 'imageId', deps(allowed)).then(() => 'allowed', (e: unknown) => (e instanceof InvalidUpgradeInput ? e.message : `unexpected ${String(e)}`));
+const refusal = (id: string, allowed: string[] = []) =>
+  requireAllowedImage(id, 'imageId', deps(allowed)).then(
+    () => 'allowed',
+    (e: unknown) => (e instanceof InvalidUpgradeInput ? e.message : `unexpected ${String(e)}`),
+  );
 
 describe('images an upgrade may roll out', () => {
   it('accepts an image matching amiFilter (owner, name pattern, tags)', async () => {
     expect(await refusal('ami-00000000000000001')).toBe('allowed');
   });
   it("refuses another account's image, naming the owner rule", async () => {
-    expect(await refusal('ami-00000000000000002')).toMatch(/imageId: image ami-00000000000000002 is not allowed for upgrades: its owner 999988887777 is not one of amiFilter\.owners \(self\).*amiAllowedIds/);
+    expect(await refusal('ami-00000000000000002')).toMatch(
+      /imageId: image ami-00000000000000002 is not allowed for upgrades: its owner 999988887777 is not one of amiFilter\.owners \(self\).*amiAllowedIds/,
+    );
   });
   it('refuses an image whose name does not match, naming the pattern', async () => {
     expect(await refusal('ami-00000000000000003')).toMatch(/name "ubuntu-24\.04" does not match amiFilter\.namePattern "hashistack-alpine-\*"/);

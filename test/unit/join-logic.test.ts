@@ -31,10 +31,50 @@ const asgInstance = (LifecycleState: string): AutoScalingInstanceDetails => ({
 });
 const IP = '10.0.1.23';
 const NAME = 'ip-10-0-1-23';
-const action: LifecycleAction = { kind: 'launch', instanceId: ID, asgName: 'clients', hookName: 'hashistack-launch', token: 'tok', eventTime: T0, eventId: 'e' };
-const pool = (role: 'client' | 'server', over: Partial<PoolFacts> = {}): PoolFacts => ({ asgName: 'clients', cluster: 'hashistack', role, pool: 'clients', nodePool: 'clients', nodeClass: null, datacenter: 'dc1', drainDeadlineMs: null, joinTimeoutMs: null, ...over });
-const stub = (over: Partial<NomadNodeStub> = {}): NomadNodeStub => ({ ID: 'n1', Name: NAME, Datacenter: 'dc1', NodePool: 'clients', NodeClass: '', Drain: false, SchedulingEligibility: 'eligible', Status: 'ready', LastDrain: null, CreateIndex: 5, ...over });
-const apServer = (ID: string, Address: string, Leader: boolean, LastIndex: number, Healthy = true) => ({ ID, Name: ID, Address, SerfStatus: 'alive', Leader, Healthy, Voter: true, LastIndex });
+const action: LifecycleAction = {
+  kind: 'launch',
+  instanceId: ID,
+  asgName: 'clients',
+  hookName: 'hashistack-launch',
+  token: 'tok',
+  eventTime: T0,
+  eventId: 'e',
+};
+const pool = (role: 'client' | 'server', over: Partial<PoolFacts> = {}): PoolFacts => ({
+  asgName: 'clients',
+  cluster: 'hashistack',
+  role,
+  pool: 'clients',
+  nodePool: 'clients',
+  nodeClass: null,
+  datacenter: 'dc1',
+  drainDeadlineMs: null,
+  joinTimeoutMs: null,
+  ...over,
+});
+const stub = (over: Partial<NomadNodeStub> = {}): NomadNodeStub => ({
+  ID: 'n1',
+  Name: NAME,
+  Datacenter: 'dc1',
+  NodePool: 'clients',
+  NodeClass: '',
+  Drain: false,
+  SchedulingEligibility: 'eligible',
+  Status: 'ready',
+  LastDrain: null,
+  CreateIndex: 5,
+  ...over,
+});
+const apServer = (ID: string, Address: string, Leader: boolean, LastIndex: number, Healthy = true) => ({
+  ID,
+  Name: ID,
+  Address,
+  SerfStatus: 'alive',
+  Leader,
+  Healthy,
+  Voter: true,
+  LastIndex,
+});
 
 /** A fake cluster and AWS around one launching instance; `onBlock` lets a blocking read change the world. */
 function fakes() {
@@ -49,8 +89,16 @@ function fakes() {
     nomadNodes: [stub()],
     index: 10,
     onBlock: undefined as undefined | ((kind: string) => void),
-    consulAp: { Healthy: true, FailureTolerance: 1, Servers: [apServer('c-self', `${IP}:8300`, false, 1000), apServer('c-lead', '10.0.0.10:8300', true, 1010)] } as AutopilotHealth,
-    nomadAp: { Healthy: true, FailureTolerance: 1, Servers: [apServer('n-self', `${IP}:4647`, false, 500), apServer('n-lead', '10.0.0.10:4647', true, 505)] } as AutopilotHealth,
+    consulAp: {
+      Healthy: true,
+      FailureTolerance: 1,
+      Servers: [apServer('c-self', `${IP}:8300`, false, 1000), apServer('c-lead', '10.0.0.10:8300', true, 1010)],
+    } as AutopilotHealth,
+    nomadAp: {
+      Healthy: true,
+      FailureTolerance: 1,
+      Servers: [apServer('n-self', `${IP}:4647`, false, 500), apServer('n-lead', '10.0.0.10:4647', true, 505)],
+    } as AutopilotHealth,
     vaultSelf: { id: ID, name: ID, address: `${IP}:8201`, healthy: true, status: 'voter', node_status: 'alive' },
   };
   const blocked = (kind: string, block: unknown): void => {
@@ -75,12 +123,24 @@ function fakes() {
     },
     consul: {
       members: vi.fn(async () => w.members),
-      raftConfiguration: vi.fn(async () => ({ Index: 1, Servers: [{ ID: 'c-self', Node: NAME, Address: `${IP}:8300`, Leader: false, Voter: true }, { ID: 'c-lead', Node: 'srv1', Address: '10.0.0.10:8300', Leader: true, Voter: true }] })),
+      raftConfiguration: vi.fn(async () => ({
+        Index: 1,
+        Servers: [
+          { ID: 'c-self', Node: NAME, Address: `${IP}:8300`, Leader: false, Voter: true },
+          { ID: 'c-lead', Node: 'srv1', Address: '10.0.0.10:8300', Leader: true, Voter: true },
+        ],
+      })),
       autopilotHealth: vi.fn(async () => w.consulAp),
     },
     preflight: vi.fn(async () => []),
     nomad: {
-      raftConfiguration: vi.fn(async () => ({ Index: 1, Servers: [{ ID: 'n-self', Node: `${NAME}.global`, Address: `${IP}:4647`, Leader: false, Voter: true }, { ID: 'n-lead', Node: 'srv1.global', Address: '10.0.0.10:4647', Leader: true, Voter: true }] })),
+      raftConfiguration: vi.fn(async () => ({
+        Index: 1,
+        Servers: [
+          { ID: 'n-self', Node: `${NAME}.global`, Address: `${IP}:4647`, Leader: false, Voter: true },
+          { ID: 'n-lead', Node: 'srv1.global', Address: '10.0.0.10:4647', Leader: true, Voter: true },
+        ],
+      })),
       autopilotHealth: vi.fn(async () => w.nomadAp),
     },
     vault: { autopilotState: vi.fn(async () => ({ healthy: w.vaultSelf.healthy, failure_tolerance: 1, servers: { [ID]: w.vaultSelf } })) },
@@ -94,7 +154,10 @@ function fakes() {
       createTags: vi.fn(async () => undefined),
     },
     ssm: {
-      runShellScript: vi.fn(async (_ids: string[], _lines: string[], _timeoutSec: number, _comment?: string) => ({ commandId: 'c1' }) as { commandId: string } | { status: 'NodeUnreachable'; reason: string }),
+      runShellScript: vi.fn(
+        async (_ids: string[], _lines: string[], _timeoutSec: number, _comment?: string) =>
+          ({ commandId: 'c1' }) as { commandId: string } | { status: 'NodeUnreachable'; reason: string },
+      ),
       waitForCommand: vi.fn(async () => ({ status: 'Success' as const, responseCode: 0, stdout: '', stderr: '' })),
     },
   } satisfies JoinDeps;
@@ -219,7 +282,16 @@ describe('join gate: server', () => {
     const { deps } = fakes();
     const s = await watchJoin(await prep(deps), deps, plenty);
     expect(s.next).toBe('joined');
-    expect(s.gate.conditions.map((c) => c.name)).toEqual(['consul-member', 'consul-voter', 'consul-autopilot', 'consul-caught-up', 'nomad-voter', 'nomad-autopilot', 'nomad-caught-up', 'vault-voter']);
+    expect(s.gate.conditions.map((c) => c.name)).toEqual([
+      'consul-member',
+      'consul-voter',
+      'consul-autopilot',
+      'consul-caught-up',
+      'nomad-voter',
+      'nomad-autopilot',
+      'nomad-caught-up',
+      'vault-voter',
+    ]);
     expect(deps.ec2.createTags).toHaveBeenCalledWith([ID], { 'hashistack:consul-node': NAME });
   });
   it('a dead peer (instance gone out of band) with a healthy quorum does not hold the new server back; without quorum it does', async () => {
@@ -230,7 +302,11 @@ describe('join gate: server', () => {
     expect(s.next).toBe('joined');
     expect(s.gate.conditions.find((c) => c.name === 'consul-autopilot')?.detail).toContain('2/3 voters healthy, quorum 2');
     const { w: w2, deps: deps2 } = fakes();
-    w2.consulAp = { ...w2.consulAp, Healthy: false, Servers: [...w2.consulAp.Servers, { ...dead, Healthy: false }, { ...apServer('c-dead2', '10.0.0.98:8300', false, 900), Healthy: false }] };
+    w2.consulAp = {
+      ...w2.consulAp,
+      Healthy: false,
+      Servers: [...w2.consulAp.Servers, { ...dead, Healthy: false }, { ...apServer('c-dead2', '10.0.0.98:8300', false, 900), Healthy: false }],
+    };
     const blocked = await watchJoin(await prep(deps2), deps2, plenty);
     expect(blocked.gate.conditions.find((c) => c.name === 'consul-autopilot')?.ok).toBe(false);
   });
@@ -252,7 +328,10 @@ describe('join gate: server', () => {
   });
   it('not yet a Nomad raft voter → not joined', async () => {
     const { deps } = fakes();
-    deps.nomad.raftConfiguration.mockResolvedValue({ Index: 1, Servers: [{ ID: 'n-self', Node: `${NAME}.global`, Address: `${IP}:4647`, Leader: false, Voter: false }] });
+    deps.nomad.raftConfiguration.mockResolvedValue({
+      Index: 1,
+      Servers: [{ ID: 'n-self', Node: `${NAME}.global`, Address: `${IP}:4647`, Leader: false, Voter: false }],
+    });
     const s = await watchJoin(await prep(deps), deps, plenty);
     expect(s.gate.conditions.find((c) => c.name === 'nomad-voter')?.ok).toBe(false);
     expect(s.next).toBe('poll');
@@ -260,7 +339,17 @@ describe('join gate: server', () => {
 });
 
 describe('join timeout and diagnostics', () => {
-  const SSM_OUT = ['### consul-status', ' * status: started', '### nomad-status', ' * status: stopped', '### consul-log', 'line1', 'line2', '### nomad-log', '==> Error starting agent: bad config'].join('\n');
+  const SSM_OUT = [
+    '### consul-status',
+    ' * status: started',
+    '### nomad-status',
+    ' * status: stopped',
+    '### consul-log',
+    'line1',
+    'line2',
+    '### nomad-log',
+    '==> Error starting agent: bad config',
+  ].join('\n');
   it('past the deadline: diagnostics over SSM, failed conditions, NodeNeverJoined with a compact JSON cause, ABANDON', async () => {
     const { w, deps, advance } = fakes();
     w.nomadNodes = [];
@@ -271,14 +360,29 @@ describe('join timeout and diagnostics', () => {
     deps.ssm.waitForCommand.mockResolvedValue({ status: 'Success', responseCode: 0, stdout: SSM_OUT, stderr: '' });
     const d = await diagnoseJoin(timedOut, deps);
     expect(deps.ssm.runShellScript).toHaveBeenCalledWith([ID], [...DIAGNOSTIC_SCRIPT], 30, expect.any(String));
-    expect(DIAGNOSTIC_SCRIPT).toEqual(expect.arrayContaining(['rc-service consul status 2>&1', 'rc-service nomad status 2>&1', 'tail -n 50 /var/log/consul/consul.log 2>&1', 'tail -n 50 /var/log/nomad/nomad.log 2>&1']));
+    expect(DIAGNOSTIC_SCRIPT).toEqual(
+      expect.arrayContaining([
+        'rc-service consul status 2>&1',
+        'rc-service nomad status 2>&1',
+        'tail -n 50 /var/log/consul/consul.log 2>&1',
+        'tail -n 50 /var/log/nomad/nomad.log 2>&1',
+      ]),
+    );
     expect(d.diagnostics?.sections['nomad-status']).toBe(' * status: stopped');
     expect(d).toMatchObject({ next: 'abandon', error: { Error: 'NodeNeverJoined' } });
     const cause = JSON.parse(d.error?.Cause ?? '{}') as Record<string, unknown>;
-    expect(cause).toMatchObject({ instanceId: ID, reason: 'timeout', joinTimeoutSec: 900, ssm: { status: 'Success', nomad: ' * status: stopped', nomadLog: ['==> Error starting agent: bad config'] } });
+    expect(cause).toMatchObject({
+      instanceId: ID,
+      reason: 'timeout',
+      joinTimeoutSec: 900,
+      ssm: { status: 'Success', nomad: ' * status: stopped', nomadLog: ['==> Error starting agent: bad config'] },
+    });
     expect(cause.failed).toEqual([expect.stringMatching(/^nomad-node: no Nomad node/)]);
 
-    const out = await completeJoin({ action, result: 'ABANDON', workflow: 'join', outcome: 'failed', error: d.error, timings: { hookFiredAt: T0 } }, { autoscaling: { completeLifecycleAction: vi.fn(async () => 'completed' as const), recordLifecycleActionHeartbeat: vi.fn() }, now: deps.now });
+    const out = await completeJoin(
+      { action, result: 'ABANDON', workflow: 'join', outcome: 'failed', error: d.error, timings: { hookFiredAt: T0 } },
+      { autoscaling: { completeLifecycleAction: vi.fn(async () => 'completed' as const), recordLifecycleActionHeartbeat: vi.fn() }, now: deps.now },
+    );
     expect(out).toEqual({ completion: 'completed', result: 'ABANDON', outcome: 'failed' });
     expect(countMetric).toHaveBeenCalledWith('NodeNeverJoined');
     expect(countMetric).not.toHaveBeenCalledWith('Joined');
@@ -308,7 +412,12 @@ describe('join timeout and diagnostics', () => {
     expect(t.gate.conditions[0]).toMatchObject({ name: 'cluster-reachable', ok: false });
   });
   it('parses the diagnostic sections', () => {
-    expect(parseSections(SSM_OUT)).toEqual({ 'consul-status': ' * status: started', 'nomad-status': ' * status: stopped', 'consul-log': 'line1\nline2', 'nomad-log': '==> Error starting agent: bad config' });
+    expect(parseSections(SSM_OUT)).toEqual({
+      'consul-status': ' * status: started',
+      'nomad-status': ' * status: stopped',
+      'consul-log': 'line1\nline2',
+      'nomad-log': '==> Error starting agent: bad config',
+    });
   });
 });
 
@@ -342,7 +451,14 @@ describe('join ends cleanly', () => {
   it('Complete on an already-completed action succeeds and says so; Joined and gate latency recorded', async () => {
     const { deps } = fakes();
     const out = await completeJoin(
-      { action, result: 'CONTINUE', workflow: 'join', outcome: 'joined', timings: { hookFiredAt: T0, startedAt: T0, doneAt: T0 + 500 }, gate: { satisfiedAt: T0 + 500, exact: true } },
+      {
+        action,
+        result: 'CONTINUE',
+        workflow: 'join',
+        outcome: 'joined',
+        timings: { hookFiredAt: T0, startedAt: T0, doneAt: T0 + 500 },
+        gate: { satisfiedAt: T0 + 500, exact: true },
+      },
       { autoscaling: { completeLifecycleAction: vi.fn(async () => 'already-completed' as const), recordLifecycleActionHeartbeat: vi.fn() }, now: deps.now },
     );
     expect(out.completion).toBe('already-completed');
@@ -367,7 +483,11 @@ describe('join through SSM (JOIN_MODE=ssm)', () => {
     const { deps } = fakes();
     deps.ssm.runShellScript.mockResolvedValue({ status: 'NodeUnreachable', reason: 'InvalidInstanceId' });
     const s = await runJoin(await ssmState(deps), deps);
-    expect(s).toMatchObject({ next: 'retry-join', pollAfterSeconds: RETRY_JOIN_SECONDS[0], join: { attempts: 1, lastResult: 'NodeUnreachable: InvalidInstanceId' } });
+    expect(s).toMatchObject({
+      next: 'retry-join',
+      pollAfterSeconds: RETRY_JOIN_SECONDS[0],
+      join: { attempts: 1, lastResult: 'NodeUnreachable: InvalidInstanceId' },
+    });
     expect((await runJoin(s, deps)).pollAfterSeconds).toBe(RETRY_JOIN_SECONDS[1]);
   });
   it('past the join deadline → timeout without another command', async () => {

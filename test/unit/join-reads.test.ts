@@ -15,7 +15,8 @@ describe('join blocking reads (loopback)', () => {
     const srv = await startServer((req, res) => {
       const u = new URL(req.url, 'http://x');
       if (u.pathname === '/v1/nodes') return json(res, 200, [], { 'X-Nomad-Index': '42' });
-      if (u.pathname === '/v1/catalog/nodes') return json(res, 200, [{ Node: 'n', Address: '10.0.1.23', TaggedAddresses: null, Meta: null }], { 'X-Consul-Index': '7' });
+      if (u.pathname === '/v1/catalog/nodes')
+        return json(res, 200, [{ Node: 'n', Address: '10.0.1.23', TaggedAddresses: null, Meta: null }], { 'X-Consul-Index': '7' });
       return json(res, 200, [{ CheckID: 'serfHealth', Status: 'passing' }], { 'X-Consul-Index': '8' });
     });
     close = srv.close;

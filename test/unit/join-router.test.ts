@@ -5,23 +5,53 @@ import { terminateEvent } from './helpers.js';
 const launchEvent = {
   ...terminateEvent,
   'detail-type': 'EC2 Instance-launch Lifecycle Action',
-  detail: { ...terminateEvent.detail, LifecycleHookName: 'hashistack-launch', LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING', Origin: 'EC2', Destination: 'AutoScalingGroup' },
+  detail: {
+    ...terminateEvent.detail,
+    LifecycleHookName: 'hashistack-launch',
+    LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+    Origin: 'EC2',
+    Destination: 'AutoScalingGroup',
+  },
 };
 const INSTANCE = 'i-1234567890abcdef0';
 const TOKEN = '87654321-4321-4321-4321-210987654321';
 const JOIN_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:join';
 const DRAIN_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:drain';
-const config = { clusterName: 'hashistack', launchHookName: 'hashistack-launch', terminateHookName: 'hashistack-terminate', drainStateMachineArn: DRAIN_ARN, joinStateMachineArn: JOIN_ARN };
-const group = { AutoScalingGroupName: 'clients', Tags: [{ Key: 'hashistack:cluster', Value: 'hashistack' }, { Key: 'hashistack:role', Value: 'client' }] };
-const execution = (name: string) => ({ executionArn: `arn:aws:states:us-east-1:123456789012:execution:join:${name}`, stateMachineArn: JOIN_ARN, name, status: 'RUNNING' as const, startDate: new Date() });
+const config = {
+  clusterName: 'hashistack',
+  launchHookName: 'hashistack-launch',
+  terminateHookName: 'hashistack-terminate',
+  drainStateMachineArn: DRAIN_ARN,
+  joinStateMachineArn: JOIN_ARN,
+};
+const group = {
+  AutoScalingGroupName: 'clients',
+  Tags: [
+    { Key: 'hashistack:cluster', Value: 'hashistack' },
+    { Key: 'hashistack:role', Value: 'client' },
+  ],
+};
+const execution = (name: string) => ({
+  executionArn: `arn:aws:states:us-east-1:123456789012:execution:join:${name}`,
+  stateMachineArn: JOIN_ARN,
+  name,
+  status: 'RUNNING' as const,
+  startDate: new Date(),
+});
 
 function deps(lifecycleState: string | null = 'Pending:Wait') {
   return {
     config,
     describeGroup: vi.fn(async () => group),
-    describeAutoScalingInstance: vi.fn(async () => (lifecycleState === null ? undefined : { InstanceId: INSTANCE, AutoScalingGroupName: 'clients', LifecycleState: lifecycleState })),
+    describeAutoScalingInstance: vi.fn(async () =>
+      lifecycleState === null ? undefined : { InstanceId: INSTANCE, AutoScalingGroupName: 'clients', LifecycleState: lifecycleState },
+    ),
     startExecution: vi.fn<RouterDeps['startExecution']>(async () => ({ started: true, executionArn: 'arn:x' })),
-    listExecutions: vi.fn(async () => [execution(`join-${INSTANCE}-${TOKEN}`), execution('join-i-0ffffffffffffffff-other'), execution(`join-${INSTANCE}-older-token`)]),
+    listExecutions: vi.fn(async () => [
+      execution(`join-${INSTANCE}-${TOKEN}`),
+      execution('join-i-0ffffffffffffffff-other'),
+      execution(`join-${INSTANCE}-older-token`),
+    ]),
     stopExecution: vi.fn(async () => undefined),
     describeExecution: vi.fn<RouterDeps['describeExecution']>(async () => undefined),
   } satisfies RouterDeps;
@@ -37,7 +67,11 @@ describe('router: launch', () => {
     const name = `join-${INSTANCE}-${TOKEN}`;
     expect(first).toEqual({ routed: 'join', executionName: name, started: true, executionArn: 'arn:x' });
     expect(second).toEqual({ routed: 'join', executionName: name, started: false });
-    expect(d.startExecution).toHaveBeenCalledWith(JOIN_ARN, name, expect.objectContaining({ action: expect.objectContaining({ kind: 'launch', instanceId: INSTANCE }), pool: expect.objectContaining({ role: 'client' }) }));
+    expect(d.startExecution).toHaveBeenCalledWith(
+      JOIN_ARN,
+      name,
+      expect.objectContaining({ action: expect.objectContaining({ kind: 'launch', instanceId: INSTANCE }), pool: expect.objectContaining({ role: 'client' }) }),
+    );
   });
   it('ignores a launch event for an instance already Terminating (out of order)', async () => {
     const d = deps('Terminating:Wait');
@@ -53,7 +87,9 @@ describe('router: launch', () => {
   it('ignores another launch hook and test notifications', async () => {
     const d = deps();
     expect((await route({ ...launchEvent, detail: { ...launchEvent.detail, LifecycleHookName: 'other' } }, d)).routed).toBe('ignored');
-    expect((await route({ ...launchEvent, detail: { ...launchEvent.detail, LifecycleTransition: 'autoscaling:TEST_NOTIFICATION' } }, d)).routed).toBe('ignored');
+    expect((await route({ ...launchEvent, detail: { ...launchEvent.detail, LifecycleTransition: 'autoscaling:TEST_NOTIFICATION' } }, d)).routed).toBe(
+      'ignored',
+    );
     expect(d.startExecution).not.toHaveBeenCalled();
   });
 });

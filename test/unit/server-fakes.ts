@@ -35,7 +35,13 @@ export function serverFakes(servers: FakeServer[], terminating: string[] = []) {
   const w: FakeWorld = { servers, terminating: new Set(terminating), tags: new Map(), t: T0 + 60_000 };
   const hashiRaft = (port: number, prefix: string, name: (s: FakeServer) => string) => ({
     Index: 1,
-    Servers: w.servers.map((s) => ({ ID: `${prefix}-${s.id}`, Node: name(s), Address: `${s.ip}:${port}`, Leader: s.leader === true, Voter: s.voter !== false })),
+    Servers: w.servers.map((s) => ({
+      ID: `${prefix}-${s.id}`,
+      Node: name(s),
+      Address: `${s.ip}:${port}`,
+      Leader: s.leader === true,
+      Voter: s.voter !== false,
+    })),
   });
   const hashiAutopilot = (port: number, prefix: string, name: (s: FakeServer) => string) => ({
     Healthy: w.servers.every(healthy),
@@ -88,14 +94,23 @@ export function serverFakes(servers: FakeServer[], terminating: string[] = []) {
       members: vi.fn(async () => []),
     },
     vault: {
-      raftConfiguration: vi.fn(async () => ({ servers: w.servers.map((s) => ({ node_id: s.id, address: `${s.ip}:8201`, leader: s.leader === true, voter: s.voter !== false })) })),
+      raftConfiguration: vi.fn(async () => ({
+        servers: w.servers.map((s) => ({ node_id: s.id, address: `${s.ip}:8201`, leader: s.leader === true, voter: s.voter !== false })),
+      })),
       autopilotState: vi.fn(async () => ({
         healthy: w.servers.every(healthy),
         failure_tolerance: 0,
         servers: Object.fromEntries(
           w.servers.map((s) => [
             s.id,
-            { id: s.id, name: s.id, address: `${s.ip}:8201`, last_contact: s.leader ? '0s' : (s.lastContact ?? '10ms'), healthy: healthy(s), status: s.leader ? 'leader' : 'voter' },
+            {
+              id: s.id,
+              name: s.id,
+              address: `${s.ip}:8201`,
+              last_contact: s.leader ? '0s' : (s.lastContact ?? '10ms'),
+              healthy: healthy(s),
+              status: s.leader ? 'leader' : 'voter',
+            },
           ]),
         ),
       })),
@@ -127,10 +142,28 @@ export function serverFakes(servers: FakeServer[], terminating: string[] = []) {
 
 /** The drain state of a terminating server as ServerGuard receives it. */
 export function serverState(s: FakeServer): DrainState {
-  const action: LifecycleAction = { kind: 'terminate', instanceId: s.id, asgName: ASG, hookName: 'hashistack-terminate', token: `tok-${s.id}`, eventTime: T0, eventId: `e-${s.id}` };
+  const action: LifecycleAction = {
+    kind: 'terminate',
+    instanceId: s.id,
+    asgName: ASG,
+    hookName: 'hashistack-terminate',
+    token: `tok-${s.id}`,
+    eventTime: T0,
+    eventId: `e-${s.id}`,
+  };
   return {
     action,
-    pool: { asgName: ASG, cluster: 'hashistack', role: 'server', pool: 'servers', nodePool: 'default', nodeClass: null, datacenter: 'dc1', drainDeadlineMs: null, joinTimeoutMs: null },
+    pool: {
+      asgName: ASG,
+      cluster: 'hashistack',
+      role: 'server',
+      pool: 'servers',
+      nodePool: 'default',
+      nodeClass: null,
+      datacenter: 'dc1',
+      drainDeadlineMs: null,
+      joinTimeoutMs: null,
+    },
     plan: 'server',
     giveUpAt: T0 + 30 * 60_000,
     nomadNodeId: `node-${s.id}`,

@@ -6,7 +6,15 @@ import { GLOBAL_LIMIT_MAX_MS } from '../../src/workflows/task.js';
 import { type HeartbeatDeps, LOCAL_TIMEOUT_MS, lifecycleTaskHandler, remainingTime, taskHandler } from '../../src/workflows/task-handler.js';
 
 const T0 = Date.parse('2026-01-05T09:00:00Z');
-const action: LifecycleAction = { kind: 'terminate', instanceId: 'i-0abc', asgName: 'clients', hookName: 'hashistack-terminate', token: 'tok', eventTime: T0, eventId: 'e' };
+const action: LifecycleAction = {
+  kind: 'terminate',
+  instanceId: 'i-0abc',
+  asgName: 'clients',
+  hookName: 'hashistack-terminate',
+  token: 'tok',
+  eventTime: T0,
+  eventId: 'e',
+};
 const Schema = z.object({ action: LifecycleActionSchema, hook: z.object({ heartbeatLimitAt: z.number() }).optional() });
 
 function deps(t = T0 + 60_000) {
@@ -27,7 +35,12 @@ describe('taskHandler', () => {
   });
 
   it("passes the Lambda context's remaining time to the step", async () => {
-    const handler = taskHandler('T', z.unknown(), () => ({}), async (_i, _d, remainingMs) => remainingMs());
+    const handler = taskHandler(
+      'T',
+      z.unknown(),
+      () => ({}),
+      async (_i, _d, remainingMs) => remainingMs(),
+    );
     const context = { getRemainingTimeInMillis: () => 123_456 } as Parameters<typeof handler>[1];
     await expect(handler({}, context)).resolves.toBe(123_456);
   });
@@ -52,9 +65,14 @@ describe('lifecycleTaskHandler: heartbeat through an outage', () => {
   ];
   it.each(cases)('$name', async ({ hook, now, heartbeats }) => {
     const d = deps(now);
-    const handler = lifecycleTaskHandler('Step', Schema, () => d, async () => {
-      throw new ClusterUnreachable('nomad', 'no leader');
-    });
+    const handler = lifecycleTaskHandler(
+      'Step',
+      Schema,
+      () => d,
+      async () => {
+        throw new ClusterUnreachable('nomad', 'no leader');
+      },
+    );
     await expect(handler({ action, hook })).rejects.toThrow(ClusterUnreachable);
     expect(d.autoscaling.recordLifecycleActionHeartbeat).toHaveBeenCalledTimes(heartbeats);
   });
@@ -62,19 +80,34 @@ describe('lifecycleTaskHandler: heartbeat through an outage', () => {
   it('rethrows the outage even when the heartbeat fails too', async () => {
     const d = deps();
     d.autoscaling.recordLifecycleActionHeartbeat.mockRejectedValueOnce(new Error('throttled'));
-    const handler = lifecycleTaskHandler('Step', Schema, () => d, async () => {
-      throw new ClusterUnreachable('consul', 'timeout');
-    });
+    const handler = lifecycleTaskHandler(
+      'Step',
+      Schema,
+      () => d,
+      async () => {
+        throw new ClusterUnreachable('consul', 'timeout');
+      },
+    );
     await expect(handler({ action })).rejects.toThrow(ClusterUnreachable);
   });
 
   it('does not heartbeat on other errors or on success', async () => {
     const d = deps();
-    const failing = lifecycleTaskHandler('Step', Schema, () => d, async () => {
-      throw new UpstreamError('nomad', 400, 'bad request');
-    });
+    const failing = lifecycleTaskHandler(
+      'Step',
+      Schema,
+      () => d,
+      async () => {
+        throw new UpstreamError('nomad', 400, 'bad request');
+      },
+    );
     await expect(failing({ action })).rejects.toThrow(UpstreamError);
-    const ok = lifecycleTaskHandler('Step', Schema, () => d, async (input) => input.action.instanceId);
+    const ok = lifecycleTaskHandler(
+      'Step',
+      Schema,
+      () => d,
+      async (input) => input.action.instanceId,
+    );
     await expect(ok({ action })).resolves.toBe('i-0abc');
     expect(d.autoscaling.recordLifecycleActionHeartbeat).not.toHaveBeenCalled();
   });

@@ -109,7 +109,10 @@ export function upgradeFakes(groups: FakeGroup[]) {
       ProtectedFromScaleIn: false,
       LaunchTemplate: { LaunchTemplateId: LT_ID, LaunchTemplateName: 'nodes', Version: String(m.version) },
     })),
-    Tags: Object.entries({ 'hashistack:cluster': 'hashistack', 'hashistack:role': g.role, 'hashistack:pool': g.pool, ...g.tags }).map(([Key, Value]) => ({ Key, Value })),
+    Tags: Object.entries({ 'hashistack:cluster': 'hashistack', 'hashistack:role': g.role, 'hashistack:pool': g.pool, ...g.tags }).map(([Key, Value]) => ({
+      Key,
+      Value,
+    })),
   });
   const nodeStub = (instanceId: string, n: FakeNode): NomadNodeStub => ({
     ID: n.id,
@@ -187,13 +190,32 @@ export function upgradeFakes(groups: FakeGroup[]) {
       describeImages: vi.fn(async (input: { imageIds?: string[]; owners?: string[]; filters?: { name: string; values: string[] }[] }) =>
         (input.imageIds ?? [])
           .filter((id) => w.images.has(id) && (input.owners === undefined || input.owners.includes('self')))
-          .map((id) => ({ imageId: id, name: id, state: w.images.get(id) ?? 'available', creationDate: '2026-01-01T00:00:00.000Z', ownerId: '123456789012', architecture: w.architectures.get(id) ?? 'x86_64', tags: {} })),
+          .map((id) => ({
+            imageId: id,
+            name: id,
+            state: w.images.get(id) ?? 'available',
+            creationDate: '2026-01-01T00:00:00.000Z',
+            ownerId: '123456789012',
+            architecture: w.architectures.get(id) ?? 'x86_64',
+            tags: {},
+          })),
       ),
       describeLaunchTemplateVersions: vi.fn(async (_id: string, refs: string[]) =>
         refs.flatMap((ref) => {
           const n = resolve(ref);
           const imageId = n === undefined ? undefined : w.versions.get(n);
-          return n === undefined || imageId === undefined ? [] : [{ launchTemplateId: LT_ID, launchTemplateName: 'nodes', versionNumber: n, imageId, instanceType: w.instanceType, defaultVersion: n === w.defaultVersion }];
+          return n === undefined || imageId === undefined
+            ? []
+            : [
+                {
+                  launchTemplateId: LT_ID,
+                  launchTemplateName: 'nodes',
+                  versionNumber: n,
+                  imageId,
+                  instanceType: w.instanceType,
+                  defaultVersion: n === w.defaultVersion,
+                },
+              ];
         }),
       ),
       createLaunchTemplateVersion: vi.fn(async (_id: string, _source: string, imageId: string) => {
@@ -215,7 +237,15 @@ export function upgradeFakes(groups: FakeGroup[]) {
       startExecution: vi.fn(async (stateMachineArn: string, name: string, _input: unknown) => {
         const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
         if (w.executions.has(executionArn)) return { started: false as const, reason: 'duplicate' as const };
-        w.executions.set(executionArn, { executionArn, status: 'RUNNING', output: undefined, error: undefined, cause: undefined, startDate: new Date(w.t), stopDate: undefined });
+        w.executions.set(executionArn, {
+          executionArn,
+          status: 'RUNNING',
+          output: undefined,
+          error: undefined,
+          cause: undefined,
+          startDate: new Date(w.t),
+          stopDate: undefined,
+        });
         return { started: true as const, executionArn };
       }),
     },

@@ -71,7 +71,7 @@ describe('upgrade input: counts and drain deadline', () => {
   });
 });
 
-describe('upgrade input: the image must run on the pool\'s instance type', () => {
+describe("upgrade input: the image must run on the pool's instance type", () => {
   it('refuses an x86_64 image for an arm64 (m6g) pool, naming both', async () => {
     const { w, deps } = upgradeFakes([fakeGroup('web', 2)]);
     w.instanceType = 'm6g.large';
@@ -141,7 +141,15 @@ describe('upgrade planner: refusals with nothing changed', () => {
     const other = 'arn:aws:states:us-east-1:123456789012:execution:poolUpgrade:other';
     const { w, deps } = upgradeFakes([fakeGroup('web', 3)]);
     w.parameters.set('/hashistack/hashistack/upgrade-lock/web', other);
-    w.executions.set(other, { executionArn: other, status: 'RUNNING', output: undefined, error: undefined, cause: undefined, startDate: undefined, stopDate: undefined });
+    w.executions.set(other, {
+      executionArn: other,
+      status: 'RUNNING',
+      output: undefined,
+      error: undefined,
+      cause: undefined,
+      startDate: undefined,
+      stopDate: undefined,
+    });
     await expect(planUpgrade({ pool: 'web', imageId: NEW_AMI }, EXECUTION, deps)).rejects.toThrow(PoolBusy);
     w.executions.set(other, { ...w.executions.get(other)!, status: 'FAILED' });
     await expect(planUpgrade({ pool: 'web', imageId: NEW_AMI }, EXECUTION, deps)).resolves.toBeDefined();

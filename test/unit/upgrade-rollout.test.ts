@@ -33,9 +33,30 @@ const settle = (g: FakeGroup): void => {
 describe('rollout: launch template', () => {
   const table = [
     { name: 'a group on $Default: the new version becomes the default', groupVersion: '$Default', given: false, newVersion: 2, created: 1, defaultVersion: 2 },
-    { name: 'a group on $Latest: the new version is the latest, the default stays', groupVersion: '$Latest', given: false, newVersion: 2, created: 1, defaultVersion: 1 },
-    { name: 'an existing version given, group on $Default: no new version, the default moves to it', groupVersion: '$Default', given: true, newVersion: 2, created: 0, defaultVersion: 2 },
-    { name: 'an existing version given, group on $Latest: a copy of it becomes the latest', groupVersion: '$Latest', given: true, newVersion: 4, created: 1, defaultVersion: 1 },
+    {
+      name: 'a group on $Latest: the new version is the latest, the default stays',
+      groupVersion: '$Latest',
+      given: false,
+      newVersion: 2,
+      created: 1,
+      defaultVersion: 1,
+    },
+    {
+      name: 'an existing version given, group on $Default: no new version, the default moves to it',
+      groupVersion: '$Default',
+      given: true,
+      newVersion: 2,
+      created: 0,
+      defaultVersion: 2,
+    },
+    {
+      name: 'an existing version given, group on $Latest: a copy of it becomes the latest',
+      groupVersion: '$Latest',
+      given: true,
+      newVersion: 4,
+      created: 1,
+      defaultVersion: 1,
+    },
   ];
   it.each(table)('$name', async ({ groupVersion, given, newVersion, created, defaultVersion }) => {
     const f = upgradeFakes([fakeGroup('web', 2, { version: groupVersion })]);

@@ -20,7 +20,11 @@ export const AUTOSCALING_PAGING: PagingRules = {
   minSize: 1,
   maxSize: 100,
   sizeName: 'maxRecords',
-  sizeError: (v) => new AwsApiError('ValidationError', `1 validation error detected: Value '${v}' at 'maxRecords' failed to satisfy constraint: Member must have value ${v < 1 ? 'greater than or equal to 1' : 'less than or equal to 100'}`),
+  sizeError: (v) =>
+    new AwsApiError(
+      'ValidationError',
+      `1 validation error detected: Value '${v}' at 'maxRecords' failed to satisfy constraint: Member must have value ${v < 1 ? 'greater than or equal to 1' : 'less than or equal to 100'}`,
+    ),
   tokenError: (t) => new AwsApiError('InvalidNextToken', `The token '${t}' is invalid.`),
 };
 
@@ -40,7 +44,11 @@ export const SSM_LIST_PAGING: PagingRules = {
   minSize: 1,
   maxSize: 50,
   sizeName: 'maxResults',
-  sizeError: (v) => new AwsApiError('ValidationException', `1 validation error detected: Value '${v}' at 'maxResults' failed to satisfy constraint: Member must have value ${v < 1 ? 'greater than or equal to 1' : 'less than or equal to 50'}`),
+  sizeError: (v) =>
+    new AwsApiError(
+      'ValidationException',
+      `1 validation error detected: Value '${v}' at 'maxResults' failed to satisfy constraint: Member must have value ${v < 1 ? 'greater than or equal to 1' : 'less than or equal to 50'}`,
+    ),
   tokenError: () => new AwsApiError('InvalidNextToken', 'The specified token is not valid.'),
 };
 
@@ -50,7 +58,12 @@ const PREFIX = 'sim-page:';
  * One page of `items` per the request's page size and NextToken; the token
  * of the next page when more remain. Tokens are opaque to callers (base64).
  */
-export function page<T>(items: readonly T[], size: number | undefined, token: string | undefined, rules: PagingRules): { items: T[]; nextToken: string | undefined } {
+export function page<T>(
+  items: readonly T[],
+  size: number | undefined,
+  token: string | undefined,
+  rules: PagingRules,
+): { items: T[]; nextToken: string | undefined } {
   if (size !== undefined && (size < rules.minSize || size > rules.maxSize)) throw rules.sizeError(size);
   let offset = 0;
   if (token !== undefined && token !== '') {

@@ -49,7 +49,12 @@ export class ConsulCluster {
     private readonly agentLive: (instanceId: string) => boolean,
   ) {
     this.index = new ChangeIndex<ConsulTable>(deps.clock);
-    this.raft = new RaftCluster('consul', deps, (p) => agentLive(p.instanceId), () => this.index.bump());
+    this.raft = new RaftCluster(
+      'consul',
+      deps,
+      (p) => agentLive(p.instanceId),
+      () => this.index.bump(),
+    );
   }
 
   /** The agent on `host` joins the gossip pool and registers in the catalog. */
@@ -108,12 +113,16 @@ export class ConsulCluster {
     const m = this.members.get(name);
     if (!m || m.status !== 'alive') return;
     this.setStatus(m, 'leaving');
-    this.deps.clock.schedule(LEAVE_MS, () => {
-      this.setStatus(m, 'left');
-      commit(this.index, ['nodes', 'checks'], () => this.catalog.delete(name));
-      this.deps.recorder.event('consul', `${name} left gracefully`);
-      onLeft();
-    }, 'consul:leave');
+    this.deps.clock.schedule(
+      LEAVE_MS,
+      () => {
+        this.setStatus(m, 'left');
+        commit(this.index, ['nodes', 'checks'], () => this.catalog.delete(name));
+        this.deps.recorder.event('consul', `${name} left gracefully`);
+        onLeft();
+      },
+      'consul:leave',
+    );
   }
 
   /** The agent died without leaving: failed once gossip notices. */
@@ -125,12 +134,19 @@ export class ConsulCluster {
     }
     this.raft.reevaluate();
     const delay = this.deps.rng.int(FAILURE_DETECTION_MS.min, FAILURE_DETECTION_MS.max);
-    this.failTimers.set(name, this.deps.clock.schedule(delay, () => {
-      this.failTimers.delete(name);
-      if (m.status !== 'alive' || this.agentLive(m.instanceId)) return;
-      this.setStatus(m, 'failed');
-      this.deps.recorder.event('consul', `${name} failed (no leave)`);
-    }, 'consul:failure-detection'));
+    this.failTimers.set(
+      name,
+      this.deps.clock.schedule(
+        delay,
+        () => {
+          this.failTimers.delete(name);
+          if (m.status !== 'alive' || this.agentLive(m.instanceId)) return;
+          this.setStatus(m, 'failed');
+          this.deps.recorder.event('consul', `${name} failed (no leave)`);
+        },
+        'consul:failure-detection',
+      ),
+    );
   }
 
   /** `force-leave`: failed → left; `prune` forgets the member. Unknown names succeed silently. */
@@ -153,9 +169,13 @@ export class ConsulCluster {
     if (!this.catalog.has(name)) return true;
     commit(this.index, ['nodes', 'checks'], () => this.catalog.delete(name));
     if (host && this.agentLive(host.instance.instanceId)) {
-      this.deps.clock.schedule(this.deps.rng.int(ANTI_ENTROPY_MS.min, ANTI_ENTROPY_MS.max), () => {
-        if (this.agentLive(host.instance.instanceId) && !this.catalog.has(name)) this.register(host);
-      }, 'consul:anti-entropy');
+      this.deps.clock.schedule(
+        this.deps.rng.int(ANTI_ENTROPY_MS.min, ANTI_ENTROPY_MS.max),
+        () => {
+          if (this.agentLive(host.instance.instanceId) && !this.catalog.has(name)) this.register(host);
+        },
+        'consul:anti-entropy',
+      );
     }
     return true;
   }

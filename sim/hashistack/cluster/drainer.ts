@@ -51,16 +51,28 @@ export class Drainer {
         StartedAt: startedAt,
       };
       n.drainDeadlineAt = deadlineAt;
-      n.LastDrain = { Status: 'draining', StartedAt: startedAt, UpdatedAt: new Date(now).toISOString(), AccessorID: n.LastDrain?.AccessorID ?? '', Meta: req.meta };
+      n.LastDrain = {
+        Status: 'draining',
+        StartedAt: startedAt,
+        UpdatedAt: new Date(now).toISOString(),
+        AccessorID: n.LastDrain?.AccessorID ?? '',
+        Meta: req.meta,
+      };
     });
     if (!wasDraining) {
       this.deps.recorder.drainStarted({ nodeId: node.ID, nodeName: node.Name, instanceId: node.instanceId });
-      this.deps.recorder.event('nomad', `drain started on ${node.Name} (deadline ${deadlineAt === null ? 'none' : `${Math.round((deadlineAt - now) / 1000)}s`})`);
+      this.deps.recorder.event(
+        'nomad',
+        `drain started on ${node.Name} (deadline ${deadlineAt === null ? 'none' : `${Math.round((deadlineAt - now) / 1000)}s`})`,
+      );
     }
     this.deadlines.get(node.ID)?.cancel();
     this.deadlines.delete(node.ID);
     if (deadlineAt !== null) {
-      this.deadlines.set(node.ID, this.deps.clock.scheduleAt(deadlineAt, () => this.deadlineReached(node.ID), 'nomad:drain-deadline'));
+      this.deadlines.set(
+        node.ID,
+        this.deps.clock.scheduleAt(deadlineAt, () => this.deadlineReached(node.ID), 'nomad:drain-deadline'),
+      );
     }
     this.kick();
     return index;
@@ -89,10 +101,14 @@ export class Drainer {
   private kick(): void {
     if (this.pending) return;
     this.pending = true;
-    this.deps.clock.schedule(0, () => {
-      this.pending = false;
-      this.step();
-    }, 'nomad:drainer');
+    this.deps.clock.schedule(
+      0,
+      () => {
+        this.pending = false;
+        this.step();
+      },
+      'nomad:drainer',
+    );
   }
 
   private draining(): NomadNode[] {
@@ -119,7 +135,12 @@ export class Drainer {
     if (!group) return true;
     const maxParallel = group.Migrate?.MaxParallel ?? 1;
     const healthy = [...this.nomad.allocs.values()].filter(
-      (a) => a.JobID === alloc.JobID && a.TaskGroup === alloc.TaskGroup && a.DesiredStatus === 'run' && !isClientTerminal(a.ClientStatus) && a.DeploymentStatus?.Healthy === true,
+      (a) =>
+        a.JobID === alloc.JobID &&
+        a.TaskGroup === alloc.TaskGroup &&
+        a.DesiredStatus === 'run' &&
+        !isClientTerminal(a.ClientStatus) &&
+        a.DeploymentStatus?.Healthy === true,
     ).length;
     return healthy - (group.Count - maxParallel) > 0;
   }

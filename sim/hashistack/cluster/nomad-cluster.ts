@@ -5,16 +5,7 @@ import type { Rng } from '../../core/rng.js';
 import { AllocRunner, isClientTerminal } from './alloc-runner.js';
 import { commit, type NomadTable } from './indexing.js';
 import { RaftCluster } from './raft.js';
-import {
-  NS_PER_MS,
-  type Allocation,
-  type GossipMember,
-  type Host,
-  type JobSpec,
-  type NodeEvent,
-  type NomadNode,
-  type TaskGroupSpec,
-} from './state.js';
+import { NS_PER_MS, type Allocation, type GossipMember, type Host, type JobSpec, type NodeEvent, type NomadNode, type TaskGroupSpec } from './state.js';
 
 export const NOMAD_VERSION = '1.10.3';
 /** A client that stops heartbeating is marked down after this TTL. */
@@ -56,7 +47,12 @@ export class NomadCluster {
   ) {
     this.index = new ChangeIndex<NomadTable>(deps.clock);
     this.runner = new AllocRunner(deps, (alloc, change) => this.updateAlloc(alloc, change));
-    this.raft = new RaftCluster('nomad', deps, (p) => serverAlive(p.instanceId), () => this.index.bump());
+    this.raft = new RaftCluster(
+      'nomad',
+      deps,
+      (p) => serverAlive(p.instanceId),
+      () => this.index.bump(),
+    );
   }
 
   // ---- clients -------------------------------------------------------------
@@ -104,7 +100,10 @@ export class NomadCluster {
     this.runner.freeze(this.allocsOn(nodeId));
     if (!node) return;
     const ttl = this.deps.rng.int(HEARTBEAT_TTL_MS.min, HEARTBEAT_TTL_MS.max);
-    this.downTimers.set(nodeId, this.deps.clock.schedule(ttl, () => this.markDown(nodeId), 'nomad:heartbeat-ttl'));
+    this.downTimers.set(
+      nodeId,
+      this.deps.clock.schedule(ttl, () => this.markDown(nodeId), 'nomad:heartbeat-ttl'),
+    );
   }
 
   isClientLive(nodeId: string): boolean {
@@ -248,10 +247,14 @@ export class NomadCluster {
   private scheduleReconcile(): void {
     if (this.reconcilePending) return;
     this.reconcilePending = true;
-    this.deps.clock.schedule(0, () => {
-      this.reconcilePending = false;
-      this.reconcile();
-    }, 'nomad:scheduler');
+    this.deps.clock.schedule(
+      0,
+      () => {
+        this.reconcilePending = false;
+        this.reconcile();
+      },
+      'nomad:scheduler',
+    );
   }
 
   /** Bring every job to its desired allocations where room allows (blocked otherwise). */
@@ -267,7 +270,7 @@ export class NomadCluster {
           }
           continue;
         }
-        const wanted = mine.filter((a) => a.DesiredStatus === 'run' && (a.ClientStatus !== 'lost' && a.ClientStatus !== 'failed')).length;
+        const wanted = mine.filter((a) => a.DesiredStatus === 'run' && a.ClientStatus !== 'lost' && a.ClientStatus !== 'failed').length;
         const replaced = mine.filter((a) => a.DesiredTransition.Migrate === true && a.DesiredStatus !== 'run' && !a.NextAllocation);
         for (let k = wanted; k < group.Count; k++) {
           const node = this.bestFit(pool, job.ID, group);
@@ -416,7 +419,7 @@ function buildNode(host: Host, wrongPool: boolean, now: number): NomadNode {
     },
     Links: { 'aws.ec2': `${az}.${i.instanceId}`, consul: `${host.datacenter}.${i.privateDnsName}` },
     Meta: { 'hashistack.pool': host.pool },
-    NodePool: wrongPool ? 'default' === host.nodePool ? 'misconfigured' : 'default' : host.nodePool,
+    NodePool: wrongPool ? ('default' === host.nodePool ? 'misconfigured' : 'default') : host.nodePool,
     NodeClass: host.nodeClass,
     Drain: false,
     DrainStrategy: null,

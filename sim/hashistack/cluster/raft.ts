@@ -182,7 +182,10 @@ export class RaftCluster {
       } else if (!this.deadSince.has(peer.id)) this.deadSince.set(peer.id, this.deps.clock.now());
       if (!this.isAlive(peer) && this.cleanupDeadServers && !this.cleanups.has(peer.id)) {
         const at = (this.deadSince.get(peer.id) ?? this.deps.clock.now()) + DEAD_SERVER_CLEANUP_MS;
-        this.cleanups.set(peer.id, this.deps.clock.scheduleAt(Math.max(at, this.deps.clock.now()), () => this.cleanupDead(peer.id), `${this.system}:autopilot-cleanup`));
+        this.cleanups.set(
+          peer.id,
+          this.deps.clock.scheduleAt(Math.max(at, this.deps.clock.now()), () => this.cleanupDead(peer.id), `${this.system}:autopilot-cleanup`),
+        );
       }
       if (!this.isAlive(peer)) {
         this.promotions.get(peer.id)?.cancel();
@@ -239,7 +242,10 @@ export class RaftCluster {
     if (!peer || this.isAlive(peer) || (this.leader() && this.healthy(peer))) return;
     if (!this.leader()) {
       // No leader, no autopilot: look again on the next pass.
-      this.cleanups.set(id, this.deps.clock.schedule(10_000, () => this.cleanupDead(id), `${this.system}:autopilot-cleanup`));
+      this.cleanups.set(
+        id,
+        this.deps.clock.schedule(10_000, () => this.cleanupDead(id), `${this.system}:autopilot-cleanup`),
+      );
       return;
     }
     const voters = this.list().filter((p) => p.voter);

@@ -24,10 +24,15 @@ export class VaultCluster {
 
   constructor(private readonly deps: { clock: SimClock; rng: Rng; recorder: Recorder }) {
     this.clusterId = deps.rng.uuid();
-    this.raft = new RaftCluster('vault', deps, (p) => this.isUnsealedAndRunning(p.instanceId), () => {
-      this.commitIndex++;
-      this.raft.advanceIndexes(this.commitIndex);
-    });
+    this.raft = new RaftCluster(
+      'vault',
+      deps,
+      (p) => this.isUnsealedAndRunning(p.instanceId),
+      () => {
+        this.commitIndex++;
+        this.raft.advanceIndexes(this.commitIndex);
+      },
+    );
   }
 
   isUnsealedAndRunning(instanceId: string): boolean {
@@ -53,14 +58,21 @@ export class VaultCluster {
     }
     server.sealed = true;
     this.deps.recorder.event('vault', `${id} started (sealed)`);
-    this.unsealTimers.set(id, this.deps.clock.schedule(this.deps.rng.int(UNSEAL_MS.min, UNSEAL_MS.max), () => {
-      this.unsealTimers.delete(id);
-      if (!this.running.has(id)) return;
-      server.sealed = false;
-      this.deps.recorder.event('vault', `${id} unsealed (auto-unseal)`);
-      if (this.raft.get(id)) this.raft.markRestarted(id);
-      else this.raft.join(peer);
-    }, 'vault:auto-unseal'));
+    this.unsealTimers.set(
+      id,
+      this.deps.clock.schedule(
+        this.deps.rng.int(UNSEAL_MS.min, UNSEAL_MS.max),
+        () => {
+          this.unsealTimers.delete(id);
+          if (!this.running.has(id)) return;
+          server.sealed = false;
+          this.deps.recorder.event('vault', `${id} unsealed (auto-unseal)`);
+          if (this.raft.get(id)) this.raft.markRestarted(id);
+          else this.raft.join(peer);
+        },
+        'vault:auto-unseal',
+      ),
+    );
   }
 
   /** The vault process stops (or the machine dies). */

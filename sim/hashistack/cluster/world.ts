@@ -101,21 +101,28 @@ export class HashistackWorld {
     if (this.hosts.has(instance.instanceId)) return; // bootstrapped, or a duplicate event
     const host = this.hostOf(instance);
     const bootMs = this.rng.int(OS_BOOT_MS.min, OS_BOOT_MS.max);
-    this.bootTimers.set(instance.instanceId, this.deps.clock.schedule(bootMs, () => {
-      this.bootTimers.delete(instance.instanceId);
-      if (host.os !== 'booting') return;
-      if (host.behaviour.neverBoots) {
-        host.os = 'hung';
-        this.deps.recorder.event('hashistack', `${instance.instanceId} OS hung during boot`);
-        return;
-      }
-      host.os = 'up';
-      this.deps.recorder.event('hashistack', `${instance.instanceId} booted (${host.role}, pool ${host.pool})`);
-      this.startAgent(host, 'consul');
-      if (this.deps.joinMode === 'auto') this.startAgent(host, 'nomad');
-      else this.log(host, 'nomad', 'INFO', 'nomad service not enabled at boot (join mode ssm): waiting for rc-service nomad start');
-      if (host.role === 'server') this.startAgent(host, 'vault');
-    }, 'hashistack:os-boot'));
+    this.bootTimers.set(
+      instance.instanceId,
+      this.deps.clock.schedule(
+        bootMs,
+        () => {
+          this.bootTimers.delete(instance.instanceId);
+          if (host.os !== 'booting') return;
+          if (host.behaviour.neverBoots) {
+            host.os = 'hung';
+            this.deps.recorder.event('hashistack', `${instance.instanceId} OS hung during boot`);
+            return;
+          }
+          host.os = 'up';
+          this.deps.recorder.event('hashistack', `${instance.instanceId} booted (${host.role}, pool ${host.pool})`);
+          this.startAgent(host, 'consul');
+          if (this.deps.joinMode === 'auto') this.startAgent(host, 'nomad');
+          else this.log(host, 'nomad', 'INFO', 'nomad service not enabled at boot (join mode ssm): waiting for rc-service nomad start');
+          if (host.role === 'server') this.startAgent(host, 'vault');
+        },
+        'hashistack:os-boot',
+      ),
+    );
   }
 
   /** Start an agent process (boot, or `rc-service X start`). */
@@ -125,7 +132,12 @@ export class HashistackWorld {
     host.agents[agent] = true;
     const delay = this.rng.int(AGENT_START_MS.min, AGENT_START_MS.max);
     if (agent === 'consul') {
-      this.log(host, 'consul', 'INFO', `agent: Consul agent running! node=${host.instance.privateDnsName} datacenter=${host.datacenter} server=${host.role === 'server'}`);
+      this.log(
+        host,
+        'consul',
+        'INFO',
+        `agent: Consul agent running! node=${host.instance.privateDnsName} datacenter=${host.datacenter} server=${host.role === 'server'}`,
+      );
       if (this.deps.joinMode === 'auto') {
         this.log(host, 'consul', 'INFO', 'agent: Joining cluster... provider=aws (retry_join)');
         this.deps.clock.schedule(delay, () => this.consulJoin(host), 'consul:auto-join');
@@ -186,7 +198,19 @@ export class HashistackWorld {
       addr: ip,
       port: 4648,
       instanceId: host.instance.instanceId,
-      tags: { role: 'nomad', region: 'global', dc: host.datacenter, build: '1.10.3', port: '4647', rpc_addr: ip, id: host.nomadNodeId, raft_vsn: '3', expect: '3', vsn: '1', mvn: '1' },
+      tags: {
+        role: 'nomad',
+        region: 'global',
+        dc: host.datacenter,
+        build: '1.10.3',
+        port: '4647',
+        rpc_addr: ip,
+        id: host.nomadNodeId,
+        raft_vsn: '3',
+        expect: '3',
+        vsn: '1',
+        mvn: '1',
+      },
       status: 'alive',
     };
   }
@@ -213,10 +237,14 @@ export class HashistackWorld {
     }
     const name = `${host.instance.privateDnsName}.global`;
     this.nomad.raft.reevaluate();
-    this.deps.clock.schedule(this.rng.int(NOMAD_SERVER_FAILURE_MS.min, NOMAD_SERVER_FAILURE_MS.max), () => {
-      if (host.agents.nomad || this.nomad.members.get(name)?.status !== 'alive') return;
-      this.nomad.setMemberStatus(name, 'failed');
-    }, 'nomad:server-failure-detection');
+    this.deps.clock.schedule(
+      this.rng.int(NOMAD_SERVER_FAILURE_MS.min, NOMAD_SERVER_FAILURE_MS.max),
+      () => {
+        if (host.agents.nomad || this.nomad.members.get(name)?.status !== 'alive') return;
+        this.nomad.setMemberStatus(name, 'failed');
+      },
+      'nomad:server-failure-detection',
+    );
   }
 
   /**

@@ -41,20 +41,36 @@ export class ConsulKv {
       const separator = req.query.get('separator') ?? '';
       const all = [...this.entries.keys()].filter((k) => k.startsWith(key));
       const visible = all.filter((k) => ctx.mayRead(k));
-      const keys = new Set(visible.map((k) => {
-        if (!separator) return k;
-        const i = k.indexOf(separator, key.length);
-        return i < 0 ? k : k.slice(0, i + separator.length);
-      }));
+      const keys = new Set(
+        visible.map((k) => {
+          if (!separator) return k;
+          const i = k.indexOf(separator, key.length);
+          return i < 0 ? k : k.slice(0, i + separator.length);
+        }),
+      );
       const headers = ctx.headers(visible.length < all.length);
       return keys.size === 0 ? text(404, '', headers) : json(200, [...keys].sort(), headers);
     }
-    const all = recurse ? [...this.entries.values()].filter((e) => e.Key.startsWith(key)) : [this.entries.get(key)].filter((e): e is KvEntry => e !== undefined);
+    const all = recurse
+      ? [...this.entries.values()].filter((e) => e.Key.startsWith(key))
+      : [this.entries.get(key)].filter((e): e is KvEntry => e !== undefined);
     const visible = all.filter((e) => ctx.mayRead(e.Key)).sort((a, b) => a.Key.localeCompare(b.Key));
     const headers = ctx.headers(visible.length < all.length);
     if (visible.length === 0) return text(404, '', headers);
-    if (req.query.has('raw') && !recurse) return { status: 200, headers: { ...headers, 'content-type': 'text/plain; charset=utf-8' }, body: visible[0]?.Value.toString('utf8') ?? '' };
-    return json(200, visible.map((e) => ({ LockIndex: e.LockIndex, Key: e.Key, Flags: e.Flags, Value: e.Value.length ? e.Value.toString('base64') : null, CreateIndex: e.CreateIndex, ModifyIndex: e.ModifyIndex })), headers);
+    if (req.query.has('raw') && !recurse)
+      return { status: 200, headers: { ...headers, 'content-type': 'text/plain; charset=utf-8' }, body: visible[0]?.Value.toString('utf8') ?? '' };
+    return json(
+      200,
+      visible.map((e) => ({
+        LockIndex: e.LockIndex,
+        Key: e.Key,
+        Flags: e.Flags,
+        Value: e.Value.length ? e.Value.toString('base64') : null,
+        CreateIndex: e.CreateIndex,
+        ModifyIndex: e.ModifyIndex,
+      })),
+      headers,
+    );
   }
 
   put(req: SimRequest, key: string): SimResponse {
@@ -69,7 +85,14 @@ export class ConsulKv {
       if ((want === 0 && existing) || (want > 0 && existing?.ModifyIndex !== want)) return json(200, false);
     }
     commit(this.index, ['kvs'], (i) => {
-      this.entries.set(key, { Key: key, Flags: flags, Value: Buffer.from(req.body, 'utf8'), LockIndex: 0, CreateIndex: existing?.CreateIndex ?? i, ModifyIndex: i });
+      this.entries.set(key, {
+        Key: key,
+        Flags: flags,
+        Value: Buffer.from(req.body, 'utf8'),
+        LockIndex: 0,
+        CreateIndex: existing?.CreateIndex ?? i,
+        ModifyIndex: i,
+      });
     });
     return json(200, true);
   }
@@ -78,7 +101,8 @@ export class ConsulKv {
     const cas = req.query.get('cas');
     if (cas !== null && this.entries.get(key)?.ModifyIndex !== Number(cas)) return json(200, false);
     const doomed = req.query.has('recurse') ? [...this.entries.keys()].filter((k) => k.startsWith(key)) : [key].filter((k) => this.entries.has(k));
-    if (doomed.length) commit(this.index, ['kvs'], () => {
+    if (doomed.length)
+      commit(this.index, ['kvs'], () => {
         for (const k of doomed) this.entries.delete(k);
       });
     return json(200, true);

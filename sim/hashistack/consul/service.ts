@@ -42,7 +42,13 @@ const NEEDS: Record<string, Need> = {
 };
 
 /** The anonymous token: what a request without a token runs as (no policies under default-deny). */
-const ANONYMOUS: ResourceToken = { secret: 'anonymous', accessor: '00000000-0000-0000-0000-000000000002', name: 'Anonymous Token', management: false, policies: [] };
+const ANONYMOUS: ResourceToken = {
+  secret: 'anonymous',
+  accessor: '00000000-0000-0000-0000-000000000002',
+  name: 'Anonymous Token',
+  management: false,
+  policies: [],
+};
 
 /**
  * The simulated Consul HTTP API, answered by a server agent: members,
@@ -56,7 +62,11 @@ export class ConsulService implements SimService {
   private readonly tokens = new Map<string, ResourceToken>();
   private readonly kv: ConsulKv;
 
-  constructor(private readonly world: HashistackWorld, managementToken: string, private readonly rng: Rng) {
+  constructor(
+    private readonly world: HashistackWorld,
+    managementToken: string,
+    private readonly rng: Rng,
+  ) {
     this.addToken({ secret: managementToken, accessor: rng.uuid(), name: 'control-plane (global-management)', management: true, policies: [] });
     this.kv = new ConsulKv(world.consul.index);
     const r = (method: string, template: string, handle: Route['handle']): Route => ({ method, template, handle });
@@ -132,7 +142,10 @@ export class ConsulService implements SimService {
   /** acl.PermissionDeniedError text (acl/errors.go). */
   private denied(token: ResourceToken, permission: string): SimResponse {
     if (token === ANONYMOUS) {
-      return text(403, `Permission denied: anonymous token lacks permission '${permission}'. The anonymous token is used implicitly when a request does not specify a token.`);
+      return text(
+        403,
+        `Permission denied: anonymous token lacks permission '${permission}'. The anonymous token is used implicitly when a request does not specify a token.`,
+      );
     }
     return text(403, `Permission denied: token with AccessorID '${token.accessor}' lacks permission '${permission}'`);
   }
@@ -147,7 +160,12 @@ export class ConsulService implements SimService {
    * `setResultsFilteredByACLs`, to avoid leaking that something exists).
    */
   private headers(index: number, filtered?: { token: ResourceToken; any: boolean }): Record<string, string> {
-    const h: Record<string, string> = { 'X-Consul-Index': String(index), 'X-Consul-KnownLeader': String(this.consul.raft.leader() !== undefined), 'X-Consul-LastContact': '0', 'X-Consul-Default-ACL-Policy': 'deny' };
+    const h: Record<string, string> = {
+      'X-Consul-Index': String(index),
+      'X-Consul-KnownLeader': String(this.consul.raft.leader() !== undefined),
+      'X-Consul-LastContact': '0',
+      'X-Consul-Default-ACL-Policy': 'deny',
+    };
     if (filtered?.any && filtered.token !== ANONYMOUS) h['X-Consul-Results-Filtered-By-ACLs'] = 'true';
     return h;
   }
@@ -174,7 +192,10 @@ export class ConsulService implements SimService {
 
   /** `GET /v1/status/peers`: raft addresses of the servers in the configuration. */
   private peers(): SimResponse {
-    return json(200, this.consul.raft.list().map((p) => p.address));
+    return json(
+      200,
+      this.consul.raft.list().map((p) => p.address),
+    );
   }
 
   private tokenSelf(req: SimRequest): SimResponse {
@@ -184,7 +205,9 @@ export class ConsulService implements SimService {
       AccessorID: token.accessor,
       SecretID: token.secret,
       Description: token.name,
-      Policies: token.management ? [{ ID: '00000000-0000-0000-0000-000000000001', Name: 'global-management' }] : token.policies.map((p, i) => ({ ID: `00000000-0000-0000-0001-${String(i).padStart(12, '0')}`, Name: p.name })),
+      Policies: token.management
+        ? [{ ID: '00000000-0000-0000-0000-000000000001', Name: 'global-management' }]
+        : token.policies.map((p, i) => ({ ID: `00000000-0000-0000-0001-${String(i).padStart(12, '0')}`, Name: p.name })),
       Local: false,
       CreateTime: '2026-01-01T00:00:00Z',
       Hash: 'c2ltLXRva2VuLWhhc2g=',
@@ -218,19 +241,22 @@ export class ConsulService implements SimService {
   private members(req: SimRequest): SimResponse {
     const token = this.tokenOf(req) ?? ANONYMOUS;
     const visible = this.mayReadNode(token) ? [...this.consul.members.values()] : [];
-    return json(200, visible.map((m) => ({
-      Name: m.name,
-      Addr: m.addr,
-      Port: m.port,
-      Tags: { ...m.tags },
-      Status: CONSUL_STATUS_CODE[m.status],
-      ProtocolMin: 1,
-      ProtocolMax: 5,
-      ProtocolCur: 2,
-      DelegateMin: 2,
-      DelegateMax: 5,
-      DelegateCur: 4,
-    })));
+    return json(
+      200,
+      visible.map((m) => ({
+        Name: m.name,
+        Addr: m.addr,
+        Port: m.port,
+        Tags: { ...m.tags },
+        Status: CONSUL_STATUS_CODE[m.status],
+        ProtocolMin: 1,
+        ProtocolMax: 5,
+        ProtocolCur: 2,
+        DelegateMin: 2,
+        DelegateMax: 5,
+        DelegateCur: 4,
+      })),
+    );
   }
 
   private async catalogNodes(req: SimRequest): Promise<SimResponse> {
@@ -252,12 +278,14 @@ export class ConsulService implements SimService {
     const bad = await this.block(req, ['nodes']);
     if (bad) return bad;
     const token = this.tokenOf(req) ?? ANONYMOUS;
-    const all = [...this.consul.catalog.values()]
-      .filter((n) => meta.every(([k, v]) => n.Meta[k ?? ''] === v))
-      .filter((n) => !filter || filter(n));
+    const all = [...this.consul.catalog.values()].filter((n) => meta.every(([k, v]) => n.Meta[k ?? ''] === v)).filter((n) => !filter || filter(n));
     const visible = this.mayReadNode(token) ? all : [];
     const nodes = visible.sort((a, b) => a.Node.localeCompare(b.Node));
-    return json(200, nodes.map((n) => ({ ...n, TaggedAddresses: { ...n.TaggedAddresses }, Meta: { ...n.Meta } })), this.headers(this.consul.index.of('nodes'), { token, any: visible.length < all.length }));
+    return json(
+      200,
+      nodes.map((n) => ({ ...n, TaggedAddresses: { ...n.TaggedAddresses }, Meta: { ...n.Meta } })),
+      this.headers(this.consul.index.of('nodes'), { token, any: visible.length < all.length }),
+    );
   }
 
   private async nodeHealth(req: SimRequest, node: string): Promise<SimResponse> {
@@ -300,18 +328,22 @@ export class ConsulService implements SimService {
 
   private raftConfiguration(): SimResponse {
     const leader = this.consul.raft.leader();
-    return json(200, {
-      Servers: this.consul.raft.list().map((p) => ({
-        ID: p.id,
-        Node: p.name,
-        Address: p.address,
-        Leader: leader?.id === p.id,
-        Voter: p.voter,
-        ProtocolVersion: '3',
-        LastIndex: this.consul.raft.alive(p) ? this.consul.index.current : Math.max(0, this.consul.index.current - 50),
-      })),
-      Index: this.consul.raft.configIndex,
-    }, this.headers(this.consul.index.current));
+    return json(
+      200,
+      {
+        Servers: this.consul.raft.list().map((p) => ({
+          ID: p.id,
+          Node: p.name,
+          Address: p.address,
+          Leader: leader?.id === p.id,
+          Voter: p.voter,
+          ProtocolVersion: '3',
+          LastIndex: this.consul.raft.alive(p) ? this.consul.index.current : Math.max(0, this.consul.index.current - 50),
+        })),
+        Index: this.consul.raft.configIndex,
+      },
+      this.headers(this.consul.index.current),
+    );
   }
 
   private removePeer(req: SimRequest): SimResponse {
@@ -325,10 +357,15 @@ export class ConsulService implements SimService {
   }
 
   private autopilot(): SimResponse {
-    const body = autopilotHealth(this.consul.raft, CONSUL_VERSION, (instanceId) => {
-      const m = [...this.consul.members.values()].find((x) => x.instanceId === instanceId);
-      return m?.status ?? 'none';
-    }, this.consul.index.current);
+    const body = autopilotHealth(
+      this.consul.raft,
+      CONSUL_VERSION,
+      (instanceId) => {
+        const m = [...this.consul.members.values()].find((x) => x.instanceId === instanceId);
+        return m?.status ?? 'none';
+      },
+      this.consul.index.current,
+    );
     return json(body.Healthy ? 200 : 429, body, this.headers(this.consul.index.current));
   }
 }

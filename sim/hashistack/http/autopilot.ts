@@ -30,7 +30,10 @@ export function autopilotHealth(raft: RaftCluster, version: string, serfStatus: 
     Healthy: raft.allHealthy(),
     FailureTolerance: raft.failureTolerance(),
     Leader: leader?.id ?? '',
-    Voters: raft.list().filter((p) => p.voter).map((p) => p.id),
+    Voters: raft
+      .list()
+      .filter((p) => p.voter)
+      .map((p) => p.id),
     Servers: raft.list().map((p) => {
       const alive = raft.alive(p);
       return {

@@ -56,7 +56,11 @@ export class NomadService implements SimService {
   private readonly router: Router;
   private readonly tokens = new Map<string, ResourceToken>();
 
-  constructor(private readonly world: HashistackWorld, managementToken: string, private readonly rng: Rng) {
+  constructor(
+    private readonly world: HashistackWorld,
+    managementToken: string,
+    private readonly rng: Rng,
+  ) {
     this.addToken({ secret: managementToken, accessor: rng.uuid(), name: 'control-plane (management)', management: true, policies: [] });
     const r = (method: string, template: string, handle: Route['handle']): Route => ({ method, template, handle });
     this.router = new Router([
@@ -157,7 +161,10 @@ export class NomadService implements SimService {
 
   /** `GET /v1/status/peers`: raft addresses of the servers in the configuration (Status.Peers). */
   private peers(): SimResponse {
-    return json(200, this.nomad.raft.list().map((p) => p.address));
+    return json(
+      200,
+      this.nomad.raft.list().map((p) => p.address),
+    );
   }
 
   private tokenSelf(req: SimRequest): SimResponse {
@@ -228,7 +235,12 @@ export class NomadService implements SimService {
     // Allocations of namespaces the token may not read-job are dropped (Node.GetAllocs filters them).
     const token = this.tokens.get(tokenOf(req, 'x-nomad-token') ?? '');
     const readable = token !== undefined && allows(token, 'namespace', 'read');
-    const allocs = readable ? this.nomad.allocsOn(id).sort((a, b) => a.CreateIndex - b.CreateIndex).map(allocationView) : [];
+    const allocs = readable
+      ? this.nomad
+          .allocsOn(id)
+          .sort((a, b) => a.CreateIndex - b.CreateIndex)
+          .map(allocationView)
+      : [];
     return json(200, allocs, this.headers(maxIndex()));
   }
 
@@ -281,16 +293,22 @@ export class NomadService implements SimService {
 
   private raftConfiguration(): SimResponse {
     const leader = this.nomad.raft.leader();
-    return json(200, {
-      Index: this.nomad.raft.configIndex,
-      Servers: this.nomad.raft.list().map((p) => ({ ID: p.id, Node: p.name, Address: p.address, Leader: leader?.id === p.id, Voter: p.voter, RaftProtocol: '3' })),
-    }, this.headers(this.nomad.index.current));
+    return json(
+      200,
+      {
+        Index: this.nomad.raft.configIndex,
+        Servers: this.nomad.raft
+          .list()
+          .map((p) => ({ ID: p.id, Node: p.name, Address: p.address, Leader: leader?.id === p.id, Voter: p.voter, RaftProtocol: '3' })),
+      },
+      this.headers(this.nomad.index.current),
+    );
   }
 
   private removePeer(req: SimRequest): SimResponse {
     if (req.query.has('address')) return text(400, 'Removing raft peers by address is not supported; use ?id=');
     const id = req.query.get('id');
-    if (!id) return text(400, 'Must specify ?id with the server\'s ID');
+    if (!id) return text(400, "Must specify ?id with the server's ID");
     if (!this.nomad.raft.get(id)) return text(500, `id "${id}" was not found in the Raft configuration`);
     this.nomad.raft.remove(id);
     return text(200, '');
@@ -315,10 +333,15 @@ export class NomadService implements SimService {
   }
 
   private autopilot(): SimResponse {
-    const body = autopilotHealth(this.nomad.raft, NOMAD_VERSION, (instanceId) => {
-      const member = [...this.nomad.members.values()].find((m) => m.instanceId === instanceId);
-      return member?.status ?? 'none';
-    }, this.nomad.index.current);
+    const body = autopilotHealth(
+      this.nomad.raft,
+      NOMAD_VERSION,
+      (instanceId) => {
+        const member = [...this.nomad.members.values()].find((m) => m.instanceId === instanceId);
+        return member?.status ?? 'none';
+      },
+      this.nomad.index.current,
+    );
     return json(body.Healthy ? 200 : 429, body, this.headers(this.nomad.index.current));
   }
 

@@ -34,7 +34,12 @@ export class VaultService implements SimService {
   private readonly rng: Rng;
   private readonly tokens = new Map<string, VaultToken>();
 
-  constructor(private readonly world: HashistackWorld, rootToken: string, private readonly clock: SimClock, rng: Rng) {
+  constructor(
+    private readonly world: HashistackWorld,
+    rootToken: string,
+    private readonly clock: SimClock,
+    rng: Rng,
+  ) {
     this.rng = rng.fork('vault-requests');
     this.addToken({ secret: rootToken, accessor: this.rng.uuid(), root: true, policies: [] });
     const r = (method: string, template: string, handle: Route['handle']): Route => ({ method, template, handle });
@@ -75,7 +80,8 @@ export class VaultService implements SimService {
     if (!UNAUTHENTICATED.has(m.route.template)) {
       const token = this.tokens.get(header(req, 'x-vault-token') ?? '');
       const need = NEEDS[`${m.route.method} ${m.route.template}`];
-      if (!token || (need !== 'any-token' && need !== undefined && !vaultAllows(token, need.path, need.capability))) return json(403, { errors: ['permission denied'] });
+      if (!token || (need !== 'any-token' && need !== undefined && !vaultAllows(token, need.path, need.capability)))
+        return json(403, { errors: ['permission denied'] });
       const active = this.world.vault.active();
       if (!active) {
         const anyUnsealed = [...this.world.vault.servers.values()].some((s) => this.world.vault.isUnsealedAndRunning(s.instanceId));
@@ -179,12 +185,15 @@ export class VaultService implements SimService {
   private raftConfiguration(): SimResponse {
     const raft = this.world.vault.raft;
     const leader = raft.leader();
-    return json(200, this.wrap({
-      config: {
-        index: raft.configIndex,
-        servers: raft.list().map((p) => ({ node_id: p.id, address: p.address, leader: leader?.id === p.id, protocol_version: '3', voter: p.voter })),
-      },
-    }));
+    return json(
+      200,
+      this.wrap({
+        config: {
+          index: raft.configIndex,
+          servers: raft.list().map((p) => ({ node_id: p.id, address: p.address, leader: leader?.id === p.id, protocol_version: '3', voter: p.voter })),
+        },
+      }),
+    );
   }
 
   private removePeer(req: SimRequest): SimResponse {
@@ -213,12 +222,18 @@ export class VaultService implements SimService {
         version: VAULT_VERSION,
       };
     }
-    return json(200, this.wrap({
-      healthy: raft.allHealthy(),
-      failure_tolerance: raft.failureTolerance(),
-      leader: leader?.id ?? '',
-      voters: raft.list().filter((p) => p.voter).map((p) => p.id),
-      servers,
-    }));
+    return json(
+      200,
+      this.wrap({
+        healthy: raft.allHealthy(),
+        failure_tolerance: raft.failureTolerance(),
+        leader: leader?.id ?? '',
+        voters: raft
+          .list()
+          .filter((p) => p.voter)
+          .map((p) => p.id),
+        servers,
+      }),
+    );
   }
 }

@@ -6,7 +6,16 @@ import { AutopilotHealthSchema, type AutopilotHealth } from '../nomad/schemas.js
 import { blockingQuery, type Block, type Indexed } from '../blocking.js';
 import { consulMemberGone, raftPeerGone } from '../gone.js';
 import { bexprString, indexHeader, parseBody } from '../parse.js';
-import { CatalogNodeSchema, HealthCheckSchema, MemberSchema, RaftConfigurationSchema, type ConsulCatalogNode, type ConsulHealthCheck, type ConsulMember, type ConsulRaftConfiguration } from './schemas.js';
+import {
+  CatalogNodeSchema,
+  HealthCheckSchema,
+  MemberSchema,
+  RaftConfigurationSchema,
+  type ConsulCatalogNode,
+  type ConsulHealthCheck,
+  type ConsulMember,
+  type ConsulRaftConfiguration,
+} from './schemas.js';
 
 /**
  * Consul answers a read the token may not fully make with 200 and the
@@ -74,7 +83,12 @@ export class ConsulClient {
    * @returns whether the member was still known.
    */
   async forceLeave(name: string, prune: boolean): Promise<boolean> {
-    const res = await this.http.request({ method: 'PUT', path: `/v1/agent/force-leave/${encodeURIComponent(name)}`, query: prune ? { prune: 'true' } : undefined, answerWhen: consulMemberGone(name) });
+    const res = await this.http.request({
+      method: 'PUT',
+      path: `/v1/agent/force-leave/${encodeURIComponent(name)}`,
+      query: prune ? { prune: 'true' } : undefined,
+      answerWhen: consulMemberGone(name),
+    });
     return res.status < 300;
   }
 
@@ -86,7 +100,13 @@ export class ConsulClient {
   /** Remove a raft peer by id or address (exactly one). */
   async removeRaftPeer(peer: { id: string } | { address: string }): Promise<void> {
     const gone = 'id' in peer ? raftPeerGone(peer.id) : undefined;
-    await this.http.request({ method: 'DELETE', path: '/v1/operator/raft/peer', query: 'id' in peer ? { id: peer.id } : { address: peer.address }, retry: false, answerWhen: gone });
+    await this.http.request({
+      method: 'DELETE',
+      path: '/v1/operator/raft/peer',
+      query: 'id' in peer ? { id: peer.id } : { address: peer.address },
+      retry: false,
+      answerWhen: gone,
+    });
   }
 
   /** Autopilot health; 200 and 429 are both answers. */
@@ -100,7 +120,12 @@ export class ConsulClient {
    * what Consul's UI uses): one `Allow` per request, in order.
    */
   async authorize(requests: Array<{ Resource: string; Access: 'read' | 'write' }>): Promise<Array<{ Allow: boolean }> | 'acl-disabled'> {
-    const res = await this.http.request({ method: 'POST', path: '/v1/internal/acl/authorize', body: requests, answerWhen: (status, body) => status === 401 && /ACL support disabled/i.test(body) });
+    const res = await this.http.request({
+      method: 'POST',
+      path: '/v1/internal/acl/authorize',
+      body: requests,
+      answerWhen: (status, body) => status === 401 && /ACL support disabled/i.test(body),
+    });
     if (res.status === 401) return 'acl-disabled';
     return parseBody('consul', 'acl authorize', z.array(z.object({ Allow: z.boolean() })), res.json());
   }

@@ -1,7 +1,10 @@
 /** zod schemas of the Consul API responses the control plane reads. */
 import * as z from 'zod';
 
-const stringRecord = z.record(z.string(), z.string()).nullish().transform((v) => v ?? {});
+const stringRecord = z
+  .record(z.string(), z.string())
+  .nullish()
+  .transform((v) => v ?? {});
 
 /** Serf member status codes of /v1/agent/members. */
 export const MemberStatus = { none: 0, alive: 1, leaving: 2, left: 3, failed: 4 } as const;
@@ -31,7 +34,17 @@ export type ConsulHealthCheck = z.infer<typeof HealthCheckSchema>;
 export const RaftConfigurationSchema = z.object({
   Index: z.number().optional(),
   Servers: z
-    .array(z.object({ ID: z.string(), Node: z.string(), Address: z.string(), Leader: z.boolean(), Voter: z.boolean(), ProtocolVersion: z.string().optional(), LastIndex: z.number().optional() }))
+    .array(
+      z.object({
+        ID: z.string(),
+        Node: z.string(),
+        Address: z.string(),
+        Leader: z.boolean(),
+        Voter: z.boolean(),
+        ProtocolVersion: z.string().optional(),
+        LastIndex: z.number().optional(),
+      }),
+    )
     .nullish()
     .transform((v) => v ?? []),
 });

@@ -31,7 +31,11 @@ export class NomadClient {
   /** Nodes fingerprinted with this EC2 instance id; with `block`, a blocking query on the node list. */
   async nodesByInstanceId(instanceId: string, block?: Block): Promise<Indexed<NomadNodeStub[]>> {
     const b = blockingQuery(block, 'nomad');
-    const { body, headers } = await this.http.getJson('/v1/nodes', { filter: `Attributes["unique.platform.aws.instance-id"] == ${bexprString(instanceId)}`, ...b.query }, b.extra);
+    const { body, headers } = await this.http.getJson(
+      '/v1/nodes',
+      { filter: `Attributes["unique.platform.aws.instance-id"] == ${bexprString(instanceId)}`, ...b.query },
+      b.extra,
+    );
     return { value: parseBody('nomad', 'node list', z.array(NodeStubSchema).nullable(), body) ?? [], index: indexHeader(headers, 'X-Nomad-Index') };
   }
 
@@ -70,7 +74,11 @@ export class NomadClient {
 
   /** Mark a node eligible or ineligible for scheduling. */
   async setEligibility(id: string, eligible: boolean): Promise<void> {
-    await this.http.request({ method: 'POST', path: `/v1/node/${encodeURIComponent(id)}/eligibility`, body: { Eligibility: eligible ? 'eligible' : 'ineligible' } });
+    await this.http.request({
+      method: 'POST',
+      path: `/v1/node/${encodeURIComponent(id)}/eligibility`,
+      body: { Eligibility: eligible ? 'eligible' : 'ineligible' },
+    });
   }
 
   /**

@@ -1,7 +1,10 @@
 /** zod schemas of the Nomad API responses the control plane reads (fields as in the reference). */
 import * as z from 'zod';
 
-const nullableRecord = z.record(z.string(), z.string()).nullish().transform((v) => v ?? {});
+const nullableRecord = z
+  .record(z.string(), z.string())
+  .nullish()
+  .transform((v) => v ?? {});
 
 export const LastDrainSchema = z
   .object({ Status: z.string(), StartedAt: z.string().optional(), UpdatedAt: z.string().optional() })
@@ -78,7 +81,10 @@ export type NomadAllocation = z.infer<typeof AllocationSchema>;
 
 export const RaftConfigurationSchema = z.object({
   Index: z.number().optional(),
-  Servers: z.array(z.object({ ID: z.string(), Node: z.string(), Address: z.string(), Leader: z.boolean(), Voter: z.boolean(), RaftProtocol: z.string().optional() })).nullish().transform((v) => v ?? []),
+  Servers: z
+    .array(z.object({ ID: z.string(), Node: z.string(), Address: z.string(), Leader: z.boolean(), Voter: z.boolean(), RaftProtocol: z.string().optional() }))
+    .nullish()
+    .transform((v) => v ?? []),
 });
 export type NomadRaftConfiguration = z.infer<typeof RaftConfigurationSchema>;
 

@@ -2,7 +2,16 @@
 import type { HttpClient } from '../../http/client.js';
 import * as z from 'zod';
 import { parseBody } from '../parse.js';
-import { AutopilotStateSchema, HealthSchema, LeaderSchema, RaftConfigurationSchema, type VaultAutopilotState, type VaultHealth, type VaultLeader, type VaultRaftConfiguration } from './schemas.js';
+import {
+  AutopilotStateSchema,
+  HealthSchema,
+  LeaderSchema,
+  RaftConfigurationSchema,
+  type VaultAutopilotState,
+  type VaultHealth,
+  type VaultLeader,
+  type VaultRaftConfiguration,
+} from './schemas.js';
 
 /** Every status /v1/sys/health answers with (200 active, 429 standby, 472, 473, 501, 503). */
 const HEALTH_STATUSES = [200, 429, 472, 473, 501, 503] as const;

@@ -27,7 +27,10 @@ export const RaftConfigurationSchema = z.object({
   data: z.object({
     config: z.object({
       index: z.number().optional(),
-      servers: z.array(z.object({ node_id: z.string(), address: z.string(), leader: z.boolean(), protocol_version: z.string().optional(), voter: z.boolean() })).nullish().transform((v) => v ?? []),
+      servers: z
+        .array(z.object({ node_id: z.string(), address: z.string(), leader: z.boolean(), protocol_version: z.string().optional(), voter: z.boolean() }))
+        .nullish()
+        .transform((v) => v ?? []),
     }),
   }),
 });

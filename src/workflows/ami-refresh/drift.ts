@@ -38,7 +38,10 @@ export function poolDrift(pool: Omit<PoolDrift, 'newestImageId' | 'newestImageNa
   const newest = newestImage(images);
   const current = images.find((i) => i.imageId === pool.currentImageId);
   const drift =
-    newest !== undefined && pool.currentImageId !== null && newest.imageId !== pool.currentImageId && (current === undefined || newest.creationDate > current.creationDate);
+    newest !== undefined &&
+    pool.currentImageId !== null &&
+    newest.imageId !== pool.currentImageId &&
+    (current === undefined || newest.creationDate > current.creationDate);
   return { ...pool, newestImageId: newest?.imageId ?? null, newestImageName: newest?.name ?? null, drift };
 }
 
@@ -53,7 +56,13 @@ export type RefreshDecision =
  * report only; otherwise upgrade the drifted pools (by group name) under a
  * name fixed for the event's UTC day, so a re-delivered event starts nothing twice.
  */
-export function decideRefresh(input: { drifts: readonly PoolDrift[]; autoUpgrade: boolean; window: MaintenanceWindow; now: number; eventTime: number }): RefreshDecision {
+export function decideRefresh(input: {
+  drifts: readonly PoolDrift[];
+  autoUpgrade: boolean;
+  window: MaintenanceWindow;
+  now: number;
+  eventTime: number;
+}): RefreshDecision {
   const drifted = input.drifts.filter((d) => d.drift && d.newestImageId !== null);
   if (drifted.length === 0) return { action: 'none' };
   if (!input.autoUpgrade) return { action: 'report', reason: 'auto-upgrade-off' };

@@ -39,7 +39,11 @@ export async function refreshAmis(event: z.infer<typeof ScheduledEventSchema>, d
   const { owners, namePattern, tags } = deps.config.amiFilter;
   const images = await deps.ec2.describeImages({
     owners,
-    filters: [{ name: 'name', values: [namePattern] }, { name: 'state', values: ['available'] }, ...Object.entries(tags).map(([k, v]) => ({ name: `tag:${k}`, values: [v] }))],
+    filters: [
+      { name: 'name', values: [namePattern] },
+      { name: 'state', values: ['available'] },
+      ...Object.entries(tags).map(([k, v]) => ({ name: `tag:${k}`, values: [v] })),
+    ],
   });
   const drifts: PoolDrift[] = [];
   for (const { group, facts } of await clusterPools(deps)) {
@@ -52,10 +56,17 @@ export async function refreshAmis(event: z.infer<typeof ScheduledEventSchema>, d
   for (const d of drifts) {
     countMetricWith('AmiDrift', { pool: d.pool }, d.drift ? 1 : 0);
     if (d.drift) log.warn('AMI drift', { ...d });
-    else if (d.currentImageId === null) log.warn('AMI refresh: image of the pool unknown (no launch template or version gone)', { pool: d.pool, asgName: d.asgName });
+    else if (d.currentImageId === null)
+      log.warn('AMI refresh: image of the pool unknown (no launch template or version gone)', { pool: d.pool, asgName: d.asgName });
   }
   const now = deps.now();
-  const decision = decideRefresh({ drifts, autoUpgrade: deps.config.autoUpgrade, window: deps.config.maintenanceWindow, now, eventTime: event.time ? Date.parse(event.time) : now });
+  const decision = decideRefresh({
+    drifts,
+    autoUpgrade: deps.config.autoUpgrade,
+    window: deps.config.maintenanceWindow,
+    now,
+    eventTime: event.time ? Date.parse(event.time) : now,
+  });
   log.info('AMI refresh', { decision: decision.action, drifted: drifts.filter((d) => d.drift).map((d) => d.pool), window: deps.config.maintenanceWindow.text });
   if (decision.action !== 'upgrade') return { pools: drifts, decision };
   const arn = deps.config.clusterUpgradeStateMachineArn;

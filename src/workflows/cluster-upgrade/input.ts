@@ -17,14 +17,18 @@ export const ClusterUpgradeInputSchema = z
     ...UpgradeKnobsShape,
   })
   .superRefine((v, ctx) => {
-    if (v.imageId !== undefined && v.images !== undefined) ctx.addIssue({ code: 'custom', path: ['images'], message: 'give imageId (every pool) or images (per pool), not both' });
-    if (v.imageId === undefined && v.images === undefined) ctx.addIssue({ code: 'custom', path: ['imageId'], message: 'give imageId ("ami-...", every pool) or images ({"<pool>": "ami-..."})' });
-    if (v.images !== undefined && Object.keys(v.images).length === 0) ctx.addIssue({ code: 'custom', path: ['images'], message: 'must name at least one pool' });
+    if (v.imageId !== undefined && v.images !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['images'], message: 'give imageId (every pool) or images (per pool), not both' });
+    if (v.imageId === undefined && v.images === undefined)
+      ctx.addIssue({ code: 'custom', path: ['imageId'], message: 'give imageId ("ami-...", every pool) or images ({"<pool>": "ami-..."})' });
+    if (v.images !== undefined && Object.keys(v.images).length === 0)
+      ctx.addIssue({ code: 'custom', path: ['images'], message: 'must name at least one pool' });
   });
 export type ClusterUpgradeInput = z.infer<typeof ClusterUpgradeInputSchema>;
 
 /** Example shown in every input error. */
-export const CLUSTER_UPGRADE_INPUT_EXAMPLE = '{"imageId": "ami-0123456789abcdef0"} or {"images": {"servers": "ami-...", "web": "ami-..."}} (optional: surge, batchSize, drainDeadline, dryRun, approval)';
+export const CLUSTER_UPGRADE_INPUT_EXAMPLE =
+  '{"imageId": "ami-0123456789abcdef0"} or {"images": {"servers": "ami-...", "web": "ami-..."}} (optional: surge, batchSize, drainDeadline, dryRun, approval)';
 
 /** The knobs a cluster upgrade passes to every pool upgrade. */
 export type UpgradeKnobs = Pick<ClusterUpgradeInput, 'surge' | 'batchSize' | 'drainDeadline' | 'dryRun' | 'approval'>;
@@ -36,7 +40,9 @@ export type UpgradeKnobs = Pick<ClusterUpgradeInput, 'surge' | 'batchSize' | 'dr
 export function parseClusterUpgradeInput(raw: unknown): ClusterUpgradeInput {
   const r = ClusterUpgradeInputSchema.safeParse(raw);
   if (r.success) return r.data;
-  throw new InvalidUpgradeInput(`invalid cluster upgrade input: ${describeInputIssues(r.error.issues, CLUSTER_UPGRADE_INPUT_KEYS)}. Expected ${CLUSTER_UPGRADE_INPUT_EXAMPLE}`);
+  throw new InvalidUpgradeInput(
+    `invalid cluster upgrade input: ${describeInputIssues(r.error.issues, CLUSTER_UPGRADE_INPUT_KEYS)}. Expected ${CLUSTER_UPGRADE_INPUT_EXAMPLE}`,
+  );
 }
 
 /** The knobs of an input, without the keys the operator left out. */

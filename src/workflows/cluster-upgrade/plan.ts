@@ -20,7 +20,10 @@ export async function planClusterUpgrade(raw: unknown, executionArn: string, dep
   const input = parseClusterUpgradeInput(raw);
   const pools = await clusterPools(deps);
   const targets = resolveTargets(input, pools, deps.config.clusterName);
-  await checkImages(targets.map((t) => t.imageId), deps);
+  await checkImages(
+    targets.map((t) => t.imageId),
+    deps,
+  );
   const knobs = knobsOf(input);
   const runs: PoolRun[] = [];
   for (const { pool, imageId } of order(targets)) {
@@ -50,7 +53,8 @@ export async function planClusterUpgrade(raw: unknown, executionArn: string, dep
 
 function resolveTargets(input: ClusterUpgradeInput, pools: ClusterPool[], clusterName: string): { pool: ClusterPool; imageId: string }[] {
   if (input.imageId !== undefined) {
-    if (pools.length === 0) throw new InvalidUpgradeInput(`cluster ${clusterName} has no pools (no Auto Scaling group tagged hashistack:cluster=${clusterName})`);
+    if (pools.length === 0)
+      throw new InvalidUpgradeInput(`cluster ${clusterName} has no pools (no Auto Scaling group tagged hashistack:cluster=${clusterName})`);
     const imageId = input.imageId;
     return pools.map((pool) => ({ pool, imageId }));
   }
@@ -59,7 +63,8 @@ function resolveTargets(input: ClusterUpgradeInput, pools: ClusterPool[], cluste
   for (const [name, imageId] of Object.entries(input.images ?? {})) {
     const found = matchPools(pools, name);
     if (found.length === 0) problems.push(`unknown pool "${name}"`);
-    else if (found.length > 1) problems.push(`"${name}" matches several groups (${found.map((p) => p.facts.asgName).join(', ')}); give the Auto Scaling group name`);
+    else if (found.length > 1)
+      problems.push(`"${name}" matches several groups (${found.map((p) => p.facts.asgName).join(', ')}); give the Auto Scaling group name`);
     else if (targets.some((t) => t.pool.facts.asgName === found[0]?.facts.asgName)) problems.push(`"${name}" names group ${found[0]?.facts.asgName} twice`);
     else targets.push({ pool: found[0] as ClusterPool, imageId });
   }
@@ -76,5 +81,7 @@ async function checkImages(imageIds: string[], deps: ClusterUpgradeDeps): Promis
 /** Server pools first, then client pools; by pool name within a role. */
 function order<T extends { pool: ClusterPool }>(targets: T[]): T[] {
   const rank = (t: T): number => (t.pool.facts.role === 'server' ? 0 : 1);
-  return [...targets].sort((a, b) => rank(a) - rank(b) || a.pool.facts.pool.localeCompare(b.pool.facts.pool) || a.pool.facts.asgName.localeCompare(b.pool.facts.asgName));
+  return [...targets].sort(
+    (a, b) => rank(a) - rank(b) || a.pool.facts.pool.localeCompare(b.pool.facts.pool) || a.pool.facts.asgName.localeCompare(b.pool.facts.asgName),
+  );
 }

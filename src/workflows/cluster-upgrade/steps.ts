@@ -25,7 +25,12 @@ export async function startNextPool(state: ClusterUpgradeState, deps: ClusterUpg
   const name = executionName(nameOfExecution(state.executionArn).slice(0, 56), String(index), run.pool.slice(0, 20));
   const executionArn = await startChild(deps, arn, name, { pool: run.asgName, imageId: run.imageId, ...state.knobs });
   getLogger().info('cluster upgrade: pool started', { pool: run.pool, asgName: run.asgName, imageId: run.imageId, executionArn });
-  return withRun(state, index, { ...run, status: 'running', executionArn, startedAt: run.startedAt ?? deps.now() }, { current: index, phase: 'running', done: false });
+  return withRun(
+    state,
+    index,
+    { ...run, status: 'running', executionArn, startedAt: run.startedAt ?? deps.now() },
+    { current: index, phase: 'running', done: false },
+  );
 }
 
 const PoolOutputSchema = z.object({ outcome: z.string() }).loose();
@@ -46,7 +51,11 @@ export async function checkPool(state: ClusterUpgradeState, deps: ClusterUpgrade
   const detail = r.status === 'MISSING' ? `execution ${run.executionArn} not found` : `${r.ended}: ${r.error ?? ''}: ${r.cause ?? ''}`.slice(0, MAX_DETAIL);
   const failed = withRun(state, index, { ...run, status: 'failed', endedAt: deps.now(), detail }, { current: index, phase: 'failed', done: true });
   const pools = failed.pools.map((p) => (p.status === 'pending' ? { ...p, status: 'not-started' as const } : p));
-  const names = (s: PoolRun['status']): string => pools.filter((p) => p.status === s).map((p) => p.pool).join(', ') || 'none';
+  const names = (s: PoolRun['status']): string =>
+    pools
+      .filter((p) => p.status === s)
+      .map((p) => p.pool)
+      .join(', ') || 'none';
   const cause = [
     `pool ${run.pool} (${run.asgName}) failed to upgrade to ${run.imageId} and stopped the cluster upgrade: ${detail}.`,
     `Upgraded: ${names('upgraded')}; not started: ${names('not-started')}`,
@@ -60,7 +69,17 @@ export async function checkPool(state: ClusterUpgradeState, deps: ClusterUpgrade
 export interface ClusterUpgradeSummary {
   outcome: 'upgraded' | 'dry-run' | 'nothing-to-do';
   durationSeconds: number;
-  pools: { pool: string; asgName: string; role: string; from: string | null; to: string; status: PoolRun['status']; executionArn: string | null; durationSeconds: number | null; detail: string | null }[];
+  pools: {
+    pool: string;
+    asgName: string;
+    role: string;
+    from: string | null;
+    to: string;
+    status: PoolRun['status'];
+    executionArn: string | null;
+    durationSeconds: number | null;
+    detail: string | null;
+  }[];
 }
 
 /** Summarise a finished cluster upgrade. */
@@ -87,7 +106,12 @@ export function summariseClusterUpgrade(state: ClusterUpgradeState, deps: Pick<C
   return summary;
 }
 
-function withRun<P extends ClusterUpgradeState['progress']>(state: ClusterUpgradeState, index: number, run: PoolRun, progress: P): ClusterUpgradeState & { progress: P } {
+function withRun<P extends ClusterUpgradeState['progress']>(
+  state: ClusterUpgradeState,
+  index: number,
+  run: PoolRun,
+  progress: P,
+): ClusterUpgradeState & { progress: P } {
   return { ...state, pools: state.pools.map((p, i) => (i === index ? run : p)), progress };
 }
 

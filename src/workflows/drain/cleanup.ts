@@ -67,7 +67,10 @@ export async function purgeNomadNode(state: DrainState, deps: DrainDeps, remaini
   for (;;) {
     let node: NomadNode;
     try {
-      const result = await deps.nomad.getNode(state.nomadNodeId, index > 0 ? { index, waitMs: Math.min(WORKFLOW_WAIT_MS, remainingMs() - SAFETY_MARGIN_MS - BLOCKING_SLACK_MS) } : {});
+      const result = await deps.nomad.getNode(
+        state.nomadNodeId,
+        index > 0 ? { index, waitMs: Math.min(WORKFLOW_WAIT_MS, remainingMs() - SAFETY_MARGIN_MS - BLOCKING_SLACK_MS) } : {},
+      );
       node = result.node;
       index = Math.max(1, result.index);
     } catch (error) {

@@ -24,10 +24,17 @@ export function nextGiveUpAt(deps: Pick<DrainDeps, 'now' | 'config'>): number {
  * as done.
  * @throws LifecycleActionLost
  */
-export async function heartbeatWhileDraining(deps: Pick<DrainDeps, 'now' | 'autoscaling'>, state: Pick<DrainState, 'action' | 'hook' | 'nomadNodeId'>, task: string): Promise<void> {
+export async function heartbeatWhileDraining(
+  deps: Pick<DrainDeps, 'now' | 'autoscaling'>,
+  state: Pick<DrainState, 'action' | 'hook' | 'nomadNodeId'>,
+  task: string,
+): Promise<void> {
   const r = await recordHeartbeat(deps, state.action, state.hook.heartbeatLimitAt);
   if (r !== 'not-active') return;
-  const limit = deps.now() >= state.hook.heartbeatLimitAt ? `the hook's global limit (${new Date(state.hook.heartbeatLimitAt).toISOString()}) passed` : 'the hook expired or someone completed the action';
+  const limit =
+    deps.now() >= state.hook.heartbeatLimitAt
+      ? `the hook's global limit (${new Date(state.hook.heartbeatLimitAt).toISOString()}) passed`
+      : 'the hook expired or someone completed the action';
   throw new LifecycleActionLost(
     `${task}: the lifecycle action of ${state.action.instanceId} is no longer active while Nomad node ${state.nomadNodeId ?? '?'} still drains (${limit}); the instance terminates with whatever still runs on it`,
   );

@@ -78,7 +78,10 @@ async function awaitGracefulLeave(deps: DrainDeps, consulNode: string, instanceI
       if (command && deps.ssm.isFinalCommandStatus(command)) {
         const again = await memberState(deps, consulNode);
         if (again === 'present' || again === 'failed') {
-          getLogger().warn('graceful leave through SSM did not succeed', { ssmStatus: command.status, detail: 'reason' in command ? command.reason : command.stderr.slice(0, 500) });
+          getLogger().warn('graceful leave through SSM did not succeed', {
+            ssmStatus: command.status,
+            detail: 'reason' in command ? command.reason : command.stderr.slice(0, 500),
+          });
         }
         return again;
       }
@@ -108,7 +111,8 @@ export async function leaveCluster(state: DrainState, deps: DrainDeps): Promise<
   const log = getLogger();
   let method = 'no-consul-member';
   // The node is drained by now; its Consul membership cannot be read with this token: fail loudly, never "already gone".
-  if (state.consulUnreadable) throw new PermissionDenied('consul', `node drained, but its Consul membership cannot be checked or left: ${state.consulUnreadable}`);
+  if (state.consulUnreadable)
+    throw new PermissionDenied('consul', `node drained, but its Consul membership cannot be checked or left: ${state.consulUnreadable}`);
 
   if (state.consulNode) {
     let member = await memberState(deps, state.consulNode);

@@ -34,7 +34,11 @@ async function preflightDrain(input: DrainInput, deps: DrainDeps): Promise<strin
  * The Consul node of the instance, or the reason Consul cannot tell (a
  * token whose reads are filtered).
  */
-async function consulLookup(deps: DrainDeps, instanceId: string, privateIp: string | null): Promise<{ node: ConsulCatalogNode | null; unreadable: string | null }> {
+async function consulLookup(
+  deps: DrainDeps,
+  instanceId: string,
+  privateIp: string | null,
+): Promise<{ node: ConsulCatalogNode | null; unreadable: string | null }> {
   try {
     return { node: await deps.consul.findNodeByInstanceId(instanceId, privateIp), unreadable: null };
   } catch (error) {
@@ -54,13 +58,19 @@ async function nomadNodeByTag(deps: DrainDeps, tags: Record<string, string> | un
   try {
     const { node } = await deps.nomad.getNode(tagged);
     getLogger().warn('Nomad filter lookup missed a node the instance is tagged with; using the tagged node', { nomadNodeId: tagged });
-    return { ID: node.ID, Name: node.Name, Drain: node.DrainStrategy !== null, SchedulingEligibility: node.SchedulingEligibility, Status: node.Status, LastDrain: node.LastDrain };
+    return {
+      ID: node.ID,
+      Name: node.Name,
+      Drain: node.DrainStrategy !== null,
+      SchedulingEligibility: node.SchedulingEligibility,
+      Status: node.Status,
+      LastDrain: node.LastDrain,
+    };
   } catch (error) {
     if (error instanceof NotFound) return null;
     throw error;
   }
 }
-
 
 /**
  * Look up the Nomad node (by instance id), the Consul member (instance_id
@@ -71,11 +81,18 @@ async function nomadNodeByTag(deps: DrainDeps, tags: Record<string, string> | un
 export async function prepareDrain(input: DrainInput, deps: DrainDeps): Promise<DrainState> {
   const { action, pool } = input;
   checkGiveUp(deps, action.eventTime + deps.config.giveUpAfterMs, 'Prepare');
-  const [hooks, instance] = await Promise.all([deps.autoscaling.describeLifecycleHooks(action.asgName, [action.hookName]), deps.ec2.describeInstance(action.instanceId)]);
+  const [hooks, instance] = await Promise.all([
+    deps.autoscaling.describeLifecycleHooks(action.asgName, [action.hookName]),
+    deps.ec2.describeInstance(action.instanceId),
+  ]);
   const { heartbeatTimeoutSec, heartbeatLimitAt } = hookLimits(hooks, action.hookName, action.eventTime);
   const privateIp = instance?.privateIp ?? null;
   // The preflight runs alongside the lookups (it is usually a cache hit); its verdict is applied before anything is decided.
-  const [blind, foundNomadNode, looked] = await Promise.all([preflightDrain(input, deps), deps.nomad.findNodeByInstanceId(action.instanceId), consulLookup(deps, action.instanceId, privateIp)]);
+  const [blind, foundNomadNode, looked] = await Promise.all([
+    preflightDrain(input, deps),
+    deps.nomad.findNodeByInstanceId(action.instanceId),
+    consulLookup(deps, action.instanceId, privateIp),
+  ]);
   const consul = blind ? { node: null, unreadable: blind } : looked;
   const consulNode = consul.node;
   const nomadNode = foundNomadNode ?? (consulNode ? null : await nomadNodeByTag(deps, instance?.tags));
@@ -84,7 +101,11 @@ export async function prepareDrain(input: DrainInput, deps: DrainDeps): Promise<
   if (pool.role === 'server') plan = 'server';
   else if (!nomadNode && !consulNode) {
     // Never conclude "nothing joined" from a silence that may be ACL filtering.
-    if (consul.unreadable) throw new PermissionDenied('consul', `cannot tell whether ${action.instanceId} joined: Nomad has no node for it and Consul hides nodes from the token (${consul.unreadable})`);
+    if (consul.unreadable)
+      throw new PermissionDenied(
+        'consul',
+        `cannot tell whether ${action.instanceId} joined: Nomad has no node for it and Consul hides nodes from the token (${consul.unreadable})`,
+      );
     plan = 'nothing-joined';
   } else plan = 'client';
   if (plan === 'server') {

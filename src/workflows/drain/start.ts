@@ -76,5 +76,9 @@ export async function startDrain(state: DrainState, deps: DrainDeps): Promise<Dr
   secondsMetric('HookFiredToDrainStarted', startedAt - state.drain.hookFiredAt);
   getLogger().info('drain started', { nomadNodeId: node.ID, deadlineNs });
   const capped = deadlineNs === state.drain.deadlineNs ? null : state.drain.deadlineNs;
-  return { ...state, giveUpAt: nextGiveUpAt(deps), drain: { ...state.drain, deadlineNs, deadlineCappedFromNs: capped, mode: 'started', index: Math.max(index, r.index), startedAt } };
+  return {
+    ...state,
+    giveUpAt: nextGiveUpAt(deps),
+    drain: { ...state.drain, deadlineNs, deadlineCappedFromNs: capped, mode: 'started', index: Math.max(index, r.index), startedAt },
+  };
 }

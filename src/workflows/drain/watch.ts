@@ -39,7 +39,10 @@ async function noRoomYet(state: DrainState, deps: DrainDeps): Promise<NonNullabl
   const unplaced = lostAllocations(await deps.nomad.nodeAllocations(state.nomadNodeId), null);
   if (unplaced.length === 0) return null;
   countMetric('DrainBlocked', unplaced.length);
-  getLogger().error('the pool has no room for work the drain displaced: it is stopped without a replacement (the drain will end WorkLost)', { nomadNodeId: state.nomadNodeId, allocations: unplaced });
+  getLogger().error('the pool has no room for work the drain displaced: it is stopped without a replacement (the drain will end WorkLost)', {
+    nomadNodeId: state.nomadNodeId,
+    allocations: unplaced,
+  });
   return unplaced;
 }
 
@@ -56,7 +59,10 @@ export async function watchDrain(state: DrainState, deps: DrainDeps, remainingMs
   if (drain.done || !state.nomadNodeId) return { ...state, drain: { ...drain, done: true } };
   if (drain.startedAt !== null && drain.deadlineNs > 0) {
     const overrunAt = drain.startedAt + drain.deadlineNs / 1_000_000 + deps.config.giveUpAfterMs;
-    if (deps.now() > overrunAt) throw new GiveUp(`WatchDrain: the drain of ${state.nomadNodeId} is still running ${Math.round(deps.config.giveUpAfterMs / 60_000)} min after its deadline`);
+    if (deps.now() > overrunAt)
+      throw new GiveUp(
+        `WatchDrain: the drain of ${state.nomadNodeId} is still running ${Math.round(deps.config.giveUpAfterMs / 60_000)} min after its deadline`,
+      );
   }
 
   let index = drain.index;
@@ -82,7 +88,11 @@ export async function watchDrain(state: DrainState, deps: DrainDeps, remainingMs
     if (!result.node.DrainStrategy) {
       const doneAt = deps.now();
       const workLost = await lostWork(state, result.node, deps);
-      getLogger().info('drain finished', { lastDrain: result.node.LastDrain?.Status ?? null, nomadNodeId: state.nomadNodeId, workLost: workLost?.allocations.length ?? 0 });
+      getLogger().info('drain finished', {
+        lastDrain: result.node.LastDrain?.Status ?? null,
+        nomadNodeId: state.nomadNodeId,
+        workLost: workLost?.allocations.length ?? 0,
+      });
       return { ...state, giveUpAt, drain: { ...drain, done: true, index, doneAt, workLost, blocked } };
     }
     await heartbeatWhileDraining(deps, state, 'WatchDrain');

@@ -27,12 +27,17 @@ export interface HookFinding {
 export const MIN_HEARTBEAT_TIMEOUT_SEC = 300;
 
 /** Problems of one hook against what the control plane expects. */
-export function checkHook(asgName: string, expected: { name: string; transition: string; defaultResult: 'CONTINUE' | 'ABANDON' }, hook: LifecycleHook | undefined): HookFinding[] {
+export function checkHook(
+  asgName: string,
+  expected: { name: string; transition: string; defaultResult: 'CONTINUE' | 'ABANDON' },
+  hook: LifecycleHook | undefined,
+): HookFinding[] {
   const f = (severity: HookFinding['severity'], problem: string): HookFinding => ({ asgName, hookName: expected.name, severity, problem });
   if (!hook) return [f('error', `missing ${expected.transition} hook ${expected.name}`)];
   const out: HookFinding[] = [];
   if (hook.LifecycleTransition !== expected.transition) out.push(f('error', `transition is ${hook.LifecycleTransition}, expected ${expected.transition}`));
-  if ((hook.HeartbeatTimeout ?? 3600) < MIN_HEARTBEAT_TIMEOUT_SEC) out.push(f('error', `heartbeat timeout ${hook.HeartbeatTimeout}s is below ${MIN_HEARTBEAT_TIMEOUT_SEC}s`));
+  if ((hook.HeartbeatTimeout ?? 3600) < MIN_HEARTBEAT_TIMEOUT_SEC)
+    out.push(f('error', `heartbeat timeout ${hook.HeartbeatTimeout}s is below ${MIN_HEARTBEAT_TIMEOUT_SEC}s`));
   if ((hook.DefaultResult ?? 'ABANDON') !== expected.defaultResult) {
     out.push(f('warning', `default result is ${hook.DefaultResult ?? 'ABANDON'}; ${expected.defaultResult} is recommended`));
   }
@@ -41,8 +46,11 @@ export function checkHook(asgName: string, expected: { name: string; transition:
 
 /** The workflows a cluster's groups run, from their `hashistack:role` tags (client unless `server`). */
 function workflowsOf(groups: Awaited<ReturnType<typeof describeGroupsByClusterTag>>): Workflow[] {
-  const roles = new Set(groups.map((g) => (g.Tags ?? []).find((t) => t.Key === 'hashistack:role')?.Value === 'server' ? 'server' : 'client'));
-  return [...(roles.has('client') ? (['drain-client', 'join-client'] as const) : []), ...(roles.has('server') ? (['server-removal', 'join-server'] as const) : [])];
+  const roles = new Set(groups.map((g) => ((g.Tags ?? []).find((t) => t.Key === 'hashistack:role')?.Value === 'server' ? 'server' : 'client')));
+  return [
+    ...(roles.has('client') ? (['drain-client', 'join-client'] as const) : []),
+    ...(roles.has('server') ? (['server-removal', 'join-server'] as const) : []),
+  ];
 }
 
 /**
@@ -69,7 +77,11 @@ export async function auditHooks(deps: HookAuditDeps): Promise<{ groups: number;
     const byName = new Map(hooks.map((h) => [h.LifecycleHookName, h]));
     findings.push(
       ...checkHook(asgName, { name: deps.config.launchHookName, transition: LAUNCHING, defaultResult: 'CONTINUE' }, byName.get(deps.config.launchHookName)),
-      ...checkHook(asgName, { name: deps.config.terminateHookName, transition: TERMINATING, defaultResult: 'CONTINUE' }, byName.get(deps.config.terminateHookName)),
+      ...checkHook(
+        asgName,
+        { name: deps.config.terminateHookName, transition: TERMINATING, defaultResult: 'CONTINUE' },
+        byName.get(deps.config.terminateHookName),
+      ),
     );
   }
   const log = getLogger();

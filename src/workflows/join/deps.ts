@@ -33,5 +33,16 @@ export interface JoinDeps {
 export function defaultJoinDeps(): JoinDeps {
   const clients = clusterClients();
   const config = getConfig();
-  return { config, nomad: clients.nomad, consul: clients.consul, vault: clients.vault, reads: joinReads(clients), preflight: sharedPreflight(clients), autoscaling, ec2, ssm, now };
+  return {
+    config,
+    nomad: clients.nomad,
+    consul: clients.consul,
+    vault: clients.vault,
+    reads: joinReads(clients),
+    preflight: sharedPreflight(clients),
+    autoscaling,
+    ec2,
+    ssm,
+    now,
+  };
 }

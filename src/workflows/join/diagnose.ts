@@ -97,7 +97,10 @@ export async function diagnoseJoin(state: JoinState, deps: JoinDeps): Promise<Jo
       conditions = (await evaluateGate(state, deps)).conditions;
     } catch (error) {
       if (!(error instanceof ControlPlaneError)) throw error;
-      conditions = [...conditions.filter((c) => c.name !== 'cluster-reachable'), { name: 'cluster-reachable', ok: false, fatal: false, detail: `${error.name}: ${error.message}` }];
+      conditions = [
+        ...conditions.filter((c) => c.name !== 'cluster-reachable'),
+        { name: 'cluster-reachable', ok: false, fatal: false, detail: `${error.name}: ${error.message}` },
+      ];
     }
   }
 
@@ -110,5 +113,12 @@ export async function diagnoseJoin(state: JoinState, deps: JoinDeps): Promise<Jo
 
   const cause = causeSummary(state, reason, conditions, diagnostics, deps.now());
   getLogger().error('node never joined: abandoning the launch', { reason, conditions, diagnostics });
-  return { ...state, next: 'abandon', pollAfterSeconds: 0, gate: { ...state.gate, conditions }, diagnostics, error: { Error: 'NodeNeverJoined', Cause: cause } };
+  return {
+    ...state,
+    next: 'abandon',
+    pollAfterSeconds: 0,
+    gate: { ...state.gate, conditions },
+    diagnostics,
+    error: { Error: 'NodeNeverJoined', Cause: cause },
+  };
 }

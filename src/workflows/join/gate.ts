@@ -26,7 +26,10 @@ import type { GateCondition, JoinState } from './state.js';
 export const MAX_INDEX_LAG = 100;
 
 /** The blocking query to wait on for the first unsatisfied blockable condition. */
-export type Blocker = { kind: 'consul-catalog'; index: number } | { kind: 'consul-health'; node: string; index: number } | { kind: 'nomad-nodes'; index: number };
+export type Blocker =
+  | { kind: 'consul-catalog'; index: number }
+  | { kind: 'consul-health'; node: string; index: number }
+  | { kind: 'nomad-nodes'; index: number };
 
 /** The gate as evaluated now. */
 export interface GateView {
@@ -63,7 +66,13 @@ async function consulConditions(state: JoinState, deps: JoinDeps): Promise<{ con
   const node = pickConsulNode(catalog.value, state.action.instanceId);
   if (!node) {
     return {
-      conditions: [cond('consul-member', false, `no Consul catalog node with Meta.instance_id ${state.action.instanceId}${state.privateIp ? ` or Address ${state.privateIp}` : ''}`)],
+      conditions: [
+        cond(
+          'consul-member',
+          false,
+          `no Consul catalog node with Meta.instance_id ${state.action.instanceId}${state.privateIp ? ` or Address ${state.privateIp}` : ''}`,
+        ),
+      ],
       node: null,
       blocker: { kind: 'consul-catalog', index: catalog.index },
     };
@@ -74,19 +83,28 @@ async function consulConditions(state: JoinState, deps: JoinDeps): Promise<{ con
   const alive = member?.Status === MemberStatus.alive;
   const passing = serf?.Status === 'passing';
   const detail = `member ${node.Node}: status ${member ? member.Status : 'absent'}, serfHealth ${serf?.Status ?? 'absent'}`;
-  return { conditions: [cond('consul-member', alive && passing, detail)], node: node.Node, blocker: alive && passing ? null : { kind: 'consul-health', node: node.Node, index: health.index } };
+  return {
+    conditions: [cond('consul-member', alive && passing, detail)],
+    node: node.Node,
+    blocker: alive && passing ? null : { kind: 'consul-health', node: node.Node, index: health.index },
+  };
 }
 
 /** Nomad client node registered, ready, eligible, placed as the pool says. */
-async function nomadClientConditions(state: JoinState, deps: JoinDeps): Promise<{ conditions: GateCondition[]; nodeId: string | null; blocker: Blocker | null }> {
+async function nomadClientConditions(
+  state: JoinState,
+  deps: JoinDeps,
+): Promise<{ conditions: GateCondition[]; nodeId: string | null; blocker: Blocker | null }> {
   const list = await deps.reads.nomadNodesByInstanceId(state.action.instanceId);
   const node = newestNomadNode(list.value);
   const blocker: Blocker = { kind: 'nomad-nodes', index: list.index };
-  if (!node) return { conditions: [cond('nomad-node', false, `no Nomad node with unique.platform.aws.instance-id ${state.action.instanceId}`)], nodeId: null, blocker };
+  if (!node)
+    return { conditions: [cond('nomad-node', false, `no Nomad node with unique.platform.aws.instance-id ${state.action.instanceId}`)], nodeId: null, blocker };
   const { pool } = state;
   const wrong: string[] = [];
   if ((node.NodePool ?? '') !== pool.nodePool) wrong.push(`NodePool ${JSON.stringify(node.NodePool ?? '')} (want ${JSON.stringify(pool.nodePool)})`);
-  if ((node.NodeClass ?? '') !== (pool.nodeClass ?? '')) wrong.push(`NodeClass ${JSON.stringify(node.NodeClass ?? '')} (want ${JSON.stringify(pool.nodeClass ?? '')})`);
+  if ((node.NodeClass ?? '') !== (pool.nodeClass ?? ''))
+    wrong.push(`NodeClass ${JSON.stringify(node.NodeClass ?? '')} (want ${JSON.stringify(pool.nodeClass ?? '')})`);
   if ((node.Datacenter ?? '') !== pool.datacenter) wrong.push(`Datacenter ${JSON.stringify(node.Datacenter ?? '')} (want ${JSON.stringify(pool.datacenter)})`);
   const conditions = [
     cond('nomad-node', true, `node ${node.ID} (${node.Name})`),
@@ -118,7 +136,11 @@ function raftConditions(
     `server Healthy=${apMe?.Healthy ?? 'absent'}, leader ${leader ? 'present' : 'none'}, ${quorum.detail} (autopilot Healthy=${autopilot.Healthy})`,
   );
   const lag = leader?.LastIndex !== undefined && apMe?.LastIndex !== undefined ? leader.LastIndex - apMe.LastIndex : undefined;
-  const caughtUp = cond(`${system}-caught-up`, lag !== undefined && lag <= MAX_INDEX_LAG, lag === undefined ? 'LastIndex unknown' : `LastIndex ${apMe?.LastIndex} vs leader ${leader?.LastIndex} (lag ${lag}, max ${MAX_INDEX_LAG})`);
+  const caughtUp = cond(
+    `${system}-caught-up`,
+    lag !== undefined && lag <= MAX_INDEX_LAG,
+    lag === undefined ? 'LastIndex unknown' : `LastIndex ${apMe?.LastIndex} vs leader ${leader?.LastIndex} (lag ${lag}, max ${MAX_INDEX_LAG})`,
+  );
   return [voter, healthy, caughtUp];
 }
 

@@ -19,7 +19,10 @@ export function isTerminatingLifecycleState(state: string | undefined): boolean 
  * lifecycle state Terminating*, or no longer in a group).
  * @returns the reason it is gone (null when it still launches) and its EC2 facts.
  */
-export async function instanceGone(deps: Pick<JoinDeps, 'autoscaling' | 'ec2'>, instanceId: string): Promise<{ gone: string | null; instance: InstanceFacts | undefined }> {
+export async function instanceGone(
+  deps: Pick<JoinDeps, 'autoscaling' | 'ec2'>,
+  instanceId: string,
+): Promise<{ gone: string | null; instance: InstanceFacts | undefined }> {
   const [asg, instance] = await Promise.all([deps.autoscaling.describeAutoScalingInstance(instanceId), deps.ec2.describeInstance(instanceId)]);
   if (instance?.state !== undefined && EC2_GONE.has(instance.state)) return { gone: `EC2 state ${instance.state}`, instance };
   if (!asg) return { gone: 'instance is no longer in an Auto Scaling group', instance };

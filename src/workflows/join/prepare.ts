@@ -18,7 +18,10 @@ export const ACTION_NOT_ACTIVE = 'lifecycle action is no longer active (complete
  */
 export async function prepareJoin(input: JoinInput, deps: JoinDeps): Promise<JoinStateAfter<'prepare'>> {
   const { action, pool } = input;
-  const [hooks, { gone, instance }] = await Promise.all([deps.autoscaling.describeLifecycleHooks(action.asgName, [action.hookName]), instanceGone(deps, action.instanceId)]);
+  const [hooks, { gone, instance }] = await Promise.all([
+    deps.autoscaling.describeLifecycleHooks(action.asgName, [action.hookName]),
+    instanceGone(deps, action.instanceId),
+  ]);
   const { heartbeatTimeoutSec, heartbeatLimitAt } = hookLimits(hooks, action.hookName, action.eventTime);
   const joinTimeoutMs = pool.joinTimeoutMs ?? deps.config.joinTimeoutMs;
   const t = deps.now();

@@ -45,7 +45,10 @@ export async function runJoin(state: JoinState, deps: JoinDeps): Promise<JoinSta
 
   const sent = await deps.ssm.runShellScript([id], joinScript(addresses), SCRIPT_TIMEOUT_SEC, `hashistack join ${id}`);
   const result = 'commandId' in sent ? await deps.ssm.waitForCommand(sent.commandId, id, { timeoutMs: COMMAND_WAIT_MS }) : sent;
-  const lastResult = result.status === 'NodeUnreachable' ? `NodeUnreachable: ${result.reason.slice(0, 200)}` : `${result.status}${result.status === 'Success' ? '' : `: ${result.stderr.slice(0, 200)}`}`;
+  const lastResult =
+    result.status === 'NodeUnreachable'
+      ? `NodeUnreachable: ${result.reason.slice(0, 200)}`
+      : `${result.status}${result.status === 'Success' ? '' : `: ${result.stderr.slice(0, 200)}`}`;
   const s = await heartbeatIfDue(deps, { ...state, join: { attempts: state.join.attempts + 1, lastResult } }, true);
   if (!s) return endJoin(state, ACTION_NOT_ACTIVE, false);
   if (result.status === 'Success') {

@@ -42,7 +42,12 @@ export async function watchJoin(state: JoinState, deps: JoinDeps, remainingMs: (
     } catch (error) {
       // Past the deadline an unreachable cluster must not keep the node pending: time out (Diagnose records why).
       if (error instanceof ControlPlaneError && error.retryable && deps.now() >= s.deadlineAt) {
-        return { ...s, next: 'timeout', pollAfterSeconds: 0, gate: { ...s.gate, conditions: [{ name: 'cluster-reachable', ok: false, fatal: false, detail: error.message }] } };
+        return {
+          ...s,
+          next: 'timeout',
+          pollAfterSeconds: 0,
+          gate: { ...s.gate, conditions: [{ name: 'cluster-reachable', ok: false, fatal: false, detail: error.message }] },
+        };
       }
       throw error;
     }

@@ -60,5 +60,16 @@ export function defaultReconcileDeps(): ReconcileDeps {
     stopExecution: sfn.stopExecution,
     describeExecution: sfn.describeExecution,
   };
-  return { config, router, autoscaling: { describeGroupsByClusterTag, describeAutoScalingInstance }, ec2, sfn, sqs, nomad: clients.nomad, consul: clients.consul, vault: clients.vault, now };
+  return {
+    config,
+    router,
+    autoscaling: { describeGroupsByClusterTag, describeAutoScalingInstance },
+    ec2,
+    sfn,
+    sqs,
+    nomad: clients.nomad,
+    consul: clients.consul,
+    vault: clients.vault,
+    now,
+  };
 }

@@ -19,7 +19,9 @@ import type { JoinInput } from '../join/state.js';
 export interface RouterDeps {
   config: Pick<Config, 'clusterName' | 'launchHookName' | 'terminateHookName' | 'drainStateMachineArn' | 'joinStateMachineArn'>;
   describeGroup: (...a: Parameters<typeof describeGroup>) => Promise<Pick<AutoScalingGroup, 'Tags'> | undefined>;
-  describeAutoScalingInstance: (...a: Parameters<typeof describeAutoScalingInstance>) => Promise<Pick<AutoScalingInstanceDetails, 'LifecycleState'> | undefined>;
+  describeAutoScalingInstance: (
+    ...a: Parameters<typeof describeAutoScalingInstance>
+  ) => Promise<Pick<AutoScalingInstanceDetails, 'LifecycleState'> | undefined>;
   startExecution: typeof startExecution;
   listExecutions: (...a: Parameters<typeof listExecutions>) => Promise<Pick<ExecutionListItem, 'name' | 'executionArn'>[]>;
   stopExecution: typeof stopExecution;
@@ -92,9 +94,11 @@ export async function routeAction(action: LifecycleAction, deps: RouterDeps): Pr
     if (!joinArn) throw new ConfigError('JOIN_STATE_MACHINE_ARN', 'is not set');
     const asg = await deps.describeAutoScalingInstance(action.instanceId);
     if (!asg) return ignore(`launch event for ${action.instanceId}, which is no longer in a group (out of order)`);
-    if (isTerminatingLifecycleState(asg.LifecycleState)) return ignore(`launch event for ${action.instanceId}, which is already ${asg.LifecycleState} (out of order)`);
+    if (isTerminatingLifecycleState(asg.LifecycleState))
+      return ignore(`launch event for ${action.instanceId}, which is already ${asg.LifecycleState} (out of order)`);
     const joinName = executionName('join', action.instanceId, action.token);
-    if (await adoptedBefore(joinArn, action, deps)) return { routed: 'join', executionName: executionName('join', action.instanceId, ADOPTED_TOKEN), started: false };
+    if (await adoptedBefore(joinArn, action, deps))
+      return { routed: 'join', executionName: executionName('join', action.instanceId, ADOPTED_TOKEN), started: false };
     const joinInput: JoinInput = { action, pool };
     const j = await deps.startExecution(joinArn, joinName, joinInput);
     if (j.started) {
@@ -108,7 +112,8 @@ export async function routeAction(action: LifecycleAction, deps: RouterDeps): Pr
 
   const arn = deps.config.drainStateMachineArn;
   if (!arn) throw new ConfigError('DRAIN_STATE_MACHINE_ARN', 'is not set');
-  if (await adoptedBefore(arn, action, deps)) return { routed: 'drain', executionName: executionName('drain', action.instanceId, ADOPTED_TOKEN), started: false };
+  if (await adoptedBefore(arn, action, deps))
+    return { routed: 'drain', executionName: executionName('drain', action.instanceId, ADOPTED_TOKEN), started: false };
   const stoppedJoins = await stopRunningJoins(action.instanceId, deps);
   const name = executionName('drain', action.instanceId, action.token);
   const input: DrainInput = { action, pool };

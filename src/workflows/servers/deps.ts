@@ -33,5 +33,14 @@ export function defaultServerDeps(): ServerDeps {
 /** The dependencies of ServerLeave and ServerVerify: the same less EC2, which they never call, so their bundles carry no EC2 client. */
 export function serverLeaveDeps(): ServerDeps {
   const clients = clusterClients();
-  return { config: getConfig(), nomad: clients.nomad, consul: clients.consul, vault: clients.vault, autoscaling, ec2: unwired<ServerDeps['ec2']>('ec2'), ssm, now };
+  return {
+    config: getConfig(),
+    nomad: clients.nomad,
+    consul: clients.consul,
+    vault: clients.vault,
+    autoscaling,
+    ec2: unwired<ServerDeps['ec2']>('ec2'),
+    ssm,
+    now,
+  };
 }

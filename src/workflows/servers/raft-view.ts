@@ -57,7 +57,11 @@ const contactOk = (lastContact: string | undefined): boolean => {
 };
 
 /** Read the raft configuration and autopilot health of every system (in parallel). */
-export async function readCluster(clients: { nomad: Pick<ClusterClients['nomad'], 'raftConfiguration' | 'autopilotHealth'>; consul: Pick<ClusterClients['consul'], 'raftConfiguration' | 'autopilotHealth'>; vault: Pick<ClusterClients['vault'], 'raftConfiguration' | 'autopilotState'> }): Promise<ClusterView> {
+export async function readCluster(clients: {
+  nomad: Pick<ClusterClients['nomad'], 'raftConfiguration' | 'autopilotHealth'>;
+  consul: Pick<ClusterClients['consul'], 'raftConfiguration' | 'autopilotHealth'>;
+  vault: Pick<ClusterClients['vault'], 'raftConfiguration' | 'autopilotState'>;
+}): Promise<ClusterView> {
   const [nomadRaft, nomadAp, consulRaft, consulAp, vaultRaft, vaultAp] = await Promise.all([
     clients.nomad.raftConfiguration(),
     clients.nomad.autopilotHealth(),
@@ -69,13 +73,29 @@ export async function readCluster(clients: { nomad: Pick<ClusterClients['nomad']
   const hashi = (system: 'nomad' | 'consul', raft: typeof nomadRaft | typeof consulRaft, ap: typeof nomadAp): SystemView => {
     const peers = raft.Servers.map((s): PeerView => {
       const a = ap.Servers.find((x) => x.ID === s.ID);
-      return { id: s.ID, name: s.Node, address: s.Address, voter: s.Voter, leader: s.Leader, healthy: a?.Healthy === true && contactOk(a.LastContact), lastIndex: a?.LastIndex };
+      return {
+        id: s.ID,
+        name: s.Node,
+        address: s.Address,
+        voter: s.Voter,
+        leader: s.Leader,
+        healthy: a?.Healthy === true && contactOk(a.LastContact),
+        lastIndex: a?.LastIndex,
+      };
     });
     return { system, peers, leaderId: peers.find((p) => p.leader)?.id ?? null, autopilotHealthy: ap.Healthy };
   };
   const vaultPeers = vaultRaft.servers.map((s): PeerView => {
     const a = vaultAp.servers[s.node_id];
-    return { id: s.node_id, name: s.node_id, address: s.address, voter: s.voter, leader: s.leader, healthy: a?.healthy === true && contactOk(a.last_contact), lastIndex: undefined };
+    return {
+      id: s.node_id,
+      name: s.node_id,
+      address: s.address,
+      voter: s.voter,
+      leader: s.leader,
+      healthy: a?.healthy === true && contactOk(a.last_contact),
+      lastIndex: undefined,
+    };
   });
   return {
     nomad: hashi('nomad', nomadRaft, nomadAp),
@@ -122,7 +142,16 @@ export function safetyOf(view: SystemView, leaving: ReadonlySet<string>): Safety
   const healthy = voters.filter((p) => p.healthy);
   const remaining = healthy.filter((p) => !leaving.has(p.id)).length;
   const hasLeader = view.leaderId !== null;
-  return { system: view.system, voters: voters.length, quorum, healthyVoters: healthy.length, remaining, toleranceAfter: remaining - quorum, hasLeader, safe: hasLeader && remaining >= quorum };
+  return {
+    system: view.system,
+    voters: voters.length,
+    quorum,
+    healthyVoters: healthy.length,
+    remaining,
+    toleranceAfter: remaining - quorum,
+    hasLeader,
+    safe: hasLeader && remaining >= quorum,
+  };
 }
 
 /** Every system has a leader, autopilot says healthy and every peer is healthy. */

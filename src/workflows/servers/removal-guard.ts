@@ -34,7 +34,11 @@ export function initialRemoval(state: DrainState, quorumWaitMs: number): ServerR
 }
 
 /** The identity raft peers of this instance are matched by. */
-export const identityOf = (state: DrainState): InstanceIdentity => ({ instanceId: state.action.instanceId, privateIp: state.privateIp, consulNode: state.consulNode });
+export const identityOf = (state: DrainState): InstanceIdentity => ({
+  instanceId: state.action.instanceId,
+  privateIp: state.privateIp,
+  consulNode: state.consulNode,
+});
 
 /**
  * Other servers of the group that are terminating and go first: those the
@@ -44,7 +48,9 @@ export const identityOf = (state: DrainState): InstanceIdentity => ({ instanceId
 async function serversAhead(state: DrainState, deps: ServerDeps): Promise<InstanceIdentity[]> {
   const group = await deps.autoscaling.describeGroup(state.action.asgName);
   const self = state.action.instanceId;
-  const terminating = (group?.Instances ?? []).filter((m) => m.InstanceId !== undefined && m.InstanceId !== self && isTerminatingLifecycleState(m.LifecycleState));
+  const terminating = (group?.Instances ?? []).filter(
+    (m) => m.InstanceId !== undefined && m.InstanceId !== self && isTerminatingLifecycleState(m.LifecycleState),
+  );
   const ahead: InstanceIdentity[] = [];
   for (const m of terminating) {
     const id = m.InstanceId as string;

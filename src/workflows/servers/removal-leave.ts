@@ -17,7 +17,12 @@ import { peersOf, readCluster } from './raft-view.js';
  * line goes on when the one before fails: the API fallback removes whatever
  * did not leave.
  */
-export const SERVER_LEAVE_SCRIPT = ['rc-service nomad stop || true', 'rc-service vault stop || true', 'consul leave || true', 'rc-service consul stop || true'] as const;
+export const SERVER_LEAVE_SCRIPT = [
+  'rc-service nomad stop || true',
+  'rc-service vault stop || true',
+  'consul leave || true',
+  'rc-service consul stop || true',
+] as const;
 const SCRIPT_TIMEOUT_SEC = 90;
 const COMMAND_WAIT_MS = 100_000;
 
@@ -62,9 +67,7 @@ export async function leaveServer(state: DrainState, deps: ServerDeps): Promise<
   const view = await readCluster(deps);
   const mine = new Set(peersOf(view.nomad, identityOf(state)).map((p) => p.id));
   if (view.nomad.leaderId !== null && mine.has(view.nomad.leaderId)) {
-    const target = view.nomad.peers
-      .filter((p) => p.voter && p.healthy && !mine.has(p.id))
-      .sort((a, b) => (b.lastIndex ?? 0) - (a.lastIndex ?? 0))[0];
+    const target = view.nomad.peers.filter((p) => p.voter && p.healthy && !mine.has(p.id)).sort((a, b) => (b.lastIndex ?? 0) - (a.lastIndex ?? 0))[0];
     if (target) {
       await deps.nomad.transferLeadership(target.id);
       transferredTo = target.id;
@@ -75,13 +78,28 @@ export async function leaveServer(state: DrainState, deps: ServerDeps): Promise<
   }
   const vaultRemoved = await removeVaultPeerFirst(state, deps, view);
   const removed = vaultRemoved ? { ...s.removed, vault: vaultRemoved } : s.removed;
-  const sent = await deps.ssm.runShellScript([state.action.instanceId], [...SERVER_LEAVE_SCRIPT], SCRIPT_TIMEOUT_SEC, `hashistack server leave ${state.action.instanceId}`);
+  const sent = await deps.ssm.runShellScript(
+    [state.action.instanceId],
+    [...SERVER_LEAVE_SCRIPT],
+    SCRIPT_TIMEOUT_SEC,
+    `hashistack server leave ${state.action.instanceId}`,
+  );
   const result = 'commandId' in sent ? await deps.ssm.waitForCommand(sent.commandId, state.action.instanceId, { timeoutMs: COMMAND_WAIT_MS }) : sent;
   const t = deps.now();
-  if (result.status !== 'Success') log.warn('graceful server leave did not run cleanly; peers left behind are removed through the APIs', { status: result.status });
+  if (result.status !== 'Success')
+    log.warn('graceful server leave did not run cleanly; peers left behind are removed through the APIs', { status: result.status });
   return {
     ...state,
     giveUpAt: t + deps.config.giveUpAfterMs,
-    server: { ...s, removed, next: 'verify', pollAfterSeconds: 0, leadershipTransferredTo: transferredTo, leaveStatus: result.status, leftAt: t, verifyUntil: t + deps.config.serverQuorumWaitMs },
+    server: {
+      ...s,
+      removed,
+      next: 'verify',
+      pollAfterSeconds: 0,
+      leadershipTransferredTo: transferredTo,
+      leaveStatus: result.status,
+      leftAt: t,
+      verifyUntil: t + deps.config.serverQuorumWaitMs,
+    },
   };
 }

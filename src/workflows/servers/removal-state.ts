@@ -44,4 +44,6 @@ export const ServerRemovalSchema = z.object({
 });
 export type ServerRemoval = z.infer<typeof ServerRemovalSchema>;
 /** The drain state a server-branch task returns: its `server.next` is one of {@link SERVER_NEXT_BY_TASK}[task]. */
-export type ServerRemovalAfter<S, T extends keyof typeof SERVER_NEXT_BY_TASK> = S & { server: ServerRemoval & { next: (typeof SERVER_NEXT_BY_TASK)[T][number] } };
+export type ServerRemovalAfter<S, T extends keyof typeof SERVER_NEXT_BY_TASK> = S & {
+  server: ServerRemoval & { next: (typeof SERVER_NEXT_BY_TASK)[T][number] };
+};

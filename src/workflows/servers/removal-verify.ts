@@ -88,7 +88,11 @@ export async function verifyServerRemoval(state: DrainState, deps: ServerDeps): 
     removed[system] = 'api';
     // Vault's peer is normally removed before Vault stops (ServerLeave); here it is the fallback.
     countMetric('ServerPeerRemovedByApi');
-    log.warn('raft peer of the terminating server was still present after its leave: removed through the API', { system, peer: peer.id, address: peer.address });
+    log.warn('raft peer of the terminating server was still present after its leave: removed through the API', {
+      system,
+      peer: peer.id,
+      address: peer.address,
+    });
   }
   if (graceOver) {
     const forced = await forceLeaveMembers(state, deps);

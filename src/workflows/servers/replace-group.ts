@@ -16,7 +16,11 @@ export async function targetVersion(group: AutoScalingGroup, deps: Pick<ServerDe
 /** InService members whose launch template or version differs from the target. */
 export function outdatedMembers(group: AutoScalingGroup, target: { launchTemplateId: string; version: number }): string[] {
   return (group.Instances ?? [])
-    .filter((m) => m.LifecycleState === 'InService' && (m.LaunchTemplate?.LaunchTemplateId !== target.launchTemplateId || m.LaunchTemplate?.Version !== String(target.version)))
+    .filter(
+      (m) =>
+        m.LifecycleState === 'InService' &&
+        (m.LaunchTemplate?.LaunchTemplateId !== target.launchTemplateId || m.LaunchTemplate?.Version !== String(target.version)),
+    )
     .map((m) => m.InstanceId ?? '')
     .filter((id) => id !== '');
 }

@@ -10,8 +10,6 @@ import { seconds, summaryOf, type ReplaceState } from './replace-state.js';
 /** Seconds between checks while a new server joins or an old one is removed. */
 export const REPLACE_POLL_SECONDS = 15;
 
-
-
 const fail = (state: ReplaceState, error: string, cause: string): ReplaceState => {
   countMetric('ServerReplaceFailed');
   getLogger().error('server replacement failed', { error, cause });
@@ -44,7 +42,20 @@ export async function stepReplace(state: ReplaceState, deps: ServerDeps): Promis
       const desired = group.DesiredCapacity ?? 0;
       await deps.autoscaling.setDesiredCapacity(state.asgName, desired + 1);
       log.info('launching a new server', { desired: desired + 1 });
-      return wait({ ...state, next: 'wait-new', current: { baseline: memberIds(group), launchedAt: t, deadlineAt: t + deps.config.serverQuorumWaitMs, newInstanceId: null, newHealthyAt: null, oldInstanceId: null, oldPrivateIp: null, terminatedAt: null } });
+      return wait({
+        ...state,
+        next: 'wait-new',
+        current: {
+          baseline: memberIds(group),
+          launchedAt: t,
+          deadlineAt: t + deps.config.serverQuorumWaitMs,
+          newInstanceId: null,
+          newHealthyAt: null,
+          oldInstanceId: null,
+          oldPrivateIp: null,
+          terminatedAt: null,
+        },
+      });
     }
     case 'wait-new': {
       if (!c) throw new InvalidInput('serverReplace: wait-new without a current replacement');
@@ -62,7 +73,11 @@ export async function stepReplace(state: ReplaceState, deps: ServerDeps): Promis
       }
       if (t >= c.deadlineAt) {
         const members = fresh.map((m) => m.InstanceId).join(', ') || 'none InService';
-        return fail(state, 'ReplacementNotHealthy', `no new server became a healthy voter in Nomad, Consul and Vault within SERVER_QUORUM_WAIT (new members: ${members}); no old server was terminated`);
+        return fail(
+          state,
+          'ReplacementNotHealthy',
+          `no new server became a healthy voter in Nomad, Consul and Vault within SERVER_QUORUM_WAIT (new members: ${members}); no old server was terminated`,
+        );
       }
       return wait(state);
     }
@@ -80,14 +95,21 @@ export async function stepReplace(state: ReplaceState, deps: ServerDeps): Promis
       return wait({ ...state, next: 'wait-removed', current: { ...c, oldInstanceId: old.id, oldPrivateIp: old.ip, terminatedAt: t } });
     }
     case 'wait-removed': {
-      if (!c?.oldInstanceId || c.terminatedAt === null || c.newInstanceId === null || c.newHealthyAt === null) throw new InvalidInput('serverReplace: wait-removed without a terminated server');
+      if (!c?.oldInstanceId || c.terminatedAt === null || c.newInstanceId === null || c.newHealthyAt === null)
+        throw new InvalidInput('serverReplace: wait-removed without a terminated server');
       const stillMember = memberIds(group).includes(c.oldInstanceId);
       const view = await readCluster(deps);
-      const gone = RAFT_SYSTEMS.every((s) => peersOf(view[s], { instanceId: c.oldInstanceId as string, privateIp: c.oldPrivateIp, consulNode: null }).length === 0);
+      const gone = RAFT_SYSTEMS.every(
+        (s) => peersOf(view[s], { instanceId: c.oldInstanceId as string, privateIp: c.oldPrivateIp, consulNode: null }).length === 0,
+      );
       const healthy = RAFT_SYSTEMS.every((s) => systemHealthy(view[s]));
       if (stillMember || !gone || !healthy) {
         if (t >= c.terminatedAt + deps.config.serverQuorumWaitMs + deps.config.giveUpAfterMs) {
-          return fail(state, 'OldServerNotRemoved', `server ${c.oldInstanceId} was terminated but ${stillMember ? 'is still in the group' : !gone ? 'is still a raft peer' : 'the cluster is not healthy'} long after; see its drain execution`);
+          return fail(
+            state,
+            'OldServerNotRemoved',
+            `server ${c.oldInstanceId} was terminated but ${stillMember ? 'is still in the group' : !gone ? 'is still a raft peer' : 'the cluster is not healthy'} long after; see its drain execution`,
+          );
         }
         return wait(state);
       }

@@ -15,7 +15,10 @@ export interface ImagePolicyDeps {
 
 /** EC2 filter wildcards: `*` any run of characters, `?` one character. */
 export function matchesNamePattern(name: string, pattern: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${re}$`, 's').test(name);
 }
 
@@ -23,7 +26,8 @@ export function matchesNamePattern(name: string, pattern: string): boolean {
 export function nameOrTagViolation(image: Pick<ImageFacts, 'name' | 'tags'>, filter: Config['amiFilter']): string | undefined {
   if (!matchesNamePattern(image.name, filter.namePattern)) return `its name "${image.name}" does not match amiFilter.namePattern "${filter.namePattern}"`;
   for (const [key, value] of Object.entries(filter.tags)) {
-    if (image.tags[key] !== value) return `it lacks the tag ${key}=${value} that amiFilter.tags requires${image.tags[key] === undefined ? '' : ` (it has ${key}=${image.tags[key]})`}`;
+    if (image.tags[key] !== value)
+      return `it lacks the tag ${key}=${value} that amiFilter.tags requires${image.tags[key] === undefined ? '' : ` (it has ${key}=${image.tags[key]})`}`;
   }
   return undefined;
 }
@@ -41,7 +45,9 @@ export async function requireAllowedImage(imageId: string, what: string, deps: I
   if (image.state !== 'available') throw new InvalidUpgradeInput(`${what}: image ${imageId} is ${image.state}, not available`);
   if (deps.config.amiAllowedIds.includes(image.imageId)) return image;
   const refuse = (why: string): never => {
-    throw new InvalidUpgradeInput(`${what}: image ${imageId} is not allowed for upgrades: ${why}. Upgrades accept only images matching amiFilter, or listed in amiAllowedIds`);
+    throw new InvalidUpgradeInput(
+      `${what}: image ${imageId} is not allowed for upgrades: ${why}. Upgrades accept only images matching amiFilter, or listed in amiAllowedIds`,
+    );
   };
   const { owners } = deps.config.amiFilter;
   const owned = await deps.ec2.describeImages({ imageIds: [imageId], owners });
@@ -67,7 +73,8 @@ export async function requireMatchingArchitecture(
 ): Promise<void> {
   if (instanceType === undefined) return;
   const supported = await deps.ec2.instanceTypeArchitectures(instanceType);
-  if (supported === undefined) throw new InvalidUpgradeInput(`${what}: pool ${pool} launches instance type ${instanceType}, which EC2 does not know in this region`);
+  if (supported === undefined)
+    throw new InvalidUpgradeInput(`${what}: pool ${pool} launches instance type ${instanceType}, which EC2 does not know in this region`);
   if (!supported.includes(image.architecture)) {
     throw new InvalidUpgradeInput(
       `${what}: image ${image.imageId} is ${image.architecture || 'of unknown architecture'}, but pool ${pool} launches ${instanceType} (${supported.join(', ')}); give an ${supported.join(' or ')} image`,

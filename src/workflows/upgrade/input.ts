@@ -81,7 +81,8 @@ export const UpgradeInputSchema = z
 export type UpgradeInput = z.infer<typeof UpgradeInputSchema>;
 
 /** Example shown in every input error. */
-export const UPGRADE_INPUT_EXAMPLE = '{"pool": "web", "imageId": "ami-0123456789abcdef0"} (optional: surge, batchSize, drainDeadline, dryRun, approval, or launchTemplateVersion instead of imageId)';
+export const UPGRADE_INPUT_EXAMPLE =
+  '{"pool": "web", "imageId": "ami-0123456789abcdef0"} (optional: surge, batchSize, drainDeadline, dryRun, approval, or launchTemplateVersion instead of imageId)';
 
 /**
  * Parse the console input.

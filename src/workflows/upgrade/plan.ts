@@ -27,17 +27,24 @@ export async function planUpgrade(raw: unknown, executionArn: string, deps: Upgr
   const { group, facts } = await findPool(input.pool, deps);
   const asgName = facts.asgName;
   if (facts.role === 'server' && !deps.config.serverReplaceStateMachineArn) {
-    throw new ServerPoolUpgradeUnavailable(`pool ${facts.pool} is a server pool; server upgrades need the serverReplace state machine, which is not deployed (SERVER_REPLACE_STATE_MACHINE_ARN is not set)`);
+    throw new ServerPoolUpgradeUnavailable(
+      `pool ${facts.pool} is a server pool; server upgrades need the serverReplace state machine, which is not deployed (SERVER_REPLACE_STATE_MACHINE_ARN is not set)`,
+    );
   }
   const refreshes = await deps.autoscaling.activeInstanceRefreshes(asgName);
-  if (refreshes.length > 0) throw new PoolBusy(`group ${asgName} has an instance refresh ${refreshes[0]?.status} (${refreshes[0]?.id}); cancel it or wait for it`);
+  if (refreshes.length > 0)
+    throw new PoolBusy(`group ${asgName} has an instance refresh ${refreshes[0]?.status} (${refreshes[0]?.id}); cancel it or wait for it`);
   const holder = await readLockHolder(asgName, deps);
   if (holder && holder !== executionArn) {
     const e = await deps.sfn.describeExecution(holder);
-    if (e?.status === 'RUNNING') throw new PoolBusy(`pool ${facts.pool} is being upgraded by ${holder} (lock ${lockParameterName(deps.config.clusterName, asgName)}); wait for it or stop it`);
+    if (e?.status === 'RUNNING')
+      throw new PoolBusy(
+        `pool ${facts.pool} is being upgraded by ${holder} (lock ${lockParameterName(deps.config.clusterName, asgName)}); wait for it or stop it`,
+      );
   }
   const lt = group.LaunchTemplate;
-  if (!lt?.LaunchTemplateId) throw new InvalidUpgradeInput(`group ${asgName} has no launch template (mixed instances policies and launch configurations are not supported)`);
+  if (!lt?.LaunchTemplateId)
+    throw new InvalidUpgradeInput(`group ${asgName} has no launch template (mixed instances policies and launch configurations are not supported)`);
   const ltRef = lt.Version ?? '$Default';
   if (ltRef !== '$Default' && ltRef !== '$Latest') {
     throw new InvalidUpgradeInput(
@@ -50,16 +57,23 @@ export async function planUpgrade(raw: unknown, executionArn: string, deps: Upgr
   let target: Plan['target'];
   if (input.imageId !== undefined) {
     const image = await requireAllowedImage(input.imageId, 'imageId', deps);
-    if (image.imageId === current.imageId) throw new InvalidUpgradeInput(`imageId: pool ${facts.pool} already runs ${image.imageId} (launch template version ${current.versionNumber})`);
+    if (image.imageId === current.imageId)
+      throw new InvalidUpgradeInput(`imageId: pool ${facts.pool} already runs ${image.imageId} (launch template version ${current.versionNumber})`);
     // The new version copies the current one: same instance type.
     await requireMatchingArchitecture(image, current.instanceType, 'imageId', facts.pool, deps);
     target = { imageId: image.imageId, version: null };
   } else {
     const version = input.launchTemplateVersion as number;
     const [v] = await deps.ec2.describeLaunchTemplateVersions(lt.LaunchTemplateId, [String(version)]);
-    if (!v) throw new InvalidUpgradeInput(`launchTemplateVersion: version ${version} of launch template ${lt.LaunchTemplateName ?? lt.LaunchTemplateId} does not exist`);
+    if (!v)
+      throw new InvalidUpgradeInput(
+        `launchTemplateVersion: version ${version} of launch template ${lt.LaunchTemplateName ?? lt.LaunchTemplateId} does not exist`,
+      );
     if (v.versionNumber === current.versionNumber) throw new InvalidUpgradeInput(`launchTemplateVersion: group ${asgName} already uses version ${version}`);
-    if (v.imageId === undefined) throw new InvalidUpgradeInput(`launchTemplateVersion: version ${version} of launch template ${lt.LaunchTemplateName ?? lt.LaunchTemplateId} names no image`);
+    if (v.imageId === undefined)
+      throw new InvalidUpgradeInput(
+        `launchTemplateVersion: version ${version} of launch template ${lt.LaunchTemplateName ?? lt.LaunchTemplateId} names no image`,
+      );
     const image = await requireAllowedImage(v.imageId, `launchTemplateVersion ${version}`, deps);
     await requireMatchingArchitecture(image, v.instanceType, `launchTemplateVersion ${version}`, facts.pool, deps);
     target = { imageId: v.imageId ?? null, version: v.versionNumber };
@@ -77,16 +91,21 @@ export async function planUpgrade(raw: unknown, executionArn: string, deps: Upgr
   const surge = Math.min(resolveCount(input.surge ?? '25%', desired), poolCap);
   // An empty pool has nothing to replace: only its launch template moves, no surge is ever launched.
   if (facts.role === 'client' && desired > 0 && desired + surge > maxSize) {
-    throw new InvalidUpgradeInput(`surge: ${surge} extra nodes need MaxSize ≥ ${desired + surge} on ${asgName} (it is ${maxSize}); raise MaxSize or lower surge`);
+    throw new InvalidUpgradeInput(
+      `surge: ${surge} extra nodes need MaxSize ≥ ${desired + surge} on ${asgName} (it is ${maxSize}); raise MaxSize or lower surge`,
+    );
   }
   const batchSize = Math.min(resolveCount(input.batchSize ?? surge, desired), poolCap);
   if (batchSize > surge) {
-    throw new InvalidUpgradeInput(`batchSize: ${batchSize} exceeds surge ${surge}; eligible capacity would drop below ${desired}. Lower batchSize or raise surge`);
+    throw new InvalidUpgradeInput(
+      `batchSize: ${batchSize} exceeds surge ${surge}; eligible capacity would drop below ${desired}. Lower batchSize or raise surge`,
+    );
   }
   const old = inService.map((m) => m.instanceId).sort();
   const batches: string[][] = [];
   for (let i = 0; i < old.length; i += batchSize) batches.push(old.slice(i, i + batchSize));
-  const drainDeadlineMs = input.drainDeadline !== undefined ? (parseDuration(input.drainDeadline) as number) : (facts.drainDeadlineMs ?? deps.config.drainDeadlineMs);
+  const drainDeadlineMs =
+    input.drainDeadline !== undefined ? (parseDuration(input.drainDeadline) as number) : (facts.drainDeadlineMs ?? deps.config.drainDeadlineMs);
   const joinTimeoutMs = facts.joinTimeoutMs ?? deps.config.joinTimeoutMs;
   const perBatch = BOOT_AND_JOIN_ESTIMATE_S + Math.min(DRAIN_ESTIMATE_S, drainDeadlineMs / 1000) + 2 * POLL_SECONDS;
   const plan: Plan = {
@@ -97,7 +116,13 @@ export async function planUpgrade(raw: unknown, executionArn: string, deps: Upgr
     desired,
     minSize: group.MinSize ?? 0,
     maxSize,
-    launchTemplate: { id: lt.LaunchTemplateId, name: lt.LaunchTemplateName ?? current.launchTemplateName, version: ltRef, resolvedVersion: current.versionNumber, imageId: current.imageId ?? null },
+    launchTemplate: {
+      id: lt.LaunchTemplateId,
+      name: lt.LaunchTemplateName ?? current.launchTemplateName,
+      version: ltRef,
+      resolvedVersion: current.versionNumber,
+      imageId: current.imageId ?? null,
+    },
     target,
     surge,
     batchSize,
@@ -141,6 +166,7 @@ async function findPool(pool: string, deps: UpgradeDeps): Promise<ClusterPool> {
   const pools = await clusterPools(deps);
   const found = matchPools(pools, pool);
   if (found.length === 1) return found[0] as ClusterPool;
-  if (found.length > 1) throw new InvalidUpgradeInput(`pool: "${pool}" matches several groups (${found.map((p) => p.facts.asgName).join(', ')}); give the Auto Scaling group name`);
+  if (found.length > 1)
+    throw new InvalidUpgradeInput(`pool: "${pool}" matches several groups (${found.map((p) => p.facts.asgName).join(', ')}); give the Auto Scaling group name`);
   throw new InvalidUpgradeInput(`pool: unknown pool "${pool}" in cluster ${deps.config.clusterName}; known pools: ${describePools(pools)}`);
 }

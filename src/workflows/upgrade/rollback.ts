@@ -22,7 +22,12 @@ export async function startRollback(state: UpgradeState, deps: UpgradeDeps): Pro
       await deps.ec2.setDefaultLaunchTemplateVersion(lt.id, lt.resolvedVersion);
     } else {
       // $Latest cannot point back: a new latest version copying the old one.
-      await deps.ec2.createLaunchTemplateVersion(lt.id, String(lt.resolvedVersion), lt.imageId ?? '', `hashistack upgrade rollback to version ${lt.resolvedVersion}`);
+      await deps.ec2.createLaunchTemplateVersion(
+        lt.id,
+        String(lt.resolvedVersion),
+        lt.imageId ?? '',
+        `hashistack upgrade rollback to version ${lt.resolvedVersion}`,
+      );
     }
   }
   const t0 = deps.now();
@@ -60,7 +65,12 @@ export async function startRollback(state: UpgradeState, deps: UpgradeDeps): Pro
     surgeOutstanding = await takeBackSurge(plan.asgName, surgeOutstanding, deps);
   }
   const waitUntil = t0 + plan.drainDeadlineMs + plan.joinTimeoutMs + 2 * WAIT_SLACK_MS;
-  return { ...state, timeline, rollback: { startedAt: t0, waitUntil, terminated }, progress: { ...progress, surgeOutstanding, phaseDone: plan.role !== 'client' } };
+  return {
+    ...state,
+    timeline,
+    rollback: { startedAt: t0, waitUntil, terminated },
+    progress: { ...progress, surgeOutstanding, phaseDone: plan.role !== 'client' },
+  };
 }
 
 /**

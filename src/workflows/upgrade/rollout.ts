@@ -31,7 +31,12 @@ export async function setLaunchTemplate(state: UpgradeState, deps: UpgradeDeps):
   if (version === null) {
     version = await deps.ec2.createLaunchTemplateVersion(lt.id, String(lt.resolvedVersion), plan.target.imageId as string, `hashistack upgrade ${name}`);
   } else if (lt.version === '$Latest') {
-    version = await deps.ec2.createLaunchTemplateVersion(lt.id, String(version), plan.target.imageId as string, `hashistack upgrade ${name}: copy of version ${version}`);
+    version = await deps.ec2.createLaunchTemplateVersion(
+      lt.id,
+      String(version),
+      plan.target.imageId as string,
+      `hashistack upgrade ${name}: copy of version ${version}`,
+    );
   }
   if (lt.version === '$Default') await deps.ec2.setDefaultLaunchTemplateVersion(lt.id, version);
   getLogger().info('group launches the new launch template version', { asgName: plan.asgName, version, ref: lt.version });
@@ -70,7 +75,16 @@ export async function startBatch(state: UpgradeState, deps: UpgradeDeps): Promis
   return {
     ...state,
     timeline,
-    progress: { ...progress, batchStartedAt: t, surgedDesired: surged, surgeOutstanding: batch.length, joinNeeded, waitUntil: t + plan.joinTimeoutMs + WAIT_SLACK_MS, phaseDone: false, pollSeconds },
+    progress: {
+      ...progress,
+      batchStartedAt: t,
+      surgedDesired: surged,
+      surgeOutstanding: batch.length,
+      joinNeeded,
+      waitUntil: t + plan.joinTimeoutMs + WAIT_SLACK_MS,
+      phaseDone: false,
+      pollSeconds,
+    },
   };
 }
 
@@ -90,17 +104,24 @@ export async function checkJoined(state: UpgradeState, deps: UpgradeDeps): Promi
       launched.push(m.instanceId);
       timeline = note(timeline, m.instanceId, t, `launched (batch ${progress.batchIndex + 1})`);
     }
-    if (m.lifecycleState === 'InService' && !(timeline[m.instanceId] ?? []).some((e) => e.event === 'joined')) timeline = note(timeline, m.instanceId, t, 'joined');
+    if (m.lifecycleState === 'InService' && !(timeline[m.instanceId] ?? []).some((e) => e.event === 'joined'))
+      timeline = note(timeline, m.instanceId, t, 'joined');
   }
   const needed = progress.joinNeeded ?? plan.batches.slice(0, progress.batchIndex + 1).reduce((n, b) => n + b.length, 0);
   const joined = fresh.filter((m) => m.lifecycleState === 'InService').length;
   if (joined < needed && progress.waitUntil !== null && t > progress.waitUntil) {
-    throw new UpgradeStalled(`batch ${progress.batchIndex + 1}: ${joined} of ${needed} new nodes joined within the join timeout (${Math.round(plan.joinTimeoutMs / 60_000)} min + slack)`);
+    throw new UpgradeStalled(
+      `batch ${progress.batchIndex + 1}: ${joined} of ${needed} new nodes joined within the join timeout (${Math.round(plan.joinTimeoutMs / 60_000)} min + slack)`,
+    );
   }
   const elapsed = t - (progress.batchStartedAt ?? t);
   const phaseDone = joined >= needed;
   const lastPhaseMs = phaseDone ? { join: shortest(progress.lastPhaseMs?.join, elapsed), drain: progress.lastPhaseMs?.drain ?? null } : progress.lastPhaseMs;
-  return { ...state, timeline, progress: { ...progress, launched, phaseDone, pollSeconds: nextPollSeconds(elapsed, progress.lastPhaseMs?.join), ...(lastPhaseMs ? { lastPhaseMs } : {}) } };
+  return {
+    ...state,
+    timeline,
+    progress: { ...progress, launched, phaseDone, pollSeconds: nextPollSeconds(elapsed, progress.lastPhaseMs?.join), ...(lastPhaseMs ? { lastPhaseMs } : {}) },
+  };
 }
 
 /**
@@ -132,7 +153,11 @@ export async function drainBatch(state: UpgradeState, deps: UpgradeDeps): Promis
     if (node && !progress.heldByOperator.includes(id) && !madeIneligible.includes(id)) madeIneligible.push(id);
     if (node && !node.Drain) {
       try {
-        await nomad.drainNode(node.ID, { deadlineNs: plan.drainDeadlineMs * 1_000_000, ignoreSystemJobs: true }, { 'hashistack.reason': 'upgrade', 'hashistack.instance-id': id, 'hashistack.asg': plan.asgName });
+        await nomad.drainNode(
+          node.ID,
+          { deadlineNs: plan.drainDeadlineMs * 1_000_000, ignoreSystemJobs: true },
+          { 'hashistack.reason': 'upgrade', 'hashistack.instance-id': id, 'hashistack.asg': plan.asgName },
+        );
       } catch (error) {
         if (!(error instanceof NotFound)) throw error;
       }
@@ -186,8 +211,12 @@ export async function checkDrained(state: UpgradeState, deps: UpgradeDeps): Prom
   );
   const left = batch.filter((id) => ids.has(id));
   if (left.length > 0) {
-    if (progress.waitUntil !== null && t > progress.waitUntil) throw new UpgradeStalled(`batch ${progress.batchIndex + 1}: ${left.join(', ')} not gone within the drain deadline + slack`);
-    return { ...state, progress: { ...progress, phaseDone: false, pollSeconds: nextPollSeconds(t - (progress.phaseStartedAt ?? t), progress.lastPhaseMs?.drain) } };
+    if (progress.waitUntil !== null && t > progress.waitUntil)
+      throw new UpgradeStalled(`batch ${progress.batchIndex + 1}: ${left.join(', ')} not gone within the drain deadline + slack`);
+    return {
+      ...state,
+      progress: { ...progress, phaseDone: false, pollSeconds: nextPollSeconds(t - (progress.phaseStartedAt ?? t), progress.lastPhaseMs?.drain) },
+    };
   }
   let timeline = state.timeline;
   for (const id of batch) timeline = note(timeline, id, t, 'gone');

@@ -65,7 +65,13 @@ export function validateUpgrade(task: z.infer<typeof ValidateTaskSchema>, deps: 
 }
 
 /** Input of the approval task (waitForTaskToken). */
-export const ApprovalTaskSchema = z.object({ token: z.string().min(1), executionArn: z.string(), pool: z.string(), batchesDone: z.number(), batchesLeft: z.number() });
+export const ApprovalTaskSchema = z.object({
+  token: z.string().min(1),
+  executionArn: z.string(),
+  pool: z.string(),
+  batchesDone: z.number(),
+  batchesLeft: z.number(),
+});
 
 /** Log the task token and the commands that approve or reject; the execution waits for one of them. */
 export async function notifyApproval(task: z.infer<typeof ApprovalTaskSchema>, log: Pick<Logger, 'warn'>): Promise<{ notified: true }> {

@@ -19,7 +19,9 @@ afterEach(async () => world?.close());
 describe('simulated EC2 through the real SDK', () => {
   it('DescribeInstanceTypes: Graviton types are arm64, the others x86_64; an unknown type is InvalidInstanceType', async () => {
     world = await startWorld();
-    const out = await world.call(() => world.ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: ['m6g.large', 'c7gn.xlarge', 't4g.micro', 'm6i.large', 'g4dn.xlarge', 'a1.medium'] })));
+    const out = await world.call(() =>
+      world.ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: ['m6g.large', 'c7gn.xlarge', 't4g.micro', 'm6i.large', 'g4dn.xlarge', 'a1.medium'] })),
+    );
     expect(Object.fromEntries((out.InstanceTypes ?? []).map((t) => [t.InstanceType, t.ProcessorInfo?.SupportedArchitectures]))).toEqual({
       'm6g.large': ['arm64'],
       'c7gn.xlarge': ['arm64'],
@@ -36,10 +38,24 @@ describe('simulated EC2 through the real SDK', () => {
     world = await startWorld();
     const image = world.aws.api.registerImage({ name: 'x86-image', architecture: 'x86_64' });
     const template = world.aws.api.createLaunchTemplate({ name: 'lt-arm', imageId: image.imageId, instanceType: 'm6g.large' });
-    world.aws.api.createAutoScalingGroup({ name: 'arm', minSize: 0, maxSize: 2, desiredCapacity: 1, launchTemplate: { id: template.id, version: '$Default' }, availabilityZones: ['us-east-1a'], tags: [] });
+    world.aws.api.createAutoScalingGroup({
+      name: 'arm',
+      minSize: 0,
+      maxSize: 2,
+      desiredCapacity: 1,
+      launchTemplate: { id: template.id, version: '$Default' },
+      availabilityZones: ['us-east-1a'],
+      tags: [],
+    });
     expect(world.aws.api.group('arm')?.members).toHaveLength(0);
     expect(world.aws.api.instances()).toHaveLength(0);
-    expect(world.recorder.timeline.some((e) => /arm: launch failed: The architecture 'arm64' of the specified instance type does not match the architecture 'x86_64' of the specified AMI/.test(e.message))).toBe(true);
+    expect(
+      world.recorder.timeline.some((e) =>
+        /arm: launch failed: The architecture 'arm64' of the specified instance type does not match the architecture 'x86_64' of the specified AMI/.test(
+          e.message,
+        ),
+      ),
+    ).toBe(true);
   });
 
   it('describes instances with tag, state and address filters', async () => {
@@ -47,7 +63,16 @@ describe('simulated EC2 through the real SDK', () => {
     const { groupName } = seedGroup(world, { desired: 2, bootstrap: true });
     seedGroup(world, { name: 'servers', desired: 1, bootstrap: true });
     const [first] = world.aws.api.group(groupName)?.members ?? [];
-    const byTag = await world.call(() => world.ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:aws:autoscaling:groupName', Values: ['clients'] }, { Name: 'instance-state-name', Values: ['running'] }] })));
+    const byTag = await world.call(() =>
+      world.ec2.send(
+        new DescribeInstancesCommand({
+          Filters: [
+            { Name: 'tag:aws:autoscaling:groupName', Values: ['clients'] },
+            { Name: 'instance-state-name', Values: ['running'] },
+          ],
+        }),
+      ),
+    );
     const instances = byTag.Reservations?.flatMap((r) => r.Instances ?? []) ?? [];
     expect(instances).toHaveLength(2);
     const one = instances.find((i) => i.InstanceId === first?.instanceId);
@@ -57,7 +82,9 @@ describe('simulated EC2 through the real SDK', () => {
     expect(one?.LaunchTime).toBeInstanceOf(Date);
     expect(one?.Tags).toContainEqual({ Key: 'hashistack:role', Value: 'client' });
 
-    const byIp = await world.call(() => world.ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'private-ip-address', Values: [one?.PrivateIpAddress ?? ''] }] })));
+    const byIp = await world.call(() =>
+      world.ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'private-ip-address', Values: [one?.PrivateIpAddress ?? ''] }] })),
+    );
     expect(byIp.Reservations?.flatMap((r) => r.Instances ?? []).map((i) => i.InstanceId)).toEqual([first?.instanceId]);
     const byKey = await world.call(() => world.ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag-key', Values: ['hashistack:pool'] }] })));
     expect(byKey.Reservations).toHaveLength(3);
@@ -82,9 +109,23 @@ describe('simulated EC2 through the real SDK', () => {
     world.aws.api.registerImage({ name: 'hashistack-client-2026-01-01', tags: { Role: 'client' }, creationDate: Date.parse('2026-01-01T00:00:00Z') });
     const newer = world.aws.api.registerImage({ name: 'hashistack-client-2026-01-04', tags: { Role: 'client' } });
     world.aws.api.registerImage({ name: 'hashistack-server-2026-01-04', tags: { Role: 'server' } });
-    const result = await world.call(() => world.ec2.send(new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: 'name', Values: ['hashistack-client-*'] }, { Name: 'state', Values: ['available'] }] })));
+    const result = await world.call(() =>
+      world.ec2.send(
+        new DescribeImagesCommand({
+          Owners: ['self'],
+          Filters: [
+            { Name: 'name', Values: ['hashistack-client-*'] },
+            { Name: 'state', Values: ['available'] },
+          ],
+        }),
+      ),
+    );
     expect(result.Images?.map((i) => i.Name).sort()).toEqual(['hashistack-client-2026-01-01', 'hashistack-client-2026-01-04']);
-    expect(result.Images?.find((i) => i.ImageId === newer.imageId)).toMatchObject({ State: 'available', OwnerId: '000000000000', CreationDate: '2026-01-05T09:00:00.000Z' });
+    expect(result.Images?.find((i) => i.ImageId === newer.imageId)).toMatchObject({
+      State: 'available',
+      OwnerId: '000000000000',
+      CreationDate: '2026-01-05T09:00:00.000Z',
+    });
     const byTag = await world.call(() => world.ec2.send(new DescribeImagesCommand({ Filters: [{ Name: 'tag:Role', Values: ['server'] }] })));
     expect(byTag.Images?.map((i) => i.Name)).toEqual(['hashistack-server-2026-01-04']);
   });
@@ -94,16 +135,33 @@ describe('simulated EC2 through the real SDK', () => {
     const a = world.aws.api.registerImage({ name: 'img-a' });
     const b = world.aws.api.registerImage({ name: 'img-b' });
     const created = await world.call(() =>
-      world.ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'clients', LaunchTemplateData: { ImageId: a.imageId, InstanceType: 'm6i.large', UserData: Buffer.from('#!/bin/sh').toString('base64') } })),
+      world.ec2.send(
+        new CreateLaunchTemplateCommand({
+          LaunchTemplateName: 'clients',
+          LaunchTemplateData: { ImageId: a.imageId, InstanceType: 'm6i.large', UserData: Buffer.from('#!/bin/sh').toString('base64') },
+        }),
+      ),
     );
     const id = created.LaunchTemplate?.LaunchTemplateId as string;
     expect(created.LaunchTemplate).toMatchObject({ LaunchTemplateName: 'clients', DefaultVersionNumber: 1, LatestVersionNumber: 1 });
-    const v2 = await world.call(() => world.ec2.send(new CreateLaunchTemplateVersionCommand({ LaunchTemplateId: id, SourceVersion: '1', LaunchTemplateData: { ImageId: b.imageId } })));
-    expect(v2.LaunchTemplateVersion).toMatchObject({ VersionNumber: 2, DefaultVersion: false, LaunchTemplateData: { ImageId: b.imageId, InstanceType: 'm6i.large' } });
-    const bad = await world.failure(() => world.ec2.send(new CreateLaunchTemplateVersionCommand({ LaunchTemplateId: id, SourceVersion: '1', LaunchTemplateData: { ImageId: 'ami-0000000000000000a' } })));
+    const v2 = await world.call(() =>
+      world.ec2.send(new CreateLaunchTemplateVersionCommand({ LaunchTemplateId: id, SourceVersion: '1', LaunchTemplateData: { ImageId: b.imageId } })),
+    );
+    expect(v2.LaunchTemplateVersion).toMatchObject({
+      VersionNumber: 2,
+      DefaultVersion: false,
+      LaunchTemplateData: { ImageId: b.imageId, InstanceType: 'm6i.large' },
+    });
+    const bad = await world.failure(() =>
+      world.ec2.send(
+        new CreateLaunchTemplateVersionCommand({ LaunchTemplateId: id, SourceVersion: '1', LaunchTemplateData: { ImageId: 'ami-0000000000000000a' } }),
+      ),
+    );
     expect(bad).toMatchObject({ name: 'InvalidAMIID.NotFound', status: 400 });
 
-    const latest = await world.call(() => world.ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: id, Versions: ['$Latest', '$Default'] })));
+    const latest = await world.call(() =>
+      world.ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: id, Versions: ['$Latest', '$Default'] })),
+    );
     expect(latest.LaunchTemplateVersions?.map((v) => [v.VersionNumber, v.LaunchTemplateData?.ImageId])).toEqual([
       [2, b.imageId],
       [1, a.imageId],

@@ -130,7 +130,14 @@ export async function startWorld(seed = 7): Promise<World> {
 /** An image, a launch template on it and a group, through the direct API. */
 export function seedGroup(
   world: World,
-  options: { desired?: number; min?: number; max?: number; hooks?: Parameters<AwsSim['api']['createAutoScalingGroup']>[0]['lifecycleHooks']; bootstrap?: boolean; name?: string } = {},
+  options: {
+    desired?: number;
+    min?: number;
+    max?: number;
+    hooks?: Parameters<AwsSim['api']['createAutoScalingGroup']>[0]['lifecycleHooks'];
+    bootstrap?: boolean;
+    name?: string;
+  } = {},
 ): { imageId: string; templateId: string; groupName: string } {
   const image = world.aws.api.registerImage({ name: 'hashistack-client-2026-01-01', tags: { Role: 'client' } });
   const template = world.aws.api.createLaunchTemplate({ name: `lt-${options.name ?? 'clients'}`, imageId: image.imageId, instanceType: 'm6i.large' });

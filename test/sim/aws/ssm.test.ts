@@ -1,4 +1,12 @@
-import { DeleteParameterCommand, GetCommandInvocationCommand, GetParameterCommand, GetParametersCommand, ListCommandInvocationsCommand, PutParameterCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
+import {
+  DeleteParameterCommand,
+  GetCommandInvocationCommand,
+  GetParameterCommand,
+  GetParametersCommand,
+  ListCommandInvocationsCommand,
+  PutParameterCommand,
+  SendCommandCommand,
+} from '@aws-sdk/client-ssm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { seedGroup, startWorld, type World } from './harness.js';
 
@@ -31,7 +39,9 @@ describe('simulated SSM through the real SDK', () => {
 
     const exists = await world.failure(() => world.ssm.send(new PutParameterCommand({ Name: '/hashistack/nomad/token', Value: 'x', Type: 'SecureString' })));
     expect(exists.name).toBe('ParameterAlreadyExists');
-    const put = await world.call(() => world.ssm.send(new PutParameterCommand({ Name: '/hashistack/nomad/token', Value: 'rotated', Type: 'SecureString', Overwrite: true })));
+    const put = await world.call(() =>
+      world.ssm.send(new PutParameterCommand({ Name: '/hashistack/nomad/token', Value: 'rotated', Type: 'SecureString', Overwrite: true })),
+    );
     expect(put.Version).toBe(2);
   });
 
@@ -59,11 +69,21 @@ describe('simulated SSM through the real SDK', () => {
   it('SendCommand runs through the node shell: InProgress, then Success or Failed with output', async () => {
     world = await startWorld();
     const [ok, bad] = onlineInstances(world, 2) as [string, string];
-    const before = await world.failure(() => world.ssm.send(new GetCommandInvocationCommand({ CommandId: '11111111-2222-4333-a444-555555555555', InstanceId: ok })));
+    const before = await world.failure(() =>
+      world.ssm.send(new GetCommandInvocationCommand({ CommandId: '11111111-2222-4333-a444-555555555555', InstanceId: ok })),
+    );
     expect(before.name).toBe('InvocationDoesNotExist');
 
     const sent = await world.call(() =>
-      world.ssm.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [ok], Parameters: { commands: ['echo joined', 'sleep 5'] }, TimeoutSeconds: 60, Comment: 'join' })),
+      world.ssm.send(
+        new SendCommandCommand({
+          DocumentName: 'AWS-RunShellScript',
+          InstanceIds: [ok],
+          Parameters: { commands: ['echo joined', 'sleep 5'] },
+          TimeoutSeconds: 60,
+          Comment: 'join',
+        }),
+      ),
     );
     const commandId = sent.Command?.CommandId as string;
     expect(sent.Command).toMatchObject({ DocumentName: 'AWS-RunShellScript', InstanceIds: [ok], Comment: 'join', Status: 'InProgress' });
@@ -77,7 +97,11 @@ describe('simulated SSM through the real SDK', () => {
     const done = await world.call(() => world.ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: ok })));
     expect(done).toMatchObject({ Status: 'Success', ResponseCode: 0, StandardOutputContent: 'joined\n', StandardErrorContent: '' });
 
-    const failing = await world.call(() => world.ssm.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [bad], Parameters: { commands: ['>&2 echo no leader', 'exit 2'] } })));
+    const failing = await world.call(() =>
+      world.ssm.send(
+        new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [bad], Parameters: { commands: ['>&2 echo no leader', 'exit 2'] } }),
+      ),
+    );
     const failingId = failing.Command?.CommandId as string;
     await world.clock.until(() => world.aws.models.ssm.invocation(failingId, bad).status !== 'InProgress', 60_000);
     const failed = await world.call(() => world.ssm.send(new GetCommandInvocationCommand({ CommandId: failingId, InstanceId: bad })));
@@ -89,7 +113,11 @@ describe('simulated SSM through the real SDK', () => {
   it('a script running past TimeoutSeconds ends TimedOut', async () => {
     world = await startWorld();
     const [id] = onlineInstances(world, 1) as [string];
-    const sent = await world.call(() => world.ssm.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [id], Parameters: { commands: ['sleep 120'] }, TimeoutSeconds: 30 })));
+    const sent = await world.call(() =>
+      world.ssm.send(
+        new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [id], Parameters: { commands: ['sleep 120'] }, TimeoutSeconds: 30 }),
+      ),
+    );
     const commandId = sent.Command?.CommandId as string;
     await world.clock.until(() => world.aws.models.ssm.invocation(commandId, id).status !== 'InProgress', 600_000);
     expect(world.aws.models.ssm.invocation(commandId, id)).toMatchObject({ status: 'TimedOut' });
@@ -99,7 +127,9 @@ describe('simulated SSM through the real SDK', () => {
     world = await startWorld();
     const [online] = onlineInstances(world, 1) as [string];
     const offline = 'i-0fedcba9876543210';
-    const result = await world.failure(() => world.ssm.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [online, offline], Parameters: { commands: ['true'] } })));
+    const result = await world.failure(() =>
+      world.ssm.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [online, offline], Parameters: { commands: ['true'] } })),
+    );
     expect(result).toEqual({ name: 'InvalidInstanceId', message: `Instances [[${offline}]] not in a valid state for account 000000000000`, status: 400 });
   });
 

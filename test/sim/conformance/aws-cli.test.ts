@@ -29,7 +29,11 @@ const ENV = {
  * `holders` (the clock runs at 1/holders of wall speed meanwhile).
  * @returns parsed JSON output, or the error code and message on failure.
  */
-async function aws(service: 'autoscaling' | 'ec2' | 'ssm', args: string[], holders = 1): Promise<{ ok: true; out: Record<string, unknown> } | { ok: false; code: string; message: string }> {
+async function aws(
+  service: 'autoscaling' | 'ec2' | 'ssm',
+  args: string[],
+  holders = 1,
+): Promise<{ ok: true; out: Record<string, unknown> } | { ok: false; code: string; message: string }> {
   const releases = Array.from({ length: holders }, () => world.clock.hold());
   try {
     const { stdout } = await run('aws', ['--endpoint-url', world.urls[service], '--output', 'json', service, ...args], { env: ENV, timeout: 30_000 });
@@ -102,12 +106,18 @@ describe('AWS conformance (aws CLI)', () => {
     const id = world.aws.api.group(groupName)?.members[0]?.instanceId ?? '';
     const bad = await aws('ec2', ['create-tags', '--resources', id, '--tags', JSON.stringify([{ Key: 'note', Value: 'a\u0007b' }])]);
     expect(bad).toMatchObject({ ok: false, code: 'InvalidParameterValue' });
-    const badAsg = await aws('autoscaling', ['create-or-update-tags', '--tags', JSON.stringify([{ ResourceId: groupName, ResourceType: 'auto-scaling-group', Key: 'note', Value: 'a\u0001b', PropagateAtLaunch: false }])]);
+    const badAsg = await aws('autoscaling', [
+      'create-or-update-tags',
+      '--tags',
+      JSON.stringify([{ ResourceId: groupName, ResourceType: 'auto-scaling-group', Key: 'note', Value: 'a\u0001b', PropagateAtLaunch: false }]),
+    ]);
     expect(badAsg).toMatchObject({ ok: false, code: 'ValidationError' });
     const good = await aws('ec2', ['create-tags', '--resources', id, '--tags', 'Key=note,Value=drained at 10:00 (ok)']);
     expect(good.ok).toBe(true);
     const described = await aws('ec2', ['describe-instances', '--instance-ids', id]);
-    const tags = described.ok ? ((described.out.Reservations as Array<{ Instances: Array<{ Tags: Array<{ Key: string; Value: string }> }> }>)[0]?.Instances[0]?.Tags ?? []) : [];
+    const tags = described.ok
+      ? ((described.out.Reservations as Array<{ Instances: Array<{ Tags: Array<{ Key: string; Value: string }> }> }>)[0]?.Instances[0]?.Tags ?? [])
+      : [];
     expect(tags).toContainEqual({ Key: 'note', Value: 'drained at 10:00 (ok)' });
   });
 
@@ -116,7 +126,10 @@ describe('AWS conformance (aws CLI)', () => {
     expect(await aws('ec2', ['describe-instances', '--instance-ids', 'i-nothex'])).toMatchObject({ ok: false, code: 'InvalidInstanceID.Malformed' });
     expect(await aws('ec2', ['describe-instances', '--instance-ids', 'i-0123456789abcdef0'])).toMatchObject({ ok: false, code: 'InvalidInstanceID.NotFound' });
     expect(await aws('ec2', ['describe-images', '--image-ids', 'ami-xyz'])).toMatchObject({ ok: false, code: 'InvalidAMIID.Malformed' });
-    expect(await aws('ec2', ['describe-launch-template-versions', '--launch-template-id', 'lt-bad'])).toMatchObject({ ok: false, code: 'InvalidLaunchTemplateId.Malformed' });
+    expect(await aws('ec2', ['describe-launch-template-versions', '--launch-template-id', 'lt-bad'])).toMatchObject({
+      ok: false,
+      code: 'InvalidLaunchTemplateId.Malformed',
+    });
   });
 
   it('instance architecture follows the instance type (Graviton types are arm64)', async () => {
@@ -128,7 +141,9 @@ describe('AWS conformance (aws CLI)', () => {
     world.aws.api.updateAutoScalingGroup(groupName, { desiredCapacity: 2 });
     await world.clock.until(() => (world.aws.api.group(groupName)?.members.length ?? 0) === 2, 120_000);
     const out = await aws('ec2', ['describe-instances']);
-    const instances = out.ok ? (out.out.Reservations as Array<{ Instances: Array<{ InstanceType: string; Architecture: string }> }>).flatMap((r) => r.Instances) : [];
+    const instances = out.ok
+      ? (out.out.Reservations as Array<{ Instances: Array<{ InstanceType: string; Architecture: string }> }>).flatMap((r) => r.Instances)
+      : [];
     expect(instances.map((i) => `${i.InstanceType} ${i.Architecture}`).sort()).toEqual(['m6i.large x86_64', 'm7g.large arm64']);
   });
 });

@@ -18,7 +18,13 @@ function client(token?: string): Consul {
 
 /** A token that may write keys under default-deny but has no node:read. */
 function addKeyWriter(): string {
-  h.sim.api.addToken('consul', { secret: 'kv-writer', accessor: '6a1e2b9c-0000-4000-8000-000000000001', name: 'kv writer', management: false, policies: [{ name: 'kv', rules: { key: 'write' } }] });
+  h.sim.api.addToken('consul', {
+    secret: 'kv-writer',
+    accessor: '6a1e2b9c-0000-4000-8000-000000000001',
+    name: 'kv writer',
+    management: false,
+    policies: [{ name: 'kv', rules: { key: 'write' } }],
+  });
   return 'kv-writer';
 }
 
@@ -68,7 +74,11 @@ describe('Consul conformance (npm consul client)', () => {
     const authz = await fetch(`${h.url.consul}/v1/internal/acl/authorize`, {
       method: 'POST',
       headers: { 'X-Consul-Token': secret },
-      body: JSON.stringify([{ Resource: 'node', Access: 'read' }, { Resource: 'key', Access: 'write' }, { Resource: 'operator', Access: 'write' }]),
+      body: JSON.stringify([
+        { Resource: 'node', Access: 'read' },
+        { Resource: 'key', Access: 'write' },
+        { Resource: 'operator', Access: 'write' },
+      ]),
     });
     expect(((await authz.json()) as Array<{ Allow: boolean }>).map((a) => a.Allow)).toEqual([false, true, false]);
   });
@@ -95,7 +105,11 @@ describe('Consul conformance (npm consul client)', () => {
     expect(await c.kv.set('hashistack/upgrade/lock', 'exec-1')).toBe(true);
     const got = (await c.kv.get('hashistack/upgrade/lock')) as { Value: string; ModifyIndex: number };
     expect(got.Value).toBe('exec-1');
-    const stale = await fetch(`${h.url.consul}/v1/kv/hashistack/upgrade/lock?cas=${got.ModifyIndex + 100}`, { method: 'PUT', headers: { 'X-Consul-Token': TOKENS.consul }, body: 'exec-2' });
+    const stale = await fetch(`${h.url.consul}/v1/kv/hashistack/upgrade/lock?cas=${got.ModifyIndex + 100}`, {
+      method: 'PUT',
+      headers: { 'X-Consul-Token': TOKENS.consul },
+      body: 'exec-2',
+    });
     expect(await stale.json()).toBe(false);
     expect(await c.kv.set({ key: 'hashistack/upgrade/lock', value: 'exec-2', cas: got.ModifyIndex })).toBe(true);
     expect(((await c.kv.get('hashistack/upgrade/lock')) as { Value: string }).Value).toBe('exec-2');
@@ -108,7 +122,13 @@ describe('Consul conformance (npm consul client)', () => {
     h = await startHarness();
     bootstrapCluster(h, 0);
     await client(TOKENS.consul).kv.set('app/a', '1');
-    h.sim.api.addToken('consul', { secret: 'node-reader', accessor: 'acc-node-reader', name: 'nodes only', management: false, policies: [{ name: 'nodes', rules: { node: 'read' } }] });
+    h.sim.api.addToken('consul', {
+      secret: 'node-reader',
+      accessor: 'acc-node-reader',
+      name: 'nodes only',
+      management: false,
+      policies: [{ name: 'nodes', rules: { node: 'read' } }],
+    });
     const reader = client('node-reader');
     expect((await failure(reader.kv.get('app/a'))).statusCode).toBe(403);
     expect(await reader.kv.get({ key: 'app/', recurse: true })).toBeUndefined();

@@ -26,7 +26,7 @@ function clients(tokens: { nomad: string; consul: string; vault: string } = TOKE
   };
 }
 
-describe('control plane against the products\' answers', () => {
+describe("control plane against the products' answers", () => {
   it('a repeated Nomad purge counts as done (500 "node not found"); another 500 still fails', async () => {
     h = await startHarness();
     bootstrapCluster(h, 1);
@@ -61,15 +61,18 @@ describe('control plane against the products\' answers', () => {
     bootstrapCluster(h, 0);
     expect(await checkTokenPermissions(clients(), ALL_WORKFLOWS)).toEqual([]);
     h.sim.api.addToken('nomad', { secret: 'n-ro', accessor: 'a1', name: 'read-only', management: false, policies: [{ name: 'ro', rules: { node: 'read' } }] });
-    h.sim.api.addToken('consul', { secret: 'c-kv', accessor: 'a2', name: 'kv', management: false, policies: [{ name: 'kv', rules: { key: 'write', operator: 'write' } }] });
+    h.sim.api.addToken('consul', {
+      secret: 'c-kv',
+      accessor: 'a2',
+      name: 'kv',
+      management: false,
+      policies: [{ name: 'kv', rules: { key: 'write', operator: 'write' } }],
+    });
     h.sim.api.addVaultToken({ secret: 'v-ro', accessor: 'a3', root: false, policies: [{ name: 'raft-read', paths: { 'sys/storage/raft/*': ['read'] } }] });
     const findings = await checkTokenPermissions(clients({ nomad: 'n-ro', consul: 'c-kv', vault: 'v-ro' }), ['drain-client', 'server-removal']);
-    expect(findings.map((f) => `${f.system} ${f.missing}`).sort()).toEqual([
-      'consul node:read',
-      'nomad management',
-      'nomad node:write',
-      'vault update on sys/storage/raft/remove-peer',
-    ].sort());
+    expect(findings.map((f) => `${f.system} ${f.missing}`).sort()).toEqual(
+      ['consul node:read', 'nomad management', 'nomad node:write', 'vault update on sys/storage/raft/remove-peer'].sort(),
+    );
     const unknown = await checkTokenPermissions(clients({ ...TOKENS, nomad: 'nope' }), ['join-client']);
     expect(unknown).toEqual([expect.objectContaining({ system: 'nomad', missing: 'a valid token' })]);
   });

@@ -126,8 +126,20 @@ describe('Nomad conformance', () => {
   it('ACL: a client token may not write nodes or read raft; token/self and its own policies are readable, others are not', async () => {
     h = await startHarness();
     bootstrapCluster(h, 1);
-    h.sim.api.addToken('nomad', { secret: 'reader', accessor: 'acc-reader', name: 'reader', management: false, policies: [{ name: 'node-read', rules: { node: 'read' } }] });
-    h.sim.api.addToken('nomad', { secret: 'other', accessor: 'acc-other', name: 'other', management: false, policies: [{ name: 'secret-policy', rules: { operator: 'write' } }] });
+    h.sim.api.addToken('nomad', {
+      secret: 'reader',
+      accessor: 'acc-reader',
+      name: 'reader',
+      management: false,
+      policies: [{ name: 'node-read', rules: { node: 'read' } }],
+    });
+    h.sim.api.addToken('nomad', {
+      secret: 'other',
+      accessor: 'acc-other',
+      name: 'other',
+      management: false,
+      policies: [{ name: 'secret-policy', rules: { operator: 'write' } }],
+    });
     const as = (path: string, init: RequestInit = {}): Promise<Response> => fetch(`${h.url.nomad}${path}`, { ...init, headers: { 'X-Nomad-Token': 'reader' } });
     const { id } = await oneNode();
     expect((await as('/v1/nodes')).status).toBe(200);

@@ -31,7 +31,11 @@ describe('Vault conformance (npm node-vault client)', () => {
     expect(h.sim.api.raftPeers('vault').map((p) => p.id)).not.toContain(id);
     // Again: raft commits an unchanged configuration, Vault answers 204 (node-vault resolves).
     await expect(v.write('sys/storage/raft/remove-peer', { server_id: id })).resolves.toBeDefined();
-    const raw = await fetch(`${h.url.vault}/v1/sys/storage/raft/remove-peer`, { method: 'POST', headers: { 'X-Vault-Token': TOKENS.vault }, body: JSON.stringify({ server_id: id }) });
+    const raw = await fetch(`${h.url.vault}/v1/sys/storage/raft/remove-peer`, {
+      method: 'POST',
+      headers: { 'X-Vault-Token': TOKENS.vault },
+      body: JSON.stringify({ server_id: id }),
+    });
     expect(raw.status).toBe(204);
   });
 
@@ -39,7 +43,14 @@ describe('Vault conformance (npm node-vault client)', () => {
     h = await startHarness();
     const { servers } = bootstrapCluster(h, 0);
     const v = vault();
-    expect(await v.status()).toMatchObject({ type: 'awskms', initialized: true, sealed: false, recovery_seal: true, storage_type: 'raft', cluster_name: 'vault-cluster-sim' });
+    expect(await v.status()).toMatchObject({
+      type: 'awskms',
+      initialized: true,
+      sealed: false,
+      recovery_seal: true,
+      storage_type: 'raft',
+      cluster_name: 'vault-cluster-sim',
+    });
     for (const s of servers) h.sim.api.sealVault(s.instanceId);
     expect(await v.status()).toMatchObject({ sealed: true });
     expect(await v.status()).not.toHaveProperty('cluster_id');
@@ -53,9 +64,20 @@ describe('Vault conformance (npm node-vault client)', () => {
   it('capabilities-self: per path and under data; root everywhere for a root token, deny where no policy matches', async () => {
     h = await startHarness();
     bootstrapCluster(h, 0);
-    h.sim.api.addVaultToken({ secret: 'hvs.reader', accessor: 'acc-reader', root: false, policies: [{ name: 'raft-read', paths: { 'sys/storage/raft/configuration': ['read'], 'sys/storage/raft/autopilot/*': ['read', 'list'] } }] });
-    const caps = (await vault('hvs.reader').write('sys/capabilities-self', { paths: ['sys/storage/raft/configuration', 'sys/storage/raft/autopilot/state', 'sys/storage/raft/remove-peer'] })) as Record<string, unknown> & { data: Record<string, string[]> };
-    expect(caps.data).toMatchObject({ 'sys/storage/raft/configuration': ['read'], 'sys/storage/raft/autopilot/state': ['list', 'read'], 'sys/storage/raft/remove-peer': ['deny'] });
+    h.sim.api.addVaultToken({
+      secret: 'hvs.reader',
+      accessor: 'acc-reader',
+      root: false,
+      policies: [{ name: 'raft-read', paths: { 'sys/storage/raft/configuration': ['read'], 'sys/storage/raft/autopilot/*': ['read', 'list'] } }],
+    });
+    const caps = (await vault('hvs.reader').write('sys/capabilities-self', {
+      paths: ['sys/storage/raft/configuration', 'sys/storage/raft/autopilot/state', 'sys/storage/raft/remove-peer'],
+    })) as Record<string, unknown> & { data: Record<string, string[]> };
+    expect(caps.data).toMatchObject({
+      'sys/storage/raft/configuration': ['read'],
+      'sys/storage/raft/autopilot/state': ['list', 'read'],
+      'sys/storage/raft/remove-peer': ['deny'],
+    });
     expect(caps['sys/storage/raft/remove-peer']).toEqual(['deny']);
     const root = (await vault(TOKENS.vault).write('sys/capabilities-self', { paths: ['sys/storage/raft/remove-peer'] })) as { capabilities: string[] };
     expect(root.capabilities).toEqual(['root']);
@@ -64,7 +86,12 @@ describe('Vault conformance (npm node-vault client)', () => {
   it('a token without the capability is refused 403 permission denied; with it, the raft configuration is wrapped in data', async () => {
     h = await startHarness();
     bootstrapCluster(h, 0);
-    h.sim.api.addVaultToken({ secret: 'hvs.reader', accessor: 'acc-reader', root: false, policies: [{ name: 'raft-read', paths: { 'sys/storage/raft/configuration': ['read'] } }] });
+    h.sim.api.addVaultToken({
+      secret: 'hvs.reader',
+      accessor: 'acc-reader',
+      root: false,
+      policies: [{ name: 'raft-read', paths: { 'sys/storage/raft/configuration': ['read'] } }],
+    });
     const reader = vault('hvs.reader');
     const config = (await reader.read('sys/storage/raft/configuration')) as { data: { config: { servers: unknown[] } } };
     expect(config.data.config.servers).toHaveLength(3);

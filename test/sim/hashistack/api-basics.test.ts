@@ -5,7 +5,7 @@ let h: Harness;
 afterEach(async () => h?.close());
 
 describe('hashistack sim: ACLs and lookups', () => {
-  it('answers a missing or wrong token with each system\'s 403 text; leader/health need none', async () => {
+  it("answers a missing or wrong token with each system's 403 text; leader/health need none", async () => {
     h = await startHarness();
     bootstrapCluster(h, 1);
     const nomadMissing = await fetch(`${h.url.nomad}/v1/nodes`);
@@ -32,7 +32,10 @@ describe('hashistack sim: ACLs and lookups', () => {
     bootstrapCluster(h, 1);
     const read = await h.nomad('/v1/node/00000000-0000-0000-0000-000000000000');
     expect([read.status, await read.text()]).toEqual([404, 'node not found']);
-    const drain = await h.nomad('/v1/node/00000000-0000-0000-0000-000000000000/drain', { method: 'POST', body: JSON.stringify({ DrainSpec: { Deadline: 60e9 } }) });
+    const drain = await h.nomad('/v1/node/00000000-0000-0000-0000-000000000000/drain', {
+      method: 'POST',
+      body: JSON.stringify({ DrainSpec: { Deadline: 60e9 } }),
+    });
     expect([drain.status, await drain.text()]).toEqual([500, 'node not found']);
   });
 

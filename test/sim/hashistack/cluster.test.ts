@@ -8,7 +8,10 @@ describe('hashistack sim: membership, raft and Vault', () => {
   it('shutdown without leave: Consul failed, Nomad down, allocations lost and replaced', async () => {
     h = await startHarness();
     const { clients } = bootstrapCluster(h, 2);
-    h.sim.api.registerJob({ ID: 'web', Type: 'service', NodePool: 'general', TaskGroups: [{ Name: 'web', Count: 2, cpu: 3000, memoryMB: 256 }] }, { running: true });
+    h.sim.api.registerJob(
+      { ID: 'web', Type: 'service', NodePool: 'general', TaskGroups: [{ Name: 'web', Count: 2, cpu: 3000, memoryMB: 256 }] },
+      { running: true },
+    );
     const victim = clients.find((c) => h.sim.api.allocations(h.sim.api.nodeOfInstance(c.instanceId)!.ID).length > 0)!;
     const onVictim = h.sim.api.allocations(h.sim.api.nodeOfInstance(victim.instanceId)!.ID).length;
     h.bus.emit('instance.shutting-down', victim);
@@ -44,7 +47,9 @@ describe('hashistack sim: membership, raft and Vault', () => {
   it('3 servers: raft and autopilot healthy; a dead server lowers failure tolerance; removing its peer restores health', async () => {
     h = await startHarness();
     const { servers } = bootstrapCluster(h, 1);
-    const raft = (await (await h.nomad('/v1/operator/raft/configuration')).json()) as { Servers: Array<{ ID: string; Node: string; Leader: boolean; Voter: boolean }> };
+    const raft = (await (await h.nomad('/v1/operator/raft/configuration')).json()) as {
+      Servers: Array<{ ID: string; Node: string; Leader: boolean; Voter: boolean }>;
+    };
     expect(raft.Servers).toHaveLength(3);
     expect(raft.Servers.filter((s) => s.Leader)).toHaveLength(1);
     expect(raft.Servers.every((s) => s.Voter && s.Node.endsWith('.global'))).toBe(true);
@@ -90,9 +95,15 @@ describe('hashistack sim: membership, raft and Vault', () => {
     h = await startHarness();
     const { servers } = bootstrapCluster(h, 0);
     expect((await fetch(`${h.url.vault}/v1/sys/health`)).status).toBe(200);
-    const state = (await (await h.vault('/v1/sys/storage/raft/autopilot/state')).json()) as { data: { healthy: boolean; failure_tolerance: number; servers: Record<string, { status: string }> } };
+    const state = (await (await h.vault('/v1/sys/storage/raft/autopilot/state')).json()) as {
+      data: { healthy: boolean; failure_tolerance: number; servers: Record<string, { status: string }> };
+    };
     expect(state.data).toMatchObject({ healthy: true, failure_tolerance: 1 });
-    expect(Object.values(state.data.servers).map((s) => s.status).sort()).toEqual(['leader', 'voter', 'voter']);
+    expect(
+      Object.values(state.data.servers)
+        .map((s) => s.status)
+        .sort(),
+    ).toEqual(['leader', 'voter', 'voter']);
     for (const s of servers) h.sim.api.sealVault(s.instanceId);
     const sealed = await fetch(`${h.url.vault}/v1/sys/health`);
     expect(sealed.status).toBe(503);

@@ -13,23 +13,49 @@ function mostLoaded(h: Harness, instanceIds: string[]): NomadNode {
   return best;
 }
 
-interface NodeBody { DrainStrategy: unknown; LastDrain: { Status: string } | null; SchedulingEligibility: string; Events: Array<{ Subsystem: string; Message: string; Details: Record<string, string> | null }> }
+interface NodeBody {
+  DrainStrategy: unknown;
+  LastDrain: { Status: string } | null;
+  SchedulingEligibility: string;
+  Events: Array<{ Subsystem: string; Message: string; Details: Record<string, string> | null }>;
+}
 
 describe('hashistack sim: drains', () => {
   it('migrates service allocs within MaxParallel, keeps system allocs when ignored, and unblocks the node query only at completion', async () => {
     h = await startHarness();
     const { clients } = bootstrapCluster(h, 4);
-    h.sim.api.registerJob({ ID: 'web', Type: 'service', NodePool: 'general', TaskGroups: [{ Name: 'web', Count: 6, cpu: 3000, memoryMB: 256, Migrate: { MaxParallel: 1, MinHealthyTimeMs: 10_000 }, KillTimeoutMs: 5_000 }] }, { running: true });
-    h.sim.api.registerJob({ ID: 'agent', Type: 'system', NodePool: 'general', TaskGroups: [{ Name: 'agent', Count: 1, cpu: 100, memoryMB: 64 }] }, { running: true });
+    h.sim.api.registerJob(
+      {
+        ID: 'web',
+        Type: 'service',
+        NodePool: 'general',
+        TaskGroups: [{ Name: 'web', Count: 6, cpu: 3000, memoryMB: 256, Migrate: { MaxParallel: 1, MinHealthyTimeMs: 10_000 }, KillTimeoutMs: 5_000 }],
+      },
+      { running: true },
+    );
+    h.sim.api.registerJob(
+      { ID: 'agent', Type: 'system', NodePool: 'general', TaskGroups: [{ Name: 'agent', Count: 1, cpu: 100, memoryMB: 64 }] },
+      { running: true },
+    );
     await h.clock.until(() => h.sim.api.allocationCounts().running === 10, 60_000);
-    const target = mostLoaded(h, clients.map((c) => c.instanceId));
+    const target = mostLoaded(
+      h,
+      clients.map((c) => c.instanceId),
+    );
     const before = h.sim.api.allocations(target.ID).filter((a) => a.Job.Type === 'service' && a.DesiredStatus === 'run').length;
     expect(before).toBeGreaterThan(0);
 
-    const drain = await h.nomad(`/v1/node/${target.ID}/drain`, { method: 'POST', body: JSON.stringify({ DrainSpec: { Deadline: 3_600e9, IgnoreSystemJobs: true }, MarkEligible: false }) });
+    const drain = await h.nomad(`/v1/node/${target.ID}/drain`, {
+      method: 'POST',
+      body: JSON.stringify({ DrainSpec: { Deadline: 3_600e9, IgnoreSystemJobs: true }, MarkEligible: false }),
+    });
     const { NodeModifyIndex } = (await drain.json()) as { NodeModifyIndex: number };
     const first = (await (await h.nomad(`/v1/node/${target.ID}`)).json()) as NodeBody;
-    expect(first).toMatchObject({ SchedulingEligibility: 'ineligible', LastDrain: { Status: 'draining' }, DrainStrategy: { Deadline: 3_600e9, IgnoreSystemJobs: true } });
+    expect(first).toMatchObject({
+      SchedulingEligibility: 'ineligible',
+      LastDrain: { Status: 'draining' },
+      DrainStrategy: { Deadline: 3_600e9, IgnoreSystemJobs: true },
+    });
 
     let answeredAt: number | null = null;
     const blocked = h.nomad(`/v1/node/${target.ID}?index=${NodeModifyIndex}&wait=10m`).then(async (r) => {
@@ -67,8 +93,19 @@ describe('hashistack sim: drains', () => {
   it('a stuck drain ends at its deadline with deadline_reached; eligible while draining is refused', async () => {
     h = await startHarness({ faults: { stuckDrainOrdinals: [4, 5] } });
     const { clients } = bootstrapCluster(h, 2);
-    h.sim.api.registerJob({ ID: 'api', Type: 'service', NodePool: 'general', TaskGroups: [{ Name: 'api', Count: 2, cpu: 3000, memoryMB: 256, Migrate: { MaxParallel: 2, MinHealthyTimeMs: 5_000 } }] }, { running: true });
-    const node = mostLoaded(h, clients.map((c) => c.instanceId));
+    h.sim.api.registerJob(
+      {
+        ID: 'api',
+        Type: 'service',
+        NodePool: 'general',
+        TaskGroups: [{ Name: 'api', Count: 2, cpu: 3000, memoryMB: 256, Migrate: { MaxParallel: 2, MinHealthyTimeMs: 5_000 } }],
+      },
+      { running: true },
+    );
+    const node = mostLoaded(
+      h,
+      clients.map((c) => c.instanceId),
+    );
     await h.nomad(`/v1/node/${node.ID}/drain`, { method: 'POST', body: JSON.stringify({ DrainSpec: { Deadline: 600e9, IgnoreSystemJobs: false } }) });
     const elig = await h.nomad(`/v1/node/${node.ID}/eligibility`, { method: 'POST', body: JSON.stringify({ Eligibility: 'eligible' }) });
     expect([elig.status, await elig.text()]).toEqual([500, "can not set node's scheduling eligibility to eligible while it is draining"]);

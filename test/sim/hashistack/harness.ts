@@ -35,7 +35,10 @@ export async function startHarness(options: { faults?: Partial<ClusterFaults>; j
   for (const s of [sim.services.nomad, sim.services.consul, sim.services.vault]) running.push(await serve(s, { clock, faults, recorder }));
   const [nomadUrl, consulUrl, vaultUrl] = running.map((r) => r.url) as [string, string, string];
   let ordinal = 0;
-  const withToken = (name: string, token: string, init: RequestInit = {}): RequestInit => ({ ...init, headers: { [name]: token, ...(init.headers as Record<string, string> | undefined) } });
+  const withToken = (name: string, token: string, init: RequestInit = {}): RequestInit => ({
+    ...init,
+    headers: { [name]: token, ...(init.headers as Record<string, string> | undefined) },
+  });
   return {
     clock,
     recorder,
@@ -55,7 +58,13 @@ export async function startHarness(options: { faults?: Partial<ClusterFaults>; j
         privateIp: ip,
         privateDnsName: `ip-${ip.replaceAll('.', '-')}.eu-west-1.compute.internal`,
         launchTime: clock.now(),
-        tags: { 'hashistack:cluster': 'main', 'hashistack:role': role, 'hashistack:pool': role === 'server' ? 'servers' : 'general', 'aws:autoscaling:groupName': `main-${role}`, ...extraTags },
+        tags: {
+          'hashistack:cluster': 'main',
+          'hashistack:role': role,
+          'hashistack:pool': role === 'server' ? 'servers' : 'general',
+          'aws:autoscaling:groupName': `main-${role}`,
+          ...extraTags,
+        },
       };
     },
     nomad: (path, init) => fetch(`${nomadUrl}${path}`, withToken('X-Nomad-Token', TOKENS.nomad, init)),

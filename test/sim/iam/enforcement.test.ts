@@ -1,4 +1,9 @@
-import { AutoScalingClient, DescribeAutoScalingGroupsCommand, RecordLifecycleActionHeartbeatCommand, SetDesiredCapacityCommand } from '@aws-sdk/client-auto-scaling';
+import {
+  AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  RecordLifecycleActionHeartbeatCommand,
+  SetDesiredCapacityCommand,
+} from '@aws-sdk/client-auto-scaling';
 import { CreateTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -54,7 +59,9 @@ describe('IAM enforcement: denied calls get each service answer', () => {
     const { autoscaling } = clients();
     const allowed = await as('hookAudit', () => autoscaling.send(new DescribeAutoScalingGroupsCommand({})));
     expect(allowed.AutoScalingGroups?.length).toBeGreaterThan(0);
-    const denied = await failure(as('hookAudit', () => autoscaling.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: group?.name, DesiredCapacity: 2 }))));
+    const denied = await failure(
+      as('hookAudit', () => autoscaling.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: group?.name, DesiredCapacity: 2 }))),
+    );
     expect(denied).toEqual({
       name: 'AccessDenied',
       status: 403,
@@ -76,7 +83,15 @@ describe('IAM enforcement: denied calls get each service answer', () => {
       tags: [{ key: 'hashistack:cluster', value: 'another', propagateAtLaunch: true }],
     });
     const heartbeat = (group: string) =>
-      as('drainStart', () => autoscaling.send(new RecordLifecycleActionHeartbeatCommand({ AutoScalingGroupName: group, LifecycleHookName: 'hashistack-terminate', InstanceId: 'i-0000000000000000f' })));
+      as('drainStart', () =>
+        autoscaling.send(
+          new RecordLifecycleActionHeartbeatCommand({
+            AutoScalingGroupName: group,
+            LifecycleHookName: 'hashistack-terminate',
+            InstanceId: 'i-0000000000000000f',
+          }),
+        ),
+      );
     expect((await failure(heartbeat('other-cluster'))).name).toBe('AccessDenied');
     // Same call on the cluster's group passes IAM; the service itself answers (no such action).
     expect((await failure(heartbeat(cluster.clientGroups.general as string))).name).toBe('ValidationError');
@@ -85,14 +100,20 @@ describe('IAM enforcement: denied calls get each service answer', () => {
   it('EC2: UnauthorizedOperation 403 with an encoded authorization message; aws:TagKeys limits which tags', async () => {
     const { ec2 } = clients();
     const instance = sim.aws.api.instances().find((i) => i.asgName === cluster.clientGroups.general) as { instanceId: string };
-    const denied = await failure(as('hookAudit', () => ec2.send(new CreateTagsCommand({ Resources: [instance.instanceId], Tags: [{ Key: 'hashistack:nomad-node-id', Value: 'x' }] }))));
+    const denied = await failure(
+      as('hookAudit', () => ec2.send(new CreateTagsCommand({ Resources: [instance.instanceId], Tags: [{ Key: 'hashistack:nomad-node-id', Value: 'x' }] }))),
+    );
     expect(denied.name).toBe('UnauthorizedOperation');
     expect(denied.status).toBe(403);
     expect(denied.message).toMatch(
-      new RegExp(`^You are not authorized to perform this operation\\. User: ${session('hookAudit')} is not authorized to perform: ec2:CreateTags on resource: arn:aws:ec2:us-east-1:000000000000:instance/${instance.instanceId} because no identity-based policy allows the ec2:CreateTags action\\. Encoded authorization failure message: \\S+$`),
+      new RegExp(
+        `^You are not authorized to perform this operation\\. User: ${session('hookAudit')} is not authorized to perform: ec2:CreateTags on resource: arn:aws:ec2:us-east-1:000000000000:instance/${instance.instanceId} because no identity-based policy allows the ec2:CreateTags action\\. Encoded authorization failure message: \\S+$`,
+      ),
     );
     await as('joinWatch', () => ec2.send(new CreateTagsCommand({ Resources: [instance.instanceId], Tags: [{ Key: 'hashistack:nomad-node-id', Value: 'x' }] })));
-    const otherKey = await failure(as('joinWatch', () => ec2.send(new CreateTagsCommand({ Resources: [instance.instanceId], Tags: [{ Key: 'Name', Value: 'x' }] }))));
+    const otherKey = await failure(
+      as('joinWatch', () => ec2.send(new CreateTagsCommand({ Resources: [instance.instanceId], Tags: [{ Key: 'Name', Value: 'x' }] }))),
+    );
     expect(otherKey.name).toBe('UnauthorizedOperation');
     expect(sim.aws.api.instance(instance.instanceId)?.tags.Name).toBeUndefined();
   });
@@ -101,7 +122,9 @@ describe('IAM enforcement: denied calls get each service answer', () => {
     const { ssm } = clients();
     const consul = await as('joinRun', () => ssm.send(new GetParameterCommand({ Name: '/hashistack/control-plane/consul-token', WithDecryption: true })));
     expect(consul.Parameter?.Value).toBeTruthy();
-    const denied = await failure(as('joinRun', () => ssm.send(new GetParameterCommand({ Name: '/hashistack/control-plane/nomad-token', WithDecryption: true }))));
+    const denied = await failure(
+      as('joinRun', () => ssm.send(new GetParameterCommand({ Name: '/hashistack/control-plane/nomad-token', WithDecryption: true }))),
+    );
     expect(denied).toEqual({
       name: 'AccessDeniedException',
       status: 400,
@@ -145,7 +168,10 @@ describe('IAM as packaged', () => {
             Policies: [
               {
                 PolicyName: 'p',
-                PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ssm:GetParameter', Resource: { 'Fn::Join': ['', [{}, { Ref: 'AWS::Region' }, ':parameter/x']] } }] },
+                PolicyDocument: {
+                  Version: '2012-10-17',
+                  Statement: [{ Effect: 'Allow', Action: 'ssm:GetParameter', Resource: { 'Fn::Join': ['', [{}, { Ref: 'AWS::Region' }, ':parameter/x']] } }],
+                },
               },
             ],
           },

@@ -10,7 +10,12 @@ const terminate = {
 
 describe('EventBridge pattern matching', () => {
   it('matches any listed value of every key', () => {
-    expect(matchesPattern({ source: ['aws.autoscaling'], 'detail-type': ['EC2 Instance-launch Lifecycle Action', 'EC2 Instance-terminate Lifecycle Action'] }, terminate)).toBe(true);
+    expect(
+      matchesPattern(
+        { source: ['aws.autoscaling'], 'detail-type': ['EC2 Instance-launch Lifecycle Action', 'EC2 Instance-terminate Lifecycle Action'] },
+        terminate,
+      ),
+    ).toBe(true);
     expect(matchesPattern({ source: ['aws.ec2'] }, terminate)).toBe(false);
   });
 

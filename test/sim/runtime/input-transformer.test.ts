@@ -6,7 +6,10 @@ const event = { detail: { name: 'join-i-1', status: 'FAILED', error: 'NodeNeverJ
 describe('EventBridge input transformer', () => {
   it('inserts text inside quotes (escaped) and JSON values outside, only the mapped paths', () => {
     const out = applyInputTransformer(
-      { InputPathsMap: { name: '$.detail.name', error: '$.detail.error', attempts: '$.detail.attempts', cause: '$.detail.cause' }, InputTemplate: '{"text": "run <name> failed: <error>", "n": <attempts>, "c": "<cause>", "raw": <name>}' },
+      {
+        InputPathsMap: { name: '$.detail.name', error: '$.detail.error', attempts: '$.detail.attempts', cause: '$.detail.cause' },
+        InputTemplate: '{"text": "run <name> failed: <error>", "n": <attempts>, "c": "<cause>", "raw": <name>}',
+      },
       event,
     );
     expect(JSON.parse(out)).toEqual({ text: 'run join-i-1 failed: NodeNeverJoined', n: 3, c: '{"log":"secret tail"}', raw: 'join-i-1' });

@@ -61,7 +61,10 @@ async function world(crashOnCall?: number) {
   const lambda = new LambdaRuntime([counterFunction], { clock, faults, recorder, rng });
   const sfn = new StepFunctionsSim([loop, failing], { clock, recorder, rng, lambda, bus, region: 'us-east-1' });
   const running: RunningService = await serve(sfn, { clock, faults, recorder });
-  stop.push(() => clock.stop(), () => running.close());
+  stop.push(
+    () => clock.stop(),
+    () => running.close(),
+  );
   const client = new SFNClient({ endpoint: running.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 });
   return { clock, sfn, recorder, client, bus };
 }
@@ -99,9 +102,7 @@ describe('simulated Step Functions', () => {
 
   it("a thrown error's name is the Step Functions error that Catch matches", async () => {
     const { clock, sfn, client } = await world();
-    await client.send(
-      new StartExecutionCommand({ stateMachineArn: failing.arn, name: 'f', input: JSON.stringify({ failWith: 'ClusterUnreachable' }) }),
-    );
+    await client.send(new StartExecutionCommand({ stateMachineArn: failing.arn, name: 'f', input: JSON.stringify({ failWith: 'ClusterUnreachable' }) }));
     const e = sfn.list()[0];
     await clock.until(() => e?.status !== 'RUNNING', 60_000);
     expect(e).toMatchObject({ status: 'FAILED', error: 'DrainFailed', cause: 'caught ClusterUnreachable' });

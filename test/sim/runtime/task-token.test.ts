@@ -1,4 +1,11 @@
-import { DescribeExecutionCommand, SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WorldBus } from '../../../sim/core/bus.js';
 import { SimClock } from '../../../sim/core/clock.js';
@@ -60,7 +67,10 @@ async function world() {
   };
   const sfn = new StepFunctionsSim([ask], { clock, recorder, rng, lambda, bus: new WorldBus(), region: 'us-east-1' });
   const running = await serve(sfn, { clock, faults, recorder });
-  stop.push(() => clock.stop(), () => running.close());
+  stop.push(
+    () => clock.stop(),
+    () => running.close(),
+  );
   const client = new SFNClient({ endpoint: running.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 });
   /** Start an execution and resolve once its callback task waits for a token. */
   const start = async (name: string, input: Record<string, unknown> = { n: 1, failWith: '' }) => {
@@ -115,7 +125,9 @@ describe('lambda:invoke.waitForTaskToken in the simulated Step Functions', () =>
   it('a failing notification Lambda fails the task with its error, without waiting', async () => {
     const { clock, sfn, client } = await world();
     const t0 = clock.now();
-    const { executionArn = '' } = await client.send(new StartExecutionCommand({ stateMachineArn: SM_ARN, name: 'boom', input: JSON.stringify({ n: 1, failWith: 'Rejected' }) }));
+    const { executionArn = '' } = await client.send(
+      new StartExecutionCommand({ stateMachineArn: SM_ARN, name: 'boom', input: JSON.stringify({ n: 1, failWith: 'Rejected' }) }),
+    );
     await clock.until(() => sfn.list()[0]?.status !== 'RUNNING', HOUR);
     const e = await client.send(new DescribeExecutionCommand({ executionArn }));
     expect(e.status).toBe('SUCCEEDED');
