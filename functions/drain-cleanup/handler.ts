@@ -2,6 +2,7 @@
 import { cleanupAfterTermination } from '../../src/workflows/drain/cleanup.js';
 import { drainStepDeps } from '../../src/workflows/drain/deps.js';
 import { DrainStateSchema } from '../../src/workflows/drain/state.js';
-import { lifecycleTaskHandler } from '../../src/workflows/task-handler.js';
+import { taskHandler } from '../../src/workflows/task-handler.js';
 
-export const handler = lifecycleTaskHandler('Cleanup', DrainStateSchema, drainStepDeps, cleanupAfterTermination);
+// The lifecycle action is already completed: no outage heartbeat (nothing left to hold).
+export const handler = taskHandler('Cleanup', DrainStateSchema, drainStepDeps, cleanupAfterTermination);

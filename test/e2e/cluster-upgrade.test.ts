@@ -89,10 +89,10 @@ describe('clusterUpgrade', () => {
 
   it('refuses in its first state while a pool is being upgraded (a running poolUpgrade holds the lock)', async () => {
     const { sim, pool } = await clusterWorld({ nodes: 2 });
-    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-3.22-20260301', ownerId: 'self' });
+    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-3.22-20260301', ownerId: 'self', architecture: 'arm64' });
     const poolUpgrade = sim.sfn.startExecution(sim.sfn.machine('poolUpgrade').arn, undefined, JSON.stringify({ pool: 'general', imageId: image.imageId }));
     await sim.clock.until(() => lockOf(sim, pool) === poolUpgrade.executionArn, 10 * MINUTE);
-    const newer = sim.aws.api.registerImage({ name: 'hashistack-alpine-3.22-20260401', ownerId: 'self' });
+    const newer = sim.aws.api.registerImage({ name: 'hashistack-alpine-3.22-20260401', ownerId: 'self', architecture: 'arm64' });
     const e = await finished(sim, startClusterUpgrade(sim, { imageId: newer.imageId }));
     expect(e.status).toBe('FAILED');
     expect(e.cause).toContain(poolUpgrade.executionArn);

@@ -43,7 +43,7 @@ describe('least privilege: a role without a permission its code needs fails visi
     expect(executions(sim, 'drain')[0]?.status).not.toBe('SUCCEEDED');
   });
 
-  it('a drain state machine role without lambda:InvokeFunction: its first task fails with Lambda.AWSLambdaException', async () => {
+  it('a drain state machine role without lambda:InvokeFunction: the drain holds the action and keeps failing with Lambda.AWSLambdaException, never completing it', async () => {
     const { sim, pool } = await clusterWorld({
       nodes: 3,
       iam: {
@@ -57,11 +57,15 @@ describe('least privilege: a role without a permission its code needs fails visi
     });
     expectDenials(sim);
     sim.aws.api.setDesiredCapacity(pool, 2);
-    await sim.clock.sleep(MINUTE);
-    await settled(sim);
+    // Lambda.AWSLambdaException is a transient Lambda error in the fail-safe policy: the
+    // execution waits and retries (it never lets the instance go by itself), so nothing settles.
+    // (A few minutes only: the local runner spends each Retry interval in wall time.)
+    await sim.clock.sleep(3 * MINUTE);
     const [drain] = executions(sim, 'drain');
-    expect(drain?.status).toBe('FAILED');
-    expect(drain?.error).toBe('Lambda.AWSLambdaException');
+    expect(drain?.status).toBe('RUNNING');
+    const [action] = terminateActions(sim);
+    expect(action?.completeCallsSucceeded).toBe(0);
+    expect(sim.iam.denials.length).toBeGreaterThan(3);
     expect(sim.iam.denials[0]).toMatchObject({
       action: 'lambda:InvokeFunction',
       reason: 'because no identity-based policy allows the lambda:InvokeFunction action',

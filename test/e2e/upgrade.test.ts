@@ -56,7 +56,7 @@ describe('poolUpgrade', () => {
   it('rolls a pool to an existing launch template version (launchTemplateVersion): the template default moves to it', async () => {
     const { sim, pool } = await clusterWorld({ nodes: 2 });
     const group = sim.aws.api.group(pool);
-    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-3.22-20260301', ownerId: 'self' });
+    const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-3.22-20260301', ownerId: 'self', architecture: 'arm64' });
     const version = sim.aws.api.createLaunchTemplateVersion({ launchTemplateId: group?.launchTemplate.id, imageId: image.imageId });
     const before = group?.members.map((m) => m.instanceId) ?? [];
     const e = await finished(sim, startUpgrade(sim, { pool: 'general', launchTemplateVersion: version.versionNumber }));
