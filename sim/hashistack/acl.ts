@@ -91,3 +91,17 @@ export function vaultAllows(token: VaultToken, path: string, capability: string)
   const caps = vaultCapabilities(token, path);
   return caps.includes('root') || caps.includes(capability);
 }
+
+/**
+ * Rotate a token in a product's token table: a new secret (and accessor) with
+ * the same policies, the old one deleted (`acl token delete`), so the old
+ * secret then answers 403 `ACL token not found`. @returns false when the old
+ * secret is unknown.
+ */
+export function rotateToken(tokens: Map<string, ResourceToken>, oldSecret: string, newSecret: string, newAccessor: () => string): boolean {
+  const old = tokens.get(oldSecret);
+  if (!old) return false;
+  tokens.set(newSecret, { ...old, secret: newSecret, accessor: newAccessor() });
+  tokens.delete(oldSecret);
+  return true;
+}

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { NOMAD_BLOCKING, parseBlocking } from '../../core/blocking.js';
 import { json, text, type SimRequest, type SimResponse, type SimService } from '../../core/http.js';
 import type { Rng } from '../../core/rng.js';
-import { allows, rulesHcl, type ResourceToken } from '../acl.js';
+import { allows, type ResourceToken, rotateToken, rulesHcl } from '../acl.js';
 import type { NomadTable } from '../cluster/indexing.js';
 import { NOMAD_VERSION } from '../cluster/nomad-cluster.js';
 import type { HashistackWorld } from '../cluster/world.js';
@@ -102,17 +102,9 @@ export class NomadService implements SimService {
     this.tokens.set(token.secret, token);
   }
 
-  /**
-   * Rotate a token: a new secret (and accessor) with the same policies, the
-   * old one deleted (`acl token delete`); the old secret then answers 403
-   * `ACL token not found`. @returns false when the old secret is unknown.
-   */
+  /** Rotate a token (see {@link rotateToken} in acl.ts). */
   rotateToken(oldSecret: string, newSecret: string): boolean {
-    const old = this.tokens.get(oldSecret);
-    if (!old) return false;
-    this.tokens.set(newSecret, { ...old, secret: newSecret, accessor: this.rng.uuid() });
-    this.tokens.delete(oldSecret);
-    return true;
+    return rotateToken(this.tokens, oldSecret, newSecret, () => this.rng.uuid());
   }
 
   async handle(req: SimRequest): Promise<SimResponse> {
