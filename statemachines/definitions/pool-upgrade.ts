@@ -1,7 +1,7 @@
 /** Rolling upgrade of one pool (see README "Upgrades"). */
 import { PoolBusy } from '../../src/errors/index.js';
 import { PlanSchema } from '../../src/workflows/upgrade/state.js';
-import type { ReleaseTaskSchema, StepTask } from '../../src/workflows/upgrade/tasks.js';
+import type { ReleaseTaskSchema, StepName } from '../../src/workflows/upgrade/tasks.js';
 import type { z } from 'zod';
 import { branches, choice, fail, isTrue, lambda, machine, task, wait, type Catcher, type StateName, type States } from '../builder/asl.js';
 import { catchAll, stepTask } from '../builder/fragments.js';
@@ -48,10 +48,12 @@ const S = POOL_UPGRADE;
 const toRollback = [catchAll(S.rollback, '$.failure')];
 const rollbackFailed = [catchAll(S.releaseAfterError, '$.rollbackFailure')];
 const releaseFailed = [catchAll(S.lockNotReleased, '$.releaseFailure')];
-const step = (name: StepTask['step'], next: StateName, p: { comment?: string; onError?: Catcher[] } = {}) =>
-  stepTask(lambda('upgradeStep'), {
+/** The function of a step: one per step (`upgradeTakeLock`, ...), each with only its step's permissions. */
+const stepFunction = (name: StepName): string => `upgrade${name[0]?.toUpperCase() ?? ''}${name.slice(1)}`;
+const step = (name: StepName, next: StateName, p: { comment?: string; onError?: Catcher[] } = {}) =>
+  stepTask(lambda(stepFunction(name)), {
     comment: p.comment,
-    parameters: { step: name, 'state.$': '$' },
+    parameters: { 'state.$': '$' },
     timeoutSeconds: 120,
     onError: p.onError ?? toRollback,
     next,
@@ -69,7 +71,7 @@ const release = (outcome: z.infer<typeof ReleaseTaskSchema>['outcome'], next: St
 const pollUntilDone = (
   s: { wait: StateName; check: StateName; done: StateName },
   waitFor: { seconds: number } | { secondsPath: string },
-  check: StepTask['step'],
+  check: StepName,
   then: StateName,
   onError?: Catcher[],
 ): States => ({

@@ -197,8 +197,8 @@ describe('poolUpgrade', () => {
     expect(first.status).toBe('SUCCEEDED');
   });
 
-  it('a crash mid-upgrade (upgradeStep killed after its side effects) is retried in place: the step is idempotent, the upgrade completes', async () => {
-    const { sim, pool } = await clusterWorld({ nodes: 2, faults: { lambdaCrashes: [{ functionName: 'upgradeStep', onCall: 4 }] } });
+  it('a crash mid-upgrade (upgradeDrainBatch killed after its side effects) is retried in place: the step is idempotent, the upgrade completes', async () => {
+    const { sim, pool } = await clusterWorld({ nodes: 2, faults: { lambdaCrashes: [{ functionName: 'upgradeDrainBatch', onCall: 1 }] } });
     const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-next', ownerId: 'self' });
     const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));
     expect(e.error ?? '').toBe('');
@@ -212,7 +212,7 @@ describe('poolUpgrade', () => {
   });
 
   it('a step that keeps crashing (past its retries) rolls back and releases the lock', async () => {
-    const lambdaCrashes = [4, 5, 6, 7].map((onCall) => ({ functionName: 'upgradeStep', onCall }));
+    const lambdaCrashes = [1, 2, 3, 4].map((onCall) => ({ functionName: 'upgradeDrainBatch', onCall }));
     const { sim, pool } = await clusterWorld({ nodes: 2, faults: { lambdaCrashes } });
     const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-next', ownerId: 'self' });
     const crashed = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));

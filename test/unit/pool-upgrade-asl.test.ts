@@ -12,11 +12,11 @@ const progress =
   (fields: Input): Step =>
   (s) => ({ ...s, progress: { ...(s.progress as Input), ...fields } });
 const summary = (outcome: string) => (t: Input) => ({ summary: { outcome }, cause: `${outcome} ${String((t.state as { plan: { pool: string } }).plan.pool)}` });
-/** upgradeStep: answers per step name (the Task input is `{step, state}`). */
+/** A step's function (one per step, its Task input is `{state}`): the answer of its step name. */
 const steps =
-  (answers: Record<string, Step | Stub>): Stub =>
+  (answers: Record<string, Step | Stub>, step: string): Stub =>
   (t) => {
-    const answer = answers[String(t.step)] ?? ((s: Input) => s);
+    const answer = answers[step] ?? ((s: Input) => s);
     return answer(t.state as Input);
   };
 const run = (input: Input, stubs: Record<string, Stub>) => runLocally(poolUpgrade, stubs, input);
@@ -24,22 +24,24 @@ const validate =
   (fields: Input = {}) =>
   () =>
     plan(fields);
-/** Every upgradeStep state answered by `steps(answers)`. */
+/** Every step state answered by `steps(answers, its step)`. */
 const stepStates = (answers: Record<string, Step | Stub>): Record<string, Stub> =>
   Object.fromEntries(
-    [
-      S.takeLock,
-      S.setLaunchTemplate,
-      S.startBatch,
-      S.checkJoined,
-      S.drainBatch,
-      S.checkDrained,
-      S.startServerReplace,
-      S.checkServerReplace,
-      S.finish,
-      S.rollback,
-      S.checkRollback,
-    ].map((n) => [n, steps(answers)]),
+    (
+      [
+        [S.takeLock, 'takeLock'],
+        [S.setLaunchTemplate, 'setLaunchTemplate'],
+        [S.startBatch, 'startBatch'],
+        [S.checkJoined, 'checkJoined'],
+        [S.drainBatch, 'drainBatch'],
+        [S.checkDrained, 'checkDrained'],
+        [S.startServerReplace, 'startServerReplace'],
+        [S.checkServerReplace, 'checkServerReplace'],
+        [S.finish, 'finish'],
+        [S.rollback, 'startRollback'],
+        [S.checkRollback, 'checkRollback'],
+      ] as const
+    ).map(([n, step]) => [n, steps(answers, step)]),
   );
 const release = {
   [S.releaseUpgraded]: summary('upgraded'),
@@ -140,7 +142,7 @@ describe('poolUpgrade state machine (run locally)', () => {
       {
         [S.validate]: validate(),
         ...stepStates({ ...twoBatches, startBatch: failing(1, 'Lambda.TooManyRequestsException', progress({})) }),
-        [S.checkJoined]: failing(2, 'Lambda.Unknown', steps(twoBatches)),
+        [S.checkJoined]: failing(2, 'Lambda.Unknown', steps(twoBatches, 'checkJoined')),
         ...release,
       },
     );

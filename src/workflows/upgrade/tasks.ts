@@ -1,4 +1,4 @@
-/** Task inputs of the pool upgrade state machine, and the dispatch of its multi-step functions. */
+/** Task inputs of the pool upgrade state machine, and its steps (one Lambda function per step). */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod';
 import { getLogger } from '../../observability/logger.js';
@@ -31,13 +31,16 @@ const STEPS = {
   checkRollback,
 } as const satisfies Record<string, (s: UpgradeState, d: UpgradeDeps) => Promise<UpgradeState>>;
 
-/** Input of a step task: which step, on which state. */
-export const StepTaskSchema = z.object({ step: z.enum(Object.keys(STEPS) as [keyof typeof STEPS, ...(keyof typeof STEPS)[]]), state: UpgradeStateSchema });
-export type StepTask = z.infer<typeof StepTaskSchema>;
+/** A step of the pool upgrade; each is its own Lambda function (`upgrade<Step>`), with only the permissions its code uses. */
+export type StepName = keyof typeof STEPS;
 
-/** Run one step. */
-export function runStep(task: StepTask, deps: UpgradeDeps): Promise<UpgradeState> {
-  return STEPS[task.step](task.state, deps);
+/** Input of a step task: the upgrade state (the function is the step). */
+export const StepTaskSchema = z.object({ state: UpgradeStateSchema });
+type StepTask = z.infer<typeof StepTaskSchema>;
+
+/** The task of one step, as its function's handler runs it. */
+export function runStep(step: StepName): (task: StepTask, deps: UpgradeDeps) => Promise<UpgradeState> {
+  return (task, deps) => STEPS[step](task.state, deps);
 }
 
 /** Input of the Release task: the state and how the upgrade ended. */

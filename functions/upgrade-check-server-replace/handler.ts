@@ -1,6 +1,6 @@
-/** Pool upgrade steps that change the pool (launch template, surge, drain and terminate, finish) or poll it. */
+/** Pool upgrade step: polls serverReplace. */
 import { defaultUpgradeDeps } from '../../src/workflows/upgrade/deps.js';
 import { runStep, StepTaskSchema } from '../../src/workflows/upgrade/tasks.js';
 import { taskHandler } from '../../src/workflows/task-handler.js';
 
-export const handler = taskHandler('UpgradeStep', StepTaskSchema, defaultUpgradeDeps, runStep);
+export const handler = taskHandler('UpgradeCheckServerReplace', StepTaskSchema, defaultUpgradeDeps, runStep('checkServerReplace'));

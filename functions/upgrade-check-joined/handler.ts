@@ -1,0 +1,6 @@
+/** Pool upgrade step: polls: have the batch's new nodes joined?. */
+import { defaultUpgradeDeps } from '../../src/workflows/upgrade/deps.js';
+import { runStep, StepTaskSchema } from '../../src/workflows/upgrade/tasks.js';
+import { taskHandler } from '../../src/workflows/task-handler.js';
+
+export const handler = taskHandler('UpgradeCheckJoined', StepTaskSchema, defaultUpgradeDeps, runStep('checkJoined'));

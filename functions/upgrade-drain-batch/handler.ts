@@ -1,0 +1,6 @@
+/** Pool upgrade step: drains and terminates the batch's old nodes. */
+import { defaultUpgradeDeps } from '../../src/workflows/upgrade/deps.js';
+import { runStep, StepTaskSchema } from '../../src/workflows/upgrade/tasks.js';
+import { taskHandler } from '../../src/workflows/task-handler.js';
+
+export const handler = taskHandler('UpgradeDrainBatch', StepTaskSchema, defaultUpgradeDeps, runStep('drainBatch'));

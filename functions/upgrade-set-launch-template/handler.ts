@@ -1,0 +1,6 @@
+/** Pool upgrade step: writes the new launch template version (and moves $Default). */
+import { defaultUpgradeDeps } from '../../src/workflows/upgrade/deps.js';
+import { runStep, StepTaskSchema } from '../../src/workflows/upgrade/tasks.js';
+import { taskHandler } from '../../src/workflows/task-handler.js';
+
+export const handler = taskHandler('UpgradeSetLaunchTemplate', StepTaskSchema, defaultUpgradeDeps, runStep('setLaunchTemplate'));

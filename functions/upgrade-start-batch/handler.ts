@@ -1,0 +1,6 @@
+/** Pool upgrade step: surges the group for the next batch. */
+import { defaultUpgradeDeps } from '../../src/workflows/upgrade/deps.js';
+import { runStep, StepTaskSchema } from '../../src/workflows/upgrade/tasks.js';
+import { taskHandler } from '../../src/workflows/task-handler.js';
+
+export const handler = taskHandler('UpgradeStartBatch', StepTaskSchema, defaultUpgradeDeps, runStep('startBatch'));
