@@ -153,6 +153,7 @@ export class Simulation {
       for (const [k, v] of Object.entries(fn.environment)) if (v.startsWith(`${sqsOrigin}/`)) fn.environment[k] = `${url('sqs')}${v.slice(sqsOrigin.length)}`;
     }
 
+    sfn.useSdkEndpoints({ region: deploy.region, endpoints: { autoscaling: url('autoscaling') } });
     configureControlPlaneEnvironment(deploy, {
       AWS_REGION: deploy.region,
       AWS_DEFAULT_REGION: deploy.region,

@@ -184,6 +184,17 @@ export function deployedIam(template: CfnTemplate, options: { region: string; st
       case 'AWS::Lambda::Function':
         iam.functionRoles.set(atts.get(`${id}.Arn`) as string, roleNameOfArn(str(p.Role, `${id}.Role`)));
         break;
+      case 'AWS::IAM::Policy': {
+        // An inline policy of its own, attached to roles of the stack.
+        const where = `${id}.PolicyDocument`;
+        const policy = { name: str(p.PolicyName, `${id}.PolicyName`), policy: policyDocument(resolve(p.PolicyDocument ?? null, where), where) };
+        for (const [i, ref] of ((p.Roles ?? []) as Json[]).entries()) {
+          const role = iam.roles.get(str(ref, `${id}.Roles[${i}]`));
+          if (role === undefined) throw new PackagingError(`${id}.Roles[${i}] is not a role of the stack`);
+          role.policies.push(policy);
+        }
+        break;
+      }
       case 'AWS::StepFunctions::StateMachine':
         iam.stateMachineRoles.set(refs.get(id) as string, roleNameOfArn(str(p.RoleArn, `${id}.RoleArn`)));
         break;

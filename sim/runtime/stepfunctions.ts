@@ -9,6 +9,7 @@ import type { IamAuthorizer } from '../iam/authorizer.js';
 import { runAs } from '../iam/principal.js';
 import type { StateMachineSpec } from './deploy-config.js';
 import { LambdaFunctionError, type LambdaRuntime } from './lambda.js';
+import { isSdkIntegration, sdkIntegration, type SdkEndpoints } from './sdk-integrations.js';
 import './promise-with-resolvers.js';
 
 type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
@@ -92,6 +93,7 @@ export class StepFunctionsSim implements SimService {
   private readonly closedTokens = new Set<string>();
   private tokenCounter = 0;
   private iam: IamAuthorizer | undefined;
+  private sdkEndpoints: SdkEndpoints | undefined;
 
   constructor(
     specs: StateMachineSpec[],
@@ -103,6 +105,11 @@ export class StepFunctionsSim implements SimService {
   /** Enforce IAM: an execution's tasks invoke functions as the state machine's role. */
   useIam(iam: IamAuthorizer): void {
     this.iam = iam;
+  }
+
+  /** Where SDK integration tasks (`arn:aws:states:::aws-sdk:…`) send their calls. */
+  useSdkEndpoints(endpoints: SdkEndpoints): void {
+    this.sdkEndpoints = endpoints;
   }
 
   /** Every execution started so far. */
@@ -304,6 +311,26 @@ export class StepFunctionsSim implements SimService {
           };
           const { HeartbeatSeconds: _h, ...rest } = state;
           out[stateName] = { ...rest, TimeoutSeconds: 2_000_000 };
+          continue;
+        }
+        if (state.Type === 'Task' && isSdkIntegration(String(state.Resource))) {
+          const call = sdkIntegration(String(state.Resource), `${spec.key}.${stateName}`, () => {
+            if (this.sdkEndpoints === undefined) throw new Error('SDK integration endpoints are not configured');
+            return this.sdkEndpoints;
+          });
+          const timeoutMs = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds * 1000 : undefined;
+          const what = `${spec.key} ${stateName}: ${String(state.Resource).replace('arn:aws:states:::', '')}`;
+          handlers[stateName] = async (input) => {
+            try {
+              const output = await execution.whileTaskRuns(() => withTimeout(clock, call(input), timeoutMs));
+              this.deps.recorder.event('sfn', `${what} ok`);
+              return output;
+            } catch (error) {
+              this.deps.recorder.event('sfn', `${what} failed (${error instanceof LambdaFunctionError ? error.errorType : String(error)})`);
+              throw error;
+            }
+          };
+          out[stateName] = { ...state, TimeoutSeconds: 2_000_000 };
           continue;
         }
         if (state.Type === 'Task') {
@@ -525,8 +552,12 @@ function awsJson(status: number, body: unknown): SimResponse {
   return { status, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: JSON.stringify(body) };
 }
 
-async function invokeWithTimeout(lambda: LambdaRuntime, clock: SimClock, arn: string, input: unknown, timeoutMs: number | undefined): Promise<unknown> {
-  const invocation = lambda.invoke(arn, input);
+function invokeWithTimeout(lambda: LambdaRuntime, clock: SimClock, arn: string, input: unknown, timeoutMs: number | undefined): Promise<unknown> {
+  return withTimeout(clock, lambda.invoke(arn, input), timeoutMs);
+}
+
+/** A task's TimeoutSeconds on the sim clock. */
+async function withTimeout(clock: SimClock, invocation: Promise<unknown>, timeoutMs: number | undefined): Promise<unknown> {
   if (timeoutMs === undefined) return invocation;
   let timer: { cancel(): void } | undefined;
   const timeout = new Promise<never>((_, reject) => {

@@ -23,6 +23,8 @@ interface Story {
   serviceCpu?: number;
   /** Service allocations per node. */
   servicePerNode?: number;
+  /** A second pool ('edge', one node) scales out by one with the scale-in, so a join runs through the trouble too. */
+  scaleOutDuringTrouble?: boolean;
   /** What happens once the drains run. */
   trouble(sim: Simulation): Promise<void>;
 }
@@ -33,9 +35,10 @@ async function scaleInWithTrouble(sim: Simulation, story: Story): Promise<void> 
   const cluster = buildCluster(sim, {
     servers: 3,
     heartbeatTimeoutSeconds: story.heartbeatTimeoutSeconds,
-    pools: [{ name: 'work', nodes: n, drainDeadline: story.drainDeadline }],
+    pools: [{ name: 'work', nodes: n, drainDeadline: story.drainDeadline }, ...(story.scaleOutDuringTrouble ? [{ name: 'edge', nodes: 1 }] : [])],
   });
   const pool = cluster.clientGroups.work as string;
+  const edge = story.scaleOutDuringTrouble ? cluster.clientGroups.edge : undefined;
   const warmup = 5 * MINUTE;
   sim.hashistack.api.registerJob({
     ID: 'web',
@@ -67,6 +70,10 @@ async function scaleInWithTrouble(sim: Simulation, story: Story): Promise<void> 
   await sim.clock.sleep(warmup);
   sim.recorder.event('scenario', `scale-in: ${pool} desired ${n} -> ${n / 2}`);
   sim.aws.api.setDesiredCapacity(pool, n / 2);
+  if (edge !== undefined) {
+    sim.recorder.event('scenario', `scale-out: ${edge} desired 1 -> 2`);
+    sim.aws.api.setDesiredCapacity(edge, 2);
+  }
   await story.trouble(sim);
   await settle(sim, 60 * 60 * MINUTE);
 }
@@ -123,7 +130,8 @@ function failSafeChecks(sim: Simulation): Check[] {
 }
 
 const failedWith = (sim: Simulation, error: string): number => sim.recorder.executionRecords().filter((e) => e.status === 'FAILED' && e.error === error).length;
-const succeeded = (sim: Simulation): number => sim.recorder.executionRecords().filter((e) => e.status === 'SUCCEEDED').length;
+const succeeded = (sim: Simulation, machine?: 'drain' | 'join'): number =>
+  sim.recorder.executionRecords().filter((e) => e.status === 'SUCCEEDED' && (machine === undefined || e.stateMachine.includes(machine))).length;
 
 export const tokenRotationScenario: Scenario = {
   name: 'token-rotation',
@@ -173,6 +181,49 @@ export const lambdaThrottledScenario: Scenario = {
       ...failSafeChecks(sim),
       check('invocations were throttled', throttled > 0, `${throttled} throttled invocations`),
       check('every drain succeeded despite the throttling', succeeded(sim) === args.nodes / 2, `${succeeded(sim)} of ${args.nodes / 2} succeeded`),
+    ];
+  },
+};
+
+const HEARTBEATS_FROM_MACHINES = /^(drain|join) HeartbeatBefore\w+: aws-sdk:autoscaling:recordLifecycleActionHeartbeat ok$/;
+
+export const lambdaOutageScenario: Scenario = {
+  name: 'lambda-outage',
+  description:
+    "Lambda throttles every invocation for 8 min, longer than the hooks' 2-min heartbeat timeout, while 2 nodes drain and 1 joins: the state machines heartbeat the actions themselves",
+  defaults: { nodes: 4 },
+  async run(sim, args) {
+    await scaleInWithTrouble(sim, {
+      nodes: args.nodes,
+      workMinutes: 3,
+      drainDeadline: '30m',
+      heartbeatTimeoutSeconds: 120,
+      scaleOutDuringTrouble: true,
+      async trouble(s) {
+        // Both workflows running (events that arrive while Lambda is down wait in the router's DLQ for the sweep).
+        const joining = () => s.recorder.executionRecords().some((e) => e.stateMachine.includes('join') && e.status === 'RUNNING');
+        await s.clock.until(() => s.recorder.drainRecords().length > 0 && joining(), 10 * MINUTE);
+        s.faults.cluster.lambdaThrottle = { until: s.clock.now() + 8 * MINUTE, functionNames: [] };
+        s.recorder.event('scenario', 'Lambda throttles every invocation for 8 min');
+      },
+    });
+    const heartbeats = sim.recorder.timeline.filter((e) => e.source === 'sfn' && HEARTBEATS_FROM_MACHINES.test(e.message)).map((e) => e.message.split(' ')[0]);
+    const launches = sim.recorder
+      .lifecycleActions()
+      .filter((a) => a.transition.endsWith('LAUNCHING') && a.completeCallsSucceeded === 1 && a.result === 'CONTINUE');
+    return [
+      ...failSafeChecks(sim),
+      check(
+        'the drain and join machines heartbeat the actions while Lambda is down',
+        heartbeats.includes('drain') && heartbeats.includes('join'),
+        `${heartbeats.filter((m) => m === 'drain').length} drain, ${heartbeats.filter((m) => m === 'join').length} join heartbeats from Step Functions`,
+      ),
+      check('every drain succeeded after the outage', succeeded(sim, 'drain') === args.nodes / 2, `${succeeded(sim, 'drain')} of ${args.nodes / 2} succeeded`),
+      check(
+        'the new node joined after the outage',
+        launches.length === 1 && succeeded(sim, 'join') === 1,
+        `${launches.length} launch action(s) completed once; ${succeeded(sim, 'join')} join(s) succeeded`,
+      ),
     ];
   },
 };

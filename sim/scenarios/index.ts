@@ -1,5 +1,5 @@
 import { defaultScenario } from './default.js';
-import { drainOverHookLimitScenario, lambdaThrottledScenario, noRoomScenario, tokenRotationScenario } from './fail-safe.js';
+import { drainOverHookLimitScenario, lambdaOutageScenario, lambdaThrottledScenario, noRoomScenario, tokenRotationScenario } from './fail-safe.js';
 import { clientGoneScenario, routerOutageScenario, serverGoneScenario } from './out-of-band.js';
 import { scaleInScenario } from './scale-in.js';
 import { scaleOutScenario } from './scale-out.js';
@@ -18,6 +18,7 @@ export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
     upgradeScenario,
     tokenRotationScenario,
     lambdaThrottledScenario,
+    lambdaOutageScenario,
     drainOverHookLimitScenario,
     noRoomScenario,
     routerOutageScenario,

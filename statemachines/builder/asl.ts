@@ -24,7 +24,8 @@ export type Retrier = {
 };
 export type Catcher = {
   ErrorEquals: string[];
-  ResultPath: string;
+  /** null: the error is dropped and the state's input passes on unchanged. */
+  ResultPath: string | null;
   Next: StateName;
 };
 /** A Task's Resource: a Lambda function of serverless.yml, or a service integration ARN. */
@@ -32,6 +33,9 @@ export type Resource = string | { 'Fn::GetAtt': [string, 'Arn'] };
 
 /** The function `key` of serverless.yml, as CloudFormation names it (`drainPrepare` → DrainPrepareLambdaFunction). */
 export const lambda = (key: string): Resource => ({ 'Fn::GetAtt': [`${key[0]?.toUpperCase() ?? ''}${key.slice(1)}LambdaFunction`, 'Arn'] });
+
+/** An AWS SDK service integration: `awsSdk('autoscaling', 'recordLifecycleActionHeartbeat')`. */
+export const awsSdk = (service: string, action: string): Resource => `arn:aws:states:::aws-sdk:${service}:${action}`;
 
 /** Fields in the given order, undefined ones left out (the generated JSON reads top-down). */
 const state = (fields: Record<string, Json | undefined>): State => Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as State;

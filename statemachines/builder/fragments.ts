@@ -1,8 +1,9 @@
 /** The task patterns the state machines repeat, each with the one retry policy (policy.ts). */
-import { lambda, task, wait, type Catcher, type Json, type Resource, type StateName, type States } from './asl.js';
+import { awsSdk, lambda, task, wait, type Catcher, type Json, type Resource, type StateName, type States } from './asl.js';
 import { WAIT_AND_LOOP_ERRORS, WAIT_BEFORE_RETRY_SECONDS, retryFor } from './policy.js';
 
 export const waitBefore = (name: StateName): StateName => `WaitBefore${name}`;
+export const heartbeatBefore = (name: StateName): StateName => `HeartbeatBefore${name}`;
 export const catchAll = (next: StateName, resultPath: string): Catcher => ({ ErrorEquals: ['States.ALL'], ResultPath: resultPath, Next: next });
 
 export interface LifecycleTaskProps {
@@ -23,13 +24,20 @@ export interface LifecycleTaskProps {
  * task again (it gives up by itself past `giveUpAt`); any other error → the
  * failure path. A throttled or crashed Lambda therefore never fails a drain.
  */
-export function lifecycleTasks(workflow: { onFailure: StateName; waitComment: string; waitResultPath?: string }) {
+export function lifecycleTasks(workflow: {
+  onFailure: StateName;
+  waitComment: string;
+  waitResultPath?: string;
+  /** JSONPath of the workflow's lifecycle action ({@link LifecycleActionSchema}): the wait heartbeats it. */
+  lifecycleActionPath?: string;
+}) {
   return (name: StateName, fn: string, p: LifecycleTaskProps): States => {
     const errorPath = p.errorPath ?? '$.error';
+    const action = workflow.lifecycleActionPath;
     const retryable: Catcher = {
       ErrorEquals: [...WAIT_AND_LOOP_ERRORS],
       ResultPath: p.errorPath ?? workflow.waitResultPath ?? errorPath,
-      Next: waitBefore(name),
+      Next: action === undefined ? waitBefore(name) : heartbeatBefore(name),
     };
     return {
       [name]: task(lambda(fn), {
@@ -40,10 +48,34 @@ export function lifecycleTasks(workflow: { onFailure: StateName; waitComment: st
         catch: [retryable, catchAll(p.onFailure ?? workflow.onFailure, errorPath)],
         next: p.next,
       }),
+      ...(action === undefined ? {} : { [heartbeatBefore(name)]: actionHeartbeat(action, waitBefore(name)) }),
       [waitBefore(name)]: wait({ seconds: WAIT_BEFORE_RETRY_SECONDS }, name, workflow.waitComment),
     };
   };
 }
+
+/**
+ * RecordLifecycleActionHeartbeat from the state machine itself (an AWS SDK
+ * integration, no Lambda): while Lambda throttles or fails every invocation,
+ * nothing else can keep the action from expiring and the instance from going
+ * with its work. Any error is dropped: the next run of the task finds out
+ * whether the action is still there ("No active Lifecycle Action" →
+ * LifecycleActionLost, an alert).
+ */
+const actionHeartbeat = (action: string, next: StateName) =>
+  task(awsSdk('autoscaling', 'recordLifecycleActionHeartbeat'), {
+    comment:
+      'Keep the lifecycle action alive while the task cannot run (Lambda throttled or failing, the cluster or AWS unreachable); called by Step Functions, so it works while Lambda does not.',
+    parameters: {
+      'AutoScalingGroupName.$': `${action}.asgName`,
+      'LifecycleHookName.$': `${action}.hookName`,
+      'LifecycleActionToken.$': `${action}.token`,
+      'InstanceId.$': `${action}.instanceId`,
+    },
+    resultPath: null,
+    catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: next }],
+    next,
+  });
 
 export interface StepTaskProps {
   comment?: string;

@@ -35,6 +35,7 @@ const S = DRAIN;
 
 const drainTask = lifecycleTasks({
   onFailure: S.recordFailure,
+  lifecycleActionPath: '$.action',
   waitComment: "The cluster or AWS was unreachable after the task's own retries: wait, then run the same task again (it gives up past giveUpAt).",
 });
 /** The Parameters of CompleteLifecycle. */

@@ -27,6 +27,7 @@ const S = JOIN;
 
 const joinTask = lifecycleTasks({
   onFailure: S.recordFailure,
+  lifecycleActionPath: '$.action',
   waitComment:
     "The cluster or AWS was unreachable after the task's own retries: wait, then run the same task again (past the join deadline the task times out instead).",
 });

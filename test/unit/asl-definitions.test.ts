@@ -12,9 +12,9 @@ import { PlanSchema } from '../../src/workflows/upgrade/state.js';
 import { targets, type Definition, type State } from '../../statemachines/builder/asl.js';
 import { LAMBDA_TRANSIENT_ERRORS } from '../../statemachines/builder/policy.js';
 import { CLUSTER_UPGRADE } from '../../statemachines/definitions/cluster-upgrade.js';
-import { DRAIN } from '../../statemachines/definitions/drain.js';
+import { DRAIN, drain } from '../../statemachines/definitions/drain.js';
 import { MACHINES, render } from '../../statemachines/definitions/index.js';
-import { JOIN } from '../../statemachines/definitions/join.js';
+import { JOIN, join } from '../../statemachines/definitions/join.js';
 import { POOL_UPGRADE } from '../../statemachines/definitions/pool-upgrade.js';
 import { SERVER_REPLACE } from '../../statemachines/definitions/server-replace.js';
 
@@ -57,6 +57,7 @@ type Rule = { Variable?: string; StringEquals?: string; Next: string };
 const stringRules = (s: State): Rule[] => ((s.Choices ?? []) as unknown as Rule[]).filter((r) => r.StringEquals !== undefined);
 const retriers = (s: State) =>
   (s.Retry ?? []) as unknown as Array<{ ErrorEquals: string[]; MaxAttempts: number; JitterStrategy?: string; MaxDelaySeconds?: number }>;
+const isSdkIntegration = (s: State): boolean => typeof s.Resource === 'string' && s.Resource.startsWith('arn:aws:states:::aws-sdk:');
 const isEnd = (s: State): boolean => s.Type === 'Succeed' || s.Type === 'Fail' || s.End === true;
 
 describe.each(Object.entries(MACHINES))('state machine %s', (file, definition: Definition) => {
@@ -79,8 +80,8 @@ describe.each(Object.entries(MACHINES))('state machine %s', (file, definition: D
     for (const n of names) expect(TYPED_ERROR_NAMES.has(n) || /^(States|Lambda|Sandbox)\.[A-Za-z]+$/.test(n), n).toBe(true);
   });
 
-  it('every task retries transient Lambda errors, with jitter; typed errors are never retried blindly', () => {
-    for (const [name, s] of Object.entries(states).filter(([, x]) => x.Type === 'Task')) {
+  it('every Lambda task retries transient Lambda errors, with jitter; typed errors are never retried blindly', () => {
+    for (const [name, s] of Object.entries(states).filter(([, x]) => x.Type === 'Task' && !isSdkIntegration(x))) {
       for (const e of LAMBDA_TRANSIENT_ERRORS) {
         const r = retriers(s).find((x) => x.ErrorEquals.includes(e) || x.ErrorEquals.includes('States.ALL'));
         expect(r?.MaxAttempts, `${name} retries ${e}`).toBeGreaterThan(0);
@@ -140,5 +141,36 @@ describe.each(Object.entries(MACHINES))('state machine %s', (file, definition: D
       }
     }
     expect(Object.keys(states).filter((n) => !ending.has(n))).toEqual([]);
+  });
+});
+
+/** What the machine itself does while a task cannot run (a Lambda outage included): keep the lifecycle action alive. */
+describe.each([
+  ['drain', drain],
+  ['join', join],
+] as const)('%s: the wait-and-loop heartbeats the lifecycle action from Step Functions', (_file, definition: Definition) => {
+  const states = definition.States;
+  type Catcher = { ErrorEquals: string[]; Next: string };
+  /** The lifecycle tasks: those whose Catch sends ClusterUnreachable into the wait-and-loop. */
+  const looping = Object.entries(states).flatMap(([name, s]) =>
+    ((s.Catch ?? []) as unknown as Catcher[]).filter((c) => c.ErrorEquals.includes('ClusterUnreachable')).map((c) => [name, c.Next] as const),
+  );
+
+  it('every wait-and-loop goes through HeartbeatBefore<Task>, a RecordLifecycleActionHeartbeat of $.action that never fails the execution', () => {
+    expect(looping.length).toBeGreaterThan(0);
+    for (const [task, into] of looping) {
+      const wait = `WaitBefore${task}`;
+      expect(into, task).toBe(`HeartbeatBefore${task}`);
+      const heartbeat = states[into] as State;
+      expect(heartbeat.Resource, task).toBe('arn:aws:states:::aws-sdk:autoscaling:recordLifecycleActionHeartbeat');
+      expect(heartbeat.Parameters).toEqual({
+        'AutoScalingGroupName.$': '$.action.asgName',
+        'LifecycleHookName.$': '$.action.hookName',
+        'LifecycleActionToken.$': '$.action.token',
+        'InstanceId.$': '$.action.instanceId',
+      });
+      expect([heartbeat.Next, heartbeat.ResultPath, heartbeat.Catch]).toEqual([wait, null, [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: wait }]]);
+      expect((states[wait] as State).Next).toBe(task);
+    }
   });
 });

@@ -27,6 +27,14 @@ export function sequence(...answers: Stub[]): Stub {
   return (i) => (answers[Math.min(calls++, answers.length - 1)] as Stub)(i);
 }
 
+/** Stubs answering every `HeartbeatBefore<Task>` (the machine's own RecordLifecycleActionHeartbeat) as AWS does: `{}`. */
+export const heartbeatStubs = (definition: Definition): Record<string, Stub> =>
+  Object.fromEntries(
+    Object.keys(definition.States)
+      .filter((n) => n.startsWith('HeartbeatBefore'))
+      .map((n) => [n, () => ({})]),
+  );
+
 export interface Run {
   result: unknown;
   /** The error the execution failed with (Fail state or uncaught task error). */

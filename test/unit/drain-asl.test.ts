@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DRAIN as S, drain } from '../../statemachines/definitions/drain.js';
-import { failing, named, runLocally, sequence, type Input, type Stub } from './asl-runner.js';
+import { failing, heartbeatStubs, named, runLocally, sequence, type Input, type Stub } from './asl-runner.js';
 
-const action = { instanceId: 'i-0abc', eventTime: 1 };
-const run = (stubs: Record<string, Stub>) => runLocally(drain, stubs, { action });
+const action = { kind: 'terminate', instanceId: 'i-0abc', asgName: 'clients', hookName: 'terminate', token: 't-1', eventTime: 1, eventId: 'e-1' };
+const run = (stubs: Record<string, Stub>) => runLocally(drain, { ...heartbeatStubs(drain), ...stubs }, { action });
 const set = (fields: Input) => (i: Input) => ({ ...i, ...fields });
 const server =
   (next: string, extra: Input = {}) =>
@@ -90,8 +90,10 @@ describe('drain state machine (run locally)', () => {
     const r = await run({ [S.prepare]: failing(2, 'ClusterUnreachable', set({ plan: 'nothing-joined' })), [S.completeNothingJoined]: completed });
     expect(r.entered).toEqual([
       S.prepare,
+      `HeartbeatBefore${S.prepare}`,
       `WaitBefore${S.prepare}`,
       S.prepare,
+      `HeartbeatBefore${S.prepare}`,
       `WaitBefore${S.prepare}`,
       S.prepare,
       S.nodeKind,
@@ -118,7 +120,14 @@ describe('drain state machine (run locally)', () => {
       },
       [S.recordFailure]: failing(1, 'AwsUnavailable', completed),
     });
-    expect(r.entered).toEqual([S.prepare, S.recordFailure, `WaitBefore${S.recordFailure}`, S.recordFailure, S.drainFailed]);
+    expect(r.entered).toEqual([
+      S.prepare,
+      S.recordFailure,
+      `HeartbeatBefore${S.recordFailure}`,
+      `WaitBefore${S.recordFailure}`,
+      S.recordFailure,
+      S.drainFailed,
+    ]);
     expect(r.error?.name).toBe('PermissionDenied');
   });
   it('a crash is retried 3 times in place, then takes the failure path', async () => {
@@ -147,6 +156,7 @@ describe('drain state machine (run locally)', () => {
       S.nodeKind,
       S.startDrain,
       S.watchDrain,
+      `HeartbeatBefore${S.watchDrain}`,
       `WaitBefore${S.watchDrain}`,
       S.watchDrain,
       S.drainDone,
@@ -157,6 +167,21 @@ describe('drain state machine (run locally)', () => {
       S.drained,
     ]);
     expect(r.calls[S.recordFailure]).toBeUndefined();
+    // The machine itself kept the action alive while Lambda refused the task.
+    expect(r.calls[`HeartbeatBefore${S.watchDrain}`]).toEqual([
+      { AutoScalingGroupName: 'clients', LifecycleHookName: 'terminate', LifecycleActionToken: 't-1', InstanceId: 'i-0abc' },
+    ]);
+  });
+  it('a failing heartbeat from the machine never fails the drain: the wait and the task go on', async () => {
+    const r = await run({
+      [S.prepare]: failing(4, 'Lambda.ServiceException', set({ plan: 'nothing-joined' })), // past the 3 in-place retries
+      [`HeartbeatBefore${S.prepare}`]: () => {
+        throw named('AutoScaling.AmazonServiceException', 'Rate exceeded');
+      },
+      [S.completeNothingJoined]: completed,
+    });
+    expect(r.error).toBeUndefined();
+    expect(r.entered.slice(0, 4)).toEqual([S.prepare, `HeartbeatBefore${S.prepare}`, `WaitBefore${S.prepare}`, S.prepare]);
   });
   it('a drain that ended at its deadline with work stopped: completed, cleaned up, then FAILED WorkLost naming the allocations', async () => {
     const workLost = {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { JOIN as S, join } from '../../statemachines/definitions/join.js';
-import { failing, named, runLocally, sequence, type Input, type Stub } from './asl-runner.js';
+import { failing, heartbeatStubs, named, runLocally, sequence, type Input, type Stub } from './asl-runner.js';
 
-const run = (stubs: Record<string, Stub>, input: Input = { action: { instanceId: 'i-0abc' } }) => runLocally(join, stubs, input);
+const action = { kind: 'launch', instanceId: 'i-0abc', asgName: 'clients', hookName: 'launch', token: 't-1', eventTime: 1, eventId: 'e-1' };
+const run = (stubs: Record<string, Stub>, input: Input = { action }) => runLocally(join, { ...heartbeatStubs(join), ...stubs }, input);
 const next =
   (n: string, extra: Input = {}) =>
   (i: Input) => ({ ...i, next: n, pollAfterSeconds: 0, timings: { hookFiredAt: 1, satisfiedAt: 2, satisfiedExact: true }, ...extra });
@@ -70,7 +71,17 @@ describe('join state machine (JSONPath, run locally)', () => {
   });
   it('ClusterUnreachable is caught into a Wait and the same task runs again', async () => {
     const r = await run({ [S.prepare]: next('watch'), [S.watch]: failing(1, 'ClusterUnreachable', next('joined')), [S.complete]: completed });
-    expect(r.entered).toEqual([S.prepare, S.joinOrWatch, S.watch, `WaitBefore${S.watch}`, S.watch, S.gateResult, S.complete, S.joined]);
+    expect(r.entered).toEqual([
+      S.prepare,
+      S.joinOrWatch,
+      S.watch,
+      `HeartbeatBefore${S.watch}`,
+      `WaitBefore${S.watch}`,
+      S.watch,
+      S.gateResult,
+      S.complete,
+      S.joined,
+    ]);
   });
   it('a transient Lambda error is retried in place, without the Wait', async () => {
     const r = await run({ [S.prepare]: failing(2, 'Lambda.TooManyRequestsException', next('watch')), [S.watch]: next('joined'), [S.complete]: completed });
