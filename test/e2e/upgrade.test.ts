@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { SIM_TOKENS, type Simulation } from '../../sim/simulation.js';
+import type { Simulation } from '../../sim/simulation.js';
 import { lifecycleChecks } from '../../sim/scenarios/checks.js';
 import { expectRolledBack, imageOfPool, lockOf } from './upgrade-expect.js';
-import { clusterWorld, MINUTE, settled } from './world.js';
+import { upgradeRaceScenario, upgradeRollbackCordonedScenario, upgradeScaleInScenario } from '../../sim/scenarios/upgrade-trouble.js';
+import { clusterWorld, MINUTE, playScenario } from './world.js';
 
 const WRITES =
   /^(autoscaling:(SetDesiredCapacity|UpdateAutoScalingGroup|TerminateInstanceInAutoScalingGroup|CreateOrUpdateTags|DeleteTags)|ssm:(PutParameter|DeleteParameter)|ec2:(CreateLaunchTemplateVersion|CreateTags|ModifyLaunchTemplate))$/;
@@ -258,62 +259,13 @@ describe('poolUpgrade', () => {
     expect(sim.recorder.apiCalls()['ssm:DeleteParameter']?.calls).toBe(2);
   });
 
-  it('two upgrades of the same pool started at the same instant: exactly one proceeds, the other fails PoolBusy naming the holder', async () => {
-    const { sim, pool } = await clusterWorld({ nodes: 2 });
-    const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-next', ownerId: 'self' });
-    const a = startUpgrade(sim, { pool: 'general', imageId: image.imageId });
-    const b = startUpgrade(sim, { pool: 'general', imageId: image.imageId });
-    await Promise.all([finished(sim, a), finished(sim, b)]);
-    const [won, lost] = a.status === 'SUCCEEDED' ? [a, b] : [b, a];
-    expect(won.status).toBe('SUCCEEDED');
-    expect(lost.status).toBe('FAILED');
-    expect(lost.error).toBe('PoolBusy');
-    expect(lost.cause).toContain(won.executionArn);
-    expect(lockOf(sim, pool)).toBeUndefined();
-    const g = sim.aws.api.group(pool);
-    expect(g?.desiredCapacity).toBe(2);
-    expect(g?.members.every((m) => sim.aws.api.instance(m.instanceId)?.imageId === image.imageId)).toBe(true);
-  });
-
-  it('a rollback leaves a node the operator had cordoned before the upgrade ineligible, and re-enables nothing it did not drain', async () => {
-    const never = Array.from({ length: 60 }, (_, i) => i + 8);
-    const { sim, pool } = await clusterWorld({ nodes: 4, faults: { neverBootOrdinals: never } });
-    const members = (sim.aws.api.group(pool)?.members ?? []).map((m) => m.instanceId).sort();
-    const cordoned = sim.hashistack.api.nodeOfInstance(members[0] as string);
-    // The operator: `nomad node eligibility -disable <node>`, through the HTTP API.
-    const res = await fetch(`${process.env.NOMAD_ADDR}/v1/node/${cordoned?.ID}/eligibility`, {
-      method: 'POST',
-      headers: { 'X-Nomad-Token': SIM_TOKENS.nomad, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ NodeID: cordoned?.ID, Eligibility: 'ineligible' }),
-    });
-    expect(res.status).toBe(200);
-    const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-broken', ownerId: 'self' });
-    const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));
-    expect(e.error).toBe('UpgradeRolledBack');
-    await sim.clock.until(() => (sim.aws.api.group(pool)?.members ?? []).every((m) => m.lifecycleState === 'InService'), 60 * MINUTE);
-    expect(sim.hashistack.api.nodeOfInstance(members[0] as string)?.SchedulingEligibility).toBe('ineligible');
-    for (const id of members.slice(1)) expect(sim.hashistack.api.nodeOfInstance(id)?.SchedulingEligibility).toBe('eligible');
-    expect(sim.recorder.apiCalls()['nomad:POST /v1/node/:id/eligibility']?.calls).toBe(1);
-    expect(lockOf(sim, pool)).toBeUndefined();
-  });
-
-  it('a scale-in by 2 (SetDesiredCapacity by someone else) in the middle of an upgrade is kept at the end', async () => {
-    const { sim, pool } = await clusterWorld({ nodes: 4 });
-    const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-next', ownerId: 'self' });
-    const before = (sim.aws.api.group(pool)?.members ?? []).map((m) => m.instanceId);
-    const e = startUpgrade(sim, { pool: 'general', imageId: image.imageId, surge: 1 });
-    // Mid-upgrade: the first old node replaced, the second batch under way.
-    await sim.clock.until(() => !(sim.aws.api.group(pool)?.members ?? []).some((m) => m.instanceId === before.sort()[0]), 2 * 60 * MINUTE);
-    const desired = sim.aws.api.group(pool)?.desiredCapacity ?? 0;
-    sim.aws.api.setDesiredCapacity(pool, desired - 2);
-    await finished(sim, e);
-    expect(e.error ?? '').toBe('');
-    expect(e.status).toBe('SUCCEEDED');
-    await settled(sim);
-    const g = sim.aws.api.group(pool);
-    expect(g?.desiredCapacity).toBe(2);
-    expect(g?.members).toHaveLength(2);
-    expect(g?.members.every((m) => sim.aws.api.instance(m.instanceId)?.imageId === image.imageId)).toBe(true);
-    expect(lifecycleChecks(sim).filter((c) => !c.passed)).toEqual([]);
+  // Upgrades that respect others: the scenarios of sim/scenarios/upgrade-trouble.ts, with their checks.
+  it.each([upgradeRaceScenario, upgradeRollbackCordonedScenario, upgradeScaleInScenario])('$name: $description', async (scenario) => {
+    const { sim, checks } = await playScenario(scenario);
+    expect(checks.filter((c) => !c.passed)).toEqual([]);
+    if (scenario === upgradeRollbackCordonedScenario) {
+      // The operator's call is the only eligibility change besides the rollback's own: nothing re-enabled that it did not drain.
+      expect(sim.recorder.apiCalls()['nomad:POST /v1/node/:id/eligibility']?.calls).toBe(1);
+    }
   });
 });

@@ -2,6 +2,7 @@ import { afterEach } from 'vitest';
 import type { ClusterFaults } from '../../sim/core/faults.js';
 import { buildCluster, settle, type Cluster, type PoolSpec } from '../../sim/scenarios/cluster.js';
 import { standardJobs } from '../../sim/scenarios/jobs.js';
+import type { Check, Scenario, ScenarioArgs } from '../../sim/scenarios/types.js';
 import { Simulation, type SimulationOptions } from '../../sim/simulation.js';
 
 export const MINUTE = 60_000;
@@ -53,6 +54,16 @@ export async function clusterWorld(
   for (const job of standardJobs('general', nodes)) sim.hashistack.api.registerJob(job);
   await sim.clock.sleep(2 * MINUTE);
   return { sim, cluster, pool: cluster.clientGroups.general as string };
+}
+
+const SCENARIO_ARGS: ScenarioArgs = { nodes: 4, servers: 3, seed: 1, throttle: 0, drainMinutes: 2, neverBoot: 0 };
+
+/** Play a scenario of sim/scenarios with its defaults (and its simulation options), as `npm run sim -- <name>` does. */
+export async function playScenario(scenario: Scenario): Promise<{ sim: Simulation; checks: Check[] }> {
+  const args = { ...SCENARIO_ARGS, ...scenario.defaults };
+  const sim = await Simulation.start({ seed: args.seed, logLevel: 'SILENT', ...scenario.options?.(args) });
+  running.push(sim);
+  return { sim, checks: await scenario.run(sim, args) };
 }
 
 /** Wait until nothing is in flight (6 h of sim time at most). */
