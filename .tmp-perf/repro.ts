@@ -1,3 +1,4 @@
+import './quota.js';
 import { SCENARIOS } from '../sim/scenarios/index.js';
 import { Simulation } from '../sim/simulation.js';
 import '../sim/quiet-warnings.js';
