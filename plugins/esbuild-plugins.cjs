@@ -14,6 +14,14 @@ const { join } = require('node:path');
  * (535 KB minified) for one DescribeInstances. Writing the constant's value
  * as a plain key makes the literals pure, so only the schemas a command
  * reaches are bundled. Same objects, same keys.
+ *
+ * The modelled errors are registered by module-level calls, which keep every
+ * error class and schema of the service (SSM: 140 of them, 60 KB). Left
+ * unregistered, an error answer is the service's base exception with `name`
+ * set to the error code and the answer's message and metadata (the SDK's own
+ * fallback for codes it does not know): the control plane only reads `name`,
+ * message and status (src/aws/client-options.ts), and
+ * test/sim/aws/bundled-clients.test.ts checks the codes it decides on.
  */
 const pureSdkSchemas = {
   name: 'pure-sdk-schemas',
@@ -22,7 +30,11 @@ const pureSdkSchemas = {
       const source = await readFile(args.path, 'utf8');
       const constants = new Map();
       for (const m of source.matchAll(/^const (_\w+) = ("(?:[^"\\\n]|\\.)*");$/gm)) constants.set(m[1], m[2]);
-      const contents = source.replace(/\[(_\w+)\]:/g, (key, name) => (constants.has(name) ? `${constants.get(name)}:` : key));
+      const contents = source
+        .replace(/\[(_\w+)\]:/g, (key, name) => (constants.has(name) ? `${constants.get(name)}:` : key))
+        .replace(/^(\w+_registry)\.registerError\((\w+)\$, \2\);$/gm, (line, registry, error) =>
+          registry === '_s_registry' ? line : `/* ${error}: an answer with this code gets the service's base exception, named after the code */`,
+        );
       return { contents, loader: 'js' };
     });
   },

@@ -17,7 +17,7 @@ const ROOT = resolve(import.meta.dirname, '../../..');
 const ENTRY = `
 export { describeInstance, createTags, describeImages, describeLaunchTemplateVersions } from './src/aws/ec2.js';
 export { readParameter, getSecureString, createParameterIfAbsent } from './src/aws/ssm.js';
-export { describeGroup } from './src/aws/autoscaling.js';
+export { describeGroup, completeLifecycleAction } from './src/aws/autoscaling.js';
 `;
 
 interface Bundled {
@@ -29,6 +29,10 @@ interface Bundled {
   getSecureString(name: string): Promise<string>;
   createParameterIfAbsent(name: string, value: string, description: string): Promise<boolean>;
   describeGroup(name: string): Promise<{ AutoScalingGroupName?: string; Instances?: unknown[] } | undefined>;
+  completeLifecycleAction(
+    ref: { asgName: string; hookName: string; instanceId: string; token: string },
+    result: 'CONTINUE' | 'ABANDON',
+  ): Promise<'completed' | 'already-completed'>;
 }
 
 const ENV_KEYS = [
@@ -83,7 +87,7 @@ describe('the AWS wrappers as bundled for Lambda', () => {
     expect(source).not.toMatch(/sso-oidc|AssumeRoleWithWebIdentity|SSOOIDC/);
   });
 
-  it('describe, tag and read parameters against AWS; error codes still decide (NotFound, ParameterNotFound, ParameterAlreadyExists)', async () => {
+  it('describe, tag and read parameters against AWS; error codes still decide (NotFound, ParameterNotFound, ParameterAlreadyExists, ValidationError)', async () => {
     world = await startWorld();
     const { groupName, imageId, templateId } = seedGroup(world, { desired: 1, bootstrap: true });
     const instanceId = world.aws.api.group(groupName)?.members[0]?.instanceId as string;
@@ -107,6 +111,9 @@ describe('the AWS wrappers as bundled for Lambda', () => {
     expect(await world.call(() => aws.createParameterIfAbsent('/hcp/lock', 'a', 'lock'))).toBe(true);
     expect(await world.call(() => aws.createParameterIfAbsent('/hcp/lock', 'b', 'lock'))).toBe(false);
     expect((await world.call(() => aws.describeGroup(groupName)))?.AutoScalingGroupName).toBe(groupName);
+    // ValidationError "No active Lifecycle Action found": counts as done.
+    const ref = { asgName: groupName, hookName: 'drain', instanceId, token: '11111111-2222-4333-a444-555555555555' };
+    expect(await world.call(() => aws.completeLifecycleAction(ref, 'CONTINUE'))).toBe('already-completed');
   });
 
   it('without credentials in the environment a call fails instead of looking elsewhere', async () => {

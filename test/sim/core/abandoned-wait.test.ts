@@ -3,8 +3,9 @@
  * caller) must stop counting as a parked holder of the sim clock. Left
  * parked, it offsets the caller's real work: once everyone else is idle the
  * clock believes the control plane waits and jumps ahead (to a lifecycle
- * hook's heartbeat timeout, say) while a Lambda is still at work. This is how
- * a launch action of the throttled burst of 100 expired (issue 11).
+ * hook's heartbeat timeout, say) while a Lambda is still at work: the way a
+ * launch action of the throttled burst of 100 could expire (issue 11), once
+ * a loaded machine made the callers' wall-clock HTTP timeouts fire.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChangeIndex } from '../../../sim/core/blocking.js';
