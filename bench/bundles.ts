@@ -5,11 +5,12 @@
  * module, measured side by side (alternating, median of several runs).
  */
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build, type BuildOptions } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { parse } from 'yaml';
 import { loadDeployConfig } from '../sim/runtime/deploy-config.js';
 
@@ -30,6 +31,8 @@ interface EsbuildSettings {
   format?: 'esm';
   mainFields?: string[];
   banner?: { js?: string };
+  /** A file exporting the esbuild plugins, relative to the service. */
+  plugins?: string;
 }
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -43,6 +46,23 @@ function functions(): { fn: string; entry: string; env: Record<string, string> }
 function esbuildSettings(): EsbuildSettings {
   const doc = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'silent' }) as { custom: { esbuild: EsbuildSettings } };
   return doc.custom.esbuild;
+}
+
+/** The esbuild options of the Lambda bundles, as serverless.yml `custom.esbuild` sets them (plugins included). */
+export function lambdaBuildOptions(): BuildOptions {
+  const s = esbuildSettings();
+  return {
+    bundle: true,
+    minify: s.minify,
+    sourcemap: s.sourcemap,
+    target: s.target,
+    platform: s.platform,
+    format: s.format,
+    mainFields: s.mainFields,
+    banner: s.banner?.js ? { js: s.banner.js } : undefined,
+    plugins: s.plugins ? (createRequire(import.meta.url)(join(ROOT, s.plugins)) as Plugin[]) : undefined,
+    logLevel: 'error',
+  };
 }
 
 /** Process CPU (ms) of `node` importing `file`, startup included. */
@@ -59,18 +79,7 @@ export async function measureBundles(runs = 5): Promise<BundleFigure[]> {
   mkdirSync(out, { recursive: true });
   const empty = join(out, 'empty.mjs');
   writeFileSync(empty, 'export {};\n');
-  const s = esbuildSettings();
-  const options: BuildOptions = {
-    bundle: true,
-    minify: s.minify,
-    sourcemap: s.sourcemap,
-    target: s.target,
-    platform: s.platform,
-    format: s.format,
-    mainFields: s.mainFields,
-    banner: s.banner?.js ? { js: s.banner.js } : undefined,
-    logLevel: 'error',
-  };
+  const options = lambdaBuildOptions();
   const figures: BundleFigure[] = [];
   try {
     for (const { fn, entry, env } of functions()) {

@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { measureBundles } from './bundles.js';
+import { costPerNode, formatCost } from './cost.js';
 import { drainOverheads, percentile } from '../sim/scenarios/metrics.js';
 import { SCENARIOS } from '../sim/scenarios/index.js';
 import type { Check, ScenarioArgs } from '../sim/scenarios/types.js';
@@ -57,12 +58,37 @@ const AWS_CALLS_PER_DRAINED_NODE: Record<string, number> = {
   'autoscaling:RecordLifecycleActionHeartbeat': 2,
   'autoscaling:CompleteLifecycleAction': 1,
   'ec2:DescribeInstances': 1,
+  /** The router looks at the execution a duplicate event names before starting one. */
+  'sfn:DescribeExecution': 1,
   'sfn:ListExecutions': 1,
   'sfn:StartExecution': 1,
-  'ssm:GetParameter': 1,
+  /**
+   * Each function reads the tokens it uses once per container (then caches
+   * them 5 minutes): Prepare 2, Start 1, Watch 1, LeaveCluster 1, Cleanup 2.
+   * In a burst every concurrent invocation is its own cold container, so up to 7.
+   */
+  'ssm:GetParameter': 7,
+  /** The graceful leave is sent, not polled (Cleanup watches the Consul member). */
   'ssm:SendCommand': 1,
-  'ssm:GetCommandInvocation': 6,
 };
+
+/** Peak resident memory (MB) while `fn` runs, sampled every 100 ms. */
+async function withPeakMemory<T>(fn: () => Promise<T>): Promise<{ result: T; peakMb: number }> {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 100);
+  try {
+    const result = await fn();
+    return { result, peakMb: Math.max(peak, process.memoryUsage().rss) / 2 ** 20 };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Scale-in with 20 % of AWS calls throttled: simulator wall time and peak memory must stay within these at 500 clients. */
+const SCALE_WALL_MAX_SECONDS = 300;
+const SCALE_MEMORY_MAX_MB = 1024;
 
 const CASES: Record<string, () => Promise<Measurement[]>> = {
   async 'AWS calls per drained node'() {
@@ -76,7 +102,15 @@ const CASES: Record<string, () => Promise<Measurement[]>> = {
         drainOverheads(sim).map((x) => x.drainToCompleteMs),
         99,
       ) ?? Number.NaN;
+    const cost = costPerNode(sim, drained, ['drain']);
     return [
+      {
+        name: `cost per drained node, scale-in of ${nodes} (seed 7, list prices)`,
+        figure: formatCost(cost),
+        target: 'reported',
+        passed: Number.isFinite(cost.usd),
+        wallSeconds: 0,
+      },
       {
         name: `AWS calls per drained node, scale-in of ${nodes} (seed 7)`,
         figure: calls.map(([action, c]) => `${action} ${(c.calls / drained).toFixed(2)}`).join(', '),
@@ -189,7 +223,18 @@ const CASES: Record<string, () => Promise<Measurement[]>> = {
     const expired = actions.filter((a) => a.result === 'EXPIRED').length;
     const throttled = Object.values(sim.recorder.apiCalls()).reduce((n, c) => n + c.throttled, 0);
     const must = checks.filter((c) => /terminate actions|no allocation lost|every drain/.test(c.name));
+    const done = percentile(
+      drainOverheads(sim).map((x) => x.drainToCompleteMs),
+      99,
+    );
     return [
+      {
+        name: 'drain complete → lifecycle completed, 50 at once, 20 % of AWS calls throttled',
+        figure: `p99 ${done} ms`,
+        target: 'p99 ≤ 2000 ms',
+        passed: done !== null && done <= 2_000,
+        wallSeconds: 0,
+      },
       {
         name: '50 scale-ins at once, 20 % of AWS calls throttled',
         figure: `${ok}/50 completed once with CONTINUE, ${expired} expired, ${sim.recorder.allocations.lost} allocations lost, ${throttled} calls throttled`,
@@ -236,15 +281,49 @@ const CASES: Record<string, () => Promise<Measurement[]>> = {
       },
     ];
   },
+  async 'scale: 50, 100, 500 clients, a fifth scaled in at once, 20 % throttled'() {
+    const out: Measurement[] = [];
+    const growth: string[] = [];
+    for (const clients of [50, 100, 500]) {
+      const nodes = clients / 5;
+      const { result, peakMb } = await withPeakMemory(() => play('scale-in', { clients, nodes, throttle: 0.2 }));
+      const { sim, checks, wallSeconds } = result;
+      const actions = sim.recorder.lifecycleActions();
+      const once = actions.filter((a) => a.result === 'CONTINUE' && a.completeCallsSucceeded === 1).length;
+      const must = checks.filter((c) => /terminate actions|no allocation lost|every drain/.test(c.name));
+      const ok = must.every((c) => c.passed) && once === nodes;
+      growth.push(`${clients} clients: ${wallSeconds.toFixed(0)} s wall, ${Math.round(peakMb)} MB`);
+      if (clients === 500)
+        out.push({
+          name: `scale-in of ${nodes} of ${clients} clients at once, 20 % of AWS calls throttled`,
+          figure: `${once}/${nodes} completed once with CONTINUE, ${sim.recorder.allocations.lost} allocations lost; ${wallSeconds.toFixed(0)} s wall, peak ${Math.round(peakMb)} MB`,
+          target: `all once, 0 lost, ≤ ${SCALE_WALL_MAX_SECONDS} s wall, ≤ ${SCALE_MEMORY_MAX_MB} MB`,
+          passed: ok && wallSeconds <= SCALE_WALL_MAX_SECONDS && peakMb <= SCALE_MEMORY_MAX_MB,
+          wallSeconds,
+        });
+      else if (!ok)
+        out.push({ name: `scale-in of ${nodes} of ${clients} clients`, figure: failedChecks(checks), target: 'all once, 0 lost', passed: false, wallSeconds });
+    }
+    out.push({ name: 'simulator wall time and peak memory as the cluster grows', figure: growth.join('; '), target: 'reported', passed: true, wallSeconds: 0 });
+    return out;
+  },
   async 'upgrade 30 nodes, surge 25 %'() {
-    const { checks, wallSeconds } = await play('upgrade', { nodes: 30 });
+    const { sim, checks, wallSeconds } = await play('upgrade', { nodes: 30 });
     const detail = (prefix: string): string => checks.find((c) => c.name.startsWith(prefix))?.detail ?? '?';
     const passed = (prefix: string): boolean => checks.find((c) => c.name.startsWith(prefix))?.passed ?? false;
     const ratio = Number(/ratio ([\d.]+)/.exec(detail('upgrade within'))?.[1] ?? Number.NaN);
     const perNode = Number(/= ([\d.]+) per node/.exec(detail('state transitions'))?.[1] ?? Number.NaN);
     const drainMax = Number(/drain executions \d+, max (\d+)/.exec(detail('state transitions'))?.[1] ?? Number.NaN);
     const joinMax = Number(/join executions \d+, max (\d+)/.exec(detail('state transitions'))?.[1] ?? Number.NaN);
+    const cost = costPerNode(sim, 30, ['poolUpgrade', 'drain', 'join']);
     return [
+      {
+        name: 'cost per upgraded node, 30 nodes (list prices; drain and join included)',
+        figure: formatCost(cost),
+        target: 'reported',
+        passed: Number.isFinite(cost.usd),
+        wallSeconds: 0,
+      },
       {
         name: 'upgrade of 30 nodes, surge 25 %: SUCCEEDED, time over ideal',
         figure: `${detail('upgrade SUCCEEDED')}; ${detail('upgrade within')}`,

@@ -25,6 +25,7 @@ Options:
   --seed S           random seed (default 1): same seed, same faults
   --throttle P       share of AWS API calls throttled, 0-1 (scale-in)
   --drain-minutes M  how long drained nodes' work needs (scale-in, default 2)
+  --clients C        clients in the pool before the scale-in (scale-in, default 2N)
   --never-boot K     how many new nodes never boot (scale-out, default 2)
   --outage-minutes M how long the lifecycle router fails (router-outage, default 10)
   --report FILE      write the JSON report there (default reports/<scenario>.json)
@@ -45,6 +46,7 @@ async function main(): Promise<number> {
       seed: { type: 'string' },
       throttle: { type: 'string' },
       'drain-minutes': { type: 'string' },
+      clients: { type: 'string' },
       'never-boot': { type: 'string' },
       'outage-minutes': { type: 'string' },
       report: { type: 'string' },
@@ -77,6 +79,7 @@ async function main(): Promise<number> {
     drainMinutes: positiveInt('--drain-minutes', values['drain-minutes']) ?? scenario.defaults.drainMinutes ?? 2,
     neverBoot: nonNegativeInt('--never-boot', values['never-boot']) ?? scenario.defaults.neverBoot ?? 0,
     outageMinutes: positiveInt('--outage-minutes', values['outage-minutes']) ?? scenario.defaults.outageMinutes ?? 10,
+    ...(values.clients === undefined ? {} : { clients: positiveInt('--clients', values.clients) }),
   };
   const timeScale = values['time-scale'] === undefined ? undefined : Number(values['time-scale']);
   if (timeScale !== undefined && !(timeScale >= 1)) throw new UsageError('--time-scale must be a number >= 1');

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clearParameterCache } from '../src/aws/ssm.js';
-import { setClockSource } from '../src/time/clock.js';
+import { setClockSource, timeoutError } from '../src/time/clock.js';
 import { createAwsSim } from './aws/index.js';
 import { SqsService } from './aws/sqs.js';
 import { WorldBus } from './core/bus.js';
@@ -173,9 +173,15 @@ export class Simulation {
       POWERTOOLS_METRICS_DISABLED: 'true',
     });
     // Back-off and polls wait in sim time, parked: on AWS a sleeping Lambda uses no CPU either.
+    // Request timeouts run out in sim time too (a blocking query's wait + margin).
     setClockSource(
       () => clock.now(),
       (ms) => clock.sleep(ms, { parked: true }),
+      (ms) => {
+        const controller = new AbortController();
+        const timer = clock.schedule(ms, () => controller.abort(timeoutError()), 'http-timeout');
+        return { signal: controller.signal, cancel: () => timer.cancel() };
+      },
     );
     await lambda.warmUp();
 

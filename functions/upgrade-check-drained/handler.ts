@@ -1,6 +1,7 @@
 /** Pool upgrade step: polls: are the batch's old nodes gone?. */
-import { defaultUpgradeDeps } from '../../src/workflows/upgrade/deps.js';
+import * as autoscaling from '../../src/aws/autoscaling.js';
+import { upgradeDeps } from '../../src/workflows/upgrade/deps.js';
 import { runStep, StepTaskSchema } from '../../src/workflows/upgrade/tasks.js';
 import { taskHandler } from '../../src/workflows/task-handler.js';
 
-export const handler = taskHandler('UpgradeCheckDrained', StepTaskSchema, defaultUpgradeDeps, runStep('checkDrained'));
+export const handler = taskHandler('UpgradeCheckDrained', StepTaskSchema, () => upgradeDeps({ autoscaling }), runStep('checkDrained'));

@@ -1,6 +1,7 @@
 /** Pool upgrade step: polls: have the batch's new nodes joined?. */
-import { defaultUpgradeDeps } from '../../src/workflows/upgrade/deps.js';
+import * as autoscaling from '../../src/aws/autoscaling.js';
+import { upgradeDeps } from '../../src/workflows/upgrade/deps.js';
 import { runStep, StepTaskSchema } from '../../src/workflows/upgrade/tasks.js';
 import { taskHandler } from '../../src/workflows/task-handler.js';
 
-export const handler = taskHandler('UpgradeCheckJoined', StepTaskSchema, defaultUpgradeDeps, runStep('checkJoined'));
+export const handler = taskHandler('UpgradeCheckJoined', StepTaskSchema, () => upgradeDeps({ autoscaling }), runStep('checkJoined'));

@@ -1,6 +1,7 @@
 /** Pool upgrade step: drains and terminates the batch's old nodes. */
-import { defaultUpgradeDeps } from '../../src/workflows/upgrade/deps.js';
+import * as autoscaling from '../../src/aws/autoscaling.js';
+import { clusterNomad, upgradeDeps } from '../../src/workflows/upgrade/deps.js';
 import { runStep, StepTaskSchema } from '../../src/workflows/upgrade/tasks.js';
 import { taskHandler } from '../../src/workflows/task-handler.js';
 
-export const handler = taskHandler('UpgradeDrainBatch', StepTaskSchema, defaultUpgradeDeps, runStep('drainBatch'));
+export const handler = taskHandler('UpgradeDrainBatch', StepTaskSchema, () => upgradeDeps({ autoscaling, nomad: clusterNomad }), runStep('drainBatch'));

@@ -1,6 +1,7 @@
 /** Pool upgrade step: surges the group for the next batch. */
-import { defaultUpgradeDeps } from '../../src/workflows/upgrade/deps.js';
+import * as autoscaling from '../../src/aws/autoscaling.js';
+import { upgradeDeps } from '../../src/workflows/upgrade/deps.js';
 import { runStep, StepTaskSchema } from '../../src/workflows/upgrade/tasks.js';
 import { taskHandler } from '../../src/workflows/task-handler.js';
 
-export const handler = taskHandler('UpgradeStartBatch', StepTaskSchema, defaultUpgradeDeps, runStep('startBatch'));
+export const handler = taskHandler('UpgradeStartBatch', StepTaskSchema, () => upgradeDeps({ autoscaling }), runStep('startBatch'));

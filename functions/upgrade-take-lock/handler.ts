@@ -1,6 +1,9 @@
 /** Pool upgrade step: takes the pool's upgrade lock and records the nodes the operator holds. */
-import { defaultUpgradeDeps } from '../../src/workflows/upgrade/deps.js';
+import * as autoscaling from '../../src/aws/autoscaling.js';
+import * as sfn from '../../src/aws/sfn.js';
+import * as ssm from '../../src/aws/ssm.js';
+import { clusterNomad, upgradeDeps } from '../../src/workflows/upgrade/deps.js';
 import { runStep, StepTaskSchema } from '../../src/workflows/upgrade/tasks.js';
 import { taskHandler } from '../../src/workflows/task-handler.js';
 
-export const handler = taskHandler('UpgradeTakeLock', StepTaskSchema, defaultUpgradeDeps, runStep('takeLock'));
+export const handler = taskHandler('UpgradeTakeLock', StepTaskSchema, () => upgradeDeps({ autoscaling, sfn, ssm, nomad: clusterNomad }), runStep('takeLock'));

@@ -112,17 +112,20 @@ export class ChangeIndex<T extends string = string> {
    * Blocking-query wait: resolve once `resourceIndex()` (by default the
    * tables' index; for a single object, its ModifyIndex) is greater than
    * `minIndex`, or after `waitMs` of sim time. Only writes to `tables` wake it.
+   * `signal`: the client went away; the wait ends at once.
    */
-  waitBeyond(tables: T[], minIndex: number, waitMs: number, resourceIndex: () => number = () => this.of(...tables)): Promise<void> {
-    if (minIndex <= 0 || resourceIndex() > minIndex) return Promise.resolve();
+  waitBeyond(tables: T[], minIndex: number, waitMs: number, resourceIndex: () => number = () => this.of(...tables), signal?: AbortSignal): Promise<void> {
+    if (minIndex <= 0 || resourceIndex() > minIndex || signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const unpark = this.clock.park();
       const finish = (): void => {
         timer.cancel();
         for (const t of tables) this.waiters.get(t)?.delete(wake);
+        signal?.removeEventListener('abort', finish);
         unpark();
         resolve();
       };
+      signal?.addEventListener('abort', finish, { once: true });
       const wake = (): void => {
         if (resourceIndex() > minIndex) finish();
       };

@@ -12,6 +12,15 @@ export interface SimRequest {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: string;
+  /**
+   * Aborted when the client goes away before the answer (its own timeout, a
+   * killed caller). A waiting handler (a blocking query) stops waiting, as the
+   * products' HTTP servers cancel the request's context on a closed
+   * connection; above all, it no longer counts as a parked holder of the sim
+   * clock: a park left behind would offset real work and let the clock jump
+   * while the control plane is busy.
+   */
+  signal?: AbortSignal;
 }
 
 export interface SimResponse {
@@ -93,6 +102,10 @@ export async function listen(port = 0): Promise<Listener> {
       return;
     }
     const { service, ctx } = serving;
+    const gone = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -103,6 +116,7 @@ export async function listen(port = 0): Promise<Listener> {
         query: url.searchParams,
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
+        signal: gone.signal,
       };
       answer(service, ctx, simReq)
         .catch((error: unknown) => {
@@ -152,7 +166,7 @@ async function answer(service: SimService, ctx: SimContext, req: SimRequest): Pr
   const action = service.actionOf(req);
   if (TRACE) console.log(`[sim ${ctx.clock.iso()}] -> ${service.name} ${action} ${req.query.toString()}`);
   const faults = ctx.faults.service(service.name);
-  if (faults.latencyMs > 0) await ctx.clock.sleep(faults.latencyMs, { parked: true });
+  if (faults.latencyMs > 0) await ctx.clock.sleep(faults.latencyMs, { parked: true, signal: req.signal });
   const fault = ctx.faults.drawRequestFault(service.name);
   const response =
     fault === 'throttle'

@@ -21,6 +21,14 @@ export interface LifecycleActionRecord {
   steps: Array<{ at: string; step: string }>;
 }
 
+export interface LambdaUsage {
+  invocations: number;
+  /** Sum of invocation durations, sim time. */
+  durationMs: number;
+  /** Billed GB-seconds (duration rounded up to 1 ms × memory). */
+  gbSeconds: number;
+}
+
 export interface ExecutionRecord {
   executionArn: string;
   name: string;
@@ -77,6 +85,7 @@ export class Recorder {
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly drains: DrainRecord[] = [];
   private readonly calls = new Map<string, ApiCallStats>();
+  private readonly lambda = new Map<string, LambdaUsage>();
   readonly allocations = { migrated: 0, lost: 0 };
   /** Every allocation stopped without a running replacement, with the reason (one entry per allocation). */
   readonly lostAllocations: LostAllocation[] = [];
@@ -197,6 +206,20 @@ export class Recorder {
     if (!d) return;
     d.drainCompletedAt = this.clock.iso();
     d.deadlineReached = deadlineReached;
+  }
+
+  /** One Lambda invocation that ran code, with its duration in sim time (what Lambda bills, at the function's memory size). */
+  lambdaInvocation(functionKey: string, durationMs: number, memoryMb: number): void {
+    const u = this.lambda.get(functionKey) ?? { invocations: 0, durationMs: 0, gbSeconds: 0 };
+    u.invocations++;
+    u.durationMs += durationMs;
+    u.gbSeconds += (Math.max(1, Math.ceil(durationMs)) / 1000) * (memoryMb / 1024);
+    this.lambda.set(functionKey, u);
+  }
+
+  /** Lambda invocations and billed duration per function. */
+  lambdaUsage(): Record<string, LambdaUsage> {
+    return Object.fromEntries(this.lambda);
   }
 
   /** Count one API call answered by a simulated service. */

@@ -17,6 +17,8 @@ export interface FunctionSpec {
   sourceFile: string;
   exportName: string;
   timeoutSeconds: number;
+  /** Memory size, MB (what Lambda bills GB-seconds at). */
+  memoryMb: number;
   /** serverless.yml `reservedConcurrency`: concurrent invocations past it are throttled (none: the account's pool, not modelled). */
   reservedConcurrency: number | null;
   environment: Record<string, string>;
@@ -161,6 +163,7 @@ export function loadDeployConfig(serverlessYmlPath: string, stage: string): Depl
       sourceFile: resolve(root, `${handler.slice(0, dot)}.ts`),
       exportName: handler.slice(dot + 1),
       timeoutSeconds: Number(fn.timeout ?? provider.timeout ?? 6),
+      memoryMb: Number(fn.memorySize ?? provider.memorySize ?? 1024),
       reservedConcurrency: fn.reservedConcurrency === undefined ? null : Number(fn.reservedConcurrency),
       environment: Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])),
       asyncInvoke: asyncInvokeOf(fn, cf),

@@ -128,11 +128,13 @@ export class LambdaRuntime {
         for (const reset of this.containerResets) reset();
       }
       const principal = this.iam?.functionPrincipal(fn.arn, fn.name);
+      const startedAt = this.deps.clock.now();
       const run = runAs(principal, () => handler(structuredClone(event), context));
       settled = run.then(
         () => undefined,
         () => undefined,
       );
+      void settled.then(() => this.deps.recorder.lambdaInvocation(fn.key, Math.min(this.deps.clock.now(), deadline) - startedAt, fn.memoryMb));
       void settled.finally(() => release());
       let timer: { cancel(): void } | undefined;
       const timeout = new Promise<never>((_, reject) => {
@@ -212,7 +214,7 @@ export class LambdaRuntime {
       functionName: fn.name,
       functionVersion: '$LATEST',
       invokedFunctionArn: fn.arn,
-      memoryLimitInMB: '256',
+      memoryLimitInMB: String(fn.memoryMb),
       awsRequestId: requestId,
       logGroupName: `/aws/lambda/${fn.name}`,
       logStreamName: `sim/${requestId}`,

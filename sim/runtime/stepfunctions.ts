@@ -38,8 +38,20 @@ export interface Execution {
   whileTaskRuns<T>(task: () => Promise<T>): Promise<T>;
   /** StopExecution was called. */
   stopRequested?: boolean;
+  /** Aborted when the execution ends: its parked waits (Wait states, retry intervals) end with it. */
+  endSignal?: AbortSignal;
   /** Resolves when the execution stops. */
   done: Promise<void>;
+}
+
+/** A Task state's retrier, as ASL defines it. */
+interface Retrier {
+  ErrorEquals: string[];
+  IntervalSeconds?: number;
+  MaxAttempts?: number;
+  BackoffRate?: number;
+  MaxDelaySeconds?: number;
+  JitterStrategy?: 'FULL' | 'NONE';
 }
 
 const SIM_WAIT_RESOURCE = 'arn:aws:states:::sim:wait';
@@ -94,12 +106,15 @@ export class StepFunctionsSim implements SimService {
   private tokenCounter = 0;
   private iam: IamAuthorizer | undefined;
   private sdkEndpoints: SdkEndpoints | undefined;
+  /** Draws of the retriers' full jitter (its own stream: a retry does not shift other draws). */
+  private readonly jitter: Rng;
 
   constructor(
     specs: StateMachineSpec[],
     private readonly deps: { clock: SimClock; recorder: Recorder; rng: Rng; lambda: LambdaRuntime; bus: WorldBus; region: string },
   ) {
     for (const s of specs) this.machines.set(s.arn, s);
+    this.jitter = deps.rng.fork('sfn-retry');
   }
 
   /** Enforce IAM: an execution's tasks invoke functions as the state machine's role. */
@@ -207,6 +222,9 @@ export class StepFunctionsSim implements SimService {
   private async run(spec: StateMachineSpec, execution: Execution): Promise<void> {
     let release = this.deps.clock.hold();
     let ended = false;
+    // A wait still parked after its execution ended would offset another holder's work on the clock.
+    const end = new AbortController();
+    execution.endSignal = end.signal;
     execution.whileTaskRuns = async (task) => {
       release();
       try {
@@ -254,6 +272,7 @@ export class StepFunctionsSim implements SimService {
     } finally {
       for (const t of this.pendingTasks(execution.executionArn)) t.settle({ error: 'States.Runtime', cause: 'execution ended' });
       ended = true;
+      end.abort();
       release();
       await counting.catch(() => undefined);
     }
@@ -289,7 +308,7 @@ export class StepFunctionsSim implements SimService {
           handlers[stateName] = async (input) => {
             const ms = waitMs({ Seconds, SecondsPath, Timestamp, TimestampPath }, input, clock.now());
             if (execution.status !== 'RUNNING') return null;
-            await clock.sleep(ms, { parked: true });
+            await clock.sleep(ms, { parked: true, signal: execution.endSignal });
             return null;
           };
           out[stateName] = { ...rest, Type: 'Task', Resource: SIM_WAIT_RESOURCE, ResultPath: null };
@@ -309,7 +328,8 @@ export class StepFunctionsSim implements SimService {
             }
             return this.waitForTaskToken(execution, stateName, params.FunctionName, params.Payload ?? null, { timeoutMs, heartbeatMs });
           };
-          const { HeartbeatSeconds: _h, ...rest } = state;
+          const { HeartbeatSeconds: _h, Retry: retry, ...rest } = state;
+          handlers[stateName] = this.retrying(execution, stateName, retry, handlers[stateName]);
           out[stateName] = { ...rest, TimeoutSeconds: 2_000_000 };
           continue;
         }
@@ -320,7 +340,8 @@ export class StepFunctionsSim implements SimService {
           });
           const timeoutMs = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds * 1000 : undefined;
           const what = `${spec.key} ${stateName}: ${String(state.Resource).replace('arn:aws:states:::', '')}`;
-          handlers[stateName] = async (input) => {
+          const { Retry: retry, ...rest } = state;
+          handlers[stateName] = this.retrying(execution, stateName, retry, async (input) => {
             try {
               const output = await execution.whileTaskRuns(() => withTimeout(clock, call(input), timeoutMs));
               this.deps.recorder.event('sfn', `${what} ok`);
@@ -329,17 +350,20 @@ export class StepFunctionsSim implements SimService {
               this.deps.recorder.event('sfn', `${what} failed (${error instanceof LambdaFunctionError ? error.errorType : String(error)})`);
               throw error;
             }
-          };
-          out[stateName] = { ...state, TimeoutSeconds: 2_000_000 };
+          });
+          out[stateName] = { ...rest, TimeoutSeconds: 2_000_000 };
           continue;
         }
         if (state.Type === 'Task') {
           const resource = String(state.Resource);
           if (!resource.startsWith('arn:aws:lambda:')) throw new Error(`${spec.key}.${stateName}: only direct Lambda ARNs are simulated, got ${resource}`);
           const timeoutMs = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds * 1000 : undefined;
-          handlers[stateName] = (input) => execution.whileTaskRuns(() => invokeWithTimeout(lambda, clock, resource, input, timeoutMs));
+          const { Retry: retry, ...rest } = state;
+          handlers[stateName] = this.retrying(execution, stateName, retry, (input) =>
+            execution.whileTaskRuns(() => invokeWithTimeout(lambda, clock, resource, input, timeoutMs)),
+          );
           // The runner's own timeout is a wall-clock setTimeout (max ~24.8 days); the sim-time one is above.
-          out[stateName] = { ...state, TimeoutSeconds: 2_000_000 };
+          out[stateName] = { ...rest, TimeoutSeconds: 2_000_000 };
           continue;
         }
         if (state.Type === 'Map' || state.Type === 'Parallel') {
@@ -361,6 +385,48 @@ export class StepFunctionsSim implements SimService {
     const def = spec.definition as { States: Record<string, Record<string, unknown>> };
     const definition = { ...spec.definition, States: rewrite(def.States) };
     return { definition: definition as unknown as ConstructorParameters<typeof StateMachine>[0], handlers };
+  }
+
+  /**
+   * A Task state's `Retry`, played on the sim clock. aws-local-stepfunctions
+   * sleeps a retrier's interval with a wall-clock timer while the execution
+   * holds the sim clock, so a retry cost sim time at the clock's busy rate
+   * (1/K of wall time with K holders) instead of its interval, and cost real
+   * time in every test. Here the interval (IntervalSeconds × BackoffRate^n,
+   * capped by MaxDelaySeconds, full jitter unless `JitterStrategy: NONE`)
+   * passes on the sim clock, parked. Matching as Step Functions does it: the
+   * first retrier naming the error, `States.ALL`, or `States.TaskFailed` (any
+   * error but `States.Timeout`); each retrier counts its own attempts from the
+   * state's entry; `MaxAttempts: 0` never retries. Each retry is a state
+   * transition (`StateRetried`), as AWS bills it.
+   */
+  private retrying(execution: Execution, stateName: string, retry: unknown, task: (input: unknown) => Promise<unknown>): (input: unknown) => Promise<unknown> {
+    const retriers = (Array.isArray(retry) ? retry : []) as Retrier[];
+    if (retriers.length === 0) return task;
+    const clock = this.deps.clock;
+    return async (input) => {
+      const attempts = retriers.map(() => 0);
+      for (;;) {
+        try {
+          return await task(input);
+        } catch (error) {
+          const name = error instanceof Error ? error.name : 'States.TaskFailed';
+          const i = retriers.findIndex((r) =>
+            r.ErrorEquals.some((e) => e === name || e === 'States.ALL' || (e === 'States.TaskFailed' && name !== 'States.Timeout')),
+          );
+          const retrier = retriers[i];
+          if (!retrier || (attempts[i] as number) >= (retrier.MaxAttempts ?? 3) || execution.status !== 'RUNNING' || execution.stopRequested) throw error;
+          const interval = (retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** (attempts[i] as number);
+          const capped = Math.min(interval, retrier.MaxDelaySeconds ?? Number.POSITIVE_INFINITY) * 1000;
+          const delayMs = retrier.JitterStrategy === 'FULL' ? Math.floor(this.jitter.next() * capped) : capped;
+          attempts[i] = (attempts[i] as number) + 1;
+          await clock.sleep(delayMs, { parked: true, signal: execution.endSignal });
+          if (execution.status !== 'RUNNING' || execution.stopRequested) throw error;
+          execution.history.push({ at: clock.iso(), type: 'StateRetried', state: stateName, error: name });
+          this.deps.recorder.executionTransition(execution.executionArn);
+        }
+      }
+    };
   }
 
   /**

@@ -13,11 +13,12 @@ const MINUTE = 60_000;
  */
 export const scaleInScenario: Scenario = {
   name: 'scale-in',
-  description: 'a pool of 2N clients scales in by N at once (--nodes N, --throttle P, --drain-minutes M)',
+  description: 'a pool of 2N (or C) clients scales in by N at once (--nodes N, --clients C, --throttle P, --drain-minutes M)',
   defaults: { nodes: 10, servers: 3, throttle: 0, drainMinutes: 2 },
   async run(sim, args) {
     const n = args.nodes;
-    buildCluster(sim, { servers: args.servers, pools: [{ name: 'batch', nodes: 2 * n, drainDeadline: `${args.drainMinutes * 2 + 10}m` }] });
+    const clients = Math.max(args.clients ?? 2 * n, n + 1);
+    buildCluster(sim, { servers: args.servers, pools: [{ name: 'batch', nodes: clients, drainDeadline: `${args.drainMinutes * 2 + 10}m` }] });
     const pool = `${String(sim.deploy.stageConfig.clusterName)}-clients-batch`;
     const warmup = 5 * MINUTE;
     sim.hashistack.api.registerJob({
@@ -27,7 +28,7 @@ export const scaleInScenario: Scenario = {
       TaskGroups: [
         {
           Name: 'web',
-          Count: 2 * n,
+          Count: clients,
           cpu: 500,
           memoryMB: 512,
           Migrate: { MaxParallel: Math.max(1, Math.ceil(n / 5)), MinHealthyTimeMs: 10_000 },
@@ -39,7 +40,7 @@ export const scaleInScenario: Scenario = {
       ID: 'etl',
       Type: 'batch',
       NodePool: 'batch',
-      TaskGroups: [{ Name: 'etl', Count: 2 * n, cpu: 1000, memoryMB: 1024, RunTimeMs: warmup + args.drainMinutes * MINUTE, KillTimeoutMs: 5_000 }],
+      TaskGroups: [{ Name: 'etl', Count: clients, cpu: 1000, memoryMB: 1024, RunTimeMs: warmup + args.drainMinutes * MINUTE, KillTimeoutMs: 5_000 }],
     });
     sim.hashistack.api.registerJob({
       ID: 'node-exporter',
@@ -53,8 +54,8 @@ export const scaleInScenario: Scenario = {
       sim.recorder.event('scenario', `${Math.round(args.throttle * 100)} % of AWS calls throttled from now on`);
     }
     await sim.clock.sleep(MINUTE);
-    sim.recorder.event('scenario', `scale-in: ${pool} desired ${2 * n} -> ${n}`);
-    sim.aws.api.setDesiredCapacity(pool, n);
+    sim.recorder.event('scenario', `scale-in: ${pool} desired ${clients} -> ${clients - n}`);
+    sim.aws.api.setDesiredCapacity(pool, clients - n);
     await sim.clock.sleep(MINUTE);
     await settle(sim, 48 * 60 * MINUTE);
 

@@ -12,6 +12,8 @@ export interface ScenarioArgs {
   drainMinutes: number;
   /** How many newly launched nodes never boot. */
   neverBoot: number;
+  /** Clients in the pool before a scale-in (scale-in; default 2 × nodes). */
+  clients?: number;
   /** How long the lifecycle router fails, minutes (router-outage). */
   outageMinutes?: number;
 }

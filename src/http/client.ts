@@ -10,7 +10,7 @@
  */
 import { ClusterUnreachable, NotFound, PermissionDenied, RedirectRefused, UpstreamError } from '../errors/index.js';
 import { getLogger } from '../observability/logger.js';
-import { sleep } from '../time/clock.js';
+import { deadline, sleep } from '../time/clock.js';
 import { backoffDelay } from './backoff.js';
 
 /** Supplies the ACL token; called lazily before each request (the provider caches it; `fresh` bypasses the cache). */
@@ -148,8 +148,9 @@ export class HttpClient {
         });
         await sleep(delay);
       }
+      const timeout = deadline(req.timeoutMs ?? this.timeoutMs);
       try {
-        const res = await this.fetchImpl(url, { method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(req.timeoutMs ?? this.timeoutMs) });
+        const res = await this.fetchImpl(url, { method, headers, body, redirect: 'manual', signal: timeout.signal });
         if (isRedirect(res)) {
           await res.body?.cancel();
           throw new RedirectRefused(
@@ -169,6 +170,8 @@ export class HttpClient {
       } catch (error) {
         if (error instanceof PermissionDenied || error instanceof NotFound || error instanceof UpstreamError || error instanceof RedirectRefused) throw error;
         last = error;
+      } finally {
+        timeout.cancel();
       }
     }
     if (last instanceof RetryableStatus) {

@@ -121,7 +121,7 @@ export const drain = machine(
     }),
     [S.drainDone]: choice([isTrue('$.drain.done', S.leaveCluster)], S.watchDrain),
     ...drainTask(S.leaveCluster, 'drainLeaveCluster', {
-      comment: 'Graceful consul leave on the node through SSM, else force-leave with prune; optionally purge the Nomad node.',
+      comment: 'Send the graceful consul leave to the node through SSM (not awaited: only the drain must precede the completion); a failed member is force-left with prune.',
       next: S.complete,
     }),
     ...drainTask(S.complete, 'completeLifecycle', {
@@ -134,7 +134,7 @@ export const drain = machine(
     }),
     [S.cleanup]: task(lambda('drainCleanup'), {
       comment:
-        'Best effort after the action completed: force out a Consul member that did not leave gracefully once it failed, and purge the Nomad node record once it is down (PURGE_NOMAD_NODE). A failure here does not fail the drain.',
+        'Best effort after the action completed: see the Consul member out (left, or force-left with prune once it failed), and purge the Nomad node record once it is down (PURGE_NOMAD_NODE). A failure here does not fail the drain.',
       retry: retryFor.bestEffort(),
       catch: [catchAll(S.workLostCheck, '$.purgeError')],
       next: S.workLostCheck,

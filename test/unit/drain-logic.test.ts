@@ -80,8 +80,6 @@ function fakes(over: { nomadFound?: boolean; consulFound?: boolean; node?: Nomad
     ec2: { describeInstance: vi.fn(async () => ({ instanceId: 'i-0abc', privateIp: '10.0.1.23', state: 'running', tags: {} })) },
     ssm: {
       runShellScript: vi.fn<DrainDeps['ssm']['runShellScript']>(async () => ({ commandId: 'c1' })),
-      getCommandStatus: vi.fn<DrainDeps['ssm']['getCommandStatus']>(async () => ({ status: 'Success', responseCode: 0, stdout: '', stderr: '' })),
-      isFinalCommandStatus: vi.fn((r: { status: string }) => r.status !== 'Pending' && r.status !== 'InProgress'),
     },
   } satisfies DrainDeps;
   return { deps, advance: (ms: number) => (t += ms) };
@@ -302,53 +300,41 @@ describe('WatchDrain', () => {
 });
 
 describe('LeaveCluster', () => {
-  it('graceful leave through SSM, verified', async () => {
+  it('sends the graceful leave and does not wait for it: the lifecycle action needs only the drain', async () => {
     const { deps } = fakes();
-    deps.consul.members
-      .mockResolvedValueOnce([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 1 }])
-      .mockResolvedValue([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 3 }]);
     const s = await leaveCluster(await prepareDrain({ action, pool: pool('client') }, deps), deps);
-    expect(s.left).toEqual({ method: 'graceful', purged: false });
+    expect(s.left).toEqual({ method: 'leave-sent', purged: false });
+    expect(deps.ssm.runShellScript).toHaveBeenCalledTimes(1);
+    expect(deps.consul.members).toHaveBeenCalledTimes(1);
     expect(deps.consul.forceLeave).not.toHaveBeenCalled();
     expect(deps.nomad.purgeNode).not.toHaveBeenCalled();
   });
-  it('proceeds as soon as the member left, before the command reports back', async () => {
+  it('Cleanup after a sent leave: the member left gracefully → nothing forced', async () => {
     const { deps } = fakes();
-    deps.ssm.getCommandStatus.mockResolvedValue({ status: 'InProgress', responseCode: -1, stdout: '', stderr: '' });
-    deps.consul.members
-      .mockResolvedValueOnce([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 1 }])
-      .mockResolvedValueOnce([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 1 }])
-      .mockResolvedValue([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 3 }]);
     const s = await leaveCluster(await prepareDrain({ action, pool: pool('client') }, deps), deps);
-    expect(s.left).toEqual({ method: 'graceful', purged: false });
-    // Left within the first polls: the command's status is never read.
-    expect(deps.ssm.getCommandStatus).not.toHaveBeenCalled();
+    deps.consul.members
+      .mockReset()
+      .mockResolvedValueOnce([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 2 }])
+      .mockResolvedValue([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 3 }]);
+    deps.nomad.getNode.mockResolvedValue({ node: nomadNode({ Status: 'down' }), index: 12 });
+    const cleaned = await cleanupAfterTermination(s, deps, () => 300_000);
+    expect(deps.consul.members).toHaveBeenCalledTimes(2);
+    expect(deps.consul.forceLeave).not.toHaveBeenCalled();
+    expect(cleaned.left).toEqual({ method: 'leave-sent', purged: true });
   });
-  it('reads the leave command at most 6 times while the member takes the whole graceful-leave window', async () => {
+  it('Cleanup after a sent leave: the instance went before the script ran (member alive, then failed) → forced out with prune, never while alive', async () => {
     const { deps } = fakes();
-    deps.ssm.getCommandStatus.mockResolvedValue({ status: 'InProgress', responseCode: -1, stdout: '', stderr: '' });
-    deps.consul.members.mockResolvedValue([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 1 }]);
-    await leaveCluster(await prepareDrain({ action, pool: pool('client') }, deps), deps);
-    expect(deps.ssm.getCommandStatus.mock.calls.length).toBeGreaterThan(0);
-    expect(deps.ssm.getCommandStatus.mock.calls.length).toBeLessThanOrEqual(6);
-    expect(deps.ssm.runShellScript).toHaveBeenCalledTimes(1);
-  });
-  it('command failed and the member is still alive → no force-leave yet (it would rejoin); deferred to after termination', async () => {
-    const { deps } = fakes();
-    deps.ssm.getCommandStatus.mockResolvedValue({ status: 'Failed', responseCode: 1, stdout: '', stderr: 'consul: not found' });
-    deps.consul.members.mockResolvedValue([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 1 }]);
     const s = await leaveCluster(await prepareDrain({ action, pool: pool('client') }, deps), deps);
     expect(deps.consul.forceLeave).not.toHaveBeenCalled();
-    expect(s.left?.method).toBe('force-leave-after-termination');
-    // Cleanup: once the terminated instance's agent is failed, force it out with prune.
     deps.consul.members
       .mockReset()
       .mockResolvedValueOnce([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 1 }])
       .mockResolvedValue([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 4 }]);
     deps.nomad.getNode.mockResolvedValue({ node: nomadNode({ Status: 'down' }), index: 12 });
     const cleaned = await cleanupAfterTermination(s, deps, () => 300_000);
+    expect(deps.consul.forceLeave).toHaveBeenCalledTimes(1);
     expect(deps.consul.forceLeave).toHaveBeenCalledWith('ip-10-0-1-23', true);
-    expect(cleaned.left).toEqual({ method: 'force-leave-after-termination', purged: true });
+    expect(cleaned.left).toEqual({ method: 'leave-sent', purged: true });
   });
   it('a member that already failed is forced out at once, with prune', async () => {
     const { deps } = fakes();

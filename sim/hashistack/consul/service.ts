@@ -166,7 +166,7 @@ export class ConsulService implements SimService {
   private async block(req: SimRequest, tables: ConsulTable[]): Promise<SimResponse | undefined> {
     const params = parseBlocking(req.query, CONSUL_BLOCKING, this.rng);
     if (!params.ok) return text(params.status, params.message);
-    if (params.minIndex > 0) await this.consul.index.waitBeyond(tables, params.minIndex, params.waitMs);
+    if (params.minIndex > 0) await this.consul.index.waitBeyond(tables, params.minIndex, params.waitMs, undefined, req.signal);
     return undefined;
   }
 

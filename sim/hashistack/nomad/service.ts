@@ -142,7 +142,7 @@ export class NomadService implements SimService {
   private async block(req: SimRequest, tables: NomadTable[], resourceIndex?: () => number): Promise<SimResponse | undefined> {
     const params = parseBlocking(req.query, NOMAD_BLOCKING, this.rng);
     if (!params.ok) return text(params.status, params.message);
-    if (params.minIndex > 0) await this.nomad.index.waitBeyond(tables, params.minIndex, params.waitMs, resourceIndex);
+    if (params.minIndex > 0) await this.nomad.index.waitBeyond(tables, params.minIndex, params.waitMs, resourceIndex, req.signal);
     return undefined;
   }
 

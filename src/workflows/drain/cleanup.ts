@@ -15,8 +15,8 @@ import type { DrainState } from './state.js';
 
 /** Time kept free at the end of the invocation. */
 const SAFETY_MARGIN_MS = 10_000;
-/** Pause between membership checks while waiting for a member to fail (real time). */
-const MEMBER_POLL_MS = 2_000;
+/** Pause between membership checks while waiting for the member to leave or fail. */
+const MEMBER_POLL_MS = 1_000;
 
 /**
  * Run the cleanup of a node whose instance is terminating: the deferred
@@ -27,15 +27,23 @@ export async function cleanupAfterTermination(state: DrainState, deps: DrainDeps
   return purged;
 }
 
+/** Leave methods whose member is still to be seen out after the completion. */
+const WATCHED_AFTER_COMPLETION = new Set(['leave-sent', 'force-leave-after-termination']);
+
 /**
- * An alive member cannot be forced out (it would rejoin): wait until the
- * terminated instance's agent is seen failed, then force-leave with prune.
+ * The member of a sent graceful leave, or of one that was impossible: done
+ * once it is left (or gone). An alive member cannot be forced out (it would
+ * rejoin): wait until the terminated instance's agent is seen failed, then
+ * force-leave with prune.
  */
 async function forceLeaveWhenFailed(state: DrainState, deps: DrainDeps, remainingMs: () => number): Promise<void> {
-  if (state.left?.method !== 'force-leave-after-termination' || !state.consulNode) return;
+  if (!WATCHED_AFTER_COMPLETION.has(state.left?.method ?? '') || !state.consulNode) return;
   for (;;) {
     const member = await memberState(deps, state.consulNode);
-    if (member === 'gone' || member === 'left') return;
+    if (member === 'gone' || member === 'left') {
+      getLogger().info('consul member left', { consulNode: state.consulNode, method: state.left?.method });
+      return;
+    }
     if (member === 'failed') {
       await deps.consul.forceLeave(state.consulNode, true);
       countMetric('ConsulForceLeave');

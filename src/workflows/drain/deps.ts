@@ -21,7 +21,7 @@ export interface DrainDeps {
   consul: Pick<ConsulClient, 'findNodeByInstanceId' | 'members' | 'forceLeave'>;
   autoscaling: Pick<typeof autoscaling, 'describeLifecycleHooks' | 'recordLifecycleActionHeartbeat' | 'completeLifecycleAction'>;
   ec2: Pick<typeof ec2, 'describeInstance'>;
-  ssm: Pick<typeof ssm, 'runShellScript' | 'getCommandStatus' | 'isFinalCommandStatus'>;
+  ssm: Pick<typeof ssm, 'runShellScript'>;
   now: () => number;
   /** Pause between membership checks (on the clock: sim time in the simulator). */
   sleep: (ms: number) => Promise<void>;

@@ -10,6 +10,7 @@ import { getConfig, type Config } from '../../config/index.js';
 import { clusterClients } from '../../hashicorp/clients.js';
 import type { NomadClient } from '../../hashicorp/nomad/client.js';
 import { now } from '../../time/clock.js';
+import { unwired } from '../unwired.js';
 
 export interface UpgradeDeps {
   config: Pick<Config, 'clusterName' | 'drainDeadlineMs' | 'joinTimeoutMs' | 'serverReplaceStateMachineArn' | 'amiFilter' | 'amiAllowedIds'>;
@@ -29,7 +30,31 @@ export interface UpgradeDeps {
   now: () => number;
 }
 
-/** The production dependencies (no I/O until used). */
+/** What a step's handler wires: the AWS wrappers and cluster clients its code calls. */
+export type UpgradeWiring = Partial<Pick<UpgradeDeps, 'autoscaling' | 'ec2' | 'sfn' | 'ssm' | 'nomad'>>;
+
+/**
+ * The production dependencies of one step: only what its handler passes is
+ * wired, so the bundle of a step that never calls EC2 carries no EC2 client
+ * (the step's IAM statements in serverless.yml list the same services).
+ * Reaching anything else throws, naming it.
+ */
+export function upgradeDeps(wired: UpgradeWiring): UpgradeDeps {
+  return {
+    config: getConfig(),
+    autoscaling: wired.autoscaling ?? unwired<UpgradeDeps['autoscaling']>('autoscaling'),
+    ec2: wired.ec2 ?? unwired<UpgradeDeps['ec2']>('ec2'),
+    sfn: wired.sfn ?? unwired<UpgradeDeps['sfn']>('sfn'),
+    ssm: wired.ssm ?? unwired<UpgradeDeps['ssm']>('ssm'),
+    nomad: wired.nomad ?? ((): ReturnType<UpgradeDeps['nomad']> => unwired<ReturnType<UpgradeDeps['nomad']>>('nomad')),
+    now,
+  };
+}
+
+/** The Nomad client of this container, for the steps that wire it. */
+export const clusterNomad = (): ReturnType<UpgradeDeps['nomad']> => clusterClients().nomad;
+
+/** Every dependency (Validate, and the cluster upgrade's dispatcher). No I/O until used. */
 export function defaultUpgradeDeps(): UpgradeDeps {
-  return { config: getConfig(), autoscaling, ec2, sfn, ssm, nomad: () => clusterClients().nomad, now };
+  return upgradeDeps({ autoscaling, ec2, sfn, ssm, nomad: clusterNomad });
 }

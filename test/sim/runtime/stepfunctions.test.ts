@@ -46,6 +46,30 @@ const failing: StateMachineSpec = {
   },
 };
 
+const retrying: StateMachineSpec = {
+  key: 'retrying',
+  logicalId: 'RetryingStateMachine',
+  name: 'retrying',
+  arn: 'arn:aws:states:us-east-1:000000000000:stateMachine:retrying',
+  definition: {
+    StartAt: 'Flaky',
+    States: {
+      Flaky: {
+        Type: 'Task',
+        Resource: FN_ARN,
+        Retry: [
+          { ErrorEquals: ['Final'], MaxAttempts: 0 },
+          { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 60, BackoffRate: 2, MaxAttempts: 2, JitterStrategy: 'NONE' },
+        ],
+        Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Caught' }],
+        Next: 'Done',
+      },
+      Caught: { Type: 'Fail', Error: 'GaveUp', Cause: 'retries spent' },
+      Done: { Type: 'Succeed' },
+    },
+  },
+};
+
 let stop: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const s of stop) await s();
@@ -59,7 +83,7 @@ async function world(crashOnCall?: number) {
   const recorder = new Recorder(clock);
   const bus = new WorldBus();
   const lambda = new LambdaRuntime([counterFunction], { clock, faults, recorder, rng });
-  const sfn = new StepFunctionsSim([loop, failing], { clock, recorder, rng, lambda, bus, region: 'us-east-1' });
+  const sfn = new StepFunctionsSim([loop, failing, retrying], { clock, recorder, rng, lambda, bus, region: 'us-east-1' });
   const running: RunningService = await serve(sfn, { clock, faults, recorder });
   stop.push(
     () => clock.stop(),
@@ -124,5 +148,28 @@ describe('simulated Step Functions', () => {
     const e = sfn.list()[0];
     await clock.until(() => e?.status !== 'RUNNING', 60_000);
     expect(statuses).toEqual(['RUNNING', 'SUCCEEDED']);
+  });
+
+  it('plays Retry intervals on the sim clock (parked), each retry a transition; MaxAttempts 0 never retries', async () => {
+    const { clock, sfn, recorder } = await world();
+    const t0 = clock.now();
+    const wall = performance.now();
+    const e = sfn.startExecution(retrying.arn, 'flaky', JSON.stringify({ failWith: 'Flaky' }));
+    await clock.until(() => e.status !== 'RUNNING', 3_600_000);
+    expect(e).toMatchObject({ status: 'FAILED', error: 'GaveUp' });
+    // 60 s, then 120 s of sim time between the three attempts; no wall-clock sleeping.
+    expect(clock.now() - t0).toBeGreaterThanOrEqual(180_000);
+    expect(clock.now() - t0).toBeLessThan(181_000);
+    expect(performance.now() - wall).toBeLessThan(3_000);
+    expect(e.history.filter((h) => h.type === 'StateRetried').map((h) => h.error)).toEqual(['Flaky', 'Flaky']);
+    // Flaky, 2 retries, Caught
+    expect(recorder.executionRecords().find((r) => r.name === 'flaky')?.stateTransitions).toBe(4);
+
+    const final = sfn.startExecution(retrying.arn, 'final', JSON.stringify({ failWith: 'Final' }));
+    const t1 = clock.now();
+    await clock.until(() => final.status !== 'RUNNING', 3_600_000);
+    expect(final).toMatchObject({ status: 'FAILED', error: 'GaveUp' });
+    expect(final.history.some((h) => h.type === 'StateRetried')).toBe(false);
+    expect(clock.now() - t1).toBeLessThan(1_000);
   });
 });

@@ -1,0 +1,58 @@
+/**
+ * esbuild plugins of the Lambda bundles (serverless.yml custom.esbuild.plugins;
+ * bench/bundles.ts measures the same). Each one keeps out code the handler
+ * never runs; what the handler runs is unchanged.
+ */
+const { readFile } = require('node:fs/promises');
+const { join } = require('node:path');
+
+/**
+ * The AWS SDK's schema modules (one per client, `schemas/schemas_0.js`) name
+ * their members through computed keys (`{ [_xN]: _TSa }`, `_xN` a string
+ * constant of the same module). esbuild treats a computed key as a possible
+ * side effect and keeps every schema of the service: the whole EC2 model
+ * (535 KB minified) for one DescribeInstances. Writing the constant's value
+ * as a plain key makes the literals pure, so only the schemas a command
+ * reaches are bundled. Same objects, same keys.
+ *
+ * The modelled errors are registered by module-level calls, which keep every
+ * error class and schema of the service (SSM: 140 of them, 60 KB). Left
+ * unregistered, an error answer is the service's base exception with `name`
+ * set to the error code and the answer's message and metadata (the SDK's own
+ * fallback for codes it does not know): the control plane only reads `name`,
+ * message and status (src/aws/client-options.ts), and
+ * test/sim/aws/bundled-clients.test.ts checks the codes it decides on.
+ */
+const pureSdkSchemas = {
+  name: 'pure-sdk-schemas',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/](?:.*[\\/])?schemas[\\/]schemas_\d+\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const constants = new Map();
+      for (const m of source.matchAll(/^const (_\w+) = ("(?:[^"\\\n]|\\.)*");$/gm)) constants.set(m[1], m[2]);
+      const contents = source
+        .replace(/\[(_\w+)\]:/g, (key, name) => (constants.has(name) ? `${constants.get(name)}:` : key))
+        .replace(/^(\w+_registry)\.registerError\((\w+)\$, \2\);$/gm, (line, registry, error) =>
+          registry === '_s_registry' ? line : `/* ${error}: an answer with this code gets the service's base exception, named after the code */`,
+        );
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
+/**
+ * On Lambda the function role's credentials are in the environment
+ * (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), the first
+ * source of the SDK's default chain. The rest of the chain (profiles, SSO,
+ * STS web identity, container and instance metadata) pulls in four nested
+ * SDK clients (about 80 KB) that a Lambda never calls: the bundles resolve
+ * `@aws-sdk/credential-provider-node` to the environment source alone.
+ */
+const lambdaCredentials = {
+  name: 'lambda-credentials',
+  setup(build) {
+    build.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({ path: join(__dirname, 'lambda-credentials.mjs') }));
+  },
+};
+
+module.exports = [pureSdkSchemas, lambdaCredentials];
