@@ -1,4 +1,4 @@
-import type { AutoScalingGroup } from '../aws/index.js';
+import type { AutoScalingGroup, WarmPool } from '../aws/index.js';
 import type { Simulation } from '../simulation.js';
 
 /** A client pool (one ASG) of the simulated cluster. */
@@ -12,6 +12,12 @@ export interface PoolSpec {
   /** ASG tag hashistack:join-timeout (Go duration). */
   joinTimeout?: string;
   instanceType?: string;
+  /** Spot Instances (EC2 may interrupt them). */
+  spot?: boolean;
+  /** The group's Capacity Rebalancing. */
+  capacityRebalance?: boolean;
+  /** A warm pool (PutWarmPool) from the start. */
+  warmPool?: Partial<WarmPool>;
   /** The launch template version the group launches (README: `$Default`, or `$Latest`). */
   launchTemplateVersion?: '$Default' | '$Latest';
 }
@@ -106,6 +112,9 @@ export function buildCluster(sim: Simulation, spec: ClusterSpec): Cluster {
       tags: tags('client', pool.name, { 'hashistack:drain-deadline': pool.drainDeadline, 'hashistack:join-timeout': pool.joinTimeout }),
       lifecycleHooks,
       bootstrapInService: true,
+      ...(pool.spot ? { spot: true } : {}),
+      ...(pool.capacityRebalance ? { capacityRebalance: true } : {}),
+      ...(pool.warmPool ? { warmPool: pool.warmPool } : {}),
     });
   }
 

@@ -4,6 +4,7 @@ import { clientGoneScenario, routerOutageScenario, serverGoneScenario } from './
 import { scaleInScenario } from './scale-in.js';
 import { scaleOutScenario } from './scale-out.js';
 import { serverReplaceScenario, serverTerminateTwoScenario } from './server-replace.js';
+import { rebalanceScenario, scheduledRetirementScenario, spotInterruptionScenario, warmPoolScenario } from './spot.js';
 import type { Scenario } from './types.js';
 import { upgradeScenario } from './upgrade.js';
 
@@ -23,5 +24,9 @@ export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
     routerOutageScenario,
     clientGoneScenario,
     serverGoneScenario,
+    spotInterruptionScenario,
+    rebalanceScenario,
+    scheduledRetirementScenario,
+    warmPoolScenario,
   ].map((s) => [s.name, s]),
 );
