@@ -158,23 +158,30 @@ export const rebalanceScenario: Scenario = {
       drainStartedAt: whenTrue(sim, () => sim.hashistack.api.nodeOfInstance(id)?.DrainStrategy != null, 60 * MINUTE),
     }));
     for (const id of victims) sim.aws.api.recommendRebalance(id);
+    // Which replacement Capacity Rebalancing launched for which node.
+    const member = (id: string) => cluster.group(group).members.find((m) => m.instanceId === id);
+    await sim.clock.until(() => victims.every((id) => member(id)?.replacedBy !== undefined), 5 * MINUTE);
+    const replacementOf = new Map(victims.map((id) => [id, member(id)?.replacedBy]));
     await sim.clock.sleep(MINUTE);
     await settle(sim, 60 * MINUTE);
 
     const rows = await Promise.all(watch.map(async (w) => ({ id: w.id, ineligible: await w.ineligibleAt, drain: await w.drainStartedAt })));
-    // The replacement's launch action completed (InService) before the old node's drain started.
     const launches = sim.recorder.lifecycleActions().filter((a) => a.transition.endsWith('LAUNCHING') && a.asgName === group);
-    const lastInService = Math.max(...launches.map((a) => (a.endedAt === null ? Number.POSITIVE_INFINITY : Date.parse(a.endedAt))));
-    const firstDrain = Math.min(...rows.map((r) => r.drain ?? Number.POSITIVE_INFINITY));
+    const inServiceAt = (id: string | undefined) => {
+      const a = launches.find((l) => l.instanceId === id && l.result === 'CONTINUE');
+      return a?.endedAt ? Date.parse(a.endedAt) : Number.POSITIVE_INFINITY;
+    };
+    // Per node: its replacement completed the launch hook (InService) before its drain started.
+    const order = rows.map((r) => ({ id: r.id, margin: (r.drain ?? Number.NEGATIVE_INFINITY) - inServiceAt(replacementOf.get(r.id)) }));
     const maxIneligible = Math.max(...rows.map((r) => (r.ineligible ?? Number.POSITIVE_INFINITY) - recommendedAt));
     const left = orphans(sim, victims);
     return [
       ...lifecycleChecks(sim),
       check('each recommended node ineligible within 2 s', maxIneligible <= 2_000, `max ${fmt(maxIneligible)}`),
       check(
-        'replacements InService before the old nodes are drained',
-        launches.length === victims.length && lastInService <= firstDrain,
-        `${launches.length} replacements, last InService at +${fmt(lastInService - recommendedAt)}, first drain at +${fmt(firstDrain - recommendedAt)}`,
+        'each replacement InService before its old node is drained',
+        launches.length === victims.length && order.every((o) => o.margin >= 0),
+        order.map((o) => `${o.id}: drain ${fmt(o.margin)} after its replacement went InService`).join('; '),
       ),
       check(
         'no orphan Consul member or Nomad node of a replaced instance',
