@@ -118,7 +118,8 @@ export function buildCluster(sim: Simulation, spec: ClusterSpec): Cluster {
     });
   }
 
-  const initial = aws.instances().filter((i) => i.state === 'running' || i.state === 'pending');
+  // Warm pool instances launched with the group are not part of the t0 cluster.
+  const initial = aws.instances().filter((i) => (i.state === 'running' || i.state === 'pending') && !i.targetLifecycleState?.startsWith('Warmed:'));
   sim.hashistack.api.bootstrap(initial);
 
   return {
@@ -145,7 +146,12 @@ export function runningExecutions(sim: Simulation): number {
 
 /** Whether every group is at its desired capacity with every member InService. */
 export function groupsSteady(sim: Simulation): boolean {
-  return sim.aws.api.groups().every((g) => g.members.length === g.desiredCapacity && g.members.every((m) => m.lifecycleState === 'InService'));
+  return sim.aws.api.groups().every((g) => {
+    // Warm pool instances are not the group's; a pool whose instances are all warmed (or none) is steady.
+    const members = g.members.filter((m) => !m.lifecycleState.startsWith('Warmed:'));
+    const warmSettling = g.members.some((m) => m.lifecycleState.startsWith('Warmed:') && !/^Warmed:(Stopped|Running|Hibernated)$/.test(m.lifecycleState));
+    return members.length === g.desiredCapacity && members.every((m) => m.lifecycleState === 'InService') && !warmSettling;
+  });
 }
 
 /**

@@ -106,7 +106,8 @@ export class HashistackWorld {
 
   private instanceRunning(instance: SimInstance): void {
     const known = this.hosts.get(instance.instanceId);
-    if (known && !(known.os === 'down' && known.initialised)) return; // bootstrapped, or a duplicate event
+    // Bootstrapped or a duplicate event; a host that is down was stopped (started again now).
+    if (known && known.os !== 'down') return;
     const host = this.hostOf(instance);
     const restart = host.initialised === true;
     host.os = 'booting';

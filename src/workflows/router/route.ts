@@ -147,14 +147,13 @@ export async function routeAction(action: LifecycleAction, deps: RouterDeps): Pr
 }
 
 /**
- * Why a lifecycle action needs neither the join gate nor a drain: an instance
- * launched into the warm pool (Destination WarmPool) is being prepared to be
- * stopped, not joining the cluster; one terminated from the warm pool (Origin
- * WarmPool) never served. A move from the warm pool into the group (Origin
- * WarmPool, Destination AutoScalingGroup) is a join like any other.
+ * Why a lifecycle action needs no workflow: an instance terminated from the
+ * warm pool (Origin WarmPool) never served, so there is nothing to drain. (A
+ * launch into the warm pool goes to the join workflow, whose gate for it is
+ * only "booted", never the cluster join; a move from the warm pool into the
+ * group is a join like any other.)
  */
 export function warmPoolTransition(action: LifecycleAction): string | undefined {
-  if (action.kind === 'launch' && action.destination === 'WarmPool') return 'launch into the warm pool';
   if (action.kind === 'terminate' && action.origin === 'WarmPool') return 'termination from the warm pool';
   return undefined;
 }
