@@ -4,7 +4,7 @@ import { clientGoneScenario, routerOutageScenario, serverGoneScenario } from './
 import { scaleInScenario } from './scale-in.js';
 import { scaleOutScenario } from './scale-out.js';
 import { serverReplaceScenario, serverTerminateTwoScenario } from './server-replace.js';
-import { rebalanceScenario, scheduledRetirementScenario, spotInterruptionScenario, warmPoolScenario } from './spot.js';
+import { rebalanceScenario, scheduledRetirementScenario, spotInterruptionRebalancingScenario, spotInterruptionScenario, warmPoolScenario } from './spot.js';
 import type { Scenario } from './types.js';
 import { upgradeScenario } from './upgrade.js';
 
@@ -25,6 +25,7 @@ export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
     clientGoneScenario,
     serverGoneScenario,
     spotInterruptionScenario,
+    spotInterruptionRebalancingScenario,
     rebalanceScenario,
     scheduledRetirementScenario,
     warmPoolScenario,

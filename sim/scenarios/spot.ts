@@ -63,72 +63,93 @@ const fmt = (ms: number | null): string =>
 /**
  * A Spot pool of N nodes running service work; EC2 interrupts 20 % of them at
  * once (two-minute warning, then the reclaim). The other nodes have room.
+ * With Capacity Rebalancing the group also starts a terminate lifecycle
+ * action for each interrupted instance: the interruption's drain completes
+ * it, no second drain starts.
  */
-export const spotInterruptionScenario: Scenario = {
-  name: 'spot-interruption',
-  description: 'EC2 interrupts 20 % of a Spot pool (two-minute warning, then reclaim); the rest has room (--nodes N)',
-  defaults: { nodes: 10, servers: 3 },
-  async run(sim, args) {
-    const cluster = buildCluster(sim, { servers: args.servers, pools: [{ name: 'spot', nodes: args.nodes, drainDeadline: '30m', spot: true }] });
-    const group = cluster.clientGroups.spot as string;
-    for (const job of serviceJobs('spot', args.nodes)) sim.hashistack.api.registerJob(job);
-    await sim.clock.sleep(5 * MINUTE);
+function spotInterruption(capacityRebalance: boolean): Scenario {
+  return {
+    name: capacityRebalance ? 'spot-interruption-rebalancing' : 'spot-interruption',
+    description: capacityRebalance
+      ? 'EC2 interrupts 20 % of a Spot pool with Capacity Rebalancing: the group also terminates them through the hook; one drain, one completion (--nodes N)'
+      : 'EC2 interrupts 20 % of a Spot pool (two-minute warning, then reclaim); the rest has room (--nodes N)',
+    defaults: { nodes: 10, servers: 3 },
+    async run(sim, args) {
+      const cluster = buildCluster(sim, {
+        servers: args.servers,
+        pools: [{ name: 'spot', nodes: args.nodes, drainDeadline: '30m', spot: true, capacityRebalance }],
+      });
+      const group = cluster.clientGroups.spot as string;
+      for (const job of serviceJobs('spot', args.nodes)) sim.hashistack.api.registerJob(job);
+      await sim.clock.sleep(5 * MINUTE);
 
-    const victims = cluster
-      .group(group)
-      .members.slice(0, Math.max(1, Math.round(args.nodes * 0.2)))
-      .map((m) => m.instanceId);
-    const warnedAt = sim.clock.now();
-    sim.recorder.event('scenario', `EC2 interrupts ${victims.length} of ${args.nodes} Spot nodes: ${victims.join(', ')}`);
-    const timings = victims.map((id) => {
-      const { reclaimAt } = sim.aws.api.interruptSpot(id);
-      const node = sim.hashistack.api.nodeOfInstance(id);
-      return {
-        id,
-        reclaimAt,
-        ineligibleAt: whenTrue(sim, () => sim.hashistack.api.nodeOfInstance(id)?.SchedulingEligibility === 'ineligible', 5 * MINUTE),
-        leftAt: whenTrue(sim, () => sim.hashistack.api.members('consul').find((m) => m.instanceId === id)?.status === 'left', 5 * MINUTE),
-        node: node?.ID ?? null,
-      };
-    });
-    await sim.clock.sleep(3 * MINUTE);
-    await settle(sim, 60 * MINUTE);
-    await sim.clock.sleep(5 * MINUTE);
+      const victims = cluster
+        .group(group)
+        .members.slice(0, Math.max(1, Math.round(args.nodes * 0.2)))
+        .map((m) => m.instanceId);
+      const warnedAt = sim.clock.now();
+      sim.recorder.event('scenario', `EC2 interrupts ${victims.length} of ${args.nodes} Spot nodes: ${victims.join(', ')}`);
+      const timings = victims.map((id) => {
+        const { reclaimAt } = sim.aws.api.interruptSpot(id);
+        const node = sim.hashistack.api.nodeOfInstance(id);
+        return {
+          id,
+          reclaimAt,
+          ineligibleAt: whenTrue(sim, () => sim.hashistack.api.nodeOfInstance(id)?.SchedulingEligibility === 'ineligible', 5 * MINUTE),
+          leftAt: whenTrue(sim, () => sim.hashistack.api.members('consul').find((m) => m.instanceId === id)?.status === 'left', 5 * MINUTE),
+          node: node?.ID ?? null,
+        };
+      });
+      await sim.clock.sleep(3 * MINUTE);
+      await settle(sim, 60 * MINUTE);
+      await sim.clock.sleep(5 * MINUTE);
 
-    const rows = await Promise.all(timings.map(async (t) => ({ ...t, ineligible: await t.ineligibleAt, left: await t.leftAt })));
-    const toIneligible = rows.map((r) => (r.ineligible === null ? null : r.ineligible - warnedAt));
-    const leftBefore = rows.map((r) => (r.left === null ? null : r.reclaimAt - r.left));
-    const maxIneligible = toIneligible.some((x) => x === null) ? null : Math.max(...(toIneligible as number[]));
-    const minMargin = leftBefore.some((x) => x === null) ? null : Math.min(...(leftBefore as number[]));
-    const left = orphans(sim, victims);
-    const drains = sim.recorder.executionRecords().filter((e) => e.name.startsWith('drain-'));
-    const summary = `warning → ineligible max ${fmt(maxIneligible)}; Consul leave ${fmt(minMargin)} (min) before the reclaim`;
-    sim.recorder.event('scenario', summary);
-    return [
-      ...lifecycleChecks(sim),
-      check(
-        'each interrupted node ineligible within 2 s of the warning',
-        maxIneligible !== null && maxIneligible <= 2_000,
-        `max ${fmt(maxIneligible)} over ${victims.length}`,
-      ),
-      check(
-        'each interrupted node out of Consul before EC2 reclaims it',
-        minMargin !== null && minMargin > 0,
-        `left ${fmt(minMargin)} (min) before the reclaim`,
-      ),
-      check(
-        'no orphan Consul member or Nomad node of a reclaimed instance',
-        left.members.length + left.nodes.length === 0,
-        `members: ${left.members.join(', ') || 'none'}; nodes: ${left.nodes.join(', ') || 'none'}`,
-      ),
-      check(
-        'one drain per interrupted node, each succeeded',
-        drains.length === victims.length && drains.every((e) => e.status === 'SUCCEEDED'),
-        drains.map((e) => `${e.name} ${e.status}${e.error ? ` ${e.error}` : ''}`).join(', '),
-      ),
-    ];
-  },
-};
+      const rows = await Promise.all(timings.map(async (t) => ({ ...t, ineligible: await t.ineligibleAt, left: await t.leftAt })));
+      const toIneligible = rows.map((r) => (r.ineligible === null ? null : r.ineligible - warnedAt));
+      const leftBefore = rows.map((r) => (r.left === null ? null : r.reclaimAt - r.left));
+      const maxIneligible = toIneligible.some((x) => x === null) ? null : Math.max(...(toIneligible as number[]));
+      const minMargin = leftBefore.some((x) => x === null) ? null : Math.min(...(leftBefore as number[]));
+      const left = orphans(sim, victims);
+      const drains = sim.recorder.executionRecords().filter((e) => e.name.startsWith('drain-'));
+      const terminates = sim.recorder.lifecycleActions().filter((a) => a.transition.endsWith('TERMINATING') && victims.includes(a.instanceId));
+      const summary = `warning → ineligible max ${fmt(maxIneligible)}; Consul leave ${fmt(minMargin)} (min) before the reclaim`;
+      sim.recorder.event('scenario', summary);
+      return [
+        ...lifecycleChecks(sim),
+        check(
+          'each interrupted node ineligible within 2 s of the warning',
+          maxIneligible !== null && maxIneligible <= 2_000,
+          `max ${fmt(maxIneligible)} over ${victims.length}`,
+        ),
+        check(
+          'each interrupted node out of Consul before EC2 reclaims it',
+          minMargin !== null && minMargin > 0,
+          `left ${fmt(minMargin)} (min) before the reclaim`,
+        ),
+        check(
+          'no orphan Consul member or Nomad node of a reclaimed instance',
+          left.members.length + left.nodes.length === 0,
+          `members: ${left.members.join(', ') || 'none'}; nodes: ${left.nodes.join(', ') || 'none'}`,
+        ),
+        check(
+          'one drain per interrupted node, each succeeded',
+          drains.length === victims.length && drains.every((e) => e.status === 'SUCCEEDED'),
+          drains.map((e) => `${e.name} ${e.status}${e.error ? ` ${e.error}` : ''}`).join(', '),
+        ),
+        check(
+          capacityRebalance
+            ? "each interrupted instance's terminate action completed once, by the interruption's drain"
+            : 'no terminate action (EC2 took the instances)',
+          capacityRebalance ? terminates.length === victims.length && terminates.every((a) => a.completeCallsSucceeded === 1) : terminates.length === 0,
+          `${terminates.length} terminate actions: ${terminates.map((a) => `${a.instanceId} ${a.result ?? 'pending'} x${a.completeCallsSucceeded}`).join(', ') || 'none'}`,
+        ),
+      ];
+    },
+  };
+}
+
+export const spotInterruptionScenario = spotInterruption(false);
+export const spotInterruptionRebalancingScenario = spotInterruption(true);
 
 /**
  * A Spot pool with Capacity Rebalancing: EC2 recommends rebalancing 20 % of
