@@ -10,7 +10,6 @@ import { ServerRemovalSchema } from '../servers/removal-state.js';
  * the drain must end before it, leaving time for the Consul leave.
  */
 export const DrainNoticeSchema = z.object({ kind: z.literal('spot-interruption'), reclaimAt: z.number() });
-export type DrainNotice = z.infer<typeof DrainNoticeSchema>;
 
 /** What the router (or the instance notice handler) starts an execution with. */
 export const DrainInputSchema = z.object({ action: LifecycleActionSchema, pool: PoolFactsSchema, notice: DrainNoticeSchema.nullish() });
