@@ -69,7 +69,7 @@ const fmt = (ms: number | null): string =>
  */
 function spotInterruption(capacityRebalance: boolean): Scenario {
   return {
-    name: capacityRebalance ? 'spot-interruption-rebalancing' : 'spot-interruption',
+    name: capacityRebalance ? 'spot-with-rebalancing' : 'spot-interruption',
     description: capacityRebalance
       ? 'EC2 interrupts 20 % of a Spot pool with Capacity Rebalancing: the group also terminates them through the hook; one drain, one completion (--nodes N)'
       : 'EC2 interrupts 20 % of a Spot pool (two-minute warning, then reclaim); the rest has room (--nodes N)',
