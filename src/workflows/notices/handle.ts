@@ -60,6 +60,8 @@ async function handleOne(notice: InstanceNotice, deps: NoticeDeps): Promise<Noti
     log.info('instance notice ignored', { instanceId: id, kind: notice.kind, reason });
     return { instanceId: id, outcome: 'ignored', reason };
   };
+  // The node is looked up alongside the group (a read); it is marked only once the instance proved to be the cluster's.
+  const nodeLookup = settled(deps.nomad.findNodeByInstanceId(id));
   const member = await deps.describeAutoScalingInstance(id);
   if (!member?.AutoScalingGroupName) return ignore('not in an Auto Scaling group');
   if (member.LifecycleState?.startsWith('Warmed:')) return ignore(`in the warm pool (${member.LifecycleState}): not part of the cluster`);
@@ -78,7 +80,7 @@ async function handleOne(notice: InstanceNotice, deps: NoticeDeps): Promise<Noti
   log.info('instance notice', { instanceId: id, kind: notice.kind, asgName: member.AutoScalingGroupName, lifecycleState: member.LifecycleState });
 
   // Nothing new may land on the node from now on, whatever follows.
-  const nomadNodeId = pool.role === 'client' ? await markIneligible(id, deps) : null;
+  const nomadNodeId = pool.role === 'client' ? await markIneligible(await nodeLookup, deps) : null;
 
   if (notice.kind === 'spot-interruption') {
     if (isTerminatingLifecycleState(member.LifecycleState)) {
@@ -113,9 +115,21 @@ async function handleOne(notice: InstanceNotice, deps: NoticeDeps): Promise<Noti
   return { instanceId: id, outcome: 'replacing', nomadNodeId, scheduledAt: notice.scheduledAt };
 }
 
+/** A promise whose rejection is kept for later (rethrown when awaited through {@link markIneligible}), never unhandled. */
+function settled<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  return p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
 /** Mark the instance's Nomad node ineligible (once). @returns its id, or null when the instance has no node. */
-async function markIneligible(instanceId: string, deps: NoticeDeps): Promise<string | null> {
-  const node = await deps.nomad.findNodeByInstanceId(instanceId);
+async function markIneligible(
+  lookup: { ok: true; value: Awaited<ReturnType<NoticeDeps['nomad']['findNodeByInstanceId']>> } | { ok: false; error: unknown },
+  deps: NoticeDeps,
+): Promise<string | null> {
+  if (!lookup.ok) throw lookup.error;
+  const node = lookup.value;
   if (!node) return null;
   if (node.SchedulingEligibility !== 'ineligible') await deps.nomad.setEligibility(node.ID, false);
   return node.ID;
