@@ -16,10 +16,12 @@ import {
   type GroupMember,
   type InstanceRefresh,
   type LifecycleAction,
+  type LifecycleEndpoint,
   type LifecycleHook,
   type LifecycleResultName,
   type LifecycleTransition,
   type ScalingActivity,
+  type WarmPool,
 } from './state.js';
 
 export interface AsgDeps {
@@ -47,6 +49,12 @@ export interface CreateGroupInput {
   }>;
   /** Initial instances start InService at once, without hooks: the cluster that already exists at t0. */
   bootstrapInService?: boolean;
+  /** The group launches Spot Instances. */
+  spot?: boolean;
+  /** Capacity Rebalancing (CapacityRebalance). */
+  capacityRebalance?: boolean;
+  /** PutWarmPool at creation. */
+  warmPool?: Partial<WarmPool>;
 }
 
 /** Which action a CompleteLifecycleAction or heartbeat call means. */
@@ -65,6 +73,22 @@ const DEFAULT_HEARTBEAT_S = 3600;
 /** How long Auto Scaling waits before it tries again after a failed launch. */
 const LAUNCH_RETRY_MS = 300_000;
 const ACTIVE_STATES: ReadonlySet<AsgLifecycleState> = new Set(['Pending', 'Pending:Wait', 'Pending:Proceed', 'InService']);
+/** Warm pool members that count towards the pool's size. */
+const WARM_STATES: ReadonlySet<AsgLifecycleState> = new Set([
+  'Warmed:Pending',
+  'Warmed:Pending:Wait',
+  'Warmed:Pending:Proceed',
+  'Warmed:Stopped',
+  'Warmed:Running',
+  'Warmed:Hibernated',
+]);
+/** Warm pool members ready to move into the group. */
+const WARM_READY: ReadonlySet<AsgLifecycleState> = new Set(['Warmed:Stopped', 'Warmed:Running', 'Warmed:Hibernated']);
+/** How long Auto Scaling takes to act on a signal EC2 sent it (Capacity Rebalancing): seeded, a few seconds. */
+const SIGNAL_REACTION_MS = { min: 2_000, max: 6_000 } as const;
+
+/** Whether a lifecycle state is one of the warm pool's. */
+export const isWarmState = (state: AsgLifecycleState): boolean => state.startsWith('Warmed:');
 
 /**
  * The simulated Amazon EC2 Auto Scaling: groups whose desired capacity
@@ -86,6 +110,7 @@ export class AutoScalingModel {
   constructor(private readonly deps: AsgDeps) {
     this.rng = deps.rng.fork('autoscaling');
     deps.ec2.onStateChange((instance, previous) => this.onEc2StateChange(instance, previous));
+    deps.ec2.onSpotSignal((instance, signal) => this.onSpotSignal(instance, signal));
   }
 
   // ── groups ───────────────────────────────────────────────────────────────
@@ -112,7 +137,10 @@ export class AutoScalingModel {
       nextAz: 0,
       refreshes: [],
       activities: [],
+      capacityRebalance: input.capacityRebalance ?? false,
+      spot: input.spot ?? false,
     };
+    if (input.warmPool) group.warmPool = warmPoolOf(input.warmPool);
     for (const h of input.lifecycleHooks ?? []) group.hooks.push(makeHook(h));
     this.groups.set(group.name, group);
     this.deps.recorder.event('asg', `group ${group.name} created (min ${group.minSize}, max ${group.maxSize}, desired ${group.desiredCapacity})`);
@@ -152,9 +180,11 @@ export class AutoScalingModel {
       maxSize?: number | undefined;
       desiredCapacity?: number | undefined;
       launchTemplate?: { id?: string | undefined; name?: string | undefined; version?: string | undefined } | undefined;
+      capacityRebalance?: boolean | undefined;
     },
   ): void {
     const group = this.group(name);
+    if (update.capacityRebalance !== undefined) group.capacityRebalance = update.capacityRebalance;
     const minSize = update.minSize ?? group.minSize;
     const maxSize = update.maxSize ?? group.maxSize;
     let desired = update.desiredCapacity ?? group.desiredCapacity;
@@ -342,6 +372,30 @@ export class AutoScalingModel {
     return refresh;
   }
 
+  // ── warm pools ───────────────────────────────────────────────────────────
+
+  /**
+   * PutWarmPool: create or update the group's warm pool. Its size is
+   * MaxGroupPreparedCapacity (default: the group's MaxSize) less the desired
+   * capacity, never below MinSize ("Warm pools", core concepts).
+   */
+  putWarmPool(groupName: string, pool: Partial<WarmPool>): void {
+    const group = this.group(groupName);
+    group.warmPool = warmPoolOf(pool);
+    this.deps.recorder.event(
+      'asg',
+      `${groupName}: warm pool put (min ${group.warmPool.minSize}, state ${group.warmPool.poolState}, size ${this.warmTarget(group)})`,
+    );
+    this.reconcile(group);
+  }
+
+  /** The number of instances the warm pool keeps. */
+  warmTarget(group: AutoScalingGroup): number {
+    if (!group.warmPool) return 0;
+    const prepared = group.warmPool.maxGroupPreparedCapacity ?? group.maxSize;
+    return Math.max(group.warmPool.minSize, prepared - group.desiredCapacity);
+  }
+
   // ── queries ──────────────────────────────────────────────────────────────
 
   /** The group and member an instance belongs to (until it is Terminated). */
@@ -360,11 +414,16 @@ export class AutoScalingModel {
 
   // ── internals ────────────────────────────────────────────────────────────
 
-  /** Launch or terminate until the group's active members match its desired capacity. */
+  /**
+   * Launch or terminate until the group's active members match its desired
+   * capacity (an instance Capacity Rebalancing is replacing no longer
+   * counts), launching from the warm pool first; then refill or shrink the
+   * warm pool.
+   */
   private reconcile(group: AutoScalingGroup): void {
-    const active = group.members.filter((m) => ACTIVE_STATES.has(m.lifecycleState));
+    const active = group.members.filter((m) => ACTIVE_STATES.has(m.lifecycleState) && m.replacedBy === undefined);
     if (active.length < group.desiredCapacity) {
-      for (let i = active.length; i < group.desiredCapacity; i++) if (!this.launchMember(group)) break;
+      for (let i = active.length; i < group.desiredCapacity; i++) if (!this.takeFromWarmPool(group) && !this.launchMember(group)) break;
     } else if (active.length > group.desiredCapacity) {
       const victims = this.chooseVictims(group, active, active.length - group.desiredCapacity);
       for (const m of victims) {
@@ -375,30 +434,178 @@ export class AutoScalingModel {
         );
       }
     }
+    this.reconcileWarmPool(group);
   }
 
-  private launchMember(group: AutoScalingGroup): boolean {
+  /** Launch into the warm pool, or terminate from it, until it holds its size. */
+  private reconcileWarmPool(group: AutoScalingGroup): void {
+    const warm = group.members.filter((m) => WARM_STATES.has(m.lifecycleState));
+    const target = this.warmTarget(group);
+    for (let i = warm.length; i < target; i++) if (!this.launchMember(group, true)) break;
+    if (warm.length > target) {
+      const extra = [...warm].sort((a, b) => a.launchTime - b.launchTime).slice(0, warm.length - target);
+      for (const m of extra) this.startWarmTermination(group, m, 'the warm pool is larger than its size');
+    }
+  }
+
+  /**
+   * Move the oldest ready warm pool instance into the group: it starts (a
+   * stopped or hibernated one) and passes the launch hooks again, in
+   * Pending:Wait, with Origin WarmPool.
+   * @returns false when no warm instance is ready.
+   */
+  private takeFromWarmPool(group: AutoScalingGroup): boolean {
+    const member = group.members.filter((m) => WARM_READY.has(m.lifecycleState)).sort((a, b) => a.launchTime - b.launchTime)[0];
+    if (!member) return false;
+    const instance = this.deps.ec2.instance(member.instanceId);
+    const from = member.lifecycleState;
+    member.fromWarmPool = true;
+    instance.targetLifecycleState = 'InService';
+    this.setState(group, member, 'Pending');
+    this.activity(
+      group,
+      `Launching a new EC2 instance from warm pool: ${member.instanceId}`,
+      'an instance was moved from the warm pool in response to a difference between desired and actual capacity',
+      'InProgress',
+    );
+    this.deps.recorder.event('asg', `${group.name}: ${member.instanceId} leaves the warm pool (${from})`);
+    if (instance.state === 'running') {
+      this.deps.bus.emit('instance.target-lifecycle-state', instance);
+      this.enterService(group, member);
+    } else this.deps.ec2.start(member.instanceId);
+    return true;
+  }
+
+  /** A launched warm pool instance whose launch actions all continued: stopped, hibernated, or kept running. */
+  private warmProceed(group: AutoScalingGroup, member: GroupMember): void {
+    this.setState(group, member, 'Warmed:Pending:Proceed');
+    if (group.warmPool?.poolState === 'Running') this.setState(group, member, 'Warmed:Running');
+    else this.deps.ec2.stop(member.instanceId);
+  }
+
+  /** Terminate a warm pool instance: Warmed:Terminating, its terminate hooks (Origin WarmPool, Destination EC2), then EC2. */
+  private startWarmTermination(group: AutoScalingGroup, member: GroupMember, cause: string): void {
+    for (const action of this.activeActions()) {
+      if (action.instanceId !== member.instanceId) continue;
+      this.deps.recorder.lifecycleStep(action.token, 'instance taken out of the warm pool while waiting');
+      this.deps.recorder.lifecycleEnded(action.token, 'ABANDON');
+      this.settle(action, 'ABANDON');
+    }
+    this.activity(group, `Terminating EC2 instance from warm pool: ${member.instanceId}`, cause, 'InProgress');
+    this.setState(group, member, 'Warmed:Terminating');
+    const hooks = group.hooks.filter((h) => h.transition === TERMINATING);
+    if (hooks.length > 0) {
+      this.setState(group, member, 'Warmed:Terminating:Wait');
+      for (const hook of hooks) this.startAction(group, member, hook, 'WarmPool', 'EC2');
+    } else {
+      this.setState(group, member, 'Warmed:Terminating:Proceed');
+      this.deps.ec2.terminate(member.instanceId);
+    }
+  }
+
+  /** A running instance entering the group: Pending:Wait for the launch hooks, else InService. */
+  private enterService(group: AutoScalingGroup, member: GroupMember): void {
+    const hooks = group.hooks.filter((h) => h.transition === LAUNCHING);
+    if (hooks.length === 0) {
+      this.setState(group, member, 'InService');
+      return;
+    }
+    this.setState(group, member, 'Pending:Wait');
+    for (const hook of hooks) this.startAction(group, member, hook, member.fromWarmPool ? 'WarmPool' : 'EC2', 'AutoScalingGroup');
+  }
+
+  // ── Capacity Rebalancing ─────────────────────────────────────────────────
+
+  /**
+   * Capacity Rebalancing ("Use Capacity Rebalancing to handle Amazon EC2 Spot
+   * Interruptions"): on a rebalance recommendation the group launches a
+   * replacement and terminates the at-risk instance (through its terminate
+   * hooks) once the replacement is InService; an instance that gets the
+   * interruption warning is terminated at once (a replacement launches
+   * alongside). Without it, Auto Scaling replaces a Spot Instance only after
+   * EC2 interrupted it. Auto Scaling acts a few seconds after the signal.
+   */
+  private onSpotSignal(instance: Ec2Instance, signal: 'interruption' | 'rebalance'): void {
+    const found = this.memberOf(instance.instanceId);
+    if (!found?.group.capacityRebalance) return;
+    this.deps.clock.schedule(
+      this.rng.int(SIGNAL_REACTION_MS.min, SIGNAL_REACTION_MS.max),
+      () => {
+        const now = this.memberOf(instance.instanceId);
+        if (!now) return;
+        const { group, member } = now;
+        if (signal === 'interruption') {
+          if (!ACTIVE_STATES.has(member.lifecycleState)) return;
+          member.replacedBy = undefined;
+          this.startTermination(group, member, `an instance was taken out of service in response to an EC2 Spot Instance interruption notice.`);
+          this.reconcile(group);
+          return;
+        }
+        if (member.lifecycleState !== 'InService' || member.replacedBy !== undefined) return;
+        const replacement = this.launchMember(group, false, 'an instance was started in response to an EC2 instance rebalance recommendation');
+        if (replacement) {
+          member.replacedBy = replacement.instanceId;
+          this.deps.recorder.event('asg', `${group.name}: Capacity Rebalancing launches ${replacement.instanceId} to replace ${member.instanceId}`);
+        }
+      },
+      `asg:spot-signal:${instance.instanceId}`,
+    );
+  }
+
+  /** A replacement went InService: terminate the instance it replaces. A replacement that failed frees its instance again. */
+  private onReplacementSettled(group: AutoScalingGroup, replacement: GroupMember, inService: boolean): void {
+    const old = group.members.find((m) => m.replacedBy === replacement.instanceId);
+    if (!old) return;
+    if (!inService) {
+      old.replacedBy = undefined;
+      return;
+    }
+    if (!ACTIVE_STATES.has(old.lifecycleState)) return;
+    this.startTermination(
+      group,
+      old,
+      `an instance was taken out of service in response to an EC2 instance rebalance recommendation; its replacement ${replacement.instanceId} is InService.`,
+    );
+  }
+
+  private launchMember(group: AutoScalingGroup, intoWarmPool = false, cause?: string): GroupMember | undefined {
     const az = group.availabilityZones[group.nextAz % group.availabilityZones.length] as string;
     try {
       const { template, version } = this.currentVersion(group);
-      const instance = this.deps.ec2.launch({ template, version, availabilityZone: az, tags: this.launchTags(group), asgName: group.name });
+      const warmState = `Warmed:${group.warmPool?.poolState ?? 'Stopped'}`;
+      const instance = this.deps.ec2.launch({
+        template,
+        version,
+        availabilityZone: az,
+        tags: this.launchTags(group),
+        asgName: group.name,
+        spot: group.spot,
+        targetLifecycleState: intoWarmPool ? warmState : 'InService',
+      });
       group.nextAz++;
-      group.members.push({
+      const member: GroupMember = {
         instanceId: instance.instanceId,
-        lifecycleState: 'Pending',
+        lifecycleState: intoWarmPool ? 'Warmed:Pending' : 'Pending',
         availabilityZone: az,
         instanceType: instance.instanceType,
         launchTemplate: { id: template.id, name: template.name, version: version.versionNumber },
         launchTime: instance.launchTime,
-      });
+      };
+      group.members.push(member);
       this.activity(
         group,
-        `Launching a new EC2 instance: ${instance.instanceId}`,
-        'an instance was started in response to a difference between desired and actual capacity',
+        intoWarmPool ? `Launching a new EC2 instance into warm pool: ${instance.instanceId}` : `Launching a new EC2 instance: ${instance.instanceId}`,
+        cause ??
+          (intoWarmPool
+            ? 'an instance was launched into the warm pool'
+            : 'an instance was started in response to a difference between desired and actual capacity'),
         'InProgress',
       );
-      this.deps.recorder.event('asg', `${group.name}: launching ${instance.instanceId} in ${az} (template ${template.name} v${version.versionNumber})`);
-      return true;
+      this.deps.recorder.event(
+        'asg',
+        `${group.name}: launching ${instance.instanceId} in ${az}${intoWarmPool ? ' into the warm pool' : ''} (template ${template.name} v${version.versionNumber})`,
+      );
+      return member;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.activity(group, 'Launching a new EC2 instance.  Status Reason: ' + message, 'launch failed', 'Failed');
@@ -416,14 +623,22 @@ export class AutoScalingModel {
           ),
         );
       }
-      return false;
+      return undefined;
     }
   }
 
   private adoptInService(group: AutoScalingGroup): void {
     const az = group.availabilityZones[group.nextAz++ % group.availabilityZones.length] as string;
     const { template, version } = this.currentVersion(group);
-    const instance = this.deps.ec2.adoptRunning({ template, version, availabilityZone: az, tags: this.launchTags(group), asgName: group.name });
+    const instance = this.deps.ec2.adoptRunning({
+      template,
+      version,
+      availabilityZone: az,
+      tags: this.launchTags(group),
+      asgName: group.name,
+      spot: group.spot,
+      targetLifecycleState: 'InService',
+    });
     group.members.push({
       instanceId: instance.instanceId,
       lifecycleState: 'InService',
@@ -481,7 +696,7 @@ export class AutoScalingModel {
     const hooks = group.hooks.filter((h) => h.transition === TERMINATING);
     if (hooks.length > 0) {
       this.setState(group, member, 'Terminating:Wait');
-      for (const hook of hooks) this.startAction(group, member, hook);
+      for (const hook of hooks) this.startAction(group, member, hook, 'AutoScalingGroup', 'EC2');
     } else {
       this.proceedToTerminate(group, member);
     }
@@ -493,7 +708,7 @@ export class AutoScalingModel {
     this.deps.ec2.terminate(member.instanceId);
   }
 
-  private startAction(group: AutoScalingGroup, member: GroupMember, hook: LifecycleHook): void {
+  private startAction(group: AutoScalingGroup, member: GroupMember, hook: LifecycleHook, origin: LifecycleEndpoint, destination: LifecycleEndpoint): void {
     const now = this.deps.clock.now();
     const action: LifecycleAction = {
       token: this.rng.uuid(),
@@ -506,6 +721,8 @@ export class AutoScalingModel {
       globalDeadline: now + Math.min(100 * hook.heartbeatTimeout, MAX_GLOBAL_TIMEOUT_S) * 1000,
       result: null,
       expired: false,
+      origin,
+      destination,
     };
     this.actions.set(action.token, action);
     this.deps.recorder.lifecycleStarted({
@@ -573,13 +790,30 @@ export class AutoScalingModel {
     if (action.transition === LAUNCHING && member.lifecycleState === 'Pending:Wait') {
       if (abandoned) {
         this.startTermination(group, member, `instance ${member.instanceId} failed to launch: lifecycle action ${action.hookName} was abandoned`);
+        this.onReplacementSettled(group, member, false);
         this.reconcile(group);
       } else {
         this.setState(group, member, 'Pending:Proceed');
         this.setState(group, member, 'InService');
+        member.fromWarmPool = undefined;
+        this.onReplacementSettled(group, member, true);
+      }
+    } else if (action.transition === LAUNCHING && member.lifecycleState === 'Warmed:Pending:Wait') {
+      if (abandoned) {
+        this.startWarmTermination(
+          group,
+          member,
+          `instance ${member.instanceId} failed to launch into the warm pool: lifecycle action ${action.hookName} was abandoned`,
+        );
+        this.reconcile(group);
+      } else {
+        this.warmProceed(group, member);
       }
     } else if (action.transition === TERMINATING && member.lifecycleState === 'Terminating:Wait') {
       this.proceedToTerminate(group, member);
+    } else if (action.transition === TERMINATING && member.lifecycleState === 'Warmed:Terminating:Wait') {
+      this.setState(group, member, 'Warmed:Terminating:Proceed');
+      this.deps.ec2.terminate(member.instanceId);
     }
   }
 
@@ -588,14 +822,35 @@ export class AutoScalingModel {
     if (!found) return;
     const { group, member } = found;
     if (instance.state === 'running' && member.lifecycleState === 'Pending') {
+      this.enterService(group, member);
+      if ((member.lifecycleState as AsgLifecycleState) === 'InService') this.onReplacementSettled(group, member, true);
+    } else if (instance.state === 'running' && member.lifecycleState === 'Warmed:Pending') {
       const hooks = group.hooks.filter((h) => h.transition === LAUNCHING);
       if (hooks.length === 0) {
-        this.setState(group, member, 'InService');
+        this.warmProceed(group, member);
         return;
       }
-      this.setState(group, member, 'Pending:Wait');
-      for (const hook of hooks) this.startAction(group, member, hook);
-    } else if (instance.state === 'shutting-down' && member.lifecycleState !== 'Terminating:Proceed') {
+      this.setState(group, member, 'Warmed:Pending:Wait');
+      for (const hook of hooks) this.startAction(group, member, hook, 'EC2', 'WarmPool');
+    } else if (instance.state === 'stopped' && member.lifecycleState === 'Warmed:Pending:Proceed') {
+      this.setState(group, member, group.warmPool?.poolState === 'Hibernated' ? 'Warmed:Hibernated' : 'Warmed:Stopped');
+    } else if (instance.state === 'stopping' && ACTIVE_STATES.has(member.lifecycleState)) {
+      // Stopped under the group (a retirement of an EBS-backed instance): the EC2 health check fails; the group replaces it.
+      this.startTermination(
+        group,
+        member,
+        'an instance was taken out of service in response to an EC2 health check indicating it has been terminated or stopped.',
+      );
+      this.reconcile(group);
+    } else if (instance.state === 'shutting-down' && isWarmState(member.lifecycleState) && member.lifecycleState !== 'Warmed:Terminating:Proceed') {
+      for (const action of this.activeActions()) {
+        if (action.instanceId !== member.instanceId) continue;
+        this.deps.recorder.lifecycleStep(action.token, 'instance terminated by EC2 while waiting');
+        this.deps.recorder.lifecycleEnded(action.token, 'ABANDON');
+        this.settle(action, 'ABANDON');
+      }
+      this.setState(group, member, 'Warmed:Terminating:Proceed');
+    } else if (instance.state === 'shutting-down' && !isWarmState(member.lifecycleState) && member.lifecycleState !== 'Terminating:Proceed') {
       // Terminated from outside Auto Scaling (a Spot interruption): the group replaces it.
       for (const action of this.activeActions()) {
         if (action.instanceId !== member.instanceId) continue;
@@ -612,10 +867,15 @@ export class AutoScalingModel {
       this.setState(group, member, 'Terminating:Proceed');
       this.reconcile(group);
     } else if (instance.state === 'terminated') {
-      this.setState(group, member, 'Terminated');
+      this.setState(group, member, isWarmState(member.lifecycleState) ? 'Warmed:Terminated' : 'Terminated');
       group.members = group.members.filter((m) => m !== member);
+      this.onReplacementSettled(group, member, false);
       for (const a of group.activities) {
-        if (a.statusCode === 'InProgress' && a.description === `Terminating EC2 instance: ${member.instanceId}`) {
+        if (
+          a.statusCode === 'InProgress' &&
+          (a.description === `Terminating EC2 instance: ${member.instanceId}` ||
+            a.description === `Terminating EC2 instance from warm pool: ${member.instanceId}`)
+        ) {
           a.statusCode = 'Successful';
           a.endTime = this.deps.clock.now();
         }
@@ -630,7 +890,11 @@ export class AutoScalingModel {
     member.lifecycleState = state;
     if (state === 'InService') {
       for (const a of group.activities) {
-        if (a.statusCode === 'InProgress' && a.description === `Launching a new EC2 instance: ${member.instanceId}`) {
+        if (
+          a.statusCode === 'InProgress' &&
+          (a.description === `Launching a new EC2 instance: ${member.instanceId}` ||
+            a.description === `Launching a new EC2 instance from warm pool: ${member.instanceId}`)
+        ) {
           a.statusCode = 'Successful';
           a.endTime = this.deps.clock.now();
         }
@@ -695,4 +959,13 @@ function makeHook(input: {
   const hook: LifecycleHook = { name: input.name, transition: input.transition, heartbeatTimeout, defaultResult: input.defaultResult ?? 'ABANDON' };
   if (input.notificationMetadata !== undefined) hook.notificationMetadata = input.notificationMetadata;
   return hook;
+}
+
+function warmPoolOf(pool: Partial<WarmPool>): WarmPool {
+  const minSize = pool.minSize ?? 0;
+  if (minSize < 0) throw validationError('MinSize must be greater than or equal to 0');
+  const poolState = pool.poolState ?? 'Stopped';
+  const out: WarmPool = { minSize, poolState };
+  if (pool.maxGroupPreparedCapacity !== undefined && pool.maxGroupPreparedCapacity >= 0) out.maxGroupPreparedCapacity = pool.maxGroupPreparedCapacity;
+  return out;
 }

@@ -1,6 +1,6 @@
 import type { SimRequest, SimResponse, SimService } from '../core/http.js';
 import type { Rng } from '../core/rng.js';
-import type { AutoScalingModel } from './asg-model.js';
+import { isWarmState, type AutoScalingModel } from './asg-model.js';
 import { AUTOSCALING_PAGING, page } from './protocol/paging.js';
 import { AwsApiError } from './errors.js';
 import {
@@ -67,8 +67,42 @@ export class AutoScalingService implements SimService {
                   name: str(p, 'LaunchTemplate', 'LaunchTemplateName'),
                   version: str(p, 'LaunchTemplate', 'Version'),
                 },
+          capacityRebalance: bool(p, 'CapacityRebalance'),
         });
         return undefined;
+      },
+      PutWarmPool: (p) => {
+        const poolState = str(p, 'PoolState');
+        if (poolState !== undefined && poolState !== 'Stopped' && poolState !== 'Running' && poolState !== 'Hibernated')
+          throw new AwsApiError(
+            'ValidationError',
+            `1 validation error detected: Value '${poolState}' at 'poolState' failed to satisfy constraint: Member must satisfy enum value set: [Hibernated, Running, Stopped]`,
+          );
+        this.model.putWarmPool(required(p, 'AutoScalingGroupName'), {
+          minSize: int(p, 'MinSize'),
+          maxGroupPreparedCapacity: int(p, 'MaxGroupPreparedCapacity'),
+          poolState,
+        } as Parameters<AutoScalingModel['putWarmPool']>[1]);
+        return {};
+      },
+      DescribeWarmPool: (p) => {
+        const group = this.model.group(required(p, 'AutoScalingGroupName'));
+        const pool = group.warmPool;
+        return {
+          WarmPoolConfiguration: pool
+            ? { MinSize: pool.minSize, MaxGroupPreparedCapacity: pool.maxGroupPreparedCapacity ?? -1, PoolState: pool.poolState }
+            : undefined,
+          Instances: group.members
+            .filter((m) => isWarmState(m.lifecycleState))
+            .map((m) => ({
+              InstanceId: m.instanceId,
+              InstanceType: m.instanceType,
+              AvailabilityZone: m.availabilityZone,
+              LifecycleState: m.lifecycleState,
+              HealthStatus: 'Healthy',
+              LaunchTemplate: memberTemplateXml(m),
+            })),
+        };
       },
       TerminateInstanceInAutoScalingGroup: (p) => {
         const decrement = bool(p, 'ShouldDecrementDesiredCapacity');
@@ -308,15 +342,18 @@ function groupXml(g: AutoScalingGroup): XmlValue {
     TargetGroupARNs: [],
     HealthCheckType: 'EC2',
     HealthCheckGracePeriod: 300,
-    Instances: g.members.map((m) => ({
-      InstanceId: m.instanceId,
-      InstanceType: m.instanceType,
-      AvailabilityZone: m.availabilityZone,
-      LifecycleState: m.lifecycleState,
-      HealthStatus: 'Healthy',
-      LaunchTemplate: memberTemplateXml(m),
-      ProtectedFromScaleIn: false,
-    })),
+    // Warm pool instances are not the group's: DescribeWarmPool lists them.
+    Instances: g.members
+      .filter((m) => !isWarmState(m.lifecycleState))
+      .map((m) => ({
+        InstanceId: m.instanceId,
+        InstanceType: m.instanceType,
+        AvailabilityZone: m.availabilityZone,
+        LifecycleState: m.lifecycleState,
+        HealthStatus: 'Healthy',
+        LaunchTemplate: memberTemplateXml(m),
+        ProtectedFromScaleIn: false,
+      })),
     CreatedTime: new Date(g.createdTime),
     SuspendedProcesses: [],
     EnabledMetrics: [],
@@ -324,7 +361,16 @@ function groupXml(g: AutoScalingGroup): XmlValue {
     TerminationPolicies: ['Default'],
     NewInstancesProtectedFromScaleIn: false,
     ServiceLinkedRoleARN: `arn:aws:iam::000000000000:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
-    CapacityRebalance: false,
+    CapacityRebalance: g.capacityRebalance,
+    ...(g.warmPool
+      ? {
+          WarmPoolConfiguration: {
+            MinSize: g.warmPool.minSize,
+            MaxGroupPreparedCapacity: g.warmPool.maxGroupPreparedCapacity ?? -1,
+            PoolState: g.warmPool.poolState,
+          },
+        }
+      : {}),
   };
 }
 

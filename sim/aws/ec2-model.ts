@@ -30,12 +30,26 @@ export interface LaunchRequest {
   availabilityZone: string;
   tags: Record<string, string>;
   asgName?: string;
+  /** Launch as a Spot Instance. */
+  spot?: boolean;
+  /** The Auto Scaling lifecycle state the instance is launched towards (instance metadata). */
+  targetLifecycleState?: string;
 }
 
 /** Sim seconds an instance stays `pending` before it runs (uniform, seeded). */
 const BOOT_SECONDS = { min: 10, max: 20 } as const;
 /** Sim seconds between `shutting-down` and `terminated`. */
 const SHUTDOWN_SECONDS = { min: 3, max: 8 } as const;
+/** Stopping (or hibernating) takes this long; starting a stopped instance takes BOOT_SECONDS like a launch. */
+const STOP_SECONDS = { min: 5, max: 15 } as const;
+/**
+ * EC2 emits the Spot Instance interruption warning two minutes before it
+ * interrupts the instance (EC2 User Guide, "Spot Instance interruption notices").
+ */
+export const SPOT_INTERRUPTION_NOTICE_MS = 120_000;
+
+/** Why EC2 tells the instance's owner something: a Spot interruption warning or a rebalance recommendation. */
+export type SpotSignal = 'interruption' | 'rebalance';
 
 /**
  * The simulated EC2: images, launch templates and instances, with the state
@@ -52,6 +66,7 @@ export class Ec2Model {
   private readonly addressesPerAz = new Map<string, number>();
   private readonly stateListeners: Array<(instance: Ec2Instance, previous: Ec2StateName | null) => void> = [];
   private readonly bootTimers = new Map<string, { cancel(): void }>();
+  private readonly spotListeners: Array<(instance: Ec2Instance, signal: SpotSignal) => void> = [];
 
   constructor(private readonly deps: Ec2Deps) {
     this.rng = deps.rng.fork('ec2');
@@ -182,6 +197,11 @@ export class Ec2Model {
       `${instance.instanceId} launched (${instance.privateDnsName}, ${instance.availabilityZone}, ${instance.imageId}, #${instance.ordinal})`,
     );
     this.changeState(instance, 'pending', null);
+    this.scheduleRunning(instance);
+    return instance;
+  }
+
+  private scheduleRunning(instance: Ec2Instance): void {
     const bootMs = this.rng.int(BOOT_SECONDS.min * 1000, BOOT_SECONDS.max * 1000);
     this.bootTimers.set(
       instance.instanceId,
@@ -196,7 +216,6 @@ export class Ec2Model {
         `ec2:boot:${instance.instanceId}`,
       ),
     );
-    return instance;
   }
 
   /**
@@ -207,6 +226,92 @@ export class Ec2Model {
     const instance = this.launchQuietly(request);
     instance.state = 'running';
     this.deps.bus.emit('instance.running', instance);
+    return instance;
+  }
+
+  /** Auto Scaling listens to the Spot signals EC2 sends it (Capacity Rebalancing). */
+  onSpotSignal(listener: (instance: Ec2Instance, signal: SpotSignal) => void): void {
+    this.spotListeners.push(listener);
+  }
+
+  /**
+   * EC2 reclaims a Spot Instance: the `EC2 Spot Instance Interruption Warning`
+   * event (detail `instance-id`, `instance-action` terminate | stop |
+   * hibernate), then two minutes later the interruption itself, whatever
+   * anyone did meanwhile (EC2 User Guide, "Spot Instance interruption notices").
+   * Only `terminate` is modelled.
+   */
+  interruptSpot(instanceId: string): { reclaimAt: number } {
+    const instance = this.spotInstance(instanceId);
+    this.deps.recorder.event('ec2', `${instanceId}: Spot interruption warning (terminate in ${SPOT_INTERRUPTION_NOTICE_MS / 1000}s)`);
+    this.deps.bus.emit('aws.event', {
+      source: 'aws.ec2',
+      detailType: 'EC2 Spot Instance Interruption Warning',
+      detail: { 'instance-id': instanceId, 'instance-action': 'terminate' },
+      resources: [this.instanceArn(instanceId)],
+    });
+    for (const l of this.spotListeners) l(instance, 'interruption');
+    const reclaimAt = this.deps.clock.now() + SPOT_INTERRUPTION_NOTICE_MS;
+    this.deps.clock.scheduleAt(
+      reclaimAt,
+      () => {
+        if (instance.state === 'shutting-down' || instance.state === 'terminated') return;
+        this.deps.recorder.event('ec2', `${instanceId}: Spot Instance interrupted (reclaimed by EC2)`);
+        this.terminate(instanceId);
+      },
+      `ec2:spot-reclaim:${instanceId}`,
+    );
+    return { reclaimAt };
+  }
+
+  /**
+   * `EC2 Instance Rebalance Recommendation` (detail `instance-id` only): a Spot
+   * Instance is at elevated risk of interruption; nothing happens to it by
+   * itself (EC2 User Guide, "EC2 instance rebalance recommendations").
+   */
+  recommendRebalance(instanceId: string): void {
+    const instance = this.spotInstance(instanceId);
+    this.deps.recorder.event('ec2', `${instanceId}: rebalance recommendation`);
+    this.deps.bus.emit('aws.event', {
+      source: 'aws.ec2',
+      detailType: 'EC2 Instance Rebalance Recommendation',
+      detail: { 'instance-id': instanceId },
+      resources: [this.instanceArn(instanceId)],
+    });
+    for (const l of this.spotListeners) l(instance, 'rebalance');
+  }
+
+  /** StopInstances: `stopping` now, `stopped` a few sim seconds later (EBS root: the disk stays). */
+  stop(instanceId: string): Ec2Instance {
+    const instance = this.instance(instanceId);
+    if (instance.state !== 'running')
+      throw new AwsApiError('IncorrectInstanceState', `The instance '${instanceId}' is not in a state from which it can be stopped.`);
+    this.changeState(instance, 'stopping', 'running');
+    this.deps.bus.emit('instance.stopping', instance);
+    this.deps.clock.schedule(
+      this.rng.int(STOP_SECONDS.min * 1000, STOP_SECONDS.max * 1000),
+      () => {
+        if (instance.state === 'stopping') this.changeState(instance, 'stopped', 'stopping');
+      },
+      `ec2:stop:${instanceId}`,
+    );
+    return instance;
+  }
+
+  /** StartInstances on a stopped instance: `pending`, then `running` as after a launch. */
+  start(instanceId: string): Ec2Instance {
+    const instance = this.instance(instanceId);
+    if (instance.state !== 'stopped')
+      throw new AwsApiError('IncorrectInstanceState', `The instance '${instanceId}' is not in a state from which it can be started.`);
+    this.changeState(instance, 'pending', 'stopped');
+    this.scheduleRunning(instance);
+    return instance;
+  }
+
+  private spotInstance(instanceId: string): Ec2Instance {
+    const instance = this.instance(instanceId);
+    if (instance.instanceLifecycle !== 'spot') throw new Error(`${instanceId} is not a Spot Instance: EC2 sends Spot signals to Spot Instances only`);
+    if (instance.state !== 'running') throw new Error(`${instanceId} is ${instance.state}, not running`);
     return instance;
   }
 
@@ -280,6 +385,8 @@ export class Ec2Model {
       launchTemplate: { id: request.template.id, name: request.template.name, version: request.version.versionNumber },
     };
     if (request.asgName !== undefined) instance.asgName = request.asgName;
+    if (request.spot) instance.instanceLifecycle = 'spot';
+    if (request.targetLifecycleState !== undefined) instance.targetLifecycleState = request.targetLifecycleState;
     this.instances.set(instance.instanceId, instance);
     return instance;
   }

@@ -313,6 +313,7 @@ function instanceXml(i: Ec2Instance): XmlValue {
     // An instance reports the one architecture its AMI runs on: the type's own (x86_64 for i386-capable types).
     architecture: (supportedArchitectures(i.instanceType) ?? ['x86_64']).at(-1),
     tagSet: tagSet(i.tags),
+    ...(i.instanceLifecycle ? { instanceLifecycle: i.instanceLifecycle } : {}),
   };
 }
 

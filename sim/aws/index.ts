@@ -7,6 +7,7 @@ import { AutoScalingModel, type ActionRef, type CreateGroupInput } from './asg-m
 import { AutoScalingService } from './autoscaling.js';
 import { Ec2Service } from './ec2.js';
 import { Ec2Model } from './ec2-model.js';
+import { HealthModel, type InstanceMaintenanceEventType } from './health.js';
 import { SsmService } from './ssm.js';
 import { SsmModel } from './ssm-model.js';
 import type {
@@ -20,6 +21,7 @@ import type {
   ScalingActivity,
   SsmCommand,
   SsmParameter,
+  WarmPool,
 } from './state.js';
 
 export type { CreateGroupInput } from './asg-model.js';
@@ -80,12 +82,14 @@ export interface AwsSimApi {
   lifecycleActions(activeOnly?: boolean): LifecycleAction[];
   commands(): SsmCommand[];
   parameter(name: string): SsmParameter | undefined;
-  /**
-   * EC2's two-minute Spot interruption warning (`EC2 Spot Instance
-   * Interruption Warning`, source aws.ec2); EC2 then terminates the instance
-   * after `terminateAfterMs` (default 120 000; null: never).
-   */
-  emitSpotInterruption(instanceId: string, options?: { terminateAfterMs?: number | null }): void;
+  /** EC2's two-minute Spot interruption warning, then the reclaim (see Ec2Model.interruptSpot). */
+  interruptSpot(instanceId: string): { reclaimAt: number };
+  /** EC2's rebalance recommendation for a Spot Instance. */
+  recommendRebalance(instanceId: string): void;
+  /** AWS Health: instance retirement at `startTime` (epoch ms); returns the event ARN. */
+  scheduleRetirement(instanceIds: string[], startTime: number, eventTypeCode?: InstanceMaintenanceEventType): string;
+  /** PutWarmPool. */
+  putWarmPool(groupName: string, pool: Partial<WarmPool>): void;
   /** Send the instance's current `EC2 Instance State-change Notification` again. */
   emitStateChange(instanceId: string): void;
 }
@@ -106,6 +110,7 @@ export function createAwsSim(deps: AwsSimDeps): AwsSim {
   const ec2 = new Ec2Model({ clock: deps.clock, rng, bus: deps.bus, recorder: deps.recorder });
   const autoscaling = new AutoScalingModel({ clock: deps.clock, rng, bus: deps.bus, recorder: deps.recorder, ec2 });
   const ssm = new SsmModel({ clock: deps.clock, rng, recorder: deps.recorder, shell: deps.shell });
+  const health = new HealthModel({ clock: deps.clock, rng, bus: deps.bus, recorder: deps.recorder, ec2 });
 
   const api: AwsSimApi = {
     registerImage: (input) => ec2.registerImage(input),
@@ -137,18 +142,10 @@ export function createAwsSim(deps: AwsSimDeps): AwsSim {
     lifecycleActions: (activeOnly = false) => (activeOnly ? autoscaling.activeActions() : [...autoscaling.actions.values()]),
     commands: () => [...ssm.commands.values()],
     parameter: (name) => ssm.parameters.get(name),
-    emitSpotInterruption: (instanceId, options = {}) => {
-      const instance = ec2.instance(instanceId);
-      deps.recorder.event('ec2', `${instanceId}: Spot interruption warning`);
-      deps.bus.emit('aws.event', {
-        source: 'aws.ec2',
-        detailType: 'EC2 Spot Instance Interruption Warning',
-        detail: { 'instance-id': instance.instanceId, 'instance-action': 'terminate' },
-        resources: [ec2.instanceArn(instance.instanceId)],
-      });
-      const after = options.terminateAfterMs === undefined ? 120_000 : options.terminateAfterMs;
-      if (after !== null) deps.clock.schedule(after, () => ec2.terminate(instanceId), `ec2:spot:${instanceId}`);
-    },
+    interruptSpot: (instanceId) => ec2.interruptSpot(instanceId),
+    recommendRebalance: (instanceId) => ec2.recommendRebalance(instanceId),
+    scheduleRetirement: (ids, startTime, code) => health.scheduleRetirement(ids, startTime, code),
+    putWarmPool: (groupName, pool) => autoscaling.putWarmPool(groupName, pool),
     emitStateChange: (instanceId) => {
       const instance = ec2.instance(instanceId);
       deps.bus.emit('aws.event', {

@@ -7,7 +7,11 @@ import type { AutoScalingGroup, LifecycleAction, LifecycleHook } from './state.j
  * `EC2 Instance-launch Lifecycle Action` (Origin EC2, Destination
  * AutoScalingGroup) or `EC2 Instance-terminate Lifecycle Action` (Origin
  * AutoScalingGroup, Destination EC2); NotificationMetadata only when the hook
- * has some; resources hold the group's ARN.
+ * has some; resources hold the group's ARN. With a warm pool, Origin and
+ * Destination say where the instance comes from and goes to (EC2 |
+ * AutoScalingGroup | WarmPool; "Warm pool example events and patterns"): a
+ * launch into the warm pool is EC2 → WarmPool, a move out of it WarmPool →
+ * AutoScalingGroup, a termination from it WarmPool → EC2.
  */
 export function lifecycleActionEvent(group: AutoScalingGroup, hook: LifecycleHook, action: LifecycleAction): AwsEvent {
   const launching = action.transition === 'autoscaling:EC2_INSTANCE_LAUNCHING';
@@ -19,8 +23,8 @@ export function lifecycleActionEvent(group: AutoScalingGroup, hook: LifecycleHoo
     LifecycleTransition: action.transition,
   };
   if (hook.notificationMetadata !== undefined) detail.NotificationMetadata = hook.notificationMetadata;
-  detail.Origin = launching ? 'EC2' : 'AutoScalingGroup';
-  detail.Destination = launching ? 'AutoScalingGroup' : 'EC2';
+  detail.Origin = action.origin;
+  detail.Destination = action.destination;
   return {
     source: 'aws.autoscaling',
     detailType: launching ? 'EC2 Instance-launch Lifecycle Action' : 'EC2 Instance-terminate Lifecycle Action',

@@ -41,15 +41,17 @@ export interface LaunchTemplate {
   tags: Record<string, string>;
 }
 
-export type Ec2StateName = 'pending' | 'running' | 'shutting-down' | 'terminated';
+export type Ec2StateName = 'pending' | 'running' | 'shutting-down' | 'terminated' | 'stopping' | 'stopped';
 
 /** EC2's instance state codes. */
-export const EC2_STATE_CODES: Record<Ec2StateName, number> = { pending: 0, running: 16, 'shutting-down': 32, terminated: 48 };
+export const EC2_STATE_CODES: Record<Ec2StateName, number> = { pending: 0, running: 16, 'shutting-down': 32, terminated: 48, stopping: 64, stopped: 80 };
 
 /** An EC2 instance: what the rest of the simulation sees, plus EC2's own state. */
 export interface Ec2Instance extends SimInstance {
   state: Ec2StateName;
   launchTemplate?: { id: string; name: string; version: number };
+  /** `spot` for a Spot Instance (DescribeInstances InstanceLifecycle); absent for On-Demand. */
+  instanceLifecycle?: 'spot';
 }
 
 export type LifecycleTransition = 'autoscaling:EC2_INSTANCE_LAUNCHING' | 'autoscaling:EC2_INSTANCE_TERMINATING';
@@ -73,7 +75,28 @@ export type AsgLifecycleState =
   | 'Terminating'
   | 'Terminating:Wait'
   | 'Terminating:Proceed'
-  | 'Terminated';
+  | 'Terminated'
+  | 'Warmed:Pending'
+  | 'Warmed:Pending:Wait'
+  | 'Warmed:Pending:Proceed'
+  | 'Warmed:Stopped'
+  | 'Warmed:Running'
+  | 'Warmed:Hibernated'
+  | 'Warmed:Terminating'
+  | 'Warmed:Terminating:Wait'
+  | 'Warmed:Terminating:Proceed'
+  | 'Warmed:Terminated';
+
+/** Where a lifecycle action's instance comes from and goes to (the event's `Origin`/`Destination`). */
+export type LifecycleEndpoint = 'EC2' | 'AutoScalingGroup' | 'WarmPool';
+
+/** PutWarmPool's configuration. */
+export interface WarmPool {
+  minSize: number;
+  /** Absent: the group's MaxSize is the limit. */
+  maxGroupPreparedCapacity?: number;
+  poolState: 'Stopped' | 'Running' | 'Hibernated';
+}
 
 export interface GroupMember {
   instanceId: string;
@@ -82,6 +105,10 @@ export interface GroupMember {
   instanceType: string;
   launchTemplate: { id: string; name: string; version: number };
   launchTime: number;
+  /** Set while the instance comes out of the warm pool into the group (its launch action's Origin is WarmPool). */
+  fromWarmPool?: boolean;
+  /** Capacity Rebalancing: the replacement launched for this instance after its rebalance recommendation. */
+  replacedBy?: string;
 }
 
 /** A group's launch template reference; version is `$Latest`, `$Default` or a number. */
@@ -130,6 +157,11 @@ export interface AutoScalingGroup {
   nextAz: number;
   refreshes: InstanceRefresh[];
   activities: ScalingActivity[];
+  /** CapacityRebalance of the group. */
+  capacityRebalance: boolean;
+  /** The group launches Spot Instances (a mixed instances policy with 100 % Spot, simplified to this flag). */
+  spot: boolean;
+  warmPool?: WarmPool;
 }
 
 /** One lifecycle action: one hook firing for one instance. */
@@ -146,6 +178,8 @@ export interface LifecycleAction {
   globalDeadline: number;
   result: LifecycleResultName | null;
   expired: boolean;
+  origin: LifecycleEndpoint;
+  destination: LifecycleEndpoint;
 }
 
 export type ParameterType = 'String' | 'StringList' | 'SecureString';

@@ -15,6 +15,12 @@ export interface SimInstance {
   /** EC2 tags, including the ASG's propagated tags and aws:autoscaling:groupName. */
   tags: Record<string, string>;
   asgName?: string;
+  /**
+   * What the instance metadata service answers at
+   * `autoscaling/target-lifecycle-state` (`InService`, `Warmed:Stopped`, ...):
+   * a node's boot scripts read it to know whether to start its agents.
+   */
+  targetLifecycleState?: string;
 }
 
 /** An event as AWS services put it on the default EventBridge bus. */
@@ -31,6 +37,10 @@ export interface WorldEvents {
   'instance.running': [SimInstance];
   /** The instance begins shutting down (its agents stop now). */
   'instance.shutting-down': [SimInstance];
+  /** The instance is being stopped (warm pool, retirement): its agents stop, its disk stays. */
+  'instance.stopping': [SimInstance];
+  /** Auto Scaling changed the target lifecycle state of a running instance (a Warmed:Running instance moves into the group). */
+  'instance.target-lifecycle-state': [SimInstance];
   /** The instance is gone. */
   'instance.terminated': [SimInstance];
   /** An AWS service emits an event to the default bus. */

@@ -1,4 +1,4 @@
-import type { AutoScalingGroup } from '../aws/index.js';
+import type { AutoScalingGroup, WarmPool } from '../aws/index.js';
 import type { Simulation } from '../simulation.js';
 
 /** A client pool (one ASG) of the simulated cluster. */
@@ -12,6 +12,12 @@ export interface PoolSpec {
   /** ASG tag hashistack:join-timeout (Go duration). */
   joinTimeout?: string;
   instanceType?: string;
+  /** Spot Instances (EC2 may interrupt them). */
+  spot?: boolean;
+  /** The group's Capacity Rebalancing. */
+  capacityRebalance?: boolean;
+  /** A warm pool (PutWarmPool) from the start. */
+  warmPool?: Partial<WarmPool>;
   /** The launch template version the group launches (README: `$Default`, or `$Latest`). */
   launchTemplateVersion?: '$Default' | '$Latest';
 }
@@ -106,10 +112,14 @@ export function buildCluster(sim: Simulation, spec: ClusterSpec): Cluster {
       tags: tags('client', pool.name, { 'hashistack:drain-deadline': pool.drainDeadline, 'hashistack:join-timeout': pool.joinTimeout }),
       lifecycleHooks,
       bootstrapInService: true,
+      ...(pool.spot ? { spot: true } : {}),
+      ...(pool.capacityRebalance ? { capacityRebalance: true } : {}),
+      ...(pool.warmPool ? { warmPool: pool.warmPool } : {}),
     });
   }
 
-  const initial = aws.instances().filter((i) => i.state === 'running' || i.state === 'pending');
+  // Warm pool instances launched with the group are not part of the t0 cluster.
+  const initial = aws.instances().filter((i) => (i.state === 'running' || i.state === 'pending') && !i.targetLifecycleState?.startsWith('Warmed:'));
   sim.hashistack.api.bootstrap(initial);
 
   return {
@@ -136,7 +146,12 @@ export function runningExecutions(sim: Simulation): number {
 
 /** Whether every group is at its desired capacity with every member InService. */
 export function groupsSteady(sim: Simulation): boolean {
-  return sim.aws.api.groups().every((g) => g.members.length === g.desiredCapacity && g.members.every((m) => m.lifecycleState === 'InService'));
+  return sim.aws.api.groups().every((g) => {
+    // Warm pool instances are not the group's; a pool whose instances are all warmed (or none) is steady.
+    const members = g.members.filter((m) => !m.lifecycleState.startsWith('Warmed:'));
+    const warmSettling = g.members.some((m) => m.lifecycleState.startsWith('Warmed:') && !/^Warmed:(Stopped|Running|Hibernated)$/.test(m.lifecycleState));
+    return members.length === g.desiredCapacity && members.every((m) => m.lifecycleState === 'InService') && !warmSettling;
+  });
 }
 
 /**

@@ -4,6 +4,7 @@ import { clientGoneScenario, routerOutageScenario, serverGoneScenario } from './
 import { scaleInScenario } from './scale-in.js';
 import { scaleOutScenario } from './scale-out.js';
 import { serverReplaceScenario, serverTerminateTwoScenario } from './server-replace.js';
+import { rebalanceScenario, scheduledRetirementScenario, spotInterruptionRebalancingScenario, spotInterruptionScenario, warmPoolScenario } from './spot.js';
 import type { Scenario } from './types.js';
 import { upgradeScenario } from './upgrade.js';
 import { upgradeRaceScenario, upgradeRollbackCordonedScenario, upgradeScaleInScenario } from './upgrade-trouble.js';
@@ -28,5 +29,10 @@ export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
     routerOutageScenario,
     clientGoneScenario,
     serverGoneScenario,
+    spotInterruptionScenario,
+    spotInterruptionRebalancingScenario,
+    rebalanceScenario,
+    scheduledRetirementScenario,
+    warmPoolScenario,
   ].map((s) => [s.name, s]),
 );

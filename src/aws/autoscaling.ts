@@ -41,8 +41,19 @@ export interface LifecycleActionRef {
  */
 export const ADOPTED_TOKEN = 'adopted';
 
-/** The action's token, or nothing for an adopted action (identified by its instance). */
-const tokenOf = (ref: LifecycleActionRef): { LifecycleActionToken?: string } => (ref.token === ADOPTED_TOKEN ? {} : { LifecycleActionToken: ref.token });
+/**
+ * Token of the drain a Spot interruption warning starts: no lifecycle action
+ * exists for it, but the group may start a terminate action for the instance
+ * meanwhile (Capacity Rebalancing); that one is heartbeated and completed by
+ * InstanceId, so the one drain also completes it.
+ */
+export const INTERRUPTION_TOKEN = 'interruption';
+
+/** Whether an action is identified by its instance alone (adopted, or an interruption's drain). */
+export const isByInstanceToken = (token: string): boolean => token === ADOPTED_TOKEN || token === INTERRUPTION_TOKEN;
+
+/** The action's token, or nothing for an action identified by its instance. */
+const tokenOf = (ref: LifecycleActionRef): { LifecycleActionToken?: string } => (isByInstanceToken(ref.token) ? {} : { LifecycleActionToken: ref.token });
 
 /** True for "ValidationError: No active Lifecycle Action found with …". */
 export function isNoActiveLifecycleAction(error: unknown): boolean {

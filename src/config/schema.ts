@@ -156,6 +156,13 @@ export const ConfigSchema = group({
   amiAllowedIds: fromEnv('AMI_ALLOWED_IDS', amiIds),
   /** Start a cluster upgrade for drifted pools (inside the maintenance window); otherwise only report. */
   autoUpgrade: fromEnv('AUTO_UPGRADE', boolean.default(false)),
+  /**
+   * On an EC2 rebalance recommendation for an instance of a group without
+   * Capacity Rebalancing: replace it (terminate without decrementing, so the
+   * group launches a replacement and our drain runs on the terminate hook);
+   * otherwise it is only marked ineligible.
+   */
+  rebalanceReplace: fromEnv('REBALANCE_REPLACE', boolean.default(false)),
   /** Weekly UTC window in which the AMI refresh may start an upgrade. */
   maintenanceWindow: fromEnv('MAINTENANCE_WINDOW', MaintenanceWindowSchema.default({ text: 'Sun 02:00-06:00', startMinute: 120, lengthMinutes: 240 })),
 });

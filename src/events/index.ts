@@ -1,2 +1,3 @@
 export * from './schemas.js';
 export * from './lifecycle-action.js';
+export * from './instance-notice.js';

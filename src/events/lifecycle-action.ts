@@ -6,6 +6,9 @@ import * as z from 'zod';
 import { InvalidInput } from '../errors/index.js';
 import { EnvelopeSchema, LAUNCH_DETAIL_TYPE, LAUNCHING, LifecycleDetailSchema, TERMINATE_DETAIL_TYPE, TEST_NOTIFICATION } from './schemas.js';
 
+/** Origin / Destination of a lifecycle action event (warm pools: "Warm pool example events and patterns"). */
+export const LifecycleEndpointSchema = z.enum(['EC2', 'AutoScalingGroup', 'WarmPool']);
+
 /** One lifecycle action: launch or terminate of one instance, awaiting completion. */
 export const LifecycleActionSchema = z.object({
   kind: z.enum(['launch', 'terminate']),
@@ -16,6 +19,9 @@ export const LifecycleActionSchema = z.object({
   /** When the hook fired (event time), epoch ms. */
   eventTime: z.number(),
   eventId: z.string(),
+  /** Where the instance comes from and goes to (`EC2` | `AutoScalingGroup` | `WarmPool`); absent in events without them. */
+  origin: LifecycleEndpointSchema.optional(),
+  destination: LifecycleEndpointSchema.optional(),
 });
 export type LifecycleAction = z.infer<typeof LifecycleActionSchema>;
 
@@ -56,6 +62,14 @@ export function parseLifecycleEvent(event: unknown): ParsedEvent {
       token: d.LifecycleActionToken,
       eventTime,
       eventId: e.id,
+      ...endpoint('origin', d.Origin),
+      ...endpoint('destination', d.Destination),
     },
   };
+}
+
+/** An Origin/Destination field when the event has a known one. */
+function endpoint<K extends 'origin' | 'destination'>(key: K, value: string | undefined): Partial<Record<K, z.infer<typeof LifecycleEndpointSchema>>> {
+  const parsed = LifecycleEndpointSchema.safeParse(value);
+  return parsed.success ? ({ [key]: parsed.data } as Partial<Record<K, z.infer<typeof LifecycleEndpointSchema>>>) : {};
 }

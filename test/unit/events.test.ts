@@ -28,6 +28,8 @@ describe('parseLifecycleEvent', () => {
         token: '87654321-4321-4321-4321-210987654321',
         eventTime: Date.parse('2026-01-05T09:00:00Z'),
         eventId: terminateEvent.id,
+        origin: 'AutoScalingGroup',
+        destination: 'EC2',
       },
     });
   });

@@ -33,6 +33,8 @@ export interface Host {
   consulNodeId: string;
   capacity: ClientCapacity;
   logs: Record<'consul' | 'nomad' | 'vault', string[]>;
+  /** The first boot (user data, first-boot initialisation) is done: a start after a stop only boots the OS. */
+  initialised?: boolean;
 }
 
 /** Serf member status, shared by Consul (as int) and Nomad (as string). */

@@ -24,6 +24,11 @@ export interface WorldDeps {
 
 /** OS boot time after EC2 reports running (uniform, seeded). */
 const OS_BOOT_MS = { min: 30_000, max: 90_000 } as const;
+/**
+ * A start of a stopped (or resume of a hibernated) instance that booted
+ * before: the OS only, no first-boot initialisation (the reason warm pools exist).
+ */
+const OS_RESTART_MS = { min: 8_000, max: 20_000 } as const;
 /** Agent start-up and cloud auto-join take this long. */
 const AGENT_START_MS = { min: 2_000, max: 6_000 } as const;
 /** A Nomad server's serf member is declared failed this long after it dies. */
@@ -53,6 +58,8 @@ export class HashistackWorld {
     this.drainer = new Drainer(this.nomad, deps, (id) => this.hosts.get(id)?.instance.ordinal);
     deps.bus.on('instance.running', (i) => this.instanceRunning(i));
     deps.bus.on('instance.shutting-down', (i) => this.shutdown(i.instanceId));
+    deps.bus.on('instance.stopping', (i) => this.shutdown(i.instanceId));
+    deps.bus.on('instance.target-lifecycle-state', (i) => this.targetStateChanged(i));
     deps.bus.on('instance.terminated', (i) => this.shutdown(i.instanceId));
   }
 
@@ -98,9 +105,13 @@ export class HashistackWorld {
   }
 
   private instanceRunning(instance: SimInstance): void {
-    if (this.hosts.has(instance.instanceId)) return; // bootstrapped, or a duplicate event
+    const known = this.hosts.get(instance.instanceId);
+    // Bootstrapped or a duplicate event; a host that is down was stopped (started again now).
+    if (known && known.os !== 'down') return;
     const host = this.hostOf(instance);
-    const bootMs = this.rng.int(OS_BOOT_MS.min, OS_BOOT_MS.max);
+    const restart = host.initialised === true;
+    host.os = 'booting';
+    const bootMs = restart ? this.rng.int(OS_RESTART_MS.min, OS_RESTART_MS.max) : this.rng.int(OS_BOOT_MS.min, OS_BOOT_MS.max);
     this.bootTimers.set(
       instance.instanceId,
       this.deps.clock.schedule(
@@ -114,15 +125,41 @@ export class HashistackWorld {
             return;
           }
           host.os = 'up';
-          this.deps.recorder.event('hashistack', `${instance.instanceId} booted (${host.role}, pool ${host.pool})`);
-          this.startAgent(host, 'consul');
-          if (this.deps.joinMode === 'auto') this.startAgent(host, 'nomad');
-          else this.log(host, 'nomad', 'INFO', 'nomad service not enabled at boot (join mode ssm): waiting for rc-service nomad start');
-          if (host.role === 'server') this.startAgent(host, 'vault');
+          host.initialised = true;
+          this.deps.recorder.event('hashistack', `${instance.instanceId} ${restart ? 'restarted' : 'booted'} (${host.role}, pool ${host.pool})`);
+          this.startAgentsUnlessWarmed(host);
         },
         'hashistack:os-boot',
       ),
     );
+  }
+
+  /**
+   * The node-side convention for warm pools: boot scripts read the target
+   * lifecycle state from instance metadata and start no agent while it is
+   * `Warmed:*` (the instance is about to be stopped or hibernated, and must
+   * not join the cluster only to leave a failed member behind).
+   */
+  private startAgentsUnlessWarmed(host: Host): void {
+    const target = host.instance.targetLifecycleState;
+    if (target?.startsWith('Warmed:')) {
+      this.deps.recorder.event('hashistack', `${host.instance.instanceId}: target lifecycle state ${target}, agents not started (warm pool)`);
+      return;
+    }
+    this.startAgents(host);
+  }
+
+  /** A running warm pool instance whose target state became InService starts its agents. */
+  private targetStateChanged(instance: SimInstance): void {
+    const host = this.hosts.get(instance.instanceId);
+    if (host?.os === 'up') this.startAgentsUnlessWarmed(host);
+  }
+
+  private startAgents(host: Host): void {
+    this.startAgent(host, 'consul');
+    if (this.deps.joinMode === 'auto') this.startAgent(host, 'nomad');
+    else this.log(host, 'nomad', 'INFO', 'nomad service not enabled at boot (join mode ssm): waiting for rc-service nomad start');
+    if (host.role === 'server') this.startAgent(host, 'vault');
   }
 
   /** Start an agent process (boot, or `rc-service X start`). */

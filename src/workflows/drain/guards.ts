@@ -1,4 +1,5 @@
 /** Checks every drain task makes. */
+import { INTERRUPTION_TOKEN } from '../../aws/autoscaling.js';
 import { GiveUp, LifecycleActionLost } from '../../errors/index.js';
 import { recordHeartbeat } from '../task.js';
 import type { DrainDeps } from './deps.js';
@@ -31,6 +32,8 @@ export async function heartbeatWhileDraining(
 ): Promise<void> {
   const r = await recordHeartbeat(deps, state.action, state.hook.heartbeatLimitAt);
   if (r !== 'not-active') return;
+  // An interruption's drain has an action only if the group started one (Capacity Rebalancing); none is no loss.
+  if (state.action.token === INTERRUPTION_TOKEN) return;
   const limit =
     deps.now() >= state.hook.heartbeatLimitAt
       ? `the hook's global limit (${new Date(state.hook.heartbeatLimitAt).toISOString()}) passed`

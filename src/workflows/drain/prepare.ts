@@ -117,6 +117,7 @@ export async function prepareDrain(input: DrainInput, deps: DrainDeps): Promise<
   const state: DrainState = {
     action,
     pool,
+    ...(input.notice ? { notice: input.notice } : {}),
     plan,
     giveUpAt: nextGiveUpAt(deps),
     nomadNodeId: nomadNode?.ID ?? null,

@@ -9,6 +9,11 @@ import type { DrainState } from './state.js';
 
 /** Time kept before the hook's global limit for the leave and the completion after the drain. */
 export const HOOK_LIMIT_MARGIN_MS = 10 * 60_000;
+/**
+ * Time kept before a Spot Instance is reclaimed for the Consul leave (graceful
+ * over SSM, seconds; force-leave as the fallback) and the completion.
+ */
+export const RECLAIM_MARGIN_MS = 30_000;
 /** The shortest deadline given to Nomad (a hook limit already too close forces the drain at once). */
 const MIN_DEADLINE_MS = 1_000;
 const NS_PER_MS = 1_000_000;
@@ -19,8 +24,11 @@ const NS_PER_MS = 1_000_000;
  * loses its work silently when the instance terminates, one that reaches
  * its deadline is seen and alerted. (0 = no deadline is capped too.)
  */
-export function cappedDeadlineNs(state: Pick<DrainState, 'drain' | 'hook'>, now: number): number {
-  const leftMs = Math.max(MIN_DEADLINE_MS, state.hook.heartbeatLimitAt - now - HOOK_LIMIT_MARGIN_MS);
+export function cappedDeadlineNs(state: Pick<DrainState, 'drain' | 'hook' | 'notice'>, now: number): number {
+  const hookLeftMs = state.hook.heartbeatLimitAt - now - HOOK_LIMIT_MARGIN_MS;
+  // A Spot Instance goes at reclaimAt whatever happens: the drain ends RECLAIM_MARGIN_MS before.
+  const reclaimLeftMs = state.notice ? state.notice.reclaimAt - now - RECLAIM_MARGIN_MS : Number.POSITIVE_INFINITY;
+  const leftMs = Math.max(MIN_DEADLINE_MS, Math.min(hookLeftMs, reclaimLeftMs));
   const poolMs = state.drain.deadlineNs / NS_PER_MS;
   return poolMs > 0 && poolMs <= leftMs ? state.drain.deadlineNs : Math.floor(leftMs) * NS_PER_MS;
 }
@@ -60,17 +68,28 @@ export async function startDrain(state: DrainState, deps: DrainDeps): Promise<Dr
   const deadlineNs = cappedDeadlineNs(state, t);
   if (deadlineNs !== state.drain.deadlineNs) {
     countMetric('DrainDeadlineCapped');
-    getLogger().warn("drain deadline shortened to end before the hook's global limit (work still on the node then is stopped and alerted)", {
-      poolDeadlineNs: state.drain.deadlineNs,
-      deadlineNs,
-      heartbeatLimitAt: new Date(state.hook.heartbeatLimitAt).toISOString(),
-    });
+    // Expected for a Spot interruption (info); a pool deadline past the hook's limit is a misconfiguration (warn).
+    (state.notice ? getLogger().info.bind(getLogger()) : getLogger().warn.bind(getLogger()))(
+      state.notice
+        ? 'drain deadline shortened to end before EC2 reclaims the Spot Instance (work still on the node then is stopped and alerted)'
+        : "drain deadline shortened to end before the hook's global limit (work still on the node then is stopped and alerted)",
+      {
+        poolDeadlineNs: state.drain.deadlineNs,
+        deadlineNs,
+        heartbeatLimitAt: new Date(state.hook.heartbeatLimitAt).toISOString(),
+        ...(state.notice ? { reclaimAt: new Date(state.notice.reclaimAt).toISOString() } : {}),
+      },
+    );
   }
   await deps.nomad.setEligibility(state.nomadNodeId, false);
   const r = await deps.nomad.drainNode(
     state.nomadNodeId,
     { deadlineNs, ignoreSystemJobs: true },
-    { 'hashistack.reason': 'asg-scale-in', 'hashistack.instance-id': state.action.instanceId, 'hashistack.asg': state.action.asgName },
+    {
+      'hashistack.reason': state.notice ? state.notice.kind : 'asg-scale-in',
+      'hashistack.instance-id': state.action.instanceId,
+      'hashistack.asg': state.action.asgName,
+    },
   );
   const startedAt = deps.now();
   secondsMetric('HookFiredToDrainStarted', startedAt - state.drain.hookFiredAt);

@@ -4,8 +4,15 @@ import { PoolFactsSchema } from '../../cluster/pool.js';
 import { LifecycleActionSchema } from '../../events/lifecycle-action.js';
 import { ServerRemovalSchema } from '../servers/removal-state.js';
 
-/** What the router starts an execution with. */
-export const DrainInputSchema = z.object({ action: LifecycleActionSchema, pool: PoolFactsSchema });
+/**
+ * Why the instance goes when no scale-in decided it: a Spot interruption
+ * warning. EC2 takes the instance at `reclaimAt` whatever the drain does, so
+ * the drain must end before it, leaving time for the Consul leave.
+ */
+export const DrainNoticeSchema = z.object({ kind: z.literal('spot-interruption'), reclaimAt: z.number() });
+
+/** What the router (or the instance notice handler) starts an execution with. */
+export const DrainInputSchema = z.object({ action: LifecycleActionSchema, pool: PoolFactsSchema, notice: DrainNoticeSchema.nullish() });
 export type DrainInput = z.infer<typeof DrainInputSchema>;
 
 export const DrainPlanSchema = z.enum(['nothing-joined', 'client', 'server']);

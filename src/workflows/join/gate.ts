@@ -186,6 +186,7 @@ async function serverConditions(state: JoinState, deps: JoinDeps, consulNode: st
  * @throws ClusterUnreachable, PermissionDenied, UpstreamError from the cluster reads.
  */
 export async function evaluateGate(state: JoinState, deps: JoinDeps): Promise<GateView> {
+  if (state.action.destination === 'WarmPool') return warmPoolGate(state, deps);
   const consul = await consulConditions(state, deps);
   let conditions = consul.conditions;
   let nomadNodeId: string | null = null;
@@ -200,6 +201,20 @@ export async function evaluateGate(state: JoinState, deps: JoinDeps): Promise<Ga
   }
   const fatal = conditions.some((c) => c.fatal);
   return { conditions, joined: conditions.every((c) => c.ok), fatal, nomadNodeId, consulNode: consul.node, blocker: fatal ? null : blocker };
+}
+
+/**
+ * An instance launched into the warm pool does not join the cluster (its
+ * agents stay stopped, the node-side convention); Auto Scaling stops it as
+ * soon as its launch action completes, whether or not its first boot is
+ * done. The only condition is therefore that it booted: its SSM agent takes
+ * a command (polled; no Consul or Nomad condition).
+ */
+async function warmPoolGate(state: JoinState, deps: JoinDeps): Promise<GateView> {
+  const r = await deps.ssm.runShellScript([state.action.instanceId], ['true'], 30, 'hashistack: warm pool instance booted');
+  const ok = 'commandId' in r;
+  const condition = { name: 'warm-pool-instance-booted', ok, fatal: false, detail: ok ? 'SSM agent online: first boot done' : `not booted yet: ${r.reason}` };
+  return { conditions: [condition], joined: ok, fatal: false, nomadNodeId: null, consulNode: null, blocker: null };
 }
 
 /**

@@ -59,7 +59,7 @@ export async function watchJoin(state: JoinState, deps: JoinDeps, remainingMs: (
       const tags: Record<string, string> = {};
       if (view.nomadNodeId) tags[TAG_NOMAD_NODE_ID] = view.nomadNodeId;
       if (view.consulNode) tags[TAG_CONSUL_NODE] = view.consulNode;
-      await deps.ec2.createTags([s.action.instanceId], tags);
+      if (Object.keys(tags).length > 0) await deps.ec2.createTags([s.action.instanceId], tags);
       log.info('node joined: every gate condition holds', { nomadNodeId: view.nomadNodeId, consulNode: view.consulNode, exact: changed });
       return { ...s, next: 'joined', pollAfterSeconds: 0, timings: { ...s.timings, satisfiedAt: t, satisfiedExact: changed } };
     }

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { AutoScalingGroup, AutoScalingInstanceDetails } from '@aws-sdk/client-auto-scaling';
 import type { ExecutionListItem } from '@aws-sdk/client-sfn';
 import type { describeAutoScalingInstance, describeGroup } from '../../aws/autoscaling.js';
-import { ADOPTED_TOKEN } from '../../aws/autoscaling.js';
+import { ADOPTED_TOKEN, INTERRUPTION_TOKEN, type completeLifecycleAction } from '../../aws/autoscaling.js';
 import { executionArnOf, type describeExecution, type listExecutions, type startExecution, type stopExecution } from '../../aws/sfn.js';
 import { poolFactsFromTags, type PoolFacts } from '../../cluster/pool.js';
 import type { Config } from '../../config/index.js';
@@ -26,10 +26,13 @@ export interface RouterDeps {
   listExecutions: (...a: Parameters<typeof listExecutions>) => Promise<Pick<ExecutionListItem, 'name' | 'executionArn'>[]>;
   stopExecution: typeof stopExecution;
   describeExecution: (...a: Parameters<typeof describeExecution>) => Promise<{ status?: string | undefined } | undefined>;
+  /** Completes warm pool transitions at once; the sweep, which adopts only the group's own instances, has none. */
+  completeLifecycleAction?: typeof completeLifecycleAction;
 }
 
 export type RouteResult =
-  | { routed: 'ignored'; reason: string }
+  /** No workflow: not the cluster's, or a warm pool transition completed at once (`completion`). */
+  | { routed: 'ignored'; reason: string; completion?: 'completed' | 'already-completed' }
   | { routed: 'join'; executionName: string; started: boolean; executionArn?: string }
   | { routed: 'drain'; executionName: string; started: boolean; executionArn?: string; stoppedJoins?: string[] };
 
@@ -89,6 +92,14 @@ export async function routeAction(action: LifecycleAction, deps: RouterDeps): Pr
   }
   if (!pool) return ignore(`group ${action.asgName} is not part of cluster ${deps.config.clusterName}`);
 
+  const warm = warmPoolTransition(action);
+  if (warm && deps.completeLifecycleAction) {
+    const completion = await deps.completeLifecycleAction(action, 'CONTINUE');
+    countMetric('WarmPoolActionCompleted');
+    log.info('warm pool lifecycle action completed with CONTINUE: no join gate, no drain', { reason: warm, completion });
+    return { routed: 'ignored', reason: `${warm}: completed with CONTINUE`, completion };
+  }
+
   if (action.kind === 'launch') {
     const joinArn = deps.config.joinStateMachineArn;
     if (!joinArn) throw new ConfigError('JOIN_STATE_MACHINE_ARN', 'is not set');
@@ -114,6 +125,8 @@ export async function routeAction(action: LifecycleAction, deps: RouterDeps): Pr
   if (!arn) throw new ConfigError('DRAIN_STATE_MACHINE_ARN', 'is not set');
   if (await adoptedBefore(arn, action, deps))
     return { routed: 'drain', executionName: executionName('drain', action.instanceId, ADOPTED_TOKEN), started: false };
+  if (await interruptionDrainRunning(arn, action, deps))
+    return { routed: 'drain', executionName: executionName('drain', action.instanceId, INTERRUPTION_TOKEN), started: false };
   const stoppedJoins = await stopRunningJoins(action.instanceId, deps);
   const name = executionName('drain', action.instanceId, action.token);
   const input: DrainInput = { action, pool };
@@ -131,6 +144,33 @@ export async function routeAction(action: LifecycleAction, deps: RouterDeps): Pr
     log.info('lifecycle action ignored', { reason });
     return { routed: 'ignored', reason };
   }
+}
+
+/**
+ * Why a lifecycle action needs no workflow: an instance terminated from the
+ * warm pool (Origin WarmPool) never served, so there is nothing to drain. (A
+ * launch into the warm pool goes to the join workflow, whose gate for it is
+ * only "booted", never the cluster join; a move from the warm pool into the
+ * group is a join like any other.)
+ */
+export function warmPoolTransition(action: LifecycleAction): string | undefined {
+  if (action.kind === 'terminate' && action.origin === 'WarmPool') return 'termination from the warm pool';
+  return undefined;
+}
+
+/**
+ * Whether a Spot interruption's drain of this instance is running: it drains
+ * the node and completes this action by instance id, so a second drain would
+ * only fight it (one drain, one completion).
+ */
+async function interruptionDrainRunning(stateMachineArn: string, action: LifecycleAction, deps: RouterDeps): Promise<boolean> {
+  if (action.token === ADOPTED_TOKEN || action.token === INTERRUPTION_TOKEN) return false;
+  const name = executionName('drain', action.instanceId, INTERRUPTION_TOKEN);
+  const found = await deps.describeExecution(executionArnOf(stateMachineArn, name));
+  if (found?.status !== 'RUNNING') return false;
+  countMetric('TerminateActionJoinedInterruptionDrain');
+  getLogger().info("the Spot interruption's drain of this instance is running and completes this action; no second drain", { executionName: name });
+  return true;
 }
 
 /** Whether the sweep already adopted this action (an event arriving late, e.g. from the dead-letter queue). */

@@ -137,6 +137,8 @@ export function seedGroup(
     hooks?: Parameters<AwsSim['api']['createAutoScalingGroup']>[0]['lifecycleHooks'];
     bootstrap?: boolean;
     name?: string;
+    spot?: boolean;
+    capacityRebalance?: boolean;
   } = {},
 ): { imageId: string; templateId: string; groupName: string } {
   const image = world.aws.api.registerImage({ name: 'hashistack-client-2026-01-01', tags: { Role: 'client' } });
@@ -156,6 +158,8 @@ export function seedGroup(
     ],
     ...(options.hooks ? { lifecycleHooks: options.hooks } : {}),
     ...(options.bootstrap ? { bootstrapInService: true } : {}),
+    ...(options.spot ? { spot: true } : {}),
+    ...(options.capacityRebalance ? { capacityRebalance: true } : {}),
   });
   return { imageId: image.imageId, templateId: template.id, groupName };
 }

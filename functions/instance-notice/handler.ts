@@ -1,0 +1,13 @@
+/** EventBridge → Spot interruption warnings, rebalance recommendations and scheduled instance maintenance of the cluster's instances. */
+import * as z from 'zod';
+import { describeAutoScalingInstance, describeGroup, terminateInstance } from '../../src/aws/autoscaling.js';
+import { startExecution } from '../../src/aws/sfn.js';
+import { getConfig } from '../../src/config/index.js';
+import { clusterClients } from '../../src/hashicorp/clients.js';
+import { handleInstanceNotice } from '../../src/workflows/notices/handle.js';
+import { taskHandler } from '../../src/workflows/task-handler.js';
+
+const deps = () => ({ config: getConfig(), describeAutoScalingInstance, describeGroup, nomad: clusterClients().nomad, startExecution, terminateInstance });
+
+/** The handler parses the event itself: anything that is not a notice about a cluster instance is ignored, not an error. */
+export const handler = taskHandler('InstanceNotice', z.unknown(), deps, handleInstanceNotice);

@@ -1,0 +1,174 @@
+/**
+ * Instance notices (Spot interruption warning, rebalance recommendation,
+ * scheduled maintenance) → what the cluster does about them. Only instances
+ * of the cluster's groups are acted on.
+ */
+import type { AutoScalingGroup, AutoScalingInstanceDetails } from '@aws-sdk/client-auto-scaling';
+import { INTERRUPTION_TOKEN, type describeAutoScalingInstance, type describeGroup, type terminateInstance } from '../../aws/autoscaling.js';
+import type { startExecution } from '../../aws/sfn.js';
+import { poolFactsFromTags, type PoolFacts } from '../../cluster/pool.js';
+import type { Config } from '../../config/index.js';
+import { ConfigError, InvalidInput } from '../../errors/index.js';
+import { parseInstanceNotice, type InstanceNotice } from '../../events/instance-notice.js';
+import type { NomadClient } from '../../hashicorp/nomad/client.js';
+import { getLogger } from '../../observability/logger.js';
+import { countMetric } from '../../observability/metrics.js';
+import type { DrainInput } from '../drain/state.js';
+import { isTerminatingLifecycleState } from '../join/guards.js';
+import { executionName } from '../router/route.js';
+
+export interface NoticeDeps {
+  config: Pick<Config, 'clusterName' | 'terminateHookName' | 'drainStateMachineArn' | 'rebalanceReplace'>;
+  describeAutoScalingInstance: (
+    ...a: Parameters<typeof describeAutoScalingInstance>
+  ) => Promise<Pick<AutoScalingInstanceDetails, 'AutoScalingGroupName' | 'LifecycleState'> | undefined>;
+  describeGroup: (...a: Parameters<typeof describeGroup>) => Promise<Pick<AutoScalingGroup, 'Tags' | 'CapacityRebalance'> | undefined>;
+  nomad: Pick<NomadClient, 'findNodeByInstanceId' | 'setEligibility'>;
+  startExecution: typeof startExecution;
+  terminateInstance: typeof terminateInstance;
+}
+
+/** What was done about one notice. */
+export type NoticeResult =
+  | { instanceId: string; outcome: 'ignored'; reason: string }
+  /** Spot warning: node ineligible, the interruption's drain started (or already running). */
+  | { instanceId: string; outcome: 'draining'; nomadNodeId: string | null; executionName: string; started: boolean }
+  /** Rebalance recommendation: node ineligible; who replaces it. */
+  | { instanceId: string; outcome: 'ineligible'; nomadNodeId: string | null; replacement: 'capacity-rebalancing' | 'replacing' | 'none' }
+  /** Scheduled maintenance: replaced now (terminate hook → drain, or the server branch). */
+  | { instanceId: string; outcome: 'replacing'; nomadNodeId: string | null; scheduledAt: number | null };
+
+/**
+ * Parse the event and act on each instance it names.
+ * @throws InvalidInput for a malformed event, ConfigError without the drain state machine
+ */
+export async function handleInstanceNotice(event: unknown, deps: NoticeDeps): Promise<NoticeResult[]> {
+  const parsed = parseInstanceNotice(event);
+  if (parsed.type === 'ignored') {
+    getLogger().info('event ignored', { reason: parsed.reason });
+    return [];
+  }
+  const results: NoticeResult[] = [];
+  for (const notice of parsed.notices) results.push(await handleOne(notice, deps));
+  return results;
+}
+
+async function handleOne(notice: InstanceNotice, deps: NoticeDeps): Promise<NoticeResult> {
+  const log = getLogger();
+  const id = notice.instanceId;
+  const ignore = (reason: string): NoticeResult => {
+    log.info('instance notice ignored', { instanceId: id, kind: notice.kind, reason });
+    return { instanceId: id, outcome: 'ignored', reason };
+  };
+  // The node is looked up alongside the group (a read); it is marked only once the instance proved to be the cluster's.
+  const nodeLookup = settled(deps.nomad.findNodeByInstanceId(id));
+  const member = await deps.describeAutoScalingInstance(id);
+  if (!member?.AutoScalingGroupName) return ignore('not in an Auto Scaling group');
+  if (member.LifecycleState?.startsWith('Warmed:')) return ignore(`in the warm pool (${member.LifecycleState}): not part of the cluster`);
+  const group = await deps.describeGroup(member.AutoScalingGroupName);
+  if (!group) return ignore(`group ${member.AutoScalingGroupName} does not exist (any more)`);
+  let pool: PoolFacts | undefined;
+  try {
+    pool = poolFactsFromTags(member.AutoScalingGroupName, group.Tags, deps.config.clusterName);
+  } catch (error) {
+    if (!(error instanceof InvalidInput)) throw error;
+    countMetric('InvalidPoolTags');
+    return ignore(error.message);
+  }
+  if (!pool) return ignore(`group ${member.AutoScalingGroupName} is not part of cluster ${deps.config.clusterName}`);
+  countMetric(`InstanceNotice-${notice.kind}`);
+  log.info('instance notice', { instanceId: id, kind: notice.kind, asgName: member.AutoScalingGroupName, lifecycleState: member.LifecycleState });
+
+  // Nothing new may land on the node from now on, whatever follows.
+  const nomadNodeId = pool.role === 'client' ? await markIneligible(await nodeLookup, deps) : null;
+
+  if (notice.kind === 'spot-interruption') {
+    if (isTerminatingLifecycleState(member.LifecycleState)) {
+      // The group's own drain runs (with the pool's deadline): starting a second one would fight it.
+      log.warn('Spot interruption warning for an instance already terminating: its drain runs; EC2 reclaims the instance in two minutes', {
+        instanceId: id,
+        reclaimAt: new Date(notice.reclaimAt).toISOString(),
+      });
+      return { instanceId: id, outcome: 'draining', nomadNodeId, executionName: '', started: false };
+    }
+    return startInterruptionDrain(notice, member.AutoScalingGroupName, pool, nomadNodeId, deps);
+  }
+
+  if (notice.kind === 'rebalance-recommendation') {
+    if (group.CapacityRebalance) return { instanceId: id, outcome: 'ineligible', nomadNodeId, replacement: 'capacity-rebalancing' };
+    if (!deps.config.rebalanceReplace || isTerminatingLifecycleState(member.LifecycleState))
+      return { instanceId: id, outcome: 'ineligible', nomadNodeId, replacement: 'none' };
+    await deps.terminateInstance(id, false);
+    log.info('rebalance recommendation: instance replaced (the group launches a replacement; the terminate hook drains it)', { instanceId: id });
+    return { instanceId: id, outcome: 'ineligible', nomadNodeId, replacement: 'replacing' };
+  }
+
+  if (isTerminatingLifecycleState(member.LifecycleState)) return ignore(`already ${member.LifecycleState}`);
+  // Replace now, well before the scheduled time: the group launches a replacement, the terminate
+  // hook drains the client (or removes the server quorum-safely once its replacement is a voter).
+  await deps.terminateInstance(id, false);
+  log.info('scheduled maintenance: instance replaced before the scheduled time', {
+    instanceId: id,
+    eventTypeCode: notice.eventTypeCode,
+    scheduledAt: notice.scheduledAt === null ? null : new Date(notice.scheduledAt).toISOString(),
+  });
+  return { instanceId: id, outcome: 'replacing', nomadNodeId, scheduledAt: notice.scheduledAt };
+}
+
+/** A promise whose rejection is kept for later (rethrown when awaited through {@link markIneligible}), never unhandled. */
+function settled<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  return p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
+/** Mark the instance's Nomad node ineligible (once). @returns its id, or null when the instance has no node. */
+async function markIneligible(
+  lookup: { ok: true; value: Awaited<ReturnType<NoticeDeps['nomad']['findNodeByInstanceId']>> } | { ok: false; error: unknown },
+  deps: NoticeDeps,
+): Promise<string | null> {
+  if (!lookup.ok) throw lookup.error;
+  const node = lookup.value;
+  if (!node) return null;
+  if (node.SchedulingEligibility !== 'ineligible') await deps.nomad.setEligibility(node.ID, false);
+  return node.ID;
+}
+
+/**
+ * The drain of a Spot Instance EC2 reclaims in two minutes: the drain
+ * workflow with a by-instance action (it completes a terminate action the
+ * group may start meanwhile) and a deadline that ends before the reclaim.
+ * Named `drain-<instance>-interruption`: a repeated warning starts nothing new.
+ */
+async function startInterruptionDrain(
+  notice: Extract<InstanceNotice, { kind: 'spot-interruption' }>,
+  asgName: string,
+  pool: PoolFacts,
+  nomadNodeId: string | null,
+  deps: NoticeDeps,
+): Promise<NoticeResult> {
+  const arn = deps.config.drainStateMachineArn;
+  if (!arn) throw new ConfigError('DRAIN_STATE_MACHINE_ARN', 'is not set');
+  const name = executionName('drain', notice.instanceId, INTERRUPTION_TOKEN);
+  const input: DrainInput = {
+    action: {
+      kind: 'terminate',
+      instanceId: notice.instanceId,
+      asgName,
+      hookName: deps.config.terminateHookName,
+      token: INTERRUPTION_TOKEN,
+      eventTime: notice.eventTime,
+      eventId: notice.eventId,
+    },
+    pool,
+    notice: { kind: 'spot-interruption', reclaimAt: notice.reclaimAt },
+  };
+  const r = await deps.startExecution(arn, name, input);
+  if (r.started) countMetric('InterruptionDrainStarted');
+  getLogger().info(r.started ? 'Spot interruption: drain started' : 'Spot interruption: drain already started (repeated warning)', {
+    executionName: name,
+    reclaimAt: new Date(notice.reclaimAt).toISOString(),
+  });
+  return { instanceId: notice.instanceId, outcome: 'draining', nomadNodeId, executionName: name, started: r.started };
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import {
+  rebalanceScenario,
+  scheduledRetirementScenario,
+  spotInterruptionRebalancingScenario,
+  spotInterruptionScenario,
+  warmPoolScenario,
+} from '../../sim/scenarios/spot.js';
+import type { Scenario, ScenarioArgs } from '../../sim/scenarios/types.js';
+import { Simulation } from '../../sim/simulation.js';
+
+async function play(scenario: Scenario, over: Partial<ScenarioArgs> = {}) {
+  const args: ScenarioArgs = { nodes: 6, servers: 3, seed: 1, throttle: 0, drainMinutes: 2, neverBoot: 0, ...scenario.defaults, ...over };
+  const sim = await Simulation.start({ ...scenario.options?.(args), seed: 1, logLevel: 'SILENT' });
+  const checks = await scenario.run(sim, args).finally(() => sim.stop());
+  return { sim, checks };
+}
+
+describe('Spot interruptions, rebalance recommendations, scheduled retirements, warm pools', () => {
+  it('Spot interruption of 20 % of a pool: ineligible within 2 s, drained and out of Consul before the reclaim, nothing lost', async () => {
+    const { sim, checks } = await play(spotInterruptionScenario);
+    expect(checks.filter((c) => !c.passed)).toEqual([]);
+    // The warning has no lifecycle action; the drain's completion by instance id found none to complete.
+    expect(sim.recorder.lifecycleActions().filter((a) => a.transition.endsWith('TERMINATING'))).toEqual([]);
+    expect(sim.recorder.executionRecords().filter((e) => e.name.endsWith('-interruption'))).toHaveLength(2);
+  });
+
+  it('Spot interruption while the group also terminates the instance (Capacity Rebalancing): one drain, one completion', async () => {
+    const { sim, checks } = await play(spotInterruptionRebalancingScenario);
+    expect(checks.filter((c) => !c.passed)).toEqual([]);
+    const drains = sim.recorder.executionRecords().filter((e) => e.name.startsWith('drain-'));
+    expect(drains.map((e) => e.name.endsWith('-interruption'))).toEqual([true, true]);
+    for (const a of sim.recorder.lifecycleActions().filter((x) => x.transition.endsWith('TERMINATING'))) {
+      expect({ result: a.result, completed: a.completeCallsSucceeded, rejected: a.completeCallsRejected }).toEqual({
+        result: 'CONTINUE',
+        completed: 1,
+        rejected: 0,
+      });
+    }
+  });
+
+  it('rebalance recommendation with Capacity Rebalancing: replacement InService before the old node is drained', async () => {
+    const { checks } = await play(rebalanceScenario);
+    expect(checks.filter((c) => !c.passed)).toEqual([]);
+  });
+
+  it('scheduled retirement of a client and a server: both replaced before the scheduled time, quorum kept', async () => {
+    const { checks } = await play(scheduledRetirementScenario);
+    expect(checks.filter((c) => !c.passed)).toEqual([]);
+  });
+
+  it('warm pool: launches into the pool never join the cluster; scale-out from it is faster than a cold launch', async () => {
+    const { checks } = await play(warmPoolScenario);
+    expect(checks.filter((c) => !c.passed)).toEqual([]);
+  });
+});

@@ -1,0 +1,261 @@
+import { describe, expect, it, vi } from 'vitest';
+import { INTERRUPTION_TOKEN } from '../../src/aws/autoscaling.js';
+import { parseInstanceNotice } from '../../src/events/instance-notice.js';
+import { parseLifecycleEvent } from '../../src/events/lifecycle-action.js';
+import { cappedDeadlineNs, RECLAIM_MARGIN_MS } from '../../src/workflows/drain/start.js';
+import { handleInstanceNotice, type NoticeDeps } from '../../src/workflows/notices/handle.js';
+import { routeLifecycleEvent, type RouterDeps } from '../../src/workflows/router/route.js';
+
+const INSTANCE = 'i-1234567890abcdef0';
+const TIME = '2026-01-05T09:00:00Z';
+const T = Date.parse(TIME);
+const DRAIN_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:drain';
+const envelope = (source: string, detailType: string, detail: Record<string, unknown>, resources: string[] = []) => ({
+  version: '0',
+  id: 'e-1',
+  'detail-type': detailType,
+  source,
+  account: '123456789012',
+  time: TIME,
+  region: 'us-east-1',
+  resources,
+  detail,
+});
+const spotWarning = envelope('aws.ec2', 'EC2 Spot Instance Interruption Warning', { 'instance-id': INSTANCE, 'instance-action': 'terminate' });
+const rebalance = envelope('aws.ec2', 'EC2 Instance Rebalance Recommendation', { 'instance-id': INSTANCE });
+const retirement = (code = 'AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED') =>
+  envelope(
+    'aws.health',
+    'AWS Health Event',
+    {
+      eventArn: `arn:aws:health:us-east-1::event/EC2/${code}/${code}_ABC`,
+      service: 'EC2',
+      eventTypeCode: code,
+      eventTypeCategory: 'scheduledChange',
+      startTime: 'Tue, 06 Jan 2026 09:00:00 GMT',
+      affectedEntities: [{ entityValue: INSTANCE }, { entityValue: 'not-an-instance' }],
+    },
+    [INSTANCE],
+  );
+
+describe('instance notices: the event model', () => {
+  it('parses the Spot warning (reclaim two minutes after the event), the rebalance recommendation and AWS Health maintenance', () => {
+    expect(parseInstanceNotice(spotWarning)).toEqual({
+      type: 'notices',
+      notices: [{ kind: 'spot-interruption', instanceId: INSTANCE, action: 'terminate', reclaimAt: T + 120_000, eventTime: T, eventId: 'e-1' }],
+    });
+    expect(parseInstanceNotice(rebalance)).toEqual({
+      type: 'notices',
+      notices: [{ kind: 'rebalance-recommendation', instanceId: INSTANCE, eventTime: T, eventId: 'e-1' }],
+    });
+    expect(parseInstanceNotice(retirement())).toEqual({
+      type: 'notices',
+      notices: [
+        {
+          kind: 'scheduled-maintenance',
+          instanceId: INSTANCE,
+          eventTypeCode: 'AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED',
+          scheduledAt: Date.parse('2026-01-06T09:00:00Z'),
+          eventTime: T,
+          eventId: 'e-1',
+        },
+      ],
+    });
+  });
+  it('ignores other Health events and other detail types; refuses a malformed warning', () => {
+    expect(parseInstanceNotice(retirement('AWS_EC2_OPERATIONAL_ISSUE'))).toMatchObject({ type: 'ignored' });
+    expect(parseInstanceNotice(envelope('aws.ec2', 'EC2 Instance State-change Notification', { 'instance-id': INSTANCE, state: 'running' }))).toMatchObject({
+      type: 'ignored',
+    });
+    expect(() => parseInstanceNotice(envelope('aws.ec2', 'EC2 Spot Instance Interruption Warning', { 'instance-id': INSTANCE }))).toThrow(/malformed/);
+  });
+  it('carries Origin and Destination of warm pool lifecycle actions', () => {
+    const event = envelope('aws.autoscaling', 'EC2 Instance-launch Lifecycle Action', {
+      LifecycleActionToken: 't-1',
+      AutoScalingGroupName: 'clients',
+      LifecycleHookName: 'hashistack-launch',
+      EC2InstanceId: INSTANCE,
+      LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+      Origin: 'EC2',
+      Destination: 'WarmPool',
+    });
+    expect(parseLifecycleEvent(event)).toMatchObject({ type: 'action', action: { origin: 'EC2', destination: 'WarmPool' } });
+  });
+});
+
+const clusterGroup = {
+  Tags: [
+    { Key: 'hashistack:cluster', Value: 'hashistack' },
+    { Key: 'hashistack:role', Value: 'client' },
+  ],
+  CapacityRebalance: false,
+};
+
+function noticeDeps(options: { lifecycleState?: string; capacityRebalance?: boolean; rebalanceReplace?: boolean; role?: string } = {}) {
+  return {
+    config: {
+      clusterName: 'hashistack',
+      terminateHookName: 'hashistack-terminate',
+      drainStateMachineArn: DRAIN_ARN,
+      rebalanceReplace: options.rebalanceReplace ?? false,
+    },
+    describeAutoScalingInstance: vi.fn(async () => ({ AutoScalingGroupName: 'clients', LifecycleState: options.lifecycleState ?? 'InService' })),
+    describeGroup: vi.fn(async () => ({
+      Tags: [clusterGroup.Tags[0] as { Key: string; Value: string }, { Key: 'hashistack:role', Value: options.role ?? 'client' }],
+      CapacityRebalance: options.capacityRebalance ?? false,
+    })),
+    nomad: {
+      findNodeByInstanceId: vi.fn(async () => ({ ID: 'node-1', SchedulingEligibility: 'eligible' }) as never),
+      setEligibility: vi.fn(async () => undefined),
+    },
+    startExecution: vi.fn<NoticeDeps['startExecution']>(async () => ({ started: true, executionArn: 'arn:x' })),
+    terminateInstance: vi.fn(async () => undefined),
+  } satisfies NoticeDeps;
+}
+
+describe('instance notices: what the handler does', () => {
+  it('Spot warning: node ineligible at once, then the interruption drain with a by-instance action and the reclaim time', async () => {
+    const d = noticeDeps();
+    const [r] = await handleInstanceNotice(spotWarning, d);
+    expect(d.nomad.setEligibility).toHaveBeenCalledWith('node-1', false);
+    expect(d.nomad.setEligibility.mock.invocationCallOrder[0]).toBeLessThan(d.startExecution.mock.invocationCallOrder[0] as number);
+    expect(d.startExecution).toHaveBeenCalledWith(DRAIN_ARN, `drain-${INSTANCE}-interruption`, {
+      action: {
+        kind: 'terminate',
+        instanceId: INSTANCE,
+        asgName: 'clients',
+        hookName: 'hashistack-terminate',
+        token: INTERRUPTION_TOKEN,
+        eventTime: T,
+        eventId: 'e-1',
+      },
+      pool: expect.objectContaining({ role: 'client' }),
+      notice: { kind: 'spot-interruption', reclaimAt: T + 120_000 },
+    });
+    expect(r).toMatchObject({ outcome: 'draining', started: true, nomadNodeId: 'node-1' });
+    expect(d.terminateInstance).not.toHaveBeenCalled();
+  });
+  it('Spot warning for an instance already terminating: ineligible, no second drain', async () => {
+    const d = noticeDeps({ lifecycleState: 'Terminating:Wait' });
+    const [r] = await handleInstanceNotice(spotWarning, d);
+    expect(d.startExecution).not.toHaveBeenCalled();
+    expect(r).toMatchObject({ outcome: 'draining', started: false });
+  });
+  it('rebalance: ineligible; Capacity Rebalancing replaces it, rebalanceReplace terminates it without decrement, otherwise nothing more', async () => {
+    const cr = noticeDeps({ capacityRebalance: true });
+    expect(await handleInstanceNotice(rebalance, cr)).toMatchObject([{ outcome: 'ineligible', replacement: 'capacity-rebalancing' }]);
+    expect(cr.terminateInstance).not.toHaveBeenCalled();
+    const replace = noticeDeps({ rebalanceReplace: true });
+    expect(await handleInstanceNotice(rebalance, replace)).toMatchObject([{ outcome: 'ineligible', replacement: 'replacing' }]);
+    expect(replace.terminateInstance).toHaveBeenCalledWith(INSTANCE, false);
+    const none = noticeDeps();
+    expect(await handleInstanceNotice(rebalance, none)).toMatchObject([{ outcome: 'ineligible', replacement: 'none' }]);
+    expect(none.nomad.setEligibility).toHaveBeenCalledWith('node-1', false);
+    expect(none.terminateInstance).not.toHaveBeenCalled();
+  });
+  it('scheduled retirement: replaced at once (terminate without decrement); a server is not marked in Nomad, its drain removes it quorum-safely', async () => {
+    const client = noticeDeps();
+    expect(await handleInstanceNotice(retirement(), client)).toMatchObject([{ outcome: 'replacing', scheduledAt: Date.parse('2026-01-06T09:00:00Z') }]);
+    expect(client.terminateInstance).toHaveBeenCalledWith(INSTANCE, false);
+    const server = noticeDeps({ role: 'server' });
+    await handleInstanceNotice(retirement(), server);
+    expect(server.nomad.setEligibility).not.toHaveBeenCalled();
+    expect(server.terminateInstance).toHaveBeenCalledWith(INSTANCE, false);
+    const going = noticeDeps({ lifecycleState: 'Terminating:Wait' });
+    expect(await handleInstanceNotice(retirement(), going)).toMatchObject([{ outcome: 'ignored' }]);
+    expect(going.terminateInstance).not.toHaveBeenCalled();
+  });
+  it('ignores instances of other clusters and in the warm pool', async () => {
+    const other = noticeDeps();
+    other.describeGroup.mockResolvedValue({ Tags: [{ Key: 'hashistack:cluster', Value: 'other' }], CapacityRebalance: false });
+    expect(await handleInstanceNotice(spotWarning, other)).toMatchObject([{ outcome: 'ignored' }]);
+    expect(other.nomad.setEligibility).not.toHaveBeenCalled();
+    const warm = noticeDeps({ lifecycleState: 'Warmed:Stopped' });
+    expect(await handleInstanceNotice(spotWarning, warm)).toMatchObject([{ outcome: 'ignored' }]);
+    expect(warm.startExecution).not.toHaveBeenCalled();
+  });
+});
+
+describe('the interruption drain ends before the reclaim', () => {
+  it('caps any pool deadline to end RECLAIM_MARGIN_MS before EC2 takes the instance', () => {
+    const now = T + 3_000;
+    const state = {
+      drain: { deadlineNs: 3_600_000 * 1e6 } as never,
+      hook: { heartbeatTimeoutSec: 900, heartbeatLimitAt: T + 90_000_000 },
+      notice: { kind: 'spot-interruption' as const, reclaimAt: T + 120_000 },
+    };
+    expect(cappedDeadlineNs(state, now)).toBe((120_000 - 3_000 - RECLAIM_MARGIN_MS) * 1e6);
+    expect(cappedDeadlineNs({ ...state, notice: null }, now)).toBe(3_600_000 * 1e6);
+  });
+});
+
+const lifecycle = (detailType: string, detail: Record<string, unknown>) =>
+  envelope('aws.autoscaling', detailType, {
+    LifecycleActionToken: 't-1',
+    AutoScalingGroupName: 'clients',
+    EC2InstanceId: INSTANCE,
+    ...detail,
+  });
+function routerDeps(interruptionStatus?: string) {
+  return {
+    config: {
+      clusterName: 'hashistack',
+      launchHookName: 'hashistack-launch',
+      terminateHookName: 'hashistack-terminate',
+      drainStateMachineArn: DRAIN_ARN,
+      joinStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:join',
+    },
+    describeGroup: vi.fn(async () => clusterGroup),
+    describeAutoScalingInstance: vi.fn(async () => ({ LifecycleState: 'Terminating:Wait' })),
+    startExecution: vi.fn<RouterDeps['startExecution']>(async () => ({ started: true, executionArn: 'arn:x' })),
+    listExecutions: vi.fn(async () => []),
+    stopExecution: vi.fn(async () => undefined),
+    describeExecution: vi.fn<RouterDeps['describeExecution']>(async (arn) =>
+      arn.endsWith(`drain-${INSTANCE}-interruption`) && interruptionStatus ? { status: interruptionStatus } : undefined,
+    ),
+    completeLifecycleAction: vi.fn<NonNullable<RouterDeps['completeLifecycleAction']>>(async () => 'completed'),
+  } satisfies RouterDeps;
+}
+const terminate = (origin = 'AutoScalingGroup') =>
+  lifecycle('EC2 Instance-terminate Lifecycle Action', {
+    LifecycleHookName: 'hashistack-terminate',
+    LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+    Origin: origin,
+    Destination: 'EC2',
+  });
+
+describe('router: warm pools and the Spot interruption drain', () => {
+  it('a terminate action of an instance whose interruption drain runs starts no second drain (that drain completes it by instance id)', async () => {
+    const d = routerDeps('RUNNING');
+    expect(await routeLifecycleEvent(terminate(), d)).toEqual({ routed: 'drain', executionName: `drain-${INSTANCE}-interruption`, started: false });
+    expect(d.startExecution).not.toHaveBeenCalled();
+    expect(d.completeLifecycleAction).not.toHaveBeenCalled();
+  });
+  it('after the interruption drain ended, the terminate action gets its own drain (it finds the node drained and left)', async () => {
+    const d = routerDeps('SUCCEEDED');
+    expect(await routeLifecycleEvent(terminate(), d)).toMatchObject({ routed: 'drain', started: true });
+  });
+  it('a termination from the warm pool is completed at once, without a drain', async () => {
+    const d = routerDeps();
+    expect(await routeLifecycleEvent(terminate('WarmPool'), d)).toMatchObject({ routed: 'ignored', completion: 'completed' });
+    expect(d.completeLifecycleAction).toHaveBeenCalledWith(expect.objectContaining({ instanceId: INSTANCE, origin: 'WarmPool' }), 'CONTINUE');
+    expect(d.startExecution).not.toHaveBeenCalled();
+  });
+  it('a launch into the warm pool and a move out of it both go to the join workflow (whose gate differs)', async () => {
+    for (const [origin, destination] of [
+      ['EC2', 'WarmPool'],
+      ['WarmPool', 'AutoScalingGroup'],
+    ]) {
+      const d = routerDeps();
+      d.describeAutoScalingInstance.mockResolvedValue({ LifecycleState: destination === 'WarmPool' ? 'Warmed:Pending:Wait' : 'Pending:Wait' });
+      const event = lifecycle('EC2 Instance-launch Lifecycle Action', {
+        LifecycleHookName: 'hashistack-launch',
+        LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+        Origin: origin,
+        Destination: destination,
+      });
+      expect(await routeLifecycleEvent(event, d)).toMatchObject({ routed: 'join', started: true });
+      expect(d.completeLifecycleAction).not.toHaveBeenCalled();
+    }
+  });
+});
