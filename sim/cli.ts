@@ -2,6 +2,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildReport } from './report.js';
+import { serveCommand } from './sandbox/command.js';
 import { SCENARIOS } from './scenarios/index.js';
 import { iamCheck } from './scenarios/checks.js';
 import type { ScenarioArgs } from './scenarios/types.js';
@@ -9,6 +10,7 @@ import { Simulation } from './simulation.js';
 import './quiet-warnings.js';
 
 const HELP = `Usage: npm run sim -- <scenario> [options]
+       npm run sim -- serve [--stage STAGE] [--nodes N] [--time-scale X] [--write-env FILE]
 
 Runs a scenario against the simulated AWS + hashistack with the control
 plane's real handlers and state machines, prints a timeline (sim time) and
@@ -18,6 +20,12 @@ Scenarios:
 ${Object.values(SCENARIOS)
   .map((s) => `  ${s.name.padEnd(22)} ${s.description}`)
   .join('\n')}
+
+serve: a rehearsal sandbox that keeps running (until Ctrl-C) with the stage's
+config deployed; prints the variables (one AWS endpoint, region, fake
+credentials, Nomad/Consul/Vault addresses and tokens) for the aws CLI, curl or
+any SDK. --stage STAGE (default example), --time-scale X (default 60),
+--write-env FILE (also write the exports there), --no-schedules.
 
 Options:
   --nodes N          client nodes (scenario default)
@@ -52,6 +60,9 @@ async function main(): Promise<number> {
       quiet: { type: 'boolean' },
       'log-level': { type: 'string' },
       list: { type: 'boolean' },
+      stage: { type: 'string' },
+      'write-env': { type: 'string' },
+      'no-schedules': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -64,6 +75,21 @@ async function main(): Promise<number> {
     return 0;
   }
   const name = positionals[0] ?? 'default';
+  if (name === 'serve') {
+    const timeScale = values['time-scale'] === undefined ? 60 : Number(values['time-scale']);
+    if (!(timeScale >= 1 && Number.isFinite(timeScale))) throw new UsageError('--time-scale must be a finite number >= 1 for serve');
+    return serveCommand({
+      stage: values.stage ?? 'example',
+      seed: positiveInt('--seed', values.seed) ?? 1,
+      nodes: positiveInt('--nodes', values.nodes) ?? 4,
+      servers: positiveInt('--servers', values.servers) ?? 3,
+      timeScale,
+      schedules: values['no-schedules'] !== true,
+      ...(values['write-env'] === undefined ? {} : { envFile: values['write-env'] }),
+      report: values.report ?? 'reports/serve.json',
+      quiet: values.quiet === true,
+    });
+  }
   const scenario = SCENARIOS[name];
   if (!scenario) {
     process.stderr.write(`unknown scenario "${name}"\n\n${HELP}`);
