@@ -79,6 +79,8 @@ export interface AwsSimApi {
   /** Every lifecycle action so far; `activeOnly` for those still waiting. */
   lifecycleActions(activeOnly?: boolean): LifecycleAction[];
   commands(): SsmCommand[];
+  /** Fault: stop (false) or start (true) the SSM agent of a node; a stopped one goes ConnectionLost and gets no commands. */
+  setSsmAgentRunning(instanceId: string, running: boolean): void;
   parameter(name: string): SsmParameter | undefined;
   /**
    * EC2's two-minute Spot interruption warning (`EC2 Spot Instance
@@ -105,7 +107,7 @@ export function createAwsSim(deps: AwsSimDeps): AwsSim {
   const rng = deps.rng.fork('aws');
   const ec2 = new Ec2Model({ clock: deps.clock, rng, bus: deps.bus, recorder: deps.recorder });
   const autoscaling = new AutoScalingModel({ clock: deps.clock, rng, bus: deps.bus, recorder: deps.recorder, ec2 });
-  const ssm = new SsmModel({ clock: deps.clock, rng, recorder: deps.recorder, shell: deps.shell });
+  const ssm = new SsmModel({ clock: deps.clock, rng, recorder: deps.recorder, shell: deps.shell, instances: () => [...ec2.instances.values()] });
 
   const api: AwsSimApi = {
     registerImage: (input) => ec2.registerImage(input),
@@ -134,6 +136,7 @@ export function createAwsSim(deps: AwsSimDeps): AwsSim {
     groups: () => [...autoscaling.groups.values()],
     instance: (id) => ec2.instances.get(id),
     instances: () => [...ec2.instances.values()],
+    setSsmAgentRunning: (instanceId, running) => ssm.setAgentRunning(instanceId, running),
     lifecycleActions: (activeOnly = false) => (activeOnly ? autoscaling.activeActions() : [...autoscaling.actions.values()]),
     commands: () => [...ssm.commands.values()],
     parameter: (name) => ssm.parameters.get(name),

@@ -152,6 +152,17 @@ export function checkStageConfig(config: unknown, serverlessYml: string, example
   return problems;
 }
 
+/** The environment serverless.yml gives the Lambdas from a (checked) stage file; values the stack sets itself are absent. */
+export function stageEnvironment(config: Record<string, unknown>, serverlessYml: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const b of configBindings(serverlessYml)) {
+    const value = valueAt(config, b.key);
+    if (value === undefined || value === null) continue;
+    env[b.variable] = Array.isArray(value) ? value.map(String).join(b.join ?? ',') : String(value);
+  }
+  return env;
+}
+
 /** A stage file that cannot be deployed. */
 export class StageConfigInvalid extends Error {
   override readonly name = 'StageConfigInvalid';

@@ -80,6 +80,27 @@ describe('npm run sim -- serve, driven by the aws CLI and curl', () => {
     expect(output).toContain('aws stepfunctions start-execution');
   });
 
+  it('passes `npm run doctor` through the same variables, and names an unreachable API', async () => {
+    const env = { PATH: process.env.PATH ?? '', HOME: dir, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', ...vars };
+    const doctor = (extra: Record<string, string>) =>
+      run(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'tools/doctor/cli.ts', '--stage', 'example'], {
+        cwd: ROOT,
+        env: { ...env, ...extra },
+      }).then(
+        (r) => ({ code: 0, out: r.stdout }),
+        (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout }),
+      );
+    const green = await doctor({});
+    expect(green.out).toMatch(/\b\d+ passed, 0 failed, 0 warnings/);
+    expect(green.code).toBe(0);
+    const unreachable = await doctor({ CONSUL_HTTP_ADDR: 'http://127.0.0.1:9' });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.out).toMatch(/reachable\s+consul\s+FAIL/);
+    // The managed nodes as the CLI lists them (the doctor's ssm agent check reads the same API).
+    const info = (await aws('ssm', 'describe-instance-information')) as { InstanceInformationList: Array<{ PingStatus: string; PlatformType: string }> };
+    expect(info.InstanceInformationList.map((n) => `${n.PingStatus} ${n.PlatformType}`)).toEqual(Array(7).fill('Online Linux'));
+  }, 120_000);
+
   it('runs a pool upgrade started with start-execution and approved with send-task-success from the history', async () => {
     const groups = (await aws('autoscaling', 'describe-auto-scaling-groups')) as {
       AutoScalingGroups: Array<{ AutoScalingGroupName: string; DesiredCapacity: number }>;
