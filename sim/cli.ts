@@ -1,6 +1,8 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { timelineFromReport } from '../tools/timeline/from-report.js';
+import { renderTimelineSvg } from '../tools/timeline/svg.js';
 import { buildReport } from './report.js';
 import { serveCommand } from './sandbox/command.js';
 import { SCENARIOS } from './scenarios/index.js';
@@ -134,6 +136,8 @@ async function main(): Promise<number> {
   const file = values.report ?? `reports/${scenario.name}.json`;
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  const timelineFile = `${file.replace(/\.json$/, '')}-timeline.svg`;
+  writeFileSync(timelineFile, renderTimelineSvg(timelineFromReport(report)));
 
   const results = report.lifecycleActions.reduce<Record<string, number>>((acc, a) => {
     const k = a.result ?? 'PENDING';
@@ -148,7 +152,7 @@ async function main(): Promise<number> {
   for (const l of report.allocations.lostAllocations)
     process.stdout.write(`lost  ${l.allocId} job=${l.jobId} group=${l.taskGroup} on ${l.nodeName}: ${l.reason} at ${l.at ?? '?'}\n`);
   for (const c of checks) process.stdout.write(`${c.passed ? 'ok  ' : 'FAIL'}  ${c.name}: ${c.detail}\n`);
-  process.stdout.write(`report: ${file}\n`);
+  process.stdout.write(`report: ${file}, timeline: ${timelineFile}\n`);
   return checks.every((c) => c.passed) ? 0 : 1;
 }
 

@@ -39,7 +39,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const sim = await Simulation.start({ stage: options.stage, seed: options.seed, timeScale: options.timeScale, schedules: options.schedules });
   const cluster = buildCluster(sim, {
     servers: options.servers,
-    pools: [{ name: 'general', nodes: options.nodes, maxSize: options.nodes * 2 + 2, drainDeadline: '10m', joinTimeout: '10m' }],
+    pools: [{ name: 'general', nodes: options.nodes, maxSize: options.nodes * 2 + 2, drainDeadline: '30m', joinTimeout: '10m' }],
   });
   for (const job of standardJobs('general', options.nodes)) sim.hashistack.api.registerJob(job);
   const upgradeImageId = registerUpgradeImage(sim);
