@@ -16,8 +16,8 @@ export function timelineFromReport(report: SimReport, asgName?: string): Timelin
   const asg = asgName ?? [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
   const rows = new Map<string, NodeRow>();
   const row = (id: string): NodeRow => {
-    let r = rows.get(id);
-    if (!r) rows.set(id, (r = { instanceId: id }));
+    const r = rows.get(id) ?? { instanceId: id };
+    rows.set(id, r);
     return r;
   };
   for (const a of report.lifecycleActions.filter((x) => x.asgName === asg)) {
