@@ -35,6 +35,7 @@ export function renderTimelineSvg(t: Timeline): string {
   const out: string[] = [];
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11">`,
+    `<title>${esc(t.title)}: one row per node (launch, join, drain, terminate), eligible nodes over time beneath</title>`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="${LABEL}" y="18" font-size="14" font-weight="bold">${esc(t.title)}</text>`,
   );
