@@ -1,6 +1,8 @@
 /** `npm run sim -- serve`: start the sandbox, print how to reach it, run until interrupted, then write its report. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { timelineFromReport } from '../../tools/timeline/from-report.js';
+import { renderTimelineSvg } from '../../tools/timeline/svg.js';
 import { buildReport } from '../report.js';
 import { exportLines, startSandbox, usage, type SandboxOptions } from './serve.js';
 
@@ -41,6 +43,8 @@ export async function serveCommand(options: ServeCommandOptions): Promise<number
   await box.stop();
   mkdirSync(dirname(options.report), { recursive: true });
   writeFileSync(options.report, `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`\nsandbox stopped; report: ${options.report}\n`);
+  const timelineFile = `${options.report.replace(/\.json$/, '')}-timeline.svg`;
+  writeFileSync(timelineFile, renderTimelineSvg(timelineFromReport(report)));
+  process.stdout.write(`\nsandbox stopped; report: ${options.report}, timeline: ${timelineFile}\n`);
   return 0;
 }

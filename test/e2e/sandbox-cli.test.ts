@@ -138,6 +138,24 @@ describe('npm run sim -- serve, driven by the aws CLI and curl', () => {
       240_000,
     );
     expect(final.status).toBe('SUCCEEDED');
+    // The history as AWS orders it, the same whether read in pages of 5 (the CLI follows nextToken) or at once.
+    type Event = { id: number; previousEventId: number; type: string; stateEnteredEventDetails?: { name: string } };
+    const paged = ((await aws('stepfunctions', 'get-execution-history', '--execution-arn', executionArn, '--page-size', '5')) as { events: Event[] }).events;
+    const whole = (
+      (await aws('stepfunctions', 'get-execution-history', '--execution-arn', executionArn, '--max-results', '1000', '--no-paginate')) as { events: Event[] }
+    ).events;
+    expect(paged).toEqual(whole);
+    expect(whole[0]?.type).toBe('ExecutionStarted');
+    expect(whole.at(-1)?.type).toBe('ExecutionSucceeded');
+    expect(whole.map((e) => e.id)).toEqual(whole.map((_, i) => i + 1));
+    // Every task's events come after its state was entered and before the next state is.
+    let inTask = false;
+    for (const e of whole) {
+      if (e.type === 'TaskStateEntered') inTask = true;
+      else if (e.type.endsWith('StateEntered')) inTask = false;
+      if (e.type.startsWith('Task') && !e.type.startsWith('TaskState')) expect(inTask, `${e.id} ${e.type}`).toBe(true);
+      if (e.type === 'TaskStateExited') inTask = false;
+    }
     expect((JSON.parse(final.output ?? '{}') as { outcome: string }).outcome).toBe('upgraded');
     // A second approval of the same task is refused as AWS refuses it.
     await expect(aws('stepfunctions', 'send-task-success', '--task-token', token, '--task-output', '{}')).rejects.toThrow(/TaskTimedOut|InvalidToken/);
@@ -168,6 +186,7 @@ describe('npm run sim -- serve, driven by the aws CLI and curl', () => {
     expect(await exited).toBe(0);
     const report = JSON.parse(readFileSync(reportFile, 'utf8')) as { scenario: string; executions: Array<{ stateMachine: string; status: string }> };
     expect(report.scenario).toBe('serve');
+    expect(readFileSync(reportFile.replace(/\.json$/, '-timeline.svg'), 'utf8')).toContain('eligible nodes');
     expect(report.executions.filter((e) => e.stateMachine === 'poolUpgrade').map((e) => e.status)).toEqual(['SUCCEEDED']);
   }, 60_000);
 });
