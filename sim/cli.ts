@@ -1,7 +1,10 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { timelineFromReport } from '../tools/timeline/from-report.js';
+import { renderTimelineSvg } from '../tools/timeline/svg.js';
 import { buildReport } from './report.js';
+import { serveCommand } from './sandbox/command.js';
 import { SCENARIOS } from './scenarios/index.js';
 import { iamCheck } from './scenarios/checks.js';
 import type { ScenarioArgs } from './scenarios/types.js';
@@ -9,6 +12,7 @@ import { Simulation } from './simulation.js';
 import './quiet-warnings.js';
 
 const HELP = `Usage: npm run sim -- <scenario> [options]
+       npm run sim -- serve [--stage STAGE] [--nodes N] [--time-scale X] [--write-env FILE]
 
 Runs a scenario against the simulated AWS + hashistack with the control
 plane's real handlers and state machines, prints a timeline (sim time) and
@@ -18,6 +22,12 @@ Scenarios:
 ${Object.values(SCENARIOS)
   .map((s) => `  ${s.name.padEnd(22)} ${s.description}`)
   .join('\n')}
+
+serve: a rehearsal sandbox that keeps running (until Ctrl-C) with the stage's
+config deployed; prints the variables (one AWS endpoint, region, fake
+credentials, Nomad/Consul/Vault addresses and tokens) for the aws CLI, curl or
+any SDK. --stage STAGE (default example), --time-scale X (default 60),
+--write-env FILE (also write the exports there), --no-schedules.
 
 Options:
   --nodes N          client nodes (scenario default)
@@ -54,6 +64,9 @@ async function main(): Promise<number> {
       quiet: { type: 'boolean' },
       'log-level': { type: 'string' },
       list: { type: 'boolean' },
+      stage: { type: 'string' },
+      'write-env': { type: 'string' },
+      'no-schedules': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -66,6 +79,21 @@ async function main(): Promise<number> {
     return 0;
   }
   const name = positionals[0] ?? 'default';
+  if (name === 'serve') {
+    const timeScale = values['time-scale'] === undefined ? 60 : Number(values['time-scale']);
+    if (!(timeScale >= 1 && Number.isFinite(timeScale))) throw new UsageError('--time-scale must be a finite number >= 1 for serve');
+    return serveCommand({
+      stage: values.stage ?? 'example',
+      seed: positiveInt('--seed', values.seed) ?? 1,
+      nodes: positiveInt('--nodes', values.nodes) ?? 4,
+      servers: positiveInt('--servers', values.servers) ?? 3,
+      timeScale,
+      schedules: values['no-schedules'] !== true,
+      ...(values['write-env'] === undefined ? {} : { envFile: values['write-env'] }),
+      report: values.report ?? 'reports/serve.json',
+      quiet: values.quiet === true,
+    });
+  }
   const scenario = SCENARIOS[name];
   if (!scenario) {
     process.stderr.write(`unknown scenario "${name}"\n\n${HELP}`);
@@ -111,6 +139,8 @@ async function main(): Promise<number> {
   const file = values.report ?? `reports/${scenario.name}.json`;
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  const timelineFile = `${file.replace(/\.json$/, '')}-timeline.svg`;
+  writeFileSync(timelineFile, renderTimelineSvg(timelineFromReport(report)));
 
   const results = report.lifecycleActions.reduce<Record<string, number>>((acc, a) => {
     const k = a.result ?? 'PENDING';
@@ -125,7 +155,7 @@ async function main(): Promise<number> {
   for (const l of report.allocations.lostAllocations)
     process.stdout.write(`lost  ${l.allocId} job=${l.jobId} group=${l.taskGroup} on ${l.nodeName}: ${l.reason} at ${l.at ?? '?'}\n`);
   for (const c of checks) process.stdout.write(`${c.passed ? 'ok  ' : 'FAIL'}  ${c.name}: ${c.detail}\n`);
-  process.stdout.write(`report: ${file}\n`);
+  process.stdout.write(`report: ${file}, timeline: ${timelineFile}\n`);
   return checks.every((c) => c.passed) ? 0 : 1;
 }
 

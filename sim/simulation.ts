@@ -211,6 +211,11 @@ export class Simulation {
     return secret;
   }
 
+  /** Base URL of each simulated service on loopback (what the control plane is pointed at). */
+  endpoints(): Record<ServiceName, string> {
+    return Object.fromEntries(this.running.map((r) => [r.name, r.url])) as Record<ServiceName, string>;
+  }
+
   /**
    * Stop every service and timer. Handler code still running (a Lambda whose
    * execution was stopped, parked in a blocking query) is let finish first,

@@ -1,44 +1,99 @@
-# The tags and lifecycle hooks the control plane expects on every ASG of the
-# cluster. Names must match config/<stage>.yml (launchHookName,
-# terminateHookName, clusterName). The hook audit (every hour) reports a
-# cluster ASG whose hooks are missing or misconfigured.
+# The server and client groups with the tags and lifecycle hooks the control
+# plane expects. Hook names and the cluster tag must match config/<stage>.yml
+# (launchHookName, terminateHookName, clusterName); `npm run doctor -- --stage
+# <stage>` checks all of it after `terraform apply`.
 
-# The launch template carries the cluster tag: the control plane may write
-# versions and move the default version only on launch templates tagged
-# hashistack:cluster = clusterName. Upgrades move default_version and add
-# versions with a new image_id, so Terraform must not move them back.
-resource "aws_launch_template" "client" {
-  name_prefix   = "hashistack-client-general-"
-  image_id      = var.initial_image_id
-  instance_type = "m6g.xlarge"
-  iam_instance_profile {
-    name = var.client_instance_profile
+locals {
+  # Both hooks, on every group, declared inline so that the very first
+  # instances already wait for them.
+  #  - launch: the join workflow heartbeats while it waits and answers
+  #    CONTINUE or ABANDON itself; the default only applies if the control
+  #    plane is down, and then failing open (the node serves unverified, as
+  #    without a control plane) beats refusing every launch.
+  #  - terminate: the drain workflow heartbeats after every blocking query (at
+  #    most every 5 minutes), so drains longer than the timeout are fine; the
+  #    global limit is min(100 x heartbeat_timeout, 48 h). The doctor and the
+  #    hourly hook audit refuse a heartbeat timeout under 300 s.
+  lifecycle_hooks = {
+    (var.launch_hook_name)    = "autoscaling:EC2_INSTANCE_LAUNCHING"
+    (var.terminate_hook_name) = "autoscaling:EC2_INSTANCE_TERMINATING"
   }
-  tags = {
-    "hashistack:cluster" = "hashistack"
+}
+
+resource "aws_autoscaling_group" "servers" {
+  name                = "${var.cluster_name}-servers"
+  min_size            = var.server_count
+  desired_capacity    = var.server_count
+  # serverReplace and server pool upgrades add one server before removing one.
+  max_size            = var.server_count + 1
+  vpc_zone_identifier = var.private_subnet_ids
+
+  # $Default: an upgrade creates a version and makes it the default; the group
+  # itself is never updated (the control plane holds no ec2:RunInstances /
+  # iam:PassRole). A number here is refused by upgrades (the doctor fails it).
+  launch_template {
+    id      = aws_launch_template.server.id
+    version = "$Default"
   }
+
+  dynamic "initial_lifecycle_hook" {
+    for_each = local.lifecycle_hooks
+    content {
+      name                 = initial_lifecycle_hook.key
+      lifecycle_transition = initial_lifecycle_hook.value
+      heartbeat_timeout    = 900
+      default_result       = "CONTINUE"
+    }
+  }
+
+  tag {
+    key                 = "hashistack:cluster"
+    value               = var.cluster_name
+    propagate_at_launch = true
+  }
+  tag {
+    key                 = "hashistack:role"
+    value               = "server"
+    propagate_at_launch = true
+  }
+  tag {
+    key                 = "hashistack:pool"
+    value               = "servers"
+    propagate_at_launch = true
+  }
+
   lifecycle {
-    ignore_changes = [image_id, default_version, latest_version]
+    # An upgrade changes the live desired capacity while it runs (+1 server);
+    # an apply in the middle must not set it back.
+    ignore_changes = [desired_capacity]
   }
 }
 
 resource "aws_autoscaling_group" "clients_general" {
-  name                = "hashistack-clients-general"
+  name                = "${var.cluster_name}-clients-general"
   min_size            = 3
   max_size            = 30
-  desired_capacity    = 6
+  desired_capacity    = var.client_count
   vpc_zone_identifier = var.private_subnet_ids
 
-  # $Default: an upgrade creates a version and makes it the default; the group
-  # itself is never updated (no ec2:RunInstances / iam:PassRole for the control plane).
   launch_template {
     id      = aws_launch_template.client.id
     version = "$Default"
   }
 
+  dynamic "initial_lifecycle_hook" {
+    for_each = local.lifecycle_hooks
+    content {
+      name                 = initial_lifecycle_hook.key
+      lifecycle_transition = initial_lifecycle_hook.value
+      heartbeat_timeout    = 900
+      default_result       = "CONTINUE"
+    }
+  }
+
   tag {
     key                 = "hashistack:cluster"
-    value               = "hashistack"
+    value               = var.cluster_name
     propagate_at_launch = true
   }
   tag {
@@ -63,25 +118,13 @@ resource "aws_autoscaling_group" "clients_general" {
     propagate_at_launch = false
   }
 
-  # Hooks declared inline so that the very first instances already wait for them.
-  initial_lifecycle_hook {
-    name                 = "hashistack-launch"
-    lifecycle_transition = "autoscaling:EC2_INSTANCE_LAUNCHING"
-    # The join workflow heartbeats while it waits and answers CONTINUE or
-    # ABANDON itself; the default only applies if the control plane is down,
-    # and then failing open (the node serves unverified, as without a control
-    # plane) beats refusing every launch.
-    heartbeat_timeout = 900
-    default_result    = "CONTINUE"
-  }
-
-  initial_lifecycle_hook {
-    name                 = "hashistack-terminate"
-    lifecycle_transition = "autoscaling:EC2_INSTANCE_TERMINATING"
-    # The drain workflow heartbeats after every blocking query (at most every
-    # 5 minutes), so drains longer than this timeout are fine. The global limit
-    # is min(100 x heartbeat_timeout, 48 h).
-    heartbeat_timeout = 900
-    default_result    = "CONTINUE"
+  lifecycle {
+    # The upgrade surges the live desired capacity batch by batch (and keeps
+    # scaling done meanwhile); Terraform must not reset it. Scale with
+    # `aws autoscaling set-desired-capacity` or a scaling policy instead.
+    # The launch template reference stays "$Default" (the version moves
+    # inside the template, ignored there); listed so that a group someone
+    # switched to "$Latest" is not flipped back mid-upgrade.
+    ignore_changes = [desired_capacity, launch_template[0].version]
   }
 }

@@ -81,6 +81,8 @@ export interface AwsSimApi {
   /** Every lifecycle action so far; `activeOnly` for those still waiting. */
   lifecycleActions(activeOnly?: boolean): LifecycleAction[];
   commands(): SsmCommand[];
+  /** Fault: stop (false) or start (true) the SSM agent of a node; a stopped one goes ConnectionLost and gets no commands. */
+  setSsmAgentRunning(instanceId: string, running: boolean): void;
   parameter(name: string): SsmParameter | undefined;
   /** EC2's two-minute Spot interruption warning, then the reclaim (see Ec2Model.interruptSpot). */
   interruptSpot(instanceId: string): { reclaimAt: number };
@@ -109,7 +111,7 @@ export function createAwsSim(deps: AwsSimDeps): AwsSim {
   const rng = deps.rng.fork('aws');
   const ec2 = new Ec2Model({ clock: deps.clock, rng, bus: deps.bus, recorder: deps.recorder });
   const autoscaling = new AutoScalingModel({ clock: deps.clock, rng, bus: deps.bus, recorder: deps.recorder, ec2 });
-  const ssm = new SsmModel({ clock: deps.clock, rng, recorder: deps.recorder, shell: deps.shell });
+  const ssm = new SsmModel({ clock: deps.clock, rng, recorder: deps.recorder, shell: deps.shell, instances: () => [...ec2.instances.values()] });
   const health = new HealthModel({ clock: deps.clock, rng, bus: deps.bus, recorder: deps.recorder, ec2 });
 
   const api: AwsSimApi = {
@@ -139,6 +141,7 @@ export function createAwsSim(deps: AwsSimDeps): AwsSim {
     groups: () => [...autoscaling.groups.values()],
     instance: (id) => ec2.instances.get(id),
     instances: () => [...ec2.instances.values()],
+    setSsmAgentRunning: (instanceId, running) => ssm.setAgentRunning(instanceId, running),
     lifecycleActions: (activeOnly = false) => (activeOnly ? autoscaling.activeActions() : [...autoscaling.actions.values()]),
     commands: () => [...ssm.commands.values()],
     parameter: (name) => ssm.parameters.get(name),

@@ -4,14 +4,28 @@ import type { SimClock } from '../core/clock.js';
 import type { Recorder } from '../core/recorder.js';
 import type { Rng } from '../core/rng.js';
 import { AwsApiError } from './errors.js';
-import { SIM_ACCOUNT, type CommandInvocation, type ParameterType, type SsmCommand, type SsmParameter } from './state.js';
+import { SIM_ACCOUNT, type Ec2Instance, type CommandInvocation, type ParameterType, type SsmCommand, type SsmParameter } from './state.js';
 
 export interface SsmDeps {
   clock: SimClock;
   rng: Rng;
   recorder: Recorder;
   shell: NodeShell;
+  /** EC2's instances (managed nodes are EC2 instances whose agent registered). */
+  instances: () => Ec2Instance[];
 }
+
+/** A managed node as DescribeInstanceInformation lists it. */
+export interface ManagedNode {
+  instanceId: string;
+  pingStatus: 'Online' | 'ConnectionLost';
+  lastPing: number;
+  ipAddress: string;
+  computerName: string;
+}
+
+/** The agent the simulated nodes run (Alpine's ssm-agent package). */
+export const SSM_AGENT_VERSION = '3.3.1142.0';
 
 export interface SendCommandInput {
   documentName: string;
@@ -45,9 +59,51 @@ export class SsmModel {
   readonly parameters = new Map<string, SsmParameter>();
   readonly commands = new Map<string, SsmCommand>();
   private readonly rng: Rng;
+  /** Agents stopped on their node (a fault): the node stays up, Systems Manager loses it. */
+  private readonly stoppedAgents = new Set<string>();
+  /** Last time each node's agent was seen answering (its registration stays after it stops). */
+  private readonly lastPing = new Map<string, number>();
 
   constructor(private readonly deps: SsmDeps) {
     this.rng = deps.rng.fork('ssm');
+  }
+
+  /** Whether the node's SSM agent answers now (node up, agent running). */
+  agentAnswers(instanceId: string): boolean {
+    const answers = this.deps.shell.isOnline(instanceId) && !this.stoppedAgents.has(instanceId);
+    if (answers) this.lastPing.set(instanceId, this.deps.clock.now());
+    return answers;
+  }
+
+  /** Fault: stop (or start again) the SSM agent of a node. */
+  setAgentRunning(instanceId: string, running: boolean): void {
+    this.agentAnswers(instanceId);
+    if (running) this.stoppedAgents.delete(instanceId);
+    else this.stoppedAgents.add(instanceId);
+    this.deps.recorder.event('ssm', `SSM agent on ${instanceId} ${running ? 'started' : 'stopped'}`);
+  }
+
+  /**
+   * Managed nodes: running EC2 instances whose agent registered (answered at
+   * least once), `Online` while it answers, else `ConnectionLost` with its
+   * last ping. Stopped and terminated instances are not listed.
+   */
+  managedNodes(): ManagedNode[] {
+    const nodes: ManagedNode[] = [];
+    for (const i of this.deps.instances()) {
+      if (i.state !== 'running') continue;
+      const online = this.agentAnswers(i.instanceId);
+      const lastPing = this.lastPing.get(i.instanceId);
+      if (lastPing === undefined) continue;
+      nodes.push({
+        instanceId: i.instanceId,
+        pingStatus: online ? 'Online' : 'ConnectionLost',
+        lastPing,
+        ipAddress: i.privateIp,
+        computerName: i.privateDnsName,
+      });
+    }
+    return nodes;
   }
 
   /** PutParameter; an existing name needs `overwrite`. Returns the new version. */
@@ -107,7 +163,7 @@ export class SsmModel {
     if (!SUPPORTED_DOCUMENTS.has(input.documentName)) throw new AwsApiError('InvalidDocument', `Document with name ${input.documentName} does not exist.`);
     if (input.instanceIds.length === 0) throw new AwsApiError('ValidationException', 'Either InstanceIds or Targets must be specified.');
     if (input.commands.length === 0) throw new AwsApiError('InvalidParameters', 'Parameter "commands" is required.');
-    const offline = input.instanceIds.filter((id) => !this.deps.shell.isOnline(id));
+    const offline = input.instanceIds.filter((id) => !this.agentAnswers(id));
     if (offline.length > 0) {
       throw new AwsApiError('InvalidInstanceId', `Instances [[${offline.join(', ')}]] not in a valid state for account ${SIM_ACCOUNT}`);
     }

@@ -3,7 +3,7 @@ import type { Rng } from '../core/rng.js';
 import { page, SSM_LIST_PAGING } from './protocol/paging.js';
 import { AwsApiError } from './errors.js';
 import { epochSeconds, jsonAction, jsonError, jsonInput, jsonResponse } from './protocol/json.js';
-import type { SsmModel } from './ssm-model.js';
+import { SSM_AGENT_VERSION, type SsmModel } from './ssm-model.js';
 import { SIM_ACCOUNT, SIM_REGION, type CommandInvocation, type ParameterType, type SsmCommand, type SsmParameter } from './state.js';
 
 type Input = Record<string, unknown>;
@@ -86,6 +86,53 @@ export class SsmService implements SimService {
         }
         const paged = page(rows, typeof i.MaxResults === 'number' ? i.MaxResults : undefined, optionalString(i, 'NextToken'), SSM_LIST_PAGING);
         return { CommandInvocations: paged.items, ...(paged.nextToken ? { NextToken: paged.nextToken } : {}) };
+      },
+      DescribeInstanceInformation: (i) => {
+        const legacy = Array.isArray(i.InstanceInformationFilterList) ? (i.InstanceInformationFilterList as Input[]) : undefined;
+        const filters = Array.isArray(i.Filters) ? (i.Filters as Input[]) : undefined;
+        if (legacy && filters) throw new AwsApiError('InvalidFilterKey', 'InstanceInformationFilterList and Filters cannot be used together.');
+        const wanted = new Map<string, string[]>();
+        for (const f of legacy ?? []) wanted.set(String(f.key), stringArray(f.valueSet));
+        for (const f of filters ?? []) wanted.set(String(f.Key), stringArray(f.Values));
+        for (const key of wanted.keys()) {
+          if (!['InstanceIds', 'PingStatus', 'PlatformTypes', 'ResourceType', 'AgentVersion'].includes(key))
+            throw new AwsApiError('InvalidFilterKey', `The filter key ${key} is not supported.`);
+        }
+        for (const id of wanted.get('InstanceIds') ?? []) {
+          if (!/^(i|mi)-[0-9a-f]{8,17}$/.test(id)) throw new AwsApiError('InvalidInstanceId', `Instance ${id} is not valid.`);
+        }
+        const matches = (key: string, value: string): boolean => !wanted.has(key) || (wanted.get(key) ?? []).includes(value);
+        const rows = this.model
+          .managedNodes()
+          .filter(
+            (n) =>
+              matches('InstanceIds', n.instanceId) &&
+              matches('PingStatus', n.pingStatus) &&
+              matches('PlatformTypes', 'Linux') &&
+              matches('ResourceType', 'EC2Instance') &&
+              matches('AgentVersion', SSM_AGENT_VERSION),
+          )
+          .map((n) => ({
+            InstanceId: n.instanceId,
+            PingStatus: n.pingStatus,
+            LastPingDateTime: epochSeconds(n.lastPing),
+            AgentVersion: SSM_AGENT_VERSION,
+            IsLatestVersion: false,
+            PlatformType: 'Linux',
+            PlatformName: 'Alpine Linux',
+            PlatformVersion: '3.22',
+            ResourceType: 'EC2Instance',
+            IPAddress: n.ipAddress,
+            ComputerName: n.computerName,
+          }));
+        const size = typeof i.MaxResults === 'number' ? i.MaxResults : undefined;
+        if (size !== undefined && (size < 5 || size > 50))
+          throw new AwsApiError(
+            'ValidationException',
+            `1 validation error detected: Value '${size}' at 'maxResults' failed to satisfy constraint: Member must have value ${size < 5 ? 'greater than or equal to 5' : 'less than or equal to 50'}`,
+          );
+        const paged = page(rows, size, optionalString(i, 'NextToken'), SSM_LIST_PAGING);
+        return { InstanceInformationList: paged.items, ...(paged.nextToken ? { NextToken: paged.nextToken } : {}) };
       },
       ListCommands: (i) => {
         const commandId = optionalString(i, 'CommandId');

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { InputTransformer } from './input-transformer.js';
@@ -289,6 +290,8 @@ function resolveSource(expr: string, tree: Json, root: string, stage: string): J
   const file = /^file\((.+)\)$/.exec(expr);
   if (file) {
     const path = resolve(root, (file[1] as string).trim());
+    // A JS file source: the framework calls its function; ours also offers the stage's value directly.
+    if (path.endsWith('.cjs')) return (createRequire(import.meta.url)(path) as { forStage(stage: string): Json }).forStage(stage);
     const text = readFileSync(path, 'utf8');
     return (path.endsWith('.json') ? JSON.parse(text) : parseYaml(text)) as Json;
   }

@@ -42,6 +42,52 @@ export interface Execution {
   endSignal?: AbortSignal;
   /** Resolves when the execution stops. */
   done: Promise<void>;
+  /** GetExecutionHistory, as AWS records it (see {@link ExecutionHistory}). */
+  events: ExecutionHistory;
+}
+
+/** One event of GetExecutionHistory: `type` and its `<type>EventDetails` (camel case), sim time. */
+export interface HistoryEvent {
+  type: string;
+  at: number;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * An execution's history as GetExecutionHistory returns it: ExecutionStarted,
+ * `<StateType>StateEntered` / `StateExited` with input and output, for a
+ * `lambda:invoke` task TaskScheduled (its resolved Parameters: the Payload
+ * with the task token), TaskStarted, TaskSubmitted (`.waitForTaskToken`) and
+ * TaskSucceeded / TaskFailed / TaskTimedOut, then the execution's end.
+ * aws-local-stepfunctions reports state events asynchronously; a task's
+ * events wait until its state's StateEntered is recorded, so the order is
+ * AWS's. Not modelled: Map/Parallel iteration events, LambdaFunction* events
+ * of tasks with a direct function ARN.
+ */
+export class ExecutionHistory {
+  readonly list: HistoryEvent[] = [];
+  private readonly active = new Set<string>();
+  private readonly waiting = new Map<string, HistoryEvent[]>();
+
+  add(event: HistoryEvent): void {
+    this.list.push(event);
+  }
+
+  /** A state event, in the order the state machine ran. */
+  state(kind: 'Entered' | 'Exited' | 'Ended', stateName: string, event?: HistoryEvent): void {
+    if (event) this.list.push(event);
+    if (kind === 'Entered') {
+      this.active.add(stateName);
+      for (const e of this.waiting.get(stateName) ?? []) this.list.push(e);
+      this.waiting.delete(stateName);
+    } else this.active.delete(stateName);
+  }
+
+  /** A task event of a state (held until the state's StateEntered is recorded). */
+  task(stateName: string, event: HistoryEvent): void {
+    if (this.active.has(stateName)) this.list.push(event);
+    else this.waiting.set(stateName, [...(this.waiting.get(stateName) ?? []), event]);
+  }
 }
 
 /** A Task state's retrier, as ASL defines it. */
@@ -193,11 +239,17 @@ export class StepFunctionsSim implements SimService {
       input,
       status: 'RUNNING',
       history: [],
+      events: new ExecutionHistory(),
       whileTaskRuns: (task) => task(),
       startDate: this.deps.clock.now(),
       done: new Promise<void>((r) => (finish = r)),
     };
     this.executions.set(executionArn, execution);
+    execution.events.add({
+      type: 'ExecutionStarted',
+      at: execution.startDate,
+      details: { input, inputDetails: { truncated: false }, roleArn: `arn:aws:iam::${stateMachineArn.split(':')[4]}:role/${spec.name}-role` },
+    });
     this.deps.recorder.executionStarted({ executionArn, name: execName, stateMachine: spec.key });
     this.deps.recorder.event('sfn', `${spec.key} execution ${execName} started`);
     this.emitStatus(execution);
@@ -256,6 +308,7 @@ export class StepFunctionsSim implements SimService {
         if (event.type === 'StateEntered' || event.type === 'StateRetried') this.deps.recorder.executionTransition(execution.executionArn);
         const e = event as { type: string; state?: { name?: string }; Error?: string; error?: { Error?: string } };
         execution.history.push({ at: this.deps.clock.iso(), type: e.type, state: e.state?.name, error: e.Error ?? e.error?.Error });
+        this.recordHistory(spec, execution, event);
       }
     })();
     try {
@@ -282,6 +335,14 @@ export class StepFunctionsSim implements SimService {
     e.status = status;
     e.stopDate = this.deps.clock.now();
     Object.assign(e, fields);
+    const end = { SUCCEEDED: 'ExecutionSucceeded', FAILED: 'ExecutionFailed', TIMED_OUT: 'ExecutionTimedOut', ABORTED: 'ExecutionAborted', RUNNING: '' }[
+      status
+    ];
+    e.events.add({
+      type: end,
+      at: e.stopDate,
+      details: status === 'SUCCEEDED' ? { output: e.output ?? 'null', outputDetails: { truncated: false } } : { error: e.error, cause: e.cause },
+    });
     this.deps.recorder.executionEnded(e.executionArn, status, e.error, e.cause);
     const spec = this.machines.get(e.stateMachineArn);
     const why = e.error ? ` (${e.error}: ${e.cause ?? ''})` : '';
@@ -318,15 +379,31 @@ export class StepFunctionsSim implements SimService {
           const timeoutMs = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds * 1000 : undefined;
           const heartbeatMs = typeof state.HeartbeatSeconds === 'number' ? state.HeartbeatSeconds * 1000 : undefined;
           const waits = state.Resource === LAMBDA_INVOKE_WAIT;
+          const resource = waits ? 'invoke.waitForTaskToken' : 'invoke';
+          const taskEvent = (type: string, details: Record<string, unknown> = {}): void =>
+            execution.events.task(stateName, { type, at: clock.now(), details: { resourceType: 'lambda', resource, ...details } });
           handlers[stateName] = async (input) => {
             const params = (input ?? {}) as { FunctionName?: unknown; Payload?: unknown };
             if (typeof params.FunctionName !== 'string') throw new LambdaFunctionError('States.Runtime', `${stateName}: Parameters.FunctionName is missing`);
             if (!waits) {
               const functionName = params.FunctionName;
-              const payload = await execution.whileTaskRuns(() => invokeWithTimeout(lambda, clock, functionName, params.Payload ?? null, timeoutMs));
-              return { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: payload };
+              taskEvent('TaskScheduled', { region: this.deps.region, parameters: JSON.stringify(params) });
+              taskEvent('TaskStarted');
+              try {
+                const payload = await execution.whileTaskRuns(() => invokeWithTimeout(lambda, clock, functionName, params.Payload ?? null, timeoutMs));
+                const output = { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: payload };
+                taskEvent('TaskSucceeded', { output: JSON.stringify(output), outputDetails: { truncated: false } });
+                return output;
+              } catch (error) {
+                const failure =
+                  error instanceof LambdaFunctionError
+                    ? { error: error.errorType, cause: error.errorMessage }
+                    : { error: 'States.TaskFailed', cause: String(error) };
+                taskEvent(failure.error === 'States.Timeout' ? 'TaskTimedOut' : 'TaskFailed', failure);
+                throw error;
+              }
             }
-            return this.waitForTaskToken(execution, stateName, params.FunctionName, params.Payload ?? null, { timeoutMs, heartbeatMs });
+            return this.waitForTaskToken(execution, stateName, params.FunctionName, params.Payload ?? null, { timeoutMs, heartbeatMs }, taskEvent);
           };
           const { HeartbeatSeconds: _h, Retry: retry, ...rest } = state;
           handlers[stateName] = this.retrying(execution, stateName, retry, handlers[stateName]);
@@ -441,6 +518,7 @@ export class StepFunctionsSim implements SimService {
     functionName: string,
     rawPayload: unknown,
     limits: { timeoutMs: number | undefined; heartbeatMs: number | undefined },
+    taskEvent: (type: string, details?: Record<string, unknown>) => void,
   ): Promise<unknown> {
     const clock = this.deps.clock;
     const token = `${Buffer.from(`${execution.executionArn}#${stateName}#${++this.tokenCounter}`).toString('base64')}.${this.deps.rng.uuid()}`;
@@ -481,8 +559,14 @@ export class StepFunctionsSim implements SimService {
       timers[0] = clock.schedule(limits.timeoutMs, () => task.settle({ error: 'States.Timeout', cause: 'Task timed out' }), 'task-timeout');
     armHeartbeat();
     this.deps.recorder.event('sfn', `${execution.name}: ${stateName} waits for a task token`);
+    taskEvent('TaskScheduled', { region: this.deps.region, parameters: JSON.stringify({ FunctionName: functionName, Payload: payload }) });
+    taskEvent('TaskStarted');
     try {
-      await execution.whileTaskRuns(() => this.deps.lambda.invoke(functionName, payload));
+      const answer = await execution.whileTaskRuns(() => this.deps.lambda.invoke(functionName, payload));
+      taskEvent('TaskSubmitted', {
+        output: JSON.stringify({ StatusCode: 200, ExecutedVersion: '$LATEST', Payload: answer ?? null }),
+        outputDetails: { truncated: false },
+      });
     } catch (error) {
       task.settle(
         error instanceof LambdaFunctionError ? { error: error.errorType, cause: error.errorMessage } : { error: 'States.TaskFailed', cause: String(error) },
@@ -495,8 +579,32 @@ export class StepFunctionsSim implements SimService {
     } finally {
       unpark();
     }
-    if ('error' in result) throw new LambdaFunctionError(result.error, result.cause);
+    if ('error' in result) {
+      taskEvent(result.error === 'States.Timeout' || result.error === 'States.HeartbeatTimeout' ? 'TaskTimedOut' : 'TaskFailed', {
+        error: result.error,
+        cause: result.cause,
+      });
+      throw new LambdaFunctionError(result.error, result.cause);
+    }
+    taskEvent('TaskSucceeded', { output: JSON.stringify(result.output ?? null), outputDetails: { truncated: false } });
     return result.output;
+  }
+
+  /** The state events of aws-local-stepfunctions' log, as GetExecutionHistory names them (the state's own type: a Wait runs as a task here). */
+  private recordHistory(spec: StateMachineSpec, execution: Execution, event: unknown): void {
+    const e = event as { type: string; state?: { name?: string; input?: unknown; output?: unknown }; index?: number; parentState?: unknown };
+    const name = e.state?.name;
+    if (name === undefined || e.parentState !== undefined) return;
+    const states = (spec.definition as { States?: Record<string, { Type?: string }> }).States ?? {};
+    const type = states[name]?.Type ?? 'Task';
+    const at = this.deps.clock.now();
+    if (e.type === 'StateEntered') {
+      const details = { name, input: JSON.stringify(e.state?.input ?? null), inputDetails: { truncated: false } };
+      execution.events.state('Entered', name, { type: `${type}StateEntered`, at, details });
+    } else if (e.type === 'StateExited') {
+      const details = { name, output: JSON.stringify(e.state?.output ?? null), outputDetails: { truncated: false } };
+      execution.events.state('Exited', name, { type: `${type}StateExited`, at, details });
+    } else if (e.type === 'StateFailed' || e.type === 'StateCaught') execution.events.state('Ended', name);
   }
 
   private emitStatus(e: Execution): void {
@@ -569,6 +677,11 @@ export class StepFunctionsSim implements SimService {
             }));
           return awsJson(200, { executions });
         }
+        case 'GetExecutionHistory': {
+          const e = this.executions.get(String(body.executionArn));
+          if (!e) throw new SfnError('ExecutionDoesNotExist', `Execution Does Not Exist: '${String(body.executionArn)}'`);
+          return awsJson(200, historyPage(e, body));
+        }
         case 'SendTaskSuccess':
           this.sendTask('success', String(body.taskToken ?? ''), { output: body.output === undefined ? undefined : String(body.output) });
           return awsJson(200, {});
@@ -612,6 +725,35 @@ function describe(e: Execution): Record<string, unknown> {
     ...(e.error === undefined ? {} : { error: e.error }),
     ...(e.cause === undefined ? {} : { cause: e.cause }),
   };
+}
+
+/** One page of GetExecutionHistory: `maxResults` (1–1000, default 100), `nextToken`, `reverseOrder`, `includeExecutionData` (default true). */
+function historyPage(e: Execution, body: Record<string, unknown>): Record<string, unknown> {
+  const max = body.maxResults === undefined || body.maxResults === 0 ? 100 : Number(body.maxResults);
+  if (!Number.isInteger(max) || max < 0 || max > 1000)
+    throw new SfnError(
+      'ValidationException',
+      `1 validation error detected: Value '${String(body.maxResults)}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000`,
+    );
+  const withData = body.includeExecutionData !== false;
+  const all = e.events.list.map((h, i) => {
+    const details =
+      h.details && !withData
+        ? Object.fromEntries(Object.entries(h.details).filter(([k]) => !['input', 'output', 'parameters', 'inputDetails', 'outputDetails'].includes(k)))
+        : h.details;
+    const kind = /State(Entered|Exited)$/.exec(h.type)?.[0] ?? h.type;
+    const key = `${kind.charAt(0).toLowerCase()}${kind.slice(1)}EventDetails`;
+    return { timestamp: h.at / 1000, type: h.type, id: i + 1, previousEventId: i, ...(details ? { [key]: details } : {}) };
+  });
+  const ordered = body.reverseOrder === true ? all.reverse() : all;
+  let start = 0;
+  if (body.nextToken !== undefined) {
+    start = Number(Buffer.from(String(body.nextToken), 'base64').toString('utf8'));
+    if (!Number.isInteger(start) || start <= 0 || start > ordered.length) throw new SfnError('InvalidToken', 'Invalid Token: the nextToken is not valid');
+  }
+  const events = ordered.slice(start, start + max);
+  const next = start + max < ordered.length ? { nextToken: Buffer.from(String(start + max)).toString('base64') } : {};
+  return { events, ...next };
 }
 
 function awsJson(status: number, body: unknown): SimResponse {

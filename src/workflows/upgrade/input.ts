@@ -123,7 +123,7 @@ export function resolveCount(value: number | string, poolSize: number): number {
   return poolSize === 0 ? 1 : Math.ceil((pct * poolSize) / 100);
 }
 
-function closestKey(key: string, keys: readonly string[]): string | undefined {
+export function closestKey(key: string, keys: readonly string[]): string | undefined {
   let best: { k: string; d: number } | undefined;
   for (const k of keys) {
     const d = editDistance(key.toLowerCase(), k.toLowerCase());
