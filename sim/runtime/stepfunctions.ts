@@ -65,27 +65,37 @@ export interface HistoryEvent {
  * of tasks with a direct function ARN.
  */
 export class ExecutionHistory {
-  readonly list: HistoryEvent[] = [];
+  private readonly events: HistoryEvent[] = [];
   private readonly active = new Set<string>();
   private readonly waiting = new Map<string, HistoryEvent[]>();
+  /** The execution's end: always last, although the runner's last state events may be read after it. */
+  private ended: HistoryEvent | undefined;
+
+  /** The events in order. */
+  get list(): HistoryEvent[] {
+    if (!this.ended) return [...this.events];
+    const last = this.events.at(-1)?.at ?? this.ended.at;
+    return [...this.events, { ...this.ended, at: Math.max(this.ended.at, last) }];
+  }
 
   add(event: HistoryEvent): void {
-    this.list.push(event);
+    if (event.type.startsWith('Execution') && event.type !== 'ExecutionStarted') this.ended = event;
+    else this.events.push(event);
   }
 
   /** A state event, in the order the state machine ran. */
   state(kind: 'Entered' | 'Exited' | 'Ended', stateName: string, event?: HistoryEvent): void {
-    if (event) this.list.push(event);
+    if (event) this.events.push(event);
     if (kind === 'Entered') {
       this.active.add(stateName);
-      for (const e of this.waiting.get(stateName) ?? []) this.list.push(e);
+      for (const e of this.waiting.get(stateName) ?? []) this.events.push(e);
       this.waiting.delete(stateName);
     } else this.active.delete(stateName);
   }
 
   /** A task event of a state (held until the state's StateEntered is recorded). */
   task(stateName: string, event: HistoryEvent): void {
-    if (this.active.has(stateName)) this.list.push(event);
+    if (this.active.has(stateName)) this.events.push(event);
     else this.waiting.set(stateName, [...(this.waiting.get(stateName) ?? []), event]);
   }
 }
