@@ -315,12 +315,28 @@ export const warmPoolScenario: Scenario = {
     const coldTimes = await gateTimes(cold);
     const max = (xs: number[]) => (xs.length ? Math.max(...xs) : null);
     sim.recorder.event('scenario', `scale-out to InService: warm pool max ${fmt(max(warmTimes))}, cold launch max ${fmt(max(coldTimes))}`);
+
+    // The warm pool is emptied (MinSize 0, no prepared capacity left): terminations from the pool, Origin WarmPool.
+    await sim.clock.until(() => cluster.group(warm).members.filter((m) => m.lifecycleState === 'Warmed:Stopped').length === n, 30 * MINUTE);
+    const refilled = cluster
+      .group(warm)
+      .members.filter((m) => m.lifecycleState === 'Warmed:Stopped')
+      .map((m) => m.instanceId);
+    sim.aws.api.putWarmPool(warm, { minSize: 0, maxGroupPreparedCapacity: 2 + n, poolState: 'Stopped' });
+    await sim.clock.until(() => refilled.every((id) => sim.aws.api.instance(id)?.state === 'terminated'), 30 * MINUTE);
+    const fromPool = sim.recorder.lifecycleActions().filter((a) => a.transition.endsWith('TERMINATING') && refilled.includes(a.instanceId));
+    const drainsOfPool = sim.recorder.executionRecords().filter((e) => e.name.startsWith('drain-') && refilled.some((id) => e.name.includes(id)));
     const joins = sim.recorder.executionRecords().filter((e) => e.name.startsWith('join-'));
     const warmJoins = joins.filter((e) => [...warmIds].some((id) => e.name.includes(id)));
     const poolLaunches = intoPool.filter((a) => a.result === 'CONTINUE' && a.completeCallsSucceeded === 1);
     return [
       ...lifecycleChecks(sim),
       check('launches into the warm pool completed CONTINUE, none abandoned', poolLaunches.length >= n, `${poolLaunches.length} of ${intoPool.length}`),
+      check(
+        'terminations from the warm pool completed at once, without a drain',
+        fromPool.length === n && fromPool.every((a) => a.result === 'CONTINUE' && a.completeCallsSucceeded === 1) && drainsOfPool.length === 0,
+        `${fromPool.length} terminate actions (${fromPool.map((a) => a.result).join(', ')}), ${drainsOfPool.length} drains`,
+      ),
       check(
         'no Consul member or Nomad node while in the warm pool',
         membersWhileWarm + nodesWhileWarm === 0,

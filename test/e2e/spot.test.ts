@@ -6,6 +6,7 @@ import {
   spotInterruptionScenario,
   warmPoolScenario,
 } from '../../sim/scenarios/spot.js';
+import { buildCluster, settle } from '../../sim/scenarios/cluster.js';
 import type { Scenario, ScenarioArgs } from '../../sim/scenarios/types.js';
 import { Simulation } from '../../sim/simulation.js';
 
@@ -52,5 +53,42 @@ describe('Spot interruptions, rebalance recommendations, scheduled retirements, 
   it('warm pool: launches into the pool never join the cluster; scale-out from it is faster than a cold launch', async () => {
     const { checks } = await play(warmPoolScenario);
     expect(checks.filter((c) => !c.passed)).toEqual([]);
+  });
+
+  it('Spot warning while a scale-in drain of the node runs: no second drain, its deadline cut to end before the reclaim, the work stopped is named', async () => {
+    const sim = await Simulation.start({ seed: 1, logLevel: 'SILENT' });
+    try {
+      const cluster = buildCluster(sim, { servers: 3, pools: [{ name: 'spot', nodes: 3, drainDeadline: '1h', spot: true }] });
+      const group = cluster.clientGroups.spot as string;
+      // Long batch work: a scale-in drain waits for it up to the pool's deadline (1 h).
+      sim.hashistack.api.registerJob({
+        ID: 'etl',
+        Type: 'batch',
+        NodePool: 'spot',
+        TaskGroups: [{ Name: 'etl', Count: 3, cpu: 500, memoryMB: 512, RunTimeMs: 3 * 3_600_000 }],
+      });
+      await sim.clock.sleep(5 * 60_000);
+      sim.aws.api.setDesiredCapacity(group, 2);
+      await sim.clock.until(() => cluster.group(group).members.some((m) => m.lifecycleState === 'Terminating:Wait'), 60_000);
+      const victim = cluster.group(group).members.find((m) => m.lifecycleState === 'Terminating:Wait')?.instanceId as string;
+      await sim.clock.until(() => sim.hashistack.api.nodeOfInstance(victim)?.DrainStrategy != null, 60_000);
+      await sim.clock.sleep(30_000);
+      const { reclaimAt } = sim.aws.api.interruptSpot(victim);
+      await sim.clock.sleep(5 * 60_000);
+      await settle(sim, 30 * 60_000);
+
+      const drains = sim.recorder.executionRecords().filter((e) => e.name.startsWith('drain-'));
+      expect(drains).toHaveLength(1);
+      expect(drains[0]?.name.endsWith('-interruption')).toBe(false);
+      // The cut deadline stopped the batch allocation before the reclaim: the execution fails WorkLost naming it.
+      expect(drains[0]).toMatchObject({ status: 'FAILED', error: 'WorkLost' });
+      expect(drains[0]?.cause).toContain('etl');
+      const action = sim.recorder.lifecycleActions().find((a) => a.instanceId === victim && a.transition.endsWith('TERMINATING'));
+      expect(action).toMatchObject({ result: 'CONTINUE', completeCallsSucceeded: 1 });
+      expect(Date.parse(action?.endedAt ?? '')).toBeLessThan(reclaimAt);
+      expect(sim.recorder.lostAllocations.map((l) => `${l.jobId} ${l.reason}`)).toEqual(['etl drain-deadline']);
+    } finally {
+      await sim.stop();
+    }
   });
 });

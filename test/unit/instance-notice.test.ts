@@ -91,7 +91,9 @@ const clusterGroup = {
   CapacityRebalance: false,
 };
 
-function noticeDeps(options: { lifecycleState?: string; capacityRebalance?: boolean; rebalanceReplace?: boolean; role?: string } = {}) {
+function noticeDeps(
+  options: { lifecycleState?: string; capacityRebalance?: boolean; rebalanceReplace?: boolean; role?: string; draining?: Record<string, unknown> } = {},
+) {
   return {
     config: {
       clusterName: 'hashistack',
@@ -107,9 +109,12 @@ function noticeDeps(options: { lifecycleState?: string; capacityRebalance?: bool
     nomad: {
       findNodeByInstanceId: vi.fn(async () => ({ ID: 'node-1', SchedulingEligibility: 'eligible' }) as never),
       setEligibility: vi.fn(async () => undefined),
+      getNode: vi.fn(async () => ({ node: options.draining ?? { ID: 'node-1', DrainStrategy: null, LastDrain: null }, index: 7 }) as never),
+      drainNode: vi.fn(async () => ({ index: 8 })),
     },
     startExecution: vi.fn<NoticeDeps['startExecution']>(async () => ({ started: true, executionArn: 'arn:x' })),
     terminateInstance: vi.fn(async () => undefined),
+    now: () => T + 1_000,
   } satisfies NoticeDeps;
 }
 
@@ -135,11 +140,21 @@ describe('instance notices: what the handler does', () => {
     expect(r).toMatchObject({ outcome: 'draining', started: true, nomadNodeId: 'node-1' });
     expect(d.terminateInstance).not.toHaveBeenCalled();
   });
-  it('Spot warning for an instance already terminating: ineligible, no second drain', async () => {
-    const d = noticeDeps({ lifecycleState: 'Terminating:Wait' });
+  it('Spot warning for an instance already terminating: no second drain; the running drain is cut to end before the reclaim', async () => {
+    const late = { ID: 'node-1', DrainStrategy: { Deadline: 3.6e12, ForceDeadline: '2026-01-05T10:00:00Z' }, LastDrain: { Status: 'draining' } };
+    const d = noticeDeps({ lifecycleState: 'Terminating:Wait', draining: late });
     const [r] = await handleInstanceNotice(spotWarning, d);
     expect(d.startExecution).not.toHaveBeenCalled();
-    expect(r).toMatchObject({ outcome: 'draining', started: false });
+    expect(d.nomad.drainNode).toHaveBeenCalledWith(
+      'node-1',
+      { deadlineNs: (120_000 - 1_000 - RECLAIM_MARGIN_MS) * 1e6, ignoreSystemJobs: true },
+      expect.anything(),
+    );
+    expect(r).toMatchObject({ outcome: 'draining', started: false, deadlineShortened: true });
+    const soon = { ID: 'node-1', DrainStrategy: { Deadline: 1e10, ForceDeadline: '2026-01-05T09:00:30Z' }, LastDrain: { Status: 'draining' } };
+    const ok = noticeDeps({ lifecycleState: 'Terminating:Wait', draining: soon });
+    expect(await handleInstanceNotice(spotWarning, ok)).toMatchObject([{ deadlineShortened: false }]);
+    expect(ok.nomad.drainNode).not.toHaveBeenCalled();
   });
   it('rebalance: ineligible; Capacity Rebalancing replaces it, rebalanceReplace terminates it without decrement, otherwise nothing more', async () => {
     const cr = noticeDeps({ capacityRebalance: true });

@@ -14,6 +14,7 @@ import type { NomadClient } from '../../hashicorp/nomad/client.js';
 import { getLogger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
 import type { DrainInput } from '../drain/state.js';
+import { RECLAIM_MARGIN_MS } from '../drain/start.js';
 import { isTerminatingLifecycleState } from '../join/guards.js';
 import { executionName } from '../router/route.js';
 
@@ -23,16 +24,17 @@ export interface NoticeDeps {
     ...a: Parameters<typeof describeAutoScalingInstance>
   ) => Promise<Pick<AutoScalingInstanceDetails, 'AutoScalingGroupName' | 'LifecycleState'> | undefined>;
   describeGroup: (...a: Parameters<typeof describeGroup>) => Promise<Pick<AutoScalingGroup, 'Tags' | 'CapacityRebalance'> | undefined>;
-  nomad: Pick<NomadClient, 'findNodeByInstanceId' | 'setEligibility'>;
+  nomad: Pick<NomadClient, 'findNodeByInstanceId' | 'setEligibility' | 'getNode' | 'drainNode'>;
   startExecution: typeof startExecution;
   terminateInstance: typeof terminateInstance;
+  now: () => number;
 }
 
 /** What was done about one notice. */
 export type NoticeResult =
   | { instanceId: string; outcome: 'ignored'; reason: string }
   /** Spot warning: node ineligible, the interruption's drain started (or already running). */
-  | { instanceId: string; outcome: 'draining'; nomadNodeId: string | null; executionName: string; started: boolean }
+  | { instanceId: string; outcome: 'draining'; nomadNodeId: string | null; executionName: string; started: boolean; deadlineShortened?: boolean }
   /** Rebalance recommendation: node ineligible; who replaces it. */
   | { instanceId: string; outcome: 'ineligible'; nomadNodeId: string | null; replacement: 'capacity-rebalancing' | 'replacing' | 'none' }
   /** Scheduled maintenance: replaced now (terminate hook → drain, or the server branch). */
@@ -84,12 +86,14 @@ async function handleOne(notice: InstanceNotice, deps: NoticeDeps): Promise<Noti
 
   if (notice.kind === 'spot-interruption') {
     if (isTerminatingLifecycleState(member.LifecycleState)) {
-      // The group's own drain runs (with the pool's deadline): starting a second one would fight it.
-      log.warn('Spot interruption warning for an instance already terminating: its drain runs; EC2 reclaims the instance in two minutes', {
+      // The group's own drain runs: a second one would fight it. Its deadline is cut to end before the reclaim instead.
+      const deadlineShortened = nomadNodeId ? await shortenDrain(nomadNodeId, notice, deps) : false;
+      log.warn('Spot interruption warning for an instance already terminating: its drain runs, now ending before EC2 reclaims the instance', {
         instanceId: id,
         reclaimAt: new Date(notice.reclaimAt).toISOString(),
+        deadlineShortened,
       });
-      return { instanceId: id, outcome: 'draining', nomadNodeId, executionName: '', started: false };
+      return { instanceId: id, outcome: 'draining', nomadNodeId, executionName: '', started: false, deadlineShortened };
     }
     return startInterruptionDrain(notice, member.AutoScalingGroupName, pool, nomadNodeId, deps);
   }
@@ -133,6 +137,29 @@ async function markIneligible(
   if (!node) return null;
   if (node.SchedulingEligibility !== 'ineligible') await deps.nomad.setEligibility(node.ID, false);
   return node.ID;
+}
+
+/**
+ * A drain already running (a scale-in's) whose deadline ends after the reclaim
+ * (or has none) is given a deadline ending RECLAIM_MARGIN_MS before it: Nomad
+ * replaces a running drain's strategy when the drain is issued again. A node
+ * not draining yet is drained now (the scale-in's StartDrain then watches it).
+ * @returns whether the drain was (re)issued.
+ */
+async function shortenDrain(nomadNodeId: string, notice: Extract<InstanceNotice, { kind: 'spot-interruption' }>, deps: NoticeDeps): Promise<boolean> {
+  const { node } = await deps.nomad.getNode(nomadNodeId);
+  const endBy = notice.reclaimAt - RECLAIM_MARGIN_MS;
+  const forcedAt = node.DrainStrategy?.ForceDeadline ? Date.parse(node.DrainStrategy.ForceDeadline) : Number.NaN;
+  if (node.DrainStrategy && forcedAt > 0 && forcedAt <= endBy) return false;
+  if (!node.DrainStrategy && node.LastDrain?.Status === 'complete') return false;
+  const deadlineNs = Math.max(1_000, endBy - deps.now()) * 1_000_000;
+  await deps.nomad.drainNode(
+    nomadNodeId,
+    { deadlineNs, ignoreSystemJobs: true },
+    { 'hashistack.reason': 'spot-interruption', 'hashistack.instance-id': notice.instanceId },
+  );
+  countMetric('DrainDeadlineCapped');
+  return true;
 }
 
 /**
