@@ -121,7 +121,8 @@ export const drain = machine(
     }),
     [S.drainDone]: choice([isTrue('$.drain.done', S.leaveCluster)], S.watchDrain),
     ...drainTask(S.leaveCluster, 'drainLeaveCluster', {
-      comment: 'Send the graceful consul leave to the node through SSM (not awaited: only the drain must precede the completion); a failed member is force-left with prune.',
+      comment:
+        'Send the graceful consul leave to the node through SSM (not awaited: only the drain must precede the completion); a failed member is force-left with prune.',
       next: S.complete,
     }),
     ...drainTask(S.complete, 'completeLifecycle', {
