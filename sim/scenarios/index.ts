@@ -4,6 +4,7 @@ import { clientGoneScenario, routerOutageScenario, serverGoneScenario } from './
 import { scaleInScenario } from './scale-in.js';
 import { scaleOutScenario } from './scale-out.js';
 import { serverReplaceScenario, serverTerminateTwoScenario } from './server-replace.js';
+import { snapshotFailsPlannedScenario, snapshotFailsUnplannedScenario } from './snapshots.js';
 import type { Scenario } from './types.js';
 import { upgradeScenario } from './upgrade.js';
 
@@ -15,6 +16,8 @@ export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
     scaleOutScenario,
     serverReplaceScenario,
     serverTerminateTwoScenario,
+    snapshotFailsPlannedScenario,
+    snapshotFailsUnplannedScenario,
     upgradeScenario,
     tokenRotationScenario,
     lambdaThrottledScenario,
