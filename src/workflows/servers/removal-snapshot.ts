@@ -7,8 +7,7 @@
  * (error log, metric SnapshotFailed) and the execution fails with it once the
  * server is removed and the action completed (the alert).
  */
-import type * as autoscaling from '../../aws/autoscaling.js';
-import * as awsAutoscaling from '../../aws/autoscaling.js';
+import { recordLifecycleActionHeartbeat } from '../../aws/autoscaling.js';
 import { ConfigError, SnapshotFailed } from '../../errors/index.js';
 import { getLogger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
@@ -20,11 +19,11 @@ import { recordHeartbeat } from '../task.js';
 import type { RemovalSnapshots } from './removal-snapshot-state.js';
 
 export interface RemovalSnapshotDeps extends SnapshotDeps {
-  autoscaling: Pick<typeof autoscaling, 'recordLifecycleActionHeartbeat'>;
+  autoscaling: { recordLifecycleActionHeartbeat: typeof recordLifecycleActionHeartbeat };
 }
 
 export function defaultRemovalSnapshotDeps(): RemovalSnapshotDeps {
-  return { ...defaultSnapshotDeps(), autoscaling: awsAutoscaling };
+  return { ...defaultSnapshotDeps(), autoscaling: { recordLifecycleActionHeartbeat } };
 }
 
 /** Heartbeat at most this often while a snapshot streams (hooks time out after their heartbeat timeout). */
