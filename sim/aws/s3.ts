@@ -34,6 +34,7 @@ export interface SimObject {
   key: string;
   size: number;
   etag: string;
+  /** SHA-256 of the bytes, hex; empty for an object too large to keep. */
   sha256: string;
   lastModified: number;
   sse: BucketEncryption;
@@ -48,7 +49,8 @@ interface Upload {
   key: string;
   sse: BucketEncryption;
   metadata: Record<string, string>;
-  parts: Map<number, { etag: string; size: number; body: Buffer }>;
+  /** Part bodies are dropped once the upload outgrows {@link KEEP_BYTES_UP_TO} (size and ETag stay). */
+  parts: Map<number, { etag: string; size: number; body: Buffer | undefined }>;
 }
 
 export interface SimBucket {
@@ -191,6 +193,8 @@ export class S3Service implements SimService {
     const body = this.payload(req);
     const etag = `"${md5hex(body)}"`;
     upload.parts.set(n, { etag, size: body.length, body });
+    const total = [...upload.parts.values()].reduce((sum, p) => sum + p.size, 0);
+    if (total > KEEP_BYTES_UP_TO) for (const p of upload.parts.values()) p.body = undefined;
     return { status: 200, headers: { ...this.ids(), ETag: etag, ...sseHeaders(upload.sse), ...checksumEcho(req) } };
   }
 
@@ -220,8 +224,9 @@ export class S3Service implements SimService {
     const sha = createHash('sha256');
     const md5s = createHash('md5');
     let size = 0;
+    const kept = parts.every((p) => p.body !== undefined);
     for (const p of parts) {
-      sha.update(p.body);
+      if (p.body) sha.update(p.body);
       md5s.update(Buffer.from(p.etag.slice(1, -1), 'hex'));
       size += p.size;
     }
@@ -230,11 +235,12 @@ export class S3Service implements SimService {
       key,
       size,
       etag,
-      sha256: sha.digest('hex'),
+      // Unknown ('') for an object too large to keep.
+      sha256: kept ? sha.digest('hex') : '',
       lastModified: this.deps.clock.now(),
       sse: upload.sse,
       metadata: upload.metadata,
-      body: size <= KEEP_BYTES_UP_TO ? Buffer.concat(parts.map((p) => p.body)) : undefined,
+      body: kept && size <= KEEP_BYTES_UP_TO ? Buffer.concat(parts.map((p) => p.body as Buffer)) : undefined,
       parts: parts.length,
     };
     bucket.objects.set(key, object);
