@@ -2,7 +2,7 @@
  * Streams one large simulated Consul snapshot (default 1 GiB of state) through
  * the control plane's snapshot path into the simulated S3 and reports wall
  * time, throughput and the process's peak RSS: the snapshot is never held in
- * memory (parts of 16 MiB, two in flight). `npx tsx bench/snapshot-stream.ts [MiB]`
+ * memory (parts of 16 MiB, two in flight). `npm run bench:snapshot -- [MiB]`
  */
 import { Readable } from 'node:stream';
 import { S3Service } from '../sim/aws/s3.js';
@@ -12,7 +12,7 @@ import { serve } from '../sim/core/http.js';
 import { Recorder } from '../sim/core/recorder.js';
 import { Rng } from '../sim/core/rng.js';
 import { snapshotArchive, type SnapshotSpec } from '../sim/hashistack/snapshot/archive.js';
-import * as s3 from '../src/aws/s3.js';
+import { getJson, headObject, putJson, uploadStream } from '../src/aws/s3.js';
 import type { StreamResponse } from '../src/http/client.js';
 import { takeSnapshot } from '../src/snapshots/take.js';
 
@@ -48,7 +48,7 @@ const record = await takeSnapshot('consul', {
     nomad: { snapshot: () => Promise.reject(new Error('unused')) },
     vault: { snapshot: () => Promise.reject(new Error('unused')) },
   },
-  s3,
+  s3: { uploadStream, headObject, putJson, getJson },
   now: () => Date.now(),
 });
 const seconds = (Date.now() - started) / 1000;
