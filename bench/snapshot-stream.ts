@@ -35,22 +35,26 @@ const sampler = setInterval(() => {
 }, 100);
 const release = clock.hold();
 const started = Date.now();
-const record = await takeSnapshot('consul', {
-  config: { clusterName: 'bench', snapshots: { bucket: 'bench', kmsKeyId: KEY, prefix: 'snapshots/', maxAgeMs: 0 } },
-  clients: {
-    consul: {
-      snapshot: async (): Promise<StreamResponse> => ({
-        status: 200,
-        headers: new Headers({ 'X-Consul-Index': '1' }),
-        body: Readable.toWeb(snapshotArchive(spec)) as unknown as ReadableStream<Uint8Array>,
-      }),
+const record = await takeSnapshot(
+  'consul',
+  {
+    config: { clusterName: 'bench', snapshots: { bucket: 'bench', kmsKeyId: KEY, prefix: 'snapshots/', maxAgeMs: 0 } },
+    clients: {
+      consul: {
+        snapshot: async (): Promise<StreamResponse> => ({
+          status: 200,
+          headers: new Headers({ 'X-Consul-Index': '1' }),
+          body: Readable.toWeb(snapshotArchive(spec)) as unknown as ReadableStream<Uint8Array>,
+        }),
+      },
+      nomad: { snapshot: () => Promise.reject(new Error('unused')) },
+      vault: { snapshot: () => Promise.reject(new Error('unused')) },
     },
-    nomad: { snapshot: () => Promise.reject(new Error('unused')) },
-    vault: { snapshot: () => Promise.reject(new Error('unused')) },
+    s3: { uploadStream, headObject, putJson, getJson },
+    now: () => Date.now(),
   },
-  s3: { uploadStream, headObject, putJson, getJson },
-  now: () => Date.now(),
-});
+  { label: 'bench' },
+);
 const seconds = (Date.now() - started) / 1000;
 release();
 clearInterval(sampler);

@@ -15,7 +15,7 @@ export async function scheduledSnapshots(deps: SnapshotDeps): Promise<{ snapshot
   const failures: SnapshotFailed[] = [];
   for (const system of SNAPSHOT_ORDER) {
     try {
-      snapshots.push(await takeSnapshot(system, deps));
+      snapshots.push(await takeSnapshot(system, deps, { label: 'scheduled' }));
     } catch (error) {
       if (!(error instanceof SnapshotFailed)) throw error;
       countMetric('SnapshotFailed');

@@ -46,7 +46,11 @@ const compactTime = (ms: number): string =>
 export async function takeSnapshot(
   system: SnapshotSystem,
   deps: SnapshotDeps,
-  options: { onProgress?: (bytes: number) => void } = {},
+  options: {
+    /** Who takes it (an instance id, a group), in the key: two removals in the same second never share an object. */
+    label: string;
+    onProgress?: (bytes: number) => void;
+  },
 ): Promise<SnapshotRecord> {
   const target = snapshotTarget(deps.config);
   const startedAt = deps.now();
@@ -64,7 +68,7 @@ export async function takeSnapshot(
   source.on('error', (error) => stop(error));
   source.pipe(toS3);
   source.pipe(toCheck);
-  const key = `${target.prefix}${system}/${compactTime(startedAt)}.snap`;
+  const key = `${target.prefix}${system}/${compactTime(startedAt)}-${options.label.replace(/[^A-Za-z0-9_.-]/g, '-')}.snap`;
   const [uploaded, inspected] = await Promise.allSettled([
     deps.s3
       .uploadStream({ bucket: target.bucket, key, body: toS3, encryption: { kmsKeyId: target.kmsKeyId }, metadata: { system }, onProgress: options.onProgress })
@@ -89,6 +93,8 @@ export async function takeSnapshot(
   });
   if (!stored) throw new SnapshotFailed(system, `s3://${target.bucket}/${key} is not there after the upload`);
   if (stored.size !== facts.bytes) throw new SnapshotFailed(system, `s3://${target.bucket}/${key} holds ${stored.size} bytes, the product sent ${facts.bytes}`);
+  if (uploaded.value.etag !== undefined && stored.etag !== uploaded.value.etag)
+    throw new SnapshotFailed(system, `s3://${target.bucket}/${key} has ETag ${stored.etag}, not the upload's ${uploaded.value.etag} (written again meanwhile)`);
   if (stored.sse !== 'aws:kms' || !sameKey(stored.kmsKeyId, target.kmsKeyId))
     throw new SnapshotFailed(
       system,

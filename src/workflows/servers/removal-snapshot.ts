@@ -45,7 +45,9 @@ export async function snapshotBeforeRemoval(state: DrainState, deps: RemovalSnap
   };
   let next: RemovalSnapshots;
   try {
-    const record = (await recentSnapshot(system, deps, deps.config.snapshots.maxAgeMs)) ?? (await takeSnapshot(system, deps, { onProgress: beat }));
+    const record =
+      (await recentSnapshot(system, deps, deps.config.snapshots.maxAgeMs)) ??
+      (await takeSnapshot(system, deps, { label: state.action.instanceId, onProgress: beat }));
     next = { ...current, taken: [...current.taken, record] };
   } catch (error) {
     if (!(error instanceof SnapshotFailed || error instanceof ConfigError)) throw error;

@@ -15,7 +15,7 @@ export async function snapshotBeforeReplace(state: ReplaceState, deps: SnapshotD
   const system = nextToSnapshot(systems, state.snapshots);
   if (system === undefined) return { ...state, next: 'launch', pollAfterSeconds: 0 };
   try {
-    const record = await takeSnapshot(system, deps);
+    const record = await takeSnapshot(system, deps, { label: state.asgName });
     const snapshots = [...state.snapshots, record];
     return { ...state, snapshots, next: nextToSnapshot(systems, snapshots) === undefined ? 'launch' : 'snapshot', pollAfterSeconds: 0 };
   } catch (error) {

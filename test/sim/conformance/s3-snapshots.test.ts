@@ -216,7 +216,7 @@ describe('the control plane streams snapshots to the simulated S3 (SDK v3 lib-st
 
   it('a 40 MiB Nomad snapshot goes up in 16 MiB parts; size, Digest, index and SSE-KMS verified; the latest record written', async () => {
     const s = spec('nomad', 40 * MIB);
-    const record = await held(async () => takeSnapshot('nomad', deps({ nomad: product(s, { Digest: await nomadDigest(s) }) })));
+    const record = await held(async () => takeSnapshot('nomad', deps({ nomad: product(s, { Digest: await nomadDigest(s) }) }), { label: 'test' }));
     const object = service.buckets.get(BUCKET)?.objects.get(record.key);
     expect(record).toMatchObject({ system: 'nomad', index: 4242, term: 7, bucket: BUCKET, reused: false });
     expect(object).toMatchObject({ size: record.bytes, parts: 3, sha256: record.sha256, sse: { algorithm: 'aws:kms', kmsKeyArn: KEY_ARN } });
@@ -226,17 +226,21 @@ describe('the control plane streams snapshots to the simulated S3 (SDK v3 lib-st
 
   it('a small Consul snapshot is one PutObject; X-Consul-Index must match the index inside', async () => {
     const s = spec('consul', 200_000);
-    const ok = await held(() => takeSnapshot('consul', deps({ consul: product(s, { 'X-Consul-Index': '4242' }) })));
+    const ok = await held(() => takeSnapshot('consul', deps({ consul: product(s, { 'X-Consul-Index': '4242' }) }), { label: 'test' }));
     expect(service.buckets.get(BUCKET)?.objects.get(ok.key)?.parts).toBe(0);
-    const wrong = held(() => takeSnapshot('consul', deps({ consul: product(s, { 'X-Consul-Index': '4100' }) })));
+    const wrong = held(() => takeSnapshot('consul', deps({ consul: product(s, { 'X-Consul-Index': '4100' }) }), { label: 'test' }));
     await expect(wrong).rejects.toThrow(/raft index 4242, Consul's X-Consul-Index says 4100/);
   });
 
   it('a corrupt archive (state.bin not matching SHA256SUMS) fails with SnapshotFailed, and a wrong Digest too', async () => {
     const bad = spec('vault', 6 * MIB, { corrupt: true });
-    await expect(held(() => takeSnapshot('vault', deps({ vault: product(bad, {}) })))).rejects.toThrow(/state\.bin does not match its SHA-256/);
+    await expect(held(() => takeSnapshot('vault', deps({ vault: product(bad, {}) }), { label: 'test' }))).rejects.toThrow(
+      /state\.bin does not match its SHA-256/,
+    );
     const s = spec('nomad', 100_000);
-    await expect(held(() => takeSnapshot('nomad', deps({ nomad: product(s, { Digest: 'sha-256=AAAA' }) })))).rejects.toBeInstanceOf(SnapshotFailed);
+    await expect(held(() => takeSnapshot('nomad', deps({ nomad: product(s, { Digest: 'sha-256=AAAA' }) }), { label: 'test' }))).rejects.toBeInstanceOf(
+      SnapshotFailed,
+    );
   });
 
   it('S3 failing the parts mid-upload: the multipart upload is aborted and the snapshot fails', async () => {
@@ -245,7 +249,9 @@ describe('the control plane streams snapshots to the simulated S3 (SDK v3 lib-st
     const original = service.handle.bind(service);
     service.handle = (req) => (req.query.has('partNumber') && req.query.get('partNumber') !== '1' ? service.serverError(req) : original(req));
     try {
-      await expect(held(() => takeSnapshot('nomad', deps({ nomad: product(s, { Digest: digest }) })))).rejects.toThrow(/upload to s3:\/\/.* failed/);
+      await expect(held(() => takeSnapshot('nomad', deps({ nomad: product(s, { Digest: digest }) }), { label: 'test' }))).rejects.toThrow(
+        /upload to s3:\/\/.* failed/,
+      );
     } finally {
       service.handle = original;
     }
