@@ -43,6 +43,10 @@ export async function snapshotBeforeRemoval(state: DrainState, deps: RemovalSnap
       getLogger().warn('heartbeat during the snapshot failed', { error: e instanceof Error ? e.message : String(e) }),
     );
   };
+  // The product may take minutes to write the archive before the first byte arrives: heartbeat first.
+  await recordHeartbeat(deps, state.action, state.hook.heartbeatLimitAt).catch((e: unknown) =>
+    getLogger().warn('heartbeat before the snapshot failed', { error: e instanceof Error ? e.message : String(e) }),
+  );
   let next: RemovalSnapshots;
   try {
     const record =
