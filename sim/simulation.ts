@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { clearParameterCache } from '../src/aws/ssm.js';
 import { setClockSource, timeoutError } from '../src/time/clock.js';
 import { createAwsSim } from './aws/index.js';
+import { S3Service } from './aws/s3.js';
 import { SqsService } from './aws/sqs.js';
 import { WorldBus } from './core/bus.js';
 import { SimClock } from './core/clock.js';
@@ -92,6 +93,7 @@ export class Simulation {
     readonly events: EventBridgeSim,
     readonly iam: IamAuthorizer,
     readonly sqs: SqsService,
+    readonly s3: S3Service,
     private readonly running: RunningService[],
     readonly options: Required<Pick<SimulationOptions, 'seed' | 'stage'>>,
   ) {}
@@ -111,13 +113,21 @@ export class Simulation {
     const lambda = new LambdaRuntime(deploy.functions, { clock, faults, recorder, rng });
     const sfn = new StepFunctionsSim(deploy.stateMachines, { clock, recorder, rng, lambda, bus, region: deploy.region });
     const sqs = new SqsService({ clock, rng, recorder, region: deploy.region, account: SIM_ACCOUNT_ID });
+    const s3 = new S3Service({ clock, rng, recorder, region: deploy.region });
+    // The stack's buckets, and a bucket the stage config names (created by the operator).
+    for (const b of deploy.buckets) s3.createBucket(b.name, b.encryption);
+    const givenBucket = String(deploy.stageConfig.snapshotBucket ?? '');
+    if (givenBucket !== '') {
+      const key = String(deploy.stageConfig.snapshotKmsKey ?? '');
+      s3.createBucket(givenBucket, key ? { algorithm: 'aws:kms', kmsKeyArn: key } : { algorithm: 'AES256' });
+    }
     const events = new EventBridgeSim(deploy.rules, { clock, faults, recorder, rng, bus, lambda, sfn, sqs, region: deploy.region });
 
     const deployed = deployedIam(await packagedTemplate(PROJECT_ROOT, stage), { region: deploy.region, stackName: `${deploy.service}-${stage}` });
     options.iam?.edit?.(deployed);
     const enforce = (options.iam?.enforce ?? true) && process.env.SIM_IAM !== 'off';
     const recordUsage = options.iam?.recordUsage ?? options.iam?.edit === undefined;
-    const iam = new IamAuthorizer(deployed, { models: aws.models, clock, recorder, region: deploy.region }, { enforce, recordUsage });
+    const iam = new IamAuthorizer(deployed, { models: { ...aws.models, s3 }, clock, recorder, region: deploy.region }, { enforce, recordUsage });
     stampOutgoingRequests();
     lambda.useIam(iam);
     lambda.resetBeforeEachInvocation(clearParameterCache);
@@ -132,6 +142,7 @@ export class Simulation {
       aws.services.ssm,
       sfn,
       sqs,
+      s3,
       hashistack.services.nomad,
       hashistack.services.consul,
       hashistack.services.vault,
@@ -165,6 +176,7 @@ export class Simulation {
       AWS_ENDPOINT_URL_SSM: url('ssm'),
       AWS_ENDPOINT_URL_SFN: url('sfn'),
       AWS_ENDPOINT_URL_SQS: url('sqs'),
+      AWS_ENDPOINT_URL_S3: url('s3'),
       NOMAD_ADDR: url('nomad'),
       CONSUL_HTTP_ADDR: url('consul'),
       VAULT_ADDR: url('vault'),
@@ -191,7 +203,7 @@ export class Simulation {
     aws.api.putParameter(String(stageConfig.vaultTokenParameter), SIM_TOKENS.vault, 'SecureString');
     events.start({ schedules: options.schedules ?? false });
 
-    return new Simulation(clock, rng, faults, recorder, bus, deploy, aws, hashistack, lambda, sfn, events, iam, sqs, running, { seed, stage });
+    return new Simulation(clock, rng, faults, recorder, bus, deploy, aws, hashistack, lambda, sfn, events, iam, sqs, s3, running, { seed, stage });
   }
 
   /**

@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import type { SimClock } from './clock.js';
 import type { Faults, ServiceName } from './faults.js';
 import type { Recorder } from './recorder.js';
@@ -21,12 +22,15 @@ export interface SimRequest {
    * while the control plane is busy.
    */
   signal?: AbortSignal;
+  /** The body's bytes (binary uploads: S3 objects and parts). */
+  rawBody: Buffer;
 }
 
 export interface SimResponse {
   status: number;
   headers?: Record<string, string>;
-  body?: string;
+  /** Text, bytes, or a stream sent as it is produced (a raft snapshot). */
+  body?: string | Buffer | Readable;
 }
 
 /** One simulated service: how it names, answers and fails requests. */
@@ -115,18 +119,28 @@ export async function listen(port = 0): Promise<Listener> {
         path: url.pathname,
         query: url.searchParams,
         headers: req.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
+        body: '',
+        rawBody: Buffer.concat(chunks),
         signal: gone.signal,
       };
+      simReq.body = simReq.rawBody.toString('utf8');
       answer(service, ctx, simReq)
         .catch((error: unknown) => {
           console.error(`[sim:${service.name}] handler failed`, error);
           return service.serverError(simReq);
         })
         .then((r) => {
-          if (res.destroyed) return;
+          if (res.destroyed) {
+            if (r.body instanceof Readable) r.body.destroy();
+            return;
+          }
           res.writeHead(r.status, r.headers ?? {});
-          res.end(r.body ?? '');
+          if (r.body instanceof Readable) {
+            // A failure mid-stream cuts the connection, as a server that dies while sending does.
+            r.body.on('error', () => res.destroy());
+            res.on('close', () => r.body instanceof Readable && r.body.destroy());
+            r.body.pipe(res);
+          } else res.end(r.body ?? '');
         });
     });
   });

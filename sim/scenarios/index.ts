@@ -5,6 +5,7 @@ import { scaleInScenario } from './scale-in.js';
 import { scaleOutScenario } from './scale-out.js';
 import { serverReplaceScenario, serverTerminateTwoScenario } from './server-replace.js';
 import { rebalanceScenario, scheduledRetirementScenario, spotInterruptionRebalancingScenario, spotInterruptionScenario, warmPoolScenario } from './spot.js';
+import { snapshotFailsPlannedScenario, snapshotFailsUnplannedScenario } from './snapshots.js';
 import type { Scenario } from './types.js';
 import { upgradeScenario } from './upgrade.js';
 import { upgradeRaceScenario, upgradeRollbackCordonedScenario, upgradeScaleInScenario } from './upgrade-trouble.js';
@@ -17,6 +18,8 @@ export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
     scaleOutScenario,
     serverReplaceScenario,
     serverTerminateTwoScenario,
+    snapshotFailsPlannedScenario,
+    snapshotFailsUnplannedScenario,
     upgradeScenario,
     upgradeRaceScenario,
     upgradeRollbackCordonedScenario,

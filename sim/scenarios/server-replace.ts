@@ -1,6 +1,7 @@
 import { ELECTION_MS, type HashiSystem } from '../hashistack/index.js';
 import type { Simulation } from '../simulation.js';
 import { lifecycleChecks } from './checks.js';
+import { snapshotChecks } from './snapshots.js';
 import { buildCluster, settle, type Cluster } from './cluster.js';
 import { check, type Check, type Scenario } from './types.js';
 
@@ -214,6 +215,7 @@ export const serverReplaceScenario: Scenario = {
         drains.length === args.servers && drains.every((e) => e.status === 'SUCCEEDED'),
         drains.map((e) => `${e.name} ${e.status}`).join(', '),
       ),
+      ...snapshotChecks(sim, r.output),
       ...lifecycleChecks(sim),
       check('per-server timings', t.n > 0, t.text),
     ];

@@ -163,6 +163,24 @@ export const ConfigSchema = group({
    * otherwise it is only marked ineligible.
    */
   rebalanceReplace: fromEnv('REBALANCE_REPLACE', boolean.default(false)),
+  /** Raft snapshots (set for the functions that take them): where they go and how fresh a reused one must be. */
+  snapshots: group({
+    /** The bucket (the stack's own unless the config names one). */
+    bucket: fromEnv('SNAPSHOT_BUCKET', optionalArn),
+    /** The KMS key objects are encrypted with (SSE-KMS). */
+    kmsKeyId: fromEnv('SNAPSHOT_KMS_KEY', optionalArn),
+    /** Key prefix; objects are `<prefix><cluster>/<system>/<time>-<index>.snap`. */
+    prefix: fromEnv(
+      'SNAPSHOT_PREFIX',
+      z
+        .string()
+        .trim()
+        .default('snapshots/')
+        .refine((v) => v === '' || v.endsWith('/'), 'must be empty or end with "/"'),
+    ),
+    /** An unplanned server removal reuses a verified snapshot this recent instead of taking one, ms. */
+    maxAgeMs: fromEnv('SNAPSHOT_MAX_AGE', duration.default(3_600_000)),
+  }),
   /** Weekly UTC window in which the AMI refresh may start an upgrade. */
   maintenanceWindow: fromEnv('MAINTENANCE_WINDOW', MaintenanceWindowSchema.default({ text: 'Sun 02:00-06:00', startMinute: 120, lengthMinutes: 240 })),
 });

@@ -172,3 +172,21 @@ export class LifecycleActionLost extends ControlPlaneError {
   override readonly name = 'LifecycleActionLost';
   readonly retryable = false;
 }
+
+/**
+ * A raft snapshot was not taken, not stored or not verified (the product
+ * refused or sent a corrupt archive, S3 refused or lost it). Final for the
+ * snapshot: a planned server change does not start; an unplanned removal
+ * goes ahead and its execution fails with this error afterwards (the alert).
+ */
+export class SnapshotFailed extends ControlPlaneError {
+  override readonly name = 'SnapshotFailed';
+  readonly retryable = false;
+  constructor(
+    readonly system: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${system} snapshot: ${message}`, options);
+  }
+}

@@ -61,6 +61,13 @@ export interface HttpResponse {
   json(): unknown;
 }
 
+/** A 2xx answer whose body is read as it arrives (a raft snapshot of several GB). */
+export interface StreamResponse {
+  status: number;
+  headers: Headers;
+  body: ReadableStream<Uint8Array>;
+}
+
 /** Statuses of a cluster without a usable leader, reported as unreachable once retries are spent. */
 const UNAVAILABLE = new Set([429, 502, 503, 504]);
 const NO_LEADER = /no (cluster )?leader|no path to region|rpc error|active cluster node not found/i;
@@ -116,6 +123,25 @@ export class HttpClient {
     }
   }
 
+  /**
+   * Send a GET and hand back the body as a stream once the headers arrived:
+   * retried like {@link request} until then, never after (a body half read
+   * cannot be resumed). `timeoutMs` bounds the wait for the headers only;
+   * the caller bounds the transfer.
+   */
+  async stream(req: Omit<RequestOptions, 'method' | 'body' | 'answerStatuses' | 'answerWhen'>): Promise<StreamResponse> {
+    const open = (token: string | undefined) => this.send({ ...req, method: 'GET' }, token, 'stream');
+    try {
+      return await open(await this.readToken(false));
+    } catch (error) {
+      if (!(error instanceof PermissionDenied) || !this.options.token) throw error;
+      const used = this.knownToken;
+      const fresh = await this.readToken(true);
+      if (fresh === used) throw error;
+      return open(fresh);
+    }
+  }
+
   private async readToken(fresh: boolean): Promise<string | undefined> {
     if (!this.options.authHeader || !this.options.token) return undefined;
     // Read on every request: the provider caches (SSM, ~5 min), so a rotated token is picked up.
@@ -123,7 +149,9 @@ export class HttpClient {
     return this.knownToken;
   }
 
-  private async send(req: RequestOptions, token: string | undefined): Promise<HttpResponse> {
+  private send(req: RequestOptions, token: string | undefined): Promise<HttpResponse>;
+  private send(req: RequestOptions, token: string | undefined, mode: 'stream'): Promise<StreamResponse>;
+  private async send(req: RequestOptions, token: string | undefined, mode: 'text' | 'stream' = 'text'): Promise<HttpResponse | StreamResponse> {
     const url = this.url(req);
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (this.options.authHeader && token !== undefined) headers[this.options.authHeader] = token;
@@ -159,6 +187,7 @@ export class HttpClient {
             `${label} points to ${this.redact(res.headers.get('location') ?? '(no location)').slice(0, MAX_DETAIL)}; the token is never sent after a redirect, so set the API address to where it points if that is legitimate`,
           );
         }
+        if (mode === 'stream' && res.ok && res.body) return { status: res.status, headers: res.headers, body: res.body };
         const text = await res.text();
         if (res.ok || req.answerStatuses?.includes(res.status) || req.answerWhen?.(res.status, text.trim()))
           return response(res.status, res.headers, text, this.service);

@@ -9,6 +9,8 @@ import { retryFor } from '../builder/policy.js';
 export const DRAIN = {
   prepare: 'Prepare',
   nodeKind: 'NodeKind?',
+  serverSnapshot: 'ServerSnapshot',
+  snapshotsDone: 'SnapshotsDone?',
   quorumGuard: 'QuorumGuard',
   quorumSafe: 'QuorumSafe?',
   waitForQuorum: 'WaitForQuorum',
@@ -18,6 +20,9 @@ export const DRAIN = {
   waitForHealthy: 'WaitForHealthy',
   serverGaveUp: 'ServerGaveUp',
   completeServer: 'CompleteServer',
+  snapshotCheck: 'SnapshotFailed?',
+  snapshotFailed: 'SnapshotFailed',
+  snapshotCrashed: 'SnapshotCrashed',
   startDrain: 'StartDrain',
   watchDrain: 'WatchDrain',
   drainDone: 'DrainDone?',
@@ -56,11 +61,23 @@ export const drain = machine(
       next: S.nodeKind,
     }),
     [S.nodeKind]: choice(
-      branches('$.plan', DrainPlanSchema.options, { 'nothing-joined': S.completeNothingJoined, server: S.quorumGuard, client: S.startDrain }),
+      branches('$.plan', DrainPlanSchema.options, { 'nothing-joined': S.completeNothingJoined, server: S.serverSnapshot, client: S.startDrain }),
       S.startDrain,
       'Nothing of the instance joined: complete at once; a server: the quorum-safe removal; a client: drain.',
     ),
     // Server branch.
+    ...drainTask(S.serverSnapshot, 'drainServerSnapshot', {
+      comment:
+        'A verified raft snapshot of the next system (Consul, Nomad, Vault) streamed to S3, or a recent verified one reused; heartbeats the action. The removal goes ahead whatever happens: a failure is recorded and alerted after the removal.',
+      next: S.snapshotsDone,
+      onFailure: S.quorumGuard,
+      errorPath: '$.snapshotError',
+    }),
+    [S.snapshotsDone]: choice(
+      [isTrue('$.snapshots.done', S.quorumGuard)],
+      S.serverSnapshot,
+      'Every system tried: on to the quorum guard; else the next system.',
+    ),
     ...drainTask(S.quorumGuard, 'drainServerGuard', {
       comment:
         'Quorum guard: raft configuration and autopilot health of Nomad, Consul and Vault; heartbeats the action. Proceeds only if every system the server serves keeps a leader and failure tolerance >= 0 without it (and without the terminating servers ahead of it).',
@@ -108,7 +125,25 @@ export const drain = machine(
         timings: { 'hookFiredAt.$': '$.action.eventTime', 'startedAt.$': '$.server.leftAt', 'doneAt.$': '$.server.doneAt' },
       }),
       resultPath: '$.completion',
-      next: S.drained,
+      next: S.snapshotCheck,
+    }),
+    [S.snapshotCheck]: choice(
+      [
+        { Variable: '$.snapshots.failed.Error', IsPresent: true, Next: S.snapshotFailed },
+        { Variable: '$.snapshotError.Error', IsPresent: true, Next: S.snapshotCrashed },
+      ],
+      S.drained,
+      'The server is removed and the action completed: a snapshot that failed before it is the alert now.',
+    ),
+    [S.snapshotFailed]: fail({
+      comment: 'SnapshotFailed: the server was removed without a verified snapshot of the named systems.',
+      errorPath: '$.snapshots.failed.Error',
+      causePath: '$.snapshots.failed.Cause',
+    }),
+    [S.snapshotCrashed]: fail({
+      comment: 'The snapshot task itself failed (crash, timeout): the server was removed without a verified snapshot.',
+      errorPath: '$.snapshotError.Error',
+      causePath: '$.snapshotError.Cause',
     }),
     // Client branch.
     ...drainTask(S.startDrain, 'drainStart', {

@@ -6,6 +6,7 @@ import { lifecycleTasks } from '../builder/fragments.js';
 /** State names as the console shows them. */
 export const SERVER_REPLACE = {
   prepare: 'Prepare',
+  snapshot: 'Snapshot',
   nextStep: 'NextStep?',
   waitForServers: 'WaitForServers',
   step: 'ReplaceStep',
@@ -23,6 +24,7 @@ const replaceTask = lifecycleTasks({
 const next = {
   done: S.replaced,
   failed: S.replaceFailed,
+  snapshot: S.snapshot,
   launch: S.step,
   terminate: S.step,
   'wait-new': S.waitForServers,
@@ -30,7 +32,7 @@ const next = {
 } as const;
 
 export const serverReplace = machine(
-  'Replace every server of a server ASG whose launch template version differs from the group\'s, one at a time: +1 new server (join gate), wait until it is a healthy voter in Nomad, Consul and Vault, terminate one old server with decrement (its terminate hook runs the drain workflow\'s quorum-safe removal), raft leaders last. Input {"asgName": "<server ASG>"}; output the summary with per-server timings.',
+  'Replace every server of a server ASG whose launch template version differs from the group\'s, one at a time, after one verified raft snapshot per system: +1 new server (join gate), wait until it is a healthy voter in Nomad, Consul and Vault, terminate one old server with decrement (its terminate hook runs the drain workflow\'s quorum-safe removal), raft leaders last. Input {"asgName": "<server ASG>"}; output the summary with per-server timings.',
   172800,
   {
     ...replaceTask(S.prepare, 'serverReplacePrepare', {
@@ -43,6 +45,11 @@ export const serverReplace = machine(
       S.step,
       'A new server is joining or an old one is being removed: check again after a while.',
     ),
+    ...replaceTask(S.snapshot, 'serverReplaceSnapshot', {
+      comment:
+        "Before any server changes: one raft snapshot of the next system (Consul, Nomad, Vault) streamed to S3 and verified (size, the product's checksum, raft index); a failed one stops the replacement here (SnapshotFailed), nothing added or removed.",
+      next: S.nextStep,
+    }),
     ...replaceTask(S.step, 'serverReplaceStep', {
       comment: 'One step: launch (+1), wait-new (healthy voter everywhere), terminate (one old server, leaders last), wait-removed.',
       next: S.nextStep,

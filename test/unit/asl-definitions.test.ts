@@ -41,6 +41,7 @@ const RETURNS: Record<string, Record<string, [string, readonly string[]]>> = {
   },
   'server-replace': {
     [SERVER_REPLACE.prepare]: ['$.next', REPLACE_NEXT_BY_TASK.prepare],
+    [SERVER_REPLACE.snapshot]: ['$.next', REPLACE_NEXT_BY_TASK.snapshot],
     [SERVER_REPLACE.step]: ['$.next', REPLACE_NEXT_BY_TASK.step],
   },
   // The plan (role included) is fixed by Validate and carried through every step.

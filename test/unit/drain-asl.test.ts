@@ -9,6 +9,9 @@ const server =
   (next: string, extra: Input = {}) =>
   (i: Input) => ({ ...i, server: { next, pollAfterSeconds: 0, leftAt: 5, doneAt: 6, ...extra } });
 const completed = () => ({ completed: true });
+const snapshots =
+  (done: boolean, failed: Input | null = null) =>
+  (i: Input) => ({ ...i, snapshots: { taken: [], failedSystems: [], failed, done } });
 const drainState = { done: false, hookFiredAt: 1, startedAt: 2, doneAt: null };
 
 describe('drain state machine (run locally)', () => {
@@ -51,6 +54,7 @@ describe('drain state machine (run locally)', () => {
   it('server: the guard waits for quorum, then leave, verify (waits for health), complete', async () => {
     const r = await run({
       [S.prepare]: set({ plan: 'server' }),
+      [S.serverSnapshot]: sequence(snapshots(false), snapshots(true)),
       [S.quorumGuard]: sequence(server('wait'), server('proceed')),
       [S.serverLeave]: server('verify'),
       [S.serverVerify]: sequence(server('wait'), server('done')),
@@ -60,6 +64,10 @@ describe('drain state machine (run locally)', () => {
     expect(r.entered).toEqual([
       S.prepare,
       S.nodeKind,
+      S.serverSnapshot,
+      S.snapshotsDone,
+      S.serverSnapshot,
+      S.snapshotsDone,
       S.quorumGuard,
       S.quorumSafe,
       S.waitForQuorum,
@@ -72,17 +80,57 @@ describe('drain state machine (run locally)', () => {
       S.serverVerify,
       S.serverRemoved,
       S.completeServer,
+      S.snapshotCheck,
       S.drained,
     ]);
     expect(r.calls[S.completeServer]?.[0]).toMatchObject({ outcome: 'server-removed', timings: { hookFiredAt: 1, startedAt: 5, doneAt: 6 } });
   });
+  it('server: a failed snapshot does not hold the removal; once the action is completed the execution fails SnapshotFailed', async () => {
+    const r = await run({
+      [S.prepare]: set({ plan: 'server' }),
+      [S.serverSnapshot]: snapshots(true, { Error: 'SnapshotFailed', Cause: 'i-0abc: removed without a verified nomad snapshot' }),
+      [S.quorumGuard]: server('proceed'),
+      [S.serverLeave]: server('verify'),
+      [S.serverVerify]: server('done'),
+      [S.completeServer]: completed,
+    });
+    expect(r.entered.slice(-4)).toEqual([S.serverRemoved, S.completeServer, S.snapshotCheck, S.snapshotFailed]);
+    expect(r.calls[S.completeServer]?.[0]).toMatchObject({ result: 'CONTINUE', outcome: 'server-removed' });
+    expect(r.error?.name).toBe('SnapshotFailed');
+  });
+  it('server: the snapshot task crashing goes on to the guard, and the execution fails with the crash after the removal', async () => {
+    const r = await run({
+      [S.prepare]: set({ plan: 'server' }),
+      [S.serverSnapshot]: () => {
+        throw named('States.Timeout', 'the snapshot task timed out');
+      },
+      [S.quorumGuard]: server('proceed'),
+      [S.serverLeave]: server('verify'),
+      [S.serverVerify]: server('done'),
+      [S.completeServer]: completed,
+    });
+    expect(r.entered).toContain(S.quorumGuard);
+    expect(r.entered.slice(-3)).toEqual([S.completeServer, S.snapshotCheck, S.snapshotCrashed]);
+    expect(r.error?.name).toBe('States.Timeout');
+  });
   it('server: the guard gives up: the action is still completed and the execution fails with its error', async () => {
     const r = await run({
       [S.prepare]: set({ plan: 'server' }),
+      [S.serverSnapshot]: snapshots(true),
       [S.quorumGuard]: server('give-up', { error: { Error: 'ServerQuorumUnsafe', Cause: 'no quorum' } }),
       [S.recordFailure]: completed,
     });
-    expect(r.entered).toEqual([S.prepare, S.nodeKind, S.quorumGuard, S.quorumSafe, S.serverGaveUp, S.recordFailure, S.drainFailed]);
+    expect(r.entered).toEqual([
+      S.prepare,
+      S.nodeKind,
+      S.serverSnapshot,
+      S.snapshotsDone,
+      S.quorumGuard,
+      S.quorumSafe,
+      S.serverGaveUp,
+      S.recordFailure,
+      S.drainFailed,
+    ]);
     expect(r.calls[S.recordFailure]?.[0]).toMatchObject({ result: 'CONTINUE', outcome: 'failed', error: { Error: 'ServerQuorumUnsafe' } });
     expect(r.error?.name).toBe('ServerQuorumUnsafe');
   });

@@ -10,6 +10,7 @@ import type { HashistackWorld } from '../cluster/world.js';
 import { FilterSyntaxError, parseFilter } from '../filter.js';
 import { autopilotHealth } from '../http/autopilot.js';
 import { jsonBody, Router, tokenOf, type Route } from '../http/router.js';
+import type { SnapshotServer } from '../snapshot/server.js';
 import { ConsulKv } from './kv.js';
 
 const DeregisterBody = z.object({ Datacenter: z.string().optional(), Node: z.string().min(1) });
@@ -39,6 +40,8 @@ const NEEDS: Record<string, Need> = {
   'GET /v1/kv/*key': { resource: 'key', access: 'read', filtered: true },
   'PUT /v1/kv/*key': { resource: 'key', access: 'write' },
   'DELETE /v1/kv/*key': { resource: 'key', access: 'write' },
+  // Snapshot.Save checks ACLWrite (acl = "write").
+  'GET /v1/snapshot': { resource: 'acl', access: 'write' },
 };
 
 /** The anonymous token: what a request without a token runs as (no policies under default-deny). */
@@ -66,6 +69,7 @@ export class ConsulService implements SimService {
     private readonly world: HashistackWorld,
     managementToken: string,
     private readonly rng: Rng,
+    private readonly snapshots: SnapshotServer,
   ) {
     this.addToken({ secret: managementToken, accessor: rng.uuid(), name: 'control-plane (global-management)', management: true, policies: [] });
     this.kv = new ConsulKv(world.consul.index);
@@ -87,6 +91,7 @@ export class ConsulService implements SimService {
       r('GET', '/v1/kv/*key', (req, p) => this.kvRead(req, p.key ?? '')),
       r('PUT', '/v1/kv/*key', (req, p) => this.kv.put(req, p.key ?? '')),
       r('DELETE', '/v1/kv/*key', (req, p) => this.kv.delete(req, p.key ?? '')),
+      r('GET', '/v1/snapshot', () => this.snapshots.consul()),
     ]);
   }
 

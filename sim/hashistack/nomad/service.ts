@@ -9,6 +9,7 @@ import type { HashistackWorld } from '../cluster/world.js';
 import { FilterSyntaxError, parseFilter } from '../filter.js';
 import { autopilotHealth } from '../http/autopilot.js';
 import { jsonBody, Router, tokenOf, type Route } from '../http/router.js';
+import type { SnapshotServer } from '../snapshot/server.js';
 import { allocationView, fullNode, nodeStub } from './views.js';
 
 const DrainBody = z.object({
@@ -36,6 +37,8 @@ const NEEDS: Record<string, Need> = {
   'GET /v1/operator/autopilot/health': { resource: 'operator', access: 'read' },
   'GET /v1/operator/raft/configuration': 'management',
   'DELETE /v1/operator/raft/peer': 'management',
+  // Operator.SnapshotSave checks aclObj.IsManagement().
+  'GET /v1/operator/snapshot': 'management',
 };
 function needOf(method: string, template: string): Need {
   const exact = NEEDS[`${method} ${template}`];
@@ -60,6 +63,7 @@ export class NomadService implements SimService {
     private readonly world: HashistackWorld,
     managementToken: string,
     private readonly rng: Rng,
+    private readonly snapshots: SnapshotServer,
   ) {
     this.addToken({ secret: managementToken, accessor: rng.uuid(), name: 'control-plane (management)', management: true, policies: [] });
     const r = (method: string, template: string, handle: Route['handle']): Route => ({ method, template, handle });
@@ -82,6 +86,7 @@ export class NomadService implements SimService {
       r('DELETE', '/v1/operator/raft/peer', (req) => this.removePeer(req)),
       r('GET', '/v1/operator/autopilot/health', () => this.autopilot()),
       r('GET', '/v1/agent/members', () => this.members()),
+      r('GET', '/v1/operator/snapshot', () => this.snapshots.nomad()),
     ]);
   }
 

@@ -7,6 +7,7 @@ import type { HashistackWorld } from '../cluster/world.js';
 import { vaultAllows, vaultCapabilities, type VaultToken } from '../acl.js';
 import { goDuration } from '../http/format.js';
 import { header, jsonBody, Router, type Route } from '../http/router.js';
+import type { SnapshotServer } from '../snapshot/server.js';
 
 const RemovePeerBody = z.object({ server_id: z.string().min(1) });
 const CapabilitiesBody = z.object({ paths: z.array(z.string()).optional(), path: z.string().optional() });
@@ -17,6 +18,7 @@ const NEEDS: Record<string, { path: string; capability: string } | 'any-token'> 
   'POST /v1/sys/storage/raft/remove-peer': { path: 'sys/storage/raft/remove-peer', capability: 'update' },
   'PUT /v1/sys/storage/raft/remove-peer': { path: 'sys/storage/raft/remove-peer', capability: 'update' },
   'GET /v1/sys/storage/raft/autopilot/state': { path: 'sys/storage/raft/autopilot/state', capability: 'read' },
+  'GET /v1/sys/storage/raft/snapshot': { path: 'sys/storage/raft/snapshot', capability: 'read' },
   // The built-in `default` policy grants update on sys/capabilities-self to every token.
   'POST /v1/sys/capabilities-self': 'any-token',
   'PUT /v1/sys/capabilities-self': 'any-token',
@@ -39,6 +41,7 @@ export class VaultService implements SimService {
     rootToken: string,
     private readonly clock: SimClock,
     rng: Rng,
+    private readonly snapshots: SnapshotServer,
   ) {
     this.rng = rng.fork('vault-requests');
     this.addToken({ secret: rootToken, accessor: this.rng.uuid(), root: true, policies: [] });
@@ -54,6 +57,7 @@ export class VaultService implements SimService {
       r('POST', '/v1/sys/storage/raft/remove-peer', (req) => this.removePeer(req)),
       r('PUT', '/v1/sys/storage/raft/remove-peer', (req) => this.removePeer(req)),
       r('GET', '/v1/sys/storage/raft/autopilot/state', () => this.autopilotState()),
+      r('GET', '/v1/sys/storage/raft/snapshot', () => this.snapshots.vault()),
     ]);
   }
 

@@ -1,7 +1,8 @@
 /** Typed Consul API client (endpoints and fields as in the reference). */
 import * as z from 'zod';
 import { PermissionDenied } from '../../errors/index.js';
-import type { HttpClient } from '../../http/client.js';
+import type { HttpClient, StreamResponse } from '../../http/client.js';
+import { SNAPSHOT_HEADERS_TIMEOUT_MS } from '../snapshot-timeout.js';
 import { AutopilotHealthSchema, type AutopilotHealth } from '../nomad/schemas.js';
 import { blockingQuery, type Block, type Indexed } from '../blocking.js';
 import { consulMemberGone, raftPeerGone } from '../gone.js';
@@ -134,5 +135,13 @@ export class ConsulClient {
   async leader(): Promise<string> {
     const { body } = await this.http.getJson('/v1/status/leader');
     return parseBody('consul', 'leader', z.string().nullish(), body) ?? '';
+  }
+
+  /**
+   * Open a raft snapshot ({@link SNAPSHOT_HEADERS_TIMEOUT_MS} for the
+   * product to write it and send the headers); the body is the gzip'd archive.
+   */
+  async snapshot(): Promise<StreamResponse> {
+    return this.http.stream({ path: '/v1/snapshot', timeoutMs: SNAPSHOT_HEADERS_TIMEOUT_MS });
   }
 }

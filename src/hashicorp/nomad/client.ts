@@ -1,7 +1,8 @@
 /** Typed Nomad API client (endpoints and fields as in the reference). */
 import * as z from 'zod';
 import { NotFound } from '../../errors/index.js';
-import type { HttpClient } from '../../http/client.js';
+import type { HttpClient, StreamResponse } from '../../http/client.js';
+import { SNAPSHOT_HEADERS_TIMEOUT_MS } from '../snapshot-timeout.js';
 import { toGoSeconds } from '../../time/duration.js';
 import { MAX_WAIT_MS, blockingQuery, blockingTimeoutMs, type Block, type Indexed } from '../blocking.js';
 import { nomadNodeGone, raftPeerGone } from '../gone.js';
@@ -171,5 +172,13 @@ export class NomadClient {
   /** Force a server member (`name.region`) to leave, pruning it. */
   async forceLeave(memberName: string): Promise<void> {
     await this.http.request({ method: 'POST', path: '/v1/agent/force-leave', query: { node: memberName, prune: 'true' } });
+  }
+
+  /**
+   * Open a raft snapshot ({@link SNAPSHOT_HEADERS_TIMEOUT_MS} for the
+   * product to write it and send the headers); the body is the gzip'd archive.
+   */
+  async snapshot(): Promise<StreamResponse> {
+    return this.http.stream({ path: '/v1/operator/snapshot', timeoutMs: SNAPSHOT_HEADERS_TIMEOUT_MS });
   }
 }

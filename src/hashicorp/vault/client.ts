@@ -1,5 +1,6 @@
 /** Typed Vault API client (endpoints and fields as in the reference). */
-import type { HttpClient } from '../../http/client.js';
+import type { HttpClient, StreamResponse } from '../../http/client.js';
+import { SNAPSHOT_HEADERS_TIMEOUT_MS } from '../snapshot-timeout.js';
 import * as z from 'zod';
 import { parseBody } from '../parse.js';
 import {
@@ -55,5 +56,13 @@ export class VaultClient {
   async autopilotState(): Promise<VaultAutopilotState> {
     const { body } = await this.http.getJson('/v1/sys/storage/raft/autopilot/state');
     return parseBody('vault', 'autopilot state', AutopilotStateSchema, body).data;
+  }
+
+  /**
+   * Open a raft snapshot ({@link SNAPSHOT_HEADERS_TIMEOUT_MS} for the
+   * product to write it and send the headers); the body is the gzip'd archive.
+   */
+  async snapshot(): Promise<StreamResponse> {
+    return this.http.stream({ path: '/v1/sys/storage/raft/snapshot', timeoutMs: SNAPSHOT_HEADERS_TIMEOUT_MS });
   }
 }

@@ -2,6 +2,7 @@
 import * as z from 'zod';
 import { PoolFactsSchema } from '../../cluster/pool.js';
 import { LifecycleActionSchema } from '../../events/lifecycle-action.js';
+import { RemovalSnapshotsSchema } from '../servers/removal-snapshot-state.js';
 import { ServerRemovalSchema } from '../servers/removal-state.js';
 
 /**
@@ -68,5 +69,7 @@ export const DrainStateSchema = DrainInputSchema.extend({
   consulUnreadable: z.string().nullish(),
   /** The server branch (plan `server`): set by ServerGuard, carried through ServerLeave and ServerVerify. */
   server: ServerRemovalSchema.nullish(),
+  /** The server branch's raft snapshots before the removal (ServerSnapshot). */
+  snapshots: RemovalSnapshotsSchema.nullish(),
 });
 export type DrainState = z.infer<typeof DrainStateSchema>;

@@ -21,13 +21,14 @@ export async function prepareReplace(input: ReplaceInput, deps: ServerDeps): Pro
   const outdated = outdatedMembers(group, target);
   const base: ReplaceStateAfter<'prepare'> = {
     ...input,
-    next: 'launch',
+    next: 'snapshot',
     pollAfterSeconds: 0,
     target,
     outdatedAtStart: outdated,
     startedAt: t,
     current: null,
     replaced: [],
+    snapshots: [],
     error: null,
   };
   const refuse = (why: string): ReplaceStateAfter<'prepare'> => {

@@ -3,23 +3,26 @@
  * `{"asgName": "<server ASG>"}`; the output is {@link ReplaceSummary}.
  */
 import * as z from 'zod';
+import { SnapshotRecordSchema, type SnapshotRecord } from '../../snapshots/record.js';
 
 /** What StartExecution passes. */
 export const ReplaceInputSchema = z.object({ asgName: z.string().min(1) });
 export type ReplaceInput = z.infer<typeof ReplaceInputSchema>;
 
 /**
- * What the state machine does next: launch (+1 server), wait-new (until the
+ * What the state machine does next: snapshot (one more raft system's
+ * snapshot before anything changes), launch (+1 server), wait-new (until the
  * new server is a healthy voter everywhere), terminate (one old server,
  * leaders last), wait-removed (until the drain workflow removed it and the
  * systems are healthy), done, failed (the Fail state reads `error`).
  */
-export const ReplaceNextSchema = z.enum(['launch', 'wait-new', 'terminate', 'wait-removed', 'done', 'failed']);
+export const ReplaceNextSchema = z.enum(['snapshot', 'launch', 'wait-new', 'terminate', 'wait-removed', 'done', 'failed']);
 type ReplaceNext = z.infer<typeof ReplaceNextSchema>;
 
 /** The `next` values each task can return (the state machine's Choice branches on exactly these). */
 export const REPLACE_NEXT_BY_TASK = {
-  prepare: ['launch', 'done', 'failed'],
+  prepare: ['snapshot', 'done', 'failed'],
+  snapshot: ['snapshot', 'launch', 'failed'],
   step: ReplaceNextSchema.options,
 } as const satisfies Record<string, readonly ReplaceNext[]>;
 
@@ -58,6 +61,8 @@ export const ReplaceStateSchema = ReplaceInputSchema.extend({
     })
     .nullable(),
   replaced: z.array(ReplacedSchema),
+  /** The verified raft snapshots taken before the first change, one per system. */
+  snapshots: z.array(SnapshotRecordSchema).default([]),
   summary: z.unknown().optional(),
   error: z.object({ Error: z.string(), Cause: z.string() }).nullish(),
 });
@@ -74,6 +79,7 @@ export interface ReplaceSummary {
   finishedAt: string;
   totalSeconds: number;
   replaced: Replaced[];
+  snapshots: SnapshotRecord[];
 }
 
 /** Milliseconds as seconds with one decimal. */
@@ -89,5 +95,6 @@ export function summaryOf(state: ReplaceState, t: number): ReplaceSummary {
     finishedAt: new Date(t).toISOString(),
     totalSeconds: seconds(t - state.startedAt),
     replaced: state.replaced,
+    snapshots: state.snapshots,
   };
 }

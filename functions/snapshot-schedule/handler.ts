@@ -1,0 +1,7 @@
+/** Scheduled: a verified raft snapshot of every system, streamed to S3. */
+import * as z from 'zod';
+import { defaultSnapshotDeps } from '../../src/snapshots/deps.js';
+import { scheduledSnapshots } from '../../src/snapshots/scheduled.js';
+import { taskHandler } from '../../src/workflows/task-handler.js';
+
+export const handler = taskHandler('ScheduledSnapshot', z.unknown(), defaultSnapshotDeps, (_event, d) => scheduledSnapshots(d));

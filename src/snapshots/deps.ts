@@ -1,0 +1,11 @@
+/** The production dependencies of snapshot taking (no I/O until used). */
+import * as s3 from '../aws/s3.js';
+import { getConfig } from '../config/index.js';
+import { clusterClients } from '../hashicorp/clients.js';
+import { now } from '../time/clock.js';
+import type { SnapshotDeps } from './take.js';
+
+export function defaultSnapshotDeps(): SnapshotDeps {
+  const clients = clusterClients();
+  return { config: getConfig(), clients: { nomad: clients.nomad, consul: clients.consul, vault: clients.vault }, s3, now };
+}
