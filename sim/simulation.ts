@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { clearParameterCache } from '../src/aws/ssm.js';
 import { setClockSource } from '../src/time/clock.js';
 import { createAwsSim } from './aws/index.js';
+import { CloudWatchService } from './aws/cloudwatch.js';
+import { EventsService } from './aws/events.js';
 import { SqsService } from './aws/sqs.js';
 import { WorldBus } from './core/bus.js';
 import { SimClock } from './core/clock.js';
@@ -92,6 +94,8 @@ export class Simulation {
     readonly events: EventBridgeSim,
     readonly iam: IamAuthorizer,
     readonly sqs: SqsService,
+    readonly cloudwatch: CloudWatchService,
+    readonly eventsApi: EventsService,
     private readonly running: RunningService[],
     readonly options: Required<Pick<SimulationOptions, 'seed' | 'stage'>>,
   ) {}
@@ -112,6 +116,8 @@ export class Simulation {
     const sfn = new StepFunctionsSim(deploy.stateMachines, { clock, recorder, rng, lambda, bus, region: deploy.region });
     const sqs = new SqsService({ clock, rng, recorder, region: deploy.region, account: SIM_ACCOUNT_ID });
     const events = new EventBridgeSim(deploy.rules, { clock, faults, recorder, rng, bus, lambda, sfn, sqs, region: deploy.region });
+    const cloudwatch = new CloudWatchService({ clock, rng, recorder, region: deploy.region, account: SIM_ACCOUNT_ID });
+    const eventsApi = new EventsService({ rng, recorder, bus: () => (e) => events.put(e) });
 
     const deployed = deployedIam(await packagedTemplate(PROJECT_ROOT, stage), { region: deploy.region, stackName: `${deploy.service}-${stage}` });
     options.iam?.edit?.(deployed);
@@ -132,6 +138,8 @@ export class Simulation {
       aws.services.ssm,
       sfn,
       sqs,
+      cloudwatch,
+      eventsApi,
       hashistack.services.nomad,
       hashistack.services.consul,
       hashistack.services.vault,
@@ -164,6 +172,8 @@ export class Simulation {
       AWS_ENDPOINT_URL_SSM: url('ssm'),
       AWS_ENDPOINT_URL_SFN: url('sfn'),
       AWS_ENDPOINT_URL_SQS: url('sqs'),
+      AWS_ENDPOINT_URL_CLOUDWATCH: url('cloudwatch'),
+      AWS_ENDPOINT_URL_EVENTBRIDGE: url('events'),
       NOMAD_ADDR: url('nomad'),
       CONSUL_HTTP_ADDR: url('consul'),
       VAULT_ADDR: url('vault'),
@@ -184,7 +194,10 @@ export class Simulation {
     aws.api.putParameter(String(stageConfig.vaultTokenParameter), SIM_TOKENS.vault, 'SecureString');
     events.start({ schedules: options.schedules ?? false });
 
-    return new Simulation(clock, rng, faults, recorder, bus, deploy, aws, hashistack, lambda, sfn, events, iam, sqs, running, { seed, stage });
+    return new Simulation(clock, rng, faults, recorder, bus, deploy, aws, hashistack, lambda, sfn, events, iam, sqs, cloudwatch, eventsApi, running, {
+      seed,
+      stage,
+    });
   }
 
   /**
