@@ -4,11 +4,10 @@
  * alarm in ALARM, or work not healthy in time roll the upgrade back;
  * checkpoints ask for approval through the alerts topic; milestones go to the bus.
  */
-import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import type { Execution } from '../../sim/runtime/stepfunctions.js';
 import type { Simulation } from '../../sim/simulation.js';
-import { MILESTONE_DETAIL_TYPES, MILESTONE_SOURCE, MilestoneDetailSchema } from '../../src/events/milestones.js';
+import { MILESTONE_DETAIL_TYPES, MILESTONE_SOURCE, type MilestoneDetail, MilestoneDetailSchema } from '../../src/events/milestones.js';
 import { expectRolledBack, imageOfPool, lockOf } from './upgrade-expect.js';
 import { clusterWorld, MINUTE } from './world.js';
 
@@ -91,30 +90,39 @@ describe('poolUpgrade, health-gated', () => {
     const { sim, pool } = await clusterWorld({ nodes: 4 });
     const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-next', ownerId: 'self' });
     const e = startUpgrade(sim, { pool: 'general', imageId: image.imageId, surge: 1, checkpoints: ['50%'], bakeTime: '2m' });
-    const requested = () => sim.events.notifications.find((n) => n.event['detail-type'] === MILESTONE_DETAIL_TYPES['waiting-for-approval']);
-    await sim.clock.until(() => requested() !== undefined || e.status !== 'RUNNING', 2 * 60 * MINUTE);
-    expect(entered(e, 'StartBatch')).toBe(2);
-    const request = requested();
-    const detail = MilestoneDetailSchema.parse(request?.event.detail);
-    const token = sim.sfn.pendingTasks(e.executionArn)[0]?.token as string;
-    expect(detail.approval?.approve).toBe(`aws stepfunctions send-task-success --task-token '${token}' --task-output '{}'`);
-    expect(detail.approval?.reject).toContain(`aws stepfunctions send-task-failure --task-token '${token}' --error UpgradeRejected`);
-    expect(detail.console).toBe(`https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/${e.executionArn}`);
-    expect(detail.progress).toMatchObject({ batchesDone: 2, batchesTotal: 4, nodesReplaced: 2, nodesTotal: 4, percentDone: 50 });
-
-    const operator = new SFNClient({
-      endpoint: process.env.AWS_ENDPOINT_URL_SFN,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    // The on-call answers as soon as the request reaches the alerts topic, with the command it carries
+    // (here the in-process SendTaskSuccess; the wire path is covered by upgrade-approval.test.ts).
+    let seen: { detail: MilestoneDetail; pending: string[]; batchesStarted: number } | undefined;
+    sim.recorder.onEvent((x) => {
+      const request = sim.events.notifications.find((n) => n.event['detail-type'] === MILESTONE_DETAIL_TYPES['waiting-for-approval']);
+      if (x.source !== 'sns' || !request || seen) return;
+      const detail = MilestoneDetailSchema.parse(request.event.detail);
+      seen = { detail, pending: sim.sfn.pendingTasks(e.executionArn).map((t) => t.token), batchesStarted: entered(e, 'StartBatch') };
+      sim.sfn.sendTask('success', detail.approval?.taskToken ?? '', { output: '{}' });
     });
-    await operator.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }));
     await finished(sim, e);
     expect(e.error ?? '').toBe('');
     expect(e.status).toBe('SUCCEEDED');
     expect(lockOf(sim, pool)).toBeUndefined();
-    // Each batch baked: healthy work for 2 min before the next batch started.
-    const healthChecks = e.history.filter((h) => h.type === 'StateEntered' && h.state === 'CheckHealthy').map((h) => Date.parse(h.at));
-    expect(healthChecks.length).toBeGreaterThan(4);
+    // The request came after the second of four batches, named the waiting task and said how to answer.
+    const detail = seen?.detail as MilestoneDetail;
+    const token = detail.approval?.taskToken as string;
+    expect(seen?.batchesStarted).toBe(2);
+    expect(seen?.pending).toEqual([token]);
+    expect(detail.approval?.approve).toBe(`aws stepfunctions send-task-success --task-token '${token}' --task-output '{}'`);
+    expect(detail.approval?.reject).toContain(`aws stepfunctions send-task-failure --task-token '${token}' --error UpgradeRejected`);
+    expect(detail.console).toBe(`https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/${e.executionArn}`);
+    expect(detail.progress).toMatchObject({ batchesDone: 2, batchesTotal: 4, nodesReplaced: 2, nodesTotal: 4, percentDone: 50 });
+    // Each batch baked: from the end of its drain to the gate opening at least the 2 min bake time.
+    const states = e.history.filter((h) => h.type === 'StateEntered');
+    const gates: number[] = [];
+    let gateOpenedAt = 0;
+    for (const [i, h] of states.entries()) {
+      if (h.state === 'CheckHealthy' && states[i - 1]?.state === 'Drained?') gateOpenedAt = Date.parse(h.at);
+      if (h.state === 'ApprovalDue?') gates.push(Date.parse(h.at) - gateOpenedAt);
+    }
+    expect(gates).toHaveLength(4);
+    for (const ms of gates) expect(ms).toBeGreaterThanOrEqual(2 * MINUTE);
     const m = milestones(sim, e);
     expect(m.filter((x) => x === MILESTONE_DETAIL_TYPES['batch-done'])).toHaveLength(4);
     expect(m[0]).toBe(MILESTONE_DETAIL_TYPES.started);
