@@ -1,4 +1,4 @@
-/** Pool upgrade step: takes back what is left of the surge. */
+/** Pool upgrade step: marks the upgrade done (the surges were taken back batch by batch). */
 import { defaultUpgradeDeps } from '../../src/workflows/upgrade/deps.js';
 import { runStep, StepTaskSchema } from '../../src/workflows/upgrade/tasks.js';
 import { taskHandler } from '../../src/workflows/task-handler.js';

@@ -7,7 +7,7 @@ const nullableRecord = z
   .transform((v) => v ?? {});
 
 export const LastDrainSchema = z
-  .object({ Status: z.string(), StartedAt: z.string().optional(), UpdatedAt: z.string().optional() })
+  .object({ Status: z.string(), StartedAt: z.string().optional(), UpdatedAt: z.string().optional(), Meta: z.record(z.string(), z.string()).nullish() })
   .nullish()
   .transform((v) => v ?? null);
 
