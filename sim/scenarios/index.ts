@@ -6,6 +6,7 @@ import { scaleOutScenario } from './scale-out.js';
 import { serverReplaceScenario, serverTerminateTwoScenario } from './server-replace.js';
 import type { Scenario } from './types.js';
 import { upgradeScenario } from './upgrade.js';
+import { upgradeAlarmScenario, upgradeUnhealthyScenario } from './upgrade-gates.js';
 
 /** Every scenario `npm run sim` knows, by name. */
 export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
@@ -16,6 +17,8 @@ export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
     serverReplaceScenario,
     serverTerminateTwoScenario,
     upgradeScenario,
+    upgradeUnhealthyScenario,
+    upgradeAlarmScenario,
     tokenRotationScenario,
     lambdaThrottledScenario,
     drainOverHookLimitScenario,
