@@ -79,7 +79,7 @@ describe('poolUpgrade surge give-back', () => {
   it('a drain step whose termination is refused (a role without TerminateInstanceInAutoScalingGroup) rolls back and makes the old node it drained eligible again', async () => {
     const { sim, pool } = await clusterWorld({
       nodes: 2,
-      iam: { edit: (iam) => removeGrantedAction(iam, 'upgradeDrainBatch', 'autoscaling:TerminateInstanceInAutoScalingGroup'), recordUsage: true },
+      iam: { edit: (iam) => removeGrantedAction(iam, 'upgradeDrainBatch', 'autoscaling:TerminateInstanceInAutoScalingGroup') },
     });
     expectDenials(sim);
     const oldImage = imageOfPool(sim, pool);
