@@ -45,7 +45,11 @@ const STEPS = {
   }),
   checkHealthy: gated(async (s, d) => {
     const next = await checkHealthy(s, d);
-    if (next.progress.phaseDone) await announce(next, 'batch-done', d);
+    if (next.progress.phaseDone) {
+      countMetric('UpgradeBatchDone');
+      countMetric('UpgradeNodesReplaced', next.plan.batches[next.progress.batchIndex - 1]?.length ?? 0);
+      await announce(next, 'batch-done', d);
+    }
     return next;
   }),
   finish: finishUpgrade,
