@@ -4,6 +4,8 @@ import { clearParameterCache } from '../src/aws/ssm.js';
 import { setClockSource, timeoutError } from '../src/time/clock.js';
 import { createAwsSim } from './aws/index.js';
 import { S3Service } from './aws/s3.js';
+import { CloudWatchService } from './aws/cloudwatch.js';
+import { EventsService } from './aws/events.js';
 import { SqsService } from './aws/sqs.js';
 import { WorldBus } from './core/bus.js';
 import { SimClock } from './core/clock.js';
@@ -94,6 +96,8 @@ export class Simulation {
     readonly iam: IamAuthorizer,
     readonly sqs: SqsService,
     readonly s3: S3Service,
+    readonly cloudwatch: CloudWatchService,
+    readonly eventsApi: EventsService,
     private readonly running: RunningService[],
     readonly options: Required<Pick<SimulationOptions, 'seed' | 'stage'>>,
   ) {}
@@ -122,6 +126,8 @@ export class Simulation {
       s3.createBucket(givenBucket, key ? { algorithm: 'aws:kms', kmsKeyArn: key } : { algorithm: 'AES256' });
     }
     const events = new EventBridgeSim(deploy.rules, { clock, faults, recorder, rng, bus, lambda, sfn, sqs, region: deploy.region });
+    const cloudwatch = new CloudWatchService({ clock, rng, recorder, region: deploy.region, account: SIM_ACCOUNT_ID });
+    const eventsApi = new EventsService({ rng, recorder, bus: () => (e) => events.put(e) });
 
     const deployed = deployedIam(await packagedTemplate(PROJECT_ROOT, stage), { region: deploy.region, stackName: `${deploy.service}-${stage}` });
     options.iam?.edit?.(deployed);
@@ -143,6 +149,8 @@ export class Simulation {
       sfn,
       sqs,
       s3,
+      cloudwatch,
+      eventsApi,
       hashistack.services.nomad,
       hashistack.services.consul,
       hashistack.services.vault,
@@ -177,6 +185,8 @@ export class Simulation {
       AWS_ENDPOINT_URL_SFN: url('sfn'),
       AWS_ENDPOINT_URL_SQS: url('sqs'),
       AWS_ENDPOINT_URL_S3: url('s3'),
+      AWS_ENDPOINT_URL_CLOUDWATCH: url('cloudwatch'),
+      AWS_ENDPOINT_URL_EVENTBRIDGE: url('events'),
       NOMAD_ADDR: url('nomad'),
       CONSUL_HTTP_ADDR: url('consul'),
       VAULT_ADDR: url('vault'),
@@ -203,7 +213,10 @@ export class Simulation {
     aws.api.putParameter(String(stageConfig.vaultTokenParameter), SIM_TOKENS.vault, 'SecureString');
     events.start({ schedules: options.schedules ?? false });
 
-    return new Simulation(clock, rng, faults, recorder, bus, deploy, aws, hashistack, lambda, sfn, events, iam, sqs, s3, running, { seed, stage });
+    return new Simulation(clock, rng, faults, recorder, bus, deploy, aws, hashistack, lambda, sfn, events, iam, sqs, s3, cloudwatch, eventsApi, running, {
+      seed,
+      stage,
+    });
   }
 
   /**

@@ -1,7 +1,13 @@
 /** Pool upgrade step: polls: are the batch's old nodes gone?. */
 import * as autoscaling from '../../src/aws/autoscaling.js';
-import { upgradeDeps } from '../../src/workflows/upgrade/deps.js';
+import * as cloudwatch from '../../src/aws/cloudwatch.js';
+import { clusterNomad, upgradeDeps } from '../../src/workflows/upgrade/deps.js';
 import { runStep, StepTaskSchema } from '../../src/workflows/upgrade/tasks.js';
 import { taskHandler } from '../../src/workflows/task-handler.js';
 
-export const handler = taskHandler('UpgradeCheckDrained', StepTaskSchema, () => upgradeDeps({ autoscaling }), runStep('checkDrained'));
+export const handler = taskHandler(
+  'UpgradeCheckDrained',
+  StepTaskSchema,
+  () => upgradeDeps({ autoscaling, cloudwatch, nomad: clusterNomad }),
+  runStep('checkDrained'),
+);

@@ -1,7 +1,8 @@
 /** Pool upgrade step: polls: have the batch's new nodes joined?. */
 import * as autoscaling from '../../src/aws/autoscaling.js';
+import * as cloudwatch from '../../src/aws/cloudwatch.js';
 import { upgradeDeps } from '../../src/workflows/upgrade/deps.js';
 import { runStep, StepTaskSchema } from '../../src/workflows/upgrade/tasks.js';
 import { taskHandler } from '../../src/workflows/task-handler.js';
 
-export const handler = taskHandler('UpgradeCheckJoined', StepTaskSchema, () => upgradeDeps({ autoscaling }), runStep('checkJoined'));
+export const handler = taskHandler('UpgradeCheckJoined', StepTaskSchema, () => upgradeDeps({ autoscaling, cloudwatch }), runStep('checkJoined'));

@@ -1,7 +1,6 @@
-/** Pool upgrade step: takes back what is left of the surge. */
-import * as autoscaling from '../../src/aws/autoscaling.js';
+/** Pool upgrade step: marks the upgrade done (the surges were taken back batch by batch; nothing to call). */
 import { upgradeDeps } from '../../src/workflows/upgrade/deps.js';
 import { runStep, StepTaskSchema } from '../../src/workflows/upgrade/tasks.js';
 import { taskHandler } from '../../src/workflows/task-handler.js';
 
-export const handler = taskHandler('UpgradeFinish', StepTaskSchema, () => upgradeDeps({ autoscaling }), runStep('finish'));
+export const handler = taskHandler('UpgradeFinish', StepTaskSchema, () => upgradeDeps({}), runStep('finish'));

@@ -1,11 +1,11 @@
 import type { Rng } from './rng.js';
 
 /** The simulated services, each served on its own loopback port. */
-export const SERVICES = ['autoscaling', 'ec2', 'ssm', 'sfn', 'sqs', 's3', 'events', 'nomad', 'consul', 'vault'] as const;
+export const SERVICES = ['autoscaling', 'ec2', 'ssm', 'sfn', 'sqs', 's3', 'events', 'cloudwatch', 'nomad', 'consul', 'vault'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 /** The simulated AWS APIs the control plane calls (throttling scenarios target these). */
-export const AWS_SERVICES: readonly ServiceName[] = ['autoscaling', 'ec2', 'ssm', 'sfn', 'sqs', 's3'];
+export const AWS_SERVICES: readonly ServiceName[] = ['autoscaling', 'ec2', 'ssm', 'sfn', 'sqs', 's3', 'events', 'cloudwatch'];
 
 /** Faults injected into every request a service receives. */
 export interface ServiceFaults {
@@ -41,6 +41,12 @@ export interface ClusterFaults {
   wrongNodePoolOrdinals: number[];
   /** Drains on these instance ordinals never finish (an allocation that never stops). */
   stuckDrainOrdinals: number[];
+  /**
+   * Service allocations on nodes booted from these AMIs start but never pass
+   * their health checks (an image that breaks the workload): Nomad marks them
+   * unhealthy once the group's migrate healthy_deadline has passed.
+   */
+  unhealthyImages: string[];
   /** Probability that an EventBridge event is delivered twice. */
   duplicateEventRate: number;
   /** Max extra sim delay (ms) added per event delivery, so events can overtake each other. */
@@ -71,6 +77,7 @@ export const BASELINE_LATENCY_MS: Record<ServiceName, number> = {
   sqs: 25,
   s3: 25,
   events: 25,
+  cloudwatch: 25,
   nomad: 3,
   consul: 3,
   vault: 3,
@@ -94,6 +101,7 @@ export class Faults {
       consulOnlyOrdinals: [],
       wrongNodePoolOrdinals: [],
       stuckDrainOrdinals: [],
+      unhealthyImages: [],
       duplicateEventRate: 0,
       eventJitterMs: 0,
       lambdaCrashes: [],

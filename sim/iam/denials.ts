@@ -62,6 +62,15 @@ export function denialResponse(service: AuthorizedService, denial: Denial, reque
         headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': requestId, 'x-amzn-query-error': 'AccessDenied;Sender' },
         body: JSON.stringify({ __type: 'com.amazon.coral.service#AccessDeniedException', message }),
       };
+    // CloudWatch over AWS JSON 1.0 (query-compatible): the code the SDK maps is in x-amzn-query-error.
+    case 'cloudwatch':
+      return {
+        status: 403,
+        headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': requestId, 'x-amzn-query-error': 'AccessDenied;Sender' },
+        body: JSON.stringify({ __type: 'com.amazon.coral.service#AccessDeniedException', message }),
+      };
+    case 'events':
+      return jsonError({ status: 400, code: 'AccessDeniedException', message }, requestId);
     case 'sfn':
       return {
         status: 400,

@@ -54,7 +54,7 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 /**
  * Read the roles, resource policies and rules out of a packaged template,
- * resolving Ref, Fn::GetAtt, Fn::Join and Fn::Sub to the simulator's account.
+ * resolving Ref, Fn::GetAtt, Fn::Join, Fn::Split and Fn::Sub to the simulator's account.
  * Anything that would not deploy as a valid string (a `{}` where an ARN
  * belongs, an unknown reference) is a packaging bug and throws.
  */
@@ -348,6 +348,10 @@ function resolveIntrinsics(v: Json, refs: Map<string, string>, atts: Map<string,
         }
         const parts = resolveIntrinsics(arg[1] as Json, refs, atts, where, conditions) as Json[];
         return parts.map(part).join(arg[0]);
+      }
+      case 'Fn::Split': {
+        if (!Array.isArray(arg) || typeof arg[0] !== 'string') throw new PackagingError(`${where}: malformed Fn::Split ${JSON.stringify(arg)}`);
+        return part(arg[1] as Json, 1).split(arg[0]);
       }
       case 'Fn::Sub': {
         const [text, vars] = Array.isArray(arg) ? [arg[0], arg[1] as Record<string, Json> | undefined] : [arg, undefined];

@@ -17,7 +17,16 @@ export interface AuthCheck {
 }
 
 /** The IAM service prefix of each simulated AWS service. */
-export const IAM_PREFIX = { autoscaling: 'autoscaling', ec2: 'ec2', ssm: 'ssm', sfn: 'states', sqs: 'sqs', s3: 's3' } as const;
+export const IAM_PREFIX = {
+  autoscaling: 'autoscaling',
+  ec2: 'ec2',
+  ssm: 'ssm',
+  sfn: 'states',
+  sqs: 'sqs',
+  s3: 's3',
+  cloudwatch: 'cloudwatch',
+  events: 'events',
+} as const;
 export type AuthorizedService = keyof typeof IAM_PREFIX;
 
 /**
@@ -88,6 +97,10 @@ export function requestChecks(service: AuthorizedService, action: string, req: S
       return sqsChecks(action, jsonInput(req), region);
     case 's3':
       return s3Checks(action, req, models, region);
+    case 'cloudwatch':
+      return cloudwatchChecks(action, jsonInput(req), region);
+    case 'events':
+      return eventsChecks(action, jsonInput(req), region);
   }
 }
 
@@ -346,4 +359,36 @@ function s3Checks(action: string, req: SimRequest, models: Models, region: strin
     });
   }
   return checks;
+}
+
+/** CloudWatch authorizes alarm actions on each named alarm's ARN (every alarm: `alarm:*`). */
+function cloudwatchChecks(action: string, input: Record<string, unknown>, region: string): AuthCheck[] | undefined {
+  const arn = (name: string): string => `arn:aws:cloudwatch:${region}:${SIM_ACCOUNT_ID}:alarm:${name}`;
+  switch (action) {
+    case 'DescribeAlarms': {
+      const names = Array.isArray(input.AlarmNames) ? input.AlarmNames.filter((x): x is string => typeof x === 'string') : [];
+      return (names.length > 0 ? names.map(arn) : [arn('*')]).map((resource) => ({ action: 'cloudwatch:DescribeAlarms', resource, context: {} }));
+    }
+    case 'SetAlarmState':
+      return [{ action: 'cloudwatch:SetAlarmState', resource: arn(String(input.AlarmName ?? '')), context: {} }];
+    default:
+      return undefined;
+  }
+}
+
+/** PutEvents is authorized per entry on its bus, with the entry's source and detail-type as condition keys. */
+function eventsChecks(action: string, input: Record<string, unknown>, region: string): AuthCheck[] | undefined {
+  if (action !== 'PutEvents') return undefined;
+  const entries = Array.isArray(input.Entries) ? (input.Entries as Record<string, unknown>[]) : [];
+  return entries.map((e) => {
+    const bus =
+      typeof e.EventBusName === 'string' && e.EventBusName.startsWith('arn:')
+        ? e.EventBusName
+        : `arn:aws:events:${region}:${SIM_ACCOUNT_ID}:event-bus/${String(e.EventBusName ?? 'default')}`;
+    return {
+      action: 'events:PutEvents',
+      resource: bus,
+      context: { 'events:source': [String(e.Source ?? '')], 'events:detail-type': String(e.DetailType ?? '') },
+    };
+  });
 }

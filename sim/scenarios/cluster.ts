@@ -66,6 +66,18 @@ export function buildCluster(sim: Simulation, spec: ClusterSpec): Cluster {
       : []),
   ];
   const image = aws.registerImage({ name: IMAGE_NAME, ownerId: 'self', architecture: 'arm64', tags: { 'hashistack:os': 'alpine' } });
+  // The user's service alarms the stage gates upgrades on (config upgradeAlarms), as they exist in their account: OK.
+  for (const name of Array.isArray(cfg.upgradeAlarms) ? cfg.upgradeAlarms.map(String) : []) {
+    sim.cloudwatch.putAlarm({
+      name,
+      namespace: 'Hashistack/Services',
+      metricName: '5xxErrorRate',
+      threshold: 5,
+      period: 60,
+      state: 'OK',
+      stateReason: 'Threshold Crossed: no datapoint above 5',
+    });
+  }
   const azs = [`${sim.deploy.region}a`, `${sim.deploy.region}b`, `${sim.deploy.region}c`];
   const tags = (role: string, pool: string, extra: Record<string, string | undefined> = {}) => [
     { key: 'hashistack:cluster', value: clusterName, propagateAtLaunch: true },

@@ -9,6 +9,7 @@ import { snapshotFailsPlannedScenario, snapshotFailsUnplannedScenario } from './
 import type { Scenario } from './types.js';
 import { upgradeScenario } from './upgrade.js';
 import { upgradeRaceScenario, upgradeRollbackCordonedScenario, upgradeScaleInScenario } from './upgrade-trouble.js';
+import { upgradeAlarmScenario, upgradeUnhealthyScenario } from './upgrade-gates.js';
 
 /** Every scenario `npm run sim` knows, by name. */
 export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
@@ -24,6 +25,8 @@ export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
     upgradeRaceScenario,
     upgradeRollbackCordonedScenario,
     upgradeScaleInScenario,
+    upgradeUnhealthyScenario,
+    upgradeAlarmScenario,
     tokenRotationScenario,
     lambdaThrottledScenario,
     lambdaOutageScenario,

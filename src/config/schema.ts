@@ -154,6 +154,12 @@ export const ConfigSchema = group({
   }),
   /** Images console upgrades accept besides those matching amiFilter. */
   amiAllowedIds: fromEnv('AMI_ALLOWED_IDS', amiIds),
+  /** CloudWatch alarms that gate every pool upgrade: one in ALARM rolls the upgrade back (names). */
+  upgradeAlarms: fromEnv('UPGRADE_ALARMS', list),
+  /** How long the work on a batch's new nodes must stay healthy before the next batch starts. */
+  upgradeBakeTimeMs: fromEnv('UPGRADE_BAKE_TIME', duration.default(0)),
+  /** How long after a batch's drain its new nodes' work may take to become healthy before the upgrade rolls back. */
+  upgradeHealthTimeoutMs: fromEnv('UPGRADE_HEALTH_TIMEOUT', duration.default(15 * 60_000)),
   /** Start a cluster upgrade for drifted pools (inside the maintenance window); otherwise only report. */
   autoUpgrade: fromEnv('AUTO_UPGRADE', boolean.default(false)),
   /**

@@ -140,6 +140,22 @@ export class UpgradeStalled extends ControlPlaneError {
   readonly retryable = false;
 }
 
+/**
+ * The work on an upgrade's new nodes is not healthy: an allocation there
+ * failed or was marked unhealthy, or not every one became healthy within the
+ * health timeout. Final (the upgrade rolls back before the next batch).
+ */
+export class UpgradeUnhealthy extends ControlPlaneError {
+  override readonly name = 'UpgradeUnhealthy';
+  readonly retryable = false;
+}
+
+/** A CloudWatch alarm that gates the upgrade is in ALARM. Final (the upgrade rolls back). */
+export class UpgradeAlarm extends ControlPlaneError {
+  override readonly name = 'UpgradeAlarm';
+  readonly retryable = false;
+}
+
 /** A server pool upgrade needs the serverReplace state machine, which is not deployed. Final. */
 export class ServerPoolUpgradeUnavailable extends ControlPlaneError {
   override readonly name = 'ServerPoolUpgradeUnavailable';

@@ -1,6 +1,6 @@
 /** Upgrade of every pool, servers first (see README "Upgrades"). */
 import { POOL_CHECK_PHASES } from '../../src/workflows/cluster-upgrade/state.js';
-import type { ClusterStepTask } from '../../src/workflows/cluster-upgrade/tasks.js';
+import type { ClusterStepName } from '../../src/workflows/cluster-upgrade/tasks.js';
 import { branches, choice, fail, isTrue, lambda, machine, wait, type StateName } from '../builder/asl.js';
 import { catchAll, stepTask } from '../builder/fragments.js';
 
@@ -18,10 +18,12 @@ export const CLUSTER_UPGRADE = {
 } as const;
 const S = CLUSTER_UPGRADE;
 
-const step = (name: ClusterStepTask['step'], next: StateName | null, comment?: string) =>
-  stepTask(lambda('clusterUpgradeStep'), {
+/** The function of a step: one per step (`clusterUpgradeStartNextPool`, ...), each with only its step's permissions. */
+const stepFunction = (name: ClusterStepName): string => `clusterUpgrade${name[0]?.toUpperCase() ?? ''}${name.slice(1)}`;
+const step = (name: ClusterStepName, next: StateName | null, comment?: string) =>
+  stepTask(lambda(stepFunction(name)), {
     comment,
-    parameters: { step: name, 'state.$': '$' },
+    parameters: { 'state.$': '$' },
     timeoutSeconds: 60,
     outputPath: next === null ? '$.summary' : undefined,
     onError: [catchAll(S.errored, '$.failure')],

@@ -25,6 +25,9 @@ export const POOL_UPGRADE = {
   waitDrain: 'WaitDrain',
   checkDrained: 'CheckDrained',
   drained: 'Drained?',
+  checkHealthy: 'CheckHealthy',
+  healthy: 'Healthy?',
+  waitHealthy: 'WaitHealthy',
   approvalDue: 'ApprovalDue?',
   approval: 'Approval',
   startServerReplace: 'StartServerReplace',
@@ -110,32 +113,23 @@ export const poolUpgrade = machine(
     [S.drainBatch]: step('drainBatch', S.waitDrain, {
       comment: "Drain (ineligible) and terminate the batch's old nodes; the terminate hook runs the drain workflow",
     }),
-    ...pollUntilDone({ wait: S.waitDrain, check: S.checkDrained, done: S.drained }, adaptive, 'checkDrained', S.approvalDue),
+    ...pollUntilDone({ wait: S.waitDrain, check: S.checkDrained, done: S.drained }, adaptive, 'checkDrained', S.checkHealthy),
+    // Health gate: the next batch waits until the work on the new nodes is healthy, then for the bake time.
+    [S.checkHealthy]: step('checkHealthy', S.healthy, {
+      comment: 'Allocations on the new nodes running and healthy (Nomad DeploymentStatus), for the bake time; unhealthy or too late rolls back',
+    }),
+    [S.healthy]: choice([isTrue('$.progress.phaseDone', S.approvalDue)], S.waitHealthy),
+    [S.waitHealthy]: wait(adaptive, S.checkHealthy, 'Until the next health check (at most one alarm period)'),
     [S.approvalDue]: choice(
-      [
-        {
-          And: [
-            { Variable: '$.plan.approval', BooleanEquals: true },
-            { Variable: '$.progress.batchIndex', NumericEquals: 1 },
-            { Variable: '$.progress.batchesLeft', NumericGreaterThan: 0 },
-          ],
-          Next: S.approval,
-        },
-      ],
+      [isTrue('$.progress.approvalDue', S.approval)],
       S.batchesLeft,
-      'With approval: true, pause once after the first batch (if batches are left)',
+      'A checkpoint (approval: true after the first batch, checkpoints at percentages) with batches left',
     ),
     [S.approval]: task('arn:aws:states:::lambda:invoke.waitForTaskToken', {
-      comment: 'Operator approves (SendTaskSuccess) or rejects (SendTaskFailure) after the first batch',
+      comment: 'Operator approves (SendTaskSuccess) or rejects (SendTaskFailure) at a checkpoint; the request goes to the alerts topic',
       parameters: {
         FunctionName: lambda('upgradeApproval'),
-        Payload: {
-          'token.$': '$$.Task.Token',
-          'executionArn.$': '$$.Execution.Id',
-          'pool.$': '$.plan.pool',
-          'batchesDone.$': '$.progress.batchIndex',
-          'batchesLeft.$': '$.progress.batchesLeft',
-        },
+        Payload: { 'token.$': '$$.Task.Token', 'state.$': '$' },
       },
       timeoutSeconds: 86400,
       resultPath: null,

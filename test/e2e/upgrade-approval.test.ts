@@ -30,7 +30,10 @@ describe('poolUpgrade with approval', () => {
     const { e, task } = await upToApproval(sim, image.imageId);
     expect(e.status).toBe('RUNNING');
     expect(task.stateName).toBe('Approval');
-    expect(task.payload).toEqual({ token: task.token, executionArn: e.executionArn, pool: 'general', batchesDone: 1, batchesLeft: 3 });
+    expect(task.payload).toMatchObject({
+      token: task.token,
+      state: { executionArn: e.executionArn, plan: { pool: 'general' }, progress: { batchIndex: 1, batchesLeft: 3 } },
+    });
     // Paused: exactly one batch (one node, surge 25 % of 4) replaced, and nothing moves while it waits.
     const onNew = () => (sim.aws.api.group(pool)?.members ?? []).filter((m) => sim.aws.api.instance(m.instanceId)?.imageId === image.imageId).length;
     expect(onNew()).toBe(1);

@@ -35,6 +35,7 @@ const stepStates = (answers: Record<string, Step | Stub>): Record<string, Stub> 
         [S.checkJoined, 'checkJoined'],
         [S.drainBatch, 'drainBatch'],
         [S.checkDrained, 'checkDrained'],
+        [S.checkHealthy, 'checkHealthy'],
         [S.startServerReplace, 'startServerReplace'],
         [S.checkServerReplace, 'checkServerReplace'],
         [S.finish, 'finish'],
@@ -56,6 +57,12 @@ const twoBatches = {
   drainBatch: (s: Input) =>
     progress({ phaseDone: false, batchIndex: Number((s.progress as Input).batchIndex) + 1, batchesLeft: Number((s.progress as Input).batchesLeft) - 1 })(s),
   checkDrained: progress({ phaseDone: true }),
+  /** Healthy on the first check; a checkpoint after the first batch when the plan asks for approval. */
+  checkHealthy: (s: Input) => {
+    const p = s.progress as Input;
+    const approval = (s.plan as Input).approval === true;
+    return progress({ phaseDone: true, approvalDue: approval && Number(p.batchIndex) === 1 && Number(p.batchesLeft) > 0 })(s);
+  },
 };
 
 describe('poolUpgrade state machine (run locally)', () => {
@@ -72,6 +79,8 @@ describe('poolUpgrade state machine (run locally)', () => {
       S.waitDrain,
       S.checkDrained,
       S.drained,
+      S.checkHealthy,
+      S.healthy,
       S.approvalDue,
     ];
     // The first batch's new nodes join on the second poll, the second batch's on the first.
@@ -96,7 +105,9 @@ describe('poolUpgrade state machine (run locally)', () => {
   it('approval after the first batch: approved, the upgrade goes on', async () => {
     const r = await run({ pool: 'general' }, { [S.validate]: validate({ approval: true }), ...stepStates(twoBatches), [S.approval]: () => ({}), ...release });
     expect(r.entered.filter((s) => s === S.approval)).toHaveLength(1);
-    expect(r.calls[S.approval]?.[0]).toMatchObject({ Payload: { token: 'task-token', pool: 'general', batchesDone: 1, batchesLeft: 1 } });
+    expect(r.calls[S.approval]?.[0]).toMatchObject({
+      Payload: { token: 'task-token', state: { plan: { pool: 'general' }, progress: { batchIndex: 1, batchesLeft: 1 } } },
+    });
     expect(r.result).toEqual({ outcome: 'upgraded' });
   });
   it('rejected: rolls back and fails with UpgradeRolledBack', async () => {

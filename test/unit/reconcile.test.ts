@@ -1,3 +1,4 @@
+import { reportInFlight } from '../../src/workflows/reconcile/in-flight.js';
 import { describe, expect, it, vi } from 'vitest';
 import type { QueueMessage } from '../../src/aws/sqs.js';
 import type { RouterDeps } from '../../src/workflows/router/route.js';
@@ -211,5 +212,14 @@ describe('reconcile: leftovers of instances gone out of band', () => {
     const out = await cleanupOrphans(d);
     expect(out.raftPeersKept).toEqual([`vault:${GONE}`]);
     expect(d.vault.removeRaftPeer).not.toHaveBeenCalled();
+  });
+});
+
+describe('reportInFlight', () => {
+  it('counts running drains and joins and the age of the oldest (its lifecycle action waits as long)', () => {
+    const t = Date.parse('2026-01-05T10:00:00Z');
+    const at = (minutesAgo: number) => ({ name: `e-${minutesAgo}`, startDate: new Date(t - minutesAgo * 60_000) });
+    expect(reportInFlight({ now: () => t }, { drain: [at(3), at(42)], join: [at(1)] })).toEqual({ drains: 2, joins: 1, oldestSeconds: 42 * 60 });
+    expect(reportInFlight({ now: () => t }, { drain: [], join: [] })).toEqual({ drains: 0, joins: 0, oldestSeconds: 0 });
   });
 });

@@ -2,7 +2,8 @@
 import type { AutoScalingGroup, LifecycleState } from '@aws-sdk/client-auto-scaling';
 import { vi } from 'vitest';
 import type { ExecutionFacts } from '../../src/aws/sfn.js';
-import type { NomadNodeStub } from '../../src/hashicorp/nomad/schemas.js';
+import type { AlarmStatus } from '../../src/aws/cloudwatch.js';
+import type { NomadAllocation, NomadNodeStub } from '../../src/hashicorp/nomad/schemas.js';
 import type { ClusterUpgradeDeps } from '../../src/workflows/cluster-upgrade/deps.js';
 
 export const T0 = Date.parse('2026-01-05T09:00:00Z');
@@ -52,6 +53,12 @@ export interface UpgradeWorld {
   nodes: Map<string, FakeNode>;
   /** SSM parameters (the upgrade locks) by name. */
   parameters: Map<string, string>;
+  /** CloudWatch alarms by name. */
+  alarms: Map<string, AlarmStatus>;
+  /** Allocations by Nomad node id. */
+  allocations: Map<string, NomadAllocation[]>;
+  /** Milestone events put on the bus. */
+  events: Array<{ source: string; detailType: string; detail: object }>;
   t: number;
 }
 
@@ -86,6 +93,9 @@ export function upgradeFakes(groups: FakeGroup[]) {
     refreshes: new Map(),
     nodes: new Map(groups.flatMap((g) => g.members.map((m): [string, FakeNode] => [m.id, { id: `node-${m.id}`, drain: false, eligible: true }]))),
     parameters: new Map(),
+    alarms: new Map(),
+    allocations: new Map(),
+    events: [],
     t: T0,
   };
   const find = (name: string): FakeGroup | undefined => w.groups.find((g) => g.name === name);
@@ -147,6 +157,7 @@ export function upgradeFakes(groups: FakeGroup[]) {
       }
       return { index: 1 };
     }),
+    nodeAllocations: vi.fn(async (nodeId: string) => w.allocations.get(nodeId) ?? []),
     cancelDrain: vi.fn(async (nodeId: string, markEligible: boolean) => {
       const n = byNodeId(nodeId);
       if (n) {
@@ -164,8 +175,20 @@ export function upgradeFakes(groups: FakeGroup[]) {
       poolUpgradeStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:poolUpgrade' as string | undefined,
       amiFilter: { owners: ['self'], namePattern: 'ami-*', tags: {} as Record<string, string> },
       amiAllowedIds: [] as string[],
+      upgradeAlarms: [] as string[],
+      upgradeBakeTimeMs: 0,
+      upgradeHealthTimeoutMs: 900_000,
     },
     now: () => w.t,
+    cloudwatch: {
+      describeAlarms: vi.fn(async (names: readonly string[]) => names.flatMap((n) => (w.alarms.has(n) ? [w.alarms.get(n) as AlarmStatus] : []))),
+    },
+    events: {
+      putEvent: vi.fn(async (source: string, detailType: string, detail: object) => {
+        w.events.push({ source, detailType, detail });
+        return `event-${w.events.length}`;
+      }),
+    },
     autoscaling: {
       describeGroup: vi.fn(async (name: string) => {
         const g = find(name);

@@ -6,6 +6,8 @@ import type { Allocation, ClientStatus, TaskGroupSpec } from './state.js';
 const START_MS = { min: 1_000, max: 3_000 } as const;
 const DEFAULT_KILL_TIMEOUT_MS = 5_000;
 const DEFAULT_MIN_HEALTHY_MS = 10_000;
+/** Nomad's migrate `healthy_deadline` default: an allocation not healthy by then is marked unhealthy. */
+const DEFAULT_HEALTHY_DEADLINE_MS = 5 * 60_000;
 
 /**
  * Runs allocations on their clients: start, health, natural completion of
@@ -21,15 +23,23 @@ export class AllocRunner {
     private readonly update: (alloc: Allocation, change: (a: Allocation) => void) => void,
   ) {}
 
-  /** Start a freshly placed allocation. */
-  start(alloc: Allocation, group: TaskGroupSpec): void {
+  /** Start a freshly placed allocation; `checksFail`: its health checks never pass on this node. */
+  start(alloc: Allocation, group: TaskGroupSpec, checksFail = false): void {
     this.after(alloc, this.deps.rng.int(START_MS.min, START_MS.max), () => {
       if (alloc.DesiredStatus !== 'run' || alloc.ClientStatus !== 'pending') return;
       this.update(alloc, (a) => {
         a.ClientStatus = 'running';
         a.ClientDescription = 'Tasks are running';
       });
-      if (alloc.Job.Type === 'service') {
+      if (alloc.Job.Type === 'service' && checksFail) {
+        // Running but never healthy: the client's health watcher gives up at the healthy deadline.
+        this.after(alloc, group.Migrate?.HealthyDeadlineMs ?? DEFAULT_HEALTHY_DEADLINE_MS, () => {
+          if (alloc.ClientStatus !== 'running') return;
+          this.update(alloc, (a) => {
+            a.DeploymentStatus = { Healthy: false, Timestamp: new Date(this.deps.clock.now()).toISOString() };
+          });
+        });
+      } else if (alloc.Job.Type === 'service') {
         this.after(alloc, group.Migrate?.MinHealthyTimeMs ?? DEFAULT_MIN_HEALTHY_MS, () => {
           if (alloc.ClientStatus !== 'running') return;
           this.update(alloc, (a) => {

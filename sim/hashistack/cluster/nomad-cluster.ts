@@ -17,6 +17,8 @@ export interface NomadDeps {
   clock: SimClock;
   rng: Rng;
   recorder: Recorder;
+  /** Whether health checks of service allocations fail on this node (injected: a broken image). */
+  checksFail?: (node: NomadNode) => boolean;
 }
 
 /**
@@ -350,7 +352,7 @@ export class NomadCluster {
       alloc.ModifyIndex = i;
       this.allocs.set(alloc.ID, alloc);
     });
-    if (!healthyAtOnce) this.runner.start(alloc, group);
+    if (!healthyAtOnce) this.runner.start(alloc, group, this.deps.checksFail?.(node) ?? false);
     else if (job.Type === 'batch' && group.RunTimeMs !== undefined) this.runner.start(alloc, group);
     return alloc;
   }

@@ -127,7 +127,7 @@ export interface TaskGroupSpec {
   Count: number;
   cpu: number;
   memoryMB: number;
-  Migrate?: { MaxParallel: number; MinHealthyTimeMs: number };
+  Migrate?: { MaxParallel: number; MinHealthyTimeMs: number; HealthyDeadlineMs?: number };
   KillTimeoutMs?: number;
   /** Batch only: how long an allocation runs before it completes on its own; forever when absent. */
   RunTimeMs?: number;

@@ -53,7 +53,14 @@ export class HashistackWorld {
     this.rng = deps.rng.fork('hashistack');
     const clusterDeps = { clock: deps.clock, rng: this.rng, recorder: deps.recorder };
     this.consul = new ConsulCluster({ ...clusterDeps, rng: this.rng.fork('consul') }, (id) => this.consulLive(id));
-    this.nomad = new NomadCluster({ ...clusterDeps, rng: this.rng.fork('nomad') }, (id) => this.hosts.get(id)?.agents.nomad === true);
+    this.nomad = new NomadCluster(
+      {
+        ...clusterDeps,
+        rng: this.rng.fork('nomad'),
+        checksFail: (node) => deps.faults.cluster.unhealthyImages.includes(node.Attributes['platform.aws.ami-id'] ?? ''),
+      },
+      (id) => this.hosts.get(id)?.agents.nomad === true,
+    );
     this.vault = new VaultCluster({ ...clusterDeps, rng: this.rng.fork('vault') });
     this.drainer = new Drainer(this.nomad, deps, (id) => this.hosts.get(id)?.instance.ordinal);
     deps.bus.on('instance.running', (i) => this.instanceRunning(i));

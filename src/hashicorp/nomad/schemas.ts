@@ -7,7 +7,7 @@ const nullableRecord = z
   .transform((v) => v ?? {});
 
 export const LastDrainSchema = z
-  .object({ Status: z.string(), StartedAt: z.string().optional(), UpdatedAt: z.string().optional() })
+  .object({ Status: z.string(), StartedAt: z.string().optional(), UpdatedAt: z.string().optional(), Meta: z.record(z.string(), z.string()).nullish() })
   .nullish()
   .transform((v) => v ?? null);
 
@@ -64,6 +64,7 @@ export const DrainResponseSchema = z.object({
 
 export const AllocationSchema = z.object({
   ID: z.string(),
+  Name: z.string().optional(),
   JobID: z.string(),
   Job: z.object({ Type: z.string() }).nullish(),
   TaskGroup: z.string().optional(),
@@ -76,6 +77,8 @@ export const AllocationSchema = z.object({
   DesiredTransition: z.object({ Migrate: z.boolean().nullish() }).nullish(),
   /** The replacement the scheduler placed ('' or absent: none, e.g. no room in the pool). */
   NextAllocation: z.string().nullish(),
+  /** Health as the client's health watcher judged it (checks passing for min_healthy_time, or the healthy deadline missed); null until judged. */
+  DeploymentStatus: z.object({ Healthy: z.boolean().nullish() }).nullish(),
 });
 export type NomadAllocation = z.infer<typeof AllocationSchema>;
 

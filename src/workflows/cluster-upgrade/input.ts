@@ -7,7 +7,18 @@ import { InvalidUpgradeInput } from '../../errors/index.js';
 import { AmiIdSchema, describeInputIssues, UpgradeKnobsShape } from '../upgrade/input.js';
 
 /** Keys the operator may type. */
-export const CLUSTER_UPGRADE_INPUT_KEYS = ['imageId', 'images', 'surge', 'batchSize', 'drainDeadline', 'dryRun', 'approval'] as const;
+export const CLUSTER_UPGRADE_INPUT_KEYS = [
+  'imageId',
+  'images',
+  'surge',
+  'batchSize',
+  'drainDeadline',
+  'dryRun',
+  'approval',
+  'checkpoints',
+  'bakeTime',
+  'healthTimeout',
+] as const;
 
 /** The operator's input, as typed in the console. */
 export const ClusterUpgradeInputSchema = z
@@ -28,10 +39,13 @@ export type ClusterUpgradeInput = z.infer<typeof ClusterUpgradeInputSchema>;
 
 /** Example shown in every input error. */
 export const CLUSTER_UPGRADE_INPUT_EXAMPLE =
-  '{"imageId": "ami-0123456789abcdef0"} or {"images": {"servers": "ami-...", "web": "ami-..."}} (optional: surge, batchSize, drainDeadline, dryRun, approval)';
+  '{"imageId": "ami-0123456789abcdef0"} or {"images": {"servers": "ami-...", "web": "ami-..."}} (optional: surge, batchSize, drainDeadline, dryRun, approval, checkpoints, bakeTime, healthTimeout)';
 
 /** The knobs a cluster upgrade passes to every pool upgrade. */
-export type UpgradeKnobs = Pick<ClusterUpgradeInput, 'surge' | 'batchSize' | 'drainDeadline' | 'dryRun' | 'approval'>;
+export type UpgradeKnobs = Pick<
+  ClusterUpgradeInput,
+  'surge' | 'batchSize' | 'drainDeadline' | 'dryRun' | 'approval' | 'checkpoints' | 'bakeTime' | 'healthTimeout'
+>;
 
 /**
  * Parse the console input.

@@ -1,4 +1,4 @@
-/** Task inputs of the cluster upgrade state machine and the dispatch of its step function. */
+/** Task inputs of the cluster upgrade state machine and its steps (one Lambda function per step). */
 import * as z from 'zod';
 import type { ValidateTaskSchema } from '../upgrade/tasks.js';
 import type { ClusterUpgradeDeps } from './deps.js';
@@ -11,18 +11,23 @@ export function validateClusterUpgrade(task: z.infer<typeof ValidateTaskSchema>,
   return planClusterUpgrade(task.input, task.executionArn, deps);
 }
 
-/** Input of a step task: which step, on which state. */
-export const ClusterStepTaskSchema = z.object({ step: z.enum(['startNextPool', 'checkPool', 'finish']), state: ClusterUpgradeStateSchema });
-export type ClusterStepTask = z.infer<typeof ClusterStepTaskSchema>;
+const STEPS = {
+  startNextPool,
+  checkPool,
+  /** The summary the execution ends with. */
+  finish: async (state: ClusterUpgradeState, deps: ClusterUpgradeDeps) => ({ summary: summariseClusterUpgrade(state, deps) }),
+} as const satisfies Record<string, (s: ClusterUpgradeState, d: ClusterUpgradeDeps) => Promise<ClusterUpgradeState | { summary: ClusterUpgradeSummary }>>;
 
-/** Run one step (`finish` answers `{summary}`). */
-export async function runClusterStep(task: ClusterStepTask, deps: ClusterUpgradeDeps): Promise<ClusterUpgradeState | { summary: ClusterUpgradeSummary }> {
-  switch (task.step) {
-    case 'startNextPool':
-      return startNextPool(task.state, deps);
-    case 'checkPool':
-      return checkPool(task.state, deps);
-    case 'finish':
-      return { summary: summariseClusterUpgrade(task.state, deps) };
-  }
+/** A step of the cluster upgrade; each is its own Lambda function (`clusterUpgrade<Step>`), with only the permissions its code uses. */
+export type ClusterStepName = keyof typeof STEPS;
+
+/** Input of a step task: the cluster upgrade state (the function is the step). */
+export const ClusterStepTaskSchema = z.object({ state: ClusterUpgradeStateSchema });
+type ClusterStepTask = z.infer<typeof ClusterStepTaskSchema>;
+
+/** The task of one step, as its function's handler runs it (`finish` answers `{summary}`). */
+export function runClusterStep(
+  step: ClusterStepName,
+): (task: ClusterStepTask, deps: ClusterUpgradeDeps) => Promise<ClusterUpgradeState | { summary: ClusterUpgradeSummary }> {
+  return (task, deps) => STEPS[step](task.state, deps);
 }

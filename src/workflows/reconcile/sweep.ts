@@ -10,6 +10,7 @@ import { countMetric } from '../../observability/metrics.js';
 import { replayDeadLetters, type DeadLetterOutcome } from './dead-letters.js';
 import type { ReconcileDeps } from './deps.js';
 import { cleanupOrphans, type OrphanOutcome } from './orphans.js';
+import { reportInFlight } from './in-flight.js';
 import { reportOverdue } from './overdue.js';
 import { adoptStuckActions, runningExecutions, type AdoptOutcome } from './stuck-actions.js';
 
@@ -17,6 +18,7 @@ export interface SweepOutcome {
   deadLetters?: DeadLetterOutcome;
   adoption?: AdoptOutcome;
   overdue?: string[];
+  inFlight?: ReturnType<typeof reportInFlight>;
   orphans?: OrphanOutcome;
   failedParts: string[];
 }
@@ -43,6 +45,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<SweepOutcome> {
   if (running) {
     outcome.adoption = await part('adopt', () => adoptStuckActions(deps, running, new Set(outcome.deadLetters?.instances)));
     outcome.overdue = reportOverdue(deps, running);
+    outcome.inFlight = reportInFlight(deps, running);
   }
   outcome.orphans = await part('orphans', () => cleanupOrphans(deps));
   getLogger().info('reconciliation sweep done', { outcome });

@@ -3,7 +3,9 @@
  * wrappers ({@link defaultUpgradeDeps}); tests may pass fakes.
  */
 import * as autoscaling from '../../aws/autoscaling.js';
+import * as cloudwatch from '../../aws/cloudwatch.js';
 import * as ec2 from '../../aws/ec2.js';
+import * as events from '../../aws/events.js';
 import * as sfn from '../../aws/sfn.js';
 import * as ssm from '../../aws/ssm.js';
 import { getConfig, type Config } from '../../config/index.js';
@@ -13,7 +15,18 @@ import { now } from '../../time/clock.js';
 import { unwired } from '../unwired.js';
 
 export interface UpgradeDeps {
-  config: Pick<Config, 'clusterName' | 'drainDeadlineMs' | 'joinTimeoutMs' | 'serverReplaceStateMachineArn' | 'amiFilter' | 'amiAllowedIds'>;
+  config: Pick<
+    Config,
+    | 'clusterName'
+    | 'drainDeadlineMs'
+    | 'joinTimeoutMs'
+    | 'serverReplaceStateMachineArn'
+    | 'amiFilter'
+    | 'amiAllowedIds'
+    | 'upgradeAlarms'
+    | 'upgradeBakeTimeMs'
+    | 'upgradeHealthTimeoutMs'
+  >;
   autoscaling: Pick<
     typeof autoscaling,
     'describeGroup' | 'describeGroupsByClusterTag' | 'activeInstanceRefreshes' | 'setDesiredCapacity' | 'terminateInstance'
@@ -23,15 +36,19 @@ export interface UpgradeDeps {
     'describeImages' | 'describeLaunchTemplateVersions' | 'instanceTypeArchitectures' | 'createLaunchTemplateVersion' | 'setDefaultLaunchTemplateVersion'
   >;
   sfn: Pick<typeof sfn, 'describeExecution' | 'startExecution'>;
+  /** The alarms that gate the rollout (gates.ts). */
+  cloudwatch: Pick<typeof cloudwatch, 'describeAlarms'>;
+  /** Milestone events (milestones.ts). */
+  events: Pick<typeof events, 'putEvent'>;
   /** The upgrade lock (lock.ts). */
   ssm: Pick<typeof ssm, 'createParameterIfAbsent' | 'overwriteParameter' | 'readParameter' | 'deleteParameter'>;
   /** The Nomad client, created on first use (Validate never needs it). */
-  nomad: () => Pick<NomadClient, 'findNodeByInstanceId' | 'getNode' | 'setEligibility' | 'drainNode' | 'cancelDrain'>;
+  nomad: () => Pick<NomadClient, 'findNodeByInstanceId' | 'getNode' | 'setEligibility' | 'drainNode' | 'cancelDrain' | 'nodeAllocations'>;
   now: () => number;
 }
 
 /** What a step's handler wires: the AWS wrappers and cluster clients its code calls. */
-export type UpgradeWiring = Partial<Pick<UpgradeDeps, 'autoscaling' | 'ec2' | 'sfn' | 'ssm' | 'nomad'>>;
+export type UpgradeWiring = Partial<Pick<UpgradeDeps, 'autoscaling' | 'ec2' | 'sfn' | 'ssm' | 'cloudwatch' | 'events' | 'nomad'>>;
 
 /**
  * The production dependencies of one step: only what its handler passes is
@@ -46,6 +63,8 @@ export function upgradeDeps(wired: UpgradeWiring): UpgradeDeps {
     ec2: wired.ec2 ?? unwired<UpgradeDeps['ec2']>('ec2'),
     sfn: wired.sfn ?? unwired<UpgradeDeps['sfn']>('sfn'),
     ssm: wired.ssm ?? unwired<UpgradeDeps['ssm']>('ssm'),
+    cloudwatch: wired.cloudwatch ?? unwired<UpgradeDeps['cloudwatch']>('cloudwatch'),
+    events: wired.events ?? unwired<UpgradeDeps['events']>('events'),
     nomad: wired.nomad ?? ((): ReturnType<UpgradeDeps['nomad']> => unwired<ReturnType<UpgradeDeps['nomad']>>('nomad')),
     now,
   };
@@ -56,5 +75,5 @@ export const clusterNomad = (): ReturnType<UpgradeDeps['nomad']> => clusterClien
 
 /** Every dependency (Validate, and the cluster upgrade's dispatcher). No I/O until used. */
 export function defaultUpgradeDeps(): UpgradeDeps {
-  return upgradeDeps({ autoscaling, ec2, sfn, ssm, nomad: clusterNomad });
+  return upgradeDeps({ autoscaling, ec2, sfn, ssm, cloudwatch, events, nomad: clusterNomad });
 }

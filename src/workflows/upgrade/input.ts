@@ -7,7 +7,19 @@ import { InvalidUpgradeInput } from '../../errors/index.js';
 import { parseDuration } from '../../time/duration.js';
 
 /** Keys the operator may type. */
-export const UPGRADE_INPUT_KEYS = ['pool', 'imageId', 'launchTemplateVersion', 'surge', 'batchSize', 'drainDeadline', 'dryRun', 'approval'] as const;
+export const UPGRADE_INPUT_KEYS = [
+  'pool',
+  'imageId',
+  'launchTemplateVersion',
+  'surge',
+  'batchSize',
+  'drainDeadline',
+  'dryRun',
+  'approval',
+  'checkpoints',
+  'bakeTime',
+  'healthTimeout',
+] as const;
 
 const COUNT_HINT = 'must be a count ≥ 1 like 2, or a percentage of the pool above 0% and at most 100% like "25%"';
 
@@ -47,6 +59,40 @@ const DrainDeadline = z
     return ms === undefined || (ms >= DRAIN_DEADLINE_BOUNDS_MS.min && ms <= DRAIN_DEADLINE_BOUNDS_MS.max);
   }, 'must be at least "1m" and at most "24h" (a terminate lifecycle action is held 48 h at most)');
 
+/** A Go duration within bounds (ms). */
+const boundedDuration = (min: number, max: number, hint: string) =>
+  z
+    .string()
+    .trim()
+    .refine((v) => parseDuration(v) !== undefined, 'must be a Go duration like "10m" or "1h"')
+    .refine((v) => {
+      const ms = parseDuration(v);
+      return ms === undefined || (ms >= min && ms <= max);
+    }, hint);
+
+/** Bake time: "0s" (no bake) up to 24 h. */
+const BakeTime = boundedDuration(0, 24 * 3_600_000, 'must be from "0s" to "24h"');
+/** Health timeout: at least a minute (Nomad's healthy deadline is 5 m by default), at most 24 h. */
+const HealthTimeout = boundedDuration(60_000, 24 * 3_600_000, 'must be from "1m" to "24h"');
+
+/**
+ * Checkpoints: percentages of the pool replaced after which the upgrade waits
+ * for approval, e.g. [25, 50] or ["25%", "50%"]; each above 0 and below 100.
+ */
+const Checkpoints = z
+  .array(
+    z.union([
+      z.number(),
+      z
+        .string()
+        .trim()
+        .regex(/^\d+(\.\d+)?%?$/, 'must be a percentage like 25 or "25%"')
+        .transform((v) => Number(v.replace('%', ''))),
+    ]),
+  )
+  .max(20, 'at most 20 checkpoints')
+  .refine((ps) => ps.every((p) => p > 0 && p < 100), 'each checkpoint must be a percentage above 0 and below 100');
+
 /** An AMI id as typed. */
 export const AmiIdSchema = z
   .string()
@@ -59,7 +105,11 @@ export const UpgradeKnobsShape = {
   batchSize: CountOrPercent.optional(),
   drainDeadline: DrainDeadline.optional(),
   dryRun: z.boolean().optional(),
+  /** Pause once after the first batch (a checkpoint); checkpoints adds more. */
   approval: z.boolean().optional(),
+  checkpoints: Checkpoints.optional(),
+  bakeTime: BakeTime.optional(),
+  healthTimeout: HealthTimeout.optional(),
 };
 
 /** The operator's input, as typed in the console. */
@@ -82,7 +132,7 @@ export type UpgradeInput = z.infer<typeof UpgradeInputSchema>;
 
 /** Example shown in every input error. */
 export const UPGRADE_INPUT_EXAMPLE =
-  '{"pool": "web", "imageId": "ami-0123456789abcdef0"} (optional: surge, batchSize, drainDeadline, dryRun, approval, or launchTemplateVersion instead of imageId)';
+  '{"pool": "web", "imageId": "ami-0123456789abcdef0"} (optional: surge, batchSize, drainDeadline, dryRun, approval, checkpoints, bakeTime, healthTimeout, or launchTemplateVersion instead of imageId)';
 
 /**
  * Parse the console input.

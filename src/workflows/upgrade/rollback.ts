@@ -8,7 +8,7 @@ import { NotFound, UpgradeStalled } from '../../errors/index.js';
 import { getLogger } from '../../observability/logger.js';
 import type { UpgradeDeps } from './deps.js';
 import { active, members, readGroup } from './group.js';
-import { takeBackSurge, WAIT_SLACK_MS } from './rollout.js';
+import { takeBackSurge, UPGRADE_DRAIN_META, WAIT_SLACK_MS } from './rollout.js';
 import { note, type UpgradeState } from './state.js';
 
 /** Start the rollback. */
@@ -51,9 +51,12 @@ export async function startRollback(state: UpgradeState, deps: UpgradeDeps): Pro
     const nomad = deps.nomad();
     for (const m of ms.filter((x) => x.version !== progress.newVersion)) {
       // Only what the upgrade itself drained: a node the operator had cordoned or was draining stays so.
-      if (!progress.madeIneligible.includes(m.instanceId)) continue;
+      if (progress.heldByOperator.includes(m.instanceId)) continue;
       const node = await nomad.findNodeByInstanceId(m.instanceId);
       if (!node) continue;
+      // Recorded by the drain step, or drained by this execution (its drain meta) in a drain step that failed before it could record it.
+      const ours = progress.madeIneligible.includes(m.instanceId) || node.LastDrain?.Meta?.[UPGRADE_DRAIN_META] === state.executionArn;
+      if (!ours || (!node.Drain && node.SchedulingEligibility === 'eligible')) continue;
       try {
         if (node.Drain) await nomad.cancelDrain(node.ID, true);
         else if (node.SchedulingEligibility !== 'eligible') await nomad.setEligibility(node.ID, true);

@@ -12,6 +12,9 @@ import { active, type Member, members, readGroup } from './group.js';
 import { nextPollSeconds, shortest } from './poll.js';
 import { note, type UpgradeState } from './state.js';
 
+/** Drain meta naming the upgrade execution that drained the node: a rollback re-enables it even if the drain step failed before recording it. */
+export const UPGRADE_DRAIN_META = 'hashistack.upgrade';
+
 /** Slack added to the join timeout and drain deadline before a wait gives up (ms). */
 export const WAIT_SLACK_MS = 5 * 60_000;
 
@@ -156,7 +159,7 @@ export async function drainBatch(state: UpgradeState, deps: UpgradeDeps): Promis
         await nomad.drainNode(
           node.ID,
           { deadlineNs: plan.drainDeadlineMs * 1_000_000, ignoreSystemJobs: true },
-          { 'hashistack.reason': 'upgrade', 'hashistack.instance-id': id, 'hashistack.asg': plan.asgName },
+          { 'hashistack.reason': 'upgrade', 'hashistack.instance-id': id, 'hashistack.asg': plan.asgName, [UPGRADE_DRAIN_META]: state.executionArn },
         );
       } catch (error) {
         if (!(error instanceof NotFound)) throw error;
@@ -238,11 +241,12 @@ export async function checkDrained(state: UpgradeState, deps: UpgradeDeps): Prom
 }
 
 /**
- * The upgrade is done. Its surges were all taken back batch by batch; the
- * desired capacity is whatever it is now (the starting size, plus or minus
- * what anyone else changed meanwhile), never reset to the planned number.
+ * The upgrade is done. Nothing is written: every batch's surge was taken back
+ * by its drain step (drainBatch always leaves nothing outstanding, giving back
+ * even the unit of a batch node someone else removed), so the desired capacity
+ * is whatever it is now (the starting size, plus or minus what anyone else
+ * changed meanwhile), never reset to the planned number.
  */
-export async function finishUpgrade(state: UpgradeState, deps: UpgradeDeps): Promise<UpgradeState> {
-  const surgeOutstanding = state.plan.role === 'client' ? await takeBackSurge(state.plan.asgName, state.progress.surgeOutstanding, deps) : 0;
-  return { ...state, progress: { ...state.progress, surgeOutstanding, done: true, waitUntil: null } };
+export async function finishUpgrade(state: UpgradeState, _deps: UpgradeDeps): Promise<UpgradeState> {
+  return { ...state, progress: { ...state.progress, done: true, waitUntil: null } };
 }

@@ -25,6 +25,18 @@ export const PlanSchema = z.object({
   drainDeadlineMs: z.number(),
   joinTimeoutMs: z.number(),
   approval: z.boolean(),
+  /** Checkpoints: after these batches (1-based count of batches done) the upgrade waits for approval. */
+  checkpointBatches: z.array(z.number().int()).default([]),
+  /** How long the new nodes' work must stay healthy after a batch before the next one (ms). */
+  bakeMs: z.number().default(0),
+  /** How long after a batch's drain the new nodes' work may take to become healthy (ms). */
+  healthTimeoutMs: z.number().default(15 * 60_000),
+  /** CloudWatch alarms that roll the upgrade back when in ALARM. */
+  alarms: z.array(z.string()).default([]),
+  /** The shortest period of those alarms (s): no wait between two checks is longer. */
+  alarmPeriodSeconds: z.number().nullable().default(null),
+  /** Members already on the target image: left alone. */
+  skipped: z.array(z.string()).default([]),
   dryRun: z.boolean(),
   expectedDurationSeconds: z.number(),
 });
@@ -72,6 +84,11 @@ export const ProgressSchema = z.object({
   phaseStartedAt: z.number().nullable().optional(),
   /** The shortest join and drain phases of the finished batches (ms): the next batch's prediction. */
   lastPhaseMs: z.object({ join: z.number().nullable(), drain: z.number().nullable() }).optional(),
+  /** Since when the new nodes' work has been healthy without a break (the bake), and until when it may take to get there. */
+  healthySince: z.number().nullable().default(null),
+  healthUntil: z.number().nullable().default(null),
+  /** A checkpoint: wait for approval before the next batch. */
+  approvalDue: z.boolean().default(false),
   done: z.boolean(),
 });
 

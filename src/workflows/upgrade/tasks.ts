@@ -1,10 +1,12 @@
 /** Task inputs of the pool upgrade state machine, and its steps (one Lambda function per step). */
-import type { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod';
 import { getLogger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
 import type { UpgradeDeps } from './deps.js';
+import { capPoll, requireNoAlarm } from './gates.js';
+import { checkHealthy, requireNoUnhealthyWork } from './health.js';
 import { releaseLock, takeLock } from './lock.js';
+import { announce, putMilestone } from './milestones.js';
 import { recordOperatorHolds } from './operator-holds.js';
 import { planUpgrade } from './plan.js';
 import { checkRollback, startRollback } from './rollback.js';
@@ -16,20 +18,55 @@ import { summarise, type UpgradeSummary } from './summary.js';
 /** Input of the Validate task: the console input and the execution's ARN. */
 export const ValidateTaskSchema = z.object({ input: z.unknown(), executionArn: z.string().min(1) });
 
+type Step = (s: UpgradeState, d: UpgradeDeps) => Promise<UpgradeState>;
+
+/** A step whose next wait is never longer than an alarm period. */
+const capped =
+  (step: Step): Step =>
+  async (s, d) =>
+    capPoll(await step(s, d));
+/** A poll of a phase: an alarm in ALARM rolls back first, the next wait is capped. */
+const gated =
+  (step: Step): Step =>
+  async (s, d) => {
+    await requireNoAlarm(s, d);
+    return capPoll(await step(s, d));
+  };
+
 const STEPS = {
   setLaunchTemplate,
-  startBatch,
-  checkJoined,
-  drainBatch,
-  checkDrained,
+  startBatch: capped(startBatch),
+  checkJoined: gated(checkJoined),
+  drainBatch: capped(drainBatch),
+  /** While the old nodes drain, work already unhealthy on the new nodes rolls back at once (Nomad's drain would wait out its deadline). */
+  checkDrained: gated(async (s, d) => {
+    await requireNoUnhealthyWork(s, d);
+    return checkDrained(s, d);
+  }),
+  checkHealthy: gated(async (s, d) => {
+    const next = await checkHealthy(s, d);
+    if (next.progress.phaseDone) {
+      countMetric('UpgradeBatchDone');
+      countMetric('UpgradeNodesReplaced', next.plan.batches[next.progress.batchIndex - 1]?.length ?? 0);
+      await announce(next, 'batch-done', d);
+    }
+    return next;
+  }),
   finish: finishUpgrade,
   startServerReplace,
   checkServerReplace,
   /** The lock, then what the operator had set on the nodes (before the upgrade changes anything). */
-  takeLock: async (s, d) => recordOperatorHolds(await takeLock(s, d), d),
-  startRollback,
+  takeLock: async (s, d) => {
+    const next = await recordOperatorHolds(await takeLock(s, d), d);
+    await announce(next, 'started', d);
+    return next;
+  },
+  startRollback: async (s, d) => {
+    await announce(s, 'alert', d, { reason: `rolling back the upgrade of ${s.plan.pool}: ${s.failure?.Error ?? 'failure'}: ${s.failure?.Cause ?? ''}` });
+    return startRollback(s, d);
+  },
   checkRollback,
-} as const satisfies Record<string, (s: UpgradeState, d: UpgradeDeps) => Promise<UpgradeState>>;
+} as const satisfies Record<string, Step>;
 
 /** A step of the pool upgrade; each is its own Lambda function (`upgrade<Step>`), with only the permissions its code uses. */
 export type StepName = keyof typeof STEPS;
@@ -58,6 +95,10 @@ export async function releaseAndSummarise(task: z.infer<typeof ReleaseTaskSchema
         ? `upgrade of ${summary.pool} failed and was NOT fully rolled back: ${summary.failure ?? ''}${rollbackFailure}`
         : `${summary.outcome} ${summary.pool}`;
   countMetric({ upgraded: 'PoolUpgraded', 'rolled-back': 'PoolUpgradeRolledBack', failed: 'PoolUpgradeFailed', 'dry-run': 'PoolUpgradeDryRun' }[task.outcome]);
+  if (task.outcome !== 'dry-run') {
+    const milestone = ({ upgraded: 'succeeded', 'rolled-back': 'rolled-back', failed: 'failed' } as const)[task.outcome];
+    await announce(task.state, milestone, deps, task.outcome === 'upgraded' ? {} : { reason: cause });
+  }
   getLogger().info('pool upgrade ended', { outcome: task.outcome, pool: summary.pool, durationSeconds: summary.durationSeconds });
   return { summary, cause };
 }
@@ -67,25 +108,33 @@ export function validateUpgrade(task: z.infer<typeof ValidateTaskSchema>, deps: 
   return planUpgrade(task.input, task.executionArn, deps);
 }
 
-/** Input of the approval task (waitForTaskToken). */
-export const ApprovalTaskSchema = z.object({
-  token: z.string().min(1),
-  executionArn: z.string(),
-  pool: z.string(),
-  batchesDone: z.number(),
-  batchesLeft: z.number(),
-});
+/** Input of the approval task (waitForTaskToken): the task token and the upgrade state. */
+export const ApprovalTaskSchema = z.object({ token: z.string().min(1), state: UpgradeStateSchema });
 
-/** Log the task token and the commands that approve or reject; the execution waits for one of them. */
-export async function notifyApproval(task: z.infer<typeof ApprovalTaskSchema>, log: Pick<Logger, 'warn'>): Promise<{ notified: true }> {
-  log.warn('pool upgrade waits for approval', {
-    pool: task.pool,
-    executionArn: task.executionArn,
-    batchesDone: task.batchesDone,
-    batchesLeft: task.batchesLeft,
+/** The CLI commands that answer an approval request. */
+export function approvalCommands(token: string): { approve: string; reject: string } {
+  return {
+    approve: `aws stepfunctions send-task-success --task-token '${token}' --task-output '{}'`,
+    reject: `aws stepfunctions send-task-failure --task-token '${token}' --error UpgradeRejected --cause 'why'`,
+  };
+}
+
+/**
+ * Ask for approval: the request (task token, the exact commands, the console
+ * link, the progress) goes to the bus, which routes it to the alerts topic,
+ * and to the log. Not put: the task fails and the upgrade rolls back rather
+ * than wait for an answer nobody was asked for.
+ */
+export async function notifyApproval(task: z.infer<typeof ApprovalTaskSchema>, deps: UpgradeDeps): Promise<{ notified: true }> {
+  const commands = approvalCommands(task.token);
+  await putMilestone(task.state, 'waiting-for-approval', deps, { approval: { taskToken: task.token, ...commands } });
+  getLogger().warn('pool upgrade waits for approval', {
+    pool: task.state.plan.pool,
+    executionArn: task.state.executionArn,
+    batchesDone: task.state.progress.batchIndex,
+    batchesLeft: task.state.progress.batchesLeft,
     taskToken: task.token,
-    approve: `aws stepfunctions send-task-success --task-token '${task.token}' --task-output '{}'`,
-    reject: `aws stepfunctions send-task-failure --task-token '${task.token}' --error UpgradeRejected --cause 'why'`,
+    ...commands,
   });
   return { notified: true };
 }

@@ -1,0 +1,6 @@
+/** Cluster upgrade step: starts the next pending pool's poolUpgrade execution. */
+import { defaultClusterUpgradeDeps } from '../../src/workflows/cluster-upgrade/deps.js';
+import { ClusterStepTaskSchema, runClusterStep } from '../../src/workflows/cluster-upgrade/tasks.js';
+import { taskHandler } from '../../src/workflows/task-handler.js';
+
+export const handler = taskHandler('ClusterUpgradeStartNextPool', ClusterStepTaskSchema, defaultClusterUpgradeDeps, runClusterStep('startNextPool'));

@@ -1,0 +1,60 @@
+/**
+ * The milestone events the control plane puts on the default EventBridge bus
+ * (source {@link MILESTONE_SOURCE}), one schema for all: route them to chat or
+ * paging with a rule on `source` and `detail-type` (README "Notifications").
+ * A change here is a change of a public interface: bump `version`.
+ */
+import * as z from 'zod';
+
+export const MILESTONE_SOURCE = 'hashistack.control-plane';
+
+/** detail-type of each milestone. */
+export const MILESTONE_DETAIL_TYPES = {
+  started: 'Upgrade Started',
+  'batch-done': 'Upgrade Batch Done',
+  'waiting-for-approval': 'Upgrade Waiting For Approval',
+  succeeded: 'Upgrade Succeeded',
+  failed: 'Upgrade Failed',
+  'rolled-back': 'Upgrade Rolled Back',
+  alert: 'Control Plane Alert',
+} as const;
+export type Milestone = keyof typeof MILESTONE_DETAIL_TYPES;
+
+export const MilestoneDetailSchema = z.object({
+  version: z.literal('1'),
+  milestone: z.enum(Object.keys(MILESTONE_DETAIL_TYPES) as [Milestone, ...Milestone[]]),
+  /** The workflow (state machine) the milestone belongs to. */
+  workflow: z.enum(['poolUpgrade']),
+  cluster: z.string(),
+  pool: z.string(),
+  asgName: z.string(),
+  executionArn: z.string(),
+  /** The execution in the Step Functions console. */
+  console: z.url(),
+  /** When it happened (ISO 8601). */
+  at: z.string(),
+  progress: z.object({
+    batchesDone: z.number().int(),
+    batchesTotal: z.number().int(),
+    nodesReplaced: z.number().int(),
+    nodesTotal: z.number().int(),
+    percentDone: z.number(),
+  }),
+  /** What went wrong (failed, rolled back, alert). */
+  reason: z.string().optional(),
+  /** waiting-for-approval: how to answer (the task token approves or rejects this execution: treat it as a secret). */
+  approval: z
+    .object({
+      taskToken: z.string(),
+      approve: z.string(),
+      reject: z.string(),
+    })
+    .optional(),
+});
+export type MilestoneDetail = z.infer<typeof MilestoneDetailSchema>;
+
+/** The Step Functions console page of an execution (the region is the ARN's). */
+export function executionConsoleUrl(executionArn: string): string {
+  const region = executionArn.split(':')[3] || 'us-east-1';
+  return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
+}

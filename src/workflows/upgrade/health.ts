@@ -1,0 +1,78 @@
+/**
+ * The health gate after each batch: the next batch starts only once the
+ * work on the upgrade's new nodes has been healthy for the bake time. Work
+ * that fails or is marked unhealthy there, or is not healthy within the
+ * health timeout, rolls the upgrade back before another old node is touched.
+ */
+import { UpgradeUnhealthy } from '../../errors/index.js';
+import type { UpgradeDeps } from './deps.js';
+import { workHealth } from './gates.js';
+import { active, members, readGroup } from './group.js';
+import { MAX_POLL_SECONDS, MIN_POLL_SECONDS } from './poll.js';
+import { note, type UpgradeState } from './state.js';
+
+/** How many problems an error message names. */
+const NAMED = 5;
+const listed = (xs: string[]): string => `${xs.slice(0, NAMED).join('; ')}${xs.length > NAMED ? ` and ${xs.length - NAMED} more` : ''}`;
+
+/** The instances of the group on the upgrade's new launch template version. */
+export async function newNodes(state: UpgradeState, deps: UpgradeDeps): Promise<string[]> {
+  const ms = active(members(await readGroup(deps, state.plan.asgName)));
+  return ms.filter((m) => m.version === state.progress.newVersion && m.launchTemplateId === state.plan.launchTemplate.id).map((m) => m.instanceId);
+}
+
+/** @throws UpgradeUnhealthy when an allocation on the new nodes failed or was marked unhealthy. */
+export async function requireNoUnhealthyWork(state: UpgradeState, deps: UpgradeDeps): Promise<void> {
+  const { unhealthy } = await workHealth(await newNodes(state, deps), deps);
+  if (unhealthy.length > 0) throw new UpgradeUnhealthy(`batch ${state.progress.batchIndex + 1}: work on the new nodes is not healthy: ${listed(unhealthy)}`);
+}
+
+/**
+ * Is the work on the new nodes healthy, and has it stayed so for the bake time?
+ * Sets `approvalDue` when a checkpoint follows this batch.
+ * @throws UpgradeUnhealthy (failed or unhealthy allocations, or not healthy within the health timeout)
+ */
+export async function checkHealthy(state: UpgradeState, deps: UpgradeDeps): Promise<UpgradeState> {
+  const { plan, progress } = state;
+  const t = deps.now();
+  const batch = progress.batchIndex;
+  const nodes = await newNodes(state, deps);
+  const health = await workHealth(nodes, deps);
+  if (health.unhealthy.length > 0) throw new UpgradeUnhealthy(`after batch ${batch}: work on the new nodes is not healthy: ${listed(health.unhealthy)}`);
+  const healthUntil = progress.healthUntil ?? t + plan.healthTimeoutMs;
+  if (health.pending.length > 0) {
+    if (t > healthUntil)
+      throw new UpgradeUnhealthy(
+        `after batch ${batch}: work on the new nodes not healthy within ${Math.round(plan.healthTimeoutMs / 60_000)} min: ${listed(health.pending)}`,
+      );
+    return { ...state, progress: { ...progress, healthUntil, healthySince: null, phaseDone: false, pollSeconds: MIN_POLL_SECONDS * 2 } };
+  }
+  const healthySince = progress.healthySince ?? t;
+  const baking = plan.bakeMs - (t - healthySince);
+  if (baking > 0) {
+    return {
+      ...state,
+      progress: {
+        ...progress,
+        healthUntil,
+        healthySince,
+        phaseDone: false,
+        pollSeconds: Math.max(MIN_POLL_SECONDS, Math.min(MAX_POLL_SECONDS * 4, Math.ceil(baking / 1000))),
+      },
+    };
+  }
+  let timeline = state.timeline;
+  for (const id of nodes)
+    if (!(timeline[id] ?? []).some((e) => e.event.startsWith('work healthy'))) timeline = note(timeline, id, t, `work healthy (after batch ${batch})`);
+  return {
+    ...state,
+    timeline,
+    progress: {
+      ...progress,
+      healthUntil: null,
+      healthySince: null,
+      phaseDone: true,
+      approvalDue: progress.batchesLeft > 0 && plan.checkpointBatches.includes(batch),
+    },
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * The notification resources of the packaged template: the alerts topic's
+ * subscriptions come from config, the milestone rule routes what needs a
+ * human to the topic, and every metric the dashboard shows is one the code emits.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { packagedTemplate } from '../../sim/iam/packaged-template.js';
+import { PROJECT_ROOT } from '../../sim/simulation.js';
+import { MILESTONE_DETAIL_TYPES, MILESTONE_SOURCE } from '../../src/events/milestones.js';
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+
+async function resources(): Promise<Record<string, Resource>> {
+  return (await packagedTemplate(PROJECT_ROOT, 'example')).Resources as Record<string, Resource>;
+}
+
+/** Every TypeScript source under src/, concatenated. */
+function sources(dir = join(PROJECT_ROOT, 'src')): string {
+  return readdirSync(dir)
+    .map((f) => join(dir, f))
+    .map((p) => (statSync(p).isDirectory() ? sources(p) : p.endsWith('.ts') ? readFileSync(p, 'utf8') : ''))
+    .join('\n');
+}
+
+describe('notifications in the packaged template', () => {
+  it('subscribes every alertSubscriptions entry of the stage config to the alerts topic', async () => {
+    const config = parse(readFileSync(join(PROJECT_ROOT, 'config/example.yml'), 'utf8')) as { alertSubscriptions: { protocol: string; endpoint: string }[] };
+    const r = await resources();
+    const subs = Object.values(r).filter((x) => x.Type === 'AWS::SNS::Subscription');
+    expect(subs.map((s) => s.Properties)).toEqual(
+      config.alertSubscriptions.map((s) => ({ TopicArn: { Ref: 'AlertsTopic' }, Protocol: s.protocol, Endpoint: s.endpoint })),
+    );
+  });
+
+  it('routes approval requests and alerts (control plane milestones) to the alerts topic', async () => {
+    const rule = (await resources()).MilestoneAlertsRule as Resource;
+    expect(rule.Properties.EventPattern).toEqual({
+      source: [MILESTONE_SOURCE],
+      'detail-type': [MILESTONE_DETAIL_TYPES['waiting-for-approval'], MILESTONE_DETAIL_TYPES.alert],
+    });
+    expect(rule.Properties.Targets).toEqual([{ Id: 'alerts', Arn: { Ref: 'AlertsTopic' } }]);
+  });
+
+  it('has a dashboard whose every metric the code emits', async () => {
+    const dashboard = JSON.parse(((await resources()).Dashboard as Resource).Properties.DashboardBody as string) as {
+      widgets: { properties: { title: string; metrics: unknown[][] } }[];
+    };
+    expect(dashboard.widgets.map((w) => w.properties.title)).toEqual([
+      'Lifecycle work in flight',
+      'Oldest waiting lifecycle action (s)',
+      'Failures',
+      'Upgrade progress',
+      'Control overhead (s)',
+    ]);
+    // Metric rows: [namespace, name, ...] or [".", name, ...] (same namespace); "..." repeats the previous row with another stat.
+    const names = dashboard.widgets.flatMap((w) => w.properties.metrics.map((m) => m[1]).filter((n): n is string => typeof n === 'string' && n !== '.'));
+    const src = sources();
+    // A name is emitted literally, or built as `${Workflow}Failed` by the completion step.
+    const emitted = (n: string): boolean => src.includes(`'${n}'`) || (/^(Drain|Join)Failed$/.test(n) && src.includes(['`$', '{name}Failed`'].join('')));
+    expect(names.filter((n) => !emitted(n))).toEqual([]);
+    expect(names.length).toBeGreaterThan(15);
+  });
+});
