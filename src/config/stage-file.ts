@@ -62,9 +62,12 @@ function bindingOf(variable: string, value: unknown): ConfigBinding | undefined 
   return undefined;
 }
 
-/** Every top-level config key serverless.yml reads. */
+/** Keys a plugin of serverless.yml reads from `custom.config` (plugins/alert-subscriptions.cjs). */
+const PLUGIN_KEYS = ['alertSubscriptions'];
+
+/** Every top-level config key serverless.yml or its plugins read. */
 function knownKeys(serverlessYml: string): string[] {
-  return [...new Set([...serverlessYml.matchAll(/\$\{self:custom\.config\.([A-Za-z0-9_]+)/g)].map((m) => m[1] as string))].sort();
+  return [...new Set([...[...serverlessYml.matchAll(/\$\{self:custom\.config\.([A-Za-z0-9_]+)/g)].map((m) => m[1] as string), ...PLUGIN_KEYS])].sort();
 }
 
 const SCHEDULE = /^(rate\(\s*1\s+(minute|hour|day)\s*\)|rate\(\s*([2-9]|[1-9]\d+)\s+(minutes|hours|days)\s*\)|cron\(\s*\S+(\s+\S+){5}\s*\))$/;
@@ -82,6 +85,15 @@ const DeployOnlySchema = z.object({
   hookAuditSchedule: schedule,
   reconcileSchedule: schedule,
   amiRefreshSchedule: schedule,
+  /** Subscribers of the alerts topic (the protocols SNS delivers alerts to). */
+  alertSubscriptions: z
+    .array(
+      z.object({
+        protocol: z.enum(['email', 'email-json', 'https', 'http', 'sqs', 'lambda', 'sms', 'firehose', 'application']),
+        endpoint: z.string().trim().min(1, 'needs the address, URL or ARN to deliver to'),
+      }),
+    )
+    .optional(),
 });
 
 /**

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -61,6 +61,16 @@ describe('stage file check (config/<stage>.yml)', () => {
     ]);
   });
 
+  it('checks the keys a plugin reads: alertSubscriptions protocols and endpoints', () => {
+    const problems = check({
+      alertSubscriptions: [
+        { protocol: 'pager', endpoint: 'x' },
+        { protocol: 'email', endpoint: ' ' },
+      ],
+    });
+    expect(problems.map((p) => p.key)).toEqual(['alertSubscriptions.protocol', 'alertSubscriptions.endpoint']);
+  });
+
   it('names a missing stage file and how to create it', () => {
     expect(() => loadStageConfig(ROOT, 'no-such-stage')).toThrowError(
       'config/no-such-stage.yml not found: stage "no-such-stage" has no configuration. Fix: cp config/example.yml config/no-such-stage.yml and edit it',
@@ -75,7 +85,7 @@ describe('serverless refuses a bad stage file where it is read', () => {
   for (const entry of ['serverless.yml', 'package.json']) copyFileSync(join(ROOT, entry), join(dir, entry));
   for (const entry of ['node_modules', 'src', 'functions', 'statemachines', 'layers']) symlinkSync(join(ROOT, entry), join(dir, entry));
   mkdirSync(join(dir, 'plugins'));
-  for (const p of ['stage-config.cjs', 'offline-layers.cjs', 'tidy-roles.cjs']) copyFileSync(join(ROOT, 'plugins', p), join(dir, 'plugins', p));
+  for (const p of readdirSync(join(ROOT, 'plugins'))) copyFileSync(join(ROOT, 'plugins', p), join(dir, 'plugins', p));
   mkdirSync(join(dir, 'config'));
   copyFileSync(join(ROOT, 'config/example.yml'), join(dir, 'config/example.yml'));
   writeFileSync(join(dir, 'config/bad.yml'), stringify({ ...example, drainDeadline: '1 hour', consulAddr: 'http://10.0.0.5:8500' }));
