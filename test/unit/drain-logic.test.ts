@@ -309,6 +309,19 @@ describe('LeaveCluster', () => {
     expect(deps.consul.forceLeave).not.toHaveBeenCalled();
     expect(deps.nomad.purgeNode).not.toHaveBeenCalled();
   });
+  it('a Spot interruption waits for the leave before the completion (the reclaim comes whatever happens; no Cleanup later)', async () => {
+    const { deps } = fakes();
+    const notice = { kind: 'spot-interruption' as const, reclaimAt: deps.now() + 120_000 };
+    deps.consul.members
+      .mockReset()
+      .mockResolvedValueOnce([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 1 }])
+      .mockResolvedValueOnce([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 2 }])
+      .mockResolvedValue([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 3 }]);
+    const s = await leaveCluster({ ...(await prepareDrain({ action, pool: pool('client') }, deps)), notice }, deps);
+    expect(s.left).toEqual({ method: 'left-before-reclaim', purged: false });
+    expect(deps.sleep).toHaveBeenCalledTimes(2);
+    expect(deps.consul.forceLeave).not.toHaveBeenCalled();
+  });
   it('Cleanup after a sent leave: the member left gracefully → nothing forced', async () => {
     const { deps } = fakes();
     const s = await leaveCluster(await prepareDrain({ action, pool: pool('client') }, deps), deps);

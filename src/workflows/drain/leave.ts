@@ -27,6 +27,27 @@ export async function memberState(deps: Pick<DrainDeps, 'consul'>, name: string)
   return 'present';
 }
 
+/** Between membership reads while an interrupted node leaves. */
+const LEAVE_POLL_MS = 1_000;
+/** What the reclaim must leave for the completion after the leave. */
+const LEAVE_RECLAIM_MARGIN_MS = 10_000;
+
+/**
+ * A Spot interruption: the instance goes at `reclaimAt` whatever happens, and
+ * the completion (when the group started a terminate action) ends it sooner,
+ * so there is no Cleanup to wait for the leave later. Wait for it here, until
+ * shortly before the reclaim; a scale-in's leave is seen by Cleanup after the
+ * completion instead.
+ */
+async function awaitLeaveBeforeReclaim(deps: DrainDeps, consulNode: string, reclaimAt: number): Promise<string> {
+  while (deps.now() + LEAVE_POLL_MS < reclaimAt - LEAVE_RECLAIM_MARGIN_MS) {
+    await deps.sleep(LEAVE_POLL_MS);
+    const member = await memberState(deps, consulNode);
+    if (member === 'left' || member === 'gone') return 'left-before-reclaim';
+  }
+  return 'leave-sent';
+}
+
 /**
  * Send the leave script. SSM itself being unavailable (after the SDK's
  * retries) is treated like an unreachable node: the graceful leave is best
@@ -71,6 +92,7 @@ export async function leaveCluster(state: DrainState, deps: DrainDeps): Promise<
         const sent = await sendLeaveScript(deps, state.action.instanceId, state.consulNode);
         if ('status' in sent) log.warn('graceful leave through SSM impossible', { ssmStatus: sent.status, detail: sent.reason });
         method = 'commandId' in sent ? 'leave-sent' : 'force-leave-after-termination';
+        if ('commandId' in sent && state.notice) method = await awaitLeaveBeforeReclaim(deps, state.consulNode, state.notice.reclaimAt);
       } else {
         await deps.consul.forceLeave(state.consulNode, true);
         method = 'force-leave';
