@@ -26,6 +26,8 @@ import { StepFunctionsSim } from './runtime/stepfunctions.js';
 
 export const PROJECT_ROOT = resolve(fileURLToPath(import.meta.url), '../..');
 
+/** What every simulated caller signs with (the simulator decides who calls by the principal header, not by these). */
+const SIM_CREDENTIALS = { accessKeyId: 'ASIASIMULATED0000000', secretAccessKey: 'simulated-secret-access-key' };
 /** Sim time at which every simulation starts: a fixed instant, for reproducible reports. */
 export const SIM_EPOCH = Date.parse('2026-01-05T09:00:00Z');
 
@@ -172,12 +174,12 @@ export class Simulation {
       for (const [k, v] of Object.entries(fn.environment)) if (v.startsWith(`${sqsOrigin}/`)) fn.environment[k] = `${url('sqs')}${v.slice(sqsOrigin.length)}`;
     }
 
-    sfn.useSdkEndpoints({ region: deploy.region, endpoints: { autoscaling: url('autoscaling') } });
+    sfn.useSdkEndpoints({ region: deploy.region, endpoints: { autoscaling: url('autoscaling') }, credentials: SIM_CREDENTIALS });
     configureControlPlaneEnvironment(deploy, {
       AWS_REGION: deploy.region,
       AWS_DEFAULT_REGION: deploy.region,
-      AWS_ACCESS_KEY_ID: 'ASIASIMULATED0000000',
-      AWS_SECRET_ACCESS_KEY: 'simulated-secret-access-key',
+      AWS_ACCESS_KEY_ID: SIM_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: SIM_CREDENTIALS.secretAccessKey,
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_ENDPOINT_URL_AUTO_SCALING: url('autoscaling'),
       AWS_ENDPOINT_URL_EC2: url('ec2'),

@@ -13,9 +13,8 @@ import type { SimRequest, SimResponse, SimService } from '../core/http.js';
 import type { Recorder } from '../core/recorder.js';
 import type { Rng } from '../core/rng.js';
 import { AwsApiError } from './errors.js';
-import { epochSeconds, jsonAction, jsonInput } from './protocol/json.js';
+import { epochSeconds, jsonAction, jsonInput, queryCompatibleError, queryCompatibleResponse } from './protocol/json.js';
 
-const JSON_10 = { 'content-type': 'application/x-amz-json-1.0' };
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 
 export interface SimAlarm {
@@ -153,16 +152,11 @@ export class CloudWatchService implements SimService {
   }
 
   private ok(output: unknown, requestId: string): SimResponse {
-    return { status: 200, headers: { ...JSON_10, 'x-amzn-requestid': requestId }, body: JSON.stringify(output) };
+    return queryCompatibleResponse(output, requestId);
   }
 
-  /** JSON 1.0 errors with the query-compatible code in `x-amzn-query-error`, as CloudWatch answers them. */
   private error(status: number, code: string, message: string, requestId: string): SimResponse {
-    return {
-      status,
-      headers: { ...JSON_10, 'x-amzn-requestid': requestId, 'x-amzn-query-error': `${code};${status >= 500 ? 'Receiver' : 'Sender'}` },
-      body: JSON.stringify({ __type: `com.amazonaws.cloudwatch#${code}`, message }),
-    };
+    return queryCompatibleError({ status, code, message, namespace: 'com.amazonaws.cloudwatch' }, requestId);
   }
 }
 

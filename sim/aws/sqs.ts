@@ -11,9 +11,8 @@ import type { SimRequest, SimResponse, SimService } from '../core/http.js';
 import type { Recorder } from '../core/recorder.js';
 import type { Rng } from '../core/rng.js';
 import { AwsApiError } from './errors.js';
-import { jsonAction, jsonInput } from './protocol/json.js';
+import { jsonAction, jsonInput, queryCompatibleError, queryCompatibleResponse } from './protocol/json.js';
 
-const JSON_10 = { 'content-type': 'application/x-amz-json-1.0' };
 /** SQS's default VisibilityTimeout of a queue, seconds. */
 const DEFAULT_VISIBILITY_SECONDS = 30;
 
@@ -120,17 +119,13 @@ export class SqsService implements SimService {
   }
 
   private ok(output: unknown, requestId: string): SimResponse {
-    return { status: 200, headers: { ...JSON_10, 'x-amzn-requestid': requestId }, body: JSON.stringify(output) };
+    return queryCompatibleResponse(output, requestId);
   }
 
   /** JSON 1.0 errors: `__type` with the shape id; the query-compatible code in `x-amzn-query-error`. */
   private error(status: number, code: string, message: string, requestId: string): SimResponse {
     const queryCode = code === 'QueueDoesNotExist' ? 'AWS.SimpleQueueService.NonExistentQueue' : code;
-    return {
-      status,
-      headers: { ...JSON_10, 'x-amzn-requestid': requestId, 'x-amzn-query-error': `${queryCode};${status >= 500 ? 'Receiver' : 'Sender'}` },
-      body: JSON.stringify({ __type: `com.amazonaws.sqs#${code}`, message }),
-    };
+    return queryCompatibleError({ status, code, message, namespace: 'com.amazonaws.sqs', queryCode }, requestId);
   }
 
   private byName(name: string): SimQueue {

@@ -27,6 +27,8 @@ export const isSdkIntegration = (resource: string): boolean => SDK_RESOURCE.test
 export interface SdkEndpoints {
   region: string;
   endpoints: Record<SupportedService, string>;
+  /** The state machine's role session (the simulator's credentials; the principal travels in a header). */
+  credentials: { accessKeyId: string; secretAccessKey: string };
 }
 
 type Command = new (input: unknown) => unknown;
@@ -46,11 +48,11 @@ export function sdkIntegration(resource: string, where: string, config: () => Sd
   let client: Client | undefined;
   return async (input) => {
     if (client === undefined) {
-      const { region, endpoints } = config();
+      const { region, endpoints, credentials } = config();
       client = new spec.client({
         region,
         endpoint: endpoints[service],
-        credentials: { accessKeyId: 'ASIASIMULATED0000000', secretAccessKey: 'simulated-secret-access-key' },
+        credentials,
         maxAttempts: 1,
       }) as unknown as Client;
     }

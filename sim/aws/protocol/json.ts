@@ -32,6 +32,30 @@ export function jsonError(error: { status: number; code: string; message: string
   };
 }
 
+const JSON_10_HEADERS = { 'content-type': 'application/x-amz-json-1.0' };
+
+/** An awsJson1_0 success of a query-compatible service (SQS, CloudWatch). */
+export function queryCompatibleResponse(output: unknown, requestId: string): SimResponse {
+  return { status: 200, headers: { ...JSON_10_HEADERS, 'x-amzn-requestid': requestId }, body: JSON.stringify(output) };
+}
+
+/**
+ * An awsJson1_0 error of a query-compatible service: `__type` is the shape id
+ * (`<namespace>#<code>`), and `x-amzn-query-error` carries the code the query
+ * protocol used (`<queryCode>;Sender|Receiver`), which the SDK reports.
+ */
+export function queryCompatibleError(
+  error: { status: number; code: string; message: string; namespace: string; queryCode?: string },
+  requestId: string,
+): SimResponse {
+  const fault = error.status >= 500 ? 'Receiver' : 'Sender';
+  return {
+    status: error.status,
+    headers: { ...JSON_10_HEADERS, 'x-amzn-requestid': requestId, 'x-amzn-query-error': `${error.queryCode ?? error.code};${fault}` },
+    body: JSON.stringify({ __type: `${error.namespace}#${error.code}`, message: error.message }),
+  };
+}
+
 /** A timestamp as awsJson sends it: epoch seconds. */
 export function epochSeconds(ms: number): number {
   return ms / 1000;

@@ -47,7 +47,7 @@ async function run(spec: StateMachineSpec, input: unknown): Promise<unknown> {
   const recorder = new Recorder(clock);
   const lambda = new LambdaRuntime([], { clock, faults, recorder, rng });
   const sfn = new StepFunctionsSim([spec], { clock, recorder, rng, lambda, bus: world.bus, region: 'us-east-1' });
-  sfn.useSdkEndpoints({ region: 'us-east-1', endpoints: { autoscaling: world.urls.autoscaling } });
+  sfn.useSdkEndpoints({ region: 'us-east-1', endpoints: { autoscaling: world.urls.autoscaling }, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
   sfn.startExecution(spec.arn, 'run', JSON.stringify(input));
   const execution = sfn.list()[0];
   await clock.until(() => execution?.status !== 'RUNNING', 60_000);
