@@ -9,14 +9,12 @@ import { countMetric } from '../../observability/metrics.js';
 import { WORKFLOW_WAIT_MS } from '../../hashicorp/blocking.js';
 import type { NomadNode } from '../../hashicorp/nomad/schemas.js';
 import { BLOCKING_SLACK_MS } from '../task.js';
-import { memberState } from './leave.js';
+import { MEMBER_POLL_MS, memberState } from './leave.js';
 import type { DrainDeps } from './deps.js';
 import type { DrainState } from './state.js';
 
 /** Time kept free at the end of the invocation. */
 const SAFETY_MARGIN_MS = 10_000;
-/** Pause between membership checks while waiting for the member to leave or fail. */
-const MEMBER_POLL_MS = 1_000;
 
 /**
  * Run the cleanup of a node whose instance is terminating: the deferred

@@ -27,23 +27,25 @@ export async function memberState(deps: Pick<DrainDeps, 'consul'>, name: string)
   return 'present';
 }
 
-/** Between membership reads while an interrupted node leaves. */
-const LEAVE_POLL_MS = 1_000;
+/** Pause between membership reads while a member leaves (or fails). */
+export const MEMBER_POLL_MS = 1_000;
 /** What the reclaim must leave for the completion after the leave. */
 const LEAVE_RECLAIM_MARGIN_MS = 10_000;
 
 /**
  * A Spot interruption: the instance goes at `reclaimAt` whatever happens, and
- * the completion (when the group started a terminate action) ends it sooner,
- * so there is no Cleanup to wait for the leave later. Wait for it here, until
- * shortly before the reclaim; a scale-in's leave is seen by Cleanup after the
- * completion instead.
+ * the completion (when the group started a terminate action) ends it at once.
+ * A scale-in's leave may finish after the completion (Cleanup watches it), but
+ * the issue's promise here is "out of Consul before the reclaim", which an
+ * agent without `leave_on_terminate` would not keep: wait for the leave, until
+ * shortly before the reclaim. A failed member is Cleanup's to force out.
  */
 async function awaitLeaveBeforeReclaim(deps: DrainDeps, consulNode: string, reclaimAt: number): Promise<string> {
-  while (deps.now() + LEAVE_POLL_MS < reclaimAt - LEAVE_RECLAIM_MARGIN_MS) {
-    await deps.sleep(LEAVE_POLL_MS);
+  while (deps.now() + MEMBER_POLL_MS < reclaimAt - LEAVE_RECLAIM_MARGIN_MS) {
+    await deps.sleep(MEMBER_POLL_MS);
     const member = await memberState(deps, consulNode);
     if (member === 'left' || member === 'gone') return 'left-before-reclaim';
+    if (member === 'failed') break;
   }
   return 'leave-sent';
 }
