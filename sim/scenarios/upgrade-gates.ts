@@ -4,6 +4,7 @@
  * service alarm goes off. Both must roll back before another batch starts.
  */
 import type { Execution } from '../runtime/stepfunctions.js';
+import { startPoolUpgrade } from './pool-upgrade.js';
 import type { Simulation } from '../simulation.js';
 import { lifecycleChecks } from './checks.js';
 import { buildCluster, settle } from './cluster.js';
@@ -40,11 +41,7 @@ async function rolledBackChecks(sim: Simulation, asg: string, oldImage: string |
 }
 
 /** Start the upgrade the operator types in the console. */
-function start(sim: Simulation, imageId: string): Execution {
-  const input = `{"pool": "general", "imageId": "${imageId}", "surge": 1}`;
-  sim.recorder.event('scenario', `operator starts poolUpgrade ${input}`);
-  return sim.sfn.startExecution(sim.sfn.machine('poolUpgrade').arn, undefined, input);
-}
+const start = (sim: Simulation, imageId: string): Execution => startPoolUpgrade(sim, `{"pool": "general", "imageId": "${imageId}", "surge": 1}`);
 
 export const upgradeUnhealthyScenario: Scenario = {
   name: 'upgrade-unhealthy',

@@ -5,6 +5,7 @@
  */
 import { SIM_TOKENS, type Simulation } from '../simulation.js';
 import { lifecycleChecks } from './checks.js';
+import { startPoolUpgrade, upgradeEnded } from './pool-upgrade.js';
 import { buildCluster, settle } from './cluster.js';
 import { standardJobs } from './jobs.js';
 import { check, type Check, type Scenario } from './types.js';
@@ -21,17 +22,6 @@ async function generalPool(sim: Simulation, nodes: number): Promise<string> {
   for (const job of standardJobs('general', nodes)) sim.hashistack.api.registerJob(job);
   await sim.clock.sleep(2 * MINUTE);
   return cluster.clientGroups.general as string;
-}
-
-function startUpgrade(sim: Simulation, input: Record<string, unknown>) {
-  const text = JSON.stringify(input);
-  sim.recorder.event('scenario', `operator starts poolUpgrade ${text}`);
-  return sim.sfn.startExecution(sim.sfn.machine('poolUpgrade').arn, undefined, text);
-}
-
-async function finished(sim: Simulation, e: ReturnType<typeof startUpgrade>) {
-  await sim.clock.until(() => e.status !== 'RUNNING', 12 * 60 * MINUTE);
-  return e;
 }
 
 const newImage = (sim: Simulation, name: string) => sim.aws.api.registerImage({ architecture: 'arm64', name, ownerId: 'self' });
@@ -73,9 +63,9 @@ export const upgradeRaceScenario: Scenario = {
   async run(sim, args) {
     const pool = await generalPool(sim, args.nodes);
     const image = newImage(sim, 'hashistack-alpine-next');
-    const a = startUpgrade(sim, { pool: 'general', imageId: image.imageId });
-    const b = startUpgrade(sim, { pool: 'general', imageId: image.imageId });
-    await Promise.all([finished(sim, a), finished(sim, b)]);
+    const a = startPoolUpgrade(sim, { pool: 'general', imageId: image.imageId });
+    const b = startPoolUpgrade(sim, { pool: 'general', imageId: image.imageId });
+    await Promise.all([upgradeEnded(sim, a), upgradeEnded(sim, b)]);
     await settle(sim, 6 * 60 * MINUTE);
     const [won, lost] = a.status === 'SUCCEEDED' ? [a, b] : [b, a];
     return [
@@ -108,7 +98,7 @@ export const upgradeRollbackCordonedScenario: Scenario = {
       body: JSON.stringify({ NodeID: cordoned?.ID, Eligibility: 'ineligible' }),
     });
     const image = newImage(sim, 'hashistack-alpine-broken');
-    const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));
+    const e = await upgradeEnded(sim, startPoolUpgrade(sim, { pool: 'general', imageId: image.imageId }));
     await settle(sim, 6 * 60 * MINUTE);
     const eligibility = (id: string) => sim.hashistack.api.nodeOfInstance(id)?.SchedulingEligibility;
     const reenabled = members.slice(1).filter((id) => eligibility(id) === 'eligible').length;
@@ -139,13 +129,13 @@ export const upgradeScaleInScenario: Scenario = {
     const pool = await generalPool(sim, args.nodes);
     const image = newImage(sim, 'hashistack-alpine-next');
     const first = (sim.aws.api.group(pool)?.members ?? []).map((m) => m.instanceId).sort()[0];
-    const e = startUpgrade(sim, { pool: 'general', imageId: image.imageId, surge: 1 });
+    const e = startPoolUpgrade(sim, { pool: 'general', imageId: image.imageId, surge: 1 });
     // Mid-upgrade: the first old node replaced, the next batch under way.
     await sim.clock.until(() => !(sim.aws.api.group(pool)?.members ?? []).some((m) => m.instanceId === first), 2 * 60 * MINUTE);
     const desired = sim.aws.api.group(pool)?.desiredCapacity ?? 0;
     sim.recorder.event('scenario', `someone else: SetDesiredCapacity ${pool} ${desired} -> ${desired - 2}`);
     sim.aws.api.setDesiredCapacity(pool, desired - 2);
-    await finished(sim, e);
+    await upgradeEnded(sim, e);
     await settle(sim, 6 * 60 * MINUTE);
     return [check('the upgrade SUCCEEDED', e.status === 'SUCCEEDED', `${e.status} ${e.error ?? ''}`), ...endChecks(sim, pool, image.imageId, args.nodes - 2)];
   },

@@ -4,6 +4,7 @@
  * alarm in ALARM, or work not healthy in time roll the upgrade back;
  * checkpoints ask for approval through the alerts topic; milestones go to the bus.
  */
+import { startPoolUpgrade, upgradeEnded } from '../../sim/scenarios/pool-upgrade.js';
 import { describe, expect, it } from 'vitest';
 import type { Execution } from '../../sim/runtime/stepfunctions.js';
 import type { Simulation } from '../../sim/simulation.js';
@@ -12,15 +13,6 @@ import { expectRolledBack, imageOfPool, lockOf } from './upgrade-expect.js';
 import { clusterWorld, MINUTE } from './world.js';
 
 const ALARM = 'hashistack-general-service-errors';
-
-function startUpgrade(sim: Simulation, input: unknown): Execution {
-  return sim.sfn.startExecution(sim.sfn.machine('poolUpgrade').arn, undefined, JSON.stringify(input));
-}
-
-async function finished(sim: Simulation, e: Execution, limitMs = 12 * 60 * MINUTE): Promise<Execution> {
-  await sim.clock.until(() => e.status !== 'RUNNING', limitMs);
-  return e;
-}
 
 /** How often the execution entered a state. */
 const entered = (e: Execution, state: string): number => e.history.filter((h) => h.type === 'StateEntered' && h.state === state).length;
@@ -41,7 +33,7 @@ describe('poolUpgrade, health-gated', () => {
     const oldImage = imageOfPool(sim, pool);
     const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-breaks-web', ownerId: 'self' });
     sim.faults.cluster.unhealthyImages.push(image.imageId);
-    const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId, surge: 1 }));
+    const e = await upgradeEnded(sim, startPoolUpgrade(sim, { pool: 'general', imageId: image.imageId, surge: 1 }));
     expect(e.status).toBe('FAILED');
     expect(e.error).toBe('UpgradeRolledBack');
     expect(e.cause).toMatch(/UpgradeUnhealthy: .*work on the new nodes is not healthy: .* unhealthy/);
@@ -60,13 +52,13 @@ describe('poolUpgrade, health-gated', () => {
     const oldImage = imageOfPool(sim, pool);
     const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-next', ownerId: 'self' });
     const before = (sim.aws.api.group(pool)?.members ?? []).map((m) => m.instanceId).sort();
-    const e = startUpgrade(sim, { pool: 'general', imageId: image.imageId, surge: 1 });
+    const e = startPoolUpgrade(sim, { pool: 'general', imageId: image.imageId, surge: 1 });
     // Mid-upgrade: the first old node replaced, the second batch under way.
     await sim.clock.until(() => !(sim.aws.api.group(pool)?.members ?? []).some((m) => m.instanceId === before[0]), 2 * 60 * MINUTE);
     await sim.clock.until(() => entered(e, 'StartBatch') === 2, 60 * MINUTE);
     const alarm = sim.cloudwatch.setState(ALARM, 'ALARM', 'Threshold Crossed: 1 datapoint [12.0] was greater than the threshold (5.0)');
     const firedAt = sim.clock.now();
-    await finished(sim, e);
+    await upgradeEnded(sim, e);
     expect(e.error).toBe('UpgradeRolledBack');
     expect(e.cause).toMatch(new RegExp(`UpgradeAlarm: alarm ${ALARM} \\(Threshold Crossed`));
     const rollbackAt = enteredAt(e, 'Rollback') as number;
@@ -80,7 +72,7 @@ describe('poolUpgrade, health-gated', () => {
     const { sim } = await clusterWorld({ nodes: 2 });
     sim.cloudwatch.setState(ALARM, 'ALARM', 'Threshold Crossed');
     const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-next', ownerId: 'self' });
-    const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));
+    const e = await upgradeEnded(sim, startPoolUpgrade(sim, { pool: 'general', imageId: image.imageId }));
     expect(e.error).toBe('PoolBusy');
     expect(e.cause).toMatch(new RegExp(`alarm ${ALARM} .*is in ALARM`));
     expect(entered(e, 'TakeLock')).toBe(0);
@@ -89,7 +81,7 @@ describe('poolUpgrade, health-gated', () => {
   it('checkpoints at 50 %: the approval request (commands, console link) reaches the alerts topic; approved, the upgrade bakes each batch and succeeds', async () => {
     const { sim, pool } = await clusterWorld({ nodes: 4 });
     const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-next', ownerId: 'self' });
-    const e = startUpgrade(sim, { pool: 'general', imageId: image.imageId, surge: 1, checkpoints: ['50%'], bakeTime: '2m' });
+    const e = startPoolUpgrade(sim, { pool: 'general', imageId: image.imageId, surge: 1, checkpoints: ['50%'], bakeTime: '2m' });
     // The on-call answers as soon as the request reaches the alerts topic, with the command it carries
     // (here the in-process SendTaskSuccess; the wire path is covered by upgrade-approval.test.ts).
     let seen: { detail: MilestoneDetail; pending: string[]; batchesStarted: number } | undefined;
@@ -100,7 +92,7 @@ describe('poolUpgrade, health-gated', () => {
       seen = { detail, pending: sim.sfn.pendingTasks(e.executionArn).map((t) => t.token), batchesStarted: entered(e, 'StartBatch') };
       sim.sfn.sendTask('success', detail.approval?.taskToken ?? '', { output: '{}' });
     });
-    await finished(sim, e);
+    await upgradeEnded(sim, e);
     expect(e.error ?? '').toBe('');
     expect(e.status).toBe('SUCCEEDED');
     expect(lockOf(sim, pool)).toBeUndefined();
@@ -149,7 +141,7 @@ describe('poolUpgrade, health-gated', () => {
       .filter((m) => sim.aws.api.instance(m.instanceId)?.imageId === image.imageId)
       .map((m) => m.instanceId);
     expect(onNew).toHaveLength(2);
-    const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId, dryRun: true }));
+    const e = await upgradeEnded(sim, startPoolUpgrade(sim, { pool: 'general', imageId: image.imageId, dryRun: true }));
     expect(e.status).toBe('SUCCEEDED');
     const out = JSON.parse(e.output ?? '{}') as { plan: { batches: string[][]; skipped: string[] } };
     expect(out.plan.skipped.sort()).toEqual(onNew.sort());

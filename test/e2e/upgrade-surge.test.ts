@@ -3,6 +3,7 @@
  * and refusals: each node the upgrade surged for is taken back exactly once,
  * whoever removed it, and a rollback re-enables the old nodes it drained.
  */
+import { startPoolUpgrade } from '../../sim/scenarios/pool-upgrade.js';
 import { describe, expect, it } from 'vitest';
 import { removeGrantedAction } from '../../sim/iam/deployed-iam.js';
 import type { Execution } from '../../sim/runtime/stepfunctions.js';
@@ -10,10 +11,6 @@ import { SIM_TOKENS, type Simulation } from '../../sim/simulation.js';
 import { lifecycleChecks } from '../../sim/scenarios/checks.js';
 import { expectRolledBack, imageOfPool, lockOf } from './upgrade-expect.js';
 import { clusterWorld, expectDenials, MINUTE, settled } from './world.js';
-
-function startUpgrade(sim: Simulation, input: unknown): Execution {
-  return sim.sfn.startExecution(sim.sfn.machine('poolUpgrade').arn, undefined, JSON.stringify(input));
-}
 
 const entered = (e: Execution, state: string): number => e.history.filter((h) => h.type === 'StateEntered' && h.state === state).length;
 const members = (sim: Simulation, asg: string): string[] => (sim.aws.api.group(asg)?.members ?? []).map((m) => m.instanceId);
@@ -37,7 +34,7 @@ describe('poolUpgrade surge give-back', () => {
     // The operator empties the node first (maintenance), so its termination is quick.
     await operatorDrain(sim, gone as string);
     await sim.clock.until(() => sim.hashistack.api.nodeOfInstance(gone as string)?.Drain === false, 30 * MINUTE);
-    const e = startUpgrade(sim, { pool: 'general', imageId: image.imageId, surge: 2 });
+    const e = startPoolUpgrade(sim, { pool: 'general', imageId: image.imageId, surge: 2 });
     await sim.clock.until(() => entered(e, 'WaitJoin') > 0, 30 * MINUTE);
     // Desired 4 + surge 2 = 6; `aws autoscaling terminate-instance-in-auto-scaling-group --should-decrement-desired-capacity`: 5.
     expect(sim.aws.api.group(pool)?.desiredCapacity).toBe(6);
@@ -62,7 +59,7 @@ describe('poolUpgrade surge give-back', () => {
     const oldImage = imageOfPool(sim, pool);
     const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-next', ownerId: 'self' });
     const before = members(sim, pool);
-    const e = startUpgrade(sim, { pool: 'general', imageId: image.imageId, surge: 1 });
+    const e = startPoolUpgrade(sim, { pool: 'general', imageId: image.imageId, surge: 1 });
     await sim.clock.until(() => members(sim, pool).some((id) => !before.includes(id)), 30 * MINUTE);
     const fresh = members(sim, pool).find((id) => !before.includes(id)) as string;
     // The new node is taken away before it joined: the batch can never join, the upgrade stalls and rolls back.
@@ -84,7 +81,7 @@ describe('poolUpgrade surge give-back', () => {
     expectDenials(sim);
     const oldImage = imageOfPool(sim, pool);
     const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-next', ownerId: 'self' });
-    const e = startUpgrade(sim, { pool: 'general', imageId: image.imageId, surge: 1 });
+    const e = startPoolUpgrade(sim, { pool: 'general', imageId: image.imageId, surge: 1 });
     await sim.clock.until(() => e.status !== 'RUNNING', 12 * 60 * MINUTE);
     expect(e.error).toBe('UpgradeRolledBack');
     expect(e.cause).toMatch(/PermissionDenied/);

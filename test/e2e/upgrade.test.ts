@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { startPoolUpgrade, upgradeEnded } from '../../sim/scenarios/pool-upgrade.js';
 import type { Simulation } from '../../sim/simulation.js';
 import { lifecycleChecks } from '../../sim/scenarios/checks.js';
 import { expectRolledBack, imageOfPool, lockOf } from './upgrade-expect.js';
@@ -13,15 +14,6 @@ function writes(sim: Simulation): number {
   return Object.entries(sim.recorder.apiCalls())
     .filter(([k]) => WRITES.test(k))
     .reduce((n, [, v]) => n + v.calls, 0);
-}
-
-function startUpgrade(sim: Simulation, input: unknown, name?: string) {
-  return sim.sfn.startExecution(sim.sfn.machine('poolUpgrade').arn, name, JSON.stringify(input));
-}
-
-async function finished(sim: Simulation, e: ReturnType<typeof startUpgrade>, limitMs = 12 * 60 * MINUTE) {
-  await sim.clock.until(() => e.status !== 'RUNNING', limitMs);
-  return e;
 }
 
 /** The lowest eligible client capacity of a node pool from now on (sampled on every timeline event). */
@@ -39,7 +31,7 @@ describe('poolUpgrade', () => {
     const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-3.22-20260201', ownerId: 'self' });
     const before = sim.aws.api.group(pool)?.members.map((m) => m.instanceId) ?? [];
     const lowest = watchEligible(sim, 'general');
-    const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId, surge: '25%' }));
+    const e = await upgradeEnded(sim, startPoolUpgrade(sim, { pool: 'general', imageId: image.imageId, surge: '25%' }));
     expect(e.error ?? '').toBe('');
     expect(e.status).toBe('SUCCEEDED');
     const g = sim.aws.api.group(pool);
@@ -60,7 +52,7 @@ describe('poolUpgrade', () => {
     const image = sim.aws.api.registerImage({ name: 'hashistack-alpine-3.22-20260301', ownerId: 'self', architecture: 'arm64' });
     const version = sim.aws.api.createLaunchTemplateVersion({ launchTemplateId: group?.launchTemplate.id, imageId: image.imageId });
     const before = group?.members.map((m) => m.instanceId) ?? [];
-    const e = await finished(sim, startUpgrade(sim, { pool: 'general', launchTemplateVersion: version.versionNumber }));
+    const e = await upgradeEnded(sim, startPoolUpgrade(sim, { pool: 'general', launchTemplateVersion: version.versionNumber }));
     expect(`${e.error ?? ''} ${e.cause ?? ''}`.trim()).toBe('');
     expect(e.status).toBe('SUCCEEDED');
     const g = sim.aws.api.group(pool);
@@ -82,7 +74,7 @@ describe('poolUpgrade', () => {
   ])('refuses %j in the first state with no AWS write', async (input, message) => {
     const { sim } = await clusterWorld({ nodes: 2 });
     const w = writes(sim);
-    const e = await finished(sim, startUpgrade(sim, input));
+    const e = await upgradeEnded(sim, startPoolUpgrade(sim, input));
     expect(e.status).toBe('FAILED');
     expect(e.error).toBe('InvalidUpgradeInput');
     expect(e.cause).toMatch(message);
@@ -105,7 +97,7 @@ describe('poolUpgrade', () => {
       [foreign.imageId, /its owner 999988887777 is not one of amiFilter\.owners \(self\)/],
       [misnamed.imageId, /its name "ubuntu-24\.04-base" does not match amiFilter\.namePattern "hashistack-alpine-\*"/],
     ] as const) {
-      const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image }));
+      const e = await upgradeEnded(sim, startPoolUpgrade(sim, { pool: 'general', imageId: image }));
       expect(e.status).toBe('FAILED');
       expect(e.error).toBe('InvalidUpgradeInput');
       expect(e.cause).toMatch(rule);
@@ -124,7 +116,7 @@ describe('poolUpgrade', () => {
     const defaultBefore = template?.defaultVersion;
     const oldImage = imageOfPool(sim, pool);
     const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-broken', ownerId: 'self' });
-    const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));
+    const e = await upgradeEnded(sim, startPoolUpgrade(sim, { pool: 'general', imageId: image.imageId }));
     expect(e.error).toBe('UpgradeRolledBack');
     expect(sim.recorder.apiCalls()['autoscaling:UpdateAutoScalingGroup']).toBeUndefined();
     expect(sim.recorder.apiCalls()['ec2:ModifyLaunchTemplate']?.calls ?? 0).toBe(2);
@@ -138,7 +130,7 @@ describe('poolUpgrade', () => {
     const { sim, pool } = await clusterWorld({ nodes: 2, pool: { launchTemplateVersion: '$Latest' }, faults: { neverBootOrdinals: never } });
     const oldImage = imageOfPool(sim, pool);
     const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-broken', ownerId: 'self' });
-    const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));
+    const e = await upgradeEnded(sim, startPoolUpgrade(sim, { pool: 'general', imageId: image.imageId }));
     expect(e.error).toBe('UpgradeRolledBack');
     expect(sim.recorder.apiCalls()['autoscaling:UpdateAutoScalingGroup']).toBeUndefined();
     await expectRolledBack(sim, pool, oldImage, 2);
@@ -150,7 +142,7 @@ describe('poolUpgrade', () => {
     sim.aws.api.updateAutoScalingGroup(pool, { launchTemplate: { id: lt?.id, version: '1' } });
     const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-next', ownerId: 'self' });
     const w = writes(sim);
-    const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));
+    const e = await upgradeEnded(sim, startPoolUpgrade(sim, { pool: 'general', imageId: image.imageId }));
     expect(e.error).toBe('InvalidUpgradeInput');
     expect(e.cause).toMatch(/launches version 1 of launch template .*must launch "\$Default"/);
     expect(writes(sim)).toBe(w);
@@ -160,7 +152,7 @@ describe('poolUpgrade', () => {
     const { sim, pool } = await clusterWorld({ nodes: 4 });
     const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-next', ownerId: 'self' });
     const w = writes(sim);
-    const e = await finished(sim, startUpgrade(sim, { pool, imageId: image.imageId, dryRun: true }));
+    const e = await upgradeEnded(sim, startPoolUpgrade(sim, { pool, imageId: image.imageId, dryRun: true }));
     expect(e.status).toBe('SUCCEEDED');
     const out = JSON.parse(e.output ?? '{}') as { outcome: string; plan: { batches: string[][]; surge: number; expectedDurationSeconds: number } };
     expect(out.outcome).toBe('dry-run');
@@ -175,7 +167,7 @@ describe('poolUpgrade', () => {
     const { sim, pool } = await clusterWorld({ nodes: 4, faults: { neverBootOrdinals: never } });
     const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-broken', ownerId: 'self' });
     const oldImage = imageOfPool(sim, pool);
-    const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));
+    const e = await upgradeEnded(sim, startPoolUpgrade(sim, { pool: 'general', imageId: image.imageId }));
     expect(e.status).toBe('FAILED');
     expect(e.error).toBe('UpgradeRolledBack');
     expect(e.cause).toMatch(/UpgradeStalled/);
@@ -185,23 +177,23 @@ describe('poolUpgrade', () => {
   it('refuses a second upgrade of a locked pool, in its first state, with no AWS write', async () => {
     const { sim, pool } = await clusterWorld({ nodes: 2 });
     const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-next', ownerId: 'self' });
-    const first = startUpgrade(sim, { pool: 'general', imageId: image.imageId });
+    const first = startPoolUpgrade(sim, { pool: 'general', imageId: image.imageId });
     await sim.clock.until(() => lockOf(sim, pool) === first.executionArn, 10 * MINUTE);
-    const second = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }), 10 * MINUTE);
+    const second = await upgradeEnded(sim, startPoolUpgrade(sim, { pool: 'general', imageId: image.imageId }), 10 * MINUTE);
     expect(second.status).toBe('FAILED');
     expect(second.error).toBe('PoolBusy');
     expect(second.cause).toContain(first.executionArn);
     // Refused in Validate (reads only): one state, nothing written by it.
     expect(sim.recorder.executionRecords().find((r) => r.executionArn === second.executionArn)?.stateTransitions).toBe(1);
     expect(lockOf(sim, pool)).toBe(first.executionArn);
-    await finished(sim, first);
+    await upgradeEnded(sim, first);
     expect(first.status).toBe('SUCCEEDED');
   });
 
   it('a crash mid-upgrade (upgradeDrainBatch killed after its side effects) is retried in place: the step is idempotent, the upgrade completes', async () => {
     const { sim, pool } = await clusterWorld({ nodes: 2, faults: { lambdaCrashes: [{ functionName: 'upgradeDrainBatch', onCall: 1 }] } });
     const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-next', ownerId: 'self' });
-    const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));
+    const e = await upgradeEnded(sim, startPoolUpgrade(sim, { pool: 'general', imageId: image.imageId }));
     expect(e.error ?? '').toBe('');
     expect(e.status).toBe('SUCCEEDED');
     expect(e.history.filter((h) => h.type === 'StateRetried')).toHaveLength(1);
@@ -216,7 +208,7 @@ describe('poolUpgrade', () => {
     const lambdaCrashes = [1, 2, 3, 4].map((onCall) => ({ functionName: 'upgradeDrainBatch', onCall }));
     const { sim, pool } = await clusterWorld({ nodes: 2, faults: { lambdaCrashes } });
     const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-next', ownerId: 'self' });
-    const crashed = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));
+    const crashed = await upgradeEnded(sim, startPoolUpgrade(sim, { pool: 'general', imageId: image.imageId }));
     expect(crashed.status).toBe('FAILED');
     expect(crashed.error).toBe('UpgradeRolledBack');
     expect(crashed.cause).toMatch(/Lambda\.Unknown/);
@@ -227,7 +219,7 @@ describe('poolUpgrade', () => {
     const { sim } = await clusterWorld({ nodes: 2 });
     const image = sim.aws.api.registerImage({ architecture: 'x86_64', name: 'hashistack-alpine-amd64', ownerId: 'self' });
     const w = writes(sim);
-    const e = await finished(sim, startUpgrade(sim, { pool: 'general', imageId: image.imageId }));
+    const e = await upgradeEnded(sim, startPoolUpgrade(sim, { pool: 'general', imageId: image.imageId }));
     expect(e.error).toBe('InvalidUpgradeInput');
     expect(e.cause).toContain(`imageId: image ${image.imageId} is x86_64, but pool general launches m6g.xlarge (arm64); give an arm64 image`);
     expect(writes(sim)).toBe(w);
@@ -237,16 +229,16 @@ describe('poolUpgrade', () => {
   it('a stopped execution (no Catch runs) leaves a stale lock that the next upgrade takes over', async () => {
     const { sim, pool } = await clusterWorld({ nodes: 2 });
     const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-next', ownerId: 'self' });
-    const stopped = startUpgrade(sim, { pool: 'general', imageId: image.imageId });
+    const stopped = startPoolUpgrade(sim, { pool: 'general', imageId: image.imageId });
     await sim.clock.until(() => lockOf(sim, pool) === stopped.executionArn, 10 * MINUTE);
     sim.sfn.stopExecution(stopped.executionArn);
-    await finished(sim, stopped);
+    await upgradeEnded(sim, stopped);
     expect(lockOf(sim, pool)).toBe(stopped.executionArn);
     await sim.clock.sleep(30 * MINUTE);
     // The stopped upgrade had already made its image the template's default: the next one brings another.
-    const next = await finished(
+    const next = await upgradeEnded(
       sim,
-      startUpgrade(sim, {
+      startPoolUpgrade(sim, {
         pool: 'general',
         imageId: sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-after', ownerId: 'self' }).imageId,
       }),
