@@ -430,7 +430,9 @@ export class StepFunctionsSim implements SimService {
           const { Retry: retry, ...rest } = state;
           handlers[stateName] = this.retrying(execution, stateName, retry, async (input) => {
             try {
-              const output = await execution.whileTaskRuns(() => withTimeout(clock, call(input), timeoutMs));
+              // Step Functions makes this call itself: the execution keeps holding the sim clock while
+              // it is on the wire (no Lambda holds it instead), or sim time would jump past it.
+              const output = await withTimeout(clock, call(input), timeoutMs);
               this.deps.recorder.event('sfn', `${what} ok`);
               return output;
             } catch (error) {

@@ -57,6 +57,11 @@ export async function completeLifecycle(input: CompleteInput, deps: CompleteDeps
   const log = getLogger();
   const details = { result: input.result, outcome: input.outcome, completion, error: input.error?.Error };
   if (input.outcome === 'failed') log.error('lifecycle action completed after a failed workflow', details);
-  else log.info('lifecycle action completed', details);
+  else if (completion === 'already-completed') {
+    // Someone else completed it, or it expired: its result was not ours to choose. The workflow's own
+    // checks (work lost on the node, join verified) say whether that cost anything; this says it happened.
+    countMetric('LifecycleActionGoneBeforeCompletion');
+    log.warn('the lifecycle action was no longer active when the workflow completed it (completed elsewhere or expired)', details);
+  } else log.info('lifecycle action completed', details);
   return { completion, result: input.result, outcome: input.outcome };
 }

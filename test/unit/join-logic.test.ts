@@ -462,6 +462,7 @@ describe('join ends cleanly', () => {
       { autoscaling: { completeLifecycleAction: vi.fn(async () => 'already-completed' as const), recordLifecycleActionHeartbeat: vi.fn() }, now: deps.now },
     );
     expect(out.completion).toBe('already-completed');
+    expect(countMetric).toHaveBeenCalledWith('LifecycleActionGoneBeforeCompletion');
     expect(countMetric).toHaveBeenCalledWith('Joined');
     expect(secondsMetric).toHaveBeenCalledWith('JoinGateLatency', 500);
     expect(secondsMetric).toHaveBeenCalledWith('JoinLifecycleDuration', 1000);

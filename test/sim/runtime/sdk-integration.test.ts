@@ -4,6 +4,8 @@
  * of the API, the API's response as the result, errors named
  * `<ServiceName>.<ErrorName>` with the `Exception` suffix always added.
  */
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Recorder } from '../../../sim/core/recorder.js';
 import { Rng } from '../../../sim/core/rng.js';
@@ -37,9 +39,35 @@ const heartbeat = machine('heartbeat', {
 });
 
 let world: World | undefined;
-afterEach(async () => world?.close());
+let proxy: Server | undefined;
+afterEach(async () => {
+  proxy?.closeAllConnections();
+  proxy?.close();
+  proxy = undefined;
+  await world?.close();
+});
 
-async function run(spec: StateMachineSpec, input: unknown): Promise<unknown> {
+/** A loopback hop that answers `delayMs` of wall time late: a call that takes real time, as every call to AWS does. */
+async function slowHop(target: string, delayMs: number): Promise<string> {
+  const to = new URL(target);
+  proxy = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () =>
+      setTimeout(() => {
+        const out = request({ host: to.hostname, port: to.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+          res.writeHead(answer.statusCode ?? 500, answer.headers);
+          answer.pipe(res);
+        });
+        out.end(Buffer.concat(chunks));
+      }, delayMs),
+    );
+  });
+  await new Promise<void>((resolve) => proxy?.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+}
+
+async function run(spec: StateMachineSpec, input: unknown, options: { wallDelayMs?: number } = {}): Promise<unknown> {
   world = await startWorld();
   seedGroup(world, { desired: 1 });
   const { clock, faults } = world;
@@ -47,7 +75,8 @@ async function run(spec: StateMachineSpec, input: unknown): Promise<unknown> {
   const recorder = new Recorder(clock);
   const lambda = new LambdaRuntime([], { clock, faults, recorder, rng });
   const sfn = new StepFunctionsSim([spec], { clock, recorder, rng, lambda, bus: world.bus, region: 'us-east-1' });
-  sfn.useSdkEndpoints({ region: 'us-east-1', endpoints: { autoscaling: world.urls.autoscaling }, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+  const autoscaling = options.wallDelayMs === undefined ? world.urls.autoscaling : await slowHop(world.urls.autoscaling, options.wallDelayMs);
+  sfn.useSdkEndpoints({ region: 'us-east-1', endpoints: { autoscaling }, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
   sfn.startExecution(spec.arn, 'run', JSON.stringify(input));
   const execution = sfn.list()[0];
   await clock.until(() => execution?.status !== 'RUNNING', 60_000);
@@ -64,5 +93,13 @@ describe('simulated Step Functions: AWS SDK service integrations', () => {
     const out = (await run(heartbeat, {})) as { caught: { Error: string; Cause: string } };
     expect(out.caught.Error).toBe('AutoScaling.ValidationErrorException');
     expect(out.caught.Cause).toMatch(/No active Lifecycle Action/);
+  });
+
+  it('the call is work of the execution: sim time does not jump to the next event while it is in flight', async () => {
+    // Found under load: while Step Functions' own heartbeat call was on the wire the clock counted
+    // as idle and jumped to the next event (the hook's expiry), so the heartbeat came too late.
+    const started = Date.now();
+    expect(await run(describeGroups, { names: ['clients'] }, { wallDelayMs: 50 })).toEqual({ names: ['clients'] });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(50);
   });
 });
