@@ -6,6 +6,7 @@ import { createAwsSim } from './aws/index.js';
 import { S3Service } from './aws/s3.js';
 import { CloudWatchService } from './aws/cloudwatch.js';
 import { EventsService } from './aws/events.js';
+import { LambdaApiService } from './aws/lambda-api.js';
 import { SqsService } from './aws/sqs.js';
 import { WorldBus } from './core/bus.js';
 import { SimClock } from './core/clock.js';
@@ -130,6 +131,7 @@ export class Simulation {
     const events = new EventBridgeSim(deploy.rules, { clock, faults, recorder, rng, bus, lambda, sfn, sqs, region: deploy.region });
     const cloudwatch = new CloudWatchService({ clock, rng, recorder, region: deploy.region, account: SIM_ACCOUNT_ID });
     const eventsApi = new EventsService({ rng, recorder, bus: () => (e) => events.put(e) });
+    const lambdaApi = new LambdaApiService({ rng, recorder, lambda, region: deploy.region, account: SIM_ACCOUNT_ID });
 
     const deployed = deployedIam(await packagedTemplate(PROJECT_ROOT, stage), { region: deploy.region, stackName: `${deploy.service}-${stage}` });
     options.iam?.edit?.(deployed);
@@ -153,6 +155,7 @@ export class Simulation {
       s3,
       cloudwatch,
       eventsApi,
+      lambdaApi,
       hashistack.services.nomad,
       hashistack.services.consul,
       hashistack.services.vault,
@@ -189,6 +192,7 @@ export class Simulation {
       AWS_ENDPOINT_URL_S3: url('s3'),
       AWS_ENDPOINT_URL_CLOUDWATCH: url('cloudwatch'),
       AWS_ENDPOINT_URL_EVENTBRIDGE: url('events'),
+      AWS_ENDPOINT_URL_LAMBDA: url('lambda'),
       NOMAD_ADDR: url('nomad'),
       CONSUL_HTTP_ADDR: url('consul'),
       VAULT_ADDR: url('vault'),

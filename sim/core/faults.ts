@@ -1,11 +1,11 @@
 import type { Rng } from './rng.js';
 
 /** The simulated services, each served on its own loopback port. */
-export const SERVICES = ['autoscaling', 'ec2', 'ssm', 'sfn', 'sqs', 's3', 'events', 'cloudwatch', 'nomad', 'consul', 'vault'] as const;
+export const SERVICES = ['autoscaling', 'ec2', 'ssm', 'sfn', 'sqs', 's3', 'events', 'cloudwatch', 'lambda', 'nomad', 'consul', 'vault'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 /** The simulated AWS APIs the control plane calls (throttling scenarios target these). */
-export const AWS_SERVICES: readonly ServiceName[] = ['autoscaling', 'ec2', 'ssm', 'sfn', 'sqs', 's3', 'events', 'cloudwatch'];
+export const AWS_SERVICES: readonly ServiceName[] = ['autoscaling', 'ec2', 'ssm', 'sfn', 'sqs', 's3', 'events', 'cloudwatch', 'lambda'];
 
 /** Faults injected into every request a service receives. */
 export interface ServiceFaults {
@@ -78,6 +78,7 @@ export const BASELINE_LATENCY_MS: Record<ServiceName, number> = {
   s3: 25,
   events: 25,
   cloudwatch: 25,
+  lambda: 25,
   nomad: 3,
   consul: 3,
   vault: 3,

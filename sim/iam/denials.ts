@@ -85,5 +85,12 @@ export function denialResponse(service: AuthorizedService, denial: Denial, reque
         body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>${message.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</Message><RequestId>${requestId}</RequestId><HostId>${hostId}</HostId></Error>`,
       };
     }
+    // Lambda (REST-JSON): 403 AccessDeniedException named in x-amzn-ErrorType.
+    case 'lambda':
+      return {
+        status: 403,
+        headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId, 'x-amzn-errortype': 'AccessDeniedException' },
+        body: JSON.stringify({ Type: 'User', Message: message }),
+      };
   }
 }

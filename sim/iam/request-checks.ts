@@ -1,4 +1,5 @@
 import type { AwsSim } from '../aws/index.js';
+import { functionNameOf } from '../aws/lambda-api.js';
 import { bucketAndKey, type S3Service } from '../aws/s3.js';
 import { jsonInput } from '../aws/protocol/json.js';
 import { list, parseQueryRequest, str, strList, type QueryNode } from '../aws/protocol/query.js';
@@ -26,6 +27,7 @@ export const IAM_PREFIX = {
   s3: 's3',
   cloudwatch: 'cloudwatch',
   events: 'events',
+  lambda: 'lambda',
 } as const;
 export type AuthorizedService = keyof typeof IAM_PREFIX;
 
@@ -101,6 +103,8 @@ export function requestChecks(service: AuthorizedService, action: string, req: S
       return cloudwatchChecks(action, jsonInput(req), region);
     case 'events':
       return eventsChecks(action, jsonInput(req), region);
+    case 'lambda':
+      return lambdaChecks(action, req, region);
   }
 }
 
@@ -391,4 +395,14 @@ function eventsChecks(action: string, input: Record<string, unknown>, region: st
       context: { 'events:source': [String(e.Source ?? '')], 'events:detail-type': String(e.DetailType ?? '') },
     };
   });
+}
+
+/** Invoke is authorized on the function the path names (its unqualified ARN; the function's resource policy applies). */
+function lambdaChecks(action: string, req: SimRequest, region: string): AuthCheck[] | undefined {
+  if (action !== 'Invoke') return undefined;
+  const m = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(req.path);
+  if (!m) return [];
+  return [
+    { action: 'lambda:InvokeFunction', resource: `arn:aws:lambda:${region}:${SIM_ACCOUNT_ID}:function:${functionNameOf(m[1] as string).name}`, context: {} },
+  ];
 }

@@ -63,6 +63,11 @@ export class LambdaRuntime {
     this.containerResets.push(reset);
   }
 
+  /** Whether a function is deployed under this ARN. */
+  has(arn: string): boolean {
+    return this.byArn.has(arn);
+  }
+
   /** The function deployed under this ARN or name. */
   find(arnOrName: string): FunctionSpec {
     const f = this.byArn.get(arnOrName) ?? [...this.byArn.values()].find((x) => x.name === arnOrName || x.key === arnOrName);

@@ -9,7 +9,17 @@ import type { AddressInfo } from 'node:net';
 import type { ServiceName } from '../core/faults.js';
 
 /** SigV4 signing names of the simulated AWS services. */
-const SIGNING_NAMES: Record<string, ServiceName> = { autoscaling: 'autoscaling', ec2: 'ec2', ssm: 'ssm', states: 'sfn', sqs: 'sqs' };
+const SIGNING_NAMES: Record<string, ServiceName> = {
+  autoscaling: 'autoscaling',
+  ec2: 'ec2',
+  ssm: 'ssm',
+  states: 'sfn',
+  sqs: 'sqs',
+  s3: 's3',
+  events: 'events',
+  monitoring: 'cloudwatch',
+  lambda: 'lambda',
+};
 
 /** The simulated service a request is signed for, from its Authorization header. */
 export function signedService(authorization: string | undefined): ServiceName | undefined {
@@ -29,7 +39,7 @@ export async function startGateway(endpoints: Partial<Record<ServiceName, string
     const target = service ? endpoints[service] : undefined;
     if (!target) {
       res.writeHead(400, { 'content-type': 'text/plain' });
-      res.end(`the sandbox serves autoscaling, ec2, ssm, states and sqs; this request is signed for ${service ?? 'no service'}\n`);
+      res.end(`the sandbox serves ${Object.keys(SIGNING_NAMES).join(', ')}; this request is signed for ${service ?? 'no service'}\n`);
       return;
     }
     const upstream = new URL(req.url ?? '/', target);

@@ -12,13 +12,15 @@ import {
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { DeleteParameterCommand } from '@aws-sdk/client-ssm';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../sim/sandbox/serve.js';
 import { autoScalingClient } from '../../src/aws/autoscaling.js';
 import { ssmClient } from '../../src/aws/ssm.js';
 import { loadConfig } from '../../src/config/index.js';
 import { runDoctor } from '../../tools/doctor/checks.js';
-import { defaultProbes } from '../../tools/doctor/probes.js';
+import { defaultProbes, probeFunctionName } from '../../tools/doctor/probes.js';
 
 let box: Sandbox | undefined;
 afterEach(async () => {
@@ -32,14 +34,15 @@ async function sandbox(): Promise<Sandbox> {
 }
 
 /** The doctor as `npm run doctor -- --stage example` runs it with the sandbox's variables (the simulation set them in this process's environment, as deployed). */
-async function doctor(b: Sandbox) {
+async function doctor(b: Sandbox, stage = 'example') {
   const config = loadConfig({
     ...process.env,
     NOMAD_ADDR: b.variables.NOMAD_ADDR,
     CONSUL_HTTP_ADDR: b.variables.CONSUL_HTTP_ADDR,
     VAULT_ADDR: b.variables.VAULT_ADDR,
   });
-  return runDoctor(config, defaultProbes(config));
+  const probeFunction = probeFunctionName(readFileSync(resolve(import.meta.dirname, '../../serverless.yml'), 'utf8'), stage);
+  return runDoctor(config, defaultProbes(config, { probeFunction }));
 }
 
 const failing = (rows: Awaited<ReturnType<typeof doctor>>) => rows.filter((r) => r.status !== 'pass').map((r) => `${r.check} | ${r.subject} | ${r.status}`);
@@ -57,6 +60,7 @@ describe('npm run doctor against the sandbox', () => {
       'launch template',
       'token parameter',
       'reachable',
+      'reachable from Lambdas',
       'token capabilities',
       'versions',
       'ssm agent',
@@ -65,7 +69,21 @@ describe('npm run doctor against the sandbox', () => {
       expect(checks, c).toContain(c);
   }, 120_000);
 
-  type Injection = { name: string; inject: (b: Sandbox) => Promise<void>; expected: (b: Sandbox) => string };
+  it('asks the deployed probe Lambda, and says so when the stage has no stack', async () => {
+    const b = await sandbox();
+    const green = await doctor(b);
+    const lambdaRows = green.filter((r) => r.check === 'reachable from Lambdas');
+    expect(lambdaRows.map((r) => r.subject)).toEqual(['nomad', 'consul', 'vault']);
+    const invocations = b.sim.recorder.apiCalls()['lambda:Invoke'];
+    expect(invocations?.calls).toBe(1);
+    const rows = await doctor(b, 'prod');
+    expect(failing(rows)).toEqual(['reachable from Lambdas | reachabilityProbe | fail']);
+    expect(rows.find((r) => r.status === 'fail')?.detail).toMatch(
+      /ResourceNotFoundException: Function not found: .*hashistack-control-plane-prod-reachabilityProbe/,
+    );
+  }, 120_000);
+
+  type Injection = { name: string; inject: (b: Sandbox) => Promise<void>; expected: (b: Sandbox) => string | string[] };
   const clients = (b: Sandbox) => b.cluster.clientGroups.general as string;
   const firstClient = (b: Sandbox) => b.cluster.group(clients(b)).members[0]?.instanceId as string;
   const injections: Injection[] = [
@@ -147,7 +165,8 @@ describe('npm run doctor against the sandbox', () => {
       inject: async (b) => {
         for (const m of b.cluster.group(b.cluster.serverGroup).members) b.sim.hashistack.api.sealVault(m.instanceId);
       },
-      expected: () => 'reachable | vault | fail',
+      // A sealed Vault is sealed from everywhere: from here and from the Lambdas' subnets.
+      expected: () => ['reachable | vault | fail', 'reachable from Lambdas | vault | fail'],
     },
     {
       name: 'SSM agent stopped on a client',
@@ -172,7 +191,7 @@ describe('npm run doctor against the sandbox', () => {
       const b = await sandbox();
       await injection.inject(b);
       const rows = await doctor(b);
-      expect(failing(rows)).toEqual([injection.expected(b)]);
+      expect(failing(rows)).toEqual([injection.expected(b)].flat());
       const row = rows.find((r) => r.status === 'fail');
       expect(row?.fix).not.toBe('');
     }, 120_000);

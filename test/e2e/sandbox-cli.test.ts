@@ -96,6 +96,8 @@ describe('npm run sim -- serve, driven by the aws CLI and curl', () => {
     const unreachable = await doctor({ CONSUL_HTTP_ADDR: 'http://127.0.0.1:9' });
     expect(unreachable.code).toBe(1);
     expect(unreachable.out).toMatch(/reachable\s+consul\s+FAIL/);
+    // Only this machine's address was wrong: from the Lambdas' subnets (the deployed probe) Consul answers.
+    expect(unreachable.out).toMatch(/reachable from Lambdas\s+consul\s+PASS/);
     // The managed nodes as the CLI lists them (the doctor's ssm agent check reads the same API).
     const info = (await aws('ssm', 'describe-instance-information')) as { InstanceInformationList: Array<{ PingStatus: string; PlatformType: string }> };
     expect(info.InstanceInformationList.map((n) => `${n.PingStatus} ${n.PlatformType}`)).toEqual(Array(7).fill('Online Linux'));

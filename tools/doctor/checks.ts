@@ -8,6 +8,7 @@ import type { AutoScalingGroup } from '../../src/aws/autoscaling.js';
 import type { Config } from '../../src/config/index.js';
 import { LAUNCHING, TERMINATING } from '../../src/events/schemas.js';
 import { checkTokenPermissions, type Workflow } from '../../src/hashicorp/permissions.js';
+import { probeReachability, type Reachability } from '../../src/hashicorp/reachability.js';
 import { parseDuration } from '../../src/time/duration.js';
 import { checkHook, MIN_HEARTBEAT_TIMEOUT_SEC } from '../../src/workflows/hook-audit/audit.js';
 import type { DoctorProbes } from './probes.js';
@@ -163,26 +164,41 @@ async function tokenParameterChecks(config: DoctorConfig, probes: DoctorProbes):
 
 async function reachabilityChecks(config: DoctorConfig, probes: DoctorProbes): Promise<{ rows: DoctorCheck[]; all: boolean }> {
   const address = { nomad: config.nomadAddr, consul: config.consulAddr, vault: config.vaultAddr };
-  const fix = (system: string): string =>
-    `${system} must answer at ${address[system as keyof typeof address]} from the Lambdas' subnets (vpc in config): security groups, DNS; TLS against layers/cluster-ca/cluster-ca.pem (here: NODE_EXTRA_CA_CERTS)`;
-  const rows = await Promise.all(
-    SYSTEMS.map(async (system): Promise<DoctorCheck> => {
-      try {
-        if (system === 'vault') {
-          const h = await probes.anonymous.vault.health();
-          if (h.sealed)
-            return fail('reachable', system, `${address.vault} answers, but the node is sealed`, 'unseal Vault (or point vaultAddr at an unsealed node)');
-          return pass('reachable', system, `${address.vault}: ${h.standby ? 'standby' : 'active'}, unsealed`);
-        }
-        const leader = await probes.anonymous[system].leader();
-        if (!leader) return fail('reachable', system, `${address[system]} answers, but there is no leader`, `restore the ${system} servers' quorum`);
-        return pass('reachable', system, `${address[system]}: leader ${leader}`);
-      } catch (error) {
-        return fail('reachable', system, `${address[system]}: ${message(error)}`, fix(system));
-      }
-    }),
-  );
-  return { rows, all: rows.every((r) => r.status === 'pass') };
+  const here = await probeReachability(probes.anonymous, address);
+  const rows = here.map((r) => reachabilityRow('reachable', r, `security groups and DNS from here; TLS: trust the cluster CA here with NODE_EXTRA_CA_CERTS`));
+  try {
+    const fromLambdas = await probes.fromLambdas();
+    rows.push(
+      ...fromLambdas.map((r) =>
+        reachabilityRow(
+          'reachable from Lambdas',
+          r,
+          `the Lambdas' subnets (vpc in config) need a route, security group rules and DNS to ${r.address}; TLS against layers/cluster-ca/cluster-ca.pem`,
+        ),
+      ),
+    );
+  } catch (error) {
+    rows.push(
+      fail(
+        'reachable from Lambdas',
+        'reachabilityProbe',
+        `the probe Lambda could not be asked: ${message(error)}`,
+        'deploy the stack for this stage, and run the doctor with credentials allowed lambda:InvokeFunction on <service>-<stage>-reachabilityProbe',
+      ),
+    );
+  }
+  return { rows, all: here.every((r) => r.reachable) };
+}
+
+function reachabilityRow(check: string, r: Reachability, networkFix: string): DoctorCheck {
+  if (r.reachable) return pass(check, r.system, `${r.address}: ${r.detail}`);
+  const fix =
+    r.problem === 'cluster'
+      ? r.system === 'vault'
+        ? 'unseal Vault (or point vaultAddr at an unsealed node)'
+        : `restore the ${r.system} servers' quorum`
+      : `${r.system} must answer at ${r.address}: ${networkFix}`;
+  return fail(check, r.system, `${r.address}: ${r.detail}`, fix);
 }
 
 /** The workflows the groups run: client ones with a client group, server ones with a server group. */

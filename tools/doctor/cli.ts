@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../../src/config/index.js';
 import { loadStageConfig, stageEnvironment } from '../../src/config/stage-file.js';
 import { runDoctor } from './checks.js';
-import { defaultProbes } from './probes.js';
+import { defaultProbes, probeFunctionName } from './probes.js';
 import { formatTable } from './result.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -30,13 +30,14 @@ async function main(): Promise<number> {
     process.stdout.write(`config  FAIL  ${(error as Error).message}\n`);
     return 1;
   }
-  const env = stageEnvironment(stageFile, readFileSync(join(ROOT, 'serverless.yml'), 'utf8'));
+  const serverlessYml = readFileSync(join(ROOT, 'serverless.yml'), 'utf8');
+  const env = stageEnvironment(stageFile, serverlessYml);
   for (const k of OVERRIDES) if (process.env[k]) env[k] = process.env[k] as string;
   process.env.AWS_REGION ??= String(stageFile.region);
   const config = loadConfig(env);
   const rows = [
     { check: 'config', subject: `config/${values.stage}.yml`, status: 'pass' as const, detail: 'valid (the Lambdas’ schema)', fix: '' },
-    ...(await runDoctor(config, defaultProbes(config))),
+    ...(await runDoctor(config, defaultProbes(config, { probeFunction: probeFunctionName(serverlessYml, values.stage) }))),
   ];
   process.stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : `${formatTable(rows)}\n`);
   return rows.some((r) => r.status === 'fail') ? 1 : 0;

@@ -4,12 +4,14 @@
  * retries), the cluster through its own clients with the tokens from SSM.
  */
 import { DescribeLaunchTemplatesCommand } from '@aws-sdk/client-ec2';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeInstanceInformationCommand } from '@aws-sdk/client-ssm';
 import { describeGroupsByClusterTag, describeLifecycleHooks, type AutoScalingGroup, type LifecycleHook } from '../../src/aws/autoscaling.js';
 import { ec2Client } from '../../src/aws/ec2.js';
 import { getSecureString, ssmClient } from '../../src/aws/ssm.js';
 import type { Config } from '../../src/config/index.js';
 import { createClusterClients, type ClusterClients } from '../../src/hashicorp/clients.js';
+import { type Reachability, ReachabilitySchema } from '../../src/hashicorp/reachability.js';
 
 export interface DoctorProbes {
   groups(clusterName: string): Promise<AutoScalingGroup[]>;
@@ -23,10 +25,27 @@ export interface DoctorProbes {
   clients: ClusterClients;
   /** The same clients without a token: reachability, TLS and leadership need none. */
   anonymous: ClusterClients;
+  /** Reachability as the deployed `reachabilityProbe` Lambda sees it from the Lambdas' subnets. */
+  fromLambdas(): Promise<Reachability[]>;
+}
+
+/** The deployed probe function's name, as the framework names functions: `<service>-<stage>-reachabilityProbe`. */
+export function probeFunctionName(serverlessYml: string, stage: string): string {
+  const service = /^service:\s*(\S+)/m.exec(serverlessYml)?.[1];
+  if (!service) throw new Error('serverless.yml names no service');
+  return `${service}-${stage}-reachabilityProbe`;
+}
+
+/** Invoke the probe and read its rows; a function error or an unexpected answer throws, naming it. */
+async function invokeProbe(functionName: string): Promise<Reachability[]> {
+  const out = await new LambdaClient({}).send(new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode('{}') }));
+  const text = new TextDecoder().decode(out.Payload ?? new Uint8Array());
+  if (out.FunctionError) throw new Error(`${functionName} failed (${out.FunctionError}): ${text.slice(0, 300)}`);
+  return ReachabilitySchema.array().parse((JSON.parse(text) as { rows?: unknown }).rows);
 }
 
 /** The probes against the configured account and cluster (endpoints from the environment, as for the SDK). */
-export function defaultProbes(config: Config): DoctorProbes {
+export function defaultProbes(config: Config, options: { probeFunction: string }): DoctorProbes {
   const secureString = (name: string): Promise<string> => getSecureString(name, { fresh: true });
   return {
     groups: describeGroupsByClusterTag,
@@ -62,5 +81,6 @@ export function defaultProbes(config: Config): DoctorProbes {
     },
     clients: createClusterClients(config, (name) => secureString(name)),
     anonymous: createClusterClients(config, async () => ''),
+    fromLambdas: () => invokeProbe(options.probeFunction),
   };
 }
