@@ -63,11 +63,12 @@ const AWS_CALLS_PER_DRAINED_NODE: Record<string, number> = {
   'sfn:ListExecutions': 1,
   'sfn:StartExecution': 1,
   /**
-   * Each function reads the tokens it uses once per container (then caches
-   * them 5 minutes): Prepare 2, Start 1, Watch 1, LeaveCluster 1, Cleanup 2.
-   * In a burst every concurrent invocation is its own cold container, so up to 7.
+   * Each function reads the tokens it uses in one GetParameters per container
+   * (then caches them 5 minutes): Prepare and Cleanup read Nomad's and
+   * Consul's together, Start, Watch and LeaveCluster one each. In a burst
+   * every concurrent invocation is its own cold container, so up to 5.
    */
-  'ssm:GetParameter': 7,
+  'ssm:GetParameters': 5,
   /** The graceful leave is sent, not polled (Cleanup watches the Consul member). */
   'ssm:SendCommand': 1,
 };
