@@ -58,8 +58,8 @@ const AWS_CALLS_PER_DRAINED_NODE: Record<string, number> = {
   'autoscaling:RecordLifecycleActionHeartbeat': 2,
   'autoscaling:CompleteLifecycleAction': 1,
   'ec2:DescribeInstances': 1,
-  /** The router looks at the execution a duplicate event names before starting one. */
-  'sfn:DescribeExecution': 1,
+  /** The router looks up two executions by name before starting one: an adopted one (a late event) and a Spot interruption's drain of the instance. */
+  'sfn:DescribeExecution': 2,
   'sfn:ListExecutions': 1,
   'sfn:StartExecution': 1,
   /**
