@@ -15,7 +15,7 @@ export const LIST_PRICES_USD = {
   lambdaGbSecond: 0.000_016_666_7,
   /** Lambda, per request ($0.20 per 1M). */
   lambdaRequest: 0.2 / 1_000_000,
-  /** KMS, per request ($0.03 per 10,000): every GetParameter WithDecryption of a SecureString. */
+  /** KMS, per request ($0.03 per 10,000): every SecureString SSM decrypts (one per parameter, batched or not). */
   kmsRequest: 0.03 / 10_000,
 } as const;
 
@@ -36,7 +36,7 @@ export function costPerNode(sim: Simulation, nodes: number, stateMachines: reado
   const lambda = Object.values(sim.recorder.lambdaUsage());
   const lambdaRequests = lambda.reduce((n, u) => n + u.invocations, 0);
   const gbSeconds = lambda.reduce((n, u) => n + u.gbSeconds, 0);
-  const kmsRequests = sim.recorder.apiCalls()['ssm:GetParameter']?.calls ?? 0;
+  const kmsRequests = sim.recorder.apiCalls()['kms:Decrypt']?.calls ?? 0;
   const p = LIST_PRICES_USD;
   const usd = transitions * p.stateTransition + lambdaRequests * p.lambdaRequest + gbSeconds * p.lambdaGbSecond + kmsRequests * p.kmsRequest;
   return {

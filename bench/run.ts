@@ -58,16 +58,17 @@ const AWS_CALLS_PER_DRAINED_NODE: Record<string, number> = {
   'autoscaling:RecordLifecycleActionHeartbeat': 2,
   'autoscaling:CompleteLifecycleAction': 1,
   'ec2:DescribeInstances': 1,
-  /** The router looks at the execution a duplicate event names before starting one. */
-  'sfn:DescribeExecution': 1,
+  /** The router looks up two executions by name before starting one: an adopted one (a late event) and a Spot interruption's drain of the instance. */
+  'sfn:DescribeExecution': 2,
   'sfn:ListExecutions': 1,
   'sfn:StartExecution': 1,
   /**
-   * Each function reads the tokens it uses once per container (then caches
-   * them 5 minutes): Prepare 2, Start 1, Watch 1, LeaveCluster 1, Cleanup 2.
-   * In a burst every concurrent invocation is its own cold container, so up to 7.
+   * Each function reads the tokens it uses in one GetParameters per container
+   * (then caches them 5 minutes): Prepare and Cleanup read Nomad's and
+   * Consul's together, Start, Watch and LeaveCluster one each. In a burst
+   * every concurrent invocation is its own cold container, so up to 5.
    */
-  'ssm:GetParameter': 7,
+  'ssm:GetParameters': 5,
   /** The graceful leave is sent, not polled (Cleanup watches the Consul member). */
   'ssm:SendCommand': 1,
 };
@@ -216,6 +217,20 @@ const CASES: Record<string, () => Promise<Measurement[]>> = {
     }
     return out;
   },
+  async 'scale-in 20 nodes, 20 % throttled'() {
+    const { sim, wallSeconds } = await play('scale-in', { nodes: 20, throttle: 0.2 });
+    const overheads = drainOverheads(sim).map((x) => x.drainToCompleteMs);
+    const done = percentile(overheads, 99);
+    return [
+      {
+        name: 'drain complete → lifecycle completed, 20 at once, 20 % of AWS calls throttled',
+        figure: `p50 ${percentile(overheads, 50)} ms, p99 ${done} ms`,
+        target: 'p99 ≤ 2000 ms',
+        passed: done !== null && done <= 2_000,
+        wallSeconds,
+      },
+    ];
+  },
   async 'scale-in 50 nodes, 20 % throttled'() {
     const { sim, checks, wallSeconds } = await play('scale-in', { nodes: 50, throttle: 0.2 });
     const actions = sim.recorder.lifecycleActions();
@@ -223,14 +238,12 @@ const CASES: Record<string, () => Promise<Measurement[]>> = {
     const expired = actions.filter((a) => a.result === 'EXPIRED').length;
     const throttled = Object.values(sim.recorder.apiCalls()).reduce((n, c) => n + c.throttled, 0);
     const must = checks.filter((c) => /terminate actions|no allocation lost|every drain/.test(c.name));
-    const done = percentile(
-      drainOverheads(sim).map((x) => x.drainToCompleteMs),
-      99,
-    );
+    const overheads = drainOverheads(sim).map((x) => x.drainToCompleteMs);
+    const done = percentile(overheads, 99);
     return [
       {
         name: 'drain complete → lifecycle completed, 50 at once, 20 % of AWS calls throttled',
-        figure: `p99 ${done} ms`,
+        figure: `p50 ${percentile(overheads, 50)} ms, p99 ${done} ms`,
         target: 'p99 ≤ 2000 ms',
         passed: done !== null && done <= 2_000,
         wallSeconds: 0,

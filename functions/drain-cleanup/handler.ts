@@ -5,4 +5,4 @@ import { DrainStateSchema } from '../../src/workflows/drain/state.js';
 import { taskHandler } from '../../src/workflows/task-handler.js';
 
 // The lifecycle action is already completed: no outage heartbeat (nothing left to hold).
-export const handler = taskHandler('Cleanup', DrainStateSchema, drainStepDeps, cleanupAfterTermination);
+export const handler = taskHandler('Cleanup', DrainStateSchema, () => drainStepDeps(['nomad', 'consul']), cleanupAfterTermination);

@@ -4,4 +4,4 @@ import { diagnoseJoin } from '../../src/workflows/join/diagnose.js';
 import { JoinStateSchema } from '../../src/workflows/join/state.js';
 import { lifecycleTaskHandler } from '../../src/workflows/task-handler.js';
 
-export const handler = lifecycleTaskHandler('Diagnose', JoinStateSchema, defaultJoinDeps, diagnoseJoin);
+export const handler = lifecycleTaskHandler('Diagnose', JoinStateSchema, () => defaultJoinDeps(['nomad', 'consul']), diagnoseJoin);

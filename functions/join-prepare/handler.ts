@@ -4,4 +4,4 @@ import { prepareJoin } from '../../src/workflows/join/prepare.js';
 import { JoinInputSchema } from '../../src/workflows/join/state.js';
 import { lifecycleTaskHandler } from '../../src/workflows/task-handler.js';
 
-export const handler = lifecycleTaskHandler('Prepare', JoinInputSchema, defaultJoinDeps, prepareJoin);
+export const handler = lifecycleTaskHandler('Prepare', JoinInputSchema, () => defaultJoinDeps(['nomad', 'consul']), prepareJoin);

@@ -4,4 +4,4 @@ import { JoinStateSchema } from '../../src/workflows/join/state.js';
 import { watchJoin } from '../../src/workflows/join/watch.js';
 import { lifecycleTaskHandler } from '../../src/workflows/task-handler.js';
 
-export const handler = lifecycleTaskHandler('Watch', JoinStateSchema, defaultJoinDeps, watchJoin);
+export const handler = lifecycleTaskHandler('Watch', JoinStateSchema, () => defaultJoinDeps(['nomad', 'consul']), watchJoin);

@@ -148,7 +148,12 @@ export class SsmModel {
    * plaintext.
    */
   visibleValue(parameter: SsmParameter, withDecryption: boolean): string {
-    if (parameter.type !== 'SecureString' || withDecryption) return parameter.value;
+    if (parameter.type !== 'SecureString') return parameter.value;
+    if (withDecryption) {
+      // SSM decrypts each SecureString with one KMS Decrypt request of its own (billed to the account).
+      this.deps.recorder.apiCall('kms', 'Decrypt', 200, undefined);
+      return parameter.value;
+    }
     const digest = createHash('sha256').update(`${parameter.name}\u0000${parameter.version}\u0000${parameter.value}`).digest();
     return Buffer.concat([Buffer.from([1, 2, 3, 0, 120]), digest, digest]).toString('base64');
   }

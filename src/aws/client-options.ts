@@ -4,11 +4,13 @@
  * Endpoints are left to the SDK (it honours AWS_ENDPOINT_URL_<SERVICE>).
  */
 import { AwsUnavailable, PermissionDenied, UpstreamError } from '../errors/index.js';
+import { ClockRetryStrategy } from './retry-strategy.js';
 
 /** Common constructor options of the SDK v3 clients. */
 export function awsClientOptions(): {
   region: string | undefined;
   maxAttempts: number;
+  retryStrategy: ClockRetryStrategy;
   requestHandler: { requestTimeout: number; connectionTimeout: number };
 } {
   return {
@@ -16,6 +18,8 @@ export function awsClientOptions(): {
     // Sustained throttling (a burst of 50 scale-ins) is normal; 6 attempts with the SDK's
     // jittered back-off keep a task from failing on it while staying bounded.
     maxAttempts: 6,
+    // The SDK's standard strategy, its back-off waited on the clock source.
+    retryStrategy: new ClockRetryStrategy(6),
     requestHandler: { requestTimeout: 10_000, connectionTimeout: 3_000 },
   };
 }

@@ -3,6 +3,8 @@ import {
   DeleteParameterCommand,
   GetCommandInvocationCommand,
   GetParameterCommand,
+  GetParametersCommand,
+  type GetParametersCommandOutput,
   PutParameterCommand,
   SendCommandCommand,
   SSMClient,
@@ -20,7 +22,8 @@ export function ssmClient(): SSMClient {
 }
 
 const PARAMETER_TTL_MS = 5 * 60_000;
-const parameterCache = new Map<string, { value: string; expiresAt: number }>();
+/** Values by name; a read in flight is shared, so concurrent callers make one call. */
+const parameterCache = new Map<string, { value: Promise<string>; expiresAt: number }>();
 
 /**
  * Read a SecureString parameter (decrypted), cached in memory for about 5
@@ -29,19 +32,49 @@ const parameterCache = new Map<string, { value: string; expiresAt: number }>();
  * @throws NotFound when the parameter does not exist.
  */
 export async function getSecureString(name: string, options: { fresh?: boolean } = {}): Promise<string> {
-  const hit = parameterCache.get(name);
-  if (hit && hit.expiresAt > now() && !options.fresh) return hit.value;
+  return (await getSecureStrings([name], options))[name] as string;
+}
+
+/**
+ * Read several SecureString parameters (decrypted) with one
+ * `ssm:GetParameters` call for those not cached (at most 10, the API's
+ * limit), each cached as {@link getSecureString} caches; `fresh` reads all
+ * of them.
+ * @throws NotFound when one of them does not exist.
+ */
+export async function getSecureStrings(names: readonly string[], options: { fresh?: boolean } = {}): Promise<Record<string, string>> {
+  const at = now();
+  const missing = names.filter((name) => {
+    const hit = parameterCache.get(name);
+    return options.fresh || !hit || hit.expiresAt <= at;
+  });
+  if (missing.length > 0) {
+    const read = readSecureStrings(missing);
+    for (const name of missing) {
+      const value = read.then((values) => values[name] as string);
+      parameterCache.set(name, { value, expiresAt: at + PARAMETER_TTL_MS });
+      // A failed read is not cached (the next caller tries again).
+      value.catch(() => {
+        if (parameterCache.get(name)?.value === value) parameterCache.delete(name);
+      });
+    }
+  }
+  const entries = await Promise.all(names.map(async (name) => [name, await (parameterCache.get(name)?.value as Promise<string>)] as const));
+  return Object.fromEntries(entries);
+}
+
+async function readSecureStrings(names: readonly string[]): Promise<Record<string, string>> {
+  let out: GetParametersCommandOutput;
   try {
-    const out = await ssmClient().send(new GetParameterCommand({ Name: name, WithDecryption: true }));
-    const value = out.Parameter?.Value;
-    if (value === undefined) throw new NotFound('ssm', `parameter ${name} has no value`);
-    parameterCache.set(name, { value, expiresAt: now() + PARAMETER_TTL_MS });
-    return value;
+    out = await ssmClient().send(new GetParametersCommand({ Names: [...names], WithDecryption: true }));
   } catch (error) {
-    if (error instanceof NotFound) throw error;
-    if (awsErrorName(error) === 'ParameterNotFound') throw new NotFound('ssm', `parameter ${name}`);
     throw mapAwsError('ssm', error);
   }
+  const values: Record<string, string> = {};
+  for (const p of out.Parameters ?? []) if (p.Name !== undefined && p.Value !== undefined) values[p.Name] = p.Value;
+  const absent = names.filter((name) => values[name] === undefined);
+  if (absent.length > 0) throw new NotFound('ssm', `parameter ${absent.join(', ')}`);
+  return values;
 }
 
 /**

@@ -66,7 +66,7 @@ const tagPairs = list.transform((pairs, ctx) => {
   return tags;
 });
 
-/** A token parameter's full name: IAM scopes GetParameter to `…:parameter<name>`, which needs the leading slash. */
+/** A token parameter's full name: IAM scopes GetParameters to `…:parameter<name>`, which needs the leading slash. */
 const parameterName = nonEmpty.regex(/^\/[a-zA-Z0-9_.\-/]+$/, 'must be a full SSM parameter name like /hashistack/control-plane/nomad-token');
 
 /** The AWS managed key SSM encrypts SecureStrings with by default. */

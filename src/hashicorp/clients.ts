@@ -2,7 +2,7 @@
  * The cluster API clients of this container, built from the configuration:
  * tokens read lazily from the SSM SecureStrings named in it.
  */
-import { getSecureString } from '../aws/ssm.js';
+import { getSecureString, getSecureStrings } from '../aws/ssm.js';
 import { getConfig, type Config } from '../config/index.js';
 import { HttpClient } from '../http/client.js';
 import { ConsulClient } from './consul/client.js';
@@ -38,10 +38,40 @@ export function createClusterClients(
   };
 }
 
-let cached: ClusterClients | undefined;
+/** The products whose ACL tokens are read from SSM. */
+export type TokenService = keyof Config['tokenParameters'];
 
-/** The clients of this container, created on first use. */
-export function clusterClients(): ClusterClients {
-  cached ??= createClusterClients(getConfig());
-  return cached;
+/**
+ * A token reader that reads the tokens of `together` in one
+ * `ssm:GetParameters` call on the first need of any of them (a function
+ * that talks to several products pays one call, not one per token);
+ * any other token, and a fresh re-read after a refusal, alone.
+ */
+export function tokensReadTogether(
+  config: Pick<Config, 'tokenParameters'>,
+  together: readonly TokenService[],
+): (parameter: string, options?: { fresh?: boolean }) => Promise<string> {
+  const names = together.map((service) => config.tokenParameters[service]);
+  return async (parameter, options = {}) => {
+    if (options.fresh || !names.includes(parameter)) return getSecureString(parameter, options);
+    return (await getSecureStrings(names))[parameter] as string;
+  };
+}
+
+const cached = new Map<string, ClusterClients>();
+
+/**
+ * The clients of this container, created on first use; `together` names
+ * the tokens the function reads in one call (each must be granted to its
+ * role: `ssm:GetParameters` is refused as a whole when one name is not).
+ */
+export function clusterClients(together: readonly TokenService[] = []): ClusterClients {
+  const key = together.join(',');
+  let clients = cached.get(key);
+  if (!clients) {
+    const config = getConfig();
+    clients = createClusterClients(config, tokensReadTogether(config, together));
+    cached.set(key, clients);
+  }
+  return clients;
 }

@@ -6,6 +6,7 @@ import { now } from '../time/clock.js';
 import type { SnapshotDeps } from './take.js';
 
 export function defaultSnapshotDeps(): SnapshotDeps {
-  const clients = clusterClients();
+  // A snapshot of every system needs every token: one call.
+  const clients = clusterClients(['nomad', 'consul', 'vault']);
   return { config: getConfig(), clients: { nomad: clients.nomad, consul: clients.consul, vault: clients.vault }, s3, now };
 }

@@ -6,7 +6,7 @@ import * as autoscaling from '../../aws/autoscaling.js';
 import * as ec2 from '../../aws/ec2.js';
 import * as ssm from '../../aws/ssm.js';
 import { getConfig, type Config } from '../../config/index.js';
-import { clusterClients } from '../../hashicorp/clients.js';
+import { clusterClients, type TokenService } from '../../hashicorp/clients.js';
 import type { ConsulClient } from '../../hashicorp/consul/client.js';
 import type { NomadClient } from '../../hashicorp/nomad/client.js';
 import { now, sleep } from '../../time/clock.js';
@@ -34,18 +34,19 @@ export function sharedPreflight(clients: Parameters<typeof cachedPreflight>[0]):
   return preflight;
 }
 
-/** The production dependencies (no I/O until used). */
+/** The production dependencies of Prepare (no I/O until used): its preflight reads the Nomad and Consul tokens, in one call. */
 export function defaultDrainDeps(): DrainDeps {
-  return { ...drainStepDeps(), ec2 };
+  return { ...drainStepDeps(['nomad', 'consul']), ec2 };
 }
 
 /**
  * The dependencies of the steps after Prepare (Start, Watch, Leave, Cleanup):
  * the same less EC2, which only Prepare reads, so their bundles carry no EC2
- * client (half their size).
+ * client (half their size). `tokensTogether`: the tokens the step reads in
+ * one call (Cleanup: Nomad and Consul; the others read one).
  */
-export function drainStepDeps(): DrainDeps {
-  const clients = clusterClients();
+export function drainStepDeps(tokensTogether: readonly TokenService[] = []): DrainDeps {
+  const clients = clusterClients(tokensTogether);
   return {
     config: getConfig(),
     nomad: clients.nomad,

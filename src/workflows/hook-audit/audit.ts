@@ -64,7 +64,7 @@ function workflowsOf(groups: Awaited<ReturnType<typeof describeGroupsByClusterTa
  * token against every workflow's needs (`TokenPermissionMissing`).
  */
 export async function auditHooks(deps: HookAuditDeps): Promise<{ groups: number; findings: HookFinding[]; tokenFindings: PermissionFinding[] }> {
-  const checkTokens = deps.checkTokens ?? ((workflows: readonly Workflow[]) => checkTokenPermissions(clusterClients(), workflows));
+  const checkTokens = deps.checkTokens ?? ((workflows: readonly Workflow[]) => checkTokenPermissions(clusterClients(['nomad', 'consul', 'vault']), workflows));
   const groups = await deps.describeGroupsByClusterTag(deps.config.clusterName);
   // Token permissions are audited alongside the hooks, for the workflows the cluster's groups use
   // (server workflows only with a server group): a token that lost a grant is found before a drain needs it.

@@ -6,7 +6,7 @@ import * as autoscaling from '../../aws/autoscaling.js';
 import * as ec2 from '../../aws/ec2.js';
 import * as ssm from '../../aws/ssm.js';
 import { getConfig, type Config } from '../../config/index.js';
-import { clusterClients } from '../../hashicorp/clients.js';
+import { clusterClients, type TokenService } from '../../hashicorp/clients.js';
 import type { ConsulClient } from '../../hashicorp/consul/client.js';
 import type { NomadClient } from '../../hashicorp/nomad/client.js';
 import type { VaultClient } from '../../hashicorp/vault/client.js';
@@ -29,9 +29,13 @@ export interface JoinDeps {
   now: () => number;
 }
 
-/** The production dependencies (no I/O until used). */
-export function defaultJoinDeps(): JoinDeps {
-  const clients = clusterClients();
+/**
+ * The production dependencies (no I/O until used). `tokensTogether`: the
+ * tokens the step reads in one call (Prepare, Watch, Diagnose: Nomad and
+ * Consul; RunJoin only Consul's).
+ */
+export function defaultJoinDeps(tokensTogether: readonly TokenService[] = []): JoinDeps {
+  const clients = clusterClients(tokensTogether);
   const config = getConfig();
   return {
     config,

@@ -50,7 +50,8 @@ export interface ReconcileDeps {
 /** The production dependencies (no I/O until used). */
 export function defaultReconcileDeps(): ReconcileDeps {
   const config = getConfig();
-  const clients = clusterClients();
+  // The orphan sweep reads all three raft configurations: one token call.
+  const clients = clusterClients(['nomad', 'consul', 'vault']);
   const router: RouterDeps = {
     config,
     describeGroup,

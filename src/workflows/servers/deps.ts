@@ -32,7 +32,8 @@ export function defaultServerDeps(): ServerDeps {
 
 /** The dependencies of ServerLeave and ServerVerify: the same less EC2, which they never call, so their bundles carry no EC2 client. */
 export function serverLeaveDeps(): ServerDeps {
-  const clients = clusterClients();
+  // A server removal reads all three tokens (its preflight checks each): one call.
+  const clients = clusterClients(['nomad', 'consul', 'vault']);
   return {
     config: getConfig(),
     nomad: clients.nomad,

@@ -16,7 +16,7 @@ import { seedGroup, startWorld, type World } from './harness.js';
 const ROOT = resolve(import.meta.dirname, '../../..');
 const ENTRY = `
 export { describeInstance, createTags, describeImages, describeLaunchTemplateVersions } from './src/aws/ec2.js';
-export { readParameter, getSecureString, createParameterIfAbsent } from './src/aws/ssm.js';
+export { readParameter, getSecureString, getSecureStrings, createParameterIfAbsent } from './src/aws/ssm.js';
 export { describeGroup, completeLifecycleAction } from './src/aws/autoscaling.js';
 `;
 
@@ -26,7 +26,8 @@ interface Bundled {
   describeImages(input: { imageIds?: string[] }): Promise<{ imageId: string; architecture: string }[]>;
   describeLaunchTemplateVersions(id: string, versions: string[]): Promise<{ versionNumber: number; imageId?: string }[]>;
   readParameter(name: string): Promise<string | undefined>;
-  getSecureString(name: string): Promise<string>;
+  getSecureString(name: string, options?: { fresh?: boolean }): Promise<string>;
+  getSecureStrings(names: string[], options?: { fresh?: boolean }): Promise<Record<string, string>>;
   createParameterIfAbsent(name: string, value: string, description: string): Promise<boolean>;
   describeGroup(name: string): Promise<{ AutoScalingGroupName?: string; Instances?: unknown[] } | undefined>;
   completeLifecycleAction(
@@ -114,6 +115,28 @@ describe('the AWS wrappers as bundled for Lambda', () => {
     // ValidationError "No active Lifecycle Action found": counts as done.
     const ref = { asgName: groupName, hookName: 'drain', instanceId, token: '11111111-2222-4333-a444-555555555555' };
     expect(await world.call(() => aws.completeLifecycleAction(ref, 'CONTINUE'))).toBe('already-completed');
+  });
+
+  it('read several tokens with one GetParameters, cached; a fresh read re-reads only the one asked for; a missing one is NotFound', async () => {
+    world = await startWorld();
+    world.aws.api.putParameter('/hcp/nomad', 'n-1', 'SecureString');
+    world.aws.api.putParameter('/hcp/consul', 'c-1', 'SecureString');
+    pointAt(world, true);
+    const aws = await load('token-batch');
+    const reads = (): number => world.recorder.apiCalls()['ssm:GetParameters']?.calls ?? 0;
+
+    const [both, again] = await world.call(() => Promise.all([aws.getSecureStrings(['/hcp/nomad', '/hcp/consul']), aws.getSecureString('/hcp/consul')]));
+    expect(both).toEqual({ '/hcp/nomad': 'n-1', '/hcp/consul': 'c-1' });
+    expect(again).toBe('c-1');
+    expect(reads()).toBe(1);
+
+    world.aws.api.putParameter('/hcp/consul', 'c-2', 'SecureString', true);
+    expect(await world.call(() => aws.getSecureString('/hcp/consul'))).toBe('c-1');
+    expect(await world.call(() => aws.getSecureString('/hcp/consul', { fresh: true }))).toBe('c-2');
+    expect(await world.call(() => aws.getSecureStrings(['/hcp/nomad', '/hcp/consul']))).toEqual({ '/hcp/nomad': 'n-1', '/hcp/consul': 'c-2' });
+    expect(reads()).toBe(2);
+
+    await expect(world.call(() => aws.getSecureStrings(['/hcp/nomad', '/hcp/absent']))).rejects.toMatchObject({ name: 'NotFound' });
   });
 
   it('without credentials in the environment a call fails instead of looking elsewhere', async () => {

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { CreateTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployedIam, PackagingError } from '../../../sim/iam/deployed-iam.js';
 import { runAs } from '../../../sim/iam/principal.js';
@@ -118,18 +118,26 @@ describe('IAM enforcement: denied calls get each service answer', () => {
     expect(sim.aws.api.instance(instance.instanceId)?.tags.Name).toBeUndefined();
   });
 
-  it('SSM: AccessDeniedException 400 for a parameter outside the role (joinRun reads only the Consul token)', async () => {
+  it('SSM: AccessDeniedException 400 for a parameter outside the role (joinRun reads only the Consul token); a batch with one such name is refused whole', async () => {
     const { ssm } = clients();
-    const consul = await as('joinRun', () => ssm.send(new GetParameterCommand({ Name: '/hashistack/control-plane/consul-token', WithDecryption: true })));
-    expect(consul.Parameter?.Value).toBeTruthy();
+    const consul = await as('joinRun', () => ssm.send(new GetParametersCommand({ Names: ['/hashistack/control-plane/consul-token'], WithDecryption: true })));
+    expect(consul.Parameters?.[0]?.Value).toBeTruthy();
     const denied = await failure(
-      as('joinRun', () => ssm.send(new GetParameterCommand({ Name: '/hashistack/control-plane/nomad-token', WithDecryption: true }))),
+      as('joinRun', () =>
+        ssm.send(
+          new GetParametersCommand({ Names: ['/hashistack/control-plane/consul-token', '/hashistack/control-plane/nomad-token'], WithDecryption: true }),
+        ),
+      ),
     );
     expect(denied).toEqual({
       name: 'AccessDeniedException',
       status: 400,
-      message: `User: ${session('joinRun')} is not authorized to perform: ssm:GetParameter on resource: arn:aws:ssm:us-east-1:000000000000:parameter/hashistack/control-plane/nomad-token because no identity-based policy allows the ssm:GetParameter action`,
+      message: `User: ${session('joinRun')} is not authorized to perform: ssm:GetParameters on resource: arn:aws:ssm:us-east-1:000000000000:parameter/hashistack/control-plane/nomad-token because no identity-based policy allows the ssm:GetParameters action`,
     });
+    const both = await as('drainCleanup', () =>
+      ssm.send(new GetParametersCommand({ Names: ['/hashistack/control-plane/consul-token', '/hashistack/control-plane/nomad-token'], WithDecryption: true })),
+    );
+    expect(both.Parameters?.map((p) => p.Name).sort()).toEqual(['/hashistack/control-plane/consul-token', '/hashistack/control-plane/nomad-token']);
   });
 
   it('Step Functions: AccessDeniedException 400; no execution is started', async () => {
