@@ -94,9 +94,7 @@ export const DeploymentSchema = z.object({
   StatusDescription: z.string().optional(),
   /** Nanoseconds since the epoch. */
   CreateTime: z.number(),
-  TaskGroups: z
-    .record(z.string(), z.object({ DesiredTotal: z.number().int(), HealthyAllocs: z.number().int(), UnhealthyAllocs: z.number().int() }))
-    .nullish(),
+  TaskGroups: z.record(z.string(), z.object({ DesiredTotal: z.number().int(), HealthyAllocs: z.number().int(), UnhealthyAllocs: z.number().int() })).nullish(),
 });
 export type NomadDeployment = z.infer<typeof DeploymentSchema>;
 
