@@ -7,7 +7,7 @@ import type { Rng } from '../core/rng.js';
 import type { ResourceToken, VaultToken } from './acl.js';
 import { isClientTerminal } from './cluster/alloc-runner.js';
 import type { RaftPeer } from './cluster/raft.js';
-import type { Allocation, GossipMember, JobSpec, NomadNode } from './cluster/state.js';
+import type { Allocation, Deployment, GossipMember, JobSpec, NomadNode } from './cluster/state.js';
 import { HashistackWorld, type JoinMode } from './cluster/world.js';
 import { ConsulService } from './consul/service.js';
 import { NomadService } from './nomad/service.js';
@@ -15,7 +15,7 @@ import { HashistackShell } from './shell.js';
 import { SnapshotServer } from './snapshot/server.js';
 import { VaultService } from './vault/service.js';
 
-export type { JobSpec, Allocation, NomadNode, GossipMember } from './cluster/state.js';
+export type { JobSpec, Allocation, Deployment, NomadNode, GossipMember } from './cluster/state.js';
 export type { RaftPeer } from './cluster/raft.js';
 export { ELECTION_MS } from './cluster/raft.js';
 export type { JoinMode } from './cluster/world.js';
@@ -49,6 +49,8 @@ export interface HashistackApi {
   members(system: 'consul' | 'nomad'): GossipMember[];
   /** Allocations (copies), optionally of one node. */
   allocations(nodeId?: string): Allocation[];
+  /** Nomad deployments (copies), oldest first. */
+  deployments(): Deployment[];
   /** Running allocations (desired run, client not terminal) and the recorder's migrated/lost counts. */
   allocationCounts(): { running: number; migrated: number; lost: number };
   /** Ready and eligible clients, optionally of one Nomad node pool. */
@@ -98,6 +100,7 @@ export function createHashistackSim(deps: HashistackDeps): HashistackSim {
   const shell = new HashistackShell(world, deps.clock, deps.rng, deps.faults);
   const raftOf = (system: HashiSystem): HashistackWorld['nomad']['raft'] => world[system].raft;
   const api: HashistackApi = {
+    deployments: () => [...world.nomad.deployments.all.values()].sort((a, b) => a.CreateIndex - b.CreateIndex).map((d) => structuredClone(d)),
     registerJob: (job, options) => world.nomad.registerJob(structuredClone(job), options?.running ?? false),
     bootstrap: (instances) => world.bootstrap(instances),
     nodes: () => [...world.nomad.nodes.values()].map((n) => structuredClone(n)),

@@ -9,7 +9,7 @@ import { snapshotFailsPlannedScenario, snapshotFailsUnplannedScenario } from './
 import type { Scenario } from './types.js';
 import { upgradeScenario } from './upgrade.js';
 import { upgradeRaceScenario, upgradeRollbackCordonedScenario, upgradeScaleInScenario } from './upgrade-trouble.js';
-import { upgradeAlarmScenario, upgradeUnhealthyScenario } from './upgrade-gates.js';
+import { upgradeAlarmScenario, upgradeDeploymentScenario, upgradeUnhealthyScenario } from './upgrade-gates.js';
 
 /** Every scenario `npm run sim` knows, by name. */
 export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
@@ -27,6 +27,7 @@ export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
     upgradeScaleInScenario,
     upgradeUnhealthyScenario,
     upgradeAlarmScenario,
+    upgradeDeploymentScenario,
     tokenRotationScenario,
     lambdaThrottledScenario,
     lambdaOutageScenario,

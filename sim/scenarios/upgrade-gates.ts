@@ -75,6 +75,56 @@ export const upgradeUnhealthyScenario: Scenario = {
   },
 };
 
+export const upgradeDeploymentScenario: Scenario = {
+  name: 'upgrade-deployment',
+  description:
+    'a job update during a pool upgrade whose Nomad deployment fails: the upgrade rolls back before the next batch, naming the job and the deployment (--nodes N)',
+  defaults: { nodes: 8, servers: 3 },
+  async run(sim, args) {
+    const n = args.nodes;
+    const { asg, oldImage } = await pool(sim, n, args.servers);
+    const web = standardJobs('general', n)[0];
+    const group = web?.TaskGroups[0];
+    if (!web || !group) throw new Error('standard jobs changed: no web job');
+    // The web team rolls its service out with deployments (auto_revert, no progress deadline: the first
+    // unhealthy allocation fails a deployment); version 1 rolls out and becomes the stable version.
+    const update = { MaxParallel: 1, MinHealthyTimeMs: 10_000, HealthyDeadlineMs: 3 * MINUTE, ProgressDeadlineMs: 0, AutoRevert: true };
+    sim.hashistack.api.registerJob({ ...web, TaskGroups: [{ ...group, Update: update }] });
+    await sim.clock.until(() => sim.hashistack.api.deployments().some((d) => d.JobID === web.ID && d.Status === 'successful'), 30 * MINUTE);
+    const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-next', ownerId: 'self' });
+    const e = start(sim, image.imageId);
+    await sim.clock.until(() => entered(e, 'StartBatch').length === 1 || e.status !== 'RUNNING', 10 * MINUTE);
+    sim.recorder.event('scenario', `version 2 of ${web.ID}, whose health checks never pass, is registered while the upgrade runs`);
+    sim.hashistack.api.registerJob({ ...web, TaskGroups: [{ ...group, Update: update, ChecksFail: true }] });
+    await sim.clock.until(() => e.status !== 'RUNNING', 12 * 60 * MINUTE);
+    const deployment = sim.hashistack.api.deployments().find((d) => d.JobID === web.ID && d.JobVersion === 2);
+    const batches = entered(e, 'StartBatch').length;
+    const failedAt = deployment ? deployment.ModifyTime / 1e6 : undefined;
+    const rollbackAt = entered(e, 'Rollback')[0]?.at;
+    return [
+      ...lifecycleChecks(sim),
+      check(
+        'the job update made a deployment, and it failed (auto-reverted)',
+        deployment?.Status === 'failed',
+        deployment ? `deployment ${deployment.ID.slice(0, 8)} ${deployment.Status}: ${deployment.StatusDescription}` : 'no deployment',
+      ),
+      check(
+        'upgrade rolled back naming the job and the deployment',
+        e.error === 'UpgradeRolledBack' &&
+          /UpgradeUnhealthy/.test(e.cause ?? '') &&
+          e.cause?.includes(`deployment ${deployment?.ID.slice(0, 8)} of job ${web.ID}`) === true,
+        `${e.status} ${e.error ?? ''}: ${(e.cause ?? '').slice(0, 300)}`,
+      ),
+      check(
+        'no batch after the failed deployment',
+        batches === 1,
+        `${batches} batch(es) started; rollback ${rollbackAt && failedAt ? `${Math.round((rollbackAt - failedAt) / 1000)} s after the deployment failed` : 'not started'}`,
+      ),
+      ...(await rolledBackChecks(sim, asg, oldImage, n)),
+    ];
+  },
+};
+
 export const upgradeAlarmScenario: Scenario = {
   name: 'upgrade-alarm',
   description: 'a service alarm goes off in the middle of a pool upgrade: it rolls back within one evaluation period (--nodes N)',

@@ -23,25 +23,36 @@ export type Milestone = keyof typeof MILESTONE_DETAIL_TYPES;
 export const MilestoneDetailSchema = z.object({
   version: z.literal('1'),
   milestone: z.enum(Object.keys(MILESTONE_DETAIL_TYPES) as [Milestone, ...Milestone[]]),
-  /** The workflow (state machine) the milestone belongs to. */
-  workflow: z.enum(['poolUpgrade']),
+  /** The workflow (state machine) the milestone belongs to: an upgrade's milestones, or a drain's or join's `alert`. */
+  workflow: z.enum(['poolUpgrade', 'drain', 'join']),
   cluster: z.string(),
   pool: z.string(),
+  /** The Auto Scaling group. */
   asgName: z.string(),
   executionArn: z.string(),
   /** The execution in the Step Functions console. */
   console: z.url(),
   /** When it happened (ISO 8601). */
   at: z.string(),
-  progress: z.object({
-    batchesDone: z.number().int(),
-    batchesTotal: z.number().int(),
-    nodesReplaced: z.number().int(),
-    nodesTotal: z.number().int(),
-    percentDone: z.number(),
-  }),
+  /** poolUpgrade only. */
+  progress: z
+    .object({
+      batchesDone: z.number().int(),
+      batchesTotal: z.number().int(),
+      nodesReplaced: z.number().int(),
+      nodesTotal: z.number().int(),
+      percentDone: z.number(),
+    })
+    .optional(),
   /** What went wrong (failed, rolled back, alert). */
   reason: z.string().optional(),
+  /** drain / join alert: the instance, the error that ended the workflow (WorkLost, GiveUp, LifecycleActionLost, SnapshotFailed…). */
+  instance: z.string().optional(),
+  error: z.string().optional(),
+  /** drain alert `WorkLost`: the allocations stopped without a replacement running. */
+  allocations: z
+    .array(z.object({ id: z.string(), job: z.string(), taskGroup: z.string().nullable(), reason: z.enum(['drain-deadline', 'no-room']) }))
+    .optional(),
   /** waiting-for-approval: how to answer (the task token approves or rejects this execution: treat it as a secret). */
   approval: z
     .object({

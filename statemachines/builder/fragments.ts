@@ -99,3 +99,19 @@ export const stepTask = (resource: Resource, p: StepTaskProps) =>
     catch: p.onError,
     next: p.next,
   });
+
+/**
+ * Put the `alert` milestone of a drain or join that is about to fail
+ * (lifecycleAlert), then go on to the Fail state whatever happens: the
+ * execution fails as it would have, and the failed-execution rule still
+ * tells the alerts topic (src/workflows/alerts/lifecycle-alert.ts).
+ */
+export const lifecycleAlert = (workflow: 'drain' | 'join', alert: 'error' | 'workLost' | 'snapshot' | 'snapshotCrash', next: StateName) =>
+  task(lambda('lifecycleAlert'), {
+    comment: 'Put the alert milestone (instance, group, allocations, reason) on the bus; best effort: any error goes on to the Fail state.',
+    parameters: { workflow, alert, 'executionArn.$': '$$.Execution.Id', 'state.$': '$' },
+    resultPath: null,
+    retry: retryFor.bestEffort(),
+    catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: next }],
+    next,
+  });

@@ -2,7 +2,7 @@
 import { DrainPlanSchema } from '../../src/workflows/drain/state.js';
 import { SERVER_NEXT_BY_TASK } from '../../src/workflows/servers/removal-state.js';
 import { branches, choice, fail, isTrue, lambda, machine, pass, succeed, task, wait, type Json } from '../builder/asl.js';
-import { catchAll, lifecycleTasks } from '../builder/fragments.js';
+import { catchAll, lifecycleAlert, lifecycleTasks } from '../builder/fragments.js';
 import { retryFor } from '../builder/policy.js';
 
 /** State names as the console shows them. */
@@ -35,6 +35,10 @@ export const DRAIN = {
   drained: 'Drained',
   recordFailure: 'RecordFailure',
   drainFailed: 'DrainFailed',
+  alertSnapshotFailed: 'AlertSnapshotFailed',
+  alertSnapshotCrashed: 'AlertSnapshotCrashed',
+  alertWorkLost: 'AlertWorkLost',
+  alertDrainFailed: 'AlertDrainFailed',
 } as const;
 const S = DRAIN;
 
@@ -129,12 +133,14 @@ export const drain = machine(
     }),
     [S.snapshotCheck]: choice(
       [
-        { Variable: '$.snapshots.failed.Error', IsPresent: true, Next: S.snapshotFailed },
-        { Variable: '$.snapshotError.Error', IsPresent: true, Next: S.snapshotCrashed },
+        { Variable: '$.snapshots.failed.Error', IsPresent: true, Next: S.alertSnapshotFailed },
+        { Variable: '$.snapshotError.Error', IsPresent: true, Next: S.alertSnapshotCrashed },
       ],
       S.drained,
       'The server is removed and the action completed: a snapshot that failed before it is the alert now.',
     ),
+    [S.alertSnapshotFailed]: lifecycleAlert('drain', 'snapshot', S.snapshotFailed),
+    [S.alertSnapshotCrashed]: lifecycleAlert('drain', 'snapshotCrash', S.snapshotCrashed),
     [S.snapshotFailed]: fail({
       comment: 'SnapshotFailed: the server was removed without a verified snapshot of the named systems.',
       errorPath: '$.snapshots.failed.Error',
@@ -176,10 +182,11 @@ export const drain = machine(
       next: S.workLostCheck,
     }),
     [S.workLostCheck]: choice(
-      [{ Variable: '$.drain.workLost.error', IsPresent: true, Next: S.workLost }],
+      [{ Variable: '$.drain.workLost.error', IsPresent: true, Next: S.alertWorkLost }],
       S.drained,
       'The drain ended at its deadline with work still on the node: the action is completed (the drain is over), and the execution fails so the alert names what was stopped.',
     ),
+    [S.alertWorkLost]: lifecycleAlert('drain', 'workLost', S.workLost),
     [S.workLost]: fail({
       comment: 'WorkLost: the allocations, jobs and task groups Nomad stopped at the drain deadline (full list in the execution output).',
       errorPath: '$.drain.workLost.error',
@@ -200,9 +207,10 @@ export const drain = machine(
       parameters: completion('failed', { 'error.$': '$.error' }),
       resultPath: '$.completion',
       errorPath: '$.completionError',
-      onFailure: S.drainFailed,
-      next: S.drainFailed,
+      onFailure: S.alertDrainFailed,
+      next: S.alertDrainFailed,
     }),
+    [S.alertDrainFailed]: lifecycleAlert('drain', 'error', S.drainFailed),
     [S.drainFailed]: fail({ comment: 'Error and Cause of the failure that ended the drain.', errorPath: '$.error.Error', causePath: '$.error.Cause' }),
   },
 );

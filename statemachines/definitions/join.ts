@@ -1,7 +1,7 @@
 /** Scale-out join gate (see README "Scale-out"). */
 import { JOIN_NEXT_BY_TASK } from '../../src/workflows/join/state.js';
 import { branches, choice, fail, machine, succeed, wait, type Json } from '../builder/asl.js';
-import { lifecycleTasks } from '../builder/fragments.js';
+import { lifecycleAlert, lifecycleTasks } from '../builder/fragments.js';
 
 /** State names as the console shows them. */
 export const JOIN = {
@@ -22,6 +22,8 @@ export const JOIN = {
   ended: 'Ended',
   recordFailure: 'RecordFailure',
   joinFailed: 'JoinFailed',
+  alertNeverJoined: 'AlertNeverJoined',
+  alertJoinFailed: 'AlertJoinFailed',
 } as const;
 const S = JOIN;
 
@@ -104,9 +106,10 @@ export const join = machine(
       parameters: completion('ABANDON', 'failed', { 'error.$': '$.error', timings: { 'hookFiredAt.$': '$.timings.hookFiredAt' } }),
       resultPath: '$.completion',
       errorPath: '$.completionError',
-      onFailure: S.neverJoined,
-      next: S.neverJoined,
+      onFailure: S.alertNeverJoined,
+      next: S.alertNeverJoined,
     }),
+    [S.alertNeverJoined]: lifecycleAlert('join', 'error', S.neverJoined),
     [S.neverJoined]: fail({
       comment: 'NodeNeverJoined; the Cause is a compact JSON summary of the diagnostics.',
       errorPath: '$.error.Error',
@@ -128,9 +131,10 @@ export const join = machine(
       parameters: completion('ABANDON', 'failed', { 'error.$': '$.error' }),
       resultPath: '$.completion',
       errorPath: '$.completionError',
-      onFailure: S.joinFailed,
-      next: S.joinFailed,
+      onFailure: S.alertJoinFailed,
+      next: S.alertJoinFailed,
     }),
+    [S.alertJoinFailed]: lifecycleAlert('join', 'error', S.joinFailed),
     [S.joinFailed]: fail({ comment: 'Error and Cause of the failure that ended the join.', errorPath: '$.error.Error', causePath: '$.error.Cause' }),
   },
 );

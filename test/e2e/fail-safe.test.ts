@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Check, Scenario } from '../../sim/scenarios/types.js';
 import { drainOverHookLimitScenario, lambdaThrottledScenario, noRoomScenario, tokenRotationScenario } from '../../sim/scenarios/fail-safe.js';
 import { Simulation } from '../../sim/simulation.js';
+import { MILESTONE_DETAIL_TYPES, MILESTONE_SOURCE, MilestoneDetailSchema } from '../../src/events/milestones.js';
 
 const ARGS = { nodes: 4, servers: 3, seed: 1, throttle: 0, drainMinutes: 2, neverBoot: 0 };
 
@@ -51,6 +52,19 @@ describe('fail safe, never silent: the control plane in trouble during a scale-i
     expect(failed.map((e) => e.error)).toEqual(['WorkLost', 'WorkLost']);
     for (const l of lost) expect(failed.filter((e) => e.cause?.includes(l.allocId))).toHaveLength(1);
     for (const a of terminate(sim)) expect([a.result, a.completeCallsSucceeded]).toEqual(['CONTINUE', 1]);
+    // One loss, one message on the alerts topic (the failed execution), and one alert milestone on the bus naming the
+    // instance, the group and the allocations: an operator subscribed to the topic and to the milestones hears once each.
+    const alerts = sim.eventsApi.put.filter((e) => e.source === MILESTONE_SOURCE && e['detail-type'] === MILESTONE_DETAIL_TYPES.alert);
+    for (const e of failed) {
+      const onTopic = sim.events.notifications.filter((n) => n.message.includes(e.executionArn) || JSON.stringify(n.event).includes(e.executionArn));
+      expect(onTopic).toHaveLength(1);
+      const mine = alerts.map((a) => MilestoneDetailSchema.parse(a.detail)).filter((d) => d.executionArn === e.executionArn);
+      expect(mine).toHaveLength(1);
+      expect(mine[0]).toMatchObject({ workflow: 'drain', error: 'WorkLost', asgName: expect.any(String), instance: expect.stringMatching(/^i-/) });
+      expect(e.name).toContain(mine[0]?.instance);
+      expect(mine[0]?.allocations?.length).toBeGreaterThan(0);
+      expect(mine[0]?.allocations?.every((a) => e.cause?.includes(a.id))).toBe(true);
+    }
     // Every drain reached its (capped) deadline before its action ended, and before the hook's global limit (50 min).
     for (const d of sim.recorder.drainRecords()) {
       const action = terminate(sim).find((a) => a.instanceId === d.instanceId);

@@ -94,7 +94,7 @@ describe('drain state machine (run locally)', () => {
       [S.serverVerify]: server('done'),
       [S.completeServer]: completed,
     });
-    expect(r.entered.slice(-4)).toEqual([S.serverRemoved, S.completeServer, S.snapshotCheck, S.snapshotFailed]);
+    expect(r.entered.slice(-5)).toEqual([S.serverRemoved, S.completeServer, S.snapshotCheck, S.alertSnapshotFailed, S.snapshotFailed]);
     expect(r.calls[S.completeServer]?.[0]).toMatchObject({ result: 'CONTINUE', outcome: 'server-removed' });
     expect(r.error?.name).toBe('SnapshotFailed');
   });
@@ -110,7 +110,7 @@ describe('drain state machine (run locally)', () => {
       [S.completeServer]: completed,
     });
     expect(r.entered).toContain(S.quorumGuard);
-    expect(r.entered.slice(-3)).toEqual([S.completeServer, S.snapshotCheck, S.snapshotCrashed]);
+    expect(r.entered.slice(-4)).toEqual([S.completeServer, S.snapshotCheck, S.alertSnapshotCrashed, S.snapshotCrashed]);
     expect(r.error?.name).toBe('States.Timeout');
   });
   it('server: the guard gives up: the action is still completed and the execution fails with its error', async () => {
@@ -129,6 +129,7 @@ describe('drain state machine (run locally)', () => {
       S.quorumSafe,
       S.serverGaveUp,
       S.recordFailure,
+      S.alertDrainFailed,
       S.drainFailed,
     ]);
     expect(r.calls[S.recordFailure]?.[0]).toMatchObject({ result: 'CONTINUE', outcome: 'failed', error: { Error: 'ServerQuorumUnsafe' } });
@@ -157,7 +158,7 @@ describe('drain state machine (run locally)', () => {
       },
       [S.recordFailure]: completed,
     });
-    expect(r.entered).toEqual([S.prepare, S.nodeKind, S.startDrain, S.recordFailure, S.drainFailed]);
+    expect(r.entered).toEqual([S.prepare, S.nodeKind, S.startDrain, S.recordFailure, S.alertDrainFailed, S.drainFailed]);
     expect(r.error?.name).toBe('GiveUp');
     expect(r.error?.message).toBe('cluster unreachable for 30m');
   });
@@ -174,6 +175,7 @@ describe('drain state machine (run locally)', () => {
       `HeartbeatBefore${S.recordFailure}`,
       `WaitBefore${S.recordFailure}`,
       S.recordFailure,
+      S.alertDrainFailed,
       S.drainFailed,
     ]);
     expect(r.error?.name).toBe('PermissionDenied');
@@ -244,6 +246,7 @@ describe('drain state machine (run locally)', () => {
       [S.leaveCluster]: (i) => i,
       [S.complete]: completed,
       [S.cleanup]: (i) => i,
+      [S.alertWorkLost]: () => ({ published: 'event-1' }),
     });
     expect(r.entered).toEqual([
       S.prepare,
@@ -255,10 +258,31 @@ describe('drain state machine (run locally)', () => {
       S.complete,
       S.cleanup,
       S.workLostCheck,
+      S.alertWorkLost,
       S.workLost,
     ]);
+    // The alert milestone gets the execution and the whole state (the allocations); its result is dropped.
+    expect(r.calls[S.alertWorkLost]?.[0]).toMatchObject({
+      workflow: 'drain',
+      alert: 'workLost',
+      executionArn: 'arn:aws:states:us-east-1:000000000000:execution:test:run',
+      state: { action, drain: { workLost } },
+    });
     expect(r.error?.name).toBe('WorkLost');
     expect(r.error?.message).toBe('a1 job=api group=web');
+  });
+  it('an alert milestone that cannot be put never changes how the drain fails', async () => {
+    const r = await run({
+      [S.prepare]: () => {
+        throw named('GiveUp', 'gave up after 2 h');
+      },
+      [S.recordFailure]: completed,
+      [S.alertDrainFailed]: () => {
+        throw named('AwsUnavailable', 'PutEvents: InternalFailure');
+      },
+    });
+    expect(r.entered.slice(-2)).toEqual([S.alertDrainFailed, S.drainFailed]);
+    expect(r.error?.name).toBe('GiveUp');
   });
   it('a failing cleanup does not fail the drain', async () => {
     const r = await run({

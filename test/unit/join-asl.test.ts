@@ -29,7 +29,19 @@ describe('join state machine (JSONPath, run locally)', () => {
       [S.diagnose]: next('abandon', { error: { Error: 'NodeNeverJoined', Cause: '{"reason":"timeout"}' } }),
       [S.abandon]: completed,
     });
-    expect(r.entered).toEqual([S.prepare, S.joinOrWatch, S.watch, S.gateResult, S.watch, S.gateResult, S.diagnose, S.stillLaunching, S.abandon, S.neverJoined]);
+    expect(r.entered).toEqual([
+      S.prepare,
+      S.joinOrWatch,
+      S.watch,
+      S.gateResult,
+      S.watch,
+      S.gateResult,
+      S.diagnose,
+      S.stillLaunching,
+      S.abandon,
+      S.alertNeverJoined,
+      S.neverJoined,
+    ]);
     expect(r.calls[S.abandon]?.[0]).toMatchObject({ result: 'ABANDON', error: { Error: 'NodeNeverJoined' } });
     expect(r.error?.name).toBe('NodeNeverJoined');
     expect(r.error?.message).toBe('{"reason":"timeout"}');
@@ -41,7 +53,7 @@ describe('join state machine (JSONPath, run locally)', () => {
       [S.diagnose]: next('abandon', { error: { Error: 'NodeNeverJoined', Cause: 'wrong pool' } }),
       [S.abandon]: completed,
     });
-    expect(r.entered).toEqual([S.prepare, S.joinOrWatch, S.watch, S.gateResult, S.diagnose, S.stillLaunching, S.abandon, S.neverJoined]);
+    expect(r.entered).toEqual([S.prepare, S.joinOrWatch, S.watch, S.gateResult, S.diagnose, S.stillLaunching, S.abandon, S.alertNeverJoined, S.neverJoined]);
   });
   it('poll: Wait then Watch again (no Lambda time spent waiting)', async () => {
     const r = await run({ [S.prepare]: next('watch'), [S.watch]: sequence(next('poll'), next('poll'), next('joined')), [S.complete]: completed });

@@ -35,11 +35,12 @@ describe('notifications in the packaged template', () => {
     );
   });
 
-  it('routes approval requests and alerts (control plane milestones) to the alerts topic', async () => {
+  it("routes approval requests and the upgrade's alerts (control plane milestones) to the alerts topic; drain and join alerts reach it as failed executions", async () => {
     const rule = (await resources()).MilestoneAlertsRule as Resource;
     expect(rule.Properties.EventPattern).toEqual({
       source: [MILESTONE_SOURCE],
       'detail-type': [MILESTONE_DETAIL_TYPES['waiting-for-approval'], MILESTONE_DETAIL_TYPES.alert],
+      detail: { workflow: ['poolUpgrade'] },
     });
     expect(rule.Properties.Targets).toEqual([{ Id: 'alerts', Arn: { Ref: 'AlertsTopic' } }]);
   });

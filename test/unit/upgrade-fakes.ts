@@ -3,7 +3,7 @@ import type { AutoScalingGroup, LifecycleState } from '@aws-sdk/client-auto-scal
 import { vi } from 'vitest';
 import type { ExecutionFacts } from '../../src/aws/sfn.js';
 import type { AlarmStatus } from '../../src/aws/cloudwatch.js';
-import type { NomadAllocation, NomadNodeStub } from '../../src/hashicorp/nomad/schemas.js';
+import type { NomadAllocation, NomadDeployment, NomadNodeStub } from '../../src/hashicorp/nomad/schemas.js';
 import type { ClusterUpgradeDeps } from '../../src/workflows/cluster-upgrade/deps.js';
 
 export const T0 = Date.parse('2026-01-05T09:00:00Z');
@@ -57,6 +57,8 @@ export interface UpgradeWorld {
   alarms: Map<string, AlarmStatus>;
   /** Allocations by Nomad node id. */
   allocations: Map<string, NomadAllocation[]>;
+  /** What `GET /v1/deployments?namespace=*` answers. */
+  deployments: NomadDeployment[];
   /** Milestone events put on the bus. */
   events: Array<{ source: string; detailType: string; detail: object }>;
   t: number;
@@ -95,6 +97,7 @@ export function upgradeFakes(groups: FakeGroup[]) {
     parameters: new Map(),
     alarms: new Map(),
     allocations: new Map(),
+    deployments: [],
     events: [],
     t: T0,
   };
@@ -158,6 +161,7 @@ export function upgradeFakes(groups: FakeGroup[]) {
       return { index: 1 };
     }),
     nodeAllocations: vi.fn(async (nodeId: string) => w.allocations.get(nodeId) ?? []),
+    deployments: vi.fn(async () => w.deployments),
     cancelDrain: vi.fn(async (nodeId: string, markEligible: boolean) => {
       const n = byNodeId(nodeId);
       if (n) {

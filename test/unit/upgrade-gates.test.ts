@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, PoolBusy, UpgradeAlarm, UpgradeUnhealthy } from '../../src/errors/index.js';
-import type { NomadAllocation } from '../../src/hashicorp/nomad/schemas.js';
+import type { NomadAllocation, NomadDeployment } from '../../src/hashicorp/nomad/schemas.js';
+import { judgeDeployments } from '../../src/workflows/upgrade/deployments.js';
 import { capPoll, requireNoAlarm } from '../../src/workflows/upgrade/gates.js';
 import { checkHealthy } from '../../src/workflows/upgrade/health.js';
 import { checkpointBatches, planUpgrade } from '../../src/workflows/upgrade/plan.js';
 import { setLaunchTemplate } from '../../src/workflows/upgrade/rollout.js';
 import type { UpgradeState } from '../../src/workflows/upgrade/state.js';
+import { summarise } from '../../src/workflows/upgrade/summary.js';
 import { EXECUTION, fakeGroup, NEW_AMI, upgradeFakes } from './upgrade-fakes.js';
 
 const ALARM = 'web-5xx';
@@ -104,6 +106,109 @@ describe('health gate', () => {
     const t = await checkHealthy(s, deps);
     w.t += 5 * 60_000 + 1;
     await expect(checkHealthy(t, deps)).rejects.toThrow(/not healthy within 5 min: web.web\[0\] on i-new-1 pending/);
+  });
+});
+
+const deployment = (fields: Partial<NomadDeployment>): NomadDeployment => ({
+  ID: 'd0000000-aaaa-bbbb-cccc-000000000000',
+  Namespace: 'default',
+  JobID: 'web',
+  JobVersion: 1,
+  Status: 'running',
+  StatusDescription: 'Deployment is running',
+  CreateTime: 0,
+  TaskGroups: { web: { DesiredTotal: 3, HealthyAllocs: 1, UnhealthyAllocs: 0 } },
+  ...fields,
+});
+
+describe('judgeDeployments', () => {
+  const START = Date.parse('2026-01-05T10:00:00Z');
+  const before = (START - 60_000) * 1e6;
+  const during = (START + 60_000) * 1e6;
+  const jobs = new Set(['default/web']);
+  it.each([
+    { name: 'running during the upgrade: wait', d: [deployment({ CreateTime: during })], want: { failed: 0, running: 1, failedBefore: 0 } },
+    {
+      name: 'paused (active): wait',
+      d: [deployment({ CreateTime: during, Status: 'paused', StatusDescription: 'Deployment is paused' })],
+      want: { failed: 0, running: 1, failedBefore: 0 },
+    },
+    {
+      name: 'failed during the upgrade: roll back',
+      d: [deployment({ CreateTime: during, Status: 'failed', StatusDescription: 'Failed due to progress deadline' })],
+      want: { failed: 1, running: 0, failedBefore: 0 },
+    },
+    {
+      name: 'failed during, auto-reverted and the revert succeeded: still a rollback',
+      d: [
+        deployment({ CreateTime: during, Status: 'failed', StatusDescription: 'Failed due to unhealthy allocations - rolling back to job version 0' }),
+        deployment({ ID: 'd1', CreateTime: during + 1e9, JobVersion: 2, Status: 'successful' }),
+      ],
+      want: { failed: 1, running: 0, failedBefore: 0 },
+    },
+    {
+      name: 'failed before the upgrade and still the latest: reported, no rollback',
+      d: [deployment({ CreateTime: before, Status: 'failed', StatusDescription: 'Failed due to unhealthy allocations' })],
+      want: { failed: 0, running: 0, failedBefore: 1 },
+    },
+    {
+      name: 'failed before, then a successful one: history',
+      d: [deployment({ CreateTime: before, Status: 'failed' }), deployment({ ID: 'd1', CreateTime: before + 1e9, Status: 'successful' })],
+      want: { failed: 0, running: 0, failedBefore: 0 },
+    },
+    {
+      name: 'successful or cancelled: nothing',
+      d: [deployment({ CreateTime: during, Status: 'cancelled' }), deployment({ ID: 'd1', CreateTime: during, Status: 'successful' })],
+      want: { failed: 0, running: 0, failedBefore: 0 },
+    },
+    {
+      name: 'a job with no work on the new nodes, or another namespace: ignored',
+      d: [deployment({ JobID: 'api', CreateTime: during, Status: 'failed' }), deployment({ Namespace: 'prod', CreateTime: during, Status: 'failed' })],
+      want: { failed: 0, running: 0, failedBefore: 0 },
+    },
+  ])('$name', ({ d, want }) => {
+    const v = judgeDeployments(d, jobs, START);
+    expect({ failed: v.failed.length, running: v.running.length, failedBefore: v.failedBefore.length }).toEqual(want);
+  });
+});
+
+describe('health gate: deployments', () => {
+  it('waits while a deployment of a job on the new nodes runs, with one deployments list per check', async () => {
+    const { s, deps, w, nomad } = await afterFirstBatch();
+    w.allocations.set('node-new-1', [alloc({})]);
+    w.deployments = [deployment({ CreateTime: (s.progress.startedAt + 1) * 1e6 })];
+    const t = await checkHealthy(s, deps);
+    expect(t.progress.phaseDone).toBe(false);
+    expect(nomad.deployments).toHaveBeenCalledTimes(1);
+    w.deployments = [deployment({ CreateTime: (s.progress.startedAt + 1) * 1e6, Status: 'successful' })];
+    expect((await checkHealthy(t, deps)).progress.phaseDone).toBe(true);
+  });
+
+  it('rolls back naming the job and the deployment when one started during the upgrade failed', async () => {
+    const { s, deps, w } = await afterFirstBatch();
+    w.allocations.set('node-new-1', [alloc({})]);
+    w.deployments = [deployment({ CreateTime: (s.progress.startedAt + 1) * 1e6, Status: 'failed', StatusDescription: 'Failed due to unhealthy allocations' })];
+    await expect(checkHealthy(s, deps)).rejects.toThrow(
+      /deployment of a job on the new nodes failed during the upgrade: deployment d0000000 of job web \(version 1\) failed: Failed due to unhealthy allocations/,
+    );
+  });
+
+  it('a deployment failed before the upgrade: no rollback, named in the output', async () => {
+    const { s, deps, w } = await afterFirstBatch();
+    w.allocations.set('node-new-1', [alloc({})]);
+    w.deployments = [deployment({ CreateTime: (s.progress.startedAt - 1) * 1e6, Status: 'failed', StatusDescription: 'Failed due to progress deadline' })];
+    const t = await checkHealthy(s, deps);
+    expect(t.progress.phaseDone).toBe(true);
+    expect(t.progress.deploymentsFailedBefore).toEqual([
+      'deployment d0000000 of job web (version 1) failed before the upgrade started (Failed due to progress deadline): not rolled back for',
+    ]);
+    expect(summarise(t, 'upgraded', w.t).deploymentsFailedBefore).toEqual(t.progress.deploymentsFailedBefore);
+  });
+
+  it('no work on the new nodes: no deployments call', async () => {
+    const { s, deps, nomad } = await afterFirstBatch();
+    await checkHealthy(s, deps);
+    expect(nomad.deployments).not.toHaveBeenCalled();
   });
 });
 

@@ -33,14 +33,14 @@ export class AllocRunner {
       });
       if (alloc.Job.Type === 'service' && checksFail) {
         // Running but never healthy: the client's health watcher gives up at the healthy deadline.
-        this.after(alloc, group.Migrate?.HealthyDeadlineMs ?? DEFAULT_HEALTHY_DEADLINE_MS, () => {
+        this.after(alloc, healthTimes(alloc, group).healthyDeadlineMs, () => {
           if (alloc.ClientStatus !== 'running') return;
           this.update(alloc, (a) => {
             a.DeploymentStatus = { Healthy: false, Timestamp: new Date(this.deps.clock.now()).toISOString() };
           });
         });
       } else if (alloc.Job.Type === 'service') {
-        this.after(alloc, group.Migrate?.MinHealthyTimeMs ?? DEFAULT_MIN_HEALTHY_MS, () => {
+        this.after(alloc, healthTimes(alloc, group).minHealthyMs, () => {
           if (alloc.ClientStatus !== 'running') return;
           this.update(alloc, (a) => {
             a.DeploymentStatus = { Healthy: true, Timestamp: new Date(this.deps.clock.now()).toISOString() };
@@ -85,6 +85,19 @@ export class AllocRunner {
     for (const t of this.timers.get(allocId) ?? []) t.cancel();
     this.timers.delete(allocId);
   }
+}
+
+/**
+ * The client's health watcher judges an allocation of a deployment by the
+ * group's `update` block, and any other (a drain's migration) by its
+ * `migrate` block (client/allochealth, allocrunner health_hook).
+ */
+function healthTimes(alloc: Allocation, group: TaskGroupSpec): { minHealthyMs: number; healthyDeadlineMs: number } {
+  if (alloc.DeploymentID && group.Update) return { minHealthyMs: group.Update.MinHealthyTimeMs, healthyDeadlineMs: group.Update.HealthyDeadlineMs };
+  return {
+    minHealthyMs: group.Migrate?.MinHealthyTimeMs ?? DEFAULT_MIN_HEALTHY_MS,
+    healthyDeadlineMs: group.Migrate?.HealthyDeadlineMs ?? DEFAULT_HEALTHY_DEADLINE_MS,
+  };
 }
 
 /** Whether the client is done with the allocation. */

@@ -1,7 +1,7 @@
 import type { ChangeIndex } from '../../core/blocking.js';
 
 /** Nomad state-store tables a blocking read can watch (nomad/state/schema.go). */
-export type NomadTable = 'nodes' | 'allocs' | 'jobs';
+export type NomadTable = 'nodes' | 'allocs' | 'jobs' | 'deployment';
 /** Consul state-store tables a blocking read can watch (agent/consul/state/catalog_schema.go). */
 export type ConsulTable = 'nodes' | 'checks' | 'kvs';
 

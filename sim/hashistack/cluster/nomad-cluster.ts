@@ -3,9 +3,20 @@ import type { SimClock, SimTimer } from '../../core/clock.js';
 import type { LostReason, Recorder } from '../../core/recorder.js';
 import type { Rng } from '../../core/rng.js';
 import { AllocRunner, isClientTerminal } from './alloc-runner.js';
+import { Deployments, isActive } from './deployments.js';
 import { commit, type NomadTable } from './indexing.js';
 import { RaftCluster } from './raft.js';
-import { NS_PER_MS, type Allocation, type GossipMember, type Host, type JobSpec, type NodeEvent, type NomadNode, type TaskGroupSpec } from './state.js';
+import {
+  NS_PER_MS,
+  type Allocation,
+  type Deployment,
+  type GossipMember,
+  type Host,
+  type JobSpec,
+  type NodeEvent,
+  type NomadNode,
+  type TaskGroupSpec,
+} from './state.js';
 
 export const NOMAD_VERSION = '1.10.3';
 /** A client that stops heartbeating is marked down after this TTL. */
@@ -32,6 +43,9 @@ export class NomadCluster {
   readonly nodes = new Map<string, NomadNode>();
   readonly allocs = new Map<string, Allocation>();
   readonly jobs = new Map<string, JobSpec>();
+  /** Every registered version of each job, oldest first. */
+  private readonly jobVersions = new Map<string, JobSpec[]>();
+  readonly deployments: Deployments;
   /** Server gossip pool, keyed by `name.region`. */
   readonly members = new Map<string, GossipMember>();
   readonly raft: RaftCluster;
@@ -49,6 +63,16 @@ export class NomadCluster {
   ) {
     this.index = new ChangeIndex<NomadTable>(deps.clock);
     this.runner = new AllocRunner(deps, (alloc, change) => this.updateAlloc(alloc, change));
+    this.deployments = new Deployments({
+      ...deps,
+      index: this.index,
+      allocs: this.allocs,
+      versions: (jobId) => this.jobVersions.get(jobId) ?? [],
+      // The watcher's revert is a job register of its own (a raft apply after the failure).
+      revertTo: (job) =>
+        deps.clock.schedule(0, () => this.registerJob(structuredClone({ ...job, Version: undefined, Stable: undefined })), 'nomad:auto-revert'),
+      evaluate: () => this.scheduleReconcile(),
+    });
     this.raft = new RaftCluster(
       'nomad',
       deps,
@@ -198,11 +222,22 @@ export class NomadCluster {
 
   // ---- jobs and scheduling -------------------------------------------------
 
-  /** Register a job; with `running`, its allocations are placed already running and healthy (t0). */
+  /**
+   * Register a job (or a new version of it: a changed spec bumps `Version`;
+   * the same spec again changes nothing); with `running`, its allocations are
+   * placed already running and healthy (t0).
+   */
   registerJob(job: JobSpec, running = false): void {
+    const previous = this.jobs.get(job.ID);
+    const spec = (j: JobSpec): string => JSON.stringify([j.Type, j.NodePool, j.TaskGroups]);
+    if (previous && spec(previous) === spec(job)) return;
+    job.Version = previous ? (previous.Version ?? 0) + 1 : 0;
+    job.Stable = false;
     this.jobs.set(job.ID, job);
+    this.jobVersions.set(job.ID, [...(this.jobVersions.get(job.ID) ?? []), job]);
     this.index.bump('jobs');
-    this.deps.recorder.event('nomad', `job ${job.ID} registered (${job.Type})`);
+    this.deps.recorder.event('nomad', `job ${job.ID} registered (${job.Type}, version ${job.Version})`);
+    this.deployments.cancelOlder(job);
     this.reconcile(running);
   }
 
@@ -218,6 +253,7 @@ export class NomadCluster {
       alloc.ModifyIndex = i;
       alloc.ModifyTime = this.deps.clock.now() * NS_PER_MS;
     });
+    if (alloc.DeploymentID) this.deployments.allocChanged(alloc);
     if (!wasTerminal && isClientTerminal(alloc.ClientStatus)) this.scheduleReconcile();
     if (alloc.DesiredStatus !== 'run') this.scheduleReconcile();
     for (const l of this.onAllocChange) l();
@@ -259,12 +295,20 @@ export class NomadCluster {
     );
   }
 
-  /** Bring every job to its desired allocations where room allows (blocked otherwise). */
+  /**
+   * Bring every job to its desired allocations where room allows (blocked
+   * otherwise); a new job version replaces the old version's allocations,
+   * `max_parallel` at a time while its deployment runs (all at once without
+   * an `update` block), none once it failed.
+   */
   reconcile(healthyAtOnce = false): void {
     for (const job of this.jobs.values()) {
       const pool = job.NodePool ?? 'default';
+      const groupAllocs = (g: TaskGroupSpec): Allocation[] => [...this.allocs.values()].filter((a) => a.JobID === job.ID && a.TaskGroup === g.Name);
+      const deployment = this.deployments.current(job, groupAllocs);
+      const placing = deployment && isActive(deployment.Status) ? deployment.ID : '';
       for (const group of job.TaskGroups) {
-        const mine = [...this.allocs.values()].filter((a) => a.JobID === job.ID && a.TaskGroup === group.Name);
+        const mine = groupAllocs(group);
         if (job.Type === 'system') {
           for (const node of this.eligibleNodes(pool)) {
             if (mine.some((a) => a.NodeID === node.ID && a.DesiredStatus === 'run')) continue;
@@ -272,12 +316,13 @@ export class NomadCluster {
           }
           continue;
         }
+        this.destructiveUpdates(job, group, mine, deployment);
         const wanted = mine.filter((a) => a.DesiredStatus === 'run' && a.ClientStatus !== 'lost' && a.ClientStatus !== 'failed').length;
         const replaced = mine.filter((a) => a.DesiredTransition.Migrate === true && a.DesiredStatus !== 'run' && !a.NextAllocation);
         for (let k = wanted; k < group.Count; k++) {
           const node = this.bestFit(pool, job.ID, group);
           if (!node) break;
-          const next = this.place(job, group, node, mine.length + k, healthyAtOnce);
+          const next = this.place(job, group, node, mine.length + k, healthyAtOnce, placing);
           const previous = replaced.shift();
           if (previous) {
             next.PreviousAllocation = previous.ID;
@@ -287,7 +332,22 @@ export class NomadCluster {
           }
         }
       }
+      if (deployment) this.deployments.completeIfDone(deployment, job);
     }
+  }
+
+  /** Stop the allocations of older job versions the update may replace now (the reconciler's destructive updates). */
+  private destructiveUpdates(job: JobSpec, group: TaskGroupSpec, mine: Allocation[], deployment: Deployment | undefined): void {
+    const live = (a: Allocation): boolean => a.DesiredStatus === 'run' && !isClientTerminal(a.ClientStatus);
+    const old = mine.filter((a) => live(a) && a.Job.Version !== job.Version);
+    if (old.length === 0) return;
+    let budget = old.length;
+    if (group.Update) {
+      if (!deployment || deployment.Status !== 'running' || !deployment.TaskGroups[group.Name]) return;
+      const inFlight = mine.filter((a) => a.DeploymentID === deployment.ID && live(a) && a.DeploymentStatus?.Healthy !== true).length;
+      budget = Math.max(0, group.Update.MaxParallel - inFlight);
+    }
+    for (const a of old.slice(0, budget)) this.stopAlloc(a, 'alloc is being updated due to job update', false);
   }
 
   private used(nodeId: string): { cpu: number; memoryMB: number } {
@@ -321,7 +381,7 @@ export class NomadCluster {
     return fitting[0]?.n;
   }
 
-  private place(job: JobSpec, group: TaskGroupSpec, node: NomadNode, slot: number, healthyAtOnce = false): Allocation {
+  private place(job: JobSpec, group: TaskGroupSpec, node: NomadNode, slot: number, healthyAtOnce = false, deploymentId = ''): Allocation {
     const now = this.deps.clock.now();
     const alloc: Allocation = {
       ID: this.deps.rng.uuid(),
@@ -331,7 +391,8 @@ export class NomadCluster {
       NodeID: node.ID,
       NodeName: node.Name,
       JobID: job.ID,
-      Job: { ID: job.ID, Name: job.ID, Type: job.Type, Namespace: 'default', NodePool: job.NodePool ?? 'default' },
+      Job: { ID: job.ID, Name: job.ID, Type: job.Type, Namespace: 'default', NodePool: job.NodePool ?? 'default', Version: job.Version ?? 0 },
+      DeploymentID: deploymentId,
       TaskGroup: group.Name,
       DesiredStatus: 'run',
       DesiredDescription: '',
@@ -352,7 +413,8 @@ export class NomadCluster {
       alloc.ModifyIndex = i;
       this.allocs.set(alloc.ID, alloc);
     });
-    if (!healthyAtOnce) this.runner.start(alloc, group, this.deps.checksFail?.(node) ?? false);
+    if (deploymentId) this.deployments.allocChanged(alloc);
+    if (!healthyAtOnce) this.runner.start(alloc, group, (this.deps.checksFail?.(node) ?? false) || group.ChecksFail === true);
     else if (job.Type === 'batch' && group.RunTimeMs !== undefined) this.runner.start(alloc, group);
     return alloc;
   }

@@ -131,14 +131,82 @@ export interface TaskGroupSpec {
   KillTimeoutMs?: number;
   /** Batch only: how long an allocation runs before it completes on its own; forever when absent. */
   RunTimeMs?: number;
+  /** The group's `update` block (canonicalised: api/jobs.go DefaultUpdateStrategy fills what a job leaves out); none: no deployments. */
+  Update?: UpdateSpec;
+  /** Injected: this version of the group's tasks never passes its health checks (a broken job version). */
+  ChecksFail?: boolean;
 }
+
+/** A task group's `update` block (service jobs): how a new job version rolls out as a deployment. */
+export interface UpdateSpec {
+  MaxParallel: number;
+  MinHealthyTimeMs: number;
+  HealthyDeadlineMs: number;
+  /** 0: the deployment fails on the first unhealthy allocation (deploymentwatcher shouldFailEarly). */
+  ProgressDeadlineMs: number;
+  AutoRevert: boolean;
+}
+
+/** Nomad's `update` defaults (api/jobs.go DefaultUpdateStrategy). */
+export const DEFAULT_UPDATE: UpdateSpec = {
+  MaxParallel: 1,
+  MinHealthyTimeMs: 10_000,
+  HealthyDeadlineMs: 5 * 60_000,
+  ProgressDeadlineMs: 10 * 60_000,
+  AutoRevert: false,
+};
 
 export interface JobSpec {
   ID: string;
   Type: JobType;
   NodePool?: string;
   TaskGroups: TaskGroupSpec[];
+  /** Set by the servers: 0 at the first registration, +1 for each registration that changes the spec. */
+  Version?: number;
+  /** Set by the servers: a version whose deployment succeeded (what auto_revert goes back to). */
+  Stable?: boolean;
 }
+
+/** A task group's state in a deployment (structs.DeploymentState; durations in ns, times RFC 3339). */
+export interface DeploymentState {
+  AutoRevert: boolean;
+  AutoPromote: boolean;
+  ProgressDeadline: number;
+  RequireProgressBy: string;
+  Promoted: boolean;
+  PlacedCanaries: string[];
+  DesiredCanaries: number;
+  DesiredTotal: number;
+  PlacedAllocs: number;
+  HealthyAllocs: number;
+  UnhealthyAllocs: number;
+}
+
+export type DeploymentStatus = 'running' | 'paused' | 'failed' | 'successful' | 'cancelled' | 'initializing' | 'pending' | 'blocked' | 'unblocking';
+
+/** A Nomad deployment (structs.Deployment): one job version rolling out. */
+export interface Deployment {
+  ID: string;
+  Namespace: string;
+  JobID: string;
+  JobVersion: number;
+  JobModifyIndex: number;
+  JobSpecModifyIndex: number;
+  JobCreateIndex: number;
+  IsMultiregion: boolean;
+  TaskGroups: Record<string, DeploymentState>;
+  Status: DeploymentStatus;
+  StatusDescription: string;
+  EvalPriority: number;
+  CreateIndex: number;
+  ModifyIndex: number;
+  /** ns since the epoch. */
+  CreateTime: number;
+  ModifyTime: number;
+}
+
+/** Go's zero time.Time as JSON. */
+export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 export type ClientStatus = 'pending' | 'running' | 'complete' | 'failed' | 'lost';
 
@@ -151,7 +219,9 @@ export interface Allocation {
   NodeID: string;
   NodeName: string;
   JobID: string;
-  Job: { ID: string; Name: string; Type: JobType; Namespace: string; NodePool: string };
+  Job: { ID: string; Name: string; Type: JobType; Namespace: string; NodePool: string; Version: number };
+  /** The deployment that placed this allocation ('' when none was active: drain migrations, jobs without `update`). */
+  DeploymentID: string;
   TaskGroup: string;
   DesiredStatus: 'run' | 'stop' | 'evict';
   DesiredDescription: string;

@@ -10,7 +10,7 @@ import { FilterSyntaxError, parseFilter } from '../filter.js';
 import { autopilotHealth } from '../http/autopilot.js';
 import { jsonBody, Router, tokenOf, type Route } from '../http/router.js';
 import type { SnapshotServer } from '../snapshot/server.js';
-import { allocationView, fullNode, nodeStub } from './views.js';
+import { allocationView, deploymentView, fullNode, nodeStub } from './views.js';
 
 const DrainBody = z.object({
   DrainSpec: z.object({ Deadline: z.number().int().optional(), IgnoreSystemJobs: z.boolean().optional() }).nullable().optional(),
@@ -34,6 +34,11 @@ const NEEDS: Record<string, Need> = {
   'GET /v1/node/:id': { resource: 'node', access: 'read' },
   'GET /v1/node/:id/allocations': { resource: 'node', access: 'read' },
   'GET /v1/agent/members': { resource: 'node', access: 'read' },
+  // Deployment.List/GetDeployment, Job.Deployments/LatestDeployment: read-job on the namespace.
+  'GET /v1/deployments': { resource: 'namespace', access: 'read' },
+  'GET /v1/deployment/:id': { resource: 'namespace', access: 'read' },
+  'GET /v1/job/:id/deployments': { resource: 'namespace', access: 'read' },
+  'GET /v1/job/:id/deployment': { resource: 'namespace', access: 'read' },
   'GET /v1/operator/autopilot/health': { resource: 'operator', access: 'read' },
   'GET /v1/operator/raft/configuration': 'management',
   'DELETE /v1/operator/raft/peer': 'management',
@@ -75,6 +80,10 @@ export class NomadService implements SimService {
       r('GET', '/v1/nodes', (req) => this.listNodes(req)),
       r('GET', '/v1/node/:id', (req, p) => this.readNode(req, p.id ?? '')),
       r('GET', '/v1/node/:id/allocations', (req, p) => this.nodeAllocations(req, p.id ?? '')),
+      r('GET', '/v1/deployments', (req) => this.listDeployments(req)),
+      r('GET', '/v1/deployment/:id', (req, p) => this.readDeployment(req, p.id ?? '')),
+      r('GET', '/v1/job/:id/deployments', (req, p) => this.jobDeployments(req, p.id ?? '')),
+      r('GET', '/v1/job/:id/deployment', (req, p) => this.latestDeployment(req, p.id ?? '')),
       ...['POST', 'PUT'].flatMap((m) => [
         r(m, '/v1/node/:id/drain', (req, p) => this.drain(req, p.id ?? '')),
         r(m, '/v1/node/:id/eligibility', (req, p) => this.eligibility(req, p.id ?? '')),
@@ -239,6 +248,63 @@ export class NomadService implements SimService {
           .map(allocationView)
       : [];
     return json(200, allocs, this.headers(maxIndex()));
+  }
+
+  /**
+   * `GET /v1/deployments`: every deployment of the request's namespace
+   * (`namespace=*`: all), by CreateIndex (`reverse=true`: newest first), or
+   * by ID with `prefix`; `filter` applies; a blocking read of the deployment table.
+   */
+  private async listDeployments(req: SimRequest): Promise<SimResponse> {
+    let filter: ((x: unknown) => boolean) | undefined;
+    const expression = req.query.get('filter');
+    if (expression) {
+      try {
+        filter = parseFilter(expression);
+      } catch (error) {
+        if (error instanceof FilterSyntaxError) return text(400, `failed to read filter expression: ${error.message}`);
+        throw error;
+      }
+    }
+    const bad = await this.block(req, ['deployment']);
+    if (bad) return bad;
+    const namespace = req.query.get('namespace') ?? 'default';
+    const prefix = req.query.get('prefix') ?? '';
+    const reverse = req.query.get('reverse') === 'true';
+    const out = [...this.nomad.deployments.all.values()]
+      .filter((d) => namespace === '*' || d.Namespace === namespace)
+      .filter((d) => d.ID.startsWith(prefix))
+      .sort((a, b) => (prefix ? a.ID.localeCompare(b.ID) : a.CreateIndex - b.CreateIndex) * (reverse ? -1 : 1))
+      .map(deploymentView)
+      .filter((d) => !filter || filter(d));
+    return json(200, out, this.headers(Math.max(1, this.nomad.index.of('deployment'))));
+  }
+
+  private async readDeployment(req: SimRequest, id: string): Promise<SimResponse> {
+    const bad = await this.block(req, ['deployment'], () => this.nomad.deployments.all.get(id)?.ModifyIndex ?? this.nomad.index.of('deployment'));
+    if (bad) return bad;
+    const d = this.nomad.deployments.all.get(id);
+    if (!d) return text(404, 'deployment not found', this.headers(Math.max(1, this.nomad.index.of('deployment'))));
+    return json(200, deploymentView(d), this.headers(Math.max(1, this.nomad.index.of('deployment'))));
+  }
+
+  /** `GET /v1/job/:id/deployments`: the job's deployments in the state store's job-index order (by ID). */
+  private async jobDeployments(req: SimRequest, jobId: string): Promise<SimResponse> {
+    const bad = await this.block(req, ['deployment']);
+    if (bad) return bad;
+    const out = [...this.nomad.deployments.all.values()]
+      .filter((d) => d.JobID === jobId)
+      .sort((a, b) => a.ID.localeCompare(b.ID))
+      .map(deploymentView);
+    return json(200, out, this.headers(Math.max(1, this.nomad.index.of('deployment'))));
+  }
+
+  /** `GET /v1/job/:id/deployment`: the newest deployment of the job, `null` when it has none. */
+  private async latestDeployment(req: SimRequest, jobId: string): Promise<SimResponse> {
+    const bad = await this.block(req, ['deployment']);
+    if (bad) return bad;
+    const d = this.nomad.deployments.latest(jobId);
+    return json(200, d ? deploymentView(d) : null, this.headers(Math.max(1, this.nomad.index.of('deployment'))));
   }
 
   private drain(req: SimRequest, id: string): SimResponse {

@@ -1,4 +1,4 @@
-import type { Allocation, NomadNode } from '../cluster/state.js';
+import type { Allocation, Deployment, NomadNode } from '../cluster/state.js';
 
 /** The node as `GET /v1/node/:id` returns it (sim-internal fields dropped). */
 export function fullNode(node: NomadNode): Record<string, unknown> {
@@ -36,4 +36,9 @@ export function nodeStub(node: NomadNode, options: { resources: boolean; os: boo
 /** An allocation as the API returns it. */
 export function allocationView(alloc: Allocation): Record<string, unknown> {
   return { ...alloc, Job: { ...alloc.Job }, DesiredTransition: { ...alloc.DesiredTransition } };
+}
+
+/** A deployment as the API returns it (a copy: later changes do not show through). */
+export function deploymentView(d: Deployment): Deployment {
+  return structuredClone(d);
 }

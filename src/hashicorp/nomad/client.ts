@@ -12,6 +12,7 @@ import {
   AgentMembersSchema,
   AllocationSchema,
   AutopilotHealthSchema,
+  DeploymentSchema,
   DrainResponseSchema,
   NodeSchema,
   NodeStubSchema,
@@ -21,6 +22,7 @@ import {
   type NomadTokenSelf,
   type NomadAgentMembers,
   type NomadAllocation,
+  type NomadDeployment,
   type NomadNode,
   type NomadNodeStub,
   type NomadRaftConfiguration,
@@ -105,6 +107,12 @@ export class NomadClient {
   async nodeAllocations(id: string): Promise<NomadAllocation[]> {
     const { body } = await this.http.getJson(`/v1/node/${encodeURIComponent(id)}/allocations`);
     return parseBody('nomad', 'allocations', z.array(AllocationSchema).nullable(), body) ?? [];
+  }
+
+  /** Every deployment of every namespace the token may read-job in, in one call (`GET /v1/deployments?namespace=*`). */
+  async deployments(): Promise<NomadDeployment[]> {
+    const { body } = await this.http.getJson('/v1/deployments?namespace=*');
+    return parseBody('nomad', 'deployments', z.array(DeploymentSchema).nullable(), body) ?? [];
   }
 
   /**

@@ -66,6 +66,7 @@ export const AllocationSchema = z.object({
   ID: z.string(),
   Name: z.string().optional(),
   JobID: z.string(),
+  Namespace: z.string().optional(),
   Job: z.object({ Type: z.string() }).nullish(),
   TaskGroup: z.string().optional(),
   ClientStatus: z.string(),
@@ -81,6 +82,21 @@ export const AllocationSchema = z.object({
   DeploymentStatus: z.object({ Healthy: z.boolean().nullish() }).nullish(),
 });
 export type NomadAllocation = z.infer<typeof AllocationSchema>;
+
+/** A deployment: one job version rolling out (structs.Deployment; `GET /v1/deployments`). */
+export const DeploymentSchema = z.object({
+  ID: z.string(),
+  Namespace: z.string().optional(),
+  JobID: z.string(),
+  JobVersion: z.number().int(),
+  /** running, paused, pending, blocked, initializing, unblocking (active), successful, failed, cancelled. */
+  Status: z.string(),
+  StatusDescription: z.string().optional(),
+  /** Nanoseconds since the epoch. */
+  CreateTime: z.number(),
+  TaskGroups: z.record(z.string(), z.object({ DesiredTotal: z.number().int(), HealthyAllocs: z.number().int(), UnhealthyAllocs: z.number().int() })).nullish(),
+});
+export type NomadDeployment = z.infer<typeof DeploymentSchema>;
 
 export const RaftConfigurationSchema = z.object({
   Index: z.number().optional(),

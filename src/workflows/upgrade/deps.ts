@@ -43,7 +43,7 @@ export interface UpgradeDeps {
   /** The upgrade lock (lock.ts). */
   ssm: Pick<typeof ssm, 'createParameterIfAbsent' | 'overwriteParameter' | 'readParameter' | 'deleteParameter'>;
   /** The Nomad client, created on first use (Validate never needs it). */
-  nomad: () => Pick<NomadClient, 'findNodeByInstanceId' | 'getNode' | 'setEligibility' | 'drainNode' | 'cancelDrain' | 'nodeAllocations'>;
+  nomad: () => Pick<NomadClient, 'findNodeByInstanceId' | 'getNode' | 'setEligibility' | 'drainNode' | 'cancelDrain' | 'nodeAllocations' | 'deployments'>;
   now: () => number;
 }
 

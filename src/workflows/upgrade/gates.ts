@@ -4,6 +4,7 @@
  */
 import { UpgradeAlarm } from '../../errors/index.js';
 import type { NomadAllocation } from '../../hashicorp/nomad/schemas.js';
+import { jobKey } from './deployments.js';
 import type { UpgradeDeps } from './deps.js';
 import { MIN_POLL_SECONDS } from './poll.js';
 import type { UpgradeState } from './state.js';
@@ -32,10 +33,11 @@ export function capPoll(state: UpgradeState): UpgradeState {
   return { ...state, progress: { ...state.progress, pollSeconds: cap } };
 }
 
-/** The work on some nodes: allocations that failed or are unhealthy, and those not healthy yet. */
+/** The work on some nodes: allocations that failed or are unhealthy, those not healthy yet, and the jobs they belong to ({@link jobKey}). */
 export interface WorkHealth {
   unhealthy: string[];
   pending: string[];
+  jobs: Set<string>;
 }
 
 const describe = (a: NomadAllocation, instanceId: string, what: string): string => `${a.Name ?? `${a.JobID}/${a.ID.slice(0, 8)}`} on ${instanceId} ${what}`;
@@ -48,7 +50,7 @@ const describe = (a: NomadAllocation, instanceId: string, what: string): string 
  */
 export async function workHealth(instanceIds: readonly string[], deps: UpgradeDeps): Promise<WorkHealth> {
   const nomad = deps.nomad();
-  const out: WorkHealth = { unhealthy: [], pending: [] };
+  const out: WorkHealth = { unhealthy: [], pending: [], jobs: new Set() };
   for (const id of instanceIds) {
     const node = await nomad.findNodeByInstanceId(id);
     if (!node) {
@@ -57,6 +59,7 @@ export async function workHealth(instanceIds: readonly string[], deps: UpgradeDe
     }
     for (const a of await nomad.nodeAllocations(node.ID)) {
       if (a.DesiredStatus !== 'run') continue;
+      out.jobs.add(jobKey(a.Namespace, a.JobID));
       if (a.ClientStatus === 'failed' || a.ClientStatus === 'lost') out.unhealthy.push(describe(a, id, a.ClientStatus));
       else if (a.DeploymentStatus?.Healthy === false) out.unhealthy.push(describe(a, id, 'unhealthy'));
       else if (a.ClientStatus === 'pending') out.pending.push(describe(a, id, 'pending'));

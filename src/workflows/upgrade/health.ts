@@ -6,6 +6,8 @@
  */
 import { UpgradeUnhealthy } from '../../errors/index.js';
 import type { UpgradeDeps } from './deps.js';
+import { getLogger } from '../../observability/logger.js';
+import { judgeDeployments } from './deployments.js';
 import { workHealth } from './gates.js';
 import { active, members, readGroup } from './group.js';
 import { MAX_POLL_SECONDS, MIN_POLL_SECONDS } from './poll.js';
@@ -28,9 +30,11 @@ export async function requireNoUnhealthyWork(state: UpgradeState, deps: UpgradeD
 }
 
 /**
- * Is the work on the new nodes healthy, and has it stayed so for the bake time?
+ * Is the work on the new nodes healthy (allocations, and the deployments of
+ * their jobs: one list of every deployment per check), and has it stayed so
+ * for the bake time?
  * Sets `approvalDue` when a checkpoint follows this batch.
- * @throws UpgradeUnhealthy (failed or unhealthy allocations, or not healthy within the health timeout)
+ * @throws UpgradeUnhealthy (failed or unhealthy allocations, a deployment failed during the upgrade, or not healthy within the health timeout)
  */
 export async function checkHealthy(state: UpgradeState, deps: UpgradeDeps): Promise<UpgradeState> {
   const { plan, progress } = state;
@@ -38,14 +42,29 @@ export async function checkHealthy(state: UpgradeState, deps: UpgradeDeps): Prom
   const batch = progress.batchIndex;
   const nodes = await newNodes(state, deps);
   const health = await workHealth(nodes, deps);
-  if (health.unhealthy.length > 0) throw new UpgradeUnhealthy(`after batch ${batch}: work on the new nodes is not healthy: ${listed(health.unhealthy)}`);
+  const deployments = health.jobs.size === 0 ? null : judgeDeployments(await deps.nomad().deployments(), health.jobs, progress.startedAt);
+  const failed = deployments?.failed ?? [];
+  if (failed.length > 0 || health.unhealthy.length > 0) {
+    const what = [
+      failed.length > 0 ? `a deployment of a job on the new nodes failed during the upgrade: ${listed(failed)}` : '',
+      health.unhealthy.length > 0 ? `work on the new nodes is not healthy: ${listed(health.unhealthy)}` : '',
+    ];
+    throw new UpgradeUnhealthy(`after batch ${batch}: ${what.filter((w) => w !== '').join('; ')}`);
+  }
+  const failedBefore = [...new Set([...progress.deploymentsFailedBefore, ...(deployments?.failedBefore ?? [])])];
+  if (failedBefore.length > progress.deploymentsFailedBefore.length)
+    getLogger().warn('deployment failed before the upgrade started: not rolled back for', { failedBefore });
+  const pending = [...health.pending, ...(deployments?.running ?? [])];
   const healthUntil = progress.healthUntil ?? t + plan.healthTimeoutMs;
-  if (health.pending.length > 0) {
+  if (pending.length > 0) {
     if (t > healthUntil)
       throw new UpgradeUnhealthy(
-        `after batch ${batch}: work on the new nodes not healthy within ${Math.round(plan.healthTimeoutMs / 60_000)} min: ${listed(health.pending)}`,
+        `after batch ${batch}: work on the new nodes not healthy within ${Math.round(plan.healthTimeoutMs / 60_000)} min: ${listed(pending)}`,
       );
-    return { ...state, progress: { ...progress, healthUntil, healthySince: null, phaseDone: false, pollSeconds: MIN_POLL_SECONDS * 2 } };
+    return {
+      ...state,
+      progress: { ...progress, deploymentsFailedBefore: failedBefore, healthUntil, healthySince: null, phaseDone: false, pollSeconds: MIN_POLL_SECONDS * 2 },
+    };
   }
   const healthySince = progress.healthySince ?? t;
   const baking = plan.bakeMs - (t - healthySince);
@@ -54,6 +73,7 @@ export async function checkHealthy(state: UpgradeState, deps: UpgradeDeps): Prom
       ...state,
       progress: {
         ...progress,
+        deploymentsFailedBefore: failedBefore,
         healthUntil,
         healthySince,
         phaseDone: false,
@@ -69,6 +89,7 @@ export async function checkHealthy(state: UpgradeState, deps: UpgradeDeps): Prom
     timeline,
     progress: {
       ...progress,
+      deploymentsFailedBefore: failedBefore,
       healthUntil: null,
       healthySince: null,
       phaseDone: true,

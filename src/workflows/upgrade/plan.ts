@@ -177,6 +177,7 @@ export async function planUpgrade(raw: unknown, executionArn: string, deps: Upgr
       healthySince: null,
       healthUntil: null,
       approvalDue: false,
+      deploymentsFailedBefore: [],
       done: false,
     },
     timeline: {},

@@ -87,6 +87,8 @@ export const ProgressSchema = z.object({
   /** Since when the new nodes' work has been healthy without a break (the bake), and until when it may take to get there. */
   healthySince: z.number().nullable().default(null),
   healthUntil: z.number().nullable().default(null),
+  /** Deployments of the jobs on the new nodes that failed before the upgrade started: reported in the output, never rolled back for. */
+  deploymentsFailedBefore: z.array(z.string()).default([]),
   /** A checkpoint: wait for approval before the next batch. */
   approvalDue: z.boolean().default(false),
   done: z.boolean(),

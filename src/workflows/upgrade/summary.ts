@@ -16,6 +16,8 @@ export interface UpgradeSummary {
   batchDurationsSeconds: number[];
   durationSeconds: number;
   failure?: string;
+  /** Deployments that had failed before the upgrade started (not rolled back for). */
+  deploymentsFailedBefore?: string[];
   timeline: UpgradeState['timeline'];
 }
 
@@ -35,6 +37,7 @@ export function summarise(state: UpgradeState, outcome: UpgradeSummary['outcome'
     batchDurationsSeconds: progress.batchDurationsMs.map((ms) => Math.round(ms / 1000)),
     durationSeconds: Math.round((now - progress.startedAt) / 1000),
     ...(state.failure ? { failure: `${state.failure.Error}: ${state.failure.Cause ?? ''}` } : {}),
+    ...(progress.deploymentsFailedBefore.length > 0 ? { deploymentsFailedBefore: progress.deploymentsFailedBefore } : {}),
     timeline: state.timeline,
   };
 }
