@@ -156,6 +156,7 @@ export function loadDeployConfig(serverlessYmlPath: string, stage: string): Depl
     queues.push(q);
     refs.set(logicalId, q.url);
     getAtt.set(`${logicalId}.Arn`, q.arn);
+    getAtt.set(`${logicalId}.QueueName`, name);
   }
   // Parameters take their defaults (the stage config baked in); conditions are evaluated on them.
   const cfParameters = asObject(asObject(resolved.resources ?? {}).Parameters ?? {});

@@ -131,6 +131,8 @@ export const ConfigSchema = group({
   serverQuorumWaitMs: fromEnv('SERVER_QUORUM_WAIT', duration.default(30 * 60_000)),
   /** The lifecycle router's dead-letter queue (set for the reconciliation sweep only). */
   routerDeadLetterQueueUrl: fromEnv('ROUTER_DLQ_URL', optionalArn),
+  /** instanceNotice's dead-letter queue (set for the reconciliation sweep only). */
+  noticeDeadLetterQueueUrl: fromEnv('NOTICE_DLQ_URL', optionalArn),
   /** A join or drain execution running longer than this is reported by the reconciliation sweep, ms. */
   executionOverdueAfterMs: fromEnv('EXECUTION_OVERDUE_AFTER', duration.default(6 * 3_600_000)),
   /** The drain state machine (set for the lifecycle router only). */

@@ -1,9 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { INTERRUPTION_TOKEN } from '../../src/aws/autoscaling.js';
-import { parseInstanceNotice } from '../../src/events/instance-notice.js';
+import { type InstanceNotice, parseInstanceNotice } from '../../src/events/instance-notice.js';
 import { parseLifecycleEvent } from '../../src/events/lifecycle-action.js';
 import { cappedDeadlineNs, RECLAIM_MARGIN_MS } from '../../src/workflows/drain/start.js';
 import { handleInstanceNotice, type NoticeDeps } from '../../src/workflows/notices/handle.js';
+import { replayNoticeDeadLetters, tooLate } from '../../src/workflows/reconcile/notice-dead-letters.js';
 import { routeLifecycleEvent, type RouterDeps } from '../../src/workflows/router/route.js';
 
 const INSTANCE = 'i-1234567890abcdef0';
@@ -272,5 +273,58 @@ describe('router: warm pools and the Spot interruption drain', () => {
       expect(await routeLifecycleEvent(event, d)).toMatchObject({ routed: 'join', started: true });
       expect(d.completeLifecycleAction).not.toHaveBeenCalled();
     }
+  });
+});
+
+describe('instance notices: dead letters replayed by the reconcile sweep', () => {
+  const QUEUE = 'https://sqs.us-east-1.amazonaws.com/123456789012/notice-dlq';
+  const record = (event: unknown) => JSON.stringify({ version: '1.0', requestContext: { condition: 'RetriesExhausted' }, requestPayload: event });
+  function sweepDeps(lifecycleState: string | undefined, now: number, body: string) {
+    const notices = noticeDeps({ lifecycleState });
+    if (lifecycleState === undefined) notices.describeAutoScalingInstance.mockResolvedValue(undefined as never);
+    const batches = [[{ messageId: 'm1', receiptHandle: 'h1', body, receiveCount: 1 }], []];
+    return {
+      config: { clusterName: 'hashistack', noticeDeadLetterQueueUrl: QUEUE } as never,
+      notices,
+      sqs: { receiveMessages: vi.fn(async () => batches.shift() ?? []), deleteMessage: vi.fn(async () => undefined) },
+      putEvent: vi.fn(async () => 'ev-1'),
+      now: () => now,
+    } satisfies Parameters<typeof replayNoticeDeadLetters>[0];
+  }
+
+  it('decides what is too late: gone from its group, a reclaim too close to drain, a scheduled time passed', () => {
+    const [spot] = (parseInstanceNotice(spotWarning) as { notices: InstanceNotice[] }).notices as [InstanceNotice];
+    const [retire] = (parseInstanceNotice(retirement()) as { notices: InstanceNotice[] }).notices as [InstanceNotice];
+    expect(tooLate(spot, undefined, T)).toMatch(/no Auto Scaling group/);
+    expect(tooLate(spot, 'InService', T + 60_000)).toBeNull();
+    expect(tooLate(spot, 'InService', T + 120_000 - RECLAIM_MARGIN_MS)).toMatch(/reclaims/);
+    expect(tooLate(retire, 'InService', T + 3_600_000)).toBeNull();
+    expect(tooLate(retire, 'InService', Date.parse('2026-01-06T09:00:00Z'))).toMatch(/scheduled time/);
+  });
+  it('a notice still relevant is handled again by the function logic and deleted; a late one is alerted naming the instance and deleted', async () => {
+    const live = sweepDeps('InService', T + 3_600_000, record(retirement()));
+    expect(await replayNoticeDeadLetters(live)).toEqual({ replayed: [INSTANCE], lost: [], discarded: 0, failed: 0 });
+    expect(live.notices.terminateInstance).toHaveBeenCalledWith(INSTANCE, false);
+    expect(live.sqs.deleteMessage).toHaveBeenCalledWith(QUEUE, 'h1');
+    expect(live.putEvent).not.toHaveBeenCalled();
+
+    const late = sweepDeps(undefined, T + 200_000, JSON.stringify(spotWarning));
+    expect(await replayNoticeDeadLetters(late)).toEqual({ replayed: [], lost: [INSTANCE], discarded: 0, failed: 0 });
+    expect(late.putEvent).toHaveBeenCalledWith(
+      'hashistack.control-plane',
+      'Instance Notice Lost',
+      expect.objectContaining({ instanceId: INSTANCE, kind: 'spot-interruption', reason: expect.stringContaining(INSTANCE) }),
+    );
+    expect(late.notices.startExecution).not.toHaveBeenCalled();
+    expect(late.sqs.deleteMessage).toHaveBeenCalledWith(QUEUE, 'h1');
+  });
+  it('a replay that fails stays in the queue for the next sweep; a message that is no notice is discarded', async () => {
+    const failing = sweepDeps('InService', T + 3_600_000, record(retirement()));
+    failing.notices.terminateInstance.mockRejectedValue(new Error('throttled'));
+    expect(await replayNoticeDeadLetters(failing)).toMatchObject({ replayed: [], failed: 1 });
+    expect(failing.sqs.deleteMessage).not.toHaveBeenCalled();
+    const junk = sweepDeps('InService', T, '{"hello":1}');
+    expect(await replayNoticeDeadLetters(junk)).toMatchObject({ discarded: 1 });
+    expect(junk.sqs.deleteMessage).toHaveBeenCalledWith(QUEUE, 'h1');
   });
 });

@@ -51,11 +51,12 @@ export async function handleInstanceNotice(event: unknown, deps: NoticeDeps): Pr
     return [];
   }
   const results: NoticeResult[] = [];
-  for (const notice of parsed.notices) results.push(await handleOne(notice, deps));
+  for (const notice of parsed.notices) results.push(await handleNotice(notice, deps));
   return results;
 }
 
-async function handleOne(notice: InstanceNotice, deps: NoticeDeps): Promise<NoticeResult> {
+/** Act on one notice (also the reconcile sweep's replay of a dead-lettered one). */
+export async function handleNotice(notice: InstanceNotice, deps: NoticeDeps): Promise<NoticeResult> {
   const log = getLogger();
   const id = notice.instanceId;
   const ignore = (reason: string): NoticeResult => {
