@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   rebalanceScenario,
+  rebalanceSurgeScenario,
+  retirementWindowScenario,
   scheduledRetirementScenario,
   spotInterruptionRebalancingScenario,
   spotInterruptionScenario,
@@ -46,7 +48,20 @@ describe('Spot interruptions, rebalance recommendations, scheduled retirements, 
     expect(checks.filter((c) => !c.passed)).toEqual([]);
   });
 
-  it('scheduled retirement of a client and a server: both replaced before the scheduled time, quorum kept', async () => {
+  it('rebalance recommendations without Capacity Rebalancing (rebalanceReplace): surge one, drain, terminate; concurrent surges of one group add one each', async () => {
+    const { sim, checks } = await play(rebalanceSurgeScenario);
+    expect(checks.filter((c) => !c.passed)).toEqual([]);
+    // The two surges' +1 ran one at a time (reserved concurrency 1): the second was throttled and retried.
+    expect(sim.recorder.timeline.some((t) => t.message === 'noticeSurgeStart throttled (reserved concurrency 1)')).toBe(true);
+    expect(sim.recorder.apiCalls()['autoscaling:SetDesiredCapacity']?.calls).toBe(2);
+  });
+
+  it('scheduled retirement with a maintenance window in time: both wait for the window and are replaced inside it, the repeated event schedules nothing', async () => {
+    const { checks } = await play(retirementWindowScenario);
+    expect(checks.filter((c) => !c.passed)).toEqual([]);
+  });
+
+  it('scheduled retirement of a client and a server (window too late): both replaced at once, before the scheduled time, quorum kept', async () => {
     const { checks } = await play(scheduledRetirementScenario);
     expect(checks.filter((c) => !c.passed)).toEqual([]);
   });

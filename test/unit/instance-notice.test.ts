@@ -3,6 +3,7 @@ import { INTERRUPTION_TOKEN } from '../../src/aws/autoscaling.js';
 import { type InstanceNotice, parseInstanceNotice } from '../../src/events/instance-notice.js';
 import { parseLifecycleEvent } from '../../src/events/lifecycle-action.js';
 import { cappedDeadlineNs, RECLAIM_MARGIN_MS } from '../../src/workflows/drain/start.js';
+import { MaintenanceWindowSchema } from '../../src/time/window.js';
 import { handleInstanceNotice, type NoticeDeps } from '../../src/workflows/notices/handle.js';
 import { replayNoticeDeadLetters, tooLate } from '../../src/workflows/reconcile/notice-dead-letters.js';
 import { routeLifecycleEvent, type RouterDeps } from '../../src/workflows/router/route.js';
@@ -11,6 +12,7 @@ const INSTANCE = 'i-1234567890abcdef0';
 const TIME = '2026-01-05T09:00:00Z';
 const T = Date.parse(TIME);
 const DRAIN_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:drain';
+const REPLACE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:notice-replace';
 const envelope = (source: string, detailType: string, detail: Record<string, unknown>, resources: string[] = []) => ({
   version: '0',
   id: 'e-1',
@@ -93,7 +95,14 @@ const clusterGroup = {
 };
 
 function noticeDeps(
-  options: { lifecycleState?: string; capacityRebalance?: boolean; rebalanceReplace?: boolean; role?: string; draining?: Record<string, unknown> } = {},
+  options: {
+    lifecycleState?: string;
+    capacityRebalance?: boolean;
+    rebalanceReplace?: boolean;
+    role?: string;
+    draining?: Record<string, unknown>;
+    window?: string;
+  } = {},
 ) {
   return {
     config: {
@@ -101,6 +110,10 @@ function noticeDeps(
       terminateHookName: 'hashistack-terminate',
       drainStateMachineArn: DRAIN_ARN,
       rebalanceReplace: options.rebalanceReplace ?? false,
+      maintenanceWindow: MaintenanceWindowSchema.parse(options.window ?? 'Sun 02:00-06:00'),
+      retirementReplaceTimeMs: 3_600_000,
+      retirementMarginMs: 2 * 3_600_000,
+      noticeReplaceStateMachineArn: REPLACE_ARN,
     },
     describeAutoScalingInstance: vi.fn(async () => ({ AutoScalingGroupName: 'clients', LifecycleState: options.lifecycleState ?? 'InService' })),
     describeGroup: vi.fn(async () => ({
@@ -157,13 +170,14 @@ describe('instance notices: what the handler does', () => {
     expect(await handleInstanceNotice(spotWarning, ok)).toMatchObject([{ deadlineShortened: false }]);
     expect(ok.nomad.drainNode).not.toHaveBeenCalled();
   });
-  it('rebalance: ineligible; Capacity Rebalancing replaces it, rebalanceReplace terminates it without decrement, otherwise nothing more', async () => {
+  it('rebalance: ineligible; Capacity Rebalancing replaces it, rebalanceReplace starts the surge replacement (once per instance), otherwise nothing more', async () => {
     const cr = noticeDeps({ capacityRebalance: true });
     expect(await handleInstanceNotice(rebalance, cr)).toMatchObject([{ outcome: 'ineligible', replacement: 'capacity-rebalancing' }]);
     expect(cr.terminateInstance).not.toHaveBeenCalled();
     const replace = noticeDeps({ rebalanceReplace: true });
-    expect(await handleInstanceNotice(rebalance, replace)).toMatchObject([{ outcome: 'ineligible', replacement: 'replacing' }]);
-    expect(replace.terminateInstance).toHaveBeenCalledWith(INSTANCE, false);
+    expect(await handleInstanceNotice(rebalance, replace)).toMatchObject([{ outcome: 'ineligible', replacement: 'surge' }]);
+    expect(replace.startExecution).toHaveBeenCalledWith(REPLACE_ARN, `surge-${INSTANCE}`, { mode: 'surge', instanceId: INSTANCE, asgName: 'clients' });
+    expect(replace.terminateInstance).not.toHaveBeenCalled();
     const none = noticeDeps();
     expect(await handleInstanceNotice(rebalance, none)).toMatchObject([{ outcome: 'ineligible', replacement: 'none' }]);
     expect(none.nomad.setEligibility).toHaveBeenCalledWith('node-1', false);
@@ -180,6 +194,33 @@ describe('instance notices: what the handler does', () => {
     const going = noticeDeps({ lifecycleState: 'Terminating:Wait' });
     expect(await handleInstanceNotice(retirement(), going)).toMatchObject([{ outcome: 'ignored' }]);
     expect(going.terminateInstance).not.toHaveBeenCalled();
+  });
+  it('scheduled retirement with the next maintenance window in time: one noticeReplace execution waits for the window, named by instance and window', async () => {
+    const d = noticeDeps({ window: 'Mon 12:00-14:00' });
+    const replaceAt = Date.parse('2026-01-05T12:00:00Z');
+    expect(await handleInstanceNotice(retirement(), d)).toMatchObject([{ outcome: 'scheduled', replaceAt, started: true }]);
+    const name = `retire-${INSTANCE}-${replaceAt / 1000}`;
+    expect(d.startExecution).toHaveBeenCalledWith(REPLACE_ARN, name, {
+      mode: 'window',
+      instanceId: INSTANCE,
+      asgName: 'clients',
+      replaceAt: '2026-01-05T12:00:00.000Z',
+      event: expect.objectContaining({ source: 'aws.health', detail: expect.objectContaining({ affectedEntities: [{ entityValue: INSTANCE }] }) }),
+    });
+    expect(d.terminateInstance).not.toHaveBeenCalled();
+    // The event handed back at the window parses to the same notice, for this instance only.
+    const event = d.startExecution.mock.calls[0]?.[2] as { event: unknown };
+    expect(parseInstanceNotice(event.event)).toEqual(
+      parseInstanceNotice({ ...retirement(), detail: { ...retirement().detail, affectedEntities: [{ entityValue: INSTANCE }] } }),
+    );
+    // A redelivered event starts nothing new (same name: ExecutionAlreadyExists).
+    d.startExecution.mockResolvedValueOnce({ started: false, reason: 'duplicate' });
+    expect(await handleInstanceNotice(retirement(), d)).toMatchObject([{ outcome: 'scheduled', started: false }]);
+    expect(d.startExecution.mock.calls[1]?.[1]).toBe(name);
+    // Inside the window (when the execution hands the event back): replaced now.
+    const inWindow = { ...noticeDeps({ window: 'Mon 12:00-14:00' }), now: () => replaceAt };
+    expect(await handleInstanceNotice(event.event, inWindow)).toMatchObject([{ outcome: 'replacing' }]);
+    expect(inWindow.terminateInstance).toHaveBeenCalledWith(INSTANCE, false);
   });
   it('ignores instances of other clusters and in the warm pool', async () => {
     const other = noticeDeps();
