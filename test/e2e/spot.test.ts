@@ -56,6 +56,34 @@ describe('Spot interruptions, rebalance recommendations, scheduled retirements, 
     expect(sim.recorder.apiCalls()['autoscaling:SetDesiredCapacity']?.calls).toBe(2);
   });
 
+  it("rebalanceReplace for a group at MaxSize: no surge (MaxSize is the operator's), terminate-first with the reason; drained, nothing lost", async () => {
+    const sim = await Simulation.start({ seed: 1, logLevel: 'SILENT', config: { rebalanceReplace: true } });
+    try {
+      const cluster = buildCluster(sim, { servers: 3, pools: [{ name: 'spot', nodes: 3, maxSize: 3, drainDeadline: '30m', spot: true }] });
+      const group = cluster.clientGroups.spot as string;
+      const victim = cluster.group(group).members[0]?.instanceId as string;
+      await sim.clock.sleep(5 * 60_000);
+      sim.aws.api.recommendRebalance(victim);
+      await sim.clock.sleep(60_000);
+      await settle(sim, 60 * 60_000);
+      const surge = sim.sfn.list().find((e) => e.name === `surge-${victim}`);
+      expect(surge?.status).toBe('SUCCEEDED');
+      expect(JSON.parse(surge?.output ?? '{}')).toMatchObject({ surge: 'terminate-first', reason: expect.stringContaining('MaxSize 3') });
+      expect(sim.recorder.apiCalls()['autoscaling:SetDesiredCapacity']).toBeUndefined();
+      expect(sim.aws.api.instance(victim)?.state).toBe('terminated');
+      expect(
+        sim.recorder
+          .executionRecords()
+          .filter((e) => e.name.startsWith(`drain-${victim}-`))
+          .map((e) => e.status),
+      ).toEqual(['SUCCEEDED']);
+      expect(cluster.group(group).members.filter((m) => m.lifecycleState === 'InService')).toHaveLength(3);
+      expect(sim.recorder.lostAllocations).toEqual([]);
+    } finally {
+      await sim.stop();
+    }
+  });
+
   it('scheduled retirement with a maintenance window in time: both wait for the window and are replaced inside it, the repeated event schedules nothing', async () => {
     const { checks } = await play(retirementWindowScenario);
     expect(checks.filter((c) => !c.passed)).toEqual([]);
