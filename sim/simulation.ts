@@ -21,6 +21,7 @@ import { packagedTemplate } from './iam/packaged-template.js';
 import { stampOutgoingRequests } from './iam/principal.js';
 import { IAM_PREFIX } from './iam/request-checks.js';
 import { loadDeployConfig, SIM_ACCOUNT_ID, type DeployConfig } from './runtime/deploy-config.js';
+import { resetConfig } from '../src/config/index.js';
 import { EventBridgeSim } from './runtime/eventbridge.js';
 import { LambdaRuntime } from './runtime/lambda.js';
 import { StepFunctionsSim } from './runtime/stepfunctions.js';
@@ -40,6 +41,8 @@ export interface SimulationOptions {
   joinMode?: 'auto' | 'ssm';
   /** Stage whose config/<stage>.yml is deployed; default `example`. */
   stage?: string;
+  /** Config keys deployed instead of the stage file's (as if config/<stage>.yml said so), e.g. `{ rebalanceReplace: true }`. */
+  config?: Record<string, unknown>;
   /** Arm the schedule rules (hook audit, AMI refresh); default false. */
   schedules?: boolean;
   /** Control plane log level (Powertools); default WARN. */
@@ -113,7 +116,7 @@ export class Simulation {
     const faults = new Faults(rng, options.faults);
     const recorder = new Recorder(clock);
     const bus = new WorldBus();
-    const deploy = loadDeployConfig(resolve(PROJECT_ROOT, 'serverless.yml'), stage);
+    const deploy = loadDeployConfig(resolve(PROJECT_ROOT, 'serverless.yml'), stage, options.config);
 
     const hashistack = createHashistackSim({ clock, rng, faults, recorder, bus, tokens: SIM_TOKENS, joinMode: options.joinMode ?? 'auto' });
     const aws = createAwsSim({ clock, rng, faults, recorder, bus, shell: hashistack.shell });
@@ -200,6 +203,8 @@ export class Simulation {
       POWERTOOLS_DEV: 'false',
       POWERTOOLS_METRICS_DISABLED: 'true',
     });
+    // The handlers read this deployment's config at their next start (an earlier simulation may have deployed another).
+    resetConfig();
     // Back-off and polls wait in sim time, parked: on AWS a sleeping Lambda uses no CPU either.
     // Request timeouts run out in sim time too (a blocking query's wait + margin).
     setClockSource(

@@ -105,10 +105,10 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
  * simulator's ARNs. The wiring (which rule triggers what, which state calls
  * which function) comes only from here, never from a second list.
  */
-export function loadDeployConfig(serverlessYmlPath: string, stage: string): DeployConfig {
+export function loadDeployConfig(serverlessYmlPath: string, stage: string, configOverrides: Record<string, unknown> = {}): DeployConfig {
   const root = dirname(resolve(serverlessYmlPath));
   const raw = parseYaml(readFileSync(serverlessYmlPath, 'utf8')) as Json;
-  const resolved = resolveVariables(raw, root, stage) as Record<string, Json>;
+  const resolved = resolveVariables(raw, root, stage, configOverrides as Record<string, Json>) as Record<string, Json>;
   const service = String(resolved.service);
   const provider = asObject(resolved.provider);
   const region = String(provider.region ?? 'us-east-1');
@@ -156,6 +156,7 @@ export function loadDeployConfig(serverlessYmlPath: string, stage: string): Depl
     queues.push(q);
     refs.set(logicalId, q.url);
     getAtt.set(`${logicalId}.Arn`, q.arn);
+    getAtt.set(`${logicalId}.QueueName`, name);
   }
   // Parameters take their defaults (the stage config baked in); conditions are evaluated on them.
   const cfParameters = asObject(asObject(resolved.resources ?? {}).Parameters ?? {});
@@ -303,13 +304,13 @@ export function logicalIdOf(key: string): string {
 
 const VARIABLE = /\$\{([^${}]+)\}/;
 
-function resolveVariables(tree: Json, root: string, stage: string): Json {
+function resolveVariables(tree: Json, root: string, stage: string, configOverrides: Record<string, Json>): Json {
   let current = tree;
   for (let pass = 0; pass < 20; pass++) {
     let changed = false;
     const walk = (v: Json): Json => {
       if (typeof v === 'string') {
-        const next = resolveString(v, current, root, stage);
+        const next = resolveString(v, current, root, stage, configOverrides);
         if (next !== v) changed = true;
         return next;
       }
@@ -323,23 +324,24 @@ function resolveVariables(tree: Json, root: string, stage: string): Json {
   throw new Error('serverless.yml: variables did not resolve after 20 passes (a cycle?)');
 }
 
-function resolveString(s: string, tree: Json, root: string, stage: string): Json {
+function resolveString(s: string, tree: Json, root: string, stage: string, configOverrides: Record<string, Json>): Json {
   const m = VARIABLE.exec(s);
   if (!m) return s;
-  const value = resolveSource((m[1] as string).trim(), tree, root, stage);
+  const value = resolveSource((m[1] as string).trim(), tree, root, stage, configOverrides);
   if (value === undefined) return s; // depends on a value not resolved yet
   if (m[0] === s) return value;
   if (typeof value === 'object' && value !== null) throw new Error(`cannot interpolate object variable ${m[0]} into "${s}"`);
   return s.replace(m[0], String(value));
 }
 
-function resolveSource(expr: string, tree: Json, root: string, stage: string): Json | undefined {
+function resolveSource(expr: string, tree: Json, root: string, stage: string, configOverrides: Record<string, Json>): Json | undefined {
   if (expr === 'sls:stage' || expr.startsWith('opt:stage')) return stage;
   const file = /^file\((.+)\)$/.exec(expr);
   if (file) {
     const path = resolve(root, (file[1] as string).trim());
     // A JS file source: the framework calls its function; ours also offers the stage's value directly.
-    if (path.endsWith('.cjs')) return (createRequire(import.meta.url)(path) as { forStage(stage: string): Json }).forStage(stage);
+    if (path.endsWith('.cjs'))
+      return { ...asObject((createRequire(import.meta.url)(path) as { forStage(stage: string): Json }).forStage(stage)), ...configOverrides };
     const text = readFileSync(path, 'utf8');
     return (path.endsWith('.json') ? JSON.parse(text) : parseYaml(text)) as Json;
   }

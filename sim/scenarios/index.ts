@@ -4,7 +4,15 @@ import { clientGoneScenario, routerOutageScenario, serverGoneScenario } from './
 import { scaleInScenario } from './scale-in.js';
 import { scaleOutScenario } from './scale-out.js';
 import { serverReplaceScenario, serverTerminateTwoScenario } from './server-replace.js';
-import { rebalanceScenario, scheduledRetirementScenario, spotInterruptionRebalancingScenario, spotInterruptionScenario, warmPoolScenario } from './spot.js';
+import {
+  rebalanceScenario,
+  rebalanceSurgeScenario,
+  retirementWindowScenario,
+  scheduledRetirementScenario,
+  spotInterruptionRebalancingScenario,
+  spotInterruptionScenario,
+  warmPoolScenario,
+} from './spot.js';
 import { snapshotFailsPlannedScenario, snapshotFailsUnplannedScenario } from './snapshots.js';
 import type { Scenario } from './types.js';
 import { upgradeScenario } from './upgrade.js';
@@ -39,7 +47,9 @@ export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
     spotInterruptionScenario,
     spotInterruptionRebalancingScenario,
     rebalanceScenario,
+    rebalanceSurgeScenario,
     scheduledRetirementScenario,
+    retirementWindowScenario,
     warmPoolScenario,
   ].map((s) => [s.name, s]),
 );

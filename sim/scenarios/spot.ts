@@ -215,12 +215,176 @@ export const rebalanceScenario: Scenario = {
 };
 
 /**
+ * A Spot pool without Capacity Rebalancing and `rebalanceReplace: true`: EC2
+ * recommends rebalancing 20 % of it at once. Each node is replaced surge
+ * first by its own noticeReplace execution (+1, the replacement joins, then
+ * the old node is terminated with decrement through the terminate hook); the
+ * concurrent surges of the one group must add one instance each and leave the
+ * group at its size.
+ */
+export const rebalanceSurgeScenario: Scenario = {
+  name: 'rebalance-surge',
+  description: 'rebalance recommendations for 20 % of a Spot pool without Capacity Rebalancing, rebalanceReplace: surge one, drain, terminate (--nodes N)',
+  defaults: { nodes: 10, servers: 3 },
+  options: () => ({ config: { rebalanceReplace: true } }),
+  async run(sim, args) {
+    const cluster = buildCluster(sim, {
+      servers: args.servers,
+      pools: [{ name: 'spot', nodes: args.nodes, drainDeadline: '30m', spot: true, capacityRebalance: false }],
+    });
+    const group = cluster.clientGroups.spot as string;
+    for (const job of serviceJobs('spot', args.nodes)) sim.hashistack.api.registerJob(job);
+    await sim.clock.sleep(5 * MINUTE);
+    const sizeBefore = cluster.group(group).desiredCapacity;
+    const victims = cluster
+      .group(group)
+      .members.slice(0, Math.max(1, Math.round(args.nodes * 0.2)))
+      .map((m) => m.instanceId);
+    const before = new Set(cluster.group(group).members.map((m) => m.instanceId));
+    const recommendedAt = sim.clock.now();
+    sim.recorder.event('scenario', `rebalance recommendations for ${victims.join(', ')} (no Capacity Rebalancing)`);
+    const watch = victims.map((id) => ({
+      id,
+      ineligibleAt: whenTrue(sim, () => sim.hashistack.api.nodeOfInstance(id)?.SchedulingEligibility === 'ineligible', 10 * MINUTE),
+      drainStartedAt: whenTrue(sim, () => sim.hashistack.api.nodeOfInstance(id)?.DrainStrategy != null, 60 * MINUTE),
+    }));
+    let peak = sizeBefore;
+    const peakWatch = whenTrue(
+      sim,
+      () => {
+        peak = Math.max(peak, cluster.group(group).desiredCapacity);
+        return false;
+      },
+      60 * MINUTE,
+    );
+    for (const id of victims) sim.aws.api.recommendRebalance(id);
+    await sim.clock.sleep(MINUTE);
+    await settle(sim, 60 * MINUTE);
+    await peakWatch;
+
+    const rows = await Promise.all(watch.map(async (w) => ({ id: w.id, ineligible: await w.ineligibleAt, drain: await w.drainStartedAt })));
+    const launches = sim.recorder
+      .lifecycleActions()
+      .filter((a) => a.transition.endsWith('LAUNCHING') && a.asgName === group && !before.has(a.instanceId) && a.result === 'CONTINUE');
+    const inServiceTimes = launches.map((a) => Date.parse(a.endedAt ?? '')).sort((a, b) => a - b);
+    // Every old node's drain starts after a replacement of its own went InService (the k-th drain after the k-th replacement).
+    const drains = rows.map((r) => r.drain ?? Number.NEGATIVE_INFINITY).sort((a, b) => a - b);
+    const margins = drains.map((d, k) => d - (inServiceTimes[k] ?? Number.POSITIVE_INFINITY));
+    const maxIneligible = Math.max(...rows.map((r) => (r.ineligible ?? Number.POSITIVE_INFINITY) - recommendedAt));
+    const surges = sim.recorder.executionRecords().filter((e) => e.name.startsWith('surge-'));
+    const g = cluster.group(group);
+    const gone = victims.filter((id) => sim.aws.api.instance(id)?.state === 'terminated');
+    const left = orphans(sim, victims);
+    return [
+      ...lifecycleChecks(sim),
+      check('each recommended node ineligible within 2 s', maxIneligible <= 2_000, `max ${fmt(maxIneligible)}`),
+      check(
+        'one surge replacement per node, each succeeded',
+        surges.length === victims.length && surges.every((e) => e.status === 'SUCCEEDED'),
+        surges.map((e) => `${e.name} ${e.status}`).join('; '),
+      ),
+      check(
+        'each replacement InService before an old node is drained',
+        launches.length === victims.length && margins.every((m) => m >= 0),
+        margins.map((m) => `drain ${fmt(m)} after a replacement went InService`).join('; '),
+      ),
+      check(
+        'the surges added one instance each, the group is back at its size',
+        peak === sizeBefore + victims.length && g.desiredCapacity === sizeBefore && g.members.length === sizeBefore,
+        `desired ${sizeBefore} → peak ${peak} → ${g.desiredCapacity}; ${g.members.length} members`,
+      ),
+      check('every recommended instance terminated', gone.length === victims.length, `${gone.length}/${victims.length}`),
+      check(
+        'no orphan Consul member or Nomad node of a replaced instance',
+        left.members.length + left.nodes.length === 0,
+        `members: ${left.members.join(', ') || 'none'}; nodes: ${left.nodes.join(', ') || 'none'}`,
+      ),
+    ];
+  },
+};
+
+/**
+ * AWS Health schedules the retirement of a client and a server a day ahead,
+ * with a maintenance window (Mon 12:00-14:00 UTC) that opens three hours
+ * later: both wait for the window (one noticeReplace execution each; the
+ * Health event sent again starts nothing new), then are replaced inside it,
+ * well before the scheduled time.
+ */
+export const retirementWindowScenario: Scenario = {
+  name: 'retirement-window',
+  description:
+    'AWS Health schedules a client and a server for retirement a day ahead; both replaced inside the maintenance window that opens 3 h later (--nodes N)',
+  defaults: { nodes: 6, servers: 3 },
+  options: () => ({ config: { maintenanceWindow: 'Mon 12:00-14:00' } }),
+  async run(sim, args) {
+    const cluster = buildCluster(sim, { servers: args.servers, pools: [{ name: 'general', nodes: args.nodes, drainDeadline: '30m' }] });
+    for (const job of serviceJobs('general', args.nodes)) sim.hashistack.api.registerJob(job);
+    await sim.clock.sleep(5 * MINUTE);
+    const client = cluster.group(cluster.clientGroups.general as string).members[0]?.instanceId as string;
+    const server = cluster.group(cluster.serverGroup).members[0]?.instanceId as string;
+    const scheduledAt = sim.clock.now() + 24 * 60 * MINUTE;
+    const windowOpens = Date.parse('2026-01-05T12:00:00Z');
+    const windowCloses = Date.parse('2026-01-05T14:00:00Z');
+    const terminatingAt = (id: string) =>
+      whenTrue(
+        sim,
+        () =>
+          (sim.aws.api.instance(id)?.state ?? 'terminated') !== 'running' ||
+          sim.recorder.lifecycleActions().some((a) => a.instanceId === id && a.transition.endsWith('TERMINATING')),
+        5 * 60 * MINUTE,
+      );
+    const watch = [terminatingAt(client), terminatingAt(server)];
+    sim.aws.api.scheduleRetirement([client, server], scheduledAt);
+    await sim.clock.sleep(30 * MINUTE);
+    // AWS Health sends the event again (its status changed): nothing new is scheduled.
+    sim.aws.api.scheduleRetirement([client, server], scheduledAt);
+    await sim.clock.sleep(MINUTE);
+    const waiting = sim.sfn.list().filter((e) => e.name.startsWith('retire-') && e.status === 'RUNNING').length;
+    await sim.clock.until(() => sim.clock.now() >= windowOpens, 5 * 60 * MINUTE);
+    await settle(sim, 3 * 60 * MINUTE);
+    const [clientAt = null, serverAt = null] = await Promise.all(watch);
+    // When the last lifecycle action of the replacements ended (the old instances drained and gone, the new ones joined).
+    const settledAt = Math.max(...sim.recorder.lifecycleActions().map((a) => (a.endedAt ? Date.parse(a.endedAt) : Number.POSITIVE_INFINITY)));
+    const retire = sim.recorder.executionRecords().filter((e) => e.name.startsWith('retire-'));
+    const gone = (id: string) => sim.aws.api.instance(id)?.state === 'terminated';
+    const raft = sim.hashistack.api.raftHealth('nomad');
+    const left = orphans(sim, [client]);
+    const inWindow = (t: number | null) => t !== null && t >= windowOpens && t < windowCloses;
+    return [
+      ...lifecycleChecks(sim),
+      check(
+        'one replacement scheduled per instance, waiting for the window (the repeated event scheduled nothing)',
+        waiting === 2 && retire.length === 2 && retire.every((e) => e.status === 'SUCCEEDED'),
+        `${waiting} waiting after the repeated event; ${retire.map((e) => `${e.name} ${e.status}`).join('; ')}`,
+      ),
+      check(
+        'both replaced inside the window (done before it closes), before the scheduled time',
+        inWindow(clientAt) && inWindow(serverAt) && gone(client) && gone(server) && settledAt < windowCloses,
+        `termination started ${fmt((clientAt ?? Number.NaN) - windowOpens)} (client), ${fmt((serverAt ?? Number.NaN) - windowOpens)} (server) after the window opened; last lifecycle action ended ${fmt(scheduledAt - settledAt)} before the scheduled time, ${fmt(settledAt - windowOpens)} after the window opened`,
+      ),
+      check(
+        'servers: quorum kept, a full set of voters again',
+        raft.voters === args.servers && raft.liveVoters === args.servers && raft.leader !== null,
+        `${raft.liveVoters}/${raft.voters} live voters, leader ${raft.leader ?? 'none'}`,
+      ),
+      check(
+        'no orphan Consul member or Nomad node of the retired client',
+        left.members.length + left.nodes.length === 0,
+        `members: ${left.members.join(', ') || 'none'}; nodes: ${left.nodes.join(', ') || 'none'}`,
+      ),
+    ];
+  },
+};
+
+/**
  * AWS Health schedules the retirement of one client and one server a day
- * ahead; both are replaced long before (the server quorum-safely).
+ * ahead; the maintenance window (the example's, Sundays) opens too late, so
+ * both are replaced at once, long before (the server quorum-safely).
  */
 export const scheduledRetirementScenario: Scenario = {
   name: 'scheduled-retirement',
-  description: 'AWS Health schedules the retirement of a client and a server a day ahead; both replaced before (--nodes N)',
+  description:
+    'AWS Health schedules the retirement of a client and a server a day ahead, the maintenance window is too late: both replaced at once (--nodes N)',
   defaults: { nodes: 6, servers: 3 },
   async run(sim, args) {
     const cluster = buildCluster(sim, { servers: args.servers, pools: [{ name: 'general', nodes: args.nodes, drainDeadline: '30m' }] });

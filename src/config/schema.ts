@@ -131,6 +131,8 @@ export const ConfigSchema = group({
   serverQuorumWaitMs: fromEnv('SERVER_QUORUM_WAIT', duration.default(30 * 60_000)),
   /** The lifecycle router's dead-letter queue (set for the reconciliation sweep only). */
   routerDeadLetterQueueUrl: fromEnv('ROUTER_DLQ_URL', optionalArn),
+  /** instanceNotice's dead-letter queue (set for the reconciliation sweep only). */
+  noticeDeadLetterQueueUrl: fromEnv('NOTICE_DLQ_URL', optionalArn),
   /** A join or drain execution running longer than this is reported by the reconciliation sweep, ms. */
   executionOverdueAfterMs: fromEnv('EXECUTION_OVERDUE_AFTER', duration.default(6 * 3_600_000)),
   /** The drain state machine (set for the lifecycle router only). */
@@ -169,6 +171,16 @@ export const ConfigSchema = group({
    * otherwise it is only marked ineligible.
    */
   rebalanceReplace: fromEnv('REBALANCE_REPLACE', boolean.default(false)),
+  /**
+   * A scheduled retirement or maintenance is replaced inside `maintenanceWindow`
+   * when the next window's start + this expected replacement time + the margin
+   * is before the scheduled time; at once otherwise.
+   */
+  retirementReplaceTimeMs: fromEnv('RETIREMENT_REPLACE_TIME', duration.refine((ms) => ms > 0, 'must be positive').default(60 * 60_000)),
+  /** How long before the scheduled time a replacement in the window must be done. */
+  retirementMarginMs: fromEnv('RETIREMENT_MARGIN', duration.default(2 * 3_600_000)),
+  /** noticeReplace: replacement in the maintenance window and the surge replacement (set for instanceNotice and the reconcile sweep). */
+  noticeReplaceStateMachineArn: fromEnv('NOTICE_REPLACE_STATE_MACHINE_ARN', optionalArn),
   /** Raft snapshots (set for the functions that take them): where they go and how fresh a reused one must be. */
   snapshots: group({
     /** The bucket (the stack's own unless the config names one). */

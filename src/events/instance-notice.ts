@@ -109,3 +109,25 @@ function parseDetail<T extends z.ZodType>(schema: T, detail: unknown, detailType
   if (!r.success) throw new InvalidInput(`malformed ${detailType}: ${z.prettifyError(r.error)}`);
   return r.data;
 }
+
+/**
+ * The AWS Health event of one scheduled-maintenance notice, for this instance
+ * only (what noticeReplace hands back to instanceNotice when the window opens).
+ */
+export function healthEventOf(notice: Extract<InstanceNotice, { kind: 'scheduled-maintenance' }>): Record<string, unknown> {
+  return {
+    version: '0',
+    id: notice.eventId,
+    'detail-type': HEALTH_DETAIL_TYPE,
+    source: 'aws.health',
+    time: new Date(notice.eventTime).toISOString(),
+    resources: [notice.instanceId],
+    detail: {
+      service: 'EC2',
+      eventTypeCode: notice.eventTypeCode,
+      eventTypeCategory: 'scheduledChange',
+      ...(notice.scheduledAt === null ? {} : { startTime: new Date(notice.scheduledAt).toUTCString() }),
+      affectedEntities: [{ entityValue: notice.instanceId }],
+    },
+  };
+}

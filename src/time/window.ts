@@ -45,3 +45,13 @@ export function insideWindow(window: MaintenanceWindow, epochMs: number): boolea
   const minute = d.getUTCDay() * 1440 + d.getUTCHours() * 60 + d.getUTCMinutes();
   return (minute - window.startMinute + WEEK_MIN) % WEEK_MIN < window.lengthMinutes;
 }
+
+/** The first instant at or after `epochMs` at which the window opens (epoch ms, minute precision). */
+export function nextWindowStart(window: MaintenanceWindow, epochMs: number): number {
+  const d = new Date(epochMs);
+  const minuteOfWeek = d.getUTCDay() * 1440 + d.getUTCHours() * 60 + d.getUTCMinutes();
+  const startOfMinute = epochMs - (epochMs % 60_000);
+  let ahead = (window.startMinute - minuteOfWeek + WEEK_MIN) % WEEK_MIN;
+  if (ahead === 0 && startOfMinute < epochMs) ahead = WEEK_MIN;
+  return startOfMinute + ahead * 60_000;
+}

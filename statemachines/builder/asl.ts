@@ -44,6 +44,7 @@ const flow = (next: StateName | null) => (next === null ? { End: true } : { Next
 
 export interface TaskProps {
   comment?: string;
+  inputPath?: string;
   parameters?: Json;
   resultPath?: string | null;
   outputPath?: string;
@@ -57,6 +58,7 @@ export const task = (resource: Resource, p: TaskProps): State =>
     Type: 'Task',
     Comment: p.comment,
     Resource: resource,
+    InputPath: p.inputPath,
     Parameters: p.parameters,
     ResultPath: p.resultPath,
     OutputPath: p.outputPath,
@@ -80,12 +82,13 @@ export const branches = <V extends string>(variable: string, values: readonly V[
   values.map((v) => ({ Variable: variable, StringEquals: v, Next: next[v] }));
 export const isTrue = (variable: string, next: StateName): ChoiceRule => ({ Variable: variable, BooleanEquals: true, Next: next });
 
-export const wait = (p: { seconds: number } | { secondsPath: string }, next: StateName, comment?: string): State =>
+export const wait = (p: { seconds: number } | { secondsPath: string } | { timestampPath: string }, next: StateName, comment?: string): State =>
   state({
     Type: 'Wait',
     Comment: comment,
     Seconds: 'seconds' in p ? p.seconds : undefined,
     SecondsPath: 'secondsPath' in p ? p.secondsPath : undefined,
+    TimestampPath: 'timestampPath' in p ? p.timestampPath : undefined,
     Next: next,
   });
 export const pass = (p: { inputPath?: string; resultPath?: string; comment?: string }, next: StateName): State =>

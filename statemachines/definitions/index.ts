@@ -1,8 +1,9 @@
-/** The five state machines, by the file `npm run asl` writes (statemachines/<file>.asl.json, loaded by serverless.yml). */
+/** The six state machines, by the file `npm run asl` writes (statemachines/<file>.asl.json, loaded by serverless.yml). */
 import type { Definition } from '../builder/asl.js';
 import { clusterUpgrade } from './cluster-upgrade.js';
 import { drain } from './drain.js';
 import { join } from './join.js';
+import { noticeReplace } from './notice-replace.js';
 import { poolUpgrade } from './pool-upgrade.js';
 import { serverReplace } from './server-replace.js';
 
@@ -12,6 +13,7 @@ export const MACHINES: Record<string, Definition> = {
   'server-replace': serverReplace,
   'pool-upgrade': poolUpgrade,
   'cluster-upgrade': clusterUpgrade,
+  'notice-replace': noticeReplace,
 };
 
 /** The committed JSON of a definition. */

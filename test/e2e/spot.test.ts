@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   rebalanceScenario,
+  rebalanceSurgeScenario,
+  retirementWindowScenario,
   scheduledRetirementScenario,
   spotInterruptionRebalancingScenario,
   spotInterruptionScenario,
@@ -9,6 +11,7 @@ import {
 import { buildCluster, settle } from '../../sim/scenarios/cluster.js';
 import type { Scenario, ScenarioArgs } from '../../sim/scenarios/types.js';
 import { Simulation } from '../../sim/simulation.js';
+import { NOTICE_LOST_DETAIL_TYPE } from '../../src/events/notice-lost.js';
 
 async function play(scenario: Scenario, over: Partial<ScenarioArgs> = {}) {
   const args: ScenarioArgs = { nodes: 6, servers: 3, seed: 1, throttle: 0, drainMinutes: 2, neverBoot: 0, ...scenario.defaults, ...over };
@@ -45,7 +48,48 @@ describe('Spot interruptions, rebalance recommendations, scheduled retirements, 
     expect(checks.filter((c) => !c.passed)).toEqual([]);
   });
 
-  it('scheduled retirement of a client and a server: both replaced before the scheduled time, quorum kept', async () => {
+  it('rebalance recommendations without Capacity Rebalancing (rebalanceReplace): surge one, drain, terminate; concurrent surges of one group add one each', async () => {
+    const { sim, checks } = await play(rebalanceSurgeScenario);
+    expect(checks.filter((c) => !c.passed)).toEqual([]);
+    // The two surges' +1 ran one at a time (reserved concurrency 1): the second was throttled and retried.
+    expect(sim.recorder.timeline.some((t) => t.message === 'noticeSurgeStart throttled (reserved concurrency 1)')).toBe(true);
+    expect(sim.recorder.apiCalls()['autoscaling:SetDesiredCapacity']?.calls).toBe(2);
+  });
+
+  it("rebalanceReplace for a group at MaxSize: no surge (MaxSize is the operator's), terminate-first with the reason; drained, nothing lost", async () => {
+    const sim = await Simulation.start({ seed: 1, logLevel: 'SILENT', config: { rebalanceReplace: true } });
+    try {
+      const cluster = buildCluster(sim, { servers: 3, pools: [{ name: 'spot', nodes: 3, maxSize: 3, drainDeadline: '30m', spot: true }] });
+      const group = cluster.clientGroups.spot as string;
+      const victim = cluster.group(group).members[0]?.instanceId as string;
+      await sim.clock.sleep(5 * 60_000);
+      sim.aws.api.recommendRebalance(victim);
+      await sim.clock.sleep(60_000);
+      await settle(sim, 60 * 60_000);
+      const surge = sim.sfn.list().find((e) => e.name === `surge-${victim}`);
+      expect(surge?.status).toBe('SUCCEEDED');
+      expect(JSON.parse(surge?.output ?? '{}')).toMatchObject({ surge: 'terminate-first', reason: expect.stringContaining('MaxSize 3') });
+      expect(sim.recorder.apiCalls()['autoscaling:SetDesiredCapacity']).toBeUndefined();
+      expect(sim.aws.api.instance(victim)?.state).toBe('terminated');
+      expect(
+        sim.recorder
+          .executionRecords()
+          .filter((e) => e.name.startsWith(`drain-${victim}-`))
+          .map((e) => e.status),
+      ).toEqual(['SUCCEEDED']);
+      expect(cluster.group(group).members.filter((m) => m.lifecycleState === 'InService')).toHaveLength(3);
+      expect(sim.recorder.lostAllocations).toEqual([]);
+    } finally {
+      await sim.stop();
+    }
+  });
+
+  it('scheduled retirement with a maintenance window in time: both wait for the window and are replaced inside it, the repeated event schedules nothing', async () => {
+    const { checks } = await play(retirementWindowScenario);
+    expect(checks.filter((c) => !c.passed)).toEqual([]);
+  });
+
+  it('scheduled retirement of a client and a server (window too late): both replaced at once, before the scheduled time, quorum kept', async () => {
     const { checks } = await play(scheduledRetirementScenario);
     expect(checks.filter((c) => !c.passed)).toEqual([]);
   });
@@ -87,6 +131,60 @@ describe('Spot interruptions, rebalance recommendations, scheduled retirements, 
       expect(action).toMatchObject({ result: 'CONTINUE', completeCallsSucceeded: 1 });
       expect(Date.parse(action?.endedAt ?? '')).toBeLessThan(reclaimAt);
       expect(sim.recorder.lostAllocations.map((l) => `${l.jobId} ${l.reason}`)).toEqual(['etl drain-deadline']);
+    } finally {
+      await sim.stop();
+    }
+  });
+  it('instanceNotice fails every attempt on a Spot warning: the notice is dead-lettered, the sweep finds the instance reclaimed and alerts naming it', async () => {
+    const sim = await Simulation.start({ seed: 1, logLevel: 'SILENT', schedules: true });
+    try {
+      const cluster = buildCluster(sim, { servers: 3, pools: [{ name: 'spot', nodes: 3, drainDeadline: '30m', spot: true }] });
+      const victim = cluster.group(cluster.clientGroups.spot as string).members[0]?.instanceId as string;
+      await sim.clock.sleep(5 * 60_000);
+      // Auto Scaling's API fails for three minutes: the function fails at its first call, on every attempt.
+      sim.faults.set('autoscaling', { down: true });
+      sim.aws.api.interruptSpot(victim);
+      await sim.clock.sleep(3 * 60_000);
+      sim.faults.set('autoscaling', { down: false });
+      await sim.clock.sleep(5 * 60_000);
+      const fn = sim.deploy.functions.find((f) => f.key === 'instanceNotice')?.arn;
+      expect(sim.events.deadLettered.filter((d) => d.target === fn).map((d) => d.queueArn.split(':').pop())).toEqual([
+        `${sim.deploy.service}-${sim.deploy.stage}-notice-dlq`,
+      ]);
+      expect(sim.events.dropped.filter((d) => d.target === fn)).toEqual([]);
+      const alerts = sim.events.notifications.filter((n) => n.event['detail-type'] === NOTICE_LOST_DETAIL_TYPE);
+      expect(alerts.map((a) => [a.event.detail.instanceId, a.event.detail.kind])).toEqual([[victim, 'spot-interruption']]);
+      expect(String(alerts[0]?.event.detail.reason)).toContain(victim);
+      expect(sim.sqs.queue(`${sim.deploy.service}-${sim.deploy.stage}-notice-dlq`)?.messages).toHaveLength(0);
+    } finally {
+      await sim.stop();
+    }
+  });
+
+  it('instanceNotice fails on a scheduled retirement: the sweep replays it from the dead-letter queue and the node is replaced, nothing lost', async () => {
+    const sim = await Simulation.start({ seed: 1, logLevel: 'SILENT', schedules: true });
+    try {
+      const cluster = buildCluster(sim, { servers: 3, pools: [{ name: 'general', nodes: 3, drainDeadline: '30m' }] });
+      const group = cluster.clientGroups.general as string;
+      const victim = cluster.group(group).members[0]?.instanceId as string;
+      await sim.clock.sleep(5 * 60_000);
+      sim.faults.set('autoscaling', { down: true });
+      const scheduledAt = sim.clock.now() + 2 * 3_600_000;
+      sim.aws.api.scheduleRetirement([victim], scheduledAt);
+      await sim.clock.sleep(3 * 60_000);
+      sim.faults.set('autoscaling', { down: false });
+      // The next sweeps replay it (every reconcileSchedule, 2 min).
+      await sim.clock.sleep(10 * 60_000);
+      await settle(sim, 60 * 60_000);
+      const fn = sim.deploy.functions.find((f) => f.key === 'instanceNotice')?.arn;
+      expect(sim.events.deadLettered.filter((d) => d.target === fn)).toHaveLength(1);
+      expect(sim.events.notifications.filter((n) => n.event['detail-type'] === NOTICE_LOST_DETAIL_TYPE)).toEqual([]);
+      const drain = sim.recorder.executionRecords().filter((e) => e.name.startsWith(`drain-${victim}-`));
+      expect(drain.map((e) => e.status)).toEqual(['SUCCEEDED']);
+      expect(sim.aws.api.instance(victim)?.state).toBe('terminated');
+      expect(sim.clock.now()).toBeLessThan(scheduledAt);
+      expect(sim.recorder.lostAllocations).toEqual([]);
+      expect(cluster.group(group).members.filter((m) => m.lifecycleState === 'InService')).toHaveLength(3);
     } finally {
       await sim.stop();
     }

@@ -8,6 +8,7 @@ import { DrainPlanSchema } from '../../src/workflows/drain/state.js';
 import { JOIN_NEXT_BY_TASK } from '../../src/workflows/join/state.js';
 import { SERVER_NEXT_BY_TASK } from '../../src/workflows/servers/removal-state.js';
 import { REPLACE_NEXT_BY_TASK } from '../../src/workflows/servers/replace-state.js';
+import { SURGE_NEXT, SURGE_STARTED } from '../../src/workflows/notices/surge.js';
 import { PlanSchema } from '../../src/workflows/upgrade/state.js';
 import { targets, type Definition, type State } from '../../statemachines/builder/asl.js';
 import { LAMBDA_TRANSIENT_ERRORS } from '../../statemachines/builder/policy.js';
@@ -15,6 +16,7 @@ import { CLUSTER_UPGRADE } from '../../statemachines/definitions/cluster-upgrade
 import { DRAIN, drain } from '../../statemachines/definitions/drain.js';
 import { MACHINES, render } from '../../statemachines/definitions/index.js';
 import { JOIN, join } from '../../statemachines/definitions/join.js';
+import { NOTICE_REPLACE } from '../../statemachines/definitions/notice-replace.js';
 import { POOL_UPGRADE } from '../../statemachines/definitions/pool-upgrade.js';
 import { SERVER_REPLACE } from '../../statemachines/definitions/server-replace.js';
 
@@ -47,6 +49,10 @@ const RETURNS: Record<string, Record<string, [string, readonly string[]]>> = {
   // The plan (role included) is fixed by Validate and carried through every step.
   'pool-upgrade': { [POOL_UPGRADE.setLaunchTemplate]: ['$.plan.role', PlanSchema.shape.role.options] },
   'cluster-upgrade': { [CLUSTER_UPGRADE.checkPool]: ['$.progress.phase', POOL_CHECK_PHASES] },
+  'notice-replace': {
+    [NOTICE_REPLACE.surgeStart]: ['$.surge', SURGE_STARTED],
+    [NOTICE_REPLACE.checkReplacement]: ['$.next', SURGE_NEXT],
+  },
 };
 
 const TYPED_ERROR_NAMES = new Set(

@@ -1,15 +1,18 @@
 import { describe, expect, it, vi } from 'vitest';
 import { INTERRUPTION_TOKEN } from '../../src/aws/autoscaling.js';
-import { parseInstanceNotice } from '../../src/events/instance-notice.js';
+import { type InstanceNotice, parseInstanceNotice } from '../../src/events/instance-notice.js';
 import { parseLifecycleEvent } from '../../src/events/lifecycle-action.js';
 import { cappedDeadlineNs, RECLAIM_MARGIN_MS } from '../../src/workflows/drain/start.js';
+import { MaintenanceWindowSchema } from '../../src/time/window.js';
 import { handleInstanceNotice, type NoticeDeps } from '../../src/workflows/notices/handle.js';
+import { replayNoticeDeadLetters, tooLate } from '../../src/workflows/reconcile/notice-dead-letters.js';
 import { routeLifecycleEvent, type RouterDeps } from '../../src/workflows/router/route.js';
 
 const INSTANCE = 'i-1234567890abcdef0';
 const TIME = '2026-01-05T09:00:00Z';
 const T = Date.parse(TIME);
 const DRAIN_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:drain';
+const REPLACE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:notice-replace';
 const envelope = (source: string, detailType: string, detail: Record<string, unknown>, resources: string[] = []) => ({
   version: '0',
   id: 'e-1',
@@ -92,7 +95,14 @@ const clusterGroup = {
 };
 
 function noticeDeps(
-  options: { lifecycleState?: string; capacityRebalance?: boolean; rebalanceReplace?: boolean; role?: string; draining?: Record<string, unknown> } = {},
+  options: {
+    lifecycleState?: string;
+    capacityRebalance?: boolean;
+    rebalanceReplace?: boolean;
+    role?: string;
+    draining?: Record<string, unknown>;
+    window?: string;
+  } = {},
 ) {
   return {
     config: {
@@ -100,6 +110,10 @@ function noticeDeps(
       terminateHookName: 'hashistack-terminate',
       drainStateMachineArn: DRAIN_ARN,
       rebalanceReplace: options.rebalanceReplace ?? false,
+      maintenanceWindow: MaintenanceWindowSchema.parse(options.window ?? 'Sun 02:00-06:00'),
+      retirementReplaceTimeMs: 3_600_000,
+      retirementMarginMs: 2 * 3_600_000,
+      noticeReplaceStateMachineArn: REPLACE_ARN,
     },
     describeAutoScalingInstance: vi.fn(async () => ({ AutoScalingGroupName: 'clients', LifecycleState: options.lifecycleState ?? 'InService' })),
     describeGroup: vi.fn(async () => ({
@@ -156,13 +170,14 @@ describe('instance notices: what the handler does', () => {
     expect(await handleInstanceNotice(spotWarning, ok)).toMatchObject([{ deadlineShortened: false }]);
     expect(ok.nomad.drainNode).not.toHaveBeenCalled();
   });
-  it('rebalance: ineligible; Capacity Rebalancing replaces it, rebalanceReplace terminates it without decrement, otherwise nothing more', async () => {
+  it('rebalance: ineligible; Capacity Rebalancing replaces it, rebalanceReplace starts the surge replacement (once per instance), otherwise nothing more', async () => {
     const cr = noticeDeps({ capacityRebalance: true });
     expect(await handleInstanceNotice(rebalance, cr)).toMatchObject([{ outcome: 'ineligible', replacement: 'capacity-rebalancing' }]);
     expect(cr.terminateInstance).not.toHaveBeenCalled();
     const replace = noticeDeps({ rebalanceReplace: true });
-    expect(await handleInstanceNotice(rebalance, replace)).toMatchObject([{ outcome: 'ineligible', replacement: 'replacing' }]);
-    expect(replace.terminateInstance).toHaveBeenCalledWith(INSTANCE, false);
+    expect(await handleInstanceNotice(rebalance, replace)).toMatchObject([{ outcome: 'ineligible', replacement: 'surge' }]);
+    expect(replace.startExecution).toHaveBeenCalledWith(REPLACE_ARN, `surge-${INSTANCE}`, { mode: 'surge', instanceId: INSTANCE, asgName: 'clients' });
+    expect(replace.terminateInstance).not.toHaveBeenCalled();
     const none = noticeDeps();
     expect(await handleInstanceNotice(rebalance, none)).toMatchObject([{ outcome: 'ineligible', replacement: 'none' }]);
     expect(none.nomad.setEligibility).toHaveBeenCalledWith('node-1', false);
@@ -179,6 +194,33 @@ describe('instance notices: what the handler does', () => {
     const going = noticeDeps({ lifecycleState: 'Terminating:Wait' });
     expect(await handleInstanceNotice(retirement(), going)).toMatchObject([{ outcome: 'ignored' }]);
     expect(going.terminateInstance).not.toHaveBeenCalled();
+  });
+  it('scheduled retirement with the next maintenance window in time: one noticeReplace execution waits for the window, named by instance and window', async () => {
+    const d = noticeDeps({ window: 'Mon 12:00-14:00' });
+    const replaceAt = Date.parse('2026-01-05T12:00:00Z');
+    expect(await handleInstanceNotice(retirement(), d)).toMatchObject([{ outcome: 'scheduled', replaceAt, started: true }]);
+    const name = `retire-${INSTANCE}-${replaceAt / 1000}`;
+    expect(d.startExecution).toHaveBeenCalledWith(REPLACE_ARN, name, {
+      mode: 'window',
+      instanceId: INSTANCE,
+      asgName: 'clients',
+      replaceAt: '2026-01-05T12:00:00.000Z',
+      event: expect.objectContaining({ source: 'aws.health', detail: expect.objectContaining({ affectedEntities: [{ entityValue: INSTANCE }] }) }),
+    });
+    expect(d.terminateInstance).not.toHaveBeenCalled();
+    // The event handed back at the window parses to the same notice, for this instance only.
+    const event = d.startExecution.mock.calls[0]?.[2] as { event: unknown };
+    expect(parseInstanceNotice(event.event)).toEqual(
+      parseInstanceNotice({ ...retirement(), detail: { ...retirement().detail, affectedEntities: [{ entityValue: INSTANCE }] } }),
+    );
+    // A redelivered event starts nothing new (same name: ExecutionAlreadyExists).
+    d.startExecution.mockResolvedValueOnce({ started: false, reason: 'duplicate' });
+    expect(await handleInstanceNotice(retirement(), d)).toMatchObject([{ outcome: 'scheduled', started: false }]);
+    expect(d.startExecution.mock.calls[1]?.[1]).toBe(name);
+    // Inside the window (when the execution hands the event back): replaced now.
+    const inWindow = { ...noticeDeps({ window: 'Mon 12:00-14:00' }), now: () => replaceAt };
+    expect(await handleInstanceNotice(event.event, inWindow)).toMatchObject([{ outcome: 'replacing' }]);
+    expect(inWindow.terminateInstance).toHaveBeenCalledWith(INSTANCE, false);
   });
   it('ignores instances of other clusters and in the warm pool', async () => {
     const other = noticeDeps();
@@ -272,5 +314,58 @@ describe('router: warm pools and the Spot interruption drain', () => {
       expect(await routeLifecycleEvent(event, d)).toMatchObject({ routed: 'join', started: true });
       expect(d.completeLifecycleAction).not.toHaveBeenCalled();
     }
+  });
+});
+
+describe('instance notices: dead letters replayed by the reconcile sweep', () => {
+  const QUEUE = 'https://sqs.us-east-1.amazonaws.com/123456789012/notice-dlq';
+  const record = (event: unknown) => JSON.stringify({ version: '1.0', requestContext: { condition: 'RetriesExhausted' }, requestPayload: event });
+  function sweepDeps(lifecycleState: string | undefined, now: number, body: string) {
+    const notices = noticeDeps({ lifecycleState });
+    if (lifecycleState === undefined) notices.describeAutoScalingInstance.mockResolvedValue(undefined as never);
+    const batches = [[{ messageId: 'm1', receiptHandle: 'h1', body, receiveCount: 1 }], []];
+    return {
+      config: { clusterName: 'hashistack', noticeDeadLetterQueueUrl: QUEUE } as never,
+      notices,
+      sqs: { receiveMessages: vi.fn(async () => batches.shift() ?? []), deleteMessage: vi.fn(async () => undefined) },
+      putEvent: vi.fn(async () => 'ev-1'),
+      now: () => now,
+    } satisfies Parameters<typeof replayNoticeDeadLetters>[0];
+  }
+
+  it('decides what is too late: gone from its group, a reclaim too close to drain, a scheduled time passed', () => {
+    const [spot] = (parseInstanceNotice(spotWarning) as { notices: InstanceNotice[] }).notices as [InstanceNotice];
+    const [retire] = (parseInstanceNotice(retirement()) as { notices: InstanceNotice[] }).notices as [InstanceNotice];
+    expect(tooLate(spot, undefined, T)).toMatch(/no Auto Scaling group/);
+    expect(tooLate(spot, 'InService', T + 60_000)).toBeNull();
+    expect(tooLate(spot, 'InService', T + 120_000 - RECLAIM_MARGIN_MS)).toMatch(/reclaims/);
+    expect(tooLate(retire, 'InService', T + 3_600_000)).toBeNull();
+    expect(tooLate(retire, 'InService', Date.parse('2026-01-06T09:00:00Z'))).toMatch(/scheduled time/);
+  });
+  it('a notice still relevant is handled again by the function logic and deleted; a late one is alerted naming the instance and deleted', async () => {
+    const live = sweepDeps('InService', T + 3_600_000, record(retirement()));
+    expect(await replayNoticeDeadLetters(live)).toEqual({ replayed: [INSTANCE], lost: [], discarded: 0, failed: 0 });
+    expect(live.notices.terminateInstance).toHaveBeenCalledWith(INSTANCE, false);
+    expect(live.sqs.deleteMessage).toHaveBeenCalledWith(QUEUE, 'h1');
+    expect(live.putEvent).not.toHaveBeenCalled();
+
+    const late = sweepDeps(undefined, T + 200_000, JSON.stringify(spotWarning));
+    expect(await replayNoticeDeadLetters(late)).toEqual({ replayed: [], lost: [INSTANCE], discarded: 0, failed: 0 });
+    expect(late.putEvent).toHaveBeenCalledWith(
+      'hashistack.control-plane',
+      'Instance Notice Lost',
+      expect.objectContaining({ instanceId: INSTANCE, kind: 'spot-interruption', reason: expect.stringContaining(INSTANCE) }),
+    );
+    expect(late.notices.startExecution).not.toHaveBeenCalled();
+    expect(late.sqs.deleteMessage).toHaveBeenCalledWith(QUEUE, 'h1');
+  });
+  it('a replay that fails stays in the queue for the next sweep; a message that is no notice is discarded', async () => {
+    const failing = sweepDeps('InService', T + 3_600_000, record(retirement()));
+    failing.notices.terminateInstance.mockRejectedValue(new Error('throttled'));
+    expect(await replayNoticeDeadLetters(failing)).toMatchObject({ replayed: [], failed: 1 });
+    expect(failing.sqs.deleteMessage).not.toHaveBeenCalled();
+    const junk = sweepDeps('InService', T, '{"hello":1}');
+    expect(await replayNoticeDeadLetters(junk)).toMatchObject({ discarded: 1 });
+    expect(junk.sqs.deleteMessage).toHaveBeenCalledWith(QUEUE, 'h1');
   });
 });

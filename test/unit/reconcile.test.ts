@@ -23,6 +23,7 @@ const config = {
   drainStateMachineArn: DRAIN_ARN,
   joinStateMachineArn: JOIN_ARN,
   routerDeadLetterQueueUrl: QUEUE,
+  noticeDeadLetterQueueUrl: undefined,
   executionOverdueAfterMs: 6 * 3_600_000,
   purgeNomadNode: true,
 };

@@ -9,7 +9,7 @@ import type { startExecution } from '../../aws/sfn.js';
 import { poolFactsFromTags, type PoolFacts } from '../../cluster/pool.js';
 import type { Config } from '../../config/index.js';
 import { ConfigError, InvalidInput } from '../../errors/index.js';
-import { parseInstanceNotice, type InstanceNotice } from '../../events/instance-notice.js';
+import { healthEventOf, parseInstanceNotice, type InstanceNotice } from '../../events/instance-notice.js';
 import type { NomadClient } from '../../hashicorp/nomad/client.js';
 import { getLogger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
@@ -17,9 +17,20 @@ import type { DrainInput } from '../drain/state.js';
 import { RECLAIM_MARGIN_MS } from '../drain/start.js';
 import { isTerminatingLifecycleState } from '../join/guards.js';
 import { executionName } from '../router/route.js';
+import { planRetirement } from './retirement-plan.js';
 
 export interface NoticeDeps {
-  config: Pick<Config, 'clusterName' | 'terminateHookName' | 'drainStateMachineArn' | 'rebalanceReplace'>;
+  config: Pick<
+    Config,
+    | 'clusterName'
+    | 'terminateHookName'
+    | 'drainStateMachineArn'
+    | 'rebalanceReplace'
+    | 'maintenanceWindow'
+    | 'retirementReplaceTimeMs'
+    | 'retirementMarginMs'
+    | 'noticeReplaceStateMachineArn'
+  >;
   describeAutoScalingInstance: (
     ...a: Parameters<typeof describeAutoScalingInstance>
   ) => Promise<Pick<AutoScalingInstanceDetails, 'AutoScalingGroupName' | 'LifecycleState'> | undefined>;
@@ -35,10 +46,12 @@ export type NoticeResult =
   | { instanceId: string; outcome: 'ignored'; reason: string }
   /** Spot warning: node ineligible, the interruption's drain started (or already running). */
   | { instanceId: string; outcome: 'draining'; nomadNodeId: string | null; executionName: string; started: boolean; deadlineShortened?: boolean }
-  /** Rebalance recommendation: node ineligible; who replaces it. */
-  | { instanceId: string; outcome: 'ineligible'; nomadNodeId: string | null; replacement: 'capacity-rebalancing' | 'replacing' | 'none' }
+  /** Rebalance recommendation: node ineligible; who replaces it (`surge`: our noticeReplace execution, surge first). */
+  | { instanceId: string; outcome: 'ineligible'; nomadNodeId: string | null; replacement: 'capacity-rebalancing' | 'surge' | 'none'; executionName?: string }
   /** Scheduled maintenance: replaced now (terminate hook → drain, or the server branch). */
-  | { instanceId: string; outcome: 'replacing'; nomadNodeId: string | null; scheduledAt: number | null };
+  | { instanceId: string; outcome: 'replacing'; nomadNodeId: string | null; scheduledAt: number | null; reason: string }
+  /** Scheduled maintenance: a noticeReplace execution replaces it when the maintenance window opens. */
+  | { instanceId: string; outcome: 'scheduled'; nomadNodeId: string | null; scheduledAt: number; replaceAt: number; executionName: string; started: boolean };
 
 /**
  * Parse the event and act on each instance it names.
@@ -51,11 +64,12 @@ export async function handleInstanceNotice(event: unknown, deps: NoticeDeps): Pr
     return [];
   }
   const results: NoticeResult[] = [];
-  for (const notice of parsed.notices) results.push(await handleOne(notice, deps));
+  for (const notice of parsed.notices) results.push(await handleNotice(notice, deps));
   return results;
 }
 
-async function handleOne(notice: InstanceNotice, deps: NoticeDeps): Promise<NoticeResult> {
+/** Act on one notice (also the reconcile sweep's replay of a dead-lettered one). */
+export async function handleNotice(notice: InstanceNotice, deps: NoticeDeps): Promise<NoticeResult> {
   const log = getLogger();
   const id = notice.instanceId;
   const ignore = (reason: string): NoticeResult => {
@@ -102,21 +116,67 @@ async function handleOne(notice: InstanceNotice, deps: NoticeDeps): Promise<Noti
     if (group.CapacityRebalance) return { instanceId: id, outcome: 'ineligible', nomadNodeId, replacement: 'capacity-rebalancing' };
     if (!deps.config.rebalanceReplace || isTerminatingLifecycleState(member.LifecycleState))
       return { instanceId: id, outcome: 'ineligible', nomadNodeId, replacement: 'none' };
-    await deps.terminateInstance(id, false);
-    log.info('rebalance recommendation: instance replaced (the group launches a replacement; the terminate hook drains it)', { instanceId: id });
-    return { instanceId: id, outcome: 'ineligible', nomadNodeId, replacement: 'replacing' };
+    // Surge first: +1, the replacement joins, then the old one goes through the terminate hook (src/workflows/notices/surge.ts).
+    const name = `surge-${id}`;
+    const r = await deps.startExecution(replaceMachine(deps), name, { mode: 'surge', instanceId: id, asgName: member.AutoScalingGroupName });
+    log.info(r.started ? 'rebalance recommendation: surge replacement started' : 'rebalance recommendation: surge replacement already started', {
+      instanceId: id,
+      executionName: name,
+    });
+    return { instanceId: id, outcome: 'ineligible', nomadNodeId, replacement: 'surge', executionName: name };
   }
 
   if (isTerminatingLifecycleState(member.LifecycleState)) return ignore(`already ${member.LifecycleState}`);
-  // Replace now, well before the scheduled time: the group launches a replacement, the terminate
-  // hook drains the client (or removes the server quorum-safely once its replacement is a voter).
+  const plan = planRetirement(deps.now(), notice.scheduledAt, {
+    window: deps.config.maintenanceWindow,
+    replaceTimeMs: deps.config.retirementReplaceTimeMs,
+    marginMs: deps.config.retirementMarginMs,
+  });
+  if (plan.at === 'window' && notice.scheduledAt !== null) {
+    // Named by instance and window: a repeated or redelivered Health event schedules nothing new.
+    const name = `retire-${id}-${Math.floor(plan.replaceAt / 1000)}`;
+    const r = await deps.startExecution(replaceMachine(deps), name, {
+      mode: 'window',
+      instanceId: id,
+      asgName: member.AutoScalingGroupName,
+      replaceAt: new Date(plan.replaceAt).toISOString(),
+      event: healthEventOf(notice),
+    });
+    if (r.started) countMetric('RetirementScheduledInWindow');
+    log.info('scheduled maintenance: replacement scheduled in the maintenance window', {
+      instanceId: id,
+      eventTypeCode: notice.eventTypeCode,
+      scheduledAt: new Date(notice.scheduledAt).toISOString(),
+      replaceAt: new Date(plan.replaceAt).toISOString(),
+      executionName: name,
+      started: r.started,
+    });
+    return {
+      instanceId: id,
+      outcome: 'scheduled',
+      nomadNodeId,
+      scheduledAt: notice.scheduledAt,
+      replaceAt: plan.replaceAt,
+      executionName: name,
+      started: r.started,
+    };
+  }
+  // Replace now: the group launches a replacement, the terminate hook drains the client
+  // (or removes the server quorum-safely once its replacement is a voter).
   await deps.terminateInstance(id, false);
-  log.info('scheduled maintenance: instance replaced before the scheduled time', {
+  log.info('scheduled maintenance: instance replaced now, before the scheduled time', {
     instanceId: id,
     eventTypeCode: notice.eventTypeCode,
     scheduledAt: notice.scheduledAt === null ? null : new Date(notice.scheduledAt).toISOString(),
+    reason: plan.reason,
   });
-  return { instanceId: id, outcome: 'replacing', nomadNodeId, scheduledAt: notice.scheduledAt };
+  return { instanceId: id, outcome: 'replacing', nomadNodeId, scheduledAt: notice.scheduledAt, reason: plan.reason };
+}
+
+function replaceMachine(deps: NoticeDeps): string {
+  const arn = deps.config.noticeReplaceStateMachineArn;
+  if (!arn) throw new ConfigError('NOTICE_REPLACE_STATE_MACHINE_ARN', 'is not set');
+  return arn;
 }
 
 /** A promise whose rejection is kept for later (rethrown when awaited through {@link markIneligible}), never unhandled. */

@@ -3,7 +3,8 @@
  * real wrappers ({@link defaultReconcileDeps}); tests pass fakes.
  */
 import type { AutoScalingGroup, AutoScalingInstanceDetails } from '@aws-sdk/client-auto-scaling';
-import { describeAutoScalingInstance, describeGroup, describeGroupsByClusterTag } from '../../aws/autoscaling.js';
+import { describeAutoScalingInstance, describeGroup, describeGroupsByClusterTag, terminateInstance } from '../../aws/autoscaling.js';
+import { putEvent } from '../../aws/events.js';
 import * as ec2 from '../../aws/ec2.js';
 import * as sfn from '../../aws/sfn.js';
 import * as sqs from '../../aws/sqs.js';
@@ -13,6 +14,7 @@ import type { ConsulClient } from '../../hashicorp/consul/client.js';
 import type { NomadClient } from '../../hashicorp/nomad/client.js';
 import type { VaultClient } from '../../hashicorp/vault/client.js';
 import { now } from '../../time/clock.js';
+import type { NoticeDeps } from '../notices/handle.js';
 import type { RouterDeps } from '../router/route.js';
 
 export interface ReconcileDeps {
@@ -24,6 +26,7 @@ export interface ReconcileDeps {
     | 'drainStateMachineArn'
     | 'joinStateMachineArn'
     | 'routerDeadLetterQueueUrl'
+    | 'noticeDeadLetterQueueUrl'
     | 'executionOverdueAfterMs'
     | 'purgeNomadNode'
   >;
@@ -38,6 +41,10 @@ export interface ReconcileDeps {
   ec2: Pick<typeof ec2, 'describeInstance'>;
   sfn: Pick<typeof sfn, 'listExecutions'>;
   sqs: Pick<typeof sqs, 'receiveMessages' | 'deleteMessage'>;
+  /** instanceNotice's logic, which the sweep reuses to replay dead-lettered notices. */
+  notices: NoticeDeps;
+  /** Alerts (a notice that came too late) go on the default bus. */
+  putEvent: typeof putEvent;
   nomad: Pick<NomadClient, 'purgeNode' | 'raftConfiguration' | 'autopilotHealth' | 'removeRaftPeer' | 'agentMembers' | 'forceLeave'> & {
     downNodes: () => Promise<{ ID: string }[]>;
     getNode: (id: string) => Promise<{ node: { Attributes: Record<string, string> | null } }>;
@@ -68,6 +75,8 @@ export function defaultReconcileDeps(): ReconcileDeps {
     ec2,
     sfn,
     sqs,
+    notices: { config, describeAutoScalingInstance, describeGroup, nomad: clients.nomad, startExecution: sfn.startExecution, terminateInstance, now },
+    putEvent,
     nomad: clients.nomad,
     consul: clients.consul,
     vault: clients.vault,

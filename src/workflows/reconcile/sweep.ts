@@ -1,5 +1,5 @@
 /**
- * The reconciliation sweep (scheduled): replay the router's dead letters,
+ * The reconciliation sweep (scheduled): replay the router's and instanceNotice's dead letters,
  * adopt lifecycle actions waiting without a workflow, report overdue
  * executions, remove what instances gone outside the lifecycle left behind.
  * Each part runs even when another fails; the sweep then fails loudly.
@@ -9,6 +9,7 @@ import { getLogger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
 import { replayDeadLetters, type DeadLetterOutcome } from './dead-letters.js';
 import type { ReconcileDeps } from './deps.js';
+import { replayNoticeDeadLetters, type NoticeDeadLetterOutcome } from './notice-dead-letters.js';
 import { cleanupOrphans, type OrphanOutcome } from './orphans.js';
 import { reportInFlight } from './in-flight.js';
 import { reportOverdue } from './overdue.js';
@@ -16,6 +17,7 @@ import { adoptStuckActions, runningExecutions, type AdoptOutcome } from './stuck
 
 export interface SweepOutcome {
   deadLetters?: DeadLetterOutcome;
+  noticeDeadLetters?: NoticeDeadLetterOutcome;
   adoption?: AdoptOutcome;
   overdue?: string[];
   inFlight?: ReturnType<typeof reportInFlight>;
@@ -41,6 +43,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<SweepOutcome> {
   };
   // Dead letters first: an action whose event is in the queue starts under its own token, not adopted.
   outcome.deadLetters = await part('dead-letters', () => replayDeadLetters(deps));
+  outcome.noticeDeadLetters = await part('notice-dead-letters', () => replayNoticeDeadLetters(deps));
   const running = await part('list-executions', () => runningExecutions(deps));
   if (running) {
     outcome.adoption = await part('adopt', () => adoptStuckActions(deps, running, new Set(outcome.deadLetters?.instances)));
