@@ -4,6 +4,7 @@
  */
 import { getSecureString } from '../aws/ssm.js';
 import { getConfig, type Config } from '../config/index.js';
+import { ConfigError } from '../errors/index.js';
 import { HttpClient } from '../http/client.js';
 import { ConsulClient } from './consul/client.js';
 import { NomadClient } from './nomad/client.js';
@@ -33,10 +34,18 @@ export function createClusterClients(
       }),
     ),
     vault: new VaultClient(
-      new HttpClient({ service: 'vault', baseUrl: config.vaultAddr, authHeader: 'X-Vault-Token', token: (o) => readToken(config.tokenParameters.vault, o) }),
+      new HttpClient({
+        service: 'vault',
+        // Vault not managed here (VAULT_ENABLED=false): no address; the token read below refuses before any request.
+        baseUrl: config.vaultAddr ?? 'https://vault.invalid',
+        authHeader: 'X-Vault-Token',
+        token: (o) => (config.tokenParameters.vault ? readToken(config.tokenParameters.vault, o) : Promise.reject(vaultDisabled())),
+      }),
     ),
   };
 }
+
+const vaultDisabled = (): ConfigError => new ConfigError('VAULT_ENABLED', 'is false: Vault is not managed here, so nothing may call it');
 
 let cached: ClusterClients | undefined;
 

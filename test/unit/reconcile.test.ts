@@ -25,6 +25,8 @@ const config = {
   routerDeadLetterQueueUrl: QUEUE,
   executionOverdueAfterMs: 6 * 3_600_000,
   purgeNomadNode: true,
+  vaultEnabled: true,
+  vaultNodeId: 'instance-id' as const,
 };
 const tags = [
   { Key: 'hashistack:cluster', Value: 'hashistack' },

@@ -26,6 +26,8 @@ export interface ReconcileDeps {
     | 'routerDeadLetterQueueUrl'
     | 'executionOverdueAfterMs'
     | 'purgeNomadNode'
+    | 'vaultEnabled'
+    | 'vaultNodeId'
   >;
   /** The lifecycle router's logic, which the sweep reuses to start workflows. */
   router: RouterDeps;
