@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clearParameterCache } from '../src/aws/ssm.js';
+import { resetConfig } from '../src/config/index.js';
+import { resetClusterClients } from '../src/hashicorp/clients.js';
 import { setClockSource, timeoutError } from '../src/time/clock.js';
 import { createAwsSim } from './aws/index.js';
 import { S3Service } from './aws/s3.js';
@@ -37,6 +39,13 @@ export interface SimulationOptions {
   timeScale?: number;
   faults?: Partial<ClusterFaults>;
   joinMode?: 'auto' | 'ssm';
+  /**
+   * The cluster's topology beyond its groups' tags: how Vault servers set
+   * their raft node_id (default instance-id); `controlPlane` overrides the
+   * deployed control plane's environment to match (e.g. VAULT_ENABLED,
+   * VAULT_NODE_ID), as an operator's stage config would.
+   */
+  topology?: { vaultNodeId?: 'instance-id' | 'hostname'; controlPlane?: Record<string, string> };
   /** Stage whose config/<stage>.yml is deployed; default `example`. */
   stage?: string;
   /** Arm the schedule rules (hook audit, AMI refresh); default false. */
@@ -114,7 +123,16 @@ export class Simulation {
     const bus = new WorldBus();
     const deploy = loadDeployConfig(resolve(PROJECT_ROOT, 'serverless.yml'), stage);
 
-    const hashistack = createHashistackSim({ clock, rng, faults, recorder, bus, tokens: SIM_TOKENS, joinMode: options.joinMode ?? 'auto' });
+    const hashistack = createHashistackSim({
+      clock,
+      rng,
+      faults,
+      recorder,
+      bus,
+      tokens: SIM_TOKENS,
+      joinMode: options.joinMode ?? 'auto',
+      ...(options.topology?.vaultNodeId ? { vaultNodeId: options.topology.vaultNodeId } : {}),
+    });
     const aws = createAwsSim({ clock, rng, faults, recorder, bus, shell: hashistack.shell });
     const lambda = new LambdaRuntime(deploy.functions, { clock, faults, recorder, rng });
     const sfn = new StepFunctionsSim(deploy.stateMachines, { clock, recorder, rng, lambda, bus, region: deploy.region });
@@ -195,7 +213,11 @@ export class Simulation {
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
       POWERTOOLS_DEV: 'false',
       POWERTOOLS_METRICS_DISABLED: 'true',
+      ...options.topology?.controlPlane,
     });
+    // Another simulation of this process may have deployed another topology: read the configuration again.
+    resetConfig();
+    resetClusterClients();
     // Back-off and polls wait in sim time, parked: on AWS a sleeping Lambda uses no CPU either.
     // Request timeouts run out in sim time too (a blocking query's wait + margin).
     setClockSource(

@@ -49,6 +49,11 @@ const vaultDisabled = (): ConfigError => new ConfigError('VAULT_ENABLED', 'is fa
 
 let cached: ClusterClients | undefined;
 
+/** Forget the clients (the simulator, when it deploys another configuration in the same process). */
+export function resetClusterClients(): void {
+  cached = undefined;
+}
+
 /** The clients of this container, created on first use. */
 export function clusterClients(): ClusterClients {
   cached ??= createClusterClients(getConfig());
