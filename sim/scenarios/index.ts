@@ -6,6 +6,7 @@ import { scaleOutScenario } from './scale-out.js';
 import { serverReplaceScenario, serverTerminateTwoScenario } from './server-replace.js';
 import { rebalanceScenario, scheduledRetirementScenario, spotInterruptionRebalancingScenario, spotInterruptionScenario, warmPoolScenario } from './spot.js';
 import { snapshotFailsPlannedScenario, snapshotFailsUnplannedScenario } from './snapshots.js';
+import { serverReplaceHostnameScenario, serverReplaceNoVaultScenario, serverReplaceSplitScenario } from './topologies.js';
 import type { Scenario } from './types.js';
 import { upgradeScenario } from './upgrade.js';
 import { upgradeRaceScenario, upgradeRollbackCordonedScenario, upgradeScaleInScenario } from './upgrade-trouble.js';
@@ -19,6 +20,9 @@ export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
     scaleOutScenario,
     serverReplaceScenario,
     serverTerminateTwoScenario,
+    serverReplaceSplitScenario,
+    serverReplaceNoVaultScenario,
+    serverReplaceHostnameScenario,
     snapshotFailsPlannedScenario,
     snapshotFailsUnplannedScenario,
     upgradeScenario,
