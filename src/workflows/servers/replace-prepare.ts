@@ -87,7 +87,7 @@ export async function prepareReplace(input: ReplaceInput, deps: ServerDeps): Pro
     current: null,
     replaced: [],
     systems: first?.systems ?? [],
-    queue: todo.slice(1).map((p) => ({ asgName: p.asgName, systems: p.systems })),
+    queue: todo.slice(1).map((p) => ({ asgName: p.asgName, systems: p.systems, target: p.target })),
     groups,
     snapshots: [],
     error: null,

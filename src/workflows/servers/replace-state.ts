@@ -24,6 +24,8 @@ export const ReplaceGroupSchema = z.object({
   asgName: z.string(),
   /** The raft systems the group runs. */
   systems: z.array(RaftSystemSchema),
+  /** The launch template version it launched when the execution started (what its members are replaced with). */
+  target: z.object({ launchTemplateId: z.string(), version: z.number().int() }).optional(),
 });
 
 /**

@@ -4,7 +4,7 @@ import { getLogger } from '../../observability/logger.js';
 import { countMetric, secondsMetric } from '../../observability/metrics.js';
 import type { ServerDeps } from './deps.js';
 import { peersOf, readCluster, systemHealthy, vaultNodeIdsOf, type InstanceIdentity } from './raft-view.js';
-import { healthyVoterEverywhere, leaderships, memberIds, outdatedMembers, targetVersion } from './replace-group.js';
+import { healthyVoterEverywhere, leaderships, memberIds, outdatedMembers } from './replace-group.js';
 import { seconds, summaryOf, type ReplaceState } from './replace-state.js';
 
 /** Seconds between checks while a new server joins or an old one is removed. */
@@ -32,7 +32,8 @@ async function nextGroup(state: ReplaceState, deps: ServerDeps, t: number): Prom
     queue = rest;
     const group = await deps.autoscaling.describeGroup(g.asgName);
     if (!group) throw new InvalidInput(`serverReplace: the group ${g.asgName} is gone`);
-    const target = await targetVersion(group, deps);
+    const target = g.target;
+    if (!target) throw new InvalidInput(`serverReplace: no target version planned for ${g.asgName}`);
     if (outdatedMembers(group, target).length === 0) continue;
     getLogger().info('next server group', { asgName: g.asgName, systems: g.systems });
     return { ...state, asgName: g.asgName, systems: g.systems, target, queue, next: 'launch', pollAfterSeconds: 0, current: null };
