@@ -98,6 +98,17 @@ function topologyScenario(t: Topology): Scenario {
         ...(t.vaultNodeId === 'hostname' && t.vault
           ? [check('Vault raft node_ids are hostnames', vaultIds.length > 0 && vaultIds.every((id) => /^ip-[0-9-]+\./.test(id)), vaultIds.join(', '))]
           : []),
+        ...(t.vault
+          ? []
+          : [
+              check(
+                'no Vault API call (Vault not managed here)',
+                Object.keys(sim.recorder.apiCalls()).every((k) => !k.startsWith('vault:')),
+                Object.keys(sim.recorder.apiCalls())
+                  .filter((k) => k.startsWith('vault:'))
+                  .join(', ') || 'none',
+              ),
+            ]),
         ...lifecycleChecks(sim),
       ];
     },
