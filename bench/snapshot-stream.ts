@@ -38,7 +38,7 @@ const started = Date.now();
 const record = await takeSnapshot(
   'consul',
   {
-    config: { clusterName: 'bench', snapshots: { bucket: 'bench', kmsKeyId: KEY, prefix: 'snapshots/', maxAgeMs: 0 } },
+    config: { clusterName: 'bench', vaultEnabled: true, snapshots: { bucket: 'bench', kmsKeyId: KEY, prefix: 'snapshots/', maxAgeMs: 0 } },
     clients: {
       consul: {
         snapshot: async (): Promise<StreamResponse> => ({

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clearParameterCache } from '../src/aws/ssm.js';
+import { resetConfig } from '../src/config/index.js';
+import { resetClusterClients } from '../src/hashicorp/clients.js';
 import { setClockSource, timeoutError } from '../src/time/clock.js';
 import { createAwsSim } from './aws/index.js';
 import { S3Service } from './aws/s3.js';
@@ -21,7 +23,6 @@ import { packagedTemplate } from './iam/packaged-template.js';
 import { stampOutgoingRequests } from './iam/principal.js';
 import { IAM_PREFIX } from './iam/request-checks.js';
 import { loadDeployConfig, SIM_ACCOUNT_ID, type DeployConfig } from './runtime/deploy-config.js';
-import { resetConfig } from '../src/config/index.js';
 import { EventBridgeSim } from './runtime/eventbridge.js';
 import { LambdaRuntime } from './runtime/lambda.js';
 import { StepFunctionsSim } from './runtime/stepfunctions.js';
@@ -39,6 +40,13 @@ export interface SimulationOptions {
   timeScale?: number;
   faults?: Partial<ClusterFaults>;
   joinMode?: 'auto' | 'ssm';
+  /**
+   * The cluster's topology beyond its groups' tags: how Vault servers set
+   * their raft node_id (default instance-id); `controlPlane` overrides the
+   * deployed control plane's environment to match (e.g. VAULT_ENABLED,
+   * VAULT_NODE_ID), as an operator's stage config would.
+   */
+  topology?: { vaultNodeId?: 'instance-id' | 'hostname'; controlPlane?: Record<string, string> };
   /** Stage whose config/<stage>.yml is deployed; default `example`. */
   stage?: string;
   /** Config keys deployed instead of the stage file's (as if config/<stage>.yml said so), e.g. `{ rebalanceReplace: true }`. */
@@ -118,7 +126,16 @@ export class Simulation {
     const bus = new WorldBus();
     const deploy = loadDeployConfig(resolve(PROJECT_ROOT, 'serverless.yml'), stage, options.config);
 
-    const hashistack = createHashistackSim({ clock, rng, faults, recorder, bus, tokens: SIM_TOKENS, joinMode: options.joinMode ?? 'auto' });
+    const hashistack = createHashistackSim({
+      clock,
+      rng,
+      faults,
+      recorder,
+      bus,
+      tokens: SIM_TOKENS,
+      joinMode: options.joinMode ?? 'auto',
+      ...(options.topology?.vaultNodeId ? { vaultNodeId: options.topology.vaultNodeId } : {}),
+    });
     const aws = createAwsSim({ clock, rng, faults, recorder, bus, shell: hashistack.shell });
     const lambda = new LambdaRuntime(deploy.functions, { clock, faults, recorder, rng });
     const sfn = new StepFunctionsSim(deploy.stateMachines, { clock, recorder, rng, lambda, bus, region: deploy.region });
@@ -202,9 +219,11 @@ export class Simulation {
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
       POWERTOOLS_DEV: 'false',
       POWERTOOLS_METRICS_DISABLED: 'true',
+      ...options.topology?.controlPlane,
     });
-    // The handlers read this deployment's config at their next start (an earlier simulation may have deployed another).
+    // Another simulation of this process may have deployed another topology: read the configuration again.
     resetConfig();
+    resetClusterClients();
     // Back-off and polls wait in sim time, parked: on AWS a sleeping Lambda uses no CPU either.
     // Request timeouts run out in sim time too (a blocking query's wait + margin).
     setClockSource(

@@ -8,6 +8,7 @@ import type { ResourceToken, VaultToken } from './acl.js';
 import { isClientTerminal } from './cluster/alloc-runner.js';
 import type { RaftPeer } from './cluster/raft.js';
 import type { Allocation, Deployment, GossipMember, JobSpec, NomadNode } from './cluster/state.js';
+import type { VaultNodeIdConvention } from './cluster/vault-cluster.js';
 import { HashistackWorld, type JoinMode } from './cluster/world.js';
 import { ConsulService } from './consul/service.js';
 import { NomadService } from './nomad/service.js';
@@ -31,6 +32,8 @@ export interface HashistackDeps {
   /** Management ACL token of each system. */
   tokens: { nomad: string; consul: string; vault: string };
   joinMode?: JoinMode;
+  /** How Vault servers set their raft node_id (default: the instance id). */
+  vaultNodeId?: VaultNodeIdConvention;
 }
 
 export type HashiSystem = 'nomad' | 'consul' | 'vault';

@@ -2,7 +2,7 @@ import type { Faults } from '../core/faults.js';
 import type { NodeShell } from '../core/bus.js';
 import type { SimClock } from '../core/clock.js';
 import type { Rng } from '../core/rng.js';
-import { CONSUL_STATUS_CODE, type AgentName, type Host } from './cluster/state.js';
+import { CONSUL_STATUS_CODE, runsAgent, type AgentName, type Host } from './cluster/state.js';
 import type { HashistackWorld } from './cluster/world.js';
 
 interface LineResult {
@@ -147,7 +147,7 @@ export class HashistackShell implements NodeShell {
   private rcService(host: Host, args: string[]): LineResult {
     const [service, action] = args;
     const agent = SERVICES.find((s) => s === service);
-    if (!agent || (agent === 'vault' && host.role !== 'server')) return fail(` * rc-service: service \`${service ?? ''}' does not exist\n`);
+    if (!agent || !runsAgent(host, agent)) return fail(` * rc-service: service \`${service ?? ''}' does not exist\n`);
     const running = host.agents[agent];
     switch (action) {
       case 'status':

@@ -22,8 +22,17 @@ export interface PoolSpec {
   launchTemplateVersion?: '$Default' | '$Latest';
 }
 
+/** A server group and the raft systems it runs (ASG tag `hashistack:systems`; absent: all three). */
+export interface ServerGroupSpec {
+  name: string;
+  servers: number;
+  systems?: string;
+}
+
 export interface ClusterSpec {
   servers: number;
+  /** Several server groups instead of the one all-in-one group of `servers` (topologies). */
+  serverGroups?: ServerGroupSpec[];
   pools: PoolSpec[];
   /** Lifecycle hooks on the cluster's ASGs; default both. */
   hooks?: { launch: boolean; terminate: boolean };
@@ -32,7 +41,10 @@ export interface ClusterSpec {
 
 export interface Cluster {
   imageId: string;
+  /** The (first) server group. */
   serverGroup: string;
+  /** Every server group, as specified. */
+  serverGroups: string[];
   clientGroups: Record<string, string>;
   group(name: string): AutoScalingGroup;
 }
@@ -85,24 +97,37 @@ export function buildCluster(sim: Simulation, spec: ClusterSpec): Cluster {
     { key: 'hashistack:pool', value: pool, propagateAtLaunch: true },
     ...Object.entries(extra)
       .filter((e): e is [string, string] => e[1] !== undefined)
-      .map(([key, value]) => ({ key, value, propagateAtLaunch: false })),
+      // The systems tag reaches the instances too: the node's agents are configured from it (its user data reads it).
+      .map(([key, value]) => ({ key, value, propagateAtLaunch: key === 'hashistack:systems' })),
   ];
 
   // Launch templates carry the cluster tag: the upgrade's launch template writes are scoped to it.
   const templateTags = { 'hashistack:cluster': clusterName };
-  const serverTemplate = aws.createLaunchTemplate({ name: 'hashistack-server', imageId: image.imageId, instanceType: 'm6g.large', tags: templateTags });
-  const serverGroup = `${clusterName}-servers`;
-  aws.createAutoScalingGroup({
-    name: serverGroup,
-    minSize: spec.servers,
-    maxSize: spec.servers + 1,
-    desiredCapacity: spec.servers,
-    launchTemplate: { id: serverTemplate.id, version: '$Default' },
-    availabilityZones: azs,
-    tags: tags('server', 'servers'),
-    lifecycleHooks,
-    bootstrapInService: true,
-  });
+  const serverSpecs: ServerGroupSpec[] = spec.serverGroups ?? [{ name: '', servers: spec.servers }];
+  const serverGroups: string[] = [];
+  for (const g of serverSpecs) {
+    const suffix = g.name ? `-${g.name}` : '';
+    const serverTemplate = aws.createLaunchTemplate({
+      name: `hashistack-server${suffix}`,
+      imageId: image.imageId,
+      instanceType: 'm6g.large',
+      tags: templateTags,
+    });
+    const name = `${clusterName}-servers${suffix}`;
+    serverGroups.push(name);
+    aws.createAutoScalingGroup({
+      name,
+      minSize: g.servers,
+      maxSize: g.servers + 1,
+      desiredCapacity: g.servers,
+      launchTemplate: { id: serverTemplate.id, version: '$Default' },
+      availabilityZones: azs,
+      tags: tags('server', `servers${suffix}`, { 'hashistack:systems': g.systems }),
+      lifecycleHooks,
+      bootstrapInService: true,
+    });
+  }
+  const serverGroup = serverGroups[0] as string;
 
   const clientGroups: Record<string, string> = {};
   for (const pool of spec.pools) {
@@ -137,6 +162,7 @@ export function buildCluster(sim: Simulation, spec: ClusterSpec): Cluster {
   return {
     imageId: image.imageId,
     serverGroup,
+    serverGroups,
     clientGroups,
     group: (name) => {
       const g = aws.group(name);

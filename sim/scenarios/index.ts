@@ -14,6 +14,7 @@ import {
   warmPoolScenario,
 } from './spot.js';
 import { snapshotFailsPlannedScenario, snapshotFailsUnplannedScenario } from './snapshots.js';
+import { serverReplaceHostnameScenario, serverReplaceNoVaultScenario, serverReplaceSplitScenario } from './topologies.js';
 import type { Scenario } from './types.js';
 import { upgradeScenario } from './upgrade.js';
 import { upgradeRaceScenario, upgradeRollbackCordonedScenario, upgradeScaleInScenario } from './upgrade-trouble.js';
@@ -27,6 +28,9 @@ export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
     scaleOutScenario,
     serverReplaceScenario,
     serverTerminateTwoScenario,
+    serverReplaceSplitScenario,
+    serverReplaceNoVaultScenario,
+    serverReplaceHostnameScenario,
     snapshotFailsPlannedScenario,
     snapshotFailsUnplannedScenario,
     upgradeScenario,

@@ -47,6 +47,8 @@ export function watchQuorum(sim: Simulation): QuorumWatch {
     const inService = new Set(sim.aws.api.groups().flatMap((g) => g.members.filter((m) => m.lifecycleState === 'InService').map((m) => m.instanceId)));
     for (const system of SYSTEMS) {
       const h = sim.hashistack.api.raftHealth(system);
+      // A system the cluster does not run (no Vault in this topology) has no servers to watch.
+      if (h.voters === 0 && Number.isNaN(w.startTolerance[system])) continue;
       if (h.leader === null) {
         leaderlessSince[system] ??= t;
         w.maxLeaderlessMs[system] = Math.max(w.maxLeaderlessMs[system], t - (leaderlessSince[system] ?? t));
@@ -75,18 +77,22 @@ export function watchQuorum(sim: Simulation): QuorumWatch {
 }
 
 /** The checks every server scenario makes from a {@link QuorumWatch}. */
+/** The systems the watch saw servers of. */
+const watched = (w: QuorumWatch): HashiSystem[] => SYSTEMS.filter((s) => !Number.isNaN(w.startTolerance[s]));
+
 export function quorumChecks(w: QuorumWatch): Check[] {
-  const leaderless = SYSTEMS.map((s) => `${s} ${w.maxLeaderlessMs[s]} ms`).join(', ');
-  const tolerance = SYSTEMS.map((s) => `${s} ${w.minTolerance[s]}`).join(', ');
+  const systems = watched(w);
+  const leaderless = systems.map((s) => `${s} ${w.maxLeaderlessMs[s]} ms`).join(', ');
+  const tolerance = systems.map((s) => `${s} ${w.minTolerance[s]}`).join(', ');
   return [
     check(
       `quorum never lost (no leaderless stretch longer than an election, ${ELECTION_MS.max} ms)`,
-      SYSTEMS.every((s) => w.maxLeaderlessMs[s] <= ELECTION_MS.max + SAMPLE_MS),
+      systems.every((s) => w.maxLeaderlessMs[s] <= ELECTION_MS.max + SAMPLE_MS),
       `longest leaderless: ${leaderless} (${w.samples} samples)`,
     ),
     check(
       'failure tolerance never below 0 (live voters − quorum)',
-      SYSTEMS.every((s) => w.minTolerance[s] >= 0),
+      systems.every((s) => w.minTolerance[s] >= 0),
       `minimum: ${tolerance}`,
     ),
     check('no raft peer of a live (InService) server removed', w.livePeersRemoved.length === 0, w.livePeersRemoved.join(', ') || 'none'),
@@ -99,24 +105,29 @@ export function quorumChecks(w: QuorumWatch): Check[] {
  * system may ever run with less failure tolerance than it started with.
  */
 export function toleranceKeptCheck(w: QuorumWatch): Check {
-  const show = (t: Record<HashiSystem, number>): string => SYSTEMS.map((s) => `${s} ${t[s]}`).join(', ');
+  const systems = watched(w);
+  const show = (t: Record<HashiSystem, number>): string => systems.map((s) => `${s} ${t[s]}`).join(', ');
   return check(
     'failure tolerance never below its starting value in any raft system',
-    SYSTEMS.every((s) => w.minTolerance[s] >= w.startTolerance[s]),
+    systems.length > 0 && systems.every((s) => w.minTolerance[s] >= w.startTolerance[s]),
     `start: ${show(w.startTolerance)}; minimum: ${show(w.minTolerance)}`,
   );
 }
 
-/** Raft peers of every system are exactly these instances. */
-export function peersAreExactly(sim: Simulation, instanceIds: readonly string[]): Check {
-  const want = [...instanceIds].sort().join(',');
+/**
+ * Raft peers of every system are exactly these instances (all-in-one
+ * servers), or per system the instances given for it (topologies).
+ */
+export function peersAreExactly(sim: Simulation, instanceIds: readonly string[] | Partial<Record<HashiSystem, readonly string[]>>): Check {
+  const wantOf = (s: HashiSystem): string =>
+    [...((Array.isArray(instanceIds) ? instanceIds : (instanceIds as Partial<Record<HashiSystem, readonly string[]>>)[s]) ?? [])].sort().join(',');
   const bad = SYSTEMS.filter(
     (s) =>
       sim.hashistack.api
         .raftPeers(s)
         .map((p) => p.instanceId)
         .sort()
-        .join(',') !== want,
+        .join(',') !== wantOf(s),
   );
   return check(
     'raft peers end with exactly the current servers (Nomad, Consul, Vault)',
@@ -131,7 +142,7 @@ export function peersAreExactly(sim: Simulation, instanceIds: readonly string[])
                 .join(',')}`,
           )
           .join('; ')
-      : `${instanceIds.length} peers each`,
+      : SYSTEMS.map((s) => `${s} ${sim.hashistack.api.raftPeers(s).length}`).join(', '),
   );
 }
 
@@ -139,21 +150,22 @@ export function peersAreExactly(sim: Simulation, instanceIds: readonly string[])
 export const serverIds = (_sim: Simulation, cluster: Cluster): string[] => cluster.group(cluster.serverGroup).members.map((m) => m.instanceId);
 
 /** Point the server group at a new launch template version ($Latest). */
-export function newServerVersion(sim: Simulation, cluster: Cluster): void {
-  const lt = cluster.group(cluster.serverGroup).launchTemplate;
+export function newServerVersion(sim: Simulation, cluster: Cluster, asgName: string = cluster.serverGroup): void {
+  const lt = cluster.group(asgName).launchTemplate;
   const v = sim.aws.api.createLaunchTemplateVersion({ launchTemplateId: lt.id, sourceVersion: '$Latest', instanceType: 'm7g.large' });
-  sim.aws.api.updateAutoScalingGroup(cluster.serverGroup, { launchTemplate: { id: lt.id, version: '$Latest' } });
+  sim.aws.api.updateAutoScalingGroup(asgName, { launchTemplate: { id: lt.id, version: '$Latest' } });
   sim.recorder.event('scenario', `server launch template ${lt.name ?? lt.id} now at version ${v.versionNumber}`);
 }
 
 /** Start the serverReplace state machine for the group and wait until the execution ends. */
 export async function runServerReplace(
   sim: Simulation,
-  asgName: string,
+  asgName: string | readonly string[],
   limitMs: number,
 ): Promise<{ status: string; output: unknown; error?: string; cause?: string }> {
   const spec = sim.sfn.machine('serverReplace');
-  const e = sim.sfn.startExecution(spec.arn, `replace-${sim.clock.now()}`, JSON.stringify({ asgName }));
+  const input = typeof asgName === 'string' ? { asgName } : { asgNames: asgName };
+  const e = sim.sfn.startExecution(spec.arn, `replace-${sim.clock.now()}`, JSON.stringify(input));
   await sim.clock.until(() => e.status !== 'RUNNING', limitMs);
   return {
     status: e.status,

@@ -23,6 +23,8 @@ export function ec2Client(): EC2Client {
 export interface InstanceFacts {
   instanceId: string;
   privateIp: string | undefined;
+  /** e.g. ip-10-0-1-5.ec2.internal (empty once terminated). */
+  privateDnsName?: string | undefined;
   /** pending | running | shutting-down | terminated | stopping | stopped */
   state: string | undefined;
   tags: Record<string, string>;
@@ -36,7 +38,7 @@ export async function describeInstance(instanceId: string): Promise<InstanceFact
     if (!i) return undefined;
     const tags: Record<string, string> = {};
     for (const t of i.Tags ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? '';
-    return { instanceId, privateIp: i.PrivateIpAddress, state: i.State?.Name, tags };
+    return { instanceId, privateIp: i.PrivateIpAddress, privateDnsName: i.PrivateDnsName || undefined, state: i.State?.Name, tags };
   } catch (error) {
     if (awsErrorName(error) === 'InvalidInstanceID.NotFound' || awsErrorName(error) === 'InvalidInstanceID.Malformed') return undefined;
     throw mapAwsError('ec2', error);

@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import { InvalidInput } from '../errors/index.js';
 import { parseDuration } from '../time/duration.js';
+import { parseSystemsTag, RaftSystemSchema, SYSTEMS_TAG } from './systems.js';
 
 export const TAG = {
   cluster: 'hashistack:cluster',
@@ -15,6 +16,7 @@ export const TAG = {
   datacenter: 'hashistack:datacenter',
   drainDeadline: 'hashistack:drain-deadline',
   joinTimeout: 'hashistack:join-timeout',
+  systems: SYSTEMS_TAG,
 } as const;
 
 export const PoolFactsSchema = z.object({
@@ -30,6 +32,8 @@ export const PoolFactsSchema = z.object({
   drainDeadlineMs: z.number().nullable(),
   /** Pool override of JOIN_TIMEOUT, ms. */
   joinTimeoutMs: z.number().nullable(),
+  /** Server groups: the raft systems the group runs (`hashistack:systems`); absent or null: the cluster's (see systemsOf). */
+  systems: z.array(RaftSystemSchema).nullish(),
 });
 export type PoolFacts = z.infer<typeof PoolFactsSchema>;
 
@@ -61,6 +65,9 @@ export function poolFactsFromTags(asgName: string, tags: TagList, cluster: strin
     return ms;
   };
   const pool = m.get(TAG.pool) || asgName;
+  const systemsRaw = m.get(TAG.systems);
+  const systems = systemsRaw === undefined || role !== 'server' ? null : parseSystemsTag(systemsRaw);
+  if (systems && 'problem' in systems) throw new InvalidInput(`group ${asgName}: ${systems.problem}`);
   return {
     asgName,
     cluster,
@@ -71,5 +78,6 @@ export function poolFactsFromTags(asgName: string, tags: TagList, cluster: strin
     datacenter: m.get(TAG.datacenter) || 'dc1',
     drainDeadlineMs: duration(TAG.drainDeadline),
     joinTimeoutMs: duration(TAG.joinTimeout),
+    systems: systems ? systems.systems : null,
   };
 }

@@ -99,18 +99,27 @@ function group<S extends z.ZodRawShape>(shape: S) {
   return z.preprocess((env) => Object.fromEntries(Object.keys(shape).map((key) => [key, env])), z.object(shape));
 }
 
+/** An empty variable counts as not set (serverless.yml writes `''` for an absent optional key). */
+const emptyAsUnset = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
 /** The configuration, from process.env. */
 export const ConfigSchema = group({
   /** Value of the `hashistack:cluster` tag on the cluster's groups. */
   clusterName: fromEnv('CLUSTER_NAME', nonEmpty),
   nomadAddr: fromEnv('NOMAD_ADDR', clusterAddress),
   consulAddr: fromEnv('CONSUL_HTTP_ADDR', clusterAddress),
-  vaultAddr: fromEnv('VAULT_ADDR', clusterAddress),
+  /** Vault managed here (its servers guarded, snapshotted, gated); false: no Vault calls, address or token needed. */
+  vaultEnabled: fromEnv('VAULT_ENABLED', boolean.default(true)),
+  /** Vault's raft `node_id` convention on the servers: the EC2 instance id, or the hostname (the private DNS name, or its first label). */
+  vaultNodeId: fromEnv('VAULT_NODE_ID', z.enum(['instance-id', 'hostname']).default('instance-id')),
+  /** Required when Vault is enabled (checked below). */
+  vaultAddr: fromEnv('VAULT_ADDR', z.preprocess(emptyAsUnset, clusterAddress.optional())),
   /** SSM SecureString parameters holding the ACL tokens. */
   tokenParameters: group({
     nomad: fromEnv('NOMAD_TOKEN_PARAMETER', parameterName),
     consul: fromEnv('CONSUL_TOKEN_PARAMETER', parameterName),
-    vault: fromEnv('VAULT_TOKEN_PARAMETER', parameterName),
+    /** Required when Vault is enabled (checked below). */
+    vault: fromEnv('VAULT_TOKEN_PARAMETER', z.preprocess(emptyAsUnset, parameterName.optional())),
   }),
   /** KMS key of the token parameters (IAM scopes kms:Decrypt to it). */
   tokenParameterKmsKey: fromEnv('TOKEN_PARAMETER_KMS_KEY', tokenKmsKey),
@@ -201,6 +210,11 @@ export const ConfigSchema = group({
   }),
   /** Weekly UTC window in which the AMI refresh may start an upgrade. */
   maintenanceWindow: fromEnv('MAINTENANCE_WINDOW', MaintenanceWindowSchema.default({ text: 'Sun 02:00-06:00', startMinute: 120, lengthMinutes: 240 })),
+}).superRefine((config, ctx) => {
+  if (!config.vaultEnabled) return;
+  if (config.vaultAddr === undefined) ctx.addIssue({ code: 'custom', path: ['vaultAddr', 'VAULT_ADDR'], message: 'is required while VAULT_ENABLED is true' });
+  if (config.tokenParameters.vault === undefined)
+    ctx.addIssue({ code: 'custom', path: ['tokenParameters', 'vault', 'VAULT_TOKEN_PARAMETER'], message: 'is required while VAULT_ENABLED is true' });
 });
 
 /** The validated configuration. */

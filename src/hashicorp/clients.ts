@@ -4,6 +4,7 @@
  */
 import { getSecureString, getSecureStrings } from '../aws/ssm.js';
 import { getConfig, type Config } from '../config/index.js';
+import { ConfigError } from '../errors/index.js';
 import { HttpClient } from '../http/client.js';
 import { ConsulClient } from './consul/client.js';
 import { NomadClient } from './nomad/client.js';
@@ -14,6 +15,8 @@ export interface ClusterClients {
   consul: ConsulClient;
   vault: VaultClient;
 }
+
+const vaultDisabled = (): ConfigError => new ConfigError('VAULT_ENABLED', 'is false: Vault is not managed here, so nothing may call it');
 
 /** Build clients for a configuration (no I/O until the first request). */
 export function createClusterClients(
@@ -33,7 +36,13 @@ export function createClusterClients(
       }),
     ),
     vault: new VaultClient(
-      new HttpClient({ service: 'vault', baseUrl: config.vaultAddr, authHeader: 'X-Vault-Token', token: (o) => readToken(config.tokenParameters.vault, o) }),
+      new HttpClient({
+        service: 'vault',
+        // Vault not managed here (VAULT_ENABLED=false): no address; the token read below refuses before any request.
+        baseUrl: config.vaultAddr ?? 'https://vault.invalid',
+        authHeader: 'X-Vault-Token',
+        token: (o) => (config.tokenParameters.vault ? readToken(config.tokenParameters.vault, o) : Promise.reject(vaultDisabled())),
+      }),
     ),
   };
 }
@@ -51,7 +60,8 @@ export function tokensReadTogether(
   config: Pick<Config, 'tokenParameters'>,
   together: readonly TokenService[],
 ): (parameter: string, options?: { fresh?: boolean }) => Promise<string> {
-  const names = together.map((service) => config.tokenParameters[service]);
+  // A system not managed here (Vault off) has no parameter: never asked for.
+  const names = together.map((service) => config.tokenParameters[service]).filter((name): name is string => name !== undefined);
   return async (parameter, options = {}) => {
     if (options.fresh || !names.includes(parameter)) return getSecureString(parameter, options);
     return (await getSecureStrings(names))[parameter] as string;
@@ -59,6 +69,11 @@ export function tokensReadTogether(
 }
 
 const cached = new Map<string, ClusterClients>();
+
+/** Forget the clients (the simulator, when it deploys another configuration in the same process). */
+export function resetClusterClients(): void {
+  cached.clear();
+}
 
 /**
  * The clients of this container, created on first use; `together` names

@@ -212,7 +212,12 @@ async function checkVault(clients: PermissionClients, needs: ReturnType<typeof w
  * Every grant the tokens lack for these workflows. A token the product does
  * not know at all is itself a finding (the product's 403 text as detail).
  */
-export async function checkTokenPermissions(clients: PermissionClients, workflows: readonly Workflow[]): Promise<PermissionFinding[]> {
+export async function checkTokenPermissions(
+  clients: PermissionClients,
+  workflows: readonly Workflow[],
+  /** The systems managed here: Vault's token is not asked about when Vault is not (vaultEnabled false). */
+  systems: readonly PermissionFinding['system'][] = ['nomad', 'consul', 'vault'],
+): Promise<PermissionFinding[]> {
   const needs = wanted(workflows);
   const guard = async (system: PermissionFinding['system'], run: () => Promise<PermissionFinding[]>): Promise<PermissionFinding[]> => {
     try {
@@ -222,10 +227,10 @@ export async function checkTokenPermissions(clients: PermissionClients, workflow
       return [{ system, missing: 'a valid token', workflows: [...workflows], detail: error.message }];
     }
   };
-  const results = await Promise.all([
+  const results = await Promise.all<PermissionFinding[] | Promise<PermissionFinding[]>>([
     guard('nomad', () => checkNomad(clients, needs.nomad)),
     guard('consul', () => checkConsul(clients, needs.consul)),
-    guard('vault', () => checkVault(clients, needs.vault)),
+    systems.includes('vault') ? guard('vault', () => checkVault(clients, needs.vault)) : [],
   ]);
   return results.flat();
 }

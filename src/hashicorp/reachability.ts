@@ -24,13 +24,17 @@ export type Reachability = z.infer<typeof ReachabilitySchema>;
 
 const errorText = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
-/** Probe every system at once; never throws (an error is the row's finding). */
-export function probeReachability(anonymous: ClusterClients, address: Record<ClusterSystem, string>): Promise<Reachability[]> {
+/** Probe the cluster's systems (Vault only when managed here) at once; never throws (an error is the row's finding). */
+export function probeReachability(
+  anonymous: ClusterClients,
+  address: Partial<Record<ClusterSystem, string>>,
+  systems: readonly ClusterSystem[],
+): Promise<Reachability[]> {
   return Promise.all(
-    CLUSTER_SYSTEMS.map(async (system): Promise<Reachability> => {
+    systems.map(async (system): Promise<Reachability> => {
       const row = (reachable: boolean, detail: string, problem: Reachability['problem'] = null): Reachability => ({
         system,
-        address: address[system],
+        address: address[system] ?? '',
         reachable,
         detail,
         problem,

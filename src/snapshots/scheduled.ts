@@ -1,19 +1,19 @@
 /**
  * The scheduled snapshot (SNAPSHOT_SCHEDULE, default daily): one verified
- * snapshot of every raft system. Every system is tried; the invocation fails
+ * snapshot of every raft system the cluster runs (Vault only when managed here). Every system is tried; the invocation fails
  * (SnapshotFailed, metric SnapshotFailed, error log) when any failed.
  */
 import { SnapshotFailed } from '../errors/index.js';
 import { getLogger } from '../observability/logger.js';
 import { countMetric } from '../observability/metrics.js';
-import { SNAPSHOT_ORDER } from './order.js';
+import { clusterSystems } from '../cluster/systems.js';
 import type { SnapshotRecord } from './record.js';
 import { type SnapshotDeps, takeSnapshot } from './take.js';
 
 export async function scheduledSnapshots(deps: SnapshotDeps): Promise<{ snapshots: SnapshotRecord[] }> {
   const snapshots: SnapshotRecord[] = [];
   const failures: SnapshotFailed[] = [];
-  for (const system of SNAPSHOT_ORDER) {
+  for (const system of clusterSystems(deps.config)) {
     try {
       snapshots.push(await takeSnapshot(system, deps, { label: 'scheduled' }));
     } catch (error) {

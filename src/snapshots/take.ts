@@ -16,7 +16,7 @@ import { ArchiveInvalid, type ArchiveFacts, inspectArchive } from './archive.js'
 import { type SnapshotRecord, SnapshotRecordSchema, type SnapshotSystem } from './record.js';
 
 export interface SnapshotDeps {
-  config: Pick<Config, 'clusterName' | 'snapshots'>;
+  config: Pick<Config, 'clusterName' | 'snapshots' | 'vaultEnabled'>;
   clients: Record<SnapshotSystem, { snapshot(): Promise<StreamResponse> }>;
   s3: Pick<typeof s3, 'uploadStream' | 'headObject' | 'putJson' | 'getJson'>;
   now: () => number;

@@ -14,13 +14,13 @@ export type Preflight = (workflow: Workflow) => Promise<PermissionFinding[]>;
 export const PREFLIGHT_TTL_MS = 5 * 60_000;
 
 /** A preflight over these clients whose answers are reused for {@link PREFLIGHT_TTL_MS}. */
-export function cachedPreflight(clients: PermissionClients, now: () => number = Date.now): Preflight {
+export function cachedPreflight(clients: PermissionClients, now: () => number = Date.now, systems?: Parameters<typeof checkTokenPermissions>[2]): Preflight {
   const cache = new Map<Workflow, { at: number; result: Promise<PermissionFinding[]> }>();
   return (workflow) => {
     const hit = cache.get(workflow);
     const age = hit ? now() - hit.at : Number.POSITIVE_INFINITY;
     if (hit && age >= 0 && age < PREFLIGHT_TTL_MS) return hit.result;
-    const result = checkTokenPermissions(clients, [workflow]);
+    const result = checkTokenPermissions(clients, [workflow], systems);
     cache.set(workflow, { at: now(), result });
     result.catch(() => cache.delete(workflow));
     return result;

@@ -32,7 +32,7 @@ const next = {
 } as const;
 
 export const serverReplace = machine(
-  'Replace every server of a server ASG whose launch template version differs from the group\'s, one at a time, after one verified raft snapshot per system: +1 new server (join gate), wait until it is a healthy voter in Nomad, Consul and Vault, terminate one old server with decrement (its terminate hook runs the drain workflow\'s quorum-safe removal), raft leaders last. Input {"asgName": "<server ASG>"}; output the summary with per-server timings.',
+  'Replace every server of one or several server ASGs whose launch template version differs from the group\'s, one at a time, groups in HashiCorp\'s order of their systems (Consul, Nomad, Vault), after one verified raft snapshot per system: +1 new server (join gate), wait until it is a healthy voter in each system of its group, terminate one old server with decrement (its terminate hook runs the drain workflow\'s quorum-safe removal), raft leaders last. Input {"asgName": "<server ASG>"} or {"asgNames": ["<ASG>", ...]}; output the summary with per-server timings.',
   172800,
   {
     ...replaceTask(S.prepare, 'serverReplacePrepare', {
@@ -47,7 +47,7 @@ export const serverReplace = machine(
     ),
     ...replaceTask(S.snapshot, 'serverReplaceSnapshot', {
       comment:
-        "Before any server changes: one raft snapshot of the next system (Consul, Nomad, Vault) streamed to S3 and verified (size, the product's checksum, raft index); a failed one stops the replacement here (SnapshotFailed), nothing added or removed.",
+        "Before any server changes: one raft snapshot of the next system the groups run (Consul, Nomad, Vault) streamed to S3 and verified (size, the product's checksum, raft index); a failed one stops the replacement here (SnapshotFailed), nothing added or removed.",
       next: S.nextStep,
     }),
     ...replaceTask(S.step, 'serverReplaceStep', {

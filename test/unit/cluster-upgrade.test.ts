@@ -43,6 +43,17 @@ describe('cluster upgrade: plan', () => {
     expect(s.pools.every((p) => p.status === 'pending')).toBe(true);
   });
 
+  it('orders server pools by their systems (hashistack:systems): Consul servers, then Nomad, then Vault', async () => {
+    const f = upgradeFakes([
+      fakeGroup('a-vault', 3, { role: 'server', tags: { 'hashistack:systems': 'vault' } }),
+      fakeGroup('b-nomad', 3, { role: 'server', tags: { 'hashistack:systems': 'nomad' } }),
+      fakeGroup('web', 2),
+      fakeGroup('c-consul', 3, { role: 'server', tags: { 'hashistack:systems': 'consul' } }),
+    ]);
+    const s = await planClusterUpgrade({ imageId: NEW_AMI }, CLUSTER_EXECUTION, f.deps);
+    expect(s.pools.map((p) => p.pool)).toEqual(['c-consul', 'b-nomad', 'a-vault', 'web']);
+  });
+
   it('skips pools already on the image; per-pool images name only those pools', async () => {
     const f = cluster();
     f.w.versions.set(2, NEW_AMI);

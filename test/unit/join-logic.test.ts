@@ -105,7 +105,13 @@ function fakes() {
     if (block && w.onBlock) w.onBlock(kind);
   };
   const deps = {
-    config: { clusterName: 'hashistack', joinTimeoutMs: 900_000, joinMode: 'auto' as 'auto' | 'ssm' },
+    config: {
+      clusterName: 'hashistack',
+      joinTimeoutMs: 900_000,
+      joinMode: 'auto' as 'auto' | 'ssm',
+      vaultEnabled: true,
+      vaultNodeId: 'instance-id' as 'instance-id' | 'hostname',
+    },
     now: () => t,
     reads: {
       nomadNodesByInstanceId: vi.fn(async (_id: string, block?: unknown) => {

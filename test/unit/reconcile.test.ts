@@ -26,6 +26,8 @@ const config = {
   noticeDeadLetterQueueUrl: undefined,
   executionOverdueAfterMs: 6 * 3_600_000,
   purgeNomadNode: true,
+  vaultEnabled: true,
+  vaultNodeId: 'instance-id' as const,
 };
 const tags = [
   { Key: 'hashistack:cluster', Value: 'hashistack' },

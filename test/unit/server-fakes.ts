@@ -76,7 +76,7 @@ export function serverFakes(servers: FakeServer[], terminating: string[] = []) {
     })),
   });
   const deps = {
-    config: { clusterName: 'hashistack', serverQuorumWaitMs: 30 * 60_000, giveUpAfterMs: 30 * 60_000 },
+    config: { clusterName: 'hashistack', serverQuorumWaitMs: 30 * 60_000, giveUpAfterMs: 30 * 60_000, vaultEnabled: true, vaultNodeId: 'instance-id' },
     now: () => w.t,
     nomad: {
       raftConfiguration: vi.fn(async () => hashiRaft(4647, 'n', (s) => `${s.id}.global`)),

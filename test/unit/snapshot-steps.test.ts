@@ -72,7 +72,7 @@ function fakes(options: { failing?: SnapshotSystem; latest?: Partial<Record<Snap
   } satisfies SnapshotDeps['s3'];
   const heartbeats: number[] = [];
   const deps = {
-    config: { clusterName: 'prod', snapshots: { bucket: 'b', kmsKeyId: KEY, prefix: 'snapshots/', maxAgeMs: 3_600_000 } },
+    config: { clusterName: 'prod', vaultEnabled: true, snapshots: { bucket: 'b', kmsKeyId: KEY, prefix: 'snapshots/', maxAgeMs: 3_600_000 } },
     clients: { consul: product('consul', 11), nomad: product('nomad', 22), vault: product('vault', 33) },
     s3: fakeS3,
     now: options.now ?? (() => clock),
@@ -95,6 +95,9 @@ const replaceState = (): ReplaceState => ({
   startedAt: T0,
   current: null,
   replaced: [],
+  systems: ['consul', 'nomad', 'vault'],
+  queue: [],
+  groups: [],
   snapshots: [],
   error: null,
 });

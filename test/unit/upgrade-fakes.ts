@@ -177,6 +177,7 @@ export function upgradeFakes(groups: FakeGroup[]) {
       joinTimeoutMs: 900_000,
       serverReplaceStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:serverReplace' as string | undefined,
       poolUpgradeStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:poolUpgrade' as string | undefined,
+      vaultEnabled: true,
       amiFilter: { owners: ['self'], namePattern: 'ami-*', tags: {} as Record<string, string> },
       amiAllowedIds: [] as string[],
       upgradeAlarms: [] as string[],

@@ -6,6 +6,7 @@
  */
 import type { AutoScalingGroup } from '../../src/aws/autoscaling.js';
 import type { Config } from '../../src/config/index.js';
+import { clusterSystems, parseSystemsTag, SYSTEMS_TAG } from '../../src/cluster/systems.js';
 import { LAUNCHING, TERMINATING } from '../../src/events/schemas.js';
 import { checkTokenPermissions, type Workflow } from '../../src/hashicorp/permissions.js';
 import { probeReachability, type Reachability } from '../../src/hashicorp/reachability.js';
@@ -21,7 +22,10 @@ export const MIN_VERSIONS = {
   vault: { version: '1.7.0', why: 'sys/storage/raft/autopilot/state (the quorum guard)' },
 } as const;
 
-type DoctorConfig = Pick<Config, 'clusterName' | 'launchHookName' | 'terminateHookName' | 'tokenParameters' | 'nomadAddr' | 'consulAddr' | 'vaultAddr'>;
+type DoctorConfig = Pick<
+  Config,
+  'clusterName' | 'launchHookName' | 'terminateHookName' | 'tokenParameters' | 'nomadAddr' | 'consulAddr' | 'vaultAddr' | 'vaultEnabled'
+>;
 
 /** Run every check; never writes anything. */
 export async function runDoctor(config: DoctorConfig, probes: DoctorProbes): Promise<DoctorCheck[]> {
@@ -50,8 +54,8 @@ export async function runDoctor(config: DoctorConfig, probes: DoctorProbes): Pro
   // Checks that need the cluster and the tokens run only when both are there (their own rows above say why not).
   const clusterReadable = reachable.all && tokens.every((r) => r.status === 'pass');
   if (clusterReadable) {
-    rows.push(...(await permissionChecks(probes, workflowsOf(groups))));
-    rows.push(...(await versionChecks(probes)));
+    rows.push(...(await permissionChecks(probes, workflowsOf(groups), managed(config))));
+    rows.push(...(await versionChecks(probes, managed(config))));
   }
   rows.push(...(await ssmAgentChecks(probes, groups)));
   if (clusterReadable) rows.push(...(await nodeConventionChecks(probes, groups)));
@@ -88,6 +92,7 @@ async function groupChecks(config: DoctorConfig, probes: DoctorProbes, g: AutoSc
     const v = tagOf(g, key);
     if (v !== undefined && parseDuration(v) === undefined) tagProblems.push(`${key} ${JSON.stringify(v)} is not a Go duration like "45m"`);
   }
+  tagProblems.push(...systemsTagProblems(config, g, role));
   rows.push(
     tagProblems.length > 0
       ? fail(
@@ -135,11 +140,26 @@ async function groupChecks(config: DoctorConfig, probes: DoctorProbes, g: AutoSc
 }
 
 const SYSTEMS = ['nomad', 'consul', 'vault'] as const;
+type System = (typeof SYSTEMS)[number];
+
+/** The systems the control plane calls: Vault only when it manages Vault (vaultEnabled). */
+const managed = (config: Pick<DoctorConfig, 'vaultEnabled'>): System[] => SYSTEMS.filter((s) => s !== 'vault' || config.vaultEnabled);
+
+/** `hashistack:systems`: server groups only, known system names, and none the cluster does not manage. */
+function systemsTagProblems(config: DoctorConfig, g: AutoScalingGroup, role: string | undefined): string[] {
+  const raw = tagOf(g, SYSTEMS_TAG);
+  if (raw === undefined) return [];
+  if (role !== 'server') return [`${SYSTEMS_TAG} is set on a ${role ?? 'role-less'} group; only server groups run raft systems`];
+  const parsed = parseSystemsTag(raw);
+  if ('problem' in parsed) return [parsed.problem];
+  const unmanaged = parsed.systems.filter((s) => !clusterSystems(config).includes(s));
+  return unmanaged.length ? [`${SYSTEMS_TAG} names ${unmanaged.join(', ')}, which this control plane does not manage (vaultEnabled: false)`] : [];
+}
 
 async function tokenParameterChecks(config: DoctorConfig, probes: DoctorProbes): Promise<DoctorCheck[]> {
   return Promise.all(
-    SYSTEMS.map(async (system) => {
-      const name = config.tokenParameters[system];
+    managed(config).map(async (system) => {
+      const name = config.tokenParameters[system] ?? '';
       try {
         const value = await probes.secureString(name);
         return value.trim() === ''
@@ -164,7 +184,7 @@ async function tokenParameterChecks(config: DoctorConfig, probes: DoctorProbes):
 
 async function reachabilityChecks(config: DoctorConfig, probes: DoctorProbes): Promise<{ rows: DoctorCheck[]; all: boolean }> {
   const address = { nomad: config.nomadAddr, consul: config.consulAddr, vault: config.vaultAddr };
-  const here = await probeReachability(probes.anonymous, address);
+  const here = await probeReachability(probes.anonymous, address, managed(config));
   const rows = here.map((r) => reachabilityRow('reachable', r, `security groups and DNS from here; TLS: trust the cluster CA here with NODE_EXTRA_CA_CERTS`));
   try {
     const fromLambdas = await probes.fromLambdas();
@@ -210,14 +230,14 @@ function workflowsOf(groups: AutoScalingGroup[]): Workflow[] {
   ];
 }
 
-async function permissionChecks(probes: DoctorProbes, workflows: Workflow[]): Promise<DoctorCheck[]> {
+async function permissionChecks(probes: DoctorProbes, workflows: Workflow[], systems: System[]): Promise<DoctorCheck[]> {
   let findings: Awaited<ReturnType<typeof checkTokenPermissions>>;
   try {
-    findings = await checkTokenPermissions(probes.clients, workflows);
+    findings = await checkTokenPermissions(probes.clients, workflows, systems);
   } catch (error) {
     return [fail('token capabilities', 'all', message(error), 'see examples/acl/')];
   }
-  return SYSTEMS.map((system) => {
+  return systems.map((system) => {
     const mine = findings.filter((f) => f.system === system);
     if (mine.length === 0) return pass('token capabilities', system, `grants everything ${workflows.join(', ')} need`);
     return fail(
@@ -229,17 +249,17 @@ async function permissionChecks(probes: DoctorProbes, workflows: Workflow[]): Pr
   });
 }
 
-async function versionChecks(probes: DoctorProbes): Promise<DoctorCheck[]> {
-  const versions: Record<(typeof SYSTEMS)[number], string[]> = { nomad: [], consul: [], vault: [] };
+async function versionChecks(probes: DoctorProbes, systems: System[]): Promise<DoctorCheck[]> {
+  const versions: Record<System, string[]> = { nomad: [], consul: [], vault: [] };
   const rows: DoctorCheck[] = [];
   try {
     versions.nomad = (await probes.clients.nomad.agentMembers()).Members.map((m) => m.Tags?.build ?? '').filter(Boolean);
     versions.consul = (await probes.clients.consul.members()).map((m) => m.Tags.build ?? '').filter(Boolean);
-    versions.vault = [(await probes.clients.vault.health()).version ?? ''].filter(Boolean);
+    if (systems.includes('vault')) versions.vault = [(await probes.clients.vault.health()).version ?? ''].filter(Boolean);
   } catch (error) {
     return [fail('versions', 'all', message(error), 'the tokens need agent/node read (examples/acl/)')];
   }
-  for (const system of SYSTEMS) {
+  for (const system of systems) {
     const seen = [...new Set(versions[system].map((v) => v.split(/[:+]/)[0] as string))];
     const min = MIN_VERSIONS[system];
     const old = seen.filter((v) => compareVersions(v, min.version) < 0);

@@ -4,7 +4,7 @@ import type { Recorder } from '../../core/recorder.js';
 import type { Rng } from '../../core/rng.js';
 import { commit, type ConsulTable } from './indexing.js';
 import { RaftCluster } from './raft.js';
-import type { CatalogNode, GossipMember, Host, MemberStatus } from './state.js';
+import { serves, type CatalogNode, type GossipMember, type Host, type MemberStatus } from './state.js';
 
 export const CONSUL_VERSION = '1.21.2';
 /** Gossip takes this long to declare a silent member failed. */
@@ -68,26 +68,26 @@ export class ConsulCluster {
       port: 8301,
       instanceId: i.instanceId,
       tags: {
-        role: host.role === 'server' ? 'consul' : 'node',
+        role: serves(host, 'consul') ? 'consul' : 'node',
         dc: host.datacenter,
         id: host.consulNodeId,
         build: `${CONSUL_VERSION}:sim`,
         vsn: '2',
         vsn_min: '2',
         vsn_max: '3',
-        ...(host.role === 'server' ? { port: '8300', raft_vsn: '3', expect: '3' } : {}),
+        ...(serves(host, 'consul') ? { port: '8300', raft_vsn: '3', expect: '3' } : {}),
       },
       status: 'alive',
     });
     this.register(host);
-    if (host.role === 'server') {
+    if (serves(host, 'consul')) {
       const peer = { id: host.consulNodeId, name, address: `${i.privateIp}:8300`, instanceId: i.instanceId };
       if (bootstrap) this.raft.bootstrapPeer(peer);
       else this.raft.join(peer);
     }
     this.index.bump('checks');
     this.deps.recorder.mark(i.instanceId, 'consul-alive');
-    if (!bootstrap) this.deps.recorder.event('consul', `${name} joined (${host.role === 'server' ? 'server' : 'client'})`);
+    if (!bootstrap) this.deps.recorder.event('consul', `${name} joined (${serves(host, 'consul') ? 'server' : 'client'})`);
   }
 
   /** Register (or re-register, via anti-entropy) the node in the catalog. */

@@ -10,10 +10,30 @@ export type OsState = 'booting' | 'up' | 'hung' | 'down';
 
 export type AgentName = 'consul' | 'nomad' | 'vault';
 
+/** The raft systems HashiCorp's products run servers of. */
+export type ServerSystem = AgentName;
+
+/**
+ * The systems a server's group runs (ASG tag `hashistack:systems`, e.g.
+ * `consul,nomad`; absent: all three, the all-in-one server). Clients run none.
+ */
+export function serverSystemsOf(role: HostRole, tag: string | undefined): ServerSystem[] {
+  if (role !== 'server') return [];
+  if (tag === undefined) return ['consul', 'nomad', 'vault'];
+  const names = tag.split(',').map((x) => x.trim().toLowerCase());
+  return (['consul', 'nomad', 'vault'] as const).filter((s) => names.includes(s));
+}
+
 /** One simulated machine and the agents on it. */
 export interface Host {
   instance: SimInstance;
   role: HostRole;
+  /**
+   * Servers: the raft systems it serves (its group's `hashistack:systems`).
+   * Every host runs a Consul agent (server mode only with `consul` here);
+   * a server runs Nomad and Vault only when its group names them.
+   */
+  systems: ServerSystem[];
   cluster: string;
   /** Logical pool (`hashistack:pool`). */
   pool: string;
@@ -249,3 +269,10 @@ export interface VaultServer {
 
 /** ns per ms, for Nomad's nanosecond timestamps and durations. */
 export const NS_PER_MS = 1_000_000;
+
+/** Whether the host runs a server of `system`. */
+export const serves = (host: Pick<Host, 'role' | 'systems'>, system: ServerSystem): boolean => host.role === 'server' && host.systems.includes(system);
+
+/** Whether the host runs the agent at all: Consul everywhere, Nomad on clients and Nomad servers, Vault on Vault servers. */
+export const runsAgent = (host: Pick<Host, 'role' | 'systems'>, agent: AgentName): boolean =>
+  agent === 'consul' || (agent === 'nomad' && host.role === 'client') || serves(host, agent);

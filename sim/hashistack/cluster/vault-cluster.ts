@@ -9,8 +9,16 @@ export const VAULT_VERSION = '1.20.1';
 const UNSEAL_MS = { min: 2_000, max: 6_000 } as const;
 
 /**
+ * How the servers set raft `node_id` (storage "raft" stanza, or
+ * VAULT_RAFT_NODE_ID): the EC2 instance id, or the hostname, which on EC2 is
+ * the private DNS name (`ip-10-0-1-5.ec2.internal`). Vault itself would
+ * generate a random id into its data directory when none is set.
+ */
+export type VaultNodeIdConvention = 'instance-id' | 'hostname';
+
+/**
  * Vault servers with integrated storage: each starts sealed, auto-unseals,
- * then joins raft (node_id = instance id) and serves as standby; the raft
+ * then joins raft (node_id by the convention) and serves as standby; the raft
  * leader is the active node. A sealed or stopped server is not a live peer.
  */
 export class VaultCluster {
@@ -22,7 +30,10 @@ export class VaultCluster {
   /** Bumped on every change, for raft indexes in responses. */
   commitIndex = 100;
 
-  constructor(private readonly deps: { clock: SimClock; rng: Rng; recorder: Recorder }) {
+  constructor(
+    private readonly deps: { clock: SimClock; rng: Rng; recorder: Recorder },
+    private readonly nodeIdConvention: VaultNodeIdConvention = 'instance-id',
+  ) {
     this.clusterId = deps.rng.uuid();
     this.raft = new RaftCluster(
       'vault',
@@ -47,10 +58,11 @@ export class VaultCluster {
   /** The vault process starts (sealed); `bootstrap` makes it an unsealed voter of the t0 cluster. */
   start(host: Host, bootstrap: boolean): void {
     const id = host.instance.instanceId;
-    const server: VaultServer = this.servers.get(id) ?? { instanceId: id, nodeId: id, address: `${host.instance.privateIp}:8201`, sealed: true };
+    const nodeId = this.nodeIdConvention === 'hostname' ? host.instance.privateDnsName : id;
+    const server: VaultServer = this.servers.get(id) ?? { instanceId: id, nodeId, address: `${host.instance.privateIp}:8201`, sealed: true };
     this.servers.set(id, server);
     this.running.add(id);
-    const peer = { id, name: id, address: server.address, instanceId: id };
+    const peer = { id: server.nodeId, name: server.nodeId, address: server.address, instanceId: id };
     if (bootstrap) {
       server.sealed = false;
       this.raft.bootstrapPeer(peer);
@@ -67,7 +79,7 @@ export class VaultCluster {
           if (!this.running.has(id)) return;
           server.sealed = false;
           this.deps.recorder.event('vault', `${id} unsealed (auto-unseal)`);
-          if (this.raft.get(id)) this.raft.markRestarted(id);
+          if (this.raft.get(server.nodeId)) this.raft.markRestarted(server.nodeId);
           else this.raft.join(peer);
         },
         'vault:auto-unseal',

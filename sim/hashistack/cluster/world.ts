@@ -7,8 +7,8 @@ import { ConsulCluster } from './consul-cluster.js';
 import { Drainer } from './drainer.js';
 import { capacityOf } from './instance-types.js';
 import { NomadCluster } from './nomad-cluster.js';
-import type { AgentName, Host } from './state.js';
-import { VaultCluster } from './vault-cluster.js';
+import { runsAgent, serverSystemsOf, serves, type AgentName, type Host } from './state.js';
+import { VaultCluster, type VaultNodeIdConvention } from './vault-cluster.js';
 
 /** How agents find the cluster: by themselves (cloud auto-join) or only when told over SSM. */
 export type JoinMode = 'auto' | 'ssm';
@@ -20,6 +20,8 @@ export interface WorldDeps {
   recorder: Recorder;
   bus: WorldBus;
   joinMode: JoinMode;
+  /** How Vault servers set their raft node_id (default: the instance id). */
+  vaultNodeId?: VaultNodeIdConvention;
 }
 
 /** OS boot time after EC2 reports running (uniform, seeded). */
@@ -61,7 +63,7 @@ export class HashistackWorld {
       },
       (id) => this.hosts.get(id)?.agents.nomad === true,
     );
-    this.vault = new VaultCluster({ ...clusterDeps, rng: this.rng.fork('vault') });
+    this.vault = new VaultCluster({ ...clusterDeps, rng: this.rng.fork('vault') }, deps.vaultNodeId);
     this.drainer = new Drainer(this.nomad, deps, (id) => this.hosts.get(id)?.instance.ordinal);
     deps.bus.on('instance.running', (i) => this.instanceRunning(i));
     deps.bus.on('instance.shutting-down', (i) => this.shutdown(i.instanceId));
@@ -90,9 +92,11 @@ export class HashistackWorld {
     if (existing) return existing;
     const t = instance.tags;
     const pool = t['hashistack:pool'] ?? 'default';
+    const role = t['hashistack:role'] === 'server' ? 'server' : 'client';
     const host: Host = {
       instance,
-      role: t['hashistack:role'] === 'server' ? 'server' : 'client',
+      role,
+      systems: serverSystemsOf(role, t['hashistack:systems']),
       cluster: t['hashistack:cluster'] ?? 'hashistack',
       pool,
       nodePool: t['hashistack:node-pool'] ?? pool,
@@ -164,15 +168,17 @@ export class HashistackWorld {
 
   private startAgents(host: Host): void {
     this.startAgent(host, 'consul');
-    if (this.deps.joinMode === 'auto') this.startAgent(host, 'nomad');
+    if (!runsAgent(host, 'nomad')) {
+      // A Consul- or Vault-only server: no Nomad service on this machine.
+    } else if (this.deps.joinMode === 'auto') this.startAgent(host, 'nomad');
     else this.log(host, 'nomad', 'INFO', 'nomad service not enabled at boot (join mode ssm): waiting for rc-service nomad start');
-    if (host.role === 'server') this.startAgent(host, 'vault');
+    if (serves(host, 'vault')) this.startAgent(host, 'vault');
   }
 
   /** Start an agent process (boot, or `rc-service X start`). */
   startAgent(host: Host, agent: AgentName): void {
     if (host.os !== 'up' || host.agents[agent]) return;
-    if (agent === 'vault' && host.role !== 'server') return;
+    if (!runsAgent(host, agent)) return;
     host.agents[agent] = true;
     const delay = this.rng.int(AGENT_START_MS.min, AGENT_START_MS.max);
     if (agent === 'consul') {
@@ -180,7 +186,7 @@ export class HashistackWorld {
         host,
         'consul',
         'INFO',
-        `agent: Consul agent running! node=${host.instance.privateDnsName} datacenter=${host.datacenter} server=${host.role === 'server'}`,
+        `agent: Consul agent running! node=${host.instance.privateDnsName} datacenter=${host.datacenter} server=${serves(host, 'consul')}`,
       );
       if (this.deps.joinMode === 'auto') {
         this.log(host, 'consul', 'INFO', 'agent: Joining cluster... provider=aws (retry_join)');
@@ -345,14 +351,14 @@ export class HashistackWorld {
       this.bootTimers.delete(instance.instanceId);
       const host = this.hostOf(instance);
       host.os = 'up';
-      host.agents = { consul: true, nomad: true, vault: host.role === 'server' };
+      host.agents = { consul: true, nomad: runsAgent(host, 'nomad'), vault: serves(host, 'vault') };
       host.consulJoined = true;
       this.consul.join(host, true);
       this.log(host, 'consul', 'INFO', 'agent: Consul agent running! (t0 cluster)');
       this.log(host, 'nomad', 'INFO', 'agent: Nomad agent started (t0 cluster)');
       if (host.role === 'server') {
-        this.nomad.serverJoined(host, this.nomadServerMember(host), true);
-        this.vault.start(host, true);
+        if (serves(host, 'nomad')) this.nomad.serverJoined(host, this.nomadServerMember(host), true);
+        if (serves(host, 'vault')) this.vault.start(host, true);
       } else if (!host.behaviour.consulOnly) {
         this.nomad.registerClient(host, host.behaviour.wrongNodePool, 0);
       }

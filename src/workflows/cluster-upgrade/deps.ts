@@ -3,7 +3,7 @@ import { getConfig, type Config } from '../../config/index.js';
 import { defaultUpgradeDeps, type UpgradeDeps } from '../upgrade/deps.js';
 
 export interface ClusterUpgradeDeps extends Omit<UpgradeDeps, 'config'> {
-  config: UpgradeDeps['config'] & Pick<Config, 'poolUpgradeStateMachineArn'>;
+  config: UpgradeDeps['config'] & Pick<Config, 'poolUpgradeStateMachineArn' | 'vaultEnabled'>;
 }
 
 /** The production dependencies (no I/O until used). */

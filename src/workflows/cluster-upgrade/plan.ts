@@ -3,6 +3,7 @@
  * named pool and image, and plan each pool's upgrade with the pool upgrade's
  * own planner — reads only, so an invalid input fails with nothing changed.
  */
+import { changeRank, SYSTEM_ORDER, systemsOf } from '../../cluster/systems.js';
 import { InvalidUpgradeInput } from '../../errors/index.js';
 import { requireAllowedImage } from '../upgrade/image-policy.js';
 import { planUpgrade } from '../upgrade/plan.js';
@@ -12,8 +13,9 @@ import { knobsOf, parseClusterUpgradeInput, type ClusterUpgradeInput } from './i
 import type { ClusterUpgradeState, PoolRun } from './state.js';
 
 /**
- * Validate the input and plan the cluster upgrade: server pools first, then
- * client pools (by pool name); pools already on their image are skipped.
+ * Validate the input and plan the cluster upgrade: server pools first (Consul
+ * servers, then Nomad, then Vault), then client pools (by pool name); pools
+ * already on their image are skipped.
  * @throws InvalidUpgradeInput (unknown pool or image, what to fix), PoolBusy, ServerPoolUpgradeUnavailable
  */
 export async function planClusterUpgrade(raw: unknown, executionArn: string, deps: ClusterUpgradeDeps): Promise<ClusterUpgradeState> {
@@ -26,7 +28,7 @@ export async function planClusterUpgrade(raw: unknown, executionArn: string, dep
   );
   const knobs = knobsOf(input);
   const runs: PoolRun[] = [];
-  for (const { pool, imageId } of order(targets)) {
+  for (const { pool, imageId } of order(targets, deps.config)) {
     const current = await currentImageOf(pool.group, deps);
     const run: PoolRun = {
       pool: pool.facts.pool,
@@ -78,9 +80,13 @@ async function checkImages(imageIds: string[], deps: ClusterUpgradeDeps): Promis
   for (const id of new Set(imageIds)) await requireAllowedImage(id, 'image', deps);
 }
 
-/** Server pools first, then client pools; by pool name within a role. */
-function order<T extends { pool: ClusterPool }>(targets: T[]): T[] {
-  const rank = (t: T): number => (t.pool.facts.role === 'server' ? 0 : 1);
+/**
+ * Server pools first, in HashiCorp's order of their systems (a group running
+ * Consul servers first, then Nomad, then Vault: `hashistack:systems`), then
+ * client pools; by pool name within a rank.
+ */
+function order<T extends { pool: ClusterPool }>(targets: T[], config: ClusterUpgradeDeps['config']): T[] {
+  const rank = (t: T): number => (t.pool.facts.role === 'server' ? changeRank(systemsOf(t.pool.facts, config)) : SYSTEM_ORDER.length + 1);
   return [...targets].sort(
     (a, b) => rank(a) - rank(b) || a.pool.facts.pool.localeCompare(b.pool.facts.pool) || a.pool.facts.asgName.localeCompare(b.pool.facts.asgName),
   );

@@ -5,6 +5,7 @@
 import * as autoscaling from '../../aws/autoscaling.js';
 import * as ec2 from '../../aws/ec2.js';
 import * as ssm from '../../aws/ssm.js';
+import { clusterSystems } from '../../cluster/systems.js';
 import { getConfig, type Config } from '../../config/index.js';
 import { clusterClients, type TokenService } from '../../hashicorp/clients.js';
 import type { ConsulClient } from '../../hashicorp/consul/client.js';
@@ -30,7 +31,7 @@ export interface DrainDeps {
 let preflight: Preflight | undefined;
 /** One cached preflight per container. */
 export function sharedPreflight(clients: Parameters<typeof cachedPreflight>[0]): Preflight {
-  preflight ??= cachedPreflight(clients, now);
+  preflight ??= cachedPreflight(clients, now, clusterSystems(getConfig()));
   return preflight;
 }
 

@@ -123,6 +123,7 @@ export async function prepareDrain(input: DrainInput, deps: DrainDeps): Promise<
     nomadNodeId: nomadNode?.ID ?? null,
     consulNode: consulNode?.Node ?? null,
     privateIp,
+    privateDnsName: instance?.privateDnsName ?? null,
     hook: { heartbeatTimeoutSec, heartbeatLimitAt },
     drain: {
       deadlineNs: drainDeadlineMs * 1_000_000,

@@ -37,6 +37,8 @@ export const DrainStateSchema = DrainInputSchema.extend({
   nomadNodeId: z.string().nullable(),
   consulNode: z.string().nullable(),
   privateIp: z.string().nullable(),
+  /** The instance's private DNS name (its hostname: Vault's node_id under that convention). */
+  privateDnsName: z.string().nullish(),
   hook: z.object({
     heartbeatTimeoutSec: z.number(),
     /** The hook's global limit: no heartbeat extends the action past it. Epoch ms. */

@@ -1,6 +1,7 @@
 /** Audit the cluster's groups for their lifecycle hooks. */
 import type { describeGroupsByClusterTag, describeLifecycleHooks, LifecycleHook } from '../../aws/autoscaling.js';
-import type { Config } from '../../config/index.js';
+import { clusterSystems } from '../../cluster/systems.js';
+import { getConfig, type Config } from '../../config/index.js';
 import { LAUNCHING, TERMINATING } from '../../events/schemas.js';
 import { clusterClients } from '../../hashicorp/clients.js';
 import { checkTokenPermissions, type PermissionFinding, type Workflow } from '../../hashicorp/permissions.js';
@@ -64,7 +65,9 @@ function workflowsOf(groups: Awaited<ReturnType<typeof describeGroupsByClusterTa
  * token against every workflow's needs (`TokenPermissionMissing`).
  */
 export async function auditHooks(deps: HookAuditDeps): Promise<{ groups: number; findings: HookFinding[]; tokenFindings: PermissionFinding[] }> {
-  const checkTokens = deps.checkTokens ?? ((workflows: readonly Workflow[]) => checkTokenPermissions(clusterClients(['nomad', 'consul', 'vault']), workflows));
+  const checkTokens =
+    deps.checkTokens ??
+    ((workflows: readonly Workflow[]) => checkTokenPermissions(clusterClients(clusterSystems(getConfig())), workflows, clusterSystems(getConfig())));
   const groups = await deps.describeGroupsByClusterTag(deps.config.clusterName);
   // Token permissions are audited alongside the hooks, for the workflows the cluster's groups use
   // (server workflows only with a server group): a token that lost a grant is found before a drain needs it.

@@ -16,7 +16,7 @@ import { sharedPreflight } from '../drain/deps.js';
 import type { Preflight } from '../preflight.js';
 
 export interface JoinDeps {
-  config: Pick<Config, 'clusterName' | 'joinTimeoutMs' | 'joinMode'>;
+  config: Pick<Config, 'clusterName' | 'joinTimeoutMs' | 'joinMode' | 'vaultEnabled' | 'vaultNodeId'>;
   nomad: Pick<NomadClient, 'raftConfiguration' | 'autopilotHealth'>;
   consul: Pick<ConsulClient, 'members' | 'raftConfiguration' | 'autopilotHealth'>;
   vault: Pick<VaultClient, 'autopilotState'>;

@@ -8,17 +8,22 @@
  * pool / class / datacenter (a mismatch is fatal: agent configuration does
  * not change by waiting).
  *
- * Server: Consul member as above; the node's Consul and Nomad servers are
- * raft voters (matched by private IP, else by name), each system's autopilot
- * is healthy and the node's `LastIndex` is within {@link MAX_INDEX_LAG} of the
- * leader's; Vault is a healthy voter in its autopilot state. Convention: a
- * Vault server's raft `node_id` is its EC2 instance id. A sealed Vault node
+ * Server: Consul member as above (every node runs a Consul agent); for each
+ * raft system its group runs (`hashistack:systems`, else the cluster's) and
+ * no other: Consul and Nomad servers are raft voters (matched by private IP,
+ * else by name), each system's autopilot is healthy and the node's
+ * `LastIndex` is within {@link MAX_INDEX_LAG} of the leader's; Vault is a
+ * healthy voter in its autopilot state. Convention (config `vaultNodeId`): a
+ * Vault server's raft `node_id` is its EC2 instance id, or its hostname (the
+ * private DNS name, or its first label). A sealed Vault node
  * does not take part in raft, so autopilot reports it unhealthy (or not a
  * voter): "unsealed" is covered by the same condition.
  */
 import type { ConsulCatalogNode } from '../../hashicorp/consul/schemas.js';
 import { MemberStatus } from '../../hashicorp/consul/schemas.js';
 import type { AutopilotHealth, NomadNodeStub } from '../../hashicorp/nomad/schemas.js';
+import { systemsOf } from '../../cluster/systems.js';
+import { vaultNodeIdsOf } from '../servers/raft-view.js';
 import type { JoinDeps } from './deps.js';
 import type { GateCondition, JoinState } from './state.js';
 
@@ -152,33 +157,45 @@ function healthyQuorum(voters: boolean[]): { ok: boolean; detail: string } {
 }
 
 async function serverConditions(state: JoinState, deps: JoinDeps, consulNode: string | null): Promise<GateCondition[]> {
-  const [consulRaft, consulAp, nomadRaft, nomadAp, vaultAp] = await Promise.all([
-    deps.consul.raftConfiguration(),
-    deps.consul.autopilotHealth(),
-    deps.nomad.raftConfiguration(),
-    deps.nomad.autopilotHealth(),
-    deps.vault.autopilotState(),
-  ]);
+  const systems = systemsOf(state.pool, deps.config);
   const ip = state.privateIp;
   const byIp = (s: { Address: string }): boolean => ip !== null && hostOf(s.Address) === ip;
-  const consul = raftConditions('consul', consulRaft.Servers, consulAp, (s) => byIp(s) || (consulNode !== null && s.Node === consulNode));
+  const [consul, nomad, vault] = await Promise.all([
+    systems.includes('consul') ? consulServerConditions(deps, byIp, consulNode) : [],
+    systems.includes('nomad') ? nomadServerConditions(deps, byIp, consulNode) : [],
+    systems.includes('vault') ? [await vaultServerCondition(state, deps)] : [],
+  ]);
+  return [...consul, ...nomad, ...vault];
+}
+
+async function consulServerConditions(deps: JoinDeps, byIp: (s: { Address: string }) => boolean, consulNode: string | null): Promise<GateCondition[]> {
+  const [raft, ap] = await Promise.all([deps.consul.raftConfiguration(), deps.consul.autopilotHealth()]);
+  return raftConditions('consul', raft.Servers, ap, (s) => byIp(s) || (consulNode !== null && s.Node === consulNode));
+}
+
+async function nomadServerConditions(deps: JoinDeps, byIp: (s: { Address: string }) => boolean, consulNode: string | null): Promise<GateCondition[]> {
+  const [raft, ap] = await Promise.all([deps.nomad.raftConfiguration(), deps.nomad.autopilotHealth()]);
   // Nomad's raft Node is `<name>.<region>`; the name defaults to the hostname, as Consul's node name does.
-  const nomad = raftConditions('nomad', nomadRaft.Servers, nomadAp, (s) => byIp(s) || (consulNode !== null && s.Node.startsWith(`${consulNode}.`)));
-  const v = vaultAp.servers[state.action.instanceId];
+  return raftConditions('nomad', raft.Servers, ap, (s) => byIp(s) || (consulNode !== null && s.Node.startsWith(`${consulNode}.`)));
+}
+
+async function vaultServerCondition(state: JoinState, deps: JoinDeps): Promise<GateCondition> {
+  const vaultAp = await deps.vault.autopilotState();
+  const ids = vaultNodeIdsOf(deps.config.vaultNodeId, state.action.instanceId, state.privateDnsName);
+  const v = ids.map((id) => vaultAp.servers[id]).find((x) => x !== undefined);
   const vaultQuorum = healthyQuorum(
     Object.values(vaultAp.servers)
       .filter((x) => x.status === 'voter' || x.status === 'leader')
       .map((x) => x.healthy),
   );
   const vaultOk = vaultQuorum.ok && v?.healthy === true && (v.status === 'voter' || v.status === 'leader');
-  const vault = cond(
+  return cond(
     'vault-voter',
     vaultOk,
     v
       ? `node ${v.id} healthy=${v.healthy} status=${v.status} node_status=${v.node_status ?? 'unknown'}, ${vaultQuorum.detail} (autopilot healthy=${vaultAp.healthy})`
-      : `node_id ${state.action.instanceId} not in Vault autopilot state (sealed, not started, or node_id is not the instance id)`,
+      : `node_id ${ids.join(' or ') || '(hostname unknown)'} not in Vault autopilot state (sealed, not started, or node_id is not the ${deps.config.vaultNodeId})`,
   );
-  return [...consul, ...nomad, vault];
 }
 
 /**

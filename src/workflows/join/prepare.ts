@@ -33,6 +33,7 @@ export async function prepareJoin(input: JoinInput, deps: JoinDeps): Promise<Joi
     next: mode === 'ssm' ? 'run-join' : 'watch',
     pollAfterSeconds: 0,
     privateIp: instance?.privateIp ?? null,
+    privateDnsName: instance?.privateDnsName ?? null,
     deadlineAt: action.eventTime + joinTimeoutMs,
     joinTimeoutMs,
     hook: { heartbeatTimeoutSec, heartbeatLimitAt, lastHeartbeatAt: t },

@@ -46,6 +46,8 @@ export const JoinStateSchema = JoinInputSchema.extend({
   /** Seconds the state machine waits before the next task when `next` is poll or retry-join. */
   pollAfterSeconds: z.number().int().min(0),
   privateIp: z.string().nullable(),
+  /** The instance's private DNS name (its hostname: Vault's node_id under that convention). */
+  privateDnsName: z.string().nullish(),
   /** Hook fired + join timeout, epoch ms. */
   deadlineAt: z.number(),
   joinTimeoutMs: z.number(),

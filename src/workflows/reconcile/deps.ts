@@ -29,6 +29,8 @@ export interface ReconcileDeps {
     | 'noticeDeadLetterQueueUrl'
     | 'executionOverdueAfterMs'
     | 'purgeNomadNode'
+    | 'vaultEnabled'
+    | 'vaultNodeId'
   >;
   /** The lifecycle router's logic, which the sweep reuses to start workflows. */
   router: RouterDeps;

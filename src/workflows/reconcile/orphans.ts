@@ -6,6 +6,7 @@
  * counts as gone only when EC2 says terminated or does not know it AND no
  * Auto Scaling group holds it: nothing of an instance that still exists is touched.
  */
+import { clusterSystems } from '../../cluster/systems.js';
 import { MemberStatus } from '../../hashicorp/consul/schemas.js';
 import { getLogger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
@@ -42,9 +43,10 @@ export async function cleanupOrphans(deps: OrphanDeps): Promise<OrphanOutcome> {
     const instanceId = node.Attributes?.[INSTANCE_ATTRIBUTE];
     if (instanceId) downNodes.set(instanceId, [...(downNodes.get(instanceId) ?? []), stub.ID]);
   }
-  const cluster = await readCluster(deps);
-  // Vault's raft node_id is the instance id (the convention); Consul and Nomad peers are found from the instance.
-  const candidates = new Set([...downNodes.keys(), ...cluster.vault.peers.map((p) => p.id).filter((id) => INSTANCE_ID.test(id))]);
+  const cluster = await readCluster(deps, clusterSystems(deps.config));
+  // Vault's raft node_id is the instance id under that convention; Consul and Nomad peers are found from the instance.
+  const vaultByInstance = deps.config.vaultNodeId === 'instance-id' ? (cluster.vault?.peers ?? []).map((p) => p.id).filter((id) => INSTANCE_ID.test(id)) : [];
+  const candidates = new Set([...downNodes.keys(), ...vaultByInstance]);
   for (const instanceId of candidates) {
     if (!(await instanceGone(instanceId, deps))) continue;
     const log = getLogger().createChild({ persistentKeys: { instanceId } });
@@ -95,6 +97,7 @@ async function removeDeadPeers(
 ): Promise<void> {
   for (const system of RAFT_SYSTEMS) {
     const view = cluster[system];
+    if (!view) continue;
     const peers = peersOf(view, who);
     if (peers.length === 0) continue;
     const ids = new Set(peers.map((p) => p.id));

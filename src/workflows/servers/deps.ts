@@ -15,7 +15,7 @@ import { now } from '../../time/clock.js';
 import { unwired } from '../unwired.js';
 
 export interface ServerDeps {
-  config: Pick<Config, 'clusterName' | 'serverQuorumWaitMs' | 'giveUpAfterMs'>;
+  config: Pick<Config, 'clusterName' | 'serverQuorumWaitMs' | 'giveUpAfterMs' | 'vaultEnabled' | 'vaultNodeId'>;
   nomad: Pick<NomadClient, 'raftConfiguration' | 'autopilotHealth' | 'removeRaftPeer' | 'transferLeadership' | 'agentMembers' | 'forceLeave'>;
   consul: Pick<ConsulClient, 'raftConfiguration' | 'autopilotHealth' | 'removeRaftPeer' | 'forceLeave' | 'members'>;
   vault: Pick<VaultClient, 'raftConfiguration' | 'autopilotState' | 'removeRaftPeer'>;

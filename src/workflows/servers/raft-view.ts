@@ -8,11 +8,13 @@
  * server that just died (stale), and removing another server on the strength
  * of it would break quorum.
  */
+import type { RaftSystem } from '../../cluster/systems.js';
+import type { Config } from '../../config/index.js';
 import type { ClusterClients } from '../../hashicorp/clients.js';
 import { parseDuration } from '../../time/duration.js';
 import { hostOf } from '../join/gate.js';
 
-export type RaftSystem = 'nomad' | 'consul' | 'vault';
+export type { RaftSystem };
 export const RAFT_SYSTEMS: readonly RaftSystem[] = ['nomad', 'consul', 'vault'];
 
 /** Autopilot's own default LastContactThreshold is 200 ms; allow some slack for the reading's age. */
@@ -39,8 +41,8 @@ export interface SystemView {
   autopilotHealthy: boolean;
 }
 
-/** The three systems. */
-export type ClusterView = Record<RaftSystem, SystemView>;
+/** The systems read (those a group or the cluster runs). */
+export type ClusterView = Partial<Record<RaftSystem, SystemView>>;
 
 /** An instance as raft peers are matched to it. */
 export interface InstanceIdentity {
@@ -48,6 +50,20 @@ export interface InstanceIdentity {
   privateIp: string | null;
   /** The Consul node name (hostname), when known. */
   consulNode: string | null;
+  /** The Vault raft node_ids this instance may carry by the convention ({@link vaultNodeIdsOf}); absent: its instance id. */
+  vaultNodeIds?: readonly string[];
+}
+
+/**
+ * The Vault raft `node_id`s of an instance under the configured convention:
+ * its instance id, or its hostname. On EC2 the hostname is the private DNS
+ * name (`ip-10-0-1-5.ec2.internal`; resource-based names `i-0abc….ec2.internal`)
+ * or, where the OS keeps only the first label, `ip-10-0-1-5`: both count.
+ */
+export function vaultNodeIdsOf(convention: Config['vaultNodeId'], instanceId: string, privateDnsName: string | null | undefined): string[] {
+  if (convention === 'instance-id') return [instanceId];
+  if (!privateDnsName) return [];
+  return [...new Set([privateDnsName, privateDnsName.split('.')[0] as string])];
 }
 
 const contactOk = (lastContact: string | undefined): boolean => {
@@ -56,35 +72,48 @@ const contactOk = (lastContact: string | undefined): boolean => {
   return ms !== undefined && ms <= MAX_LAST_CONTACT_MS;
 };
 
-/** Read the raft configuration and autopilot health of every system (in parallel). */
-export async function readCluster(clients: {
+type RaftClients = {
   nomad: Pick<ClusterClients['nomad'], 'raftConfiguration' | 'autopilotHealth'>;
   consul: Pick<ClusterClients['consul'], 'raftConfiguration' | 'autopilotHealth'>;
   vault: Pick<ClusterClients['vault'], 'raftConfiguration' | 'autopilotState'>;
-}): Promise<ClusterView> {
-  const [nomadRaft, nomadAp, consulRaft, consulAp, vaultRaft, vaultAp] = await Promise.all([
-    clients.nomad.raftConfiguration(),
-    clients.nomad.autopilotHealth(),
-    clients.consul.raftConfiguration(),
-    clients.consul.autopilotHealth(),
-    clients.vault.raftConfiguration(),
-    clients.vault.autopilotState(),
+};
+
+/** Read the raft configuration and autopilot health of these systems (in parallel); no call to any other. */
+export async function readCluster(clients: RaftClients, systems: readonly RaftSystem[] = RAFT_SYSTEMS): Promise<ClusterView> {
+  const [nomad, consul, vault] = await Promise.all([
+    systems.includes('nomad') ? readHashi('nomad', clients.nomad) : undefined,
+    systems.includes('consul') ? readHashi('consul', clients.consul) : undefined,
+    systems.includes('vault') ? readVault(clients.vault) : undefined,
   ]);
-  const hashi = (system: 'nomad' | 'consul', raft: typeof nomadRaft | typeof consulRaft, ap: typeof nomadAp): SystemView => {
-    const peers = raft.Servers.map((s): PeerView => {
-      const a = ap.Servers.find((x) => x.ID === s.ID);
-      return {
-        id: s.ID,
-        name: s.Node,
-        address: s.Address,
-        voter: s.Voter,
-        leader: s.Leader,
-        healthy: a?.Healthy === true && contactOk(a.LastContact),
-        lastIndex: a?.LastIndex,
-      };
-    });
-    return { system, peers, leaderId: peers.find((p) => p.leader)?.id ?? null, autopilotHealthy: ap.Healthy };
-  };
+  return { ...(nomad ? { nomad } : {}), ...(consul ? { consul } : {}), ...(vault ? { vault } : {}) };
+}
+
+/** The view of a system that must have been read (the caller read exactly these systems). */
+export function viewOf(view: ClusterView, system: RaftSystem): SystemView {
+  const v = view[system];
+  if (!v) throw new Error(`raft view of ${system} was not read`);
+  return v;
+}
+
+async function readHashi(system: 'nomad' | 'consul', client: RaftClients['nomad'] | RaftClients['consul']): Promise<SystemView> {
+  const [raft, ap] = await Promise.all([client.raftConfiguration(), client.autopilotHealth()]);
+  const peers = raft.Servers.map((s): PeerView => {
+    const a = ap.Servers.find((x) => x.ID === s.ID);
+    return {
+      id: s.ID,
+      name: s.Node,
+      address: s.Address,
+      voter: s.Voter,
+      leader: s.Leader,
+      healthy: a?.Healthy === true && contactOk(a.LastContact),
+      lastIndex: a?.LastIndex,
+    };
+  });
+  return { system, peers, leaderId: peers.find((p) => p.leader)?.id ?? null, autopilotHealthy: ap.Healthy };
+}
+
+async function readVault(client: RaftClients['vault']): Promise<SystemView> {
+  const [vaultRaft, vaultAp] = await Promise.all([client.raftConfiguration(), client.autopilotState()]);
   const vaultPeers = vaultRaft.servers.map((s): PeerView => {
     const a = vaultAp.servers[s.node_id];
     return {
@@ -97,21 +126,20 @@ export async function readCluster(clients: {
       lastIndex: undefined,
     };
   });
-  return {
-    nomad: hashi('nomad', nomadRaft, nomadAp),
-    consul: hashi('consul', consulRaft, consulAp),
-    vault: { system: 'vault', peers: vaultPeers, leaderId: vaultPeers.find((p) => p.leader)?.id ?? null, autopilotHealthy: vaultAp.healthy },
-  };
+  return { system: 'vault', peers: vaultPeers, leaderId: vaultPeers.find((p) => p.leader)?.id ?? null, autopilotHealthy: vaultAp.healthy };
 }
 
 /**
  * The peers of one system that belong to this instance. Nomad and Consul:
  * raft address host = the private IP (unique while the instance exists);
  * only without a known IP, the name (Consul node name; Nomad `name.region`).
- * Vault: node_id = the instance id (the convention).
+ * Vault: node_id by the configured convention (instance id or hostname, {@link vaultNodeIdsOf}).
  */
 export function peersOf(view: SystemView, who: InstanceIdentity): PeerView[] {
-  if (view.system === 'vault') return view.peers.filter((p) => p.id === who.instanceId);
+  if (view.system === 'vault') {
+    const ids = who.vaultNodeIds ?? [who.instanceId];
+    return view.peers.filter((p) => ids.includes(p.id));
+  }
   if (who.privateIp) return view.peers.filter((p) => hostOf(p.address) === who.privateIp);
   const node = who.consulNode;
   if (!node) return [];

@@ -5,7 +5,8 @@ import { recordHeartbeat } from '../task.js';
 import { isTerminatingLifecycleState } from '../join/guards.js';
 import type { DrainState } from '../drain/state.js';
 import type { ServerDeps } from './deps.js';
-import { describeSafety, peersOf, RAFT_SYSTEMS, readCluster, safetyOf, type InstanceIdentity, type RaftSystem } from './raft-view.js';
+import { systemsOf } from '../../cluster/systems.js';
+import { describeSafety, peersOf, readCluster, safetyOf, vaultNodeIdsOf, viewOf, type InstanceIdentity, type RaftSystem } from './raft-view.js';
 import type { ServerRemoval, ServerRemovalAfter } from './removal-state.js';
 
 /** EC2 tag a server carries once its guard let it go (other terminating servers count it as leaving). */
@@ -34,11 +35,15 @@ export function initialRemoval(state: DrainState, quorumWaitMs: number): ServerR
 }
 
 /** The identity raft peers of this instance are matched by. */
-export const identityOf = (state: DrainState): InstanceIdentity => ({
+export const identityOf = (state: DrainState, config: ServerDeps['config']): InstanceIdentity => ({
   instanceId: state.action.instanceId,
   privateIp: state.privateIp,
   consulNode: state.consulNode,
+  vaultNodeIds: vaultNodeIdsOf(config.vaultNodeId, state.action.instanceId, state.privateDnsName),
 });
+
+/** The raft systems this server's group runs (`hashistack:systems`, else the cluster's): the only ones its removal reads or changes. */
+export const removalSystems = (state: DrainState, config: ServerDeps['config']): RaftSystem[] => systemsOf(state.pool, config);
 
 /**
  * Other servers of the group that are terminating and go first: those the
@@ -55,14 +60,21 @@ async function serversAhead(state: DrainState, deps: ServerDeps): Promise<Instan
   for (const m of terminating) {
     const id = m.InstanceId as string;
     const facts = await deps.ec2.describeInstance(id);
-    if (id < self || facts?.tags[REMOVAL_TAG] !== undefined) ahead.push({ instanceId: id, privateIp: facts?.privateIp ?? null, consulNode: null });
+    if (id < self || facts?.tags[REMOVAL_TAG] !== undefined)
+      ahead.push({
+        instanceId: id,
+        privateIp: facts?.privateIp ?? null,
+        consulNode: null,
+        vaultNodeIds: vaultNodeIdsOf(deps.config.vaultNodeId, id, facts?.privateDnsName),
+      });
   }
   return ahead;
 }
 
 /**
- * Read the raft configuration and autopilot health of Nomad, Consul and
- * Vault; find this instance's peers; decide whether stopping it (together
+ * Read the raft configuration and autopilot health of the systems the
+ * server's group runs (no other system is asked); find this instance's
+ * peers; decide whether stopping it (together
  * with the terminating servers ahead of it) leaves every system it serves a
  * leader and a quorum of healthy voters (failure tolerance ≥ 0). Safe:
  * tag the instance and `proceed`. Unsafe: `wait` (the state machine Waits and
@@ -74,17 +86,19 @@ export async function guardServerRemoval(state: DrainState, deps: ServerDeps): P
   const log = getLogger();
   const s0 = state.server ?? initialRemoval(state, deps.config.serverQuorumWaitMs);
   await recordHeartbeat(deps, state.action, state.hook.heartbeatLimitAt);
-  const [view, ahead] = await Promise.all([readCluster(deps), serversAhead(state, deps)]);
-  const me = identityOf(state);
+  const systems = removalSystems(state, deps.config);
+  const [view, ahead] = await Promise.all([readCluster(deps, systems), serversAhead(state, deps)]);
+  const me = identityOf(state, deps.config);
   const peers = { nomad: [] as string[], consul: [] as string[], vault: [] as string[] };
   const verdicts: string[] = [];
   let safe = true;
-  for (const system of RAFT_SYSTEMS) {
-    const mine = peersOf(view[system], me).map((p) => p.id);
+  for (const system of systems) {
+    const v = viewOf(view, system);
+    const mine = peersOf(v, me).map((p) => p.id);
     peers[system] = mine;
     if (mine.length === 0) continue;
-    const leaving = new Set([...mine, ...ahead.flatMap((a) => peersOf(view[system], a).map((p) => p.id))]);
-    const safety = safetyOf(view[system], leaving);
+    const leaving = new Set([...mine, ...ahead.flatMap((a) => peersOf(v, a).map((p) => p.id))]);
+    const safety = safetyOf(v, leaving);
     verdicts.push(describeSafety(safety));
     safe &&= safety.safe;
   }

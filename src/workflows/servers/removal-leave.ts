@@ -5,7 +5,8 @@ import { recordHeartbeat } from '../task.js';
 import type { DrainState } from '../drain/state.js';
 import type { ServerDeps } from './deps.js';
 import type { ServerRemovalAfter } from './removal-state.js';
-import { identityOf } from './removal-guard.js';
+import type { RaftSystem } from '../../cluster/systems.js';
+import { identityOf, removalSystems } from './removal-guard.js';
 import { peersOf, readCluster } from './raft-view.js';
 
 /**
@@ -23,6 +24,17 @@ export const SERVER_LEAVE_SCRIPT = [
   'consul leave || true',
   'rc-service consul stop || true',
 ] as const;
+
+/**
+ * The leave script for a server whose group runs `systems`: the stop of a
+ * service the group does not run is left out. The Consul agent (server or
+ * client) always leaves: every node runs one.
+ */
+export function serverLeaveScript(systems: readonly RaftSystem[]): string[] {
+  return SERVER_LEAVE_SCRIPT.filter(
+    (line) => !(line.startsWith('rc-service nomad') && !systems.includes('nomad')) && !(line.startsWith('rc-service vault') && !systems.includes('vault')),
+  );
+}
 const SCRIPT_TIMEOUT_SEC = 90;
 const COMMAND_WAIT_MS = 100_000;
 
@@ -39,7 +51,8 @@ const COMMAND_WAIT_MS = 100_000;
  */
 async function removeVaultPeerFirst(state: DrainState, deps: ServerDeps, view: Awaited<ReturnType<typeof readCluster>>): Promise<string | undefined> {
   const log = getLogger();
-  const mine = peersOf(view.vault, identityOf(state));
+  if (!view.vault) return undefined;
+  const mine = peersOf(view.vault, identityOf(state, deps.config));
   if (mine.length === 0) return undefined;
   if (mine.length > 1) {
     log.error('more than one Vault raft peer matches the terminating server; removing none before the stop', { peers: mine.map((p) => p.id) });
@@ -64,10 +77,12 @@ export async function leaveServer(state: DrainState, deps: ServerDeps): Promise<
   if (!s) throw new InvalidInput('ServerLeave: no server state (the guard did not run)');
   await recordHeartbeat(deps, state.action, state.hook.heartbeatLimitAt);
   let transferredTo = s.leadershipTransferredTo;
-  const view = await readCluster(deps);
-  const mine = new Set(peersOf(view.nomad, identityOf(state)).map((p) => p.id));
-  if (view.nomad.leaderId !== null && mine.has(view.nomad.leaderId)) {
-    const target = view.nomad.peers.filter((p) => p.voter && p.healthy && !mine.has(p.id)).sort((a, b) => (b.lastIndex ?? 0) - (a.lastIndex ?? 0))[0];
+  const systems = removalSystems(state, deps.config);
+  const view = await readCluster(deps, systems);
+  const nomad = view.nomad;
+  const mine = new Set(nomad ? peersOf(nomad, identityOf(state, deps.config)).map((p) => p.id) : []);
+  if (nomad && nomad.leaderId !== null && mine.has(nomad.leaderId)) {
+    const target = nomad.peers.filter((p) => p.voter && p.healthy && !mine.has(p.id)).sort((a, b) => (b.lastIndex ?? 0) - (a.lastIndex ?? 0))[0];
     if (target) {
       await deps.nomad.transferLeadership(target.id);
       transferredTo = target.id;
@@ -80,7 +95,7 @@ export async function leaveServer(state: DrainState, deps: ServerDeps): Promise<
   const removed = vaultRemoved ? { ...s.removed, vault: vaultRemoved } : s.removed;
   const sent = await deps.ssm.runShellScript(
     [state.action.instanceId],
-    [...SERVER_LEAVE_SCRIPT],
+    serverLeaveScript(systems),
     SCRIPT_TIMEOUT_SEC,
     `hashistack server leave ${state.action.instanceId}`,
   );

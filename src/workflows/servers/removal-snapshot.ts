@@ -12,7 +12,8 @@ import { ConfigError, SnapshotFailed } from '../../errors/index.js';
 import { getLogger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
 import { defaultSnapshotDeps } from '../../snapshots/deps.js';
-import { nextToSnapshot, SNAPSHOT_ORDER } from '../../snapshots/order.js';
+import { systemsOf } from '../../cluster/systems.js';
+import { nextToSnapshot } from '../../snapshots/order.js';
 import { recentSnapshot, type SnapshotDeps, takeSnapshot } from '../../snapshots/take.js';
 import type { DrainState } from '../drain/state.js';
 import { recordHeartbeat } from '../task.js';
@@ -32,7 +33,9 @@ const HEARTBEAT_EVERY_MS = 60_000;
 export async function snapshotBeforeRemoval(state: DrainState, deps: RemovalSnapshotDeps): Promise<DrainState> {
   const current: RemovalSnapshots = state.snapshots ?? { taken: [], failedSystems: [], failed: null, done: false };
   const attempted = [...current.taken, ...current.failedSystems.map((system) => ({ system }))];
-  const system = nextToSnapshot(SNAPSHOT_ORDER, attempted);
+  // Only the systems this server's group runs (hashistack:systems).
+  const systems = systemsOf(state.pool, deps.config);
+  const system = nextToSnapshot(systems, attempted);
   if (system === undefined) return { ...state, snapshots: { ...current, done: true } };
   const heartbeatEvery = Math.min(HEARTBEAT_EVERY_MS, (state.hook.heartbeatTimeoutSec * 1000) / 3);
   let lastBeat = deps.now();
@@ -64,6 +67,6 @@ export async function snapshotBeforeRemoval(state: DrainState, deps: RemovalSnap
       failed: { Error: 'SnapshotFailed', Cause: current.failed ? `${current.failed.Cause}; ${cause}` : cause },
     };
   }
-  const left = nextToSnapshot(SNAPSHOT_ORDER, [...next.taken, ...next.failedSystems.map((s) => ({ system: s }))]);
+  const left = nextToSnapshot(systems, [...next.taken, ...next.failedSystems.map((s) => ({ system: s }))]);
   return { ...state, snapshots: { ...next, done: left === undefined } };
 }

@@ -6,8 +6,8 @@ import { countMetric } from '../../observability/metrics.js';
 import { recordHeartbeat } from '../task.js';
 import type { DrainState } from '../drain/state.js';
 import type { ServerDeps } from './deps.js';
-import { identityOf } from './removal-guard.js';
-import { peersOf, RAFT_SYSTEMS, readCluster, systemHealthy, type ClusterView, type RaftSystem } from './raft-view.js';
+import { identityOf, removalSystems } from './removal-guard.js';
+import { peersOf, readCluster, systemHealthy, viewOf, type ClusterView, type RaftSystem } from './raft-view.js';
 import type { ServerRemoval, ServerRemovalAfter } from './removal-state.js';
 
 /** How long a system may take to drop a peer that left before it is removed through the API. */
@@ -27,7 +27,7 @@ async function removePeer(system: RaftSystem, id: string, deps: ServerDeps): Pro
 }
 
 /** Gossip members of this instance that did not leave: force them out with prune (never a live one). */
-async function forceLeaveMembers(state: DrainState, deps: ServerDeps): Promise<string[]> {
+async function forceLeaveMembers(state: DrainState, deps: ServerDeps, systems: readonly RaftSystem[]): Promise<string[]> {
   const forced: string[] = [];
   const ip = state.privateIp;
   const consulMember = (await deps.consul.members()).find((m) => (state.consulNode !== null && m.Name === state.consulNode) || (ip !== null && m.Addr === ip));
@@ -35,7 +35,7 @@ async function forceLeaveMembers(state: DrainState, deps: ServerDeps): Promise<s
     await deps.consul.forceLeave(consulMember.Name, true);
     forced.push(`consul:${consulMember.Name}`);
   }
-  const nomadMember = ip === null ? undefined : (await deps.nomad.agentMembers()).Members.find((m) => m.Addr === ip);
+  const nomadMember = ip === null || !systems.includes('nomad') ? undefined : (await deps.nomad.agentMembers()).Members.find((m) => m.Addr === ip);
   if (nomadMember && nomadMember.Status === 'failed') {
     await deps.nomad.forceLeave(nomadMember.Name);
     forced.push(`nomad:${nomadMember.Name}`);
@@ -43,10 +43,10 @@ async function forceLeaveMembers(state: DrainState, deps: ServerDeps): Promise<s
   return forced;
 }
 
-const unhealthy = (view: ClusterView, state: DrainState): string[] =>
-  RAFT_SYSTEMS.flatMap((system) => {
-    const v = view[system];
-    const left = peersOf(v, identityOf(state)).length === 0;
+const unhealthy = (view: ClusterView, state: DrainState, deps: ServerDeps, systems: readonly RaftSystem[]): string[] =>
+  systems.flatMap((system) => {
+    const v = viewOf(view, system);
+    const left = peersOf(v, identityOf(state, deps.config)).length === 0;
     if (left && systemHealthy(v)) return [];
     const voters = v.peers.filter((p) => p.voter);
     const healthyVoters = voters.filter((p) => p.healthy).length;
@@ -67,12 +67,13 @@ export async function verifyServerRemoval(state: DrainState, deps: ServerDeps): 
   const s = state.server;
   if (!s || s.leftAt === null) throw new InvalidInput('ServerVerify: the server has not left yet');
   await recordHeartbeat(deps, state.action, state.hook.heartbeatLimitAt);
-  const me = identityOf(state);
-  let view = await readCluster(deps);
+  const me = identityOf(state, deps.config);
+  const systems = removalSystems(state, deps.config);
+  let view = await readCluster(deps, systems);
   const removed: ServerRemoval['removed'] = { ...s.removed };
   const graceOver = deps.now() - s.leftAt >= LEAVE_GRACE_MS;
-  for (const system of RAFT_SYSTEMS) {
-    const present = peersOf(view[system], me);
+  for (const system of systems) {
+    const present = peersOf(viewOf(view, system), me);
     if (present.length === 0) {
       removed[system] ??= s.peers[system].length > 0 ? 'left' : 'never-a-peer';
       continue;
@@ -83,7 +84,7 @@ export async function verifyServerRemoval(state: DrainState, deps: ServerDeps): 
       continue;
     }
     const peer = present[0];
-    if (!peer || view[system].leaderId === null) continue;
+    if (!peer || viewOf(view, system).leaderId === null) continue;
     await removePeer(system, peer.id, deps);
     removed[system] = 'api';
     // Vault's peer is normally removed before Vault stops (ServerLeave); here it is the fallback.
@@ -95,12 +96,12 @@ export async function verifyServerRemoval(state: DrainState, deps: ServerDeps): 
     });
   }
   if (graceOver) {
-    const forced = await forceLeaveMembers(state, deps);
+    const forced = await forceLeaveMembers(state, deps, systems);
     if (forced.length) log.warn('gossip members of the terminating server forced to leave (pruned)', { forced });
-    if (Object.values(removed).includes('api') || forced.length) view = await readCluster(deps);
+    if (Object.values(removed).includes('api') || forced.length) view = await readCluster(deps, systems);
   }
   const t = deps.now();
-  const problems = unhealthy(view, state);
+  const problems = unhealthy(view, state, deps, systems);
   const base = { ...s, removed };
   if (problems.length === 0) {
     log.info('server removed: every raft system is healthy without it', { removed });

@@ -2,7 +2,8 @@
 import type { AutoScalingGroup } from '../../aws/autoscaling.js';
 import { InvalidInput } from '../../errors/index.js';
 import type { ServerDeps } from './deps.js';
-import { peersOf, RAFT_SYSTEMS, type ClusterView } from './raft-view.js';
+import type { RaftSystem } from '../../cluster/systems.js';
+import { peersOf, type ClusterView, type InstanceIdentity } from './raft-view.js';
 
 /** The launch template id and version number the group launches now. @throws InvalidInput */
 export async function targetVersion(group: AutoScalingGroup, deps: Pick<ServerDeps, 'ec2'>): Promise<{ launchTemplateId: string; version: number }> {
@@ -28,15 +29,19 @@ export function outdatedMembers(group: AutoScalingGroup, target: { launchTemplat
 /** Instance ids of the group's members. */
 export const memberIds = (group: AutoScalingGroup | undefined): string[] => (group?.Instances ?? []).map((m) => m.InstanceId ?? '').filter((id) => id !== '');
 
-/** How many raft systems the instance (by private IP / instance id) leads. */
-export function leaderships(view: ClusterView, instanceId: string, privateIp: string | null): number {
-  return RAFT_SYSTEMS.filter((system) => peersOf(view[system], { instanceId, privateIp, consulNode: null }).some((p) => p.leader)).length;
+/** How many of these raft systems the instance leads. */
+export function leaderships(view: ClusterView, who: InstanceIdentity, systems: readonly RaftSystem[]): number {
+  return systems.filter((system) => {
+    const v = view[system];
+    return v !== undefined && peersOf(v, who).some((p) => p.leader);
+  }).length;
 }
 
-/** Whether the instance is a healthy voter in every system. */
-export function healthyVoterEverywhere(view: ClusterView, instanceId: string, privateIp: string | null): boolean {
-  return RAFT_SYSTEMS.every((system) => {
-    const mine = peersOf(view[system], { instanceId, privateIp, consulNode: null });
+/** Whether the instance is a healthy voter in each of these systems. */
+export function healthyVoterEverywhere(view: ClusterView, who: InstanceIdentity, systems: readonly RaftSystem[]): boolean {
+  return systems.every((system) => {
+    const v = view[system];
+    const mine = v ? peersOf(v, who) : [];
     return mine.length === 1 && mine[0]?.voter === true && mine[0].healthy;
   });
 }

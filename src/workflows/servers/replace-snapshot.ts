@@ -1,17 +1,17 @@
 /**
  * serverReplace Snapshot: before the first server changes, one verified raft
- * snapshot per system of the group, one system per invocation (each may be
+ * snapshot per system of the groups, one system per invocation (each may be
  * several GB). A snapshot that fails stops the replacement before anything
  * was touched (next `failed`, error SnapshotFailed).
  */
 import { ConfigError, SnapshotFailed } from '../../errors/index.js';
 import { getLogger } from '../../observability/logger.js';
-import { nextToSnapshot, SNAPSHOT_ORDER } from '../../snapshots/order.js';
+import { nextToSnapshot } from '../../snapshots/order.js';
 import { type SnapshotDeps, takeSnapshot } from '../../snapshots/take.js';
-import type { ReplaceState, ReplaceStateAfter } from './replace-state.js';
+import { allSystemsOf, type ReplaceState, type ReplaceStateAfter } from './replace-state.js';
 
 export async function snapshotBeforeReplace(state: ReplaceState, deps: SnapshotDeps): Promise<ReplaceStateAfter<'snapshot'>> {
-  const systems = SNAPSHOT_ORDER;
+  const systems = allSystemsOf(state);
   const system = nextToSnapshot(systems, state.snapshots);
   if (system === undefined) return { ...state, next: 'launch', pollAfterSeconds: 0 };
   try {

@@ -1,13 +1,32 @@
 /**
  * The serverReplace workflow's state. Input contract (StartExecution):
- * `{"asgName": "<server ASG>"}`; the output is {@link ReplaceSummary}.
+ * `{"asgName": "<server ASG>"}` or, for several server groups,
+ * `{"asgNames": ["<ASG>", …]}` (replaced in HashiCorp's order of their
+ * systems, not in the order given); the output is {@link ReplaceSummary}.
  */
 import * as z from 'zod';
+import { RaftSystemSchema, SYSTEM_ORDER, type RaftSystem } from '../../cluster/systems.js';
 import { SnapshotRecordSchema, type SnapshotRecord } from '../../snapshots/record.js';
 
-/** What StartExecution passes. */
-export const ReplaceInputSchema = z.object({ asgName: z.string().min(1) });
-export type ReplaceInput = z.infer<typeof ReplaceInputSchema>;
+/** What StartExecution passes: one group, or several. */
+const ReplaceTargetSchema = z.object({ asgName: z.string().min(1), asgNames: z.array(z.string().min(1)).min(1).optional() });
+export const ReplaceInputSchema = z.preprocess(
+  (v) => (typeof v === 'object' && v !== null && !('asgName' in v) && 'asgNames' in v && Array.isArray(v.asgNames) ? { ...v, asgName: v.asgNames[0] } : v),
+  ReplaceTargetSchema,
+);
+export type ReplaceInput = z.infer<typeof ReplaceTargetSchema>;
+
+/** The groups an input names, once each. */
+export const groupsOf = (input: ReplaceInput): string[] => [...new Set([input.asgName, ...(input.asgNames ?? [])])];
+
+/** One server group of the execution, as Prepare planned it. */
+export const ReplaceGroupSchema = z.object({
+  asgName: z.string(),
+  /** The raft systems the group runs. */
+  systems: z.array(RaftSystemSchema),
+  /** The launch template version it launched when the execution started (what its members are replaced with). */
+  target: z.object({ launchTemplateId: z.string(), version: z.number().int() }).optional(),
+});
 
 /**
  * What the state machine does next: snapshot (one more raft system's
@@ -28,6 +47,8 @@ export const REPLACE_NEXT_BY_TASK = {
 
 /** Timings of one replaced server, epoch ms, and its durations in seconds. */
 export const ReplacedSchema = z.object({
+  /** The server group (several groups: each server names its own). */
+  asgName: z.string().optional(),
   oldInstanceId: z.string(),
   newInstanceId: z.string(),
   launchedAt: z.number(),
@@ -40,7 +61,7 @@ export const ReplacedSchema = z.object({
 });
 export type Replaced = z.infer<typeof ReplacedSchema>;
 
-export const ReplaceStateSchema = ReplaceInputSchema.extend({
+export const ReplaceStateSchema = ReplaceTargetSchema.extend({
   next: ReplaceNextSchema,
   pollAfterSeconds: z.number().int().min(0),
   /** The launch template version the group launches now. */
@@ -57,11 +78,19 @@ export const ReplaceStateSchema = ReplaceInputSchema.extend({
       newHealthyAt: z.number().nullable(),
       oldInstanceId: z.string().nullable(),
       oldPrivateIp: z.string().nullable(),
+      /** Its private DNS name (Vault node_id under the hostname convention). */
+      oldPrivateDnsName: z.string().nullish(),
       terminatedAt: z.number().nullable(),
     })
     .nullable(),
   replaced: z.array(ReplacedSchema),
-  /** The verified raft snapshots taken before the first change, one per system. */
+  /** The systems of the group being replaced now (`asgName`). */
+  systems: z.array(RaftSystemSchema).default(['consul', 'nomad', 'vault']),
+  /** Groups still to replace after this one, in order. */
+  queue: z.array(ReplaceGroupSchema).default([]),
+  /** Every group of the execution in the order they are replaced (the first is the current one at the start). */
+  groups: z.array(ReplaceGroupSchema).default([]),
+  /** The verified raft snapshots taken before the first change, one per system of any of the groups. */
   snapshots: z.array(SnapshotRecordSchema).default([]),
   summary: z.unknown().optional(),
   error: z.object({ Error: z.string(), Cause: z.string() }).nullish(),
@@ -73,6 +102,8 @@ export type ReplaceStateAfter<T extends keyof typeof REPLACE_NEXT_BY_TASK> = Rep
 /** The execution's output. */
 export interface ReplaceSummary {
   asgName: string;
+  /** Every group, in the order they were replaced, with its systems. */
+  groups: { asgName: string; systems: RaftSystem[] }[];
   launchTemplateId: string;
   version: number;
   startedAt: string;
@@ -89,6 +120,7 @@ export const seconds = (ms: number): number => Math.round(ms / 100) / 10;
 export function summaryOf(state: ReplaceState, t: number): ReplaceSummary {
   return {
     asgName: state.asgName,
+    groups: state.groups,
     launchTemplateId: state.target.launchTemplateId,
     version: state.target.version,
     startedAt: new Date(state.startedAt).toISOString(),
@@ -98,3 +130,7 @@ export function summaryOf(state: ReplaceState, t: number): ReplaceSummary {
     snapshots: state.snapshots,
   };
 }
+
+/** Every system of the execution's groups, in {@link SYSTEM_ORDER} (each snapshotted before the first change). */
+export const allSystemsOf = (state: Pick<ReplaceState, 'groups' | 'systems'>): RaftSystem[] =>
+  SYSTEM_ORDER.filter((s) => state.systems.includes(s) || state.groups.some((g) => g.systems.includes(s)));

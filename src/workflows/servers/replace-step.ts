@@ -3,7 +3,7 @@ import { InvalidInput } from '../../errors/index.js';
 import { getLogger } from '../../observability/logger.js';
 import { countMetric, secondsMetric } from '../../observability/metrics.js';
 import type { ServerDeps } from './deps.js';
-import { peersOf, RAFT_SYSTEMS, readCluster, systemHealthy } from './raft-view.js';
+import { peersOf, readCluster, systemHealthy, vaultNodeIdsOf, type InstanceIdentity } from './raft-view.js';
 import { healthyVoterEverywhere, leaderships, memberIds, outdatedMembers } from './replace-group.js';
 import { seconds, summaryOf, type ReplaceState } from './replace-state.js';
 
@@ -16,11 +16,37 @@ const fail = (state: ReplaceState, error: string, cause: string): ReplaceState =
   return { ...state, next: 'failed', pollAfterSeconds: 0, error: { Error: error, Cause: `serverReplace ${state.asgName}: ${cause}` } };
 };
 
+/** How raft peers of a server are matched: private IP, and Vault node_id by the convention. */
+const identity = (deps: ServerDeps, instanceId: string, privateIp: string | null, privateDnsName: string | null | undefined): InstanceIdentity => ({
+  instanceId,
+  privateIp,
+  consulNode: null,
+  vaultNodeIds: vaultNodeIdsOf(deps.config.vaultNodeId, instanceId, privateDnsName),
+});
+
+/** The current group is done: on to the next group of the queue with outdated members, or done (with the summary). */
+async function nextGroup(state: ReplaceState, deps: ServerDeps, t: number): Promise<ReplaceState> {
+  let queue = state.queue;
+  while (queue.length > 0) {
+    const [g, ...rest] = queue as [ReplaceState['queue'][number], ...ReplaceState['queue']];
+    queue = rest;
+    const group = await deps.autoscaling.describeGroup(g.asgName);
+    if (!group) throw new InvalidInput(`serverReplace: the group ${g.asgName} is gone`);
+    const target = g.target;
+    if (!target) throw new InvalidInput(`serverReplace: no target version planned for ${g.asgName}`);
+    if (outdatedMembers(group, target).length === 0) continue;
+    getLogger().info('next server group', { asgName: g.asgName, systems: g.systems });
+    return { ...state, asgName: g.asgName, systems: g.systems, target, queue, next: 'launch', pollAfterSeconds: 0, current: null };
+  }
+  const s = { ...state, queue: [], current: null };
+  return { ...s, next: 'done', pollAfterSeconds: 0, summary: summaryOf(s, t) };
+}
+
 /**
  * Run the step `state.next` names and say what comes next:
  * - launch: SetDesiredCapacity +1 (the join gate admits the new server);
- * - wait-new: until a member launched since is a healthy voter in Nomad,
- *   Consul and Vault with every system healthy (ReplacementNotHealthy after
+ * - wait-new: until a member launched since is a healthy voter in every
+ *   system of the group (`systems`) with each of them healthy (ReplacementNotHealthy after
  *   SERVER_QUORUM_WAIT: no old server is touched then);
  * - terminate: TerminateInstanceInAutoScalingGroup with decrement on one
  *   outdated server, raft leaders last (its terminate hook runs the drain
@@ -60,12 +86,12 @@ export async function stepReplace(state: ReplaceState, deps: ServerDeps): Promis
     case 'wait-new': {
       if (!c) throw new InvalidInput('serverReplace: wait-new without a current replacement');
       const fresh = (group.Instances ?? []).filter((m) => m.InstanceId && !c.baseline.includes(m.InstanceId) && m.LifecycleState === 'InService');
-      const view = await readCluster(deps);
-      const allHealthy = RAFT_SYSTEMS.every((s) => systemHealthy(view[s]));
+      const view = await readCluster(deps, state.systems);
+      const allHealthy = state.systems.every((s) => view[s] !== undefined && systemHealthy(view[s]));
       for (const m of fresh) {
         const id = m.InstanceId as string;
-        const ip = (await deps.ec2.describeInstance(id))?.privateIp ?? null;
-        if (allHealthy && healthyVoterEverywhere(view, id, ip)) {
+        const facts = await deps.ec2.describeInstance(id);
+        if (allHealthy && healthyVoterEverywhere(view, identity(deps, id, facts?.privateIp ?? null, facts?.privateDnsName), state.systems)) {
           log.info('new server is a healthy voter in every system', { instanceId: id });
           secondsMetric('ServerJoinedAsVoter', t - c.launchedAt);
           return { ...state, next: 'terminate', pollAfterSeconds: 0, current: { ...c, newInstanceId: id, newHealthyAt: t } };
@@ -76,7 +102,7 @@ export async function stepReplace(state: ReplaceState, deps: ServerDeps): Promis
         return fail(
           state,
           'ReplacementNotHealthy',
-          `no new server became a healthy voter in Nomad, Consul and Vault within SERVER_QUORUM_WAIT (new members: ${members}); no old server was terminated`,
+          `no new server became a healthy voter in ${state.systems.join(', ')} within SERVER_QUORUM_WAIT (new members: ${members}); no old server was terminated`,
         );
       }
       return wait(state);
@@ -84,25 +110,35 @@ export async function stepReplace(state: ReplaceState, deps: ServerDeps): Promis
     case 'terminate': {
       if (!c?.newInstanceId) throw new InvalidInput('serverReplace: terminate without a healthy new server');
       const outdated = outdatedMembers(group, state.target).filter((id) => id !== c.newInstanceId);
-      if (outdated.length === 0) return { ...state, next: 'done', current: null, summary: summaryOf(state, t) };
-      const view = await readCluster(deps);
-      const facts = await Promise.all(outdated.map(async (id) => ({ id, ip: (await deps.ec2.describeInstance(id))?.privateIp ?? null })));
-      const ranked = facts.map((f) => ({ ...f, leads: leaderships(view, f.id, f.ip) })).sort((a, b) => a.leads - b.leads || a.id.localeCompare(b.id));
+      if (outdated.length === 0) return nextGroup(state, deps, t);
+      const view = await readCluster(deps, state.systems);
+      const facts = await Promise.all(
+        outdated.map(async (id) => {
+          const f = await deps.ec2.describeInstance(id);
+          return { id, ip: f?.privateIp ?? null, dns: f?.privateDnsName ?? null };
+        }),
+      );
+      const ranked = facts
+        .map((f) => ({ ...f, leads: leaderships(view, identity(deps, f.id, f.ip, f.dns), state.systems) }))
+        .sort((a, b) => a.leads - b.leads || a.id.localeCompare(b.id));
       const old = ranked[0];
       if (!old) throw new InvalidInput('serverReplace: no outdated server to terminate');
       await deps.autoscaling.terminateInstance(old.id, true);
       log.info('terminating an old server (its terminate hook removes it from raft)', { instanceId: old.id, leads: old.leads });
-      return wait({ ...state, next: 'wait-removed', current: { ...c, oldInstanceId: old.id, oldPrivateIp: old.ip, terminatedAt: t } });
+      return wait({
+        ...state,
+        next: 'wait-removed',
+        current: { ...c, oldInstanceId: old.id, oldPrivateIp: old.ip, oldPrivateDnsName: old.dns, terminatedAt: t },
+      });
     }
     case 'wait-removed': {
       if (!c?.oldInstanceId || c.terminatedAt === null || c.newInstanceId === null || c.newHealthyAt === null)
         throw new InvalidInput('serverReplace: wait-removed without a terminated server');
       const stillMember = memberIds(group).includes(c.oldInstanceId);
-      const view = await readCluster(deps);
-      const gone = RAFT_SYSTEMS.every(
-        (s) => peersOf(view[s], { instanceId: c.oldInstanceId as string, privateIp: c.oldPrivateIp, consulNode: null }).length === 0,
-      );
-      const healthy = RAFT_SYSTEMS.every((s) => systemHealthy(view[s]));
+      const view = await readCluster(deps, state.systems);
+      const old = identity(deps, c.oldInstanceId, c.oldPrivateIp, c.oldPrivateDnsName);
+      const gone = state.systems.every((s) => view[s] !== undefined && peersOf(view[s], old).length === 0);
+      const healthy = state.systems.every((s) => view[s] !== undefined && systemHealthy(view[s]));
       if (stillMember || !gone || !healthy) {
         if (t >= c.terminatedAt + deps.config.serverQuorumWaitMs + deps.config.giveUpAfterMs) {
           return fail(
@@ -116,6 +152,7 @@ export async function stepReplace(state: ReplaceState, deps: ServerDeps): Promis
       const replaced = [
         ...state.replaced,
         {
+          asgName: state.asgName,
           oldInstanceId: c.oldInstanceId,
           newInstanceId: c.newInstanceId,
           launchedAt: c.launchedAt,
@@ -131,7 +168,7 @@ export async function stepReplace(state: ReplaceState, deps: ServerDeps): Promis
       const s = { ...state, replaced, current: null };
       const left = outdatedMembers(group, state.target);
       log.info('old server removed', { instanceId: c.oldInstanceId, outdatedLeft: left.length });
-      if (left.length === 0) return { ...s, next: 'done', pollAfterSeconds: 0, summary: summaryOf(s, t) };
+      if (left.length === 0) return nextGroup(s, deps, t);
       return { ...s, next: 'launch', pollAfterSeconds: 0 };
     }
     default:

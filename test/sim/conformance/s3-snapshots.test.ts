@@ -207,7 +207,7 @@ describe('the control plane streams snapshots to the simulated S3 (SDK v3 lib-st
   });
   const nomadDigest = async (s: SnapshotSpec): Promise<string> => `sha-256=${(await inspectArchive(snapshotArchive(s))).sha256Base64}`;
   const deps = (clients: Partial<SnapshotDeps['clients']>): SnapshotDeps => ({
-    config: { clusterName: 'hashistack', snapshots: { bucket: BUCKET, kmsKeyId: KEY_ARN, prefix: 'snapshots/', maxAgeMs: 3_600_000 } },
+    config: { clusterName: 'hashistack', vaultEnabled: true, snapshots: { bucket: BUCKET, kmsKeyId: KEY_ARN, prefix: 'snapshots/', maxAgeMs: 3_600_000 } },
     clients: { nomad: refuse, consul: refuse, vault: refuse, ...clients },
     s3,
     now: () => clock.now(),
