@@ -1,4 +1,5 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import type { SimClock } from './clock.js';
@@ -96,9 +97,22 @@ export interface Listener {
   close(): Promise<void>;
 }
 
-export async function listen(port = 0): Promise<Listener> {
+/**
+ * Serve over https with client certificates required, as an agent with
+ * `verify_https_client` / `verify_incoming` (Vault: `tls_require_and_verify_client_cert`)
+ * does: a client without a certificate from `ca` is refused at the handshake.
+ */
+export interface MutualTlsServerOptions {
+  /** CA the client certificates must be issued by (PEM). */
+  ca: string;
+  /** The server's certificate and key (PEM). */
+  cert: string;
+  key: string;
+}
+
+export async function listen(port = 0, tls?: MutualTlsServerOptions): Promise<Listener> {
   let current: { service: SimService; ctx: SimContext } | undefined;
-  const server: Server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const serving = current;
     if (!serving) {
       // Nothing attached (between simulations): as if nothing listened.
@@ -143,7 +157,10 @@ export async function listen(port = 0): Promise<Listener> {
           } else res.end(r.body ?? '');
         });
     });
-  });
+  };
+  const server: Server = tls
+    ? createHttpsServer({ ca: tls.ca, cert: tls.cert, key: tls.key, requestCert: true, rejectUnauthorized: true }, onRequest)
+    : createServer(onRequest);
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -158,7 +175,7 @@ export async function listen(port = 0): Promise<Listener> {
       current = mine;
       return {
         name: service.name,
-        url: `http://127.0.0.1:${bound}`,
+        url: `${tls ? 'https' : 'http'}://127.0.0.1:${bound}`,
         close: async () => {
           if (current === mine) current = undefined;
           server.closeAllConnections();
