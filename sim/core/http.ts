@@ -73,12 +73,13 @@ export function text(status: number, body: string, headers: Record<string, strin
 
 /**
  * Serve a simulated service on a loopback port (ephemeral unless `port` is
- * given). Every request is counted by action, delayed by the injected latency
- * (sim time) and may be answered with the service's throttling or 5xx error
- * per the fault plan.
+ * given; https with client certificates required when `tls` is). Every
+ * request is counted by action, delayed by the injected latency (sim time)
+ * and may be answered with the service's throttling or 5xx error per the
+ * fault plan.
  */
-export async function serve(service: SimService, ctx: SimContext, port = 0): Promise<RunningService> {
-  const listener = await listen(port);
+export async function serve(service: SimService, ctx: SimContext, port = 0, tls?: MutualTlsServerOptions): Promise<RunningService> {
+  const listener = await listen(port, tls);
   const attached = listener.attach(service, ctx);
   return { ...attached, close: () => attached.close().then(() => listener.close()) };
 }

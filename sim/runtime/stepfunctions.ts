@@ -430,7 +430,16 @@ export class StepFunctionsSim implements SimService {
           const { Retry: retry, ...rest } = state;
           handlers[stateName] = this.retrying(execution, stateName, retry, async (input) => {
             try {
-              const output = await execution.whileTaskRuns(() => withTimeout(clock, call(input), timeoutMs));
+              // No Lambda holds the clock for an SDK call: the call itself does, or the clock could jump
+              // (to a lifecycle action's expiry, say) while its request is on the wire.
+              const output = await execution.whileTaskRuns(async () => {
+                const held = clock.hold();
+                try {
+                  return await withTimeout(clock, call(input), timeoutMs);
+                } finally {
+                  held();
+                }
+              });
               this.deps.recorder.event('sfn', `${what} ok`);
               return output;
             } catch (error) {

@@ -1,4 +1,5 @@
 import { defaultScenario } from './default.js';
+import { mtlsScenario } from './mtls.js';
 import { drainOverHookLimitScenario, lambdaOutageScenario, lambdaThrottledScenario, noRoomScenario, tokenRotationScenario } from './fail-safe.js';
 import { clientGoneScenario, routerOutageScenario, serverGoneScenario } from './out-of-band.js';
 import { scaleInScenario } from './scale-in.js';
@@ -15,6 +16,7 @@ import { upgradeAlarmScenario, upgradeUnhealthyScenario } from './upgrade-gates.
 export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
   [
     defaultScenario,
+    mtlsScenario,
     scaleInScenario,
     scaleOutScenario,
     serverReplaceScenario,

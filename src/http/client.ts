@@ -160,11 +160,12 @@ export class HttpClient {
    * certificate again (bypassing the cache) and, when it changed, run once more.
    */
   private async withFreshCertificate<T>(attempt: () => Promise<T>): Promise<T> {
-    const used = this.knownTransport;
     try {
       return await attempt();
     } catch (error) {
       if (!(error instanceof MutualTlsFailed) || !this.options.transport) throw error;
+      // The transport the attempt used (the one before it, when the certificate it read was unusable).
+      const used = this.knownTransport;
       const fresh = await this.readTransport(true);
       if (fresh === used || fresh === undefined) throw error;
       getLogger().warn('cluster API refused the cached client certificate; retrying once with the certificate just read from SSM', { service: this.service });
