@@ -28,6 +28,7 @@ export interface DoctorProbes {
 /** The probes against the configured account and cluster (endpoints from the environment, as for the SDK). */
 export function defaultProbes(config: Config): DoctorProbes {
   const secureString = (name: string): Promise<string> => getSecureString(name, { fresh: true });
+  const clientCertParameters = new Set(Object.values(config.clientCertParameters).filter((p) => p !== undefined));
   return {
     groups: describeGroupsByClusterTag,
     hooks: (asgName) => describeLifecycleHooks(asgName),
@@ -61,6 +62,7 @@ export function defaultProbes(config: Config): DoctorProbes {
       return status;
     },
     clients: createClusterClients(config, (name) => secureString(name)),
-    anonymous: createClusterClients(config, async () => ''),
+    // Tokenless, but with the client certificates a cluster requiring mutual TLS asks for.
+    anonymous: createClusterClients(config, (name) => (clientCertParameters.has(name) ? secureString(name) : Promise.resolve(''))),
   };
 }
