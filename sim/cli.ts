@@ -41,6 +41,9 @@ Options:
   --report FILE      write the JSON report there (default reports/<scenario>.json)
   --time-scale X     idle-time speed of the sim clock (default: jump between events;
                      3600 plays an hour of cluster time per wall second)
+  --mtls             the cluster requires client certificates (mutual TLS): APIs over
+                     https, the control plane's certificates in SSM (stage mtls)
+  --mtls-no-certs    the cluster requires them, the control plane has none (stage example)
   --quiet            print only the summary, not the timeline
   --log-level L      control plane log level: DEBUG, INFO, WARN (default), ERROR
   --list             print the scenario names, one per line (CI plays them all)
@@ -62,6 +65,8 @@ async function main(): Promise<number> {
       report: { type: 'string' },
       'time-scale': { type: 'string' },
       quiet: { type: 'boolean' },
+      mtls: { type: 'boolean' },
+      'mtls-no-certs': { type: 'boolean' },
       'log-level': { type: 'string' },
       list: { type: 'boolean' },
       stage: { type: 'string' },
@@ -114,8 +119,11 @@ async function main(): Promise<number> {
   const logLevel = values['log-level'];
   if (logLevel !== undefined && !['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(logLevel)) throw new UsageError('--log-level must be DEBUG, INFO, WARN or ERROR');
 
+  if (values.mtls && values['mtls-no-certs']) throw new UsageError('--mtls and --mtls-no-certs exclude each other');
+  const mtls = values.mtls ? 'configured' : values['mtls-no-certs'] ? 'absent' : undefined;
   const sim = await Simulation.start({
     ...scenario.options?.(args),
+    ...(mtls === undefined ? {} : { mtls }),
     seed: args.seed,
     ...(timeScale === undefined ? {} : { timeScale }),
     ...(logLevel === undefined ? {} : { logLevel: logLevel as 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' }),
@@ -135,8 +143,14 @@ async function main(): Promise<number> {
   } finally {
     await sim.stop();
   }
-  const report = buildReport(sim, { scenario: scenario.name, parameters: { ...args }, simStartedAt, wallStartedAt, checks });
-  const file = values.report ?? `reports/${scenario.name}.json`;
+  const report = buildReport(sim, {
+    scenario: scenario.name,
+    parameters: { ...args, ...(mtls === undefined ? {} : { mtls }) },
+    simStartedAt,
+    wallStartedAt,
+    checks,
+  });
+  const file = values.report ?? `reports/${scenario.name}${mtls === undefined ? '' : `-mtls-${mtls}`}.json`;
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   const timelineFile = `${file.replace(/\.json$/, '')}-timeline.svg`;

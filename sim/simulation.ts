@@ -16,6 +16,7 @@ import { Faults, type ClusterFaults, type ServiceName } from './core/faults.js';
 import { type Listener, listen, type RunningService, type SimRequest, type SimResponse, type SimService } from './core/http.js';
 import { Recorder } from './core/recorder.js';
 import { Rng } from './core/rng.js';
+import { type ApiName, type SimPki, simPki } from './core/tls.js';
 import { createHashistackSim } from './hashistack/index.js';
 import { IamAuthorizer } from './iam/authorizer.js';
 import { deployedIam, type DeployedIam } from './iam/deployed-iam.js';
@@ -51,6 +52,15 @@ export interface SimulationOptions {
   stage?: string;
   /** Config keys deployed instead of the stage file's (as if config/<stage>.yml said so), e.g. `{ rebalanceReplace: true }`. */
   config?: Record<string, unknown>;
+  /**
+   * Serve Nomad, Consul and Vault over https with client certificates
+   * required (mutual TLS), the CA given to the control plane as CLUSTER_CA_FILE.
+   * `configured`: the stage (default `mtls`) names each API's client
+   * certificate parameter and the parameters hold the certificates;
+   * `absent`: the stage (default `example`) names none, as a deployment that
+   * forgot them. Default: plain http.
+   */
+  mtls?: 'configured' | 'absent';
   /** Arm the schedule rules (hook audit, AMI refresh); default false. */
   schedules?: boolean;
   /** Control plane log level (Powertools); default WARN. */
@@ -86,7 +96,16 @@ export const SIM_TOKENS = {
 // The control plane's SDK clients and config are created once per process, as
 // in a Lambda container; a later simulation in the same process therefore
 // serves on the same ports, held by the process from its first simulation on.
-const listeners = new Map<ServiceName, Listener>();
+const listeners = new Map<string, Listener>();
+const HASHICORP_APIS: ReadonlySet<ServiceName> = new Set<ServiceName>(['nomad', 'consul', 'vault']);
+
+/** The operator's step for mutual TLS: each API's client certificate and key in the parameter the stage names (`aws ssm put-parameter --type SecureString`). */
+function putClientCertificates(ssm: ReturnType<typeof createAwsSim>['api'], stageConfig: Record<string, unknown>, pki: SimPki): void {
+  for (const api of ['nomad', 'consul', 'vault'] as const satisfies readonly ApiName[]) {
+    const parameter = stageConfig[`${api}ClientCertParameter`];
+    if (typeof parameter === 'string' && parameter !== '') ssm.putParameter(parameter, pki.clientPem[api], 'SecureString');
+  }
+}
 
 /**
  * One simulated world: AWS (Auto Scaling, EC2, SSM, Step Functions,
@@ -118,7 +137,8 @@ export class Simulation {
 
   static async start(options: SimulationOptions = {}): Promise<Simulation> {
     const seed = options.seed ?? 1;
-    const stage = options.stage ?? 'example';
+    const stage = options.stage ?? (options.mtls === 'configured' ? 'mtls' : 'example');
+    const pki = options.mtls === undefined ? undefined : await simPki();
     const clock = new SimClock({ start: SIM_EPOCH, timeScale: options.timeScale ?? Number.POSITIVE_INFINITY });
     const rng = new Rng(seed);
     const faults = new Faults(rng, options.faults);
@@ -182,10 +202,12 @@ export class Simulation {
     ];
     const running: RunningService[] = [];
     for (const service of services) {
-      let listener = listeners.get(service.name);
+      const tls = pki && HASHICORP_APIS.has(service.name) ? { ca: pki.caPem, ...pki.server } : undefined;
+      const key = `${service.name}${tls ? '+mtls' : ''}`;
+      let listener = listeners.get(key);
       if (!listener) {
-        listener = await listen();
-        listeners.set(service.name, listener);
+        listener = await listen(0, tls);
+        listeners.set(key, listener);
       }
       running.push(listener.attach(service, { clock, faults, recorder, authorize }));
     }
@@ -220,6 +242,8 @@ export class Simulation {
       POWERTOOLS_DEV: 'false',
       POWERTOOLS_METRICS_DISABLED: 'true',
       ...options.topology?.controlPlane,
+      // The CA layer's file as the Lambdas get it (serverless.yml), here the simulated cluster's CA.
+      ...(pki ? { CLUSTER_CA_FILE: pki.caFile } : {}),
     });
     // Another simulation of this process may have deployed another topology: read the configuration again.
     resetConfig();
@@ -241,6 +265,7 @@ export class Simulation {
     aws.api.putParameter(String(stageConfig.nomadTokenParameter), SIM_TOKENS.nomad, 'SecureString');
     aws.api.putParameter(String(stageConfig.consulTokenParameter), SIM_TOKENS.consul, 'SecureString');
     aws.api.putParameter(String(stageConfig.vaultTokenParameter), SIM_TOKENS.vault, 'SecureString');
+    if (pki) putClientCertificates(aws.api, stageConfig, pki);
     events.start({ schedules: options.schedules ?? false });
 
     return new Simulation(clock, rng, faults, recorder, bus, deploy, aws, hashistack, lambda, sfn, events, iam, sqs, s3, cloudwatch, eventsApi, running, {

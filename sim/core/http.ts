@@ -1,4 +1,5 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import type { SimClock } from './clock.js';
@@ -72,12 +73,13 @@ export function text(status: number, body: string, headers: Record<string, strin
 
 /**
  * Serve a simulated service on a loopback port (ephemeral unless `port` is
- * given). Every request is counted by action, delayed by the injected latency
- * (sim time) and may be answered with the service's throttling or 5xx error
- * per the fault plan.
+ * given; https with client certificates required when `tls` is). Every
+ * request is counted by action, delayed by the injected latency (sim time)
+ * and may be answered with the service's throttling or 5xx error per the
+ * fault plan.
  */
-export async function serve(service: SimService, ctx: SimContext, port = 0): Promise<RunningService> {
-  const listener = await listen(port);
+export async function serve(service: SimService, ctx: SimContext, port = 0, tls?: MutualTlsServerOptions): Promise<RunningService> {
+  const listener = await listen(port, tls);
   const attached = listener.attach(service, ctx);
   return { ...attached, close: () => attached.close().then(() => listener.close()) };
 }
@@ -96,9 +98,22 @@ export interface Listener {
   close(): Promise<void>;
 }
 
-export async function listen(port = 0): Promise<Listener> {
+/**
+ * Serve over https with client certificates required, as an agent with
+ * `verify_https_client` / `verify_incoming` (Vault: `tls_require_and_verify_client_cert`)
+ * does: a client without a certificate from `ca` is refused at the handshake.
+ */
+export interface MutualTlsServerOptions {
+  /** CA the client certificates must be issued by (PEM). */
+  ca: string;
+  /** The server's certificate and key (PEM). */
+  cert: string;
+  key: string;
+}
+
+export async function listen(port = 0, tls?: MutualTlsServerOptions): Promise<Listener> {
   let current: { service: SimService; ctx: SimContext } | undefined;
-  const server: Server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const serving = current;
     if (!serving) {
       // Nothing attached (between simulations): as if nothing listened.
@@ -143,7 +158,10 @@ export async function listen(port = 0): Promise<Listener> {
           } else res.end(r.body ?? '');
         });
     });
-  });
+  };
+  const server: Server = tls
+    ? createHttpsServer({ ca: tls.ca, cert: tls.cert, key: tls.key, requestCert: true, rejectUnauthorized: true }, onRequest)
+    : createServer(onRequest);
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -158,7 +176,7 @@ export async function listen(port = 0): Promise<Listener> {
       current = mine;
       return {
         name: service.name,
-        url: `http://127.0.0.1:${bound}`,
+        url: `${tls ? 'https' : 'http'}://127.0.0.1:${bound}`,
         close: async () => {
           if (current === mine) current = undefined;
           server.closeAllConnections();

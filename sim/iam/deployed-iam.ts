@@ -317,8 +317,11 @@ function assertStrings(v: Json, where: string): void {
   throw new PackagingError(`${where}: ${JSON.stringify(v)} where the policy needs a string (a YAML value that did not parse as meant?)`);
 }
 
+/** What `Ref: AWS::NoValue` resolves to: CloudFormation removes the list item or property holding it. */
+const NO_VALUE: Json = Object.freeze({ 'AWS::NoValue': true });
+
 function resolveIntrinsics(v: Json, refs: Map<string, string>, atts: Map<string, string>, where: string, conditions: Map<string, boolean> = new Map()): Json {
-  if (Array.isArray(v)) return v.map((x, i) => resolveIntrinsics(x, refs, atts, `${where}[${i}]`, conditions));
+  if (Array.isArray(v)) return v.map((x, i) => resolveIntrinsics(x, refs, atts, `${where}[${i}]`, conditions)).filter((x) => x !== NO_VALUE);
   if (!v || typeof v !== 'object') return v;
   const keys = Object.keys(v);
   if (keys.length === 1 && (keys[0] === 'Ref' || (keys[0] as string).startsWith('Fn::'))) {
@@ -332,6 +335,7 @@ function resolveIntrinsics(v: Json, refs: Map<string, string>, atts: Map<string,
     };
     switch (k) {
       case 'Ref': {
+        if (arg === 'AWS::NoValue') return NO_VALUE;
         const r = refs.get(String(arg));
         if (r === undefined) throw new PackagingError(`${where}: unresolved Ref ${String(arg)}`);
         return r;
@@ -379,7 +383,11 @@ function resolveIntrinsics(v: Json, refs: Map<string, string>, atts: Map<string,
         throw new PackagingError(`${where}: ${k} is not resolved by the simulator`);
     }
   }
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveIntrinsics(x, refs, atts, `${where}.${k}`, conditions)]));
+  return Object.fromEntries(
+    Object.entries(v)
+      .map(([k, x]) => [k, resolveIntrinsics(x, refs, atts, `${where}.${k}`, conditions)] as const)
+      .filter(([, x]) => x !== NO_VALUE),
+  );
 }
 
 /**

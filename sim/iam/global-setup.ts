@@ -7,4 +7,6 @@ import { packagedTemplate } from './packaged-template.js';
  */
 export default async function setup(): Promise<void> {
   await packagedTemplate(PROJECT_ROOT, 'example');
+  // The mutual TLS stage (config/mtls.yml): its roles also read the client certificate parameters.
+  await packagedTemplate(PROJECT_ROOT, 'mtls');
 }

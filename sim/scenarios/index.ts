@@ -1,4 +1,5 @@
 import { defaultScenario } from './default.js';
+import { mtlsScenario } from './mtls.js';
 import { drainOverHookLimitScenario, lambdaOutageScenario, lambdaThrottledScenario, noRoomScenario, tokenRotationScenario } from './fail-safe.js';
 import { clientGoneScenario, routerOutageScenario, serverGoneScenario } from './out-of-band.js';
 import { scaleInScenario } from './scale-in.js';
@@ -24,6 +25,7 @@ import { upgradeAlarmScenario, upgradeDeploymentScenario, upgradeUnhealthyScenar
 export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
   [
     defaultScenario,
+    mtlsScenario,
     scaleInScenario,
     scaleOutScenario,
     serverReplaceScenario,

@@ -69,6 +69,14 @@ const tagPairs = list.transform((pairs, ctx) => {
 /** A token parameter's full name: IAM scopes GetParameters to `…:parameter<name>`, which needs the leading slash. */
 const parameterName = nonEmpty.regex(/^\/[a-zA-Z0-9_.\-/]+$/, 'must be a full SSM parameter name like /hashistack/control-plane/nomad-token');
 
+/** An optional parameter name (empty or unset: not configured). */
+const optionalParameterName = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v ? v : undefined))
+  .pipe(parameterName.optional());
+
 /** The AWS managed key SSM encrypts SecureStrings with by default. */
 export const AWS_MANAGED_SSM_KEY = 'alias/aws/ssm';
 
@@ -121,6 +129,23 @@ export const ConfigSchema = group({
     /** Required when Vault is enabled (checked below). */
     vault: fromEnv('VAULT_TOKEN_PARAMETER', z.preprocess(emptyAsUnset, parameterName.optional())),
   }),
+  /**
+   * SSM SecureString parameters holding each API's client certificate and its
+   * key (PEM, certificate chain first), for clusters that require mutual TLS
+   * (`verify_https_client`, `verify_incoming`, `tls_require_and_verify_client_cert`);
+   * unset: no client certificate is presented.
+   */
+  clientCertParameters: group({
+    nomad: fromEnv('NOMAD_CLIENT_CERT_PARAMETER', optionalParameterName),
+    consul: fromEnv('CONSUL_CLIENT_CERT_PARAMETER', optionalParameterName),
+    vault: fromEnv('VAULT_CLIENT_CERT_PARAMETER', optionalParameterName),
+  }),
+  /**
+   * The PEM bundle the https APIs' server certificates are verified against,
+   * instead of Node's trust store (the cluster CA layer's file); unset: Node's
+   * trust store (public CAs plus NODE_EXTRA_CA_CERTS).
+   */
+  clusterCaFile: fromEnv('CLUSTER_CA_FILE', optionalArn),
   /** KMS key of the token parameters (IAM scopes kms:Decrypt to it). */
   tokenParameterKmsKey: fromEnv('TOKEN_PARAMETER_KMS_KEY', tokenKmsKey),
   launchHookName: fromEnv('LAUNCH_HOOK_NAME', nonEmpty),

@@ -4,7 +4,7 @@
  * state machines Retry/Catch on it.
  *
  * Retryable (after waiting, by the state machine): {@link ClusterUnreachable},
- * {@link AwsUnavailable}. Everything else is final for the execution. The
+ * {@link AwsUnavailable}, {@link MutualTlsFailed}. Everything else is final for the execution. The
  * state machines' Retry/Catch lists are generated from these classes
  * (`retryable` decides; statemachines/builder/policy.ts).
  */
@@ -28,6 +28,30 @@ export class ClusterUnreachable extends ControlPlaneError {
     options?: { cause?: unknown },
   ) {
     super(`${service}: ${message}`, options);
+  }
+}
+
+/**
+ * Mutual TLS with a cluster API failed: the server refused the handshake for
+ * want of an acceptable client certificate (TLS alert "certificate required",
+ * "bad certificate", "unknown ca", ...), or the configured certificate
+ * parameter is missing or does not hold a usable certificate and key. The
+ * message names the API and the config key. The HTTP client never repeats
+ * the handshake (it would be refused the same way); the workflows wait and
+ * run the task again like for an unreachable cluster (retryable), because
+ * finishing would let an instance go with its work because of our own
+ * configuration, and the fix (putting the parameter) is read at the next run.
+ */
+export class MutualTlsFailed extends ControlPlaneError {
+  override readonly name = 'MutualTlsFailed';
+  readonly retryable = true;
+  constructor(
+    readonly service: string,
+    /** The config key of the API's client certificate parameter, e.g. nomadClientCertParameter. */
+    readonly configKey: string,
+    message: string,
+  ) {
+    super(`${service}: ${message}`);
   }
 }
 

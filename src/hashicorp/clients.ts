@@ -1,6 +1,7 @@
 /**
  * The cluster API clients of this container, built from the configuration:
- * tokens read lazily from the SSM SecureStrings named in it.
+ * tokens and client certificates read lazily from the SSM SecureStrings named
+ * in it, https verified against the cluster CA (tls.ts).
  */
 import { getSecureString, getSecureStrings } from '../aws/ssm.js';
 import { getConfig, type Config } from '../config/index.js';
@@ -8,6 +9,7 @@ import { ConfigError } from '../errors/index.js';
 import { HttpClient } from '../http/client.js';
 import { ConsulClient } from './consul/client.js';
 import { NomadClient } from './nomad/client.js';
+import { apiTransport } from './tls.js';
 import { VaultClient } from './vault/client.js';
 
 export interface ClusterClients {
@@ -23,9 +25,16 @@ export function createClusterClients(
   config: Config,
   readToken: (parameter: string, options?: { fresh?: boolean }) => Promise<string> = getSecureString,
 ): ClusterClients {
+  const transport = (api: 'nomad' | 'consul' | 'vault', address: string) => apiTransport(api, { ...config, address }, readToken);
   return {
     nomad: new NomadClient(
-      new HttpClient({ service: 'nomad', baseUrl: config.nomadAddr, authHeader: 'X-Nomad-Token', token: (o) => readToken(config.tokenParameters.nomad, o) }),
+      new HttpClient({
+        service: 'nomad',
+        baseUrl: config.nomadAddr,
+        authHeader: 'X-Nomad-Token',
+        token: (o) => readToken(config.tokenParameters.nomad, o),
+        transport: transport('nomad', config.nomadAddr),
+      }),
     ),
     consul: new ConsulClient(
       new HttpClient({
@@ -33,6 +42,7 @@ export function createClusterClients(
         baseUrl: config.consulAddr,
         authHeader: 'X-Consul-Token',
         token: (o) => readToken(config.tokenParameters.consul, o),
+        transport: transport('consul', config.consulAddr),
       }),
     ),
     vault: new VaultClient(
@@ -42,6 +52,7 @@ export function createClusterClients(
         baseUrl: config.vaultAddr ?? 'https://vault.invalid',
         authHeader: 'X-Vault-Token',
         token: (o) => (config.tokenParameters.vault ? readToken(config.tokenParameters.vault, o) : Promise.reject(vaultDisabled())),
+        transport: transport('vault', config.vaultAddr ?? 'https://vault.invalid'),
       }),
     ),
   };
@@ -68,25 +79,36 @@ export function tokensReadTogether(
   };
 }
 
-const cached = new Map<string, ClusterClients>();
+/**
+ * Clients that present no token, only the client certificates (mutual TLS)
+ * the configuration names: reachability, TLS and leadership need nothing more.
+ */
+export function tokenlessClients(config: Config, readSecret: (parameter: string) => Promise<string> = getSecureString): ClusterClients {
+  const certificates = new Set(Object.values(config.clientCertParameters).filter((p) => p !== undefined));
+  return createClusterClients(config, (name) => (certificates.has(name) ? readSecret(name) : Promise.resolve('')));
+}
+
+let cached: { config: Config; clients: Map<string, ClusterClients> } | undefined;
 
 /** Forget the clients (the simulator, when it deploys another configuration in the same process). */
 export function resetClusterClients(): void {
-  cached.clear();
+  cached = undefined;
 }
 
 /**
- * The clients of this container, created on first use; `together` names
+ * The clients of this container, created on first use (and again for a
+ * reloaded configuration); `together` names
  * the tokens the function reads in one call (each must be granted to its
  * role: `ssm:GetParameters` is refused as a whole when one name is not).
  */
 export function clusterClients(together: readonly TokenService[] = []): ClusterClients {
+  const config = getConfig();
+  if (cached?.config !== config) cached = { config, clients: new Map() };
   const key = together.join(',');
-  let clients = cached.get(key);
+  let clients = cached.clients.get(key);
   if (!clients) {
-    const config = getConfig();
     clients = createClusterClients(config, tokensReadTogether(config, together));
-    cached.set(key, clients);
+    cached.clients.set(key, clients);
   }
   return clients;
 }

@@ -7,14 +7,24 @@
  * Tokens never appear in errors or logs, and never follow a redirect: a 3xx
  * answer fails with RedirectRefused (the token would go wherever it points,
  * plain http included).
+ *
+ * An https API may have a TLS transport (tls.ts: the cluster CA, a client
+ * certificate for mutual TLS). A handshake the server refuses for the client
+ * certificate is never repeated: it fails at once with the transport's error;
+ * as for a refused token, the certificate is read again once (a rotated one
+ * is used at once).
  */
-import { ClusterUnreachable, NotFound, PermissionDenied, RedirectRefused, UpstreamError } from '../errors/index.js';
+import { ClusterUnreachable, MutualTlsFailed, NotFound, PermissionDenied, RedirectRefused, UpstreamError } from '../errors/index.js';
 import { getLogger } from '../observability/logger.js';
 import { deadline, sleep } from '../time/clock.js';
 import { backoffDelay } from './backoff.js';
+import type { TlsTransport } from './tls.js';
 
 /** Supplies the ACL token; called lazily before each request (the provider caches it; `fresh` bypasses the cache). */
 export type TokenProvider = (options?: { fresh?: boolean }) => Promise<string>;
+
+/** Supplies the API's TLS transport; called before each request (the provider caches it; `fresh` re-reads the certificate). */
+export type TransportProvider = (options?: { fresh?: boolean }) => Promise<TlsTransport>;
 
 export interface HttpClientOptions {
   /** Service name used in errors and logs: nomad, consul, vault. */
@@ -33,6 +43,8 @@ export interface HttpClientOptions {
   backoffMaxMs?: number;
   /** Injected fetch (tests). */
   fetch?: typeof fetch;
+  /** The TLS transport of an https API (CA bundle, client certificate); without it, global fetch. */
+  transport?: TransportProvider;
 }
 
 export interface RequestOptions {
@@ -88,6 +100,7 @@ export class HttpClient {
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
   private knownToken: string | undefined;
+  private knownTransport: TlsTransport | undefined;
 
   constructor(private readonly options: HttpClientOptions) {
     this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
@@ -108,7 +121,7 @@ export class HttpClient {
    */
   async request(req: RequestOptions): Promise<HttpResponse> {
     try {
-      return await this.send(req, await this.readToken(false));
+      return await this.withFreshCertificate(async () => this.send(req, await this.readToken(false), await this.readTransport(false)));
     } catch (error) {
       if (!(error instanceof PermissionDenied) || !this.options.token) throw error;
       // A token rotated in SSM (the old one revoked) answers 401/403 until the cache expires: read it again once, bypassing the cache.
@@ -119,7 +132,7 @@ export class HttpClient {
         service: this.service,
         request: `${req.method ?? 'GET'} ${req.path}`,
       });
-      return this.send(req, fresh);
+      return this.send(req, fresh, await this.readTransport(false));
     }
   }
 
@@ -130,9 +143,9 @@ export class HttpClient {
    * the caller bounds the transfer.
    */
   async stream(req: Omit<RequestOptions, 'method' | 'body' | 'answerStatuses' | 'answerWhen'>): Promise<StreamResponse> {
-    const open = (token: string | undefined) => this.send({ ...req, method: 'GET' }, token, 'stream');
+    const open = async (token: string | undefined) => this.send({ ...req, method: 'GET' }, token, await this.readTransport(false), 'stream');
     try {
-      return await open(await this.readToken(false));
+      return await this.withFreshCertificate(async () => open(await this.readToken(false)));
     } catch (error) {
       if (!(error instanceof PermissionDenied) || !this.options.token) throw error;
       const used = this.knownToken;
@@ -142,6 +155,30 @@ export class HttpClient {
     }
   }
 
+  /**
+   * Run `attempt`; when the server refused the client certificate, read the
+   * certificate again (bypassing the cache) and, when it changed, run once more.
+   */
+  private async withFreshCertificate<T>(attempt: () => Promise<T>): Promise<T> {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof MutualTlsFailed) || !this.options.transport) throw error;
+      // The transport the attempt used (the one before it, when the certificate it read was unusable).
+      const used = this.knownTransport;
+      const fresh = await this.readTransport(true);
+      if (fresh === used || fresh === undefined) throw error;
+      getLogger().warn('cluster API refused the cached client certificate; retrying once with the certificate just read from SSM', { service: this.service });
+      return attempt();
+    }
+  }
+
+  private async readTransport(fresh: boolean): Promise<TlsTransport | undefined> {
+    if (!this.options.transport) return undefined;
+    this.knownTransport = await this.options.transport({ fresh });
+    return this.knownTransport;
+  }
+
   private async readToken(fresh: boolean): Promise<string | undefined> {
     if (!this.options.authHeader || !this.options.token) return undefined;
     // Read on every request: the provider caches (SSM, ~5 min), so a rotated token is picked up.
@@ -149,9 +186,14 @@ export class HttpClient {
     return this.knownToken;
   }
 
-  private send(req: RequestOptions, token: string | undefined): Promise<HttpResponse>;
-  private send(req: RequestOptions, token: string | undefined, mode: 'stream'): Promise<StreamResponse>;
-  private async send(req: RequestOptions, token: string | undefined, mode: 'text' | 'stream' = 'text'): Promise<HttpResponse | StreamResponse> {
+  private send(req: RequestOptions, token: string | undefined, transport: TlsTransport | undefined): Promise<HttpResponse>;
+  private send(req: RequestOptions, token: string | undefined, transport: TlsTransport | undefined, mode: 'stream'): Promise<StreamResponse>;
+  private async send(
+    req: RequestOptions,
+    token: string | undefined,
+    transport: TlsTransport | undefined,
+    mode: 'text' | 'stream' = 'text',
+  ): Promise<HttpResponse | StreamResponse> {
     const url = this.url(req);
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (this.options.authHeader && token !== undefined) headers[this.options.authHeader] = token;
@@ -164,6 +206,7 @@ export class HttpClient {
     const attempts = req.retry === false ? 1 : this.maxAttempts;
     const label = `${method} ${req.path}`;
     let last: unknown;
+    let probed = false;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (attempt > 1) {
         const delay = backoffDelay(attempt - 1, { baseMs: this.options.backoffBaseMs ?? 200, maxMs: this.options.backoffMaxMs ?? 3000 });
@@ -177,8 +220,10 @@ export class HttpClient {
         await sleep(delay);
       }
       const timeout = deadline(req.timeoutMs ?? this.timeoutMs);
+      const mark = transport?.mark() ?? 0;
       try {
-        const res = await this.fetchImpl(url, { method, headers, body, redirect: 'manual', signal: timeout.signal });
+        const init = { method, headers, body, redirect: 'manual' as const, signal: timeout.signal };
+        const res = transport ? await transport.fetch(url, init) : await this.fetchImpl(url, init);
         if (isRedirect(res)) {
           await res.body?.cancel();
           throw new RedirectRefused(
@@ -198,6 +243,13 @@ export class HttpClient {
         throw new UpstreamError(this.service, res.status, `${label}: ${detail}`);
       } catch (error) {
         if (error instanceof PermissionDenied || error instanceof NotFound || error instanceof UpstreamError || error instanceof RedirectRefused) throw error;
+        // Refused for the client certificate: the same handshake would be refused again.
+        let refused = transport?.refusalSince(mark);
+        if (!refused && transport && !probed && isConnectionDrop(error)) {
+          probed = true;
+          refused = await transport.probe(url);
+        }
+        if (refused) throw refused;
         last = error;
       } finally {
         timeout.cancel();
@@ -254,6 +306,12 @@ function response(status: number, headers: Headers, text: string, service: strin
       }
     },
   };
+}
+
+/** A connection closed or reset under a request (undici's "other side closed"), as a server refusing the handshake leaves it. */
+function isConnectionDrop(error: unknown): boolean {
+  const code = (error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined)?.code;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
 }
 
 function describeNetworkError(error: unknown): string {

@@ -9,7 +9,7 @@
  */
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { ClusterUnreachable } from '../errors/index.js';
+import { ClusterUnreachable, MutualTlsFailed } from '../errors/index.js';
 import type { LifecycleAction } from '../events/lifecycle-action.js';
 import { appendLifecycleKeys } from '../observability/context.js';
 import { withInvocation } from '../observability/invocation.js';
@@ -79,13 +79,14 @@ export function lifecycleTaskHandler<S extends z.ZodType<LifecycleTaskInput>, D 
  * lifecycle action first, so that the hook outlives the outage until
  * GIVE_UP_AFTER (drain) or the join timeout decides, instead of expiring at
  * its heartbeat timeout. Never past the hook's global limit (before Prepare
- * read the hook: AWS's 48 h cap).
+ * read the hook: AWS's 48 h cap). A refused client certificate is held the
+ * same way: the instance waits for the operator's fix, with its work.
  */
 export async function heartbeatThroughOutage<T>(deps: HeartbeatDeps, input: LifecycleTaskInput, step: () => Promise<T>): Promise<T> {
   try {
     return await step();
   } catch (error) {
-    if (error instanceof ClusterUnreachable) {
+    if (error instanceof ClusterUnreachable || error instanceof MutualTlsFailed) {
       const limit = input.hook?.heartbeatLimitAt ?? input.action.eventTime + GLOBAL_LIMIT_MAX_MS;
       await recordHeartbeat(deps, input.action, limit).catch((e: unknown) =>
         getLogger().warn('heartbeat during the cluster outage failed', { error: e instanceof Error ? e.message : String(e) }),

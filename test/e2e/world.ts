@@ -33,7 +33,14 @@ export function assertNoUnexpectedDenials(sim: Simulation): void {
  * servers and one client pool (`general`) running the standard jobs.
  */
 export async function clusterWorld(
-  options: { nodes?: number; faults?: Partial<ClusterFaults>; pool?: Partial<PoolSpec>; seed?: number; iam?: SimulationOptions['iam'] } = {},
+  options: {
+    nodes?: number;
+    faults?: Partial<ClusterFaults>;
+    pool?: Partial<PoolSpec>;
+    seed?: number;
+    iam?: SimulationOptions['iam'];
+    mtls?: SimulationOptions['mtls'];
+  } = {},
 ): Promise<{
   sim: Simulation;
   cluster: Cluster;
@@ -43,6 +50,7 @@ export async function clusterWorld(
     seed: options.seed ?? 1,
     faults: options.faults,
     iam: options.iam,
+    ...(options.mtls === undefined ? {} : { mtls: options.mtls }),
     logLevel: (process.env.SIM_LOG_LEVEL as 'SILENT' | undefined) ?? 'SILENT',
   });
   running.push(sim);
@@ -59,9 +67,9 @@ export async function clusterWorld(
 const SCENARIO_ARGS: ScenarioArgs = { nodes: 4, servers: 3, seed: 1, throttle: 0, drainMinutes: 2, neverBoot: 0 };
 
 /** Play a scenario of sim/scenarios with its defaults (and its simulation options), as `npm run sim -- <name>` does. */
-export async function playScenario(scenario: Scenario): Promise<{ sim: Simulation; checks: Check[] }> {
+export async function playScenario(scenario: Scenario, extra: Pick<SimulationOptions, 'mtls'> = {}): Promise<{ sim: Simulation; checks: Check[] }> {
   const args = { ...SCENARIO_ARGS, ...scenario.defaults };
-  const sim = await Simulation.start({ seed: args.seed, logLevel: 'SILENT', ...scenario.options?.(args) });
+  const sim = await Simulation.start({ seed: args.seed, logLevel: 'SILENT', ...scenario.options?.(args), ...extra });
   running.push(sim);
   return { sim, checks: await scenario.run(sim, args) };
 }

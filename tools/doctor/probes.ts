@@ -10,7 +10,7 @@ import { describeGroupsByClusterTag, describeLifecycleHooks, type AutoScalingGro
 import { ec2Client } from '../../src/aws/ec2.js';
 import { getSecureString, ssmClient } from '../../src/aws/ssm.js';
 import type { Config } from '../../src/config/index.js';
-import { createClusterClients, type ClusterClients } from '../../src/hashicorp/clients.js';
+import { createClusterClients, type ClusterClients, tokenlessClients } from '../../src/hashicorp/clients.js';
 import { type Reachability, ReachabilitySchema } from '../../src/hashicorp/reachability.js';
 
 export interface DoctorProbes {
@@ -80,7 +80,7 @@ export function defaultProbes(config: Config, options: { probeFunction: string }
       return status;
     },
     clients: createClusterClients(config, (name) => secureString(name)),
-    anonymous: createClusterClients(config, async () => ''),
+    anonymous: tokenlessClients(config, secureString),
     fromLambdas: () => invokeProbe(options.probeFunction),
   };
 }

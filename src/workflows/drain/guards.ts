@@ -5,12 +5,27 @@ import { recordHeartbeat } from '../task.js';
 import type { DrainDeps } from './deps.js';
 import type { DrainState } from './state.js';
 
-/** @throws GiveUp when `giveUpAt` has passed. */
-export function checkGiveUp(deps: Pick<DrainDeps, 'now'>, giveUpAt: number, task: string): void {
+/**
+ * @param lastError the error that made the task wait before this run, named in the give-up (the alert) so it says what to fix.
+ * @throws GiveUp when `giveUpAt` has passed.
+ */
+export function checkGiveUp(deps: Pick<DrainDeps, 'now'>, giveUpAt: number, task: string, lastError?: { Error: string; Cause?: string } | null): void {
   const t = deps.now();
   if (t > giveUpAt) {
-    throw new GiveUp(`${task}: no progress since ${new Date(giveUpAt).toISOString()} (GIVE_UP_AFTER elapsed); completing the lifecycle action anyway`);
+    const last = lastError ? `; last error: ${lastError.Error}: ${causeMessage(lastError.Cause)}` : '';
+    throw new GiveUp(`${task}: no progress since ${new Date(giveUpAt).toISOString()} (GIVE_UP_AFTER elapsed); completing the lifecycle action anyway${last}`);
   }
+}
+
+/** A Lambda error's message from the Cause Step Functions records (`{"errorType", "errorMessage", "trace"}`), else the Cause. */
+function causeMessage(cause: string | undefined): string {
+  try {
+    const message = (JSON.parse(cause ?? '') as { errorMessage?: unknown }).errorMessage;
+    if (typeof message === 'string') return message;
+  } catch {
+    // not JSON: the Cause as it is
+  }
+  return cause ?? '';
 }
 
 /** The next give-up time after the cluster answered. */

@@ -4,7 +4,7 @@ import { getLogger } from '../../observability/logger.js';
 import { hookLimits } from '../task.js';
 import type { DrainDeps } from './deps.js';
 import { checkGiveUp, nextGiveUpAt } from './guards.js';
-import type { DrainInput, DrainPlan, DrainState } from './state.js';
+import type { DrainInput, DrainPlan, DrainPrepareInput, DrainState } from './state.js';
 import { WORKFLOW_WAIT_MS } from '../../hashicorp/blocking.js';
 import { NotFound, PermissionDenied } from '../../errors/index.js';
 import { describeFindings } from '../../hashicorp/permissions.js';
@@ -78,9 +78,9 @@ async function nomadNodeByTag(deps: DrainDeps, tags: Record<string, string> | un
  * deadline; decide the plan. A server is never planned as a client.
  * @throws GiveUp when GIVE_UP_AFTER has passed since the hook fired.
  */
-export async function prepareDrain(input: DrainInput, deps: DrainDeps): Promise<DrainState> {
+export async function prepareDrain(input: DrainPrepareInput, deps: DrainDeps): Promise<DrainState> {
   const { action, pool } = input;
-  checkGiveUp(deps, action.eventTime + deps.config.giveUpAfterMs, 'Prepare');
+  checkGiveUp(deps, action.eventTime + deps.config.giveUpAfterMs, 'Prepare', input.error);
   const [hooks, instance] = await Promise.all([
     deps.autoscaling.describeLifecycleHooks(action.asgName, [action.hookName]),
     deps.ec2.describeInstance(action.instanceId),

@@ -16,6 +16,13 @@ export const DrainNoticeSchema = z.object({ kind: z.literal('spot-interruption')
 export const DrainInputSchema = z.object({ action: LifecycleActionSchema, pool: PoolFactsSchema, notice: DrainNoticeSchema.nullish() });
 export type DrainInput = z.infer<typeof DrainInputSchema>;
 
+/** A task error the state machine caught into `$.error` before it waited and ran Prepare again (States.ALL shape). */
+const CaughtErrorSchema = z.object({ Error: z.string(), Cause: z.string().optional() });
+
+/** Prepare's input: the execution input, and on a run after a wait the error that made it wait (named when it gives up). */
+export const DrainPrepareInputSchema = DrainInputSchema.extend({ error: CaughtErrorSchema.nullish() });
+export type DrainPrepareInput = z.infer<typeof DrainPrepareInputSchema>;
+
 export const DrainPlanSchema = z.enum(['nothing-joined', 'client', 'server']);
 export type DrainPlan = z.infer<typeof DrainPlanSchema>;
 

@@ -1,7 +1,7 @@
 /** The `reachabilityProbe` function: the cluster APIs as the Lambdas' subnets see them (the doctor invokes it). */
 import type { Config } from '../../config/index.js';
 import { clusterSystems } from '../../cluster/systems.js';
-import { createClusterClients } from '../../hashicorp/clients.js';
+import { tokenlessClients } from '../../hashicorp/clients.js';
 import { probeReachability, type Reachability } from '../../hashicorp/reachability.js';
 
 export interface ReachabilityProbeOutput {
@@ -9,8 +9,8 @@ export interface ReachabilityProbeOutput {
 }
 
 export async function reachabilityProbe(config: Config): Promise<ReachabilityProbeOutput> {
-  // No token: the probe needs no grant, and a token problem cannot hide a network one.
-  const anonymous = createClusterClients(config, async () => '');
+  // No token (a token problem cannot hide a network one): only the client certificates mutual TLS asks for.
+  const anonymous = tokenlessClients(config);
   const address = { nomad: config.nomadAddr, consul: config.consulAddr, vault: config.vaultAddr };
   return { rows: await probeReachability(anonymous, address, clusterSystems(config)) };
 }
