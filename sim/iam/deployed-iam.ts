@@ -59,7 +59,7 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
  * belongs, an unknown reference) is a packaging bug and throws.
  */
 export function deployedIam(template: CfnTemplate, options: { region: string; stackName: string }): DeployedIam {
-  const resources = template.Resources;
+  const all = template.Resources;
   const { region, stackName } = options;
   const refs = new Map<string, string>([
     ['AWS::Region', region],
@@ -74,6 +74,15 @@ export function deployedIam(template: CfnTemplate, options: { region: string; st
     if (typeof param.Default === 'string') refs.set(id, param.Default);
   }
   const conditions = evaluateConditions(template.Conditions ?? {}, refs);
+  // CloudFormation creates a resource with a Condition only when the condition holds.
+  const resources = Object.fromEntries(
+    Object.entries(all).filter(([id, r]) => {
+      if (r.Condition === undefined) return true;
+      const holds = conditions.get(r.Condition);
+      if (holds === undefined) throw new PackagingError(`${id}.Condition names an unknown condition ${r.Condition}`);
+      return holds;
+    }),
+  );
   for (const [id, r] of Object.entries(resources)) {
     const p = (r.Properties ?? {}) as Record<string, Json>;
     const physical = (key: string): string => (typeof p[key] === 'string' ? (p[key] as string) : `${stackName}-${id}`);

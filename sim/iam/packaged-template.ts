@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
  * node_modules/.cache, keyed by a hash of everything that shapes it.
  */
 export type CfnTemplate = {
-  Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+  Resources: Record<string, { Type: string; Condition?: string; Properties?: Record<string, unknown> }>;
   Parameters?: Record<string, { Type: string; Default?: unknown }>;
   Conditions?: Record<string, Json>;
 };
