@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { packagedTemplate } from '../../sim/iam/packaged-template.js';
 import { PROJECT_ROOT } from '../../sim/simulation.js';
 import { MILESTONE_DETAIL_TYPES, MILESTONE_SOURCE } from '../../src/events/milestones.js';
+import { NOTICE_LOST_DETAIL_TYPE } from '../../src/events/notice-lost.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 
@@ -39,7 +40,7 @@ describe('notifications in the packaged template', () => {
     const rule = (await resources()).MilestoneAlertsRule as Resource;
     expect(rule.Properties.EventPattern).toEqual({
       source: [MILESTONE_SOURCE],
-      'detail-type': [MILESTONE_DETAIL_TYPES['waiting-for-approval'], MILESTONE_DETAIL_TYPES.alert],
+      'detail-type': [MILESTONE_DETAIL_TYPES['waiting-for-approval'], MILESTONE_DETAIL_TYPES.alert, NOTICE_LOST_DETAIL_TYPE],
     });
     expect(rule.Properties.Targets).toEqual([{ Id: 'alerts', Arn: { Ref: 'AlertsTopic' } }]);
   });
