@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { packagedTemplate } from '../../sim/iam/packaged-template.js';
 import { PROJECT_ROOT } from '../../sim/simulation.js';
 import { MILESTONE_DETAIL_TYPES, MILESTONE_SOURCE } from '../../src/events/milestones.js';
+import { NOTICE_LOST_DETAIL_TYPE } from '../../src/events/notice-lost.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 
@@ -42,6 +43,12 @@ describe('notifications in the packaged template', () => {
       'detail-type': [MILESTONE_DETAIL_TYPES['waiting-for-approval'], MILESTONE_DETAIL_TYPES.alert],
       detail: { workflow: ['poolUpgrade'] },
     });
+    expect(rule.Properties.Targets).toEqual([{ Id: 'alerts', Arn: { Ref: 'AlertsTopic' } }]);
+  });
+
+  it('routes a lost instance notice (no execution fails for it) to the alerts topic by its own rule', async () => {
+    const rule = (await resources()).NoticeLostAlertsRule as Resource;
+    expect(rule.Properties.EventPattern).toEqual({ source: [MILESTONE_SOURCE], 'detail-type': [NOTICE_LOST_DETAIL_TYPE] });
     expect(rule.Properties.Targets).toEqual([{ Id: 'alerts', Arn: { Ref: 'AlertsTopic' } }]);
   });
 
