@@ -29,27 +29,32 @@ export interface TlsIdentity {
 }
 
 /**
- * OpenSSL's errors for the alerts a server sends when it does not accept the
- * client certificate (RFC 8446 §6.2, RFC 5246 §7.2.2), as Node names them,
- * with the alert's description. `handshake failure` is what a TLS 1.2 server
- * sends for a missing certificate.
+ * The alerts a server sends when it does not accept the client certificate
+ * (RFC 8446 §6.2, RFC 5246 §7.2.2), by alert number, with the alert's
+ * description. `handshake failure` is what a TLS 1.2 server sends for a
+ * missing certificate. Node's error names them after OpenSSL's reason, which
+ * changed between OpenSSL versions (`ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE`
+ * on Node 20, `ERR_SSL_SSL/TLS_ALERT_HANDSHAKE_FAILURE` on Node 22), while
+ * its message always ends "SSL alert number N": the number decides.
  */
-const CLIENT_CERTIFICATE_ALERTS: ReadonlyMap<string, string> = new Map([
-  ['ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'certificate required'],
-  ['ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', 'handshake failure'],
-  ['ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE', 'bad certificate'],
-  ['ERR_SSL_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE', 'unsupported certificate'],
-  ['ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED', 'certificate revoked'],
-  ['ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED', 'certificate expired'],
-  ['ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN', 'certificate unknown'],
-  ['ERR_SSL_TLSV1_ALERT_UNKNOWN_CA', 'unknown ca'],
-  ['ERR_SSL_TLSV1_ALERT_ACCESS_DENIED', 'access denied'],
+const CLIENT_CERTIFICATE_ALERTS: ReadonlyMap<number, string> = new Map([
+  [40, 'handshake failure'],
+  [42, 'bad certificate'],
+  [43, 'unsupported certificate'],
+  [44, 'certificate revoked'],
+  [45, 'certificate expired'],
+  [46, 'certificate unknown'],
+  [48, 'unknown ca'],
+  [49, 'access denied'],
+  [116, 'certificate required'],
 ]);
 
 /** The client-certificate alert an error stands for, if any. */
 export function clientCertificateAlert(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' ? CLIENT_CERTIFICATE_ALERTS.get(code) : undefined;
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code !== 'string' || !code.startsWith('ERR_SSL_') || typeof message !== 'string') return undefined;
+  const alert = /SSL alert number (\d+)/.exec(message);
+  return alert ? CLIENT_CERTIFICATE_ALERTS.get(Number(alert[1])) : undefined;
 }
 
 /** The transport of one API with one identity (a rotated certificate gets a new one). */

@@ -73,7 +73,7 @@ describe('npm run doctor against the sandbox', () => {
     const b = await sandbox();
     const green = await doctor(b);
     const lambdaRows = green.filter((r) => r.check === 'reachable from Lambdas');
-    expect(lambdaRows.map((r) => r.subject)).toEqual(['nomad', 'consul', 'vault']);
+    expect(lambdaRows.map((r) => r.subject)).toEqual(['consul', 'nomad', 'vault']);
     const invocations = b.sim.recorder.apiCalls()['lambda:Invoke'];
     expect(invocations?.calls).toBe(1);
     const rows = await doctor(b, 'prod');

@@ -18,11 +18,14 @@ const members = (sim: Simulation, asg: string): string[] => (sim.aws.api.group(a
 /** The operator drains a node through the Nomad API (`nomad node drain -enable`): its work moves off. */
 async function operatorDrain(sim: Simulation, instanceId: string): Promise<void> {
   const node = sim.hashistack.api.nodeOfInstance(instanceId);
+  // The request holds the sim clock: without it the clock may jump ahead while it is on the wire, so
+  // whether the cluster had settled when the drain started depended on the machine's load.
+  const release = sim.clock.hold();
   const res = await fetch(`${process.env.NOMAD_ADDR}/v1/node/${node?.ID}/drain`, {
     method: 'POST',
     headers: { 'X-Nomad-Token': SIM_TOKENS.nomad, 'Content-Type': 'application/json' },
     body: JSON.stringify({ NodeID: node?.ID, DrainSpec: { Deadline: 600_000_000_000, IgnoreSystemJobs: true } }),
-  });
+  }).finally(release);
   expect(res.status).toBe(200);
 }
 
@@ -31,7 +34,9 @@ describe('poolUpgrade surge give-back', () => {
     const { sim, pool } = await clusterWorld({ nodes: 4 });
     const image = sim.aws.api.registerImage({ architecture: 'arm64', name: 'hashistack-alpine-next', ownerId: 'self' });
     const [gone] = members(sim, pool).sort();
-    // The operator empties the node first (maintenance), so its termination is quick.
+    // The operator empties the node first (maintenance), so its termination is quick: once the
+    // cluster's work runs everywhere (a drain right after boot waits its deadline for migrations).
+    await sim.clock.sleep(15 * MINUTE);
     await operatorDrain(sim, gone as string);
     await sim.clock.until(() => sim.hashistack.api.nodeOfInstance(gone as string)?.Drain === false, 30 * MINUTE);
     const e = startPoolUpgrade(sim, { pool: 'general', imageId: image.imageId, surge: 2 });

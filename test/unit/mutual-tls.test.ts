@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { ClusterUnreachable, MutualTlsFailed, NotFound } from '../../src/errors/index.js';
 import { apiTransport, parseClientCertificate } from '../../src/hashicorp/tls.js';
 import { HttpClient } from '../../src/http/client.js';
+import { clientCertificateAlert } from '../../src/http/tls.js';
 import { simPki } from '../../sim/core/tls.js';
 import { baseEnv } from './helpers.js';
 
@@ -190,6 +191,36 @@ describe('mutual TLS with a cluster API (loopback https, client certificates req
     const error = await nomad.http.request({ path: '/v1/agent/self', retry: false }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClusterUnreachable);
     expect((error as Error).message).toMatch(/UNABLE_TO_VERIFY_LEAF_SIGNATURE|unable to verify|self.signed/i);
+  });
+});
+
+describe('clientCertificateAlert', () => {
+  // The errors as Node 20 (OpenSSL 3.0) and Node 22 (OpenSSL 3.5) raise them for the same refusals.
+  const error = (code: string, message: string) => Object.assign(new Error(message), { code });
+  it.each([
+    [
+      'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
+      'ssl3_read_bytes:sslv3 alert handshake failure:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1601:SSL alert number 40',
+      'handshake failure',
+    ],
+    [
+      'ERR_SSL_SSL/TLS_ALERT_HANDSHAKE_FAILURE',
+      'ssl3_read_bytes:ssl/tls alert handshake failure:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:918:SSL alert number 40',
+      'handshake failure',
+    ],
+    [
+      'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+      'ssl3_read_bytes:tlsv13 alert certificate required:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:918:SSL alert number 116',
+      'certificate required',
+    ],
+    ['ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE', 'ssl3_read_bytes:ssl/tls alert bad certificate:rec_layer_s3.c:918:SSL alert number 42', 'bad certificate'],
+  ])('%s names the alert', (code, message, alert) => {
+    expect(clientCertificateAlert(error(code, message))).toBe(alert);
+  });
+  it('is not a client-certificate alert: another alert, a reset, no error', () => {
+    expect(clientCertificateAlert(error('ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION', 'tlsv1 alert protocol version:SSL alert number 70'))).toBeUndefined();
+    expect(clientCertificateAlert(error('ECONNRESET', 'read ECONNRESET'))).toBeUndefined();
+    expect(clientCertificateAlert(undefined)).toBeUndefined();
   });
 });
 

@@ -262,6 +262,32 @@ describe('rollout: scaling by others during the upgrade is kept', () => {
     expect(g.members.every((m) => m.version === 2)).toBe(true);
   });
 
+  it("a later batch's node still terminating from an earlier give-back has no unit of that batch's surge: the batch's own node is terminated with a decrement", async () => {
+    const { g, deps, state } = await started(4, { surge: 2 });
+    const [[a, b], [c, d]] = state.plan.batches as [[string, string], [string, string]];
+    let s = await startBatch(state, deps);
+    expect(g.desired).toBe(6);
+    launch(g, 2, 2);
+    s = await checkJoined(s, deps);
+    // Someone else removes a batch-1 node with a decrement; the drain step gives its unit back, and the
+    // group's scale-in takes a batch-2 node for it, whose drain is still running when batch 2 starts.
+    g.desired -= 1;
+    g.members = g.members.filter((m) => m.id !== a);
+    s = await drainBatch(s, deps);
+    g.members.find((m) => m.id === c)!.state = 'Terminating:Wait';
+    g.members = g.members.filter((m) => m.id !== b);
+    s = await checkDrained(s, deps);
+    s = await startBatch(s, deps);
+    expect(s.progress.surgedFor).toEqual([d]);
+    launch(g, 1, 2);
+    const before = g.desired;
+    s = await drainBatch(await checkJoined(s, deps), deps);
+    // d takes this batch's one unit back (with a decrement): nothing is left for a replacement of d.
+    expect(deps.autoscaling.terminateInstance.mock.calls.at(-1)).toEqual([d, true]);
+    expect(s.progress.surgeOutstanding).toBe(0);
+    expect(g.desired).toBe(before - 1);
+  });
+
   it('drainBatch and startRollback retried on the same input (a crash after their writes) take the surge back once', async () => {
     const { g, deps, state } = await started(4, { surge: 2 });
     const s = await checkJoined(await startBatch(state, deps), deps);

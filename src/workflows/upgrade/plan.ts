@@ -166,6 +166,7 @@ export async function planUpgrade(raw: unknown, executionArn: string, deps: Upgr
       waitUntil: null,
       surgedDesired: null,
       surgeOutstanding: 0,
+      surgedFor: null,
       joinNeeded: null,
       heldByOperator: [],
       madeIneligible: [],

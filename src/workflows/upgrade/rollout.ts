@@ -83,6 +83,7 @@ export async function startBatch(state: UpgradeState, deps: UpgradeDeps): Promis
       batchStartedAt: t,
       surgedDesired: surged,
       surgeOutstanding: batch.length,
+      surgedFor: batch,
       joinNeeded,
       waitUntil: t + plan.joinTimeoutMs + WAIT_SLACK_MS,
       phaseDone: false,
@@ -146,6 +147,8 @@ export async function drainBatch(state: UpgradeState, deps: UpgradeDeps): Promis
   const madeIneligible = [...progress.madeIneligible];
   for (const id of batch) {
     if (!present.has(id)) {
+      // Leaving since before the surge: no unit of this batch's surge is its.
+      if (progress.surgedFor !== null && !progress.surgedFor.includes(id)) continue;
       // Still terminating: counted as this step's own (a retry must not take the unit back twice);
       // if it was someone else's scale-in, the group ends one node above their number, the safe side.
       if (terminating.has(id) && outstanding > 0) outstanding--;

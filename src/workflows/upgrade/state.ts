@@ -63,6 +63,12 @@ export const ProgressSchema = z.object({
    * scale-out by anyone else during the upgrade is kept.
    */
   surgeOutstanding: z.number().int().default(0),
+  /**
+   * The current batch's old nodes still in the group when it surged: one unit of surge each. A batch
+   * node already leaving then (taken by an earlier give-back's scale-in, say) has none to take back.
+   * Null in executions started before it was recorded: every batch node counts.
+   */
+  surgedFor: z.array(z.string()).nullable().default(null),
   /** Nodes of old instances that were ineligible or draining before the upgrade touched anything: left as the operator set them. */
   heldByOperator: z.array(z.string()).default([]),
   /** Old instances whose node this upgrade drained (made ineligible): the only ones a rollback makes eligible again. */
