@@ -8,21 +8,11 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { seedGroup, startWorld, type World } from '../aws/harness.js';
+import { AWS_CLI_ENV as ENV } from './aws-cli-env.js';
 
 const run = promisify(execFile);
 let world: World;
 afterEach(async () => world?.close());
-
-const ENV = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: 'x',
-  AWS_SECRET_ACCESS_KEY: 'y',
-  AWS_DEFAULT_REGION: 'us-east-1',
-  AWS_CONFIG_FILE: '/dev/null',
-  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  AWS_EC2_METADATA_DISABLED: 'true',
-  AWS_MAX_ATTEMPTS: '1',
-};
 
 /**
  * Run the AWS CLI against a simulated service with the clock held by

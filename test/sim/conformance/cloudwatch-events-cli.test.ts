@@ -18,18 +18,9 @@ import { Rng } from '../../../sim/core/rng.js';
 import type { EventEnvelope } from '../../../sim/runtime/eventbridge.js';
 import { describeAlarms } from '../../../src/aws/cloudwatch.js';
 import { putEvent } from '../../../src/aws/events.js';
+import { AWS_CLI_ENV as ENV } from './aws-cli-env.js';
 
 const run = promisify(execFile);
-const ENV = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: 'x',
-  AWS_SECRET_ACCESS_KEY: 'y',
-  AWS_DEFAULT_REGION: 'us-east-1',
-  AWS_CONFIG_FILE: '/dev/null',
-  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  AWS_EC2_METADATA_DISABLED: 'true',
-  AWS_MAX_ATTEMPTS: '1',
-};
 
 let clock: SimClock;
 let cloudwatch: CloudWatchService;

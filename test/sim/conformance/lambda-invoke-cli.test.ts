@@ -20,18 +20,9 @@ import { Recorder } from '../../../sim/core/recorder.js';
 import { Rng } from '../../../sim/core/rng.js';
 import { LambdaRuntime } from '../../../sim/runtime/lambda.js';
 import { COUNTER_ARN, counterFunction } from '../../fixtures/functions/counter-spec.js';
+import { AWS_CLI_ENV as ENV } from './aws-cli-env.js';
 
 const run = promisify(execFile);
-const ENV = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: 'x',
-  AWS_SECRET_ACCESS_KEY: 'y',
-  AWS_DEFAULT_REGION: 'us-east-1',
-  AWS_CONFIG_FILE: '/dev/null',
-  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  AWS_EC2_METADATA_DISABLED: 'true',
-  AWS_MAX_ATTEMPTS: '1',
-};
 
 let served: RunningService;
 let clock: SimClock;

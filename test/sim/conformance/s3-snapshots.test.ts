@@ -26,18 +26,9 @@ import { SnapshotFailed } from '../../../src/errors/index.js';
 import type { StreamResponse } from '../../../src/http/client.js';
 import { inspectArchive } from '../../../src/snapshots/archive.js';
 import { type SnapshotDeps, takeSnapshot } from '../../../src/snapshots/take.js';
+import { AWS_CLI_ENV as ENV } from './aws-cli-env.js';
 
 const run = promisify(execFile);
-const ENV = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: 'x',
-  AWS_SECRET_ACCESS_KEY: 'y',
-  AWS_DEFAULT_REGION: 'us-east-1',
-  AWS_CONFIG_FILE: '/dev/null',
-  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  AWS_EC2_METADATA_DISABLED: 'true',
-  AWS_MAX_ATTEMPTS: '1',
-};
 const KEY_ARN = 'arn:aws:kms:us-east-1:000000000000:key/00000000-0000-4000-8000-0000000000aa';
 const BUCKET = 'snapshots-bucket';
 const MIB = 1024 * 1024;
