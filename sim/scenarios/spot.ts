@@ -43,8 +43,8 @@ function whenTrue(sim: Simulation, cond: () => boolean, limitMs: number): Promis
   );
 }
 
-/** Consul members and Nomad nodes of instances that are gone, still alive or failed (an orphan) / still registered. */
-function orphans(sim: Simulation, instanceIds: string[]): { members: string[]; nodes: string[] } {
+/** No Consul member (not left) or Nomad node remains of these instances. */
+function noOrphans(sim: Simulation, instanceIds: string[], of: string): Check {
   const gone = new Set(instanceIds);
   const members = sim.hashistack.api
     .members('consul')
@@ -54,7 +54,11 @@ function orphans(sim: Simulation, instanceIds: string[]): { members: string[]; n
     .nodes()
     .filter((n) => gone.has(n.Attributes['unique.platform.aws.instance-id'] ?? ''))
     .map((n) => `${n.ID.slice(0, 8)} ${n.Status}`);
-  return { members, nodes };
+  return check(
+    `no orphan Consul member or Nomad node of ${of}`,
+    members.length + nodes.length === 0,
+    `members: ${members.join(', ') || 'none'}; nodes: ${nodes.join(', ') || 'none'}`,
+  );
 }
 
 const fmt = (ms: number | null): string =>
@@ -109,7 +113,6 @@ function spotInterruption(capacityRebalance: boolean): Scenario {
       const leftBefore = rows.map((r) => (r.left === null ? null : r.reclaimAt - r.left));
       const maxIneligible = toIneligible.some((x) => x === null) ? null : Math.max(...(toIneligible as number[]));
       const minMargin = leftBefore.some((x) => x === null) ? null : Math.min(...(leftBefore as number[]));
-      const left = orphans(sim, victims);
       const drains = sim.recorder.executionRecords().filter((e) => e.name.startsWith('drain-'));
       const terminates = sim.recorder.lifecycleActions().filter((a) => a.transition.endsWith('TERMINATING') && victims.includes(a.instanceId));
       const summary = `warning → ineligible max ${fmt(maxIneligible)}; Consul leave ${fmt(minMargin)} (min) before the reclaim`;
@@ -126,11 +129,7 @@ function spotInterruption(capacityRebalance: boolean): Scenario {
           minMargin !== null && minMargin > 0,
           `left ${fmt(minMargin)} (min) before the reclaim`,
         ),
-        check(
-          'no orphan Consul member or Nomad node of a reclaimed instance',
-          left.members.length + left.nodes.length === 0,
-          `members: ${left.members.join(', ') || 'none'}; nodes: ${left.nodes.join(', ') || 'none'}`,
-        ),
+        noOrphans(sim, victims, 'a reclaimed instance'),
         check(
           'one drain per interrupted node, each succeeded',
           drains.length === victims.length && drains.every((e) => e.status === 'SUCCEEDED'),
@@ -196,7 +195,6 @@ export const rebalanceScenario: Scenario = {
     // Per node: its replacement completed the launch hook (InService) before its drain started.
     const order = rows.map((r) => ({ id: r.id, margin: (r.drain ?? Number.NEGATIVE_INFINITY) - inServiceAt(replacementOf.get(r.id)) }));
     const maxIneligible = Math.max(...rows.map((r) => (r.ineligible ?? Number.POSITIVE_INFINITY) - recommendedAt));
-    const left = orphans(sim, victims);
     return [
       ...lifecycleChecks(sim),
       check('each recommended node ineligible within 2 s', maxIneligible <= 2_000, `max ${fmt(maxIneligible)}`),
@@ -205,11 +203,7 @@ export const rebalanceScenario: Scenario = {
         launches.length === victims.length && order.every((o) => o.margin >= 0),
         order.map((o) => `${o.id}: drain ${fmt(o.margin)} after its replacement went InService`).join('; '),
       ),
-      check(
-        'no orphan Consul member or Nomad node of a replaced instance',
-        left.members.length + left.nodes.length === 0,
-        `members: ${left.members.join(', ') || 'none'}; nodes: ${left.nodes.join(', ') || 'none'}`,
-      ),
+      noOrphans(sim, victims, 'a replaced instance'),
     ];
   },
 };
@@ -274,7 +268,6 @@ export const rebalanceSurgeScenario: Scenario = {
     const surges = sim.recorder.executionRecords().filter((e) => e.name.startsWith('surge-'));
     const g = cluster.group(group);
     const gone = victims.filter((id) => sim.aws.api.instance(id)?.state === 'terminated');
-    const left = orphans(sim, victims);
     return [
       ...lifecycleChecks(sim),
       check('each recommended node ineligible within 2 s', maxIneligible <= 2_000, `max ${fmt(maxIneligible)}`),
@@ -294,11 +287,7 @@ export const rebalanceSurgeScenario: Scenario = {
         `desired ${sizeBefore} → peak ${peak} → ${g.desiredCapacity}; ${g.members.length} members`,
       ),
       check('every recommended instance terminated', gone.length === victims.length, `${gone.length}/${victims.length}`),
-      check(
-        'no orphan Consul member or Nomad node of a replaced instance',
-        left.members.length + left.nodes.length === 0,
-        `members: ${left.members.join(', ') || 'none'}; nodes: ${left.nodes.join(', ') || 'none'}`,
-      ),
+      noOrphans(sim, victims, 'a replaced instance'),
     ];
   },
 };
@@ -348,7 +337,6 @@ export const retirementWindowScenario: Scenario = {
     const retire = sim.recorder.executionRecords().filter((e) => e.name.startsWith('retire-'));
     const gone = (id: string) => sim.aws.api.instance(id)?.state === 'terminated';
     const raft = sim.hashistack.api.raftHealth('nomad');
-    const left = orphans(sim, [client]);
     const inWindow = (t: number | null) => t !== null && t >= windowOpens && t < windowCloses;
     return [
       ...lifecycleChecks(sim),
@@ -367,11 +355,7 @@ export const retirementWindowScenario: Scenario = {
         raft.voters === args.servers && raft.liveVoters === args.servers && raft.leader !== null,
         `${raft.liveVoters}/${raft.voters} live voters, leader ${raft.leader ?? 'none'}`,
       ),
-      check(
-        'no orphan Consul member or Nomad node of the retired client',
-        left.members.length + left.nodes.length === 0,
-        `members: ${left.members.join(', ') || 'none'}; nodes: ${left.nodes.join(', ') || 'none'}`,
-      ),
+      noOrphans(sim, [client], 'the retired client'),
     ];
   },
 };
@@ -399,7 +383,6 @@ export const scheduledRetirementScenario: Scenario = {
     const settledAt = sim.clock.now();
     const gone = (id: string) => sim.aws.api.instance(id)?.state === 'terminated';
     const raft = sim.hashistack.api.raftHealth('nomad');
-    const left = orphans(sim, [client]);
     return [
       ...lifecycleChecks(sim),
       check(
@@ -412,11 +395,7 @@ export const scheduledRetirementScenario: Scenario = {
         raft.voters === args.servers && raft.liveVoters === args.servers && raft.leader !== null,
         `${raft.liveVoters}/${raft.voters} live voters, leader ${raft.leader ?? 'none'}`,
       ),
-      check(
-        'no orphan Consul member or Nomad node of the retired client',
-        left.members.length + left.nodes.length === 0,
-        `members: ${left.members.join(', ') || 'none'}; nodes: ${left.nodes.join(', ') || 'none'}`,
-      ),
+      noOrphans(sim, [client], 'the retired client'),
     ];
   },
 };
