@@ -16,9 +16,14 @@ const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 /** Lambda's limit on a synchronous invocation's request payload (6 MB). */
 const MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
-/** The function a FunctionName names: a name, a full ARN or a partial ARN (`123456789012:function:name`), optionally qualified. */
-export function functionNameOf(raw: string): { name: string; qualifier: string | undefined } {
-  const parts = decodeURIComponent(raw).split(':');
+/**
+ * The function an Invoke request's path names (undefined for any other path):
+ * its FunctionName is a name, a full ARN or a partial ARN (`123456789012:function:name`), optionally qualified.
+ */
+export function invokedFunction(path: string): { name: string; qualifier: string | undefined } | undefined {
+  const m = INVOKE_PATH.exec(path);
+  if (!m) return undefined;
+  const parts = decodeURIComponent(m[1] as string).split(':');
   const fn = parts.indexOf('function');
   if (fn < 0) return { name: parts[0] as string, qualifier: parts[1] };
   return { name: parts[fn + 1] as string, qualifier: parts[fn + 2] };
@@ -36,19 +41,11 @@ export class LambdaApiService implements SimService {
     return req.method === 'POST' && INVOKE_PATH.test(req.path) ? 'Invoke' : 'Unknown';
   }
 
-  /** The ARN the request's FunctionName resolves to (for IAM), whether or not the function exists. */
-  functionArn(req: SimRequest): string | undefined {
-    const m = INVOKE_PATH.exec(req.path);
-    if (!m) return undefined;
-    const { name } = functionNameOf(m[1] as string);
-    return `arn:aws:lambda:${this.deps.region}:${this.deps.account}:function:${name}`;
-  }
-
   async handle(req: SimRequest): Promise<SimResponse> {
     const requestId = this.rng.uuid();
-    const m = INVOKE_PATH.exec(req.path);
-    if (req.method !== 'POST' || !m) return this.error(404, 'UnknownOperationException', 'Unknown operation', requestId);
-    const { name, qualifier } = functionNameOf(m[1] as string);
+    const invoked = invokedFunction(req.path);
+    if (req.method !== 'POST' || !invoked) return this.error(404, 'UnknownOperationException', 'Unknown operation', requestId);
+    const { name, qualifier } = invoked;
     const arn = `arn:aws:lambda:${this.deps.region}:${this.deps.account}:function:${name}`;
     const version = qualifier ?? req.query.get('Qualifier') ?? '$LATEST';
     if (!this.deps.lambda.has(arn) || version !== '$LATEST')

@@ -1,5 +1,5 @@
 import type { AwsSim } from '../aws/index.js';
-import { functionNameOf } from '../aws/lambda-api.js';
+import { invokedFunction } from '../aws/lambda-api.js';
 import { bucketAndKey, type S3Service } from '../aws/s3.js';
 import { jsonInput } from '../aws/protocol/json.js';
 import { list, parseQueryRequest, str, strList, type QueryNode } from '../aws/protocol/query.js';
@@ -400,9 +400,7 @@ function eventsChecks(action: string, input: Record<string, unknown>, region: st
 /** Invoke is authorized on the function the path names (its unqualified ARN; the function's resource policy applies). */
 function lambdaChecks(action: string, req: SimRequest, region: string): AuthCheck[] | undefined {
   if (action !== 'Invoke') return undefined;
-  const m = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(req.path);
-  if (!m) return [];
-  return [
-    { action: 'lambda:InvokeFunction', resource: `arn:aws:lambda:${region}:${SIM_ACCOUNT_ID}:function:${functionNameOf(m[1] as string).name}`, context: {} },
-  ];
+  const invoked = invokedFunction(req.path);
+  if (!invoked) return [];
+  return [{ action: 'lambda:InvokeFunction', resource: `arn:aws:lambda:${region}:${SIM_ACCOUNT_ID}:function:${invoked.name}`, context: {} }];
 }
