@@ -44,6 +44,9 @@ export const REQUIREMENTS: Record<Workflow, Requirements> = {
     nomad: [
       { resource: 'node', access: 'read' },
       { resource: 'node', access: 'write' },
+      // Allocation reads (WorkLost, the upgrade's room and health checks) are filtered by namespace: without
+      // read-job they come back empty, and an empty list would look like a node with no work.
+      { resource: 'namespace', access: 'read' },
     ],
     consul: [
       { resource: 'node', access: 'read' },

@@ -118,6 +118,27 @@ describe('Prepare', () => {
     await expect(leaveCluster(s, deps)).rejects.toBeInstanceOf(PermissionDenied);
     expect(deps.ssm.runShellScript).not.toHaveBeenCalled();
   });
+  it('a Nomad token that cannot read allocations still drains, and the drain ends WorkUnverified, never "nothing lost"', async () => {
+    const { deps, advance } = fakes();
+    deps.preflight.mockResolvedValue([{ system: 'nomad', missing: 'namespace:read', workflows: ['drain-client'], detail: 'x' }] as never);
+    const prepared = await prepareDrain({ action, pool: pool('client') }, deps);
+    expect(prepared.allocationsUnreadable).toMatch(/namespace:read/);
+    const started = await startDrain(prepared, deps);
+    expect(deps.nomad.drainNode).toHaveBeenCalledTimes(1);
+    deps.nomad.getNode.mockImplementation(async () => {
+      advance(10_000);
+      return {
+        node: nomadNode({ LastDrain: { Status: 'complete' }, Events: [{ Subsystem: 'Drain', Message: 'Node drain complete', Details: {} }] }),
+        index: 30,
+      };
+    });
+    // What a filtered read answers: nothing.
+    deps.nomad.nodeAllocations.mockResolvedValue([]);
+    const s = await watchDrain(started, deps, () => 800_000);
+    expect(s.drain.done).toBe(true);
+    expect(s.drain.workLost).toMatchObject({ error: 'WorkUnverified', allocations: [] });
+    expect(s.drain.workLost?.cause).toMatch(/cannot read allocations .*namespace:read/);
+  });
   it('a missing Nomad grant stops the drain at Prepare, before anything is touched', async () => {
     const { deps } = fakes();
     deps.preflight.mockResolvedValue([{ system: 'nomad', missing: 'node:write', workflows: ['drain-client'], detail: 'x' }] as never);

@@ -56,7 +56,7 @@ function what(input: LifecycleAlertInput): { error: string; reason: string } {
   });
   switch (input.alert) {
     case 'workLost':
-      return { error: 'WorkLost', reason: s.drain?.workLost?.cause ?? 'work stopped without a replacement running' };
+      return { error: s.drain?.workLost?.error ?? 'WorkLost', reason: s.drain?.workLost?.cause ?? 'work stopped without a replacement running' };
     case 'snapshot':
       return pick(s.snapshots?.failed);
     case 'snapshotCrash':

@@ -13,21 +13,27 @@ import type { NomadNodeStub } from '../../hashicorp/nomad/schemas.js';
 import { reportFindings } from '../preflight.js';
 import { TAG_NOMAD_NODE_ID } from '../join/watch.js';
 
+/** Nomad filters allocation reads by namespace: without this grant a node's allocations read as none. */
+const NOMAD_ALLOCATIONS_GRANT = 'namespace:read';
+
 /**
  * The token preflight at the start of a drain. A server removal stops on
  * any missing grant (nothing is touched yet); a client drain stops when
- * Nomad's grants are missing (it could not drain), and only reports a
- * missing Consul grant here (the lookups below decide what it means).
- * @returns a reason when Consul hides nodes from the token, else null.
+ * Nomad's node grants are missing (it could not drain), and only reports
+ * what leaves it blind: a missing Consul grant (the lookups below decide
+ * what it means) and a Nomad token that cannot read allocations (the
+ * drain still moves the work; its end is WorkUnverified, never "nothing lost").
+ * @returns the reasons Consul hides nodes / Nomad hides allocations from the tokens, else null.
  * @throws PermissionDenied
  */
-async function preflightDrain(input: DrainInput, deps: DrainDeps): Promise<string | null> {
+async function preflightDrain(input: DrainInput, deps: DrainDeps): Promise<{ consulBlind: string | null; allocationsUnreadable: string | null }> {
   const findings = await deps.preflight(input.pool.role === 'server' ? 'server-removal' : 'drain-client');
   reportFindings(findings, 'drain prepare');
-  const fatal = input.pool.role === 'server' ? findings : findings.filter((f) => f.system !== 'consul');
+  const allocations = findings.find((f) => f.system === 'nomad' && f.missing === NOMAD_ALLOCATIONS_GRANT);
+  const fatal = input.pool.role === 'server' ? findings : findings.filter((f) => f.system !== 'consul' && f !== allocations);
   if (fatal.length) throw new PermissionDenied(fatal[0]?.system ?? 'cluster', `drain cannot run: ${describeFindings(fatal)}`);
   const blind = findings.find((f) => f.system === 'consul' && (f.missing === 'node:read' || f.missing === 'a valid token'));
-  return blind ? describeFindings([blind]) : null;
+  return { consulBlind: blind ? describeFindings([blind]) : null, allocationsUnreadable: allocations ? describeFindings([allocations]) : null };
 }
 
 /**
@@ -88,7 +94,7 @@ export async function prepareDrain(input: DrainPrepareInput, deps: DrainDeps): P
   const { heartbeatTimeoutSec, heartbeatLimitAt } = hookLimits(hooks, action.hookName, action.eventTime);
   const privateIp = instance?.privateIp ?? null;
   // The preflight runs alongside the lookups (it is usually a cache hit); its verdict is applied before anything is decided.
-  const [blind, foundNomadNode, looked] = await Promise.all([
+  const [{ consulBlind: blind, allocationsUnreadable }, foundNomadNode, looked] = await Promise.all([
     preflightDrain(input, deps),
     deps.nomad.findNodeByInstanceId(action.instanceId),
     consulLookup(deps, action.instanceId, privateIp),
@@ -137,6 +143,7 @@ export async function prepareDrain(input: DrainPrepareInput, deps: DrainDeps): P
     },
     left: null,
     consulUnreadable: consul.unreadable,
+    allocationsUnreadable: plan === 'client' ? allocationsUnreadable : null,
   };
   getLogger().info('drain prepared', { plan, nomadNodeId: state.nomadNodeId, consulNode: state.consulNode, privateIp, heartbeatTimeoutSec, drainDeadlineMs });
   return state;

@@ -26,9 +26,12 @@ export type DrainPrepareInput = z.infer<typeof DrainPrepareInputSchema>;
 export const DrainPlanSchema = z.enum(['nothing-joined', 'client', 'server']);
 export type DrainPlan = z.infer<typeof DrainPlanSchema>;
 
-/** Work stopped without a replacement running, as the alert names it (execution FAILED `WorkLost`). */
+/**
+ * Work stopped without a replacement running, as the alert names it (execution FAILED `WorkLost`);
+ * `WorkUnverified` when the Nomad token cannot read the node's allocations, so what the drain stopped cannot be told.
+ */
 export const WorkLostSchema = z.object({
-  error: z.literal('WorkLost'),
+  error: z.enum(['WorkLost', 'WorkUnverified']),
   /** One line per allocation: alloc id, job, task group; and why. */
   cause: z.string(),
   /** drain-deadline: Nomad stopped it when the deadline forced the drain; no-room: migrated, but the scheduler found nowhere to place a replacement. */
@@ -76,6 +79,8 @@ export const DrainStateSchema = DrainInputSchema.extend({
    * filtered (empty) member list as "already gone".
    */
   consulUnreadable: z.string().nullish(),
+  /** Why the Nomad token cannot read the node's allocations (no namespace read-job): the drain ends WorkUnverified. */
+  allocationsUnreadable: z.string().nullish(),
   /** The server branch (plan `server`): set by ServerGuard, carried through ServerLeave and ServerVerify. */
   server: ServerRemovalSchema.nullish(),
   /** The server branch's raft snapshots before the removal (ServerSnapshot). */

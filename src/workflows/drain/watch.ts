@@ -4,7 +4,7 @@ import { getLogger } from '../../observability/logger.js';
 import { BLOCKING_SLACK_MS, SAFETY_MARGIN_MS } from '../task.js';
 import type { DrainDeps } from './deps.js';
 import { checkGiveUp, heartbeatWhileDraining, nextGiveUpAt } from './guards.js';
-import { deadlineReachedAt, lostAllocations, workLostReport } from './work-lost.js';
+import { deadlineReachedAt, lostAllocations, workLostReport, workUnverifiedReport } from './work-lost.js';
 import type { DrainState, WorkLostReport } from './state.js';
 import type { NomadNode } from '../../hashicorp/nomad/schemas.js';
 import { countMetric } from '../../observability/metrics.js';
@@ -20,6 +20,12 @@ const MIN_WAIT_MS = 5_000;
  */
 async function lostWork(state: DrainState, node: NomadNode, deps: DrainDeps): Promise<WorkLostReport | null> {
   if (!state.nomadNodeId) return null;
+  if (state.allocationsUnreadable) {
+    const report = workUnverifiedReport(state.nomadNodeId, state.action.instanceId, deadlineReachedAt(node), state.allocationsUnreadable);
+    countMetric('WorkUnverified');
+    getLogger().error('the drain ended, but the Nomad token cannot read allocations: whether work was lost cannot be told', { nomadNodeId: state.nomadNodeId });
+    return report;
+  }
   const lost = lostAllocations(await deps.nomad.nodeAllocations(state.nomadNodeId), deadlineReachedAt(node));
   const report = workLostReport(state.nomadNodeId, state.action.instanceId, lost);
   if (report) {

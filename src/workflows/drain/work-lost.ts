@@ -38,6 +38,20 @@ export function lostAllocations(allocs: NomadAllocation[], deadlineAt: number | 
   return lost;
 }
 
+/**
+ * The report when the token cannot read the node's allocations: the drain
+ * ended, but whether it stopped work cannot be told, so it is said, never
+ * taken for "nothing lost".
+ */
+export function workUnverifiedReport(nodeId: string, instanceId: string, deadlineAt: number | null, unreadable: string): WorkLostReport {
+  const how = deadlineAt === null ? 'ended' : 'was forced to end by its deadline';
+  return {
+    error: 'WorkUnverified',
+    allocations: [],
+    cause: `the drain of Nomad node ${nodeId} (${instanceId}) ${how}, but the Nomad token cannot read allocations (${unreadable}), so whether it stopped work without a replacement cannot be told: check the node's allocations in Nomad and grant the token namespace read`,
+  };
+}
+
 /** The report the execution fails with; null when nothing was lost. */
 export function workLostReport(nodeId: string, instanceId: string, allocations: Lost[]): WorkLostReport | null {
   if (allocations.length === 0) return null;

@@ -71,7 +71,7 @@ describe("control plane against the products' answers", () => {
     h.sim.api.addVaultToken({ secret: 'v-ro', accessor: 'a3', root: false, policies: [{ name: 'raft-read', paths: { 'sys/storage/raft/*': ['read'] } }] });
     const findings = await checkTokenPermissions(clients({ nomad: 'n-ro', consul: 'c-kv', vault: 'v-ro' }), ['drain-client', 'server-removal']);
     expect(findings.map((f) => `${f.system} ${f.missing}`).sort()).toEqual(
-      ['consul node:read', 'nomad management', 'nomad node:write', 'vault update on sys/storage/raft/remove-peer'].sort(),
+      ['consul node:read', 'nomad management', 'nomad namespace:read', 'nomad node:write', 'vault update on sys/storage/raft/remove-peer'].sort(),
     );
     const unknown = await checkTokenPermissions(clients({ ...TOKENS, nomad: 'nope' }), ['join-client']);
     expect(unknown).toEqual([expect.objectContaining({ system: 'nomad', missing: 'a valid token' })]);
