@@ -41,4 +41,38 @@ describe('least-privilege tokens', () => {
     expect(audit.tokenFindings).toContainEqual(expect.objectContaining({ system: 'consul', missing: 'node:read' }));
     expect(audit.tokenFindings.every((f) => f.system === 'consul')).toBe(true);
   });
+
+  it('a Nomad token without namespace read (allocation lists filtered empty): the node is still drained, and the drain ends WorkUnverified on the alerts topic, never a silent success', async () => {
+    const { sim, pool } = await clusterWorld({ nodes: 4 });
+    sim.hashistack.api.addToken('nomad', {
+      secret: 'nomad-no-namespace-read',
+      accessor: '0b5e7d1c-0000-4000-8000-00000000beef',
+      name: 'misconfigured',
+      management: false,
+      policies: [{ name: 'ops', rules: { node: 'write', agent: 'read' } }],
+    });
+    sim.aws.api.putParameter(String(sim.deploy.stageConfig.nomadTokenParameter), 'nomad-no-namespace-read', 'SecureString');
+    clearParameterCache();
+
+    sim.aws.api.setDesiredCapacity(pool, 3);
+    await sim.clock.sleep(MINUTE);
+    await settled(sim);
+
+    const [action] = terminateActions(sim);
+    expect(action).toMatchObject({ result: 'CONTINUE', completeCallsSucceeded: 1 });
+    expect(sim.recorder.drainRecords()).toEqual([expect.objectContaining({ instanceId: action?.instanceId, drainCompletedAt: expect.any(String) })]);
+    expect(sim.hashistack.api.allocationCounts().lost).toBe(0);
+    const [drain] = executions(sim, 'drain');
+    expect(drain).toMatchObject({ status: 'FAILED', error: 'WorkUnverified' });
+    expect(drain?.cause ?? '').toMatch(/cannot read allocations .*namespace:read/);
+    await sim.clock.sleep(MINUTE); // the failed execution's event reaches the topic after the rule's delivery latency
+    expect(
+      sim.events.notifications.filter((n) => n.message.includes(drain?.executionArn ?? '-') || JSON.stringify(n.event).includes(drain?.executionArn ?? '-')),
+    ).toHaveLength(1);
+
+    const audit = (await sim.lambda.invoke('hookAudit', { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} })) as {
+      tokenFindings: Array<{ system: string; missing: string }>;
+    };
+    expect(audit.tokenFindings).toContainEqual(expect.objectContaining({ system: 'nomad', missing: 'namespace:read' }));
+  });
 });
