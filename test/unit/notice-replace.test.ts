@@ -37,10 +37,17 @@ const OLD = 'i-0000000000000000a';
 const base: SurgeState = { mode: 'surge', instanceId: OLD, asgName: 'clients' };
 const inst = (id: string, state = 'InService') => ({ InstanceId: id, LifecycleState: state });
 function deps(group: { DesiredCapacity: number; MaxSize: number; Instances: { InstanceId: string; LifecycleState: string }[] } | undefined) {
+  const tags: Record<string, string> = {};
   return {
     describeGroup: vi.fn(async () => group),
-    setDesiredCapacity: vi.fn(async () => undefined),
+    setDesiredCapacity: vi.fn(async (_asg: string, desired: number) => {
+      if (group) group.DesiredCapacity = desired;
+    }),
     terminateInstance: vi.fn(async () => undefined),
+    describeInstance: vi.fn(async (id: string) => ({ instanceId: id, privateIp: undefined, state: 'running', tags: { ...tags } })),
+    createTags: vi.fn(async (_ids: string[], t: Record<string, string>) => {
+      Object.assign(tags, t);
+    }),
   } satisfies SurgeDeps;
 }
 
@@ -50,6 +57,23 @@ describe('surge-first rebalance replacement', () => {
     expect(await startSurge(base, d)).toMatchObject({ surge: 'started', desiredBefore: 3, before: [OLD, 'i-b', 'i-c'] });
     expect(d.setDesiredCapacity).toHaveBeenCalledWith('clients', 4);
     expect(d.terminateInstance).not.toHaveBeenCalled();
+  });
+  it('start retried after the +1 (the Lambda crashed before returning): nothing added, the launching replacement is not counted as "before"', async () => {
+    const group = { DesiredCapacity: 3, MaxSize: 5, Instances: [inst(OLD), inst('i-b'), inst('i-c')] };
+    const d = deps(group);
+    await startSurge(base, d); // its result never reached the state machine
+    group.Instances.push(inst('i-new', 'Pending:Wait'));
+    expect(await startSurge(base, d)).toMatchObject({ surge: 'started', desiredBefore: 3, before: [OLD, 'i-b', 'i-c'] });
+    expect(d.setDesiredCapacity).toHaveBeenCalledTimes(1);
+    expect(group.DesiredCapacity).toBe(4);
+  });
+  it('start retried after a failure between the tag and the +1: the +1 is made then', async () => {
+    const group = { DesiredCapacity: 3, MaxSize: 5, Instances: [inst(OLD), inst('i-b'), inst('i-c')] };
+    const d = deps(group);
+    d.setDesiredCapacity.mockRejectedValueOnce(new Error('throttled'));
+    await expect(startSurge(base, d)).rejects.toThrow('throttled');
+    expect(await startSurge(base, d)).toMatchObject({ surge: 'started', desiredBefore: 3 });
+    expect(group.DesiredCapacity).toBe(4);
   });
   it('start at MaxSize: no surge, terminate-first with the reason; an instance already leaving: nothing', async () => {
     const full = deps({ DesiredCapacity: 3, MaxSize: 3, Instances: [inst(OLD), inst('i-b'), inst('i-c')] });

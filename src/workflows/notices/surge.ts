@@ -13,12 +13,21 @@
  * side. A group at MaxSize is not surged: MaxSize is the operator's limit,
  * and raising it from concurrent surges would be a second read-then-write
  * race; the node is replaced terminate-first instead, and that is logged.
+ *
+ * A retried SurgeStart (the Lambda crashed or timed out after the +1) must
+ * not add a second instance: the capacity it asks for is tagged on the old
+ * instance before it is set, and a retry that finds the group already there
+ * adds nothing.
  */
 import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import * as z from 'zod';
 import type { describeGroup, setDesiredCapacity, terminateInstance } from '../../aws/autoscaling.js';
+import type { createTags, describeInstance } from '../../aws/ec2.js';
 import { getLogger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
+
+/** On the instance being replaced: the desired capacity its surge asked for (written before it is set). */
+export const TAG_SURGE_TARGET = 'hashistack:surge-target';
 
 export const SURGE_NEXT = ['ready', 'waiting', 'gone'] as const;
 export const SURGE_STARTED = ['started', 'terminate-first', 'gone'] as const;
@@ -44,18 +53,38 @@ export interface SurgeDeps {
   describeGroup: (...a: Parameters<typeof describeGroup>) => Promise<Group | undefined>;
   setDesiredCapacity: typeof setDesiredCapacity;
   terminateInstance: typeof terminateInstance;
+  describeInstance: typeof describeInstance;
+  createTags: typeof createTags;
 }
 
 const holds = (g: Group, id: string) => g.Instances?.find((i) => i.InstanceId === id);
 const leaving = (state: string | undefined) => state === undefined || state.startsWith('Terminating') || state === 'Terminated' || state === 'Detaching';
+const launching = (state: string | undefined) => state?.startsWith('Pending') === true;
 
-export async function startSurge(state: SurgeState, deps: Pick<SurgeDeps, 'describeGroup' | 'setDesiredCapacity' | 'terminateInstance'>): Promise<SurgeState> {
+export async function startSurge(
+  state: SurgeState,
+  deps: Pick<SurgeDeps, 'describeGroup' | 'setDesiredCapacity' | 'terminateInstance' | 'describeInstance' | 'createTags'>,
+): Promise<SurgeState> {
   const log = getLogger();
-  const group = await deps.describeGroup(state.asgName);
+  const [group, instance] = await Promise.all([deps.describeGroup(state.asgName), deps.describeInstance(state.instanceId)]);
   const old = group ? holds(group, state.instanceId) : undefined;
   if (!group || leaving(old?.LifecycleState)) return { ...state, surge: 'gone', reason: `${state.instanceId} is no longer in service in ${state.asgName}` };
   const desired = group.DesiredCapacity ?? 0;
   const max = group.MaxSize ?? 0;
+  const asked = Number(instance?.tags[TAG_SURGE_TARGET] ?? Number.NaN);
+  if (Number.isInteger(asked) && desired >= asked) {
+    // An earlier attempt of this step raised the capacity and did not return: its replacement is still launching.
+    log.info('rebalance replacement: surge already started by an earlier attempt', { instanceId: state.instanceId, asgName: state.asgName, desired });
+    return {
+      ...state,
+      surge: 'started',
+      desiredBefore: asked - 1,
+      before: (group.Instances ?? [])
+        .filter((i) => !launching(i.LifecycleState))
+        .map((i) => i.InstanceId ?? '')
+        .filter(Boolean),
+    };
+  }
   if (desired + 1 > max) {
     await deps.terminateInstance(state.instanceId, false);
     countMetric('RebalanceSurgeAtMaxSize');
@@ -63,6 +92,7 @@ export async function startSurge(state: SurgeState, deps: Pick<SurgeDeps, 'descr
     log.warn('rebalance replacement: terminate-first', { instanceId: state.instanceId, reason });
     return { ...state, surge: 'terminate-first', reason };
   }
+  await deps.createTags([state.instanceId], { [TAG_SURGE_TARGET]: String(desired + 1) });
   await deps.setDesiredCapacity(state.asgName, desired + 1);
   countMetric('RebalanceSurgeStarted');
   log.info('rebalance replacement: surge +1', { instanceId: state.instanceId, asgName: state.asgName, desired: desired + 1 });
