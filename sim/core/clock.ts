@@ -107,19 +107,19 @@ export class SimClock {
   sleep(ms: number, options: { parked?: boolean; signal?: AbortSignal } = {}): Promise<void> {
     return new Promise((resolve) => {
       const unpark = options.parked ? this.park() : undefined;
+      const { signal } = options;
+      const abort = (): void => {
+        timer.cancel();
+        done();
+      };
+      // One signal (an execution's end) serves many sleeps: each takes its listener off when it ends.
       const done = (): void => {
+        signal?.removeEventListener('abort', abort);
         unpark?.();
         resolve();
       };
       const timer = this.schedule(ms, done, 'sleep');
-      options.signal?.addEventListener(
-        'abort',
-        () => {
-          timer.cancel();
-          done();
-        },
-        { once: true },
-      );
+      signal?.addEventListener('abort', abort, { once: true });
     });
   }
 

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { SimClock } from '../../../sim/core/clock.js';
 
@@ -18,6 +19,19 @@ describe('SimClock', () => {
       ['hour', 3_600_000],
     ]);
     expect(performance.now() - wallStart).toBeLessThan(1_000);
+    clock.stop();
+  });
+
+  it("sleeps sharing one signal (an execution's end) take their abort listener off when they end; an abort still ends one early", async () => {
+    const clock = new SimClock({ start: START });
+    const end = new AbortController();
+    for (let i = 0; i < 20; i++) await clock.sleep(1_000, { parked: true, signal: end.signal });
+    expect(getEventListeners(end.signal, 'abort')).toHaveLength(0);
+    const long = clock.sleep(3_600_000, { parked: true, signal: end.signal });
+    expect(getEventListeners(end.signal, 'abort')).toHaveLength(1);
+    end.abort();
+    await long;
+    expect(clock.now() - START).toBe(20_000);
     clock.stop();
   });
 
