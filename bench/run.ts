@@ -185,7 +185,7 @@ const CASES: Record<string, () => Promise<Measurement[]>> = {
         wallSeconds,
       },
       {
-        name: 'drain complete → lifecycle completed, Consul leave included',
+        name: 'drain complete → lifecycle completed (the Consul leave follows it)',
         figure: `p50 ${p50d} ms, p99 ${done} ms`,
         target: 'p99 ≤ 5000 ms',
         passed: done <= 5_000,
