@@ -37,7 +37,9 @@ describe('the SDK standard retry strategy waiting on the clock source', () => {
     for (let i = 0; i < 5; i++) token = await strategy.refreshRetryTokenForRetry(token, throttled);
     await expect(strategy.refreshRetryTokenForRetry(token, throttled)).rejects.toThrow(/No retry token/);
     expect(slept).toHaveLength(5);
-    slept.forEach((ms, i) => expect(ms).toBeLessThan(250 * 2 ** i));
+    slept.forEach((ms, i) => {
+      expect(ms).toBeLessThan(250 * 2 ** i);
+    });
     expect(standardBackoffMs(throttled, 2, () => 0.5, COMPLETION_THROTTLING_BASE_MS)).toBe(500);
     expect(standardBackoffMs(transient, 1, () => 0.5, COMPLETION_THROTTLING_BASE_MS)).toBe(50);
   });
