@@ -5,7 +5,7 @@ export interface DrainOverhead {
   instanceId: string;
   /** Terminate hook fired → Nomad drain started. */
   hookToDrainMs: number | null;
-  /** Nomad drain complete → lifecycle action completed (Consul leave included). */
+  /** Nomad drain complete → lifecycle action completed (the Consul leave follows it, except for a Spot interruption). */
   drainToCompleteMs: number | null;
   /** State transitions of the node's drain execution. */
   transitions: number | null;

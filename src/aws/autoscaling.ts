@@ -14,6 +14,7 @@ import {
   type LifecycleHook,
 } from '@aws-sdk/client-auto-scaling';
 import { awsClientOptions, awsErrorName, mapAwsError } from './client-options.js';
+import { COMPLETION_THROTTLING_BASE_MS } from './retry-strategy.js';
 
 export type { AutoScalingGroup, LifecycleHook, AutoScalingInstanceDetails };
 
@@ -23,6 +24,14 @@ let client: AutoScalingClient | undefined;
 export function autoScalingClient(): AutoScalingClient {
   client ??= new AutoScalingClient(awsClientOptions());
   return client;
+}
+
+let completionClient: AutoScalingClient | undefined;
+
+/** The client of CompleteLifecycleAction: a shorter throttling back-off base ({@link COMPLETION_THROTTLING_BASE_MS} says why). */
+function lifecycleCompletionClient(): AutoScalingClient {
+  completionClient ??= new AutoScalingClient(awsClientOptions(COMPLETION_THROTTLING_BASE_MS));
+  return completionClient;
 }
 
 /** Identifies one lifecycle action. */
@@ -67,7 +76,7 @@ export function isNoActiveLifecycleAction(error: unknown): boolean {
  */
 export async function completeLifecycleAction(ref: LifecycleActionRef, result: 'CONTINUE' | 'ABANDON'): Promise<'completed' | 'already-completed'> {
   try {
-    await autoScalingClient().send(
+    await lifecycleCompletionClient().send(
       new CompleteLifecycleActionCommand({
         AutoScalingGroupName: ref.asgName,
         LifecycleHookName: ref.hookName,

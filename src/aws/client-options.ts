@@ -7,7 +7,7 @@ import { AwsUnavailable, PermissionDenied, UpstreamError } from '../errors/index
 import { ClockRetryStrategy } from './retry-strategy.js';
 
 /** Common constructor options of the SDK v3 clients. */
-export function awsClientOptions(): {
+export function awsClientOptions(throttlingBaseMs?: number): {
   region: string | undefined;
   maxAttempts: number;
   retryStrategy: ClockRetryStrategy;
@@ -19,7 +19,7 @@ export function awsClientOptions(): {
     // jittered back-off keep a task from failing on it while staying bounded.
     maxAttempts: 6,
     // The SDK's standard strategy, its back-off waited on the clock source.
-    retryStrategy: new ClockRetryStrategy(6),
+    retryStrategy: new ClockRetryStrategy(6, throttlingBaseMs),
     requestHandler: { requestTimeout: 10_000, connectionTimeout: 3_000 },
   };
 }

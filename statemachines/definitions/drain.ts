@@ -27,7 +27,9 @@ export const DRAIN = {
   watchDrain: 'WatchDrain',
   drainDone: 'DrainDone?',
   leaveCluster: 'LeaveCluster',
+  completeAfterLeave: 'CompleteAfterLeave',
   complete: 'Complete',
+  leaveAfterCompletion: 'LeaveAfterCompletion',
   cleanup: 'Cleanup',
   workLostCheck: 'WorkLost?',
   workLost: 'WorkLost',
@@ -56,8 +58,13 @@ const completion = (outcome: 'server-removed' | 'drained' | 'nothing-joined' | '
   ...extra,
 });
 
+/** The Parameters of a drained client's completion (with or without the leave before it). */
+const drainedCompletion = completion('drained', {
+  timings: { 'hookFiredAt.$': '$.drain.hookFiredAt', 'startedAt.$': '$.drain.startedAt', 'doneAt.$': '$.drain.doneAt' },
+});
+
 export const drain = machine(
-  'Scale-in of a Nomad/Consul node (drain, leave, complete the ASG terminate lifecycle action), and quorum-safe removal of a Nomad/Consul/Vault server (guard, leave, verify, complete).',
+  'Scale-in of a Nomad/Consul node (drain, complete the ASG terminate lifecycle action, leave Consul), and quorum-safe removal of a Nomad/Consul/Vault server (guard, leave, verify, complete).',
   180000,
   {
     ...drainTask(S.prepare, 'drainPrepare', {
@@ -160,18 +167,36 @@ export const drain = machine(
       comment: 'Blocking queries on the node until the drain ends or the invocation runs short of time; heartbeats the action.',
       next: S.drainDone,
     }),
-    [S.drainDone]: choice([isTrue('$.drain.done', S.leaveCluster)], S.watchDrain),
+    [S.drainDone]: choice(
+      [
+        { Variable: '$.drain.done', BooleanEquals: false, Next: S.watchDrain },
+        { Variable: '$.leaveBeforeCompletion', BooleanEquals: true, Next: S.leaveCluster },
+      ],
+      S.complete,
+      'Drained: complete at once and leave Consul after; a Spot interruption (out of Consul before the reclaim) or a Consul membership the token cannot read: LeaveCluster first.',
+    ),
     ...drainTask(S.leaveCluster, 'drainLeaveCluster', {
       comment:
-        'Send the graceful consul leave to the node through SSM (not awaited: only the drain must precede the completion); a failed member is force-left with prune.',
-      next: S.complete,
+        'Before the completion (Spot interruption: wait for the leave until shortly before the reclaim; unreadable Consul membership: fail loudly). Send the graceful consul leave through SSM; a failed member is force-left with prune.',
+      next: S.completeAfterLeave,
+    }),
+    ...drainTask(S.completeAfterLeave, 'completeLifecycle', {
+      comment: 'CompleteLifecycleAction CONTINUE after the leave; drain metrics.',
+      parameters: drainedCompletion,
+      resultPath: '$.completion',
+      next: S.cleanup,
     }),
     ...drainTask(S.complete, 'completeLifecycle', {
-      comment: 'CompleteLifecycleAction CONTINUE; drain metrics.',
-      parameters: completion('drained', {
-        timings: { 'hookFiredAt.$': '$.drain.hookFiredAt', 'startedAt.$': '$.drain.startedAt', 'doneAt.$': '$.drain.doneAt' },
-      }),
+      comment: 'CompleteLifecycleAction CONTINUE as soon as the drain is done (the Consul membership holds no work); drain metrics.',
+      parameters: drainedCompletion,
       resultPath: '$.completion',
+      next: S.leaveAfterCompletion,
+    }),
+    [S.leaveAfterCompletion]: task(lambda('drainLeaveCluster'), {
+      comment:
+        'Best effort after the action completed: send the graceful consul leave through SSM (the instance may already be shutting down), force-leave a failed member. A failure is logged and counted and never fails the drain; Cleanup watches the member either way.',
+      retry: retryFor.bestEffort(),
+      catch: [catchAll(S.cleanup, '$.leaveError')],
       next: S.cleanup,
     }),
     [S.cleanup]: task(lambda('drainCleanup'), {

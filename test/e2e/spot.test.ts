@@ -135,6 +135,33 @@ describe('Spot interruptions, rebalance recommendations, scheduled retirements, 
       await sim.stop();
     }
   });
+  it('a Spot interruption drain keeps the leave before the completion: Consul down once drained → the leave waits (heartbeating) and the action completes after it, before the reclaim', async () => {
+    const sim = await Simulation.start({ seed: 1, logLevel: 'SILENT' });
+    try {
+      const cluster = buildCluster(sim, { servers: 3, pools: [{ name: 'spot', nodes: 3, drainDeadline: '30m', spot: true }] });
+      const group = cluster.clientGroups.spot as string;
+      await sim.clock.sleep(60_000);
+      const victim = cluster.group(group).members[0]?.instanceId as string;
+      // The group terminates the instance too (as with Capacity Rebalancing): a terminate action the drain completes.
+      const { reclaimAt } = sim.aws.api.interruptSpot(victim);
+      await sim.clock.until(() => sim.recorder.drainRecords().some((d) => d.instanceId === victim), 60_000);
+      sim.aws.api.terminateInstance(victim, false);
+      await sim.clock.until(() => sim.recorder.drainRecords().some((d) => d.instanceId === victim && d.drainCompletedAt !== null), 5 * 60_000);
+      sim.faults.set('consul', { down: true });
+      const consulBackAt = sim.clock.now() + 40_000;
+      sim.clock.schedule(40_000, () => sim.faults.set('consul', { down: false }));
+      await settle(sim, 30 * 60_000);
+
+      const drains = sim.recorder.executionRecords().filter((e) => e.name.startsWith(`drain-${victim}`));
+      expect(drains.map((e) => [e.name.endsWith('-interruption'), e.status])).toEqual([[true, 'SUCCEEDED']]);
+      const action = sim.recorder.lifecycleActions().find((a) => a.instanceId === victim && a.transition.endsWith('TERMINATING'));
+      expect(action).toMatchObject({ result: 'CONTINUE', completeCallsSucceeded: 1 });
+      expect(Date.parse(action?.endedAt ?? '')).toBeGreaterThanOrEqual(consulBackAt);
+      expect(Date.parse(action?.endedAt ?? '')).toBeLessThan(reclaimAt);
+    } finally {
+      await sim.stop();
+    }
+  });
   it('instanceNotice fails every attempt on a Spot warning: the notice is dead-lettered, the sweep finds the instance reclaimed and alerts naming it', async () => {
     const sim = await Simulation.start({ seed: 1, logLevel: 'SILENT', schedules: true });
     try {

@@ -15,13 +15,13 @@ const snapshots =
 const drainState = { done: false, hookFiredAt: 1, startedAt: 2, doneAt: null };
 
 describe('drain state machine (run locally)', () => {
-  it('client: drain, watch until done, leave, complete CONTINUE with the drain timings, clean up', async () => {
+  it('client: drain, watch until done, complete CONTINUE with the drain timings at once, then leave Consul and clean up', async () => {
     const r = await run({
-      [S.prepare]: set({ plan: 'client', drain: drainState }),
+      [S.prepare]: set({ plan: 'client', leaveBeforeCompletion: false, drain: drainState }),
       [S.startDrain]: (i) => i,
       [S.watchDrain]: sequence((i) => i, set({ drain: { ...drainState, done: true, doneAt: 3 } })),
-      [S.leaveCluster]: (i) => i,
       [S.complete]: completed,
+      [S.leaveAfterCompletion]: (i) => i,
       [S.cleanup]: (i) => i,
     });
     expect(r.error).toBeUndefined();
@@ -33,8 +33,8 @@ describe('drain state machine (run locally)', () => {
       S.drainDone,
       S.watchDrain,
       S.drainDone,
-      S.leaveCluster,
       S.complete,
+      S.leaveAfterCompletion,
       S.cleanup,
       S.workLostCheck,
       S.drained,
@@ -45,6 +45,61 @@ describe('drain state machine (run locally)', () => {
       outcome: 'drained',
       timings: { hookFiredAt: 1, startedAt: 2, doneAt: 3 },
     });
+  });
+  it('a Spot interruption (leave before completion): leave, then complete, clean up', async () => {
+    const r = await run({
+      [S.prepare]: set({ plan: 'client', leaveBeforeCompletion: true, drain: drainState }),
+      [S.startDrain]: (i) => i,
+      [S.watchDrain]: set({ drain: { ...drainState, done: true, doneAt: 3 } }),
+      [S.leaveCluster]: (i) => i,
+      [S.completeAfterLeave]: completed,
+      [S.cleanup]: (i) => i,
+    });
+    expect(r.error).toBeUndefined();
+    expect(r.entered).toEqual([
+      S.prepare,
+      S.nodeKind,
+      S.startDrain,
+      S.watchDrain,
+      S.drainDone,
+      S.leaveCluster,
+      S.completeAfterLeave,
+      S.cleanup,
+      S.workLostCheck,
+      S.drained,
+    ]);
+    expect(r.calls[S.completeAfterLeave]?.[0]).toMatchObject({ result: 'CONTINUE', outcome: 'drained', timings: { hookFiredAt: 1, startedAt: 2, doneAt: 3 } });
+  });
+  it('leave before completion failing (unreadable Consul membership): the failure path completes and alerts', async () => {
+    const r = await run({
+      [S.prepare]: set({ plan: 'client', leaveBeforeCompletion: true, drain: drainState }),
+      [S.startDrain]: (i) => i,
+      [S.watchDrain]: set({ drain: { ...drainState, done: true, doneAt: 3 } }),
+      [S.leaveCluster]: () => {
+        throw named('PermissionDenied', 'node drained, but its Consul membership cannot be checked or left');
+      },
+      [S.recordFailure]: completed,
+    });
+    expect(r.entered.slice(-5)).toEqual([S.drainDone, S.leaveCluster, S.recordFailure, S.alertDrainFailed, S.drainFailed]);
+    expect(r.calls[S.completeAfterLeave]).toBeUndefined();
+    expect(r.error?.name).toBe('PermissionDenied');
+  });
+  it('the leave after the completion failing past its retries never fails the drain: Cleanup still runs', async () => {
+    const r = await run({
+      [S.prepare]: set({ plan: 'client', leaveBeforeCompletion: false, drain: { ...drainState, done: true, doneAt: 3 } }),
+      [S.startDrain]: (i) => i,
+      [S.watchDrain]: (i) => i,
+      [S.complete]: completed,
+      [S.leaveAfterCompletion]: () => {
+        throw named('Lambda.ServiceException');
+      },
+      [S.cleanup]: (i) => i,
+    });
+    expect(r.error).toBeUndefined();
+    expect(r.retried).toEqual([S.leaveAfterCompletion, S.leaveAfterCompletion]);
+    expect(r.entered.slice(-5)).toEqual([S.complete, S.leaveAfterCompletion, S.cleanup, S.workLostCheck, S.drained]);
+    expect(r.calls[S.cleanup]?.[0]).toMatchObject({ leaveError: { Error: 'Lambda.ServiceException' } });
+    expect(r.calls[S.recordFailure]).toBeUndefined();
   });
   it('nothing joined: completes at once', async () => {
     const r = await run({ [S.prepare]: set({ plan: 'nothing-joined' }), [S.completeNothingJoined]: completed });
@@ -152,7 +207,7 @@ describe('drain state machine (run locally)', () => {
   });
   it('give-up: the action is completed anyway and the execution fails with GiveUp', async () => {
     const r = await run({
-      [S.prepare]: set({ plan: 'client', drain: drainState }),
+      [S.prepare]: set({ plan: 'client', leaveBeforeCompletion: false, drain: drainState }),
       [S.startDrain]: () => {
         throw named('GiveUp', 'cluster unreachable for 30m');
       },
@@ -192,11 +247,11 @@ describe('drain state machine (run locally)', () => {
   });
   it('Lambda throttled past its in-place retries mid-drain: Wait and watch again, never completed while the drain runs', async () => {
     const r = await run({
-      [S.prepare]: set({ plan: 'client', drain: drainState }),
+      [S.prepare]: set({ plan: 'client', leaveBeforeCompletion: false, drain: drainState }),
       [S.startDrain]: (i) => i,
       [S.watchDrain]: failing(4, 'Lambda.TooManyRequestsException', set({ drain: { ...drainState, done: true, doneAt: 3 } })),
-      [S.leaveCluster]: (i) => i,
       [S.complete]: completed,
+      [S.leaveAfterCompletion]: (i) => i,
       [S.cleanup]: (i) => i,
     });
     expect(r.error).toBeUndefined();
@@ -210,8 +265,8 @@ describe('drain state machine (run locally)', () => {
       `WaitBefore${S.watchDrain}`,
       S.watchDrain,
       S.drainDone,
-      S.leaveCluster,
       S.complete,
+      S.leaveAfterCompletion,
       S.cleanup,
       S.workLostCheck,
       S.drained,
@@ -240,11 +295,11 @@ describe('drain state machine (run locally)', () => {
       cause: 'a1 job=api group=web',
     };
     const r = await run({
-      [S.prepare]: set({ plan: 'client', drain: drainState }),
+      [S.prepare]: set({ plan: 'client', leaveBeforeCompletion: false, drain: drainState }),
       [S.startDrain]: (i) => i,
       [S.watchDrain]: set({ drain: { ...drainState, done: true, doneAt: 3, workLost } }),
-      [S.leaveCluster]: (i) => i,
       [S.complete]: completed,
+      [S.leaveAfterCompletion]: (i) => i,
       [S.cleanup]: (i) => i,
       [S.alertWorkLost]: () => ({ published: 'event-1' }),
     });
@@ -254,8 +309,8 @@ describe('drain state machine (run locally)', () => {
       S.startDrain,
       S.watchDrain,
       S.drainDone,
-      S.leaveCluster,
       S.complete,
+      S.leaveAfterCompletion,
       S.cleanup,
       S.workLostCheck,
       S.alertWorkLost,
@@ -286,11 +341,11 @@ describe('drain state machine (run locally)', () => {
   });
   it('a failing cleanup does not fail the drain', async () => {
     const r = await run({
-      [S.prepare]: set({ plan: 'client', drain: { ...drainState, done: true } }),
+      [S.prepare]: set({ plan: 'client', leaveBeforeCompletion: false, drain: { ...drainState, done: true } }),
       [S.startDrain]: (i) => i,
       [S.watchDrain]: (i) => i,
-      [S.leaveCluster]: (i) => i,
       [S.complete]: completed,
+      [S.leaveAfterCompletion]: (i) => i,
       [S.cleanup]: () => {
         throw named('ClusterUnreachable');
       },

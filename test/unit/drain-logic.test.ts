@@ -115,6 +115,7 @@ describe('Prepare', () => {
     const s = await prepareDrain({ action, pool: pool('client') }, deps);
     expect(s).toMatchObject({ plan: 'client', nomadNodeId: 'n1', consulNode: null });
     expect(s.consulUnreadable).toMatch(/node:read/);
+    expect(s.leaveBeforeCompletion).toBe(true);
     await expect(leaveCluster(s, deps)).rejects.toBeInstanceOf(PermissionDenied);
     expect(deps.ssm.runShellScript).not.toHaveBeenCalled();
   });
@@ -330,6 +331,37 @@ describe('LeaveCluster', () => {
     expect(deps.consul.forceLeave).not.toHaveBeenCalled();
     expect(deps.nomad.purgeNode).not.toHaveBeenCalled();
   });
+  it('Prepare: the leave follows the completion, except for a Spot interruption', async () => {
+    const { deps } = fakes();
+    expect((await prepareDrain({ action, pool: pool('client') }, deps)).leaveBeforeCompletion).toBe(false);
+    const notice = { kind: 'spot-interruption' as const, reclaimAt: deps.now() + 120_000 };
+    expect((await prepareDrain({ action, pool: pool('client'), notice }, deps)).leaveBeforeCompletion).toBe(true);
+  });
+  it('after the completion the leave never throws (and never gives up): a failure is left to Cleanup, which watches the member', async () => {
+    const { deps } = fakes();
+    const s = await prepareDrain({ action, pool: pool('client') }, deps);
+    deps.ssm.runShellScript.mockRejectedValue(new PermissionDenied('ssm', 'AccessDenied: ssm:SendCommand'));
+    const left = await leaveCluster({ ...s, giveUpAt: 0 }, deps);
+    expect(left.left).toEqual({ method: 'leave-failed', purged: false });
+    deps.consul.members.mockReset().mockResolvedValue([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 4 }]);
+    deps.nomad.getNode.mockResolvedValue({ node: nomadNode({ Status: 'down' }), index: 12 });
+    await cleanupAfterTermination(left, deps, () => 300_000);
+    expect(deps.consul.forceLeave).toHaveBeenCalledWith('ip-10-0-1-23', true);
+  });
+  it('Cleanup without a recorded leave (its task never returned): the member is still seen out', async () => {
+    const { deps } = fakes();
+    const s = await prepareDrain({ action, pool: pool('client') }, deps);
+    deps.consul.members.mockReset().mockResolvedValue([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 4 }]);
+    deps.nomad.getNode.mockResolvedValue({ node: nomadNode({ Status: 'down' }), index: 12 });
+    await cleanupAfterTermination({ ...s, left: null }, deps, () => 300_000);
+    expect(deps.consul.forceLeave).toHaveBeenCalledWith('ip-10-0-1-23', true);
+  });
+  it('before the completion (Spot interruption) the leave still gives up past giveUpAt', async () => {
+    const { deps } = fakes();
+    const notice = { kind: 'spot-interruption' as const, reclaimAt: deps.now() + 120_000 };
+    const s = await prepareDrain({ action, pool: pool('client'), notice }, deps);
+    await expect(leaveCluster({ ...s, giveUpAt: deps.now() - 1 }, deps)).rejects.toBeInstanceOf(GiveUp);
+  });
   it('a Spot interruption waits for the leave before the completion (the reclaim comes whatever happens; no Cleanup later)', async () => {
     const { deps } = fakes();
     const notice = { kind: 'spot-interruption' as const, reclaimAt: deps.now() + 120_000 };
@@ -338,7 +370,7 @@ describe('LeaveCluster', () => {
       .mockResolvedValueOnce([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 1 }])
       .mockResolvedValueOnce([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 2 }])
       .mockResolvedValue([{ Name: 'ip-10-0-1-23', Addr: '', Port: 8301, Tags: {}, Status: 3 }]);
-    const s = await leaveCluster({ ...(await prepareDrain({ action, pool: pool('client') }, deps)), notice }, deps);
+    const s = await leaveCluster(await prepareDrain({ action, pool: pool('client'), notice }, deps), deps);
     expect(s.left).toEqual({ method: 'left-before-reclaim', purged: false });
     expect(deps.sleep).toHaveBeenCalledTimes(2);
     expect(deps.consul.forceLeave).not.toHaveBeenCalled();

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ClockRetryStrategy, standardBackoffMs } from '../../src/aws/retry-strategy.js';
+import { COMPLETION_THROTTLING_BASE_MS, ClockRetryStrategy, standardBackoffMs } from '../../src/aws/retry-strategy.js';
 import { setClockSource } from '../../src/time/clock.js';
 
 const throttled = { errorType: 'THROTTLING' as const };
@@ -28,6 +28,20 @@ describe('the SDK standard retry strategy waiting on the clock source', () => {
       expect(ms).toBeLessThan(1_000 * 2 ** i);
     });
     expect(token.getRetryDelay()).toBe(0);
+  });
+
+  it('CompleteLifecycleAction: the same strategy with a throttling base of 250 ms (still doubling, jittered, bounded)', async () => {
+    const slept = recordSleeps();
+    const strategy = new ClockRetryStrategy(6, COMPLETION_THROTTLING_BASE_MS);
+    let token = await strategy.acquireInitialRetryToken('');
+    for (let i = 0; i < 5; i++) token = await strategy.refreshRetryTokenForRetry(token, throttled);
+    await expect(strategy.refreshRetryTokenForRetry(token, throttled)).rejects.toThrow(/No retry token/);
+    expect(slept).toHaveLength(5);
+    slept.forEach((ms, i) => {
+      expect(ms).toBeLessThan(250 * 2 ** i);
+    });
+    expect(standardBackoffMs(throttled, 2, () => 0.5, COMPLETION_THROTTLING_BASE_MS)).toBe(500);
+    expect(standardBackoffMs(transient, 1, () => 0.5, COMPLETION_THROTTLING_BASE_MS)).toBe(50);
   });
 
   it('keeps the standard decisions: a client error is not retried, attempts are bounded, no wait for a refused retry', async () => {

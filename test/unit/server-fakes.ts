@@ -171,6 +171,7 @@ export function serverState(s: FakeServer): DrainState {
     privateIp: s.ip,
     hook: { heartbeatTimeoutSec: 300, heartbeatLimitAt: T0 + 30_000_000 },
     drain: { deadlineNs: 0, waitMs: 0, index: 0, done: false, mode: null, hookFiredAt: T0, startedAt: null, doneAt: null },
+    leaveBeforeCompletion: false,
     left: null,
   };
 }

@@ -9,7 +9,7 @@ import { countMetric } from '../../observability/metrics.js';
 import { WORKFLOW_WAIT_MS } from '../../hashicorp/blocking.js';
 import type { NomadNode } from '../../hashicorp/nomad/schemas.js';
 import { BLOCKING_SLACK_MS } from '../task.js';
-import { MEMBER_POLL_MS, memberState } from './leave.js';
+import { LEAVE_FAILED, MEMBER_POLL_MS, memberState } from './leave.js';
 import type { DrainDeps } from './deps.js';
 import type { DrainState } from './state.js';
 
@@ -26,7 +26,7 @@ export async function cleanupAfterTermination(state: DrainState, deps: DrainDeps
 }
 
 /** Leave methods whose member is still to be seen out after the completion. */
-const WATCHED_AFTER_COMPLETION = new Set(['leave-sent', 'force-leave-after-termination']);
+const WATCHED_AFTER_COMPLETION = new Set(['leave-sent', 'force-leave-after-termination', LEAVE_FAILED]);
 
 /**
  * The member of a sent graceful leave, or of one that was impossible: done
@@ -35,7 +35,12 @@ const WATCHED_AFTER_COMPLETION = new Set(['leave-sent', 'force-leave-after-termi
  * force-leave with prune.
  */
 async function forceLeaveWhenFailed(state: DrainState, deps: DrainDeps, remainingMs: () => number): Promise<void> {
-  if (!WATCHED_AFTER_COMPLETION.has(state.left?.method ?? '') || !state.consulNode) return;
+  if ((state.left && !WATCHED_AFTER_COMPLETION.has(state.left.method)) || !state.consulNode) return;
+  if (!state.left) {
+    // The leave task after the completion never returned (Lambda crash, timeout, throttled past its retries).
+    countMetric('ConsulLeaveAfterCompletionFailed');
+    getLogger().error('the consul leave after the completion did not run; watching the member until it leaves or fails', { consulNode: state.consulNode });
+  }
   for (;;) {
     const member = await memberState(deps, state.consulNode);
     if (member === 'gone' || member === 'left') {

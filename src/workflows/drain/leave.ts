@@ -65,45 +65,75 @@ async function sendLeaveScript(deps: DrainDeps, instanceId: string, consulNode: 
 }
 
 /**
- * Make the instance leave the cluster. Idempotent: a member already left or
- * gone is not touched again; force-leave is safe to repeat.
+ * Make the instance leave the cluster: read the member, send the graceful
+ * leave to one that is present, force out (with prune) one that already
+ * failed. Idempotent: a member already left or gone is not touched again;
+ * force-leave is safe to repeat.
+ * @returns the leave method Cleanup continues from
+ */
+async function leave(state: DrainState, deps: DrainDeps): Promise<string> {
+  if (!state.consulNode) return 'no-consul-member';
+  const member = await memberState(deps, state.consulNode);
+  if (member === 'gone' || member === 'left') return `already-${member}`;
+  if (member === 'failed') {
+    await deps.consul.forceLeave(state.consulNode, true);
+    countMetric('ConsulForceLeave');
+    getLogger().warn('consul member had failed; forced it to leave (pruned)', { consulNode: state.consulNode });
+    return 'force-leave';
+  }
+  const sent = await sendLeaveScript(deps, state.action.instanceId, state.consulNode);
+  if ('commandId' in sent) return state.notice ? await awaitLeaveBeforeReclaim(deps, state.consulNode, state.notice.reclaimAt) : 'leave-sent';
+  // After the completion this is the usual case: the instance is already shutting down.
+  const level = state.leaveBeforeCompletion ? 'warn' : 'info';
+  getLogger()[level]('graceful leave through SSM impossible; Cleanup forces the member out once it failed', { ssmStatus: sent.status, detail: sent.reason });
+  return 'force-leave-after-termination';
+}
+
+/**
+ * LeaveCluster, one Lambda for both places the drain machine runs it.
  *
- * Only the drain has to precede CompleteLifecycleAction: the Consul
- * membership holds no work. So the graceful leave is sent and not waited for
- * (SSM starts a script 1-3 s after SendCommand); the Cleanup step, after the
- * completion, watches the member: left (graceful) is done, failed (the
- * instance went first) is forced out with prune. Consul's force-leave only
- * moves a *failed* member out (an alive one would rejoin), so a member that
- * already failed is forced out here at once.
- * @throws GiveUp, ClusterUnreachable
+ * Before the completion (`leaveBeforeCompletion`, a Spot interruption or a
+ * Consul membership the token cannot read): a lifecycle task like the drain's
+ * (gives up past giveUpAt; the unreadable membership fails loudly, never
+ * "already gone"; a Spot interruption waits for the leave until shortly before
+ * the reclaim).
+ *
+ * After the completion (every other drain): only the drain has to precede
+ * CompleteLifecycleAction, the Consul membership holds no work, so the
+ * completion is not held by an SSM call that may be throttled. The leave is
+ * then best effort: any failure is logged and counted
+ * (`ConsulLeaveAfterCompletionFailed`) and left to Cleanup, which watches the
+ * member either way (left: done; failed: force-leave with prune); it never
+ * fails the execution.
+ * @throws GiveUp, ClusterUnreachable, PermissionDenied (before the completion only)
  */
 export async function leaveCluster(state: DrainState, deps: DrainDeps): Promise<DrainState> {
+  if (!state.leaveBeforeCompletion) return leaveAfterCompletion(state, deps);
   checkGiveUp(deps, state.giveUpAt, 'LeaveCluster');
-  const log = getLogger();
-  let method = 'no-consul-member';
   // The node is drained by now; its Consul membership cannot be read with this token: fail loudly, never "already gone".
   if (state.consulUnreadable)
     throw new PermissionDenied('consul', `node drained, but its Consul membership cannot be checked or left: ${state.consulUnreadable}`);
-
-  if (state.consulNode) {
-    const member = await memberState(deps, state.consulNode);
-    if (member === 'gone' || member === 'left') {
-      method = `already-${member}`;
-    } else {
-      if (member === 'present') {
-        const sent = await sendLeaveScript(deps, state.action.instanceId, state.consulNode);
-        if ('status' in sent) log.warn('graceful leave through SSM impossible', { ssmStatus: sent.status, detail: sent.reason });
-        method = 'commandId' in sent ? 'leave-sent' : 'force-leave-after-termination';
-        if ('commandId' in sent && state.notice) method = await awaitLeaveBeforeReclaim(deps, state.consulNode, state.notice.reclaimAt);
-      } else {
-        await deps.consul.forceLeave(state.consulNode, true);
-        method = 'force-leave';
-        countMetric('ConsulForceLeave');
-        log.warn('consul member had failed; forced it to leave (pruned)', { consulNode: state.consulNode });
-      }
-    }
-  }
-
-  log.info('node left the cluster', { method });
+  const method = await leave(state, deps);
+  getLogger().info('node left the cluster', { method });
   return { ...state, giveUpAt: nextGiveUpAt(deps), left: { method, purged: false } };
 }
+
+/** The leave after the lifecycle action completed: best effort, never thrown, never silent. */
+async function leaveAfterCompletion(state: DrainState, deps: DrainDeps): Promise<DrainState> {
+  try {
+    const method = await leave(state, deps);
+    getLogger().info('node sent out of the cluster after the completion', { method });
+    return { ...state, left: { method, purged: false } };
+  } catch (error) {
+    countMetric('ConsulLeaveAfterCompletionFailed');
+    getLogger().error('consul leave after the completion failed; Cleanup watches the member and forces it out once it failed', {
+      consulNode: state.consulNode,
+      errorName: error instanceof Error ? error.name : 'Error',
+      errorMessage: error instanceof Error ? error.message : String(error),
+    });
+    return { ...state, left: { method: LEAVE_FAILED, purged: false } };
+  }
+}
+
+/** The method of a leave after the completion that failed: Cleanup watches the member like a sent leave's. */
+export const LEAVE_FAILED = 'leave-failed';

@@ -141,6 +141,7 @@ export async function prepareDrain(input: DrainPrepareInput, deps: DrainDeps): P
       startedAt: null,
       doneAt: null,
     },
+    leaveBeforeCompletion: input.notice != null || consul.unreadable != null,
     left: null,
     consulUnreadable: consul.unreadable,
     allocationsUnreadable: plan === 'client' ? allocationsUnreadable : null,

@@ -72,6 +72,14 @@ export const DrainStateSchema = DrainInputSchema.extend({
     /** Set when the drain ended with work stopped at its deadline (the execution then fails `WorkLost` after completing). */
     workLost: WorkLostSchema.nullish(),
   }),
+  /**
+   * Whether the Consul leave must precede CompleteLifecycleAction (Prepare
+   * decides): a Spot interruption promises the node out of Consul before the
+   * reclaim, and a Consul membership the token cannot read fails the drain
+   * loudly before it completes. Otherwise the completion comes right after the
+   * drain and the leave follows it, best effort (README "Scale-in").
+   */
+  leaveBeforeCompletion: z.boolean(),
   left: z.object({ method: z.string(), purged: z.boolean() }).nullable(),
   /**
    * Set when Consul hides nodes from the token (no node:read): the Nomad
