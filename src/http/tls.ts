@@ -72,7 +72,10 @@ export class TlsTransport {
     private readonly refused: (alert: string) => Error,
   ) {
     this.identity = identity;
-    this.agent = new Agent({ keepAlive: true, ca: identity.ca, cert: identity.cert, key: identity.key, rejectUnauthorized: true });
+    // Idle connections close after 4 s, as undici's did (a Lambda frozen between invocations would otherwise
+    // come back to connections the server or a load balancer dropped); a request in flight is bounded by
+    // the client's own deadline, never by this idle timeout.
+    this.agent = new Agent({ keepAlive: true, timeout: IDLE_CONNECTION_MS, ca: identity.ca, cert: identity.cert, key: identity.key, rejectUnauthorized: true });
   }
 
   /**
@@ -165,6 +168,9 @@ export class TlsTransport {
 }
 
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+/** How long a kept-alive connection may stay idle (undici's default keep-alive timeout). */
+const IDLE_CONNECTION_MS = 4_000;
 
 /** The request options the HTTP client passes (a subset of fetch's). */
 export interface TransportRequestInit {

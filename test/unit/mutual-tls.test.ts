@@ -92,6 +92,19 @@ describe('mutual TLS with a cluster API (loopback https, client certificates req
     expect(api.handshakes).toEqual([{ authorized: true, peer: 'control-plane.global.nomad' }]);
   });
 
+  it('keeps a connection alive between requests, and opens a new one after 4 s idle (as a thawed Lambda must)', async () => {
+    const api = await mtlsApi();
+    close = api.close;
+    const { read } = parameters({ ...tokens, [CERT_PARAMETER]: api.pki.clientPem.nomad });
+    const nomad = nomadAt(api.url, api.pki.caFile, read, CERT_PARAMETER);
+    await nomad.http.request({ path: '/v1/agent/self' });
+    await nomad.http.request({ path: '/v1/agent/self' });
+    expect(api.handshakes).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 4_500));
+    await nomad.http.request({ path: '/v1/agent/self' });
+    expect(api.handshakes).toHaveLength(2);
+  });
+
   it('without a configured certificate: MutualTlsFailed naming the API and the config key, never retried', async () => {
     const api = await mtlsApi();
     close = api.close;
