@@ -55,4 +55,22 @@ const lambdaCredentials = {
   },
 };
 
-module.exports = [pureSdkSchemas, lambdaCredentials];
+/**
+ * The SDK loads its event-stream codec (about 14 KB minified) only for an
+ * operation with an event-stream member, with `import()` so that other
+ * operations never load it; a single-file bundle inlines every `import()`.
+ * No operation the control plane calls streams events, so in the bundles
+ * that dynamic import resolves to a module that fails with a clear error.
+ * A static import (a client whose configuration builds the marshaller, e.g.
+ * S3's runtimeConfig) still gets the real module.
+ */
+const lazyEventStreams = {
+  name: 'lazy-event-streams',
+  setup(build) {
+    build.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, (args) =>
+      args.kind === 'dynamic-import' ? { path: join(__dirname, 'no-event-streams.mjs') } : undefined,
+    );
+  },
+};
+
+module.exports = [pureSdkSchemas, lambdaCredentials, lazyEventStreams];

@@ -308,7 +308,7 @@ function response(status: number, headers: Headers, text: string, service: strin
   };
 }
 
-/** A connection closed or reset under a request (undici's "other side closed"), as a server refusing the handshake leaves it. */
+/** A connection closed or reset under a request ("socket hang up", undici's "other side closed" in global fetch), as a server refusing the handshake leaves it. */
 function isConnectionDrop(error: unknown): boolean {
   const code = (error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined)?.code;
   return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';

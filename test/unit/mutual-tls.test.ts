@@ -92,6 +92,19 @@ describe('mutual TLS with a cluster API (loopback https, client certificates req
     expect(api.handshakes).toEqual([{ authorized: true, peer: 'control-plane.global.nomad' }]);
   });
 
+  it('keeps a connection alive between requests, and opens a new one after 4 s idle (as a thawed Lambda must)', async () => {
+    const api = await mtlsApi();
+    close = api.close;
+    const { read } = parameters({ ...tokens, [CERT_PARAMETER]: api.pki.clientPem.nomad });
+    const nomad = nomadAt(api.url, api.pki.caFile, read, CERT_PARAMETER);
+    await nomad.http.request({ path: '/v1/agent/self' });
+    await nomad.http.request({ path: '/v1/agent/self' });
+    expect(api.handshakes).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 4_500));
+    await nomad.http.request({ path: '/v1/agent/self' });
+    expect(api.handshakes).toHaveLength(2);
+  });
+
   it('without a configured certificate: MutualTlsFailed naming the API and the config key, never retried', async () => {
     const api = await mtlsApi();
     close = api.close;
@@ -214,12 +227,19 @@ describe('clientCertificateAlert', () => {
       'certificate required',
     ],
     ['ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE', 'ssl3_read_bytes:ssl/tls alert bad certificate:rec_layer_s3.c:918:SSL alert number 42', 'bad certificate'],
+    // A TLS 1.2 refusal arriving while the request is written: https.request's error.
+    [
+      'EPROTO',
+      'write EPROTO 801C421A8E7F0000:error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1601:SSL alert number 40',
+      'handshake failure',
+    ],
   ])('%s names the alert', (code, message, alert) => {
     expect(clientCertificateAlert(error(code, message))).toBe(alert);
   });
   it('is not a client-certificate alert: another alert, a reset, no error', () => {
     expect(clientCertificateAlert(error('ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION', 'tlsv1 alert protocol version:SSL alert number 70'))).toBeUndefined();
     expect(clientCertificateAlert(error('ECONNRESET', 'read ECONNRESET'))).toBeUndefined();
+    expect(clientCertificateAlert(error('EPROTO', 'write EPROTO ssl/tls alert protocol version:SSL alert number 70'))).toBeUndefined();
     expect(clientCertificateAlert(undefined)).toBeUndefined();
   });
 });

@@ -86,6 +86,20 @@ describe('the AWS wrappers as bundled for Lambda', () => {
     expect(source).not.toContain('AllocateAddressRequest');
     expect(source).not.toContain('VpnConnectionOptions');
     expect(source).not.toMatch(/sso-oidc|AssumeRoleWithWebIdentity|SSOOIDC/);
+    // The event-stream codec the SDK would load only for an event-stream operation.
+    expect(source).not.toContain('Unrecognized header type tag');
+  });
+
+  it("the SDK's lazy import of the event-stream codec fails saying it is not bundled; a static import still gets the codec", async () => {
+    const entry = `
+      import { eventStreamSerdeProvider } from '@smithy/core/event-streams';
+      export const marshaller = () => eventStreamSerdeProvider({ utf8Encoder: (s) => s, utf8Decoder: (b) => String(b) });
+      export const lazy = async () => new (await import('@smithy/core/event-streams')).EventStreamSerde({});
+    `;
+    await build({ ...lambdaBuildOptions(), stdin: { contents: entry, resolveDir: ROOT, loader: 'js' }, outfile: join(dir, 'event-streams.mjs') });
+    const bundled = (await import(pathToFileURL(join(dir, 'event-streams.mjs')).href)) as { marshaller: () => unknown; lazy: () => Promise<unknown> };
+    expect(bundled.marshaller()).toHaveProperty('serialize');
+    await expect(bundled.lazy()).rejects.toThrow(/event streams are not in this bundle/);
   });
 
   it('describe, tag and read parameters against AWS; error codes still decide (NotFound, ParameterNotFound, ParameterAlreadyExists, ValidationError)', async () => {
