@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { InputTransformer } from './input-transformer.js';
 import { evaluateConditions, simKmsKeyId } from '../iam/deployed-iam.js';
@@ -106,6 +106,36 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
  * which function) comes only from here, never from a second list.
  */
 export function loadDeployConfig(serverlessYmlPath: string, stage: string, configOverrides: Record<string, unknown> = {}): DeployConfig {
+  // Resolving costs ~0.3 s of CPU (YAML, the stage file's checks) and every simulation of a test file
+  // loads the same one: kept per process while none of the files it was read from changed.
+  const key = JSON.stringify([resolve(serverlessYmlPath), stage, configOverrides]);
+  const cached = LOADED.get(key);
+  if (cached?.files.every((f) => fileVersion(f.path) === f.version)) return structuredClone(cached.config);
+  const reads = new Set<string>([resolve(serverlessYmlPath)]);
+  filesRead = reads;
+  try {
+    const config = readDeployConfig(serverlessYmlPath, stage, configOverrides);
+    LOADED.set(key, { config: structuredClone(config), files: [...reads].map((path) => ({ path, version: fileVersion(path) })) });
+    return config;
+  } finally {
+    filesRead = undefined;
+  }
+}
+
+const LOADED = new Map<string, { config: DeployConfig; files: Array<{ path: string; version: string }> }>();
+/** Files read by the {@link loadDeployConfig} call in progress. */
+let filesRead: Set<string> | undefined;
+
+function fileVersion(path: string): string {
+  try {
+    const s = statSync(path);
+    return `${s.mtimeMs}:${s.size}`;
+  } catch {
+    return 'absent';
+  }
+}
+
+function readDeployConfig(serverlessYmlPath: string, stage: string, configOverrides: Record<string, unknown>): DeployConfig {
   const root = dirname(resolve(serverlessYmlPath));
   const raw = parseYaml(readFileSync(serverlessYmlPath, 'utf8')) as Json;
   const resolved = resolveVariables(raw, root, stage, configOverrides as Record<string, Json>) as Record<string, Json>;
@@ -339,9 +369,13 @@ function resolveSource(expr: string, tree: Json, root: string, stage: string, co
   const file = /^file\((.+)\)$/.exec(expr);
   if (file) {
     const path = resolve(root, (file[1] as string).trim());
+    filesRead?.add(path);
     // A JS file source: the framework calls its function; ours also offers the stage's value directly.
-    if (path.endsWith('.cjs'))
+    if (path.endsWith('.cjs')) {
+      // plugins/stage-config.cjs reads the stage file and config/example.yml (src/config/stage-file.ts).
+      for (const name of [`${stage}.yml`, 'example.yml']) filesRead?.add(join(root, 'config', name));
       return { ...asObject((createRequire(import.meta.url)(path) as { forStage(stage: string): Json }).forStage(stage)), ...configOverrides };
+    }
     const text = readFileSync(path, 'utf8');
     return (path.endsWith('.json') ? JSON.parse(text) : parseYaml(text)) as Json;
   }

@@ -134,6 +134,9 @@ export interface PendingTask {
 }
 const NAME_PATTERN = /^[A-Za-z0-9_-]{1,80}$/;
 
+/** Prepared definitions (JSON) that passed aws-local-stepfunctions' validation in this process. */
+const VALIDATED_DEFINITIONS = new Set<string>();
+
 class SfnError extends Error {
   constructor(
     readonly code: string,
@@ -297,7 +300,11 @@ export class StepFunctionsSim implements SimService {
       }
     };
     const { definition, handlers } = this.prepare(spec, execution);
-    const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
+    // asl-validator compiles its JSON schemas on every call (~0.5 s of CPU): each distinct prepared
+    // definition is validated once per process, as CreateStateMachine would once per deployment.
+    const key = JSON.stringify(definition);
+    const machine = new StateMachine(definition, { validationOptions: { checkArn: false, noValidate: VALIDATED_DEFINITIONS.has(key) } });
+    VALIDATED_DEFINITIONS.add(key);
     const run = machine.run(JSON.parse(execution.input) as JSONValue, {
       overrides: { taskResourceLocalHandlers: handlers as LocalHandlers },
       noThrowOnAbort: true,
