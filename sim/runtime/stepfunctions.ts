@@ -10,6 +10,7 @@ import { runAs } from '../iam/principal.js';
 import type { StateMachineSpec } from './deploy-config.js';
 import { LambdaFunctionError, type LambdaRuntime } from './lambda.js';
 import { isSdkIntegration, sdkIntegration, type SdkEndpoints } from './sdk-integrations.js';
+import { alreadyValidated, rememberValidated } from './validated-definitions.js';
 import './promise-with-resolvers.js';
 
 type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
@@ -133,9 +134,6 @@ export interface PendingTask {
   heartbeat(): void;
 }
 const NAME_PATTERN = /^[A-Za-z0-9_-]{1,80}$/;
-
-/** Prepared definitions (JSON) that passed aws-local-stepfunctions' validation in this process. */
-const VALIDATED_DEFINITIONS = new Set<string>();
 
 class SfnError extends Error {
   constructor(
@@ -300,11 +298,9 @@ export class StepFunctionsSim implements SimService {
       }
     };
     const { definition, handlers } = this.prepare(spec, execution);
-    // asl-validator compiles its JSON schemas on every call (~0.5 s of CPU): each distinct prepared
-    // definition is validated once per process, as CreateStateMachine would once per deployment.
-    const key = JSON.stringify(definition);
-    const machine = new StateMachine(definition, { validationOptions: { checkArn: false, noValidate: VALIDATED_DEFINITIONS.has(key) } });
-    VALIDATED_DEFINITIONS.add(key);
+    const definitionJson = JSON.stringify(definition);
+    const machine = new StateMachine(definition, { validationOptions: { checkArn: false, noValidate: alreadyValidated(definitionJson) } });
+    rememberValidated(definitionJson);
     const run = machine.run(JSON.parse(execution.input) as JSONValue, {
       overrides: { taskResourceLocalHandlers: handlers as LocalHandlers },
       noThrowOnAbort: true,
