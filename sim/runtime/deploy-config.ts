@@ -1,4 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -106,33 +107,63 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
  * which function) comes only from here, never from a second list.
  */
 export function loadDeployConfig(serverlessYmlPath: string, stage: string, configOverrides: Record<string, unknown> = {}): DeployConfig {
-  // Resolving costs ~0.3 s of CPU (YAML, the stage file's checks) and every simulation of a test file
-  // loads the same one: kept per process while none of the files it was read from changed.
-  const key = JSON.stringify([resolve(serverlessYmlPath), stage, configOverrides]);
-  const cached = LOADED.get(key);
-  if (cached?.files.every((f) => fileVersion(f.path) === f.version)) return structuredClone(cached.config);
-  const reads = new Set<string>([resolve(serverlessYmlPath)]);
+  // Resolving costs 0.3–1.5 s of CPU (YAML, loading and running the stage file's checks), the same
+  // for every simulation: kept in this process and under node_modules/.cache for the next ones,
+  // keyed by the content of every file it was read from. Returned as JSON either way.
+  const ymlPath = resolve(serverlessYmlPath);
+  const key = createHash('sha256')
+    .update(JSON.stringify([ymlPath, stage, configOverrides]))
+    .digest('hex')
+    .slice(0, 32);
+  const cacheFile = join(dirname(ymlPath), 'node_modules', '.cache', 'hashistack-sim', 'deploy-config', `${key}.json`);
+  const cached = LOADED.get(key) ?? readCached(cacheFile);
+  if (cached?.files.every((f) => contentHash(f.path) === f.hash)) {
+    LOADED.set(key, cached);
+    return JSON.parse(cached.json) as DeployConfig;
+  }
+  const reads = new Set<string>([ymlPath]);
   filesRead = reads;
   try {
-    const config = readDeployConfig(serverlessYmlPath, stage, configOverrides);
-    LOADED.set(key, { config: structuredClone(config), files: [...reads].map((path) => ({ path, version: fileVersion(path) })) });
-    return config;
+    const json = JSON.stringify(readDeployConfig(ymlPath, stage, configOverrides));
+    const entry: CachedConfig = { json, files: [...reads].map((path) => ({ path, hash: contentHash(path) })) };
+    LOADED.set(key, entry);
+    writeCached(cacheFile, entry);
+    return JSON.parse(json) as DeployConfig;
   } finally {
     filesRead = undefined;
   }
 }
 
-const LOADED = new Map<string, { config: DeployConfig; files: Array<{ path: string; version: string }> }>();
+interface CachedConfig {
+  json: string;
+  files: Array<{ path: string; hash: string }>;
+}
+const LOADED = new Map<string, CachedConfig>();
 /** Files read by the {@link loadDeployConfig} call in progress. */
 let filesRead: Set<string> | undefined;
 
-function fileVersion(path: string): string {
+function contentHash(path: string): string {
   try {
-    const s = statSync(path);
-    return `${s.mtimeMs}:${s.size}`;
+    return createHash('sha256').update(readFileSync(path)).digest('hex');
   } catch {
     return 'absent';
   }
+}
+
+function readCached(file: string): CachedConfig | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as CachedConfig;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeCached(file: string, entry: CachedConfig): void {
+  mkdirSync(dirname(file), { recursive: true });
+  // Written aside and renamed: a parallel process never reads half a file.
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, JSON.stringify(entry));
+  renameSync(temp, file);
 }
 
 function readDeployConfig(serverlessYmlPath: string, stage: string, configOverrides: Record<string, unknown>): DeployConfig {
@@ -372,8 +403,10 @@ function resolveSource(expr: string, tree: Json, root: string, stage: string, co
     filesRead?.add(path);
     // A JS file source: the framework calls its function; ours also offers the stage's value directly.
     if (path.endsWith('.cjs')) {
-      // plugins/stage-config.cjs reads the stage file and config/example.yml (src/config/stage-file.ts).
+      // plugins/stage-config.cjs reads the stage file and config/example.yml and checks them with
+      // src/config/stage-file.ts and what it imports (counted as all of src/).
       for (const name of [`${stage}.yml`, 'example.yml']) filesRead?.add(join(root, 'config', name));
+      for (const name of readdirSync(join(root, 'src'), { recursive: true, encoding: 'utf8' }).sort()) filesRead?.add(join(root, 'src', name));
       return { ...asObject((createRequire(import.meta.url)(path) as { forStage(stage: string): Json }).forStage(stage)), ...configOverrides };
     }
     const text = readFileSync(path, 'utf8');
