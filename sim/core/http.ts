@@ -129,16 +129,21 @@ export async function listen(port = 0, tls?: MutualTlsServerOptions): Promise<Li
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://sim');
+      const rawBody = Buffer.concat(chunks);
+      let text: string | undefined;
       const simReq: SimRequest = {
         method: req.method ?? 'GET',
         path: url.pathname,
         query: url.searchParams,
         headers: req.headers,
-        body: '',
-        rawBody: Buffer.concat(chunks),
+        // Decoded when first read: an S3 part (MiBs of bytes) is only ever read as bytes.
+        get body() {
+          text ??= rawBody.toString('utf8');
+          return text;
+        },
+        rawBody,
         signal: gone.signal,
       };
-      simReq.body = simReq.rawBody.toString('utf8');
       answer(service, ctx, simReq)
         .catch((error: unknown) => {
           console.error(`[sim:${service.name}] handler failed`, error);

@@ -190,6 +190,17 @@ export class IamAuthorizer {
       resourceControlPolicies: [],
       ...(c.resourcePolicy === undefined ? {} : { resourcePolicy: c.resourcePolicy }),
     };
+    // The engine's answer depends only on this input; simulations of one process ask the same questions.
+    const key = JSON.stringify([principal.kind, simulation]);
+    let decision = EVALUATED.get(key);
+    if (!decision) {
+      decision = this.simulate(principal, c, simulation);
+      EVALUATED.set(key, decision);
+    }
+    return decision;
+  }
+
+  private async simulate(principal: Principal, c: AuthCheck, simulation: IamSimulation): Promise<Decision> {
     const result = await runSimulation(simulation, { simulationMode: 'Strict' });
     // The catalogue's ARN formats all carry an account; AWS-owned resources
     // (arn:aws:ssm:<region>::document/AWS-RunShellScript) have none, so their
@@ -217,3 +228,6 @@ interface Decision {
   allowed: boolean;
   reason: string;
 }
+
+/** Decisions of the policy engine in this process, by its whole input (policies included). */
+const EVALUATED = new Map<string, Promise<Decision>>();

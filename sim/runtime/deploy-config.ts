@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { InputTransformer } from './input-transformer.js';
 import { evaluateConditions, simKmsKeyId } from '../iam/deployed-iam.js';
@@ -106,6 +107,66 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
  * which function) comes only from here, never from a second list.
  */
 export function loadDeployConfig(serverlessYmlPath: string, stage: string, configOverrides: Record<string, unknown> = {}): DeployConfig {
+  // Resolving costs 0.3–1.5 s of CPU (YAML, loading and running the stage file's checks), the same
+  // for every simulation: kept in this process and under node_modules/.cache for the next ones,
+  // keyed by the content of every file it was read from. Returned as JSON either way.
+  const ymlPath = resolve(serverlessYmlPath);
+  const key = createHash('sha256')
+    .update(JSON.stringify([ymlPath, stage, configOverrides]))
+    .digest('hex')
+    .slice(0, 32);
+  const cacheFile = join(dirname(ymlPath), 'node_modules', '.cache', 'hashistack-sim', 'deploy-config', `${key}.json`);
+  const cached = LOADED.get(key) ?? readCached(cacheFile);
+  if (cached?.files.every((f) => contentHash(f.path) === f.hash)) {
+    LOADED.set(key, cached);
+    return JSON.parse(cached.json) as DeployConfig;
+  }
+  const reads = new Set<string>([ymlPath]);
+  filesRead = reads;
+  try {
+    const json = JSON.stringify(readDeployConfig(ymlPath, stage, configOverrides));
+    const entry: CachedConfig = { json, files: [...reads].map((path) => ({ path, hash: contentHash(path) })) };
+    LOADED.set(key, entry);
+    writeCached(cacheFile, entry);
+    return JSON.parse(json) as DeployConfig;
+  } finally {
+    filesRead = undefined;
+  }
+}
+
+interface CachedConfig {
+  json: string;
+  files: Array<{ path: string; hash: string }>;
+}
+const LOADED = new Map<string, CachedConfig>();
+/** Files read by the {@link loadDeployConfig} call in progress. */
+let filesRead: Set<string> | undefined;
+
+function contentHash(path: string): string {
+  try {
+    return createHash('sha256').update(readFileSync(path)).digest('hex');
+  } catch {
+    return 'absent';
+  }
+}
+
+function readCached(file: string): CachedConfig | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as CachedConfig;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeCached(file: string, entry: CachedConfig): void {
+  mkdirSync(dirname(file), { recursive: true });
+  // Written aside and renamed: a parallel process never reads half a file.
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, JSON.stringify(entry));
+  renameSync(temp, file);
+}
+
+function readDeployConfig(serverlessYmlPath: string, stage: string, configOverrides: Record<string, unknown>): DeployConfig {
   const root = dirname(resolve(serverlessYmlPath));
   const raw = parseYaml(readFileSync(serverlessYmlPath, 'utf8')) as Json;
   const resolved = resolveVariables(raw, root, stage, configOverrides as Record<string, Json>) as Record<string, Json>;
@@ -339,9 +400,15 @@ function resolveSource(expr: string, tree: Json, root: string, stage: string, co
   const file = /^file\((.+)\)$/.exec(expr);
   if (file) {
     const path = resolve(root, (file[1] as string).trim());
+    filesRead?.add(path);
     // A JS file source: the framework calls its function; ours also offers the stage's value directly.
-    if (path.endsWith('.cjs'))
+    if (path.endsWith('.cjs')) {
+      // plugins/stage-config.cjs reads the stage file and config/example.yml and checks them with
+      // src/config/stage-file.ts and what it imports (counted as all of src/).
+      for (const name of [`${stage}.yml`, 'example.yml']) filesRead?.add(join(root, 'config', name));
+      for (const name of readdirSync(join(root, 'src'), { recursive: true, encoding: 'utf8' }).sort()) filesRead?.add(join(root, 'src', name));
       return { ...asObject((createRequire(import.meta.url)(path) as { forStage(stage: string): Json }).forStage(stage)), ...configOverrides };
+    }
     const text = readFileSync(path, 'utf8');
     return (path.endsWith('.json') ? JSON.parse(text) : parseYaml(text)) as Json;
   }

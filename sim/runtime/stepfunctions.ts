@@ -10,6 +10,7 @@ import { runAs } from '../iam/principal.js';
 import type { StateMachineSpec } from './deploy-config.js';
 import { LambdaFunctionError, type LambdaRuntime } from './lambda.js';
 import { isSdkIntegration, sdkIntegration, type SdkEndpoints } from './sdk-integrations.js';
+import { alreadyValidated, rememberValidated } from './validated-definitions.js';
 import './promise-with-resolvers.js';
 
 type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
@@ -297,7 +298,9 @@ export class StepFunctionsSim implements SimService {
       }
     };
     const { definition, handlers } = this.prepare(spec, execution);
-    const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
+    const definitionJson = JSON.stringify(definition);
+    const machine = new StateMachine(definition, { validationOptions: { checkArn: false, noValidate: alreadyValidated(definitionJson) } });
+    rememberValidated(definitionJson);
     const run = machine.run(JSON.parse(execution.input) as JSONValue, {
       overrides: { taskResourceLocalHandlers: handlers as LocalHandlers },
       noThrowOnAbort: true,
