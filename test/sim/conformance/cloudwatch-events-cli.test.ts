@@ -5,8 +5,6 @@
  * control plane's own wrappers (SDK v3): DescribeAlarms by name and state,
  * SetAlarmState, errors; PutEvents with per-entry failures.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudWatchService } from '../../../sim/aws/cloudwatch.js';
 import { EventsService } from '../../../sim/aws/events.js';
@@ -19,8 +17,7 @@ import type { EventEnvelope } from '../../../sim/runtime/eventbridge.js';
 import { describeAlarms } from '../../../src/aws/cloudwatch.js';
 import { putEvent } from '../../../src/aws/events.js';
 import { AWS_CLI_ENV as ENV } from './aws-cli-env.js';
-
-const run = promisify(execFile);
+import { awsCli } from './aws-cli-runner.js';
 
 let clock: SimClock;
 let cloudwatch: CloudWatchService;
@@ -73,7 +70,7 @@ afterAll(async () => {
 async function cli(service: 'cloudwatch' | 'events', args: string[]): Promise<{ ok: true; out: Record<string, unknown> } | { ok: false; code: string }> {
   const release = clock.hold();
   try {
-    const { stdout } = await run('aws', ['--endpoint-url', served[service].url, '--output', 'json', service, ...args], { env: ENV, timeout: 30_000 });
+    const { stdout } = await awsCli(['--endpoint-url', served[service].url, '--output', 'json', service, ...args], { env: ENV, timeout: 30_000 });
     return { ok: true, out: stdout.trim() ? (JSON.parse(stdout) as Record<string, unknown>) : {} };
   } catch (error) {
     const m = /An error occurred \(([^)]+)\)/.exec(String((error as { stderr?: string }).stderr ?? ''));

@@ -6,13 +6,11 @@
  * failure); and the snapshot path end to end against the simulated products'
  * endpoints: archive checks, Nomad's Digest, Consul's index, corrupt archives.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3Service } from '../../../sim/aws/s3.js';
 import { SimClock } from '../../../sim/core/clock.js';
@@ -27,8 +25,8 @@ import type { StreamResponse } from '../../../src/http/client.js';
 import { inspectArchive } from '../../../src/snapshots/archive.js';
 import { type SnapshotDeps, takeSnapshot } from '../../../src/snapshots/take.js';
 import { AWS_CLI_ENV as ENV } from './aws-cli-env.js';
+import { awsCli } from './aws-cli-runner.js';
 
-const run = promisify(execFile);
 const KEY_ARN = 'arn:aws:kms:us-east-1:000000000000:key/00000000-0000-4000-8000-0000000000aa';
 const BUCKET = 'snapshots-bucket';
 const MIB = 1024 * 1024;
@@ -66,7 +64,7 @@ async function held<T>(fn: () => Promise<T>): Promise<T> {
 async function cli(args: string[]): Promise<{ ok: true; out: Record<string, unknown> } | { ok: false; code: string }> {
   return held(async () => {
     try {
-      const { stdout } = await run('aws', ['--endpoint-url', served.url, '--output', 'json', ...args], { env: ENV, timeout: 60_000 });
+      const { stdout } = await awsCli(['--endpoint-url', served.url, '--output', 'json', ...args], { env: ENV, timeout: 60_000 });
       return { ok: true as const, out: stdout.trim() ? (JSON.parse(stdout) as Record<string, unknown>) : {} };
     } catch (error) {
       const m = /An error occurred \(([^)]+)\)/.exec(String((error as { stderr?: string }).stderr ?? ''));
@@ -107,7 +105,7 @@ describe('simulated S3 (AWS CLI, REST-XML)', () => {
     const file = join(dir, 'big.bin');
     const data = randomBytes(20 * MIB);
     writeFileSync(file, data);
-    const cp = await held(() => run('aws', ['--endpoint-url', served.url, 's3', 'cp', file, `s3://${BUCKET}/a/big.bin`], { env: ENV, timeout: 120_000 }));
+    const cp = await held(() => awsCli(['--endpoint-url', served.url, 's3', 'cp', file, `s3://${BUCKET}/a/big.bin`], { env: ENV, timeout: 120_000 }));
     expect(cp.stderr).toBe('');
     const object = service.buckets.get(BUCKET)?.objects.get('a/big.bin');
     expect(object?.size).toBe(data.length);

@@ -4,8 +4,6 @@
  * receive with a visibility timeout, delete, queue attributes and errors;
  * and the control plane's own wrapper (SDK v3, which verifies body MD5s).
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqsService, type SimQueue } from '../../../sim/aws/sqs.js';
 import { SimClock } from '../../../sim/core/clock.js';
@@ -15,8 +13,7 @@ import { Recorder } from '../../../sim/core/recorder.js';
 import { Rng } from '../../../sim/core/rng.js';
 import { deleteMessage, receiveMessages } from '../../../src/aws/sqs.js';
 import { AWS_CLI_ENV as ENV } from './aws-cli-env.js';
-
-const run = promisify(execFile);
+import { awsCli } from './aws-cli-runner.js';
 
 let clock: SimClock;
 let sqs: SqsService;
@@ -40,7 +37,7 @@ afterAll(async () => {
 async function cli(args: string[]): Promise<{ ok: true; out: Record<string, unknown> } | { ok: false; code: string }> {
   const release = clock.hold();
   try {
-    const { stdout } = await run('aws', ['--endpoint-url', served.url, '--output', 'json', 'sqs', ...args], { env: ENV, timeout: 30_000 });
+    const { stdout } = await awsCli(['--endpoint-url', served.url, '--output', 'json', 'sqs', ...args], { env: ENV, timeout: 30_000 });
     return { ok: true, out: stdout.trim() ? (JSON.parse(stdout) as Record<string, unknown>) : {} };
   } catch (error) {
     const m = /An error occurred \(([^)]+)\)/.exec(String((error as { stderr?: string }).stderr ?? ''));
