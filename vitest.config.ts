@@ -11,7 +11,10 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: Number(process.env.VITEST_MAX_WORKERS) || Math.min(4, Math.max(1, availableParallelism())),
     fileParallelism: true,
-    setupFiles: ['sim/quiet-warnings.ts'],
+    // One process per worker for all its files: the modules (the AWS SDK, zod, the simulator) load once per worker
+    // instead of once per file. test/setup/per-file.ts puts back what a file may leave in the process.
+    isolate: false,
+    setupFiles: ['sim/quiet-warnings.ts', 'test/setup/per-file.ts'],
     // The simulator enforces IAM from the packaged template: package once, before the workers.
     globalSetup: ['sim/iam/global-setup.ts'],
     // CI reads the JSON report to print its "N passed, N failed" line.

@@ -66,7 +66,9 @@ export async function runLocally(definition: Definition, stubs: Record<string, S
     };
   }
   const zero = (type: string) => Object.fromEntries(states.filter(([, s]) => s.Type === type).map(([n]) => [n, 0]));
-  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  // A copy: the library writes its defaults (QueryLanguage) into the definition it is given, and the
+  // builder's definitions are shared by every test file of the worker (asl-definitions compares them with the JSON).
+  const machine = new StateMachine(structuredClone(definition) as never, { validationOptions: { checkArn: false } });
   const execution = machine.run(input as Json, {
     overrides: { taskResourceLocalHandlers: local as Handlers, waitTimeOverrides: zero('Wait'), retryIntervalOverrides: zero('Task') },
     context: { Execution: { Id: 'arn:aws:states:us-east-1:000000000000:execution:test:run', Name: 'run' }, Task: { Token: 'task-token' } },

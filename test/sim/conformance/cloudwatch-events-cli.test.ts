@@ -5,7 +5,7 @@
  * control plane's own wrappers (SDK v3): DescribeAlarms by name and state,
  * SetAlarmState, errors; PutEvents with per-entry failures.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CloudWatchService } from '../../../sim/aws/cloudwatch.js';
 import { EventsService } from '../../../sim/aws/events.js';
 import { SimClock } from '../../../sim/core/clock.js';
@@ -14,8 +14,6 @@ import { serve, type RunningService } from '../../../sim/core/http.js';
 import { Recorder } from '../../../sim/core/recorder.js';
 import { Rng } from '../../../sim/core/rng.js';
 import type { EventEnvelope } from '../../../sim/runtime/eventbridge.js';
-import { describeAlarms } from '../../../src/aws/cloudwatch.js';
-import { putEvent } from '../../../src/aws/events.js';
 import { AWS_CLI_ENV as ENV } from './aws-cli-env.js';
 import { awsCli } from './aws-cli-runner.js';
 
@@ -23,6 +21,8 @@ let clock: SimClock;
 let cloudwatch: CloudWatchService;
 let events: EventsService;
 let served: { cloudwatch: RunningService; events: RunningService };
+let describeAlarms: typeof import('../../../src/aws/cloudwatch.js').describeAlarms;
+let putEvent: typeof import('../../../src/aws/events.js').putEvent;
 const bus: EventEnvelope[] = [];
 
 beforeAll(async () => {
@@ -60,6 +60,10 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_CLOUDWATCH: served.cloudwatch.url,
     AWS_ENDPOINT_URL_EVENTBRIDGE: served.events.url,
   });
+  // Modules stay loaded between the files of a worker: the wrappers afresh, their SDK clients created for this file's server.
+  vi.resetModules();
+  ({ describeAlarms } = await import('../../../src/aws/cloudwatch.js'));
+  ({ putEvent } = await import('../../../src/aws/events.js'));
 });
 afterAll(async () => {
   clock.stop();

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { S3Service } from '../../../sim/aws/s3.js';
 import { SimClock } from '../../../sim/core/clock.js';
 import { Faults } from '../../../sim/core/faults.js';
@@ -19,7 +19,6 @@ import { serve, type RunningService } from '../../../sim/core/http.js';
 import { Recorder } from '../../../sim/core/recorder.js';
 import { Rng } from '../../../sim/core/rng.js';
 import { snapshotArchive, type SnapshotSpec } from '../../../sim/hashistack/snapshot/archive.js';
-import * as s3 from '../../../src/aws/s3.js';
 import { SnapshotFailed } from '../../../src/errors/index.js';
 import type { StreamResponse } from '../../../src/http/client.js';
 import { inspectArchive } from '../../../src/snapshots/archive.js';
@@ -35,6 +34,7 @@ let clock: SimClock;
 let service: S3Service;
 let faults: Faults;
 let served: RunningService;
+let s3: typeof import('../../../src/aws/s3.js');
 const dir = mkdtempSync(join(tmpdir(), 's3-conformance-'));
 
 beforeAll(async () => {
@@ -46,6 +46,9 @@ beforeAll(async () => {
   served = await serve(service, { clock, faults, recorder });
   service.createBucket(BUCKET, { algorithm: 'aws:kms', kmsKeyArn: KEY_ARN });
   Object.assign(process.env, { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_ENDPOINT_URL_S3: served.url });
+  // Modules stay loaded between the files of a worker: the wrapper afresh, its SDK client created for this file's server.
+  vi.resetModules();
+  s3 = await import('../../../src/aws/s3.js');
 });
 afterAll(async () => {
   clock.stop();

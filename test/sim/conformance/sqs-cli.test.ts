@@ -4,14 +4,13 @@
  * receive with a visibility timeout, delete, queue attributes and errors;
  * and the control plane's own wrapper (SDK v3, which verifies body MD5s).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SqsService, type SimQueue } from '../../../sim/aws/sqs.js';
 import { SimClock } from '../../../sim/core/clock.js';
 import { Faults } from '../../../sim/core/faults.js';
 import { serve, type RunningService } from '../../../sim/core/http.js';
 import { Recorder } from '../../../sim/core/recorder.js';
 import { Rng } from '../../../sim/core/rng.js';
-import { deleteMessage, receiveMessages } from '../../../src/aws/sqs.js';
 import { AWS_CLI_ENV as ENV } from './aws-cli-env.js';
 import { awsCli } from './aws-cli-runner.js';
 
@@ -19,6 +18,8 @@ let clock: SimClock;
 let sqs: SqsService;
 let served: RunningService;
 let queue: SimQueue;
+let receiveMessages: typeof import('../../../src/aws/sqs.js').receiveMessages;
+let deleteMessage: typeof import('../../../src/aws/sqs.js').deleteMessage;
 
 beforeAll(async () => {
   clock = new SimClock({ start: Date.parse('2026-01-05T09:00:00Z') });
@@ -28,6 +29,9 @@ beforeAll(async () => {
   served = await serve(sqs, { clock, faults: new Faults(rng), recorder });
   queue = sqs.createQueue('router-dlq', served.url);
   Object.assign(process.env, { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_ENDPOINT_URL_SQS: served.url });
+  // Modules stay loaded between the files of a worker: the wrapper afresh, its SDK client created for this file's server.
+  vi.resetModules();
+  ({ receiveMessages, deleteMessage } = await import('../../../src/aws/sqs.js'));
 });
 afterAll(async () => {
   clock.stop();
