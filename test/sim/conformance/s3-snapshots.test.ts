@@ -236,7 +236,8 @@ describe('the control plane streams snapshots to the simulated S3 (SDK v3 lib-st
   });
 
   it('S3 failing the parts mid-upload: the multipart upload is aborted and the snapshot fails', async () => {
-    const s = spec('nomad', 40 * MIB, { index: 5000 });
+    // Two parts (16 MiB and the rest): the first stored, the second refused on every attempt.
+    const s = spec('nomad', 20 * MIB, { index: 5000 });
     const digest = await nomadDigest(s);
     const original = service.handle.bind(service);
     service.handle = (req) => (req.query.has('partNumber') && req.query.get('partNumber') !== '1' ? service.serverError(req) : original(req));
