@@ -3,7 +3,6 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 60_000,
     // Every simulation serves on its own ephemeral ports and owns its process's clock source:
@@ -11,7 +10,22 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: Number(process.env.VITEST_MAX_WORKERS) || Math.min(4, Math.max(1, availableParallelism())),
     fileParallelism: true,
-    setupFiles: ['sim/quiet-warnings.ts'],
+    setupFiles: ['sim/quiet-warnings.ts', 'test/setup/per-file.ts'],
+    projects: [
+      {
+        extends: true,
+        // Unit and simulator tests: one process per worker for all its files, so the modules (the AWS SDK, zod, the
+        // simulator) load once per worker instead of once per file; test/setup/per-file.ts puts back what a file may
+        // leave in the process.
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/sim/**/*.test.ts'], isolate: false },
+      },
+      {
+        extends: true,
+        // End-to-end files keep a process each: a simulation leaves handler code and listeners behind in its process
+        // (a mutual-TLS run after mutual-tls-absent in one process hangs).
+        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'] },
+      },
+    ],
     // The simulator enforces IAM from the packaged template: package once, before the workers.
     globalSetup: ['sim/iam/global-setup.ts'],
     // CI reads the JSON report to print its "N passed, N failed" line.

@@ -1,7 +1,8 @@
 /**
  * The rehearsal sandbox driven from outside, as an operator would: `npm run
  * sim -- serve` in its own process, then the installed `aws` CLI (one
- * endpoint for every service) and curl through loopback: start a pool
+ * endpoint for every service; its commands run in one Python, see
+ * aws-cli-runner.ts) and curl through loopback: start a pool
  * upgrade with approval, find the task token in the execution history,
  * approve it, scale the group, read the Nomad nodes.
  */
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsCli } from '../sim/conformance/aws-cli-runner.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const run = promisify(execFile);
@@ -37,7 +39,7 @@ function readExports(): Record<string, string> {
 
 async function aws(...args: string[]): Promise<unknown> {
   const env = { PATH: process.env.PATH ?? '', HOME: dir, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', ...vars };
-  const { stdout } = await run('aws', [...args, '--output', 'json'], { env, timeout: 60_000 });
+  const { stdout } = await awsCli([...args, '--output', 'json'], { env, timeout: 60_000 });
   return stdout.trim() === '' ? {} : JSON.parse(stdout);
 }
 
@@ -47,7 +49,7 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined>, 
     const value = await probe();
     if (value !== undefined) return value;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${output.slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 

@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { completeLifecycleAction, recordLifecycleActionHeartbeat } from '../../src/aws/autoscaling.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startServer } from './helpers.js';
 
 // awsQuery error as EC2 Auto Scaling sends it.
@@ -13,6 +12,8 @@ const okXml = (op: string) =>
   `<${op}Response xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/"><${op}Result/><ResponseMetadata><RequestId>r-2</RequestId></ResponseMetadata></${op}Response>`;
 
 let server: Awaited<ReturnType<typeof startServer>>;
+let completeLifecycleAction: typeof import('../../src/aws/autoscaling.js').completeLifecycleAction;
+let recordLifecycleActionHeartbeat: typeof import('../../src/aws/autoscaling.js').recordLifecycleActionHeartbeat;
 let active = true;
 beforeAll(async () => {
   server = await startServer((r, res) => {
@@ -26,6 +27,9 @@ beforeAll(async () => {
     AWS_ACCESS_KEY_ID: 'AKIDTEST',
     AWS_SECRET_ACCESS_KEY: 'secret',
   });
+  // Modules stay loaded between the files of a worker: the wrapper afresh, its SDK client created for this file's server.
+  vi.resetModules();
+  ({ completeLifecycleAction, recordLifecycleActionHeartbeat } = await import('../../src/aws/autoscaling.js'));
 });
 afterAll(async () => server.close());
 

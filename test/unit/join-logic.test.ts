@@ -1,10 +1,10 @@
 import type { AutoScalingInstanceDetails } from '@aws-sdk/client-auto-scaling';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import type { PoolFacts } from '../../src/cluster/pool.js';
 import type { LifecycleAction } from '../../src/events/lifecycle-action.js';
 import type { ConsulCatalogNode, ConsulMember } from '../../src/hashicorp/consul/schemas.js';
 import type { AutopilotHealth, NomadNodeStub } from '../../src/hashicorp/nomad/schemas.js';
-import { countMetric, secondsMetric } from '../../src/observability/metrics.js';
+import { getMetrics, MetricUnit } from '../../src/observability/metrics.js';
 import { completeJoin } from '../../src/workflows/join/complete.js';
 import type { JoinDeps } from '../../src/workflows/join/deps.js';
 import { DIAGNOSTIC_SCRIPT, diagnoseJoin, parseSections } from '../../src/workflows/join/diagnose.js';
@@ -12,12 +12,6 @@ import { ACTION_NOT_ACTIVE, prepareJoin } from '../../src/workflows/join/prepare
 import { RETRY_JOIN_SECONDS, runJoin } from '../../src/workflows/join/run.js';
 import type { JoinState } from '../../src/workflows/join/state.js';
 import { watchJoin } from '../../src/workflows/join/watch.js';
-
-vi.mock('../../src/observability/metrics.js', async (importOriginal) => ({
-  ...(await importOriginal<typeof import('../../src/observability/metrics.js')>()),
-  countMetric: vi.fn(),
-  secondsMetric: vi.fn(),
-}));
 
 const T0 = Date.parse('2026-01-05T09:00:00Z');
 const ID = 'i-0abc';
@@ -172,10 +166,14 @@ function fakes() {
 
 const plenty = (): number => 800_000;
 
+// The metrics the workflow records, at the one place countMetric and secondsMetric store them.
+let addMetric: MockInstance<ReturnType<typeof getMetrics>['addMetric']>;
 beforeEach(() => {
-  vi.mocked(countMetric).mockClear();
-  vi.mocked(secondsMetric).mockClear();
+  const metrics = getMetrics();
+  addMetric = vi.spyOn(metrics, 'addMetric').mockImplementation(() => metrics);
 });
+afterEach(() => addMetric.mockRestore());
+const metricNames = (): string[] => addMetric.mock.calls.map(([name]) => name);
 
 describe('join Prepare', () => {
   it('sets the deadline from the pool tag, else JOIN_TIMEOUT, and heartbeats once', async () => {
@@ -197,7 +195,7 @@ describe('join Prepare', () => {
     const s = await prepareJoin({ action, pool: pool('client') }, deps);
     expect(s).toMatchObject({ next: 'ended', ended: 'Auto Scaling lifecycle state Terminating:Wait' });
     expect(deps.autoscaling.recordLifecycleActionHeartbeat).not.toHaveBeenCalled();
-    expect(countMetric).toHaveBeenCalledWith('JoinAbortedTerminating');
+    expect(addMetric).toHaveBeenCalledWith('JoinAbortedTerminating', MetricUnit.Count, 1);
   });
   it('an action already completed (heartbeat not-active) ends cleanly', async () => {
     const { deps } = fakes();
@@ -390,8 +388,8 @@ describe('join timeout and diagnostics', () => {
       { autoscaling: { completeLifecycleAction: vi.fn(async () => 'completed' as const), recordLifecycleActionHeartbeat: vi.fn() }, now: deps.now },
     );
     expect(out).toEqual({ completion: 'completed', result: 'ABANDON', outcome: 'failed' });
-    expect(countMetric).toHaveBeenCalledWith('NodeNeverJoined');
-    expect(countMetric).not.toHaveBeenCalledWith('Joined');
+    expect(addMetric).toHaveBeenCalledWith('NodeNeverJoined', MetricUnit.Count, 1);
+    expect(metricNames()).not.toContain('Joined');
   });
   it('a node that never booted: NodeUnreachable recorded in the diagnostics and the cause', async () => {
     const { w, deps, advance } = fakes();
@@ -435,7 +433,7 @@ describe('join ends cleanly', () => {
     const e = await watchJoin(s, deps, plenty);
     expect(e).toMatchObject({ next: 'ended', ended: 'EC2 state shutting-down' });
     expect(deps.reads.consulNodesByInstance).not.toHaveBeenCalled();
-    expect(countMetric).toHaveBeenCalledWith('JoinAbortedTerminating');
+    expect(addMetric).toHaveBeenCalledWith('JoinAbortedTerminating', MetricUnit.Count, 1);
   });
   it('instance terminated before the diagnostics → ended, no NodeNeverJoined', async () => {
     const { deps } = fakes();
@@ -468,10 +466,10 @@ describe('join ends cleanly', () => {
       { autoscaling: { completeLifecycleAction: vi.fn(async () => 'already-completed' as const), recordLifecycleActionHeartbeat: vi.fn() }, now: deps.now },
     );
     expect(out.completion).toBe('already-completed');
-    expect(countMetric).toHaveBeenCalledWith('LifecycleActionGoneBeforeCompletion');
-    expect(countMetric).toHaveBeenCalledWith('Joined');
-    expect(secondsMetric).toHaveBeenCalledWith('JoinGateLatency', 500);
-    expect(secondsMetric).toHaveBeenCalledWith('JoinLifecycleDuration', 1000);
+    expect(addMetric).toHaveBeenCalledWith('LifecycleActionGoneBeforeCompletion', MetricUnit.Count, 1);
+    expect(addMetric).toHaveBeenCalledWith('Joined', MetricUnit.Count, 1);
+    expect(addMetric).toHaveBeenCalledWith('JoinGateLatency', MetricUnit.Seconds, 0.5);
+    expect(addMetric).toHaveBeenCalledWith('JoinLifecycleDuration', MetricUnit.Seconds, 1);
   });
 });
 

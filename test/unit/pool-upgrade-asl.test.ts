@@ -50,8 +50,8 @@ const release = {
   [S.releaseAfterError]: summary('failed'),
   [S.reportDryRun]: summary('dry-run'),
 };
-/** A client pool of two batches: each batch joins after one poll and drains at once. */
-const twoBatches = {
+/** A client pool of two batches: each batch joins after one poll and drains at once. (New stubs per test: `sequence` counts its calls.) */
+const twoBatches = () => ({
   startBatch: progress({ phaseDone: false }),
   checkJoined: sequence(progress({ phaseDone: false }), progress({ phaseDone: true })),
   drainBatch: (s: Input) =>
@@ -63,11 +63,11 @@ const twoBatches = {
     const approval = (s.plan as Input).approval === true;
     return progress({ phaseDone: true, approvalDue: approval && Number(p.batchIndex) === 1 && Number(p.batchesLeft) > 0 })(s);
   },
-};
+});
 
 describe('poolUpgrade state machine (run locally)', () => {
   it('client pool: batch by batch (join polled, drained), finish, release the lock; output the summary', async () => {
-    const r = await run({ pool: 'general' }, { [S.validate]: validate(), ...stepStates(twoBatches), ...release });
+    const r = await run({ pool: 'general' }, { [S.validate]: validate(), ...stepStates(twoBatches()), ...release });
     expect(r.error).toBeUndefined();
     expect(r.result).toEqual({ outcome: 'upgraded' });
     const joinPoll = [S.waitJoin, S.checkJoined, S.joined];
@@ -103,7 +103,7 @@ describe('poolUpgrade state machine (run locally)', () => {
     expect(r.result).toEqual({ outcome: 'dry-run' });
   });
   it('approval after the first batch: approved, the upgrade goes on', async () => {
-    const r = await run({ pool: 'general' }, { [S.validate]: validate({ approval: true }), ...stepStates(twoBatches), [S.approval]: () => ({}), ...release });
+    const r = await run({ pool: 'general' }, { [S.validate]: validate({ approval: true }), ...stepStates(twoBatches()), [S.approval]: () => ({}), ...release });
     expect(r.entered.filter((s) => s === S.approval)).toHaveLength(1);
     expect(r.calls[S.approval]?.[0]).toMatchObject({
       Payload: { token: 'task-token', state: { plan: { pool: 'general' }, progress: { batchIndex: 1, batchesLeft: 1 } } },
@@ -115,7 +115,7 @@ describe('poolUpgrade state machine (run locally)', () => {
       { pool: 'general' },
       {
         [S.validate]: validate({ approval: true }),
-        ...stepStates({ ...twoBatches, checkRollback: progress({ phaseDone: true }) }),
+        ...stepStates({ ...twoBatches(), checkRollback: progress({ phaseDone: true }) }),
         [S.approval]: () => {
           throw named('UpgradeRejected', 'no');
         },
@@ -141,7 +141,7 @@ describe('poolUpgrade state machine (run locally)', () => {
     };
     const r = await run(
       { pool: 'general' },
-      { [S.validate]: validate(), ...stepStates({ ...twoBatches, checkJoined: stalled, checkRollback: progress({ phaseDone: true }) }), ...release },
+      { [S.validate]: validate(), ...stepStates({ ...twoBatches(), checkJoined: stalled, checkRollback: progress({ phaseDone: true }) }), ...release },
     );
     expect(r.retried).toEqual([]);
     expect(r.entered).toContain(S.rollback);
@@ -152,8 +152,8 @@ describe('poolUpgrade state machine (run locally)', () => {
       { pool: 'general' },
       {
         [S.validate]: validate(),
-        ...stepStates({ ...twoBatches, startBatch: failing(1, 'Lambda.TooManyRequestsException', progress({})) }),
-        [S.checkJoined]: failing(2, 'Lambda.Unknown', steps(twoBatches, 'checkJoined')),
+        ...stepStates({ ...twoBatches(), startBatch: failing(1, 'Lambda.TooManyRequestsException', progress({})) }),
+        [S.checkJoined]: failing(2, 'Lambda.Unknown', steps(twoBatches(), 'checkJoined')),
         ...release,
       },
     );
@@ -167,7 +167,7 @@ describe('poolUpgrade state machine (run locally)', () => {
       {
         [S.validate]: validate(),
         ...stepStates({
-          ...twoBatches,
+          ...twoBatches(),
           drainBatch: () => {
             throw named('ClusterUnreachable');
           },

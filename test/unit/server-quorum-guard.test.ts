@@ -1,11 +1,14 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { getMetrics } from '../../src/observability/metrics.js';
 import { GUARD_POLL_SECONDS, guardServerRemoval, REMOVAL_TAG } from '../../src/workflows/servers/removal-guard.js';
 import { serverFakes, servers, serverState, T0 } from './server-fakes.js';
 
-vi.mock('../../src/observability/metrics.js', async (importOriginal) => ({
-  ...(await importOriginal<typeof import('../../src/observability/metrics.js')>()),
-  countMetric: vi.fn(),
-}));
+// The guard counts its decisions; nothing here flushes them.
+beforeEach(() => {
+  const metrics = getMetrics();
+  vi.spyOn(metrics, 'addMetric').mockImplementation(() => metrics);
+});
+afterEach(() => vi.restoreAllMocks());
 
 /** Guard the highest-numbered of the `leaving` servers; the others terminate too and go first (smaller ids). */
 async function guard(n: number, leaving: number, over: Parameters<typeof servers>[1] = {}) {

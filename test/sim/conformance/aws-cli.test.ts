@@ -4,13 +4,11 @@
  * the control plane's SDK v3): paging, eventual registration of SSM
  * invocations, tag value constraints, malformed ids, instance architecture.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { seedGroup, startWorld, type World } from '../aws/harness.js';
 import { AWS_CLI_ENV as ENV } from './aws-cli-env.js';
+import { awsCli } from './aws-cli-runner.js';
 
-const run = promisify(execFile);
 let world: World;
 afterEach(async () => world?.close());
 
@@ -26,7 +24,7 @@ async function aws(
 ): Promise<{ ok: true; out: Record<string, unknown> } | { ok: false; code: string; message: string }> {
   const releases = Array.from({ length: holders }, () => world.clock.hold());
   try {
-    const { stdout } = await run('aws', ['--endpoint-url', world.urls[service], '--output', 'json', service, ...args], { env: ENV, timeout: 30_000 });
+    const { stdout } = await awsCli(['--endpoint-url', world.urls[service], '--output', 'json', service, ...args], { env: ENV, timeout: 30_000 });
     return { ok: true, out: stdout.trim() ? (JSON.parse(stdout) as Record<string, unknown>) : {} };
   } catch (error) {
     const stderr = String((error as { stderr?: string }).stderr ?? '');

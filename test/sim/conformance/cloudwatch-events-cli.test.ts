@@ -5,9 +5,7 @@
  * control plane's own wrappers (SDK v3): DescribeAlarms by name and state,
  * SetAlarmState, errors; PutEvents with per-entry failures.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CloudWatchService } from '../../../sim/aws/cloudwatch.js';
 import { EventsService } from '../../../sim/aws/events.js';
 import { SimClock } from '../../../sim/core/clock.js';
@@ -16,16 +14,15 @@ import { serve, type RunningService } from '../../../sim/core/http.js';
 import { Recorder } from '../../../sim/core/recorder.js';
 import { Rng } from '../../../sim/core/rng.js';
 import type { EventEnvelope } from '../../../sim/runtime/eventbridge.js';
-import { describeAlarms } from '../../../src/aws/cloudwatch.js';
-import { putEvent } from '../../../src/aws/events.js';
 import { AWS_CLI_ENV as ENV } from './aws-cli-env.js';
-
-const run = promisify(execFile);
+import { awsCli } from './aws-cli-runner.js';
 
 let clock: SimClock;
 let cloudwatch: CloudWatchService;
 let events: EventsService;
 let served: { cloudwatch: RunningService; events: RunningService };
+let describeAlarms: typeof import('../../../src/aws/cloudwatch.js').describeAlarms;
+let putEvent: typeof import('../../../src/aws/events.js').putEvent;
 const bus: EventEnvelope[] = [];
 
 beforeAll(async () => {
@@ -63,6 +60,10 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_CLOUDWATCH: served.cloudwatch.url,
     AWS_ENDPOINT_URL_EVENTBRIDGE: served.events.url,
   });
+  // Modules stay loaded between the files of a worker: the wrappers afresh, their SDK clients created for this file's server.
+  vi.resetModules();
+  ({ describeAlarms } = await import('../../../src/aws/cloudwatch.js'));
+  ({ putEvent } = await import('../../../src/aws/events.js'));
 });
 afterAll(async () => {
   clock.stop();
@@ -73,7 +74,7 @@ afterAll(async () => {
 async function cli(service: 'cloudwatch' | 'events', args: string[]): Promise<{ ok: true; out: Record<string, unknown> } | { ok: false; code: string }> {
   const release = clock.hold();
   try {
-    const { stdout } = await run('aws', ['--endpoint-url', served[service].url, '--output', 'json', service, ...args], { env: ENV, timeout: 30_000 });
+    const { stdout } = await awsCli(['--endpoint-url', served[service].url, '--output', 'json', service, ...args], { env: ENV, timeout: 30_000 });
     return { ok: true, out: stdout.trim() ? (JSON.parse(stdout) as Record<string, unknown>) : {} };
   } catch (error) {
     const m = /An error occurred \(([^)]+)\)/.exec(String((error as { stderr?: string }).stderr ?? ''));

@@ -5,11 +5,9 @@
  * as ResourceNotFoundException, DryRun as 204, and the function name given
  * as a name, a full ARN or a partial ARN.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LambdaApiService } from '../../../sim/aws/lambda-api.js';
@@ -21,8 +19,7 @@ import { Rng } from '../../../sim/core/rng.js';
 import { LambdaRuntime } from '../../../sim/runtime/lambda.js';
 import { COUNTER_ARN, counterFunction } from '../../fixtures/functions/counter-spec.js';
 import { AWS_CLI_ENV as ENV } from './aws-cli-env.js';
-
-const run = promisify(execFile);
+import { awsCli } from './aws-cli-runner.js';
 
 let served: RunningService;
 let clock: SimClock;
@@ -45,8 +42,7 @@ afterAll(async () => {
 /** `aws lambda invoke`: the CLI's own output (StatusCode, FunctionError) and the payload file. */
 async function cliInvoke(functionName: string, payload: string, extra: string[] = []): Promise<{ meta: Record<string, unknown>; payload: string }> {
   const out = join(dir, `out-${Math.random().toString(36).slice(2)}.json`);
-  const { stdout } = await run(
-    'aws',
+  const { stdout } = await awsCli(
     ['lambda', 'invoke', '--endpoint-url', served.url, '--function-name', functionName, '--payload', payload, ...extra, '--output', 'json', out],
     { env: ENV },
   );

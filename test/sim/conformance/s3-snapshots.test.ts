@@ -6,14 +6,12 @@
  * failure); and the snapshot path end to end against the simulated products'
  * endpoints: archive checks, Nomad's Digest, Consul's index, corrupt archives.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { S3Service } from '../../../sim/aws/s3.js';
 import { SimClock } from '../../../sim/core/clock.js';
 import { Faults } from '../../../sim/core/faults.js';
@@ -21,14 +19,13 @@ import { serve, type RunningService } from '../../../sim/core/http.js';
 import { Recorder } from '../../../sim/core/recorder.js';
 import { Rng } from '../../../sim/core/rng.js';
 import { snapshotArchive, type SnapshotSpec } from '../../../sim/hashistack/snapshot/archive.js';
-import * as s3 from '../../../src/aws/s3.js';
 import { SnapshotFailed } from '../../../src/errors/index.js';
 import type { StreamResponse } from '../../../src/http/client.js';
 import { inspectArchive } from '../../../src/snapshots/archive.js';
 import { type SnapshotDeps, takeSnapshot } from '../../../src/snapshots/take.js';
 import { AWS_CLI_ENV as ENV } from './aws-cli-env.js';
+import { awsCli } from './aws-cli-runner.js';
 
-const run = promisify(execFile);
 const KEY_ARN = 'arn:aws:kms:us-east-1:000000000000:key/00000000-0000-4000-8000-0000000000aa';
 const BUCKET = 'snapshots-bucket';
 const MIB = 1024 * 1024;
@@ -37,6 +34,7 @@ let clock: SimClock;
 let service: S3Service;
 let faults: Faults;
 let served: RunningService;
+let s3: typeof import('../../../src/aws/s3.js');
 const dir = mkdtempSync(join(tmpdir(), 's3-conformance-'));
 
 beforeAll(async () => {
@@ -48,6 +46,9 @@ beforeAll(async () => {
   served = await serve(service, { clock, faults, recorder });
   service.createBucket(BUCKET, { algorithm: 'aws:kms', kmsKeyArn: KEY_ARN });
   Object.assign(process.env, { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_ENDPOINT_URL_S3: served.url });
+  // Modules stay loaded between the files of a worker: the wrapper afresh, its SDK client created for this file's server.
+  vi.resetModules();
+  s3 = await import('../../../src/aws/s3.js');
 });
 afterAll(async () => {
   clock.stop();
@@ -66,7 +67,7 @@ async function held<T>(fn: () => Promise<T>): Promise<T> {
 async function cli(args: string[]): Promise<{ ok: true; out: Record<string, unknown> } | { ok: false; code: string }> {
   return held(async () => {
     try {
-      const { stdout } = await run('aws', ['--endpoint-url', served.url, '--output', 'json', ...args], { env: ENV, timeout: 60_000 });
+      const { stdout } = await awsCli(['--endpoint-url', served.url, '--output', 'json', ...args], { env: ENV, timeout: 60_000 });
       return { ok: true as const, out: stdout.trim() ? (JSON.parse(stdout) as Record<string, unknown>) : {} };
     } catch (error) {
       const m = /An error occurred \(([^)]+)\)/.exec(String((error as { stderr?: string }).stderr ?? ''));
@@ -107,7 +108,7 @@ describe('simulated S3 (AWS CLI, REST-XML)', () => {
     const file = join(dir, 'big.bin');
     const data = randomBytes(20 * MIB);
     writeFileSync(file, data);
-    const cp = await held(() => run('aws', ['--endpoint-url', served.url, 's3', 'cp', file, `s3://${BUCKET}/a/big.bin`], { env: ENV, timeout: 120_000 }));
+    const cp = await held(() => awsCli(['--endpoint-url', served.url, 's3', 'cp', file, `s3://${BUCKET}/a/big.bin`], { env: ENV, timeout: 120_000 }));
     expect(cp.stderr).toBe('');
     const object = service.buckets.get(BUCKET)?.objects.get('a/big.bin');
     expect(object?.size).toBe(data.length);
@@ -235,7 +236,8 @@ describe('the control plane streams snapshots to the simulated S3 (SDK v3 lib-st
   });
 
   it('S3 failing the parts mid-upload: the multipart upload is aborted and the snapshot fails', async () => {
-    const s = spec('nomad', 40 * MIB, { index: 5000 });
+    // Two parts (16 MiB and the rest): the first stored, the second refused on every attempt.
+    const s = spec('nomad', 20 * MIB, { index: 5000 });
     const digest = await nomadDigest(s);
     const original = service.handle.bind(service);
     service.handle = (req) => (req.query.has('partNumber') && req.query.get('partNumber') !== '1' ? service.serverError(req) : original(req));

@@ -4,24 +4,22 @@
  * receive with a visibility timeout, delete, queue attributes and errors;
  * and the control plane's own wrapper (SDK v3, which verifies body MD5s).
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SqsService, type SimQueue } from '../../../sim/aws/sqs.js';
 import { SimClock } from '../../../sim/core/clock.js';
 import { Faults } from '../../../sim/core/faults.js';
 import { serve, type RunningService } from '../../../sim/core/http.js';
 import { Recorder } from '../../../sim/core/recorder.js';
 import { Rng } from '../../../sim/core/rng.js';
-import { deleteMessage, receiveMessages } from '../../../src/aws/sqs.js';
 import { AWS_CLI_ENV as ENV } from './aws-cli-env.js';
-
-const run = promisify(execFile);
+import { awsCli } from './aws-cli-runner.js';
 
 let clock: SimClock;
 let sqs: SqsService;
 let served: RunningService;
 let queue: SimQueue;
+let receiveMessages: typeof import('../../../src/aws/sqs.js').receiveMessages;
+let deleteMessage: typeof import('../../../src/aws/sqs.js').deleteMessage;
 
 beforeAll(async () => {
   clock = new SimClock({ start: Date.parse('2026-01-05T09:00:00Z') });
@@ -31,6 +29,9 @@ beforeAll(async () => {
   served = await serve(sqs, { clock, faults: new Faults(rng), recorder });
   queue = sqs.createQueue('router-dlq', served.url);
   Object.assign(process.env, { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_ENDPOINT_URL_SQS: served.url });
+  // Modules stay loaded between the files of a worker: the wrapper afresh, its SDK client created for this file's server.
+  vi.resetModules();
+  ({ receiveMessages, deleteMessage } = await import('../../../src/aws/sqs.js'));
 });
 afterAll(async () => {
   clock.stop();
@@ -40,7 +41,7 @@ afterAll(async () => {
 async function cli(args: string[]): Promise<{ ok: true; out: Record<string, unknown> } | { ok: false; code: string }> {
   const release = clock.hold();
   try {
-    const { stdout } = await run('aws', ['--endpoint-url', served.url, '--output', 'json', 'sqs', ...args], { env: ENV, timeout: 30_000 });
+    const { stdout } = await awsCli(['--endpoint-url', served.url, '--output', 'json', 'sqs', ...args], { env: ENV, timeout: 30_000 });
     return { ok: true, out: stdout.trim() ? (JSON.parse(stdout) as Record<string, unknown>) : {} };
   } catch (error) {
     const m = /An error occurred \(([^)]+)\)/.exec(String((error as { stderr?: string }).stderr ?? ''));
