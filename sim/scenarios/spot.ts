@@ -1,7 +1,7 @@
 /** Spot interruptions, rebalance recommendations, scheduled retirements and warm pools (issue 12). */
 import type { Simulation } from '../simulation.js';
 import { lifecycleChecks } from './checks.js';
-import { buildCluster, settle } from './cluster.js';
+import { buildCluster, settle, type Cluster, type PoolSpec } from './cluster.js';
 import { check, type Check, type Scenario } from './types.js';
 import type { JobSpec } from '../hashistack/index.js';
 
@@ -34,6 +34,21 @@ function serviceJobs(pool: string, nodes: number): JobSpec[] {
     { ID: `node-exporter-${pool}`, Type: 'system', NodePool: pool, TaskGroups: [{ Name: 'exporter', Count: 1, cpu: 100, memoryMB: 64 }] },
   ];
 }
+
+/** A cluster of one client pool running service work on every node, settled for five minutes. */
+async function busyPool(sim: Simulation, servers: number, pool: PoolSpec): Promise<{ cluster: Cluster; group: string }> {
+  const cluster = buildCluster(sim, { servers, pools: [pool] });
+  for (const job of serviceJobs(pool.name, pool.nodes)) sim.hashistack.api.registerJob(job);
+  await sim.clock.sleep(5 * MINUTE);
+  return { cluster, group: cluster.clientGroups[pool.name] as string };
+}
+
+/** The first fifth of the group's instances (at least one): the nodes a scenario interrupts. */
+const firstFifth = (cluster: Cluster, group: string, nodes: number): string[] =>
+  cluster
+    .group(group)
+    .members.slice(0, Math.max(1, Math.round(nodes * 0.2)))
+    .map((m) => m.instanceId);
 
 /** Resolve with the sim time at which `cond` first holds (polled on every clock step), or null past `limitMs`. */
 function whenTrue(sim: Simulation, cond: () => boolean, limitMs: number): Promise<number | null> {
@@ -79,18 +94,9 @@ function spotInterruption(capacityRebalance: boolean): Scenario {
       : 'EC2 interrupts 20 % of a Spot pool (two-minute warning, then reclaim); the rest has room (--nodes N)',
     defaults: { nodes: 10, servers: 3 },
     async run(sim, args) {
-      const cluster = buildCluster(sim, {
-        servers: args.servers,
-        pools: [{ name: 'spot', nodes: args.nodes, drainDeadline: '30m', spot: true, capacityRebalance }],
-      });
-      const group = cluster.clientGroups.spot as string;
-      for (const job of serviceJobs('spot', args.nodes)) sim.hashistack.api.registerJob(job);
-      await sim.clock.sleep(5 * MINUTE);
+      const { cluster, group } = await busyPool(sim, args.servers, { name: 'spot', nodes: args.nodes, drainDeadline: '30m', spot: true, capacityRebalance });
 
-      const victims = cluster
-        .group(group)
-        .members.slice(0, Math.max(1, Math.round(args.nodes * 0.2)))
-        .map((m) => m.instanceId);
+      const victims = firstFifth(cluster, group, args.nodes);
       const warnedAt = sim.clock.now();
       sim.recorder.event('scenario', `EC2 interrupts ${victims.length} of ${args.nodes} Spot nodes: ${victims.join(', ')}`);
       const timings = victims.map((id) => {
@@ -160,17 +166,14 @@ export const rebalanceScenario: Scenario = {
   description: 'rebalance recommendations for 20 % of a Spot pool with Capacity Rebalancing (--nodes N)',
   defaults: { nodes: 10, servers: 3 },
   async run(sim, args) {
-    const cluster = buildCluster(sim, {
-      servers: args.servers,
-      pools: [{ name: 'spot', nodes: args.nodes, drainDeadline: '30m', spot: true, capacityRebalance: true }],
+    const { cluster, group } = await busyPool(sim, args.servers, {
+      name: 'spot',
+      nodes: args.nodes,
+      drainDeadline: '30m',
+      spot: true,
+      capacityRebalance: true,
     });
-    const group = cluster.clientGroups.spot as string;
-    for (const job of serviceJobs('spot', args.nodes)) sim.hashistack.api.registerJob(job);
-    await sim.clock.sleep(5 * MINUTE);
-    const victims = cluster
-      .group(group)
-      .members.slice(0, Math.max(1, Math.round(args.nodes * 0.2)))
-      .map((m) => m.instanceId);
+    const victims = firstFifth(cluster, group, args.nodes);
     const recommendedAt = sim.clock.now();
     sim.recorder.event('scenario', `rebalance recommendations for ${victims.join(', ')}`);
     const watch = victims.map((id) => ({
@@ -222,18 +225,15 @@ export const rebalanceSurgeScenario: Scenario = {
   defaults: { nodes: 10, servers: 3 },
   options: () => ({ config: { rebalanceReplace: true } }),
   async run(sim, args) {
-    const cluster = buildCluster(sim, {
-      servers: args.servers,
-      pools: [{ name: 'spot', nodes: args.nodes, drainDeadline: '30m', spot: true, capacityRebalance: false }],
+    const { cluster, group } = await busyPool(sim, args.servers, {
+      name: 'spot',
+      nodes: args.nodes,
+      drainDeadline: '30m',
+      spot: true,
+      capacityRebalance: false,
     });
-    const group = cluster.clientGroups.spot as string;
-    for (const job of serviceJobs('spot', args.nodes)) sim.hashistack.api.registerJob(job);
-    await sim.clock.sleep(5 * MINUTE);
     const sizeBefore = cluster.group(group).desiredCapacity;
-    const victims = cluster
-      .group(group)
-      .members.slice(0, Math.max(1, Math.round(args.nodes * 0.2)))
-      .map((m) => m.instanceId);
+    const victims = firstFifth(cluster, group, args.nodes);
     const before = new Set(cluster.group(group).members.map((m) => m.instanceId));
     const recommendedAt = sim.clock.now();
     sim.recorder.event('scenario', `rebalance recommendations for ${victims.join(', ')} (no Capacity Rebalancing)`);
@@ -306,10 +306,8 @@ export const retirementWindowScenario: Scenario = {
   defaults: { nodes: 6, servers: 3 },
   options: () => ({ config: { maintenanceWindow: 'Mon 12:00-14:00' } }),
   async run(sim, args) {
-    const cluster = buildCluster(sim, { servers: args.servers, pools: [{ name: 'general', nodes: args.nodes, drainDeadline: '30m' }] });
-    for (const job of serviceJobs('general', args.nodes)) sim.hashistack.api.registerJob(job);
-    await sim.clock.sleep(5 * MINUTE);
-    const client = cluster.group(cluster.clientGroups.general as string).members[0]?.instanceId as string;
+    const { cluster, group } = await busyPool(sim, args.servers, { name: 'general', nodes: args.nodes, drainDeadline: '30m' });
+    const client = cluster.group(group).members[0]?.instanceId as string;
     const server = cluster.group(cluster.serverGroup).members[0]?.instanceId as string;
     const scheduledAt = sim.clock.now() + 24 * 60 * MINUTE;
     const windowOpens = Date.parse('2026-01-05T12:00:00Z');
@@ -371,10 +369,8 @@ export const scheduledRetirementScenario: Scenario = {
     'AWS Health schedules the retirement of a client and a server a day ahead, the maintenance window is too late: both replaced at once (--nodes N)',
   defaults: { nodes: 6, servers: 3 },
   async run(sim, args) {
-    const cluster = buildCluster(sim, { servers: args.servers, pools: [{ name: 'general', nodes: args.nodes, drainDeadline: '30m' }] });
-    for (const job of serviceJobs('general', args.nodes)) sim.hashistack.api.registerJob(job);
-    await sim.clock.sleep(5 * MINUTE);
-    const client = cluster.group(cluster.clientGroups.general as string).members[0]?.instanceId as string;
+    const { cluster, group } = await busyPool(sim, args.servers, { name: 'general', nodes: args.nodes, drainDeadline: '30m' });
+    const client = cluster.group(group).members[0]?.instanceId as string;
     const server = cluster.group(cluster.serverGroup).members[0]?.instanceId as string;
     const scheduledAt = sim.clock.now() + 24 * 60 * MINUTE;
     sim.aws.api.scheduleRetirement([client, server], scheduledAt);
