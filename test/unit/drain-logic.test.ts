@@ -7,6 +7,7 @@ import type { DrainDeps } from '../../src/workflows/drain/deps.js';
 import { leaveCluster } from '../../src/workflows/drain/leave.js';
 import { cleanupAfterTermination, purgeNomadNode } from '../../src/workflows/drain/cleanup.js';
 import { prepareDrain } from '../../src/workflows/drain/prepare.js';
+import { DrainStateSchema } from '../../src/workflows/drain/state.js';
 import { HOOK_LIMIT_MARGIN_MS, startDrain } from '../../src/workflows/drain/start.js';
 import { watchDrain } from '../../src/workflows/drain/watch.js';
 import { type RouterDeps, routeLifecycleEvent } from '../../src/workflows/router/route.js';
@@ -118,6 +119,9 @@ describe('Prepare', () => {
     expect(s.leaveBeforeCompletion).toBe(true);
     await expect(leaveCluster(s, deps)).rejects.toBeInstanceOf(PermissionDenied);
     expect(deps.ssm.runShellScript).not.toHaveBeenCalled();
+    // A drain started before leaveBeforeCompletion existed (a deploy mid-drain) carries no flag: still parsed, still loud.
+    const { leaveBeforeCompletion: _, ...older } = s;
+    await expect(leaveCluster(DrainStateSchema.parse(older), deps)).rejects.toBeInstanceOf(PermissionDenied);
   });
   it('a Nomad token that cannot read allocations still drains, and the drain ends WorkUnverified, never "nothing lost"', async () => {
     const { deps, advance } = fakes();

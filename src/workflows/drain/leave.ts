@@ -5,7 +5,7 @@ import { getLogger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
 import type { DrainDeps } from './deps.js';
 import { checkGiveUp, nextGiveUpAt } from './guards.js';
-import type { DrainState } from './state.js';
+import { type DrainState, leavesBeforeCompletion } from './state.js';
 
 /**
  * Shell lines run on the node (Alpine, OpenRC) through AWS-RunShellScript:
@@ -84,7 +84,7 @@ async function leave(state: DrainState, deps: DrainDeps): Promise<string> {
   const sent = await sendLeaveScript(deps, state.action.instanceId, state.consulNode);
   if ('commandId' in sent) return state.notice ? await awaitLeaveBeforeReclaim(deps, state.consulNode, state.notice.reclaimAt) : 'leave-sent';
   // After the completion this is the usual case: the instance is already shutting down.
-  const level = state.leaveBeforeCompletion ? 'warn' : 'info';
+  const level = leavesBeforeCompletion(state) ? 'warn' : 'info';
   getLogger()[level]('graceful leave through SSM impossible; Cleanup forces the member out once it failed', { ssmStatus: sent.status, detail: sent.reason });
   return 'force-leave-after-termination';
 }
@@ -92,7 +92,7 @@ async function leave(state: DrainState, deps: DrainDeps): Promise<string> {
 /**
  * LeaveCluster, one Lambda for both places the drain machine runs it.
  *
- * Before the completion (`leaveBeforeCompletion`, a Spot interruption or a
+ * Before the completion (`leavesBeforeCompletion`, a Spot interruption or a
  * Consul membership the token cannot read): a lifecycle task like the drain's
  * (gives up past giveUpAt; the unreadable membership fails loudly, never
  * "already gone"; a Spot interruption waits for the leave until shortly before
@@ -108,7 +108,7 @@ async function leave(state: DrainState, deps: DrainDeps): Promise<string> {
  * @throws GiveUp, ClusterUnreachable, PermissionDenied (before the completion only)
  */
 export async function leaveCluster(state: DrainState, deps: DrainDeps): Promise<DrainState> {
-  if (!state.leaveBeforeCompletion) return leaveAfterCompletion(state, deps);
+  if (!leavesBeforeCompletion(state)) return leaveAfterCompletion(state, deps);
   checkGiveUp(deps, state.giveUpAt, 'LeaveCluster');
   // The node is drained by now; its Consul membership cannot be read with this token: fail loudly, never "already gone".
   if (state.consulUnreadable)

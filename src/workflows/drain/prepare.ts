@@ -4,7 +4,7 @@ import { getLogger } from '../../observability/logger.js';
 import { hookLimits } from '../task.js';
 import type { DrainDeps } from './deps.js';
 import { checkGiveUp, nextGiveUpAt } from './guards.js';
-import type { DrainInput, DrainPlan, DrainPrepareInput, DrainState } from './state.js';
+import { type DrainInput, type DrainPlan, type DrainPrepareInput, type DrainState, leavesBeforeCompletion } from './state.js';
 import { WORKFLOW_WAIT_MS } from '../../hashicorp/blocking.js';
 import { NotFound, PermissionDenied } from '../../errors/index.js';
 import { describeFindings } from '../../hashicorp/permissions.js';
@@ -141,7 +141,7 @@ export async function prepareDrain(input: DrainPrepareInput, deps: DrainDeps): P
       startedAt: null,
       doneAt: null,
     },
-    leaveBeforeCompletion: input.notice != null || consul.unreadable != null,
+    leaveBeforeCompletion: leavesBeforeCompletion({ notice: input.notice, consulUnreadable: consul.unreadable }),
     left: null,
     consulUnreadable: consul.unreadable,
     allocationsUnreadable: plan === 'client' ? allocationsUnreadable : null,

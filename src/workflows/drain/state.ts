@@ -73,13 +73,11 @@ export const DrainStateSchema = DrainInputSchema.extend({
     workLost: WorkLostSchema.nullish(),
   }),
   /**
-   * Whether the Consul leave must precede CompleteLifecycleAction (Prepare
-   * decides): a Spot interruption promises the node out of Consul before the
-   * reclaim, and a Consul membership the token cannot read fails the drain
-   * loudly before it completes. Otherwise the completion comes right after the
-   * drain and the leave follows it, best effort (README "Scale-in").
+   * `leavesBeforeCompletion` of this state, written by Prepare for the state
+   * machine's Choice. Optional: a drain started before a deploy that added it
+   * carries on under its own definition with the new Lambdas.
    */
-  leaveBeforeCompletion: z.boolean(),
+  leaveBeforeCompletion: z.boolean().optional(),
   left: z.object({ method: z.string(), purged: z.boolean() }).nullable(),
   /**
    * Set when Consul hides nodes from the token (no node:read): the Nomad
@@ -95,3 +93,14 @@ export const DrainStateSchema = DrainInputSchema.extend({
   snapshots: RemovalSnapshotsSchema.nullish(),
 });
 export type DrainState = z.infer<typeof DrainStateSchema>;
+
+/**
+ * Whether the Consul leave must precede CompleteLifecycleAction: a Spot
+ * interruption promises the node out of Consul before the reclaim, and a
+ * Consul membership the token cannot read fails the drain loudly before it
+ * completes. Otherwise the completion comes right after the drain and the
+ * leave follows it, best effort (README "Scale-in").
+ */
+export function leavesBeforeCompletion(state: Pick<DrainState, 'notice' | 'consulUnreadable'>): boolean {
+  return state.notice != null || state.consulUnreadable != null;
+}
