@@ -2,6 +2,7 @@
 import { StateMachine, type RunOptions } from 'aws-local-stepfunctions';
 import '../../sim/runtime/promise-with-resolvers.js';
 import type { Definition } from '../../statemachines/builder/asl.js';
+import { alreadyValidated, rememberValidated } from '../../sim/runtime/validated-definitions.js';
 
 type Handlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
 type Json = Parameters<Handlers[string]>[0];
@@ -47,8 +48,6 @@ export interface Run {
   calls: Record<string, Input[]>;
 }
 
-const validated = new Set<string>();
-
 /**
  * Run `definition` with every Task state answered by `stubs` (by state name; a
  * Task without a stub fails with `StubMissing`). Wait states and retry
@@ -69,13 +68,13 @@ export async function runLocally(definition: Definition, stubs: Record<string, S
   }
   const zero = (type: string) => Object.fromEntries(states.filter(([, s]) => s.Type === type).map(([n]) => [n, 0]));
   // The library validates a definition (asl-validator compiles its schemas: ~0.3 s of CPU) on every
-  // construction: once per distinct definition per worker is the same check.
+  // construction: once per distinct definition is the same check (the simulator's memory of passes).
   const text = JSON.stringify(definition);
-  const noValidate = validated.has(text);
+  const noValidate = alreadyValidated(text);
   // A copy: the library writes its defaults (QueryLanguage) into the definition it is given, and the
   // builder's definitions are shared by every test file of the worker (asl-definitions compares them with the JSON).
   const machine = new StateMachine(JSON.parse(text) as never, { validationOptions: { checkArn: false, noValidate } });
-  validated.add(text);
+  rememberValidated(text);
   const execution = machine.run(input as Json, {
     overrides: { taskResourceLocalHandlers: local as Handlers, waitTimeOverrides: zero('Wait'), retryIntervalOverrides: zero('Task') },
     context: { Execution: { Id: 'arn:aws:states:us-east-1:000000000000:execution:test:run', Name: 'run' }, Task: { Token: 'task-token' } },
