@@ -7,6 +7,7 @@ import type { Rng } from '../core/rng.js';
 import { AccessDeniedError, type IamAuthorizer } from '../iam/authorizer.js';
 import { currentPrincipal, runAs } from '../iam/principal.js';
 import type { FunctionSpec } from './deploy-config.js';
+import { recordTaskInput } from './task-input-log.js';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -132,6 +133,7 @@ export class LambdaRuntime {
         this.started.add(fn.key);
         for (const reset of this.containerResets) reset();
       }
+      recordTaskInput(fn.key, event);
       const principal = this.iam?.functionPrincipal(fn.arn, fn.name);
       const startedAt = this.deps.clock.now();
       const run = runAs(principal, () => handler(structuredClone(event), context));

@@ -23,8 +23,13 @@ export const LOCAL_TIMEOUT_MS = 60_000;
 /** A step: the parsed input, its dependencies and the invocation's remaining time (ms) in, the task's output out. */
 export type Step<I, D, R> = (input: I, deps: D, remainingMs: () => number) => Promise<R>;
 
-/** A Lambda handler as the Step Functions task (or schedule, or EventBridge rule) invokes it. */
-export type TaskHandler<R> = (event: unknown, context?: Context) => Promise<R>;
+/**
+ * A Lambda handler as the Step Functions task (or schedule, or EventBridge
+ * rule) invokes it, carrying the schema its input must pass: the
+ * state-compatibility test parses the states an earlier version's executions
+ * hold with it (a deploy swaps the code under running executions).
+ */
+export type TaskHandler<R> = ((event: unknown, context?: Context) => Promise<R>) & { readonly inputSchema: z.ZodType };
 
 /** What every lifecycle task's input carries: the action, and once prepared the hook's global limit. */
 export interface LifecycleTaskInput {
@@ -50,11 +55,12 @@ export function remainingTime(context: Pick<Context, 'getRemainingTimeInMillis'>
  * naming the step otherwise), build `deps`, run `step`.
  */
 export function taskHandler<S extends z.ZodType, D, R>(name: string, schema: S, deps: () => D, step: Step<z.output<S>, D, R>): TaskHandler<R> {
-  return (event, context) =>
+  const handler = (event: unknown, context?: Context): Promise<R> =>
     withInvocation(context, async () => {
       const input = parseTaskInput(schema, event, name);
       return step(input, deps(), remainingTime(context));
     });
+  return Object.assign(handler, { inputSchema: schema });
 }
 
 /**
