@@ -14,13 +14,18 @@ import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { parse } from 'yaml';
 import { loadDeployConfig } from '../sim/runtime/deploy-config.js';
 
-interface BundleFigure {
-  fn: string;
-  bytes: number;
-  /** Median process CPU (user + system, ms) of importing the bundle / of importing an empty module. */
+/** Median process CPU (user + system, ms) of importing the bundle / of importing an empty module, on one Node. */
+export interface ImportFigure {
   cpuMs: number;
   emptyCpuMs: number;
   ratio: number;
+}
+
+interface BundleFigure extends ImportFigure {
+  fn: string;
+  bytes: number;
+  /** The same on the Lambda runtime's Node (package.json `config.node22`), when it could be had from npm. */
+  runtime?: ImportFigure;
 }
 
 interface EsbuildSettings {
@@ -66,14 +71,51 @@ export function lambdaBuildOptions(): BuildOptions {
 }
 
 /** Process CPU (ms) of `node` importing `file`, startup included. */
-function importCpu(file: string, env: Record<string, string>): number {
+function importCpu(node: string, file: string, env: Record<string, string>): number {
   const script = `await import(${JSON.stringify(pathToFileURL(file).href)}); const u = process.cpuUsage(); console.log((u.user + u.system) / 1000);`;
-  return Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, ...env } }).trim());
+  return Number(execFileSync(node, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, ...env } }).trim());
+}
+
+/**
+ * The Node the Lambdas run (`nodejs22.x`), at the version package.json pins
+ * (`config.node22`), from the npm registry as CI gets it; undefined when npm
+ * cannot provide it. Its empty-module start-up costs about a third of Node
+ * 20's, so the same bundle shows a much higher ratio there.
+ */
+export function runtimeNode(): { version: string; path: string } | undefined {
+  const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { config: { node22: string } }).config.node22;
+  try {
+    const path = execFileSync(
+      'npm',
+      ['exec', '--yes', `--package=node-${process.platform}-${process.arch}@${version}`, '--', 'node', '-p', 'process.execPath'],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    ).trim();
+    return { version, path };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Median CPU of importing `file` and an empty module, alternating, `runs` times each. */
+function importFigure(node: string, file: string, empty: string, env: Record<string, string>, runs: number): ImportFigure {
+  const cpu: number[] = [];
+  const base: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    base.push(importCpu(node, empty, env));
+    cpu.push(importCpu(node, file, env));
+  }
+  const cpuMs = median(cpu);
+  const emptyCpuMs = median(base);
+  return { cpuMs, emptyCpuMs, ratio: cpuMs / emptyCpuMs };
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
-export async function measureBundles(runs = 5): Promise<BundleFigure[]> {
+export async function measureBundles(runs = 5, runtime = runtimeNode()): Promise<BundleFigure[]> {
   const out = join(tmpdir(), `hcp-bundles-${process.pid}`);
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
@@ -85,15 +127,12 @@ export async function measureBundles(runs = 5): Promise<BundleFigure[]> {
     for (const { fn, entry, env } of functions()) {
       const file = join(out, fn, 'handler.mjs');
       await build({ ...options, entryPoints: [entry], outfile: file });
-      const cpu: number[] = [];
-      const base: number[] = [];
-      for (let i = 0; i < runs; i++) {
-        base.push(importCpu(empty, env));
-        cpu.push(importCpu(file, env));
-      }
-      const cpuMs = median(cpu);
-      const emptyCpuMs = median(base);
-      figures.push({ fn, bytes: statSync(file).size, cpuMs, emptyCpuMs, ratio: cpuMs / emptyCpuMs });
+      figures.push({
+        fn,
+        bytes: statSync(file).size,
+        ...importFigure(process.execPath, file, empty, env, runs),
+        runtime: runtime ? importFigure(runtime.path, file, empty, env, runs) : undefined,
+      });
     }
   } finally {
     rmSync(out, { recursive: true, force: true });
