@@ -21,7 +21,7 @@ async function play(scenario: Scenario, over: Partial<ScenarioArgs> = {}) {
 }
 
 describe('Spot interruptions, rebalance recommendations, scheduled retirements, warm pools', () => {
-  it('Spot interruption of 20 % of a pool: ineligible within 2 s, drained and out of Consul before the reclaim, nothing lost', async () => {
+  it('Spot interruption of 20 % of a pool: ineligible before it leaves Consul, drained and out of Consul before the reclaim, nothing lost', async () => {
     const { sim, checks } = await play(spotInterruptionScenario);
     expect(checks.filter((c) => !c.passed)).toEqual([]);
     // The warning has no lifecycle action; the drain's completion by instance id found none to complete.
