@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import * as z from 'zod';
+import * as z from '../validation/zod.js';
 import { closestKey } from '../workflows/upgrade/input.js';
 import { ConfigSchema } from './schema.js';
 
@@ -71,29 +71,31 @@ function knownKeys(serverlessYml: string): string[] {
 }
 
 const SCHEDULE = /^(rate\(\s*1\s+(minute|hour|day)\s*\)|rate\(\s*([2-9]|[1-9]\d+)\s+(minutes|hours|days)\s*\)|cron\(\s*\S+(\s+\S+){5}\s*\))$/;
-const schedule = z.string().regex(SCHEDULE, 'not an EventBridge schedule like "rate(2 minutes)", "rate(1 hour)" or "cron(0 3 * * ? *)"');
+const schedule = z.string().check(z.regex(SCHEDULE, 'not an EventBridge schedule like "rate(2 minutes)", "rate(1 hour)" or "cron(0 3 * * ? *)"'));
 
 /** Keys serverless.yml reads itself (not through a Lambda environment variable). */
 const DeployOnlySchema = z.object({
-  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'not an AWS region like "us-east-1"'),
+  region: z.string().check(z.regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'not an AWS region like "us-east-1"')),
   vpc: z.object({
-    subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'not a subnet id like "subnet-0a1b2c3d4e5f60718"')).min(1, 'needs at least one subnet'),
+    subnetIds: z
+      .array(z.string().check(z.regex(/^subnet-[0-9a-f]{8,17}$/, 'not a subnet id like "subnet-0a1b2c3d4e5f60718"')))
+      .check(z.minLength(1, 'needs at least one subnet')),
     securityGroupIds: z
-      .array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'not a security group id like "sg-0a1b2c3d4e5f60730"'))
-      .min(1, 'needs at least one security group'),
+      .array(z.string().check(z.regex(/^sg-[0-9a-f]{8,17}$/, 'not a security group id like "sg-0a1b2c3d4e5f60730"')))
+      .check(z.minLength(1, 'needs at least one security group')),
   }),
   hookAuditSchedule: schedule,
   reconcileSchedule: schedule,
   amiRefreshSchedule: schedule,
   /** Subscribers of the alerts topic (the protocols SNS delivers alerts to). */
-  alertSubscriptions: z
-    .array(
+  alertSubscriptions: z.optional(
+    z.array(
       z.object({
         protocol: z.enum(['email', 'email-json', 'https', 'http', 'sqs', 'lambda', 'sms', 'firehose', 'application']),
-        endpoint: z.string().trim().min(1, 'needs the address, URL or ARN to deliver to'),
+        endpoint: z.string().check(z.trim(), z.minLength(1, 'needs the address, URL or ARN to deliver to')),
       }),
-    )
-    .optional(),
+    ),
+  ),
 });
 
 /**

@@ -3,7 +3,7 @@
  * at or before the start runs past midnight into the next day
  * (`Sat 22:00-02:00`); `24:00` ends at midnight.
  */
-import * as z from 'zod';
+import * as z from '../validation/zod.js';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
 const WEEK_MIN = 7 * 1440;
@@ -20,24 +20,28 @@ export interface MaintenanceWindow {
 }
 
 /** A window as configured (strict: `Ddd HH:MM-HH:MM`, UTC, not empty). */
-export const MaintenanceWindowSchema = z
-  .string()
-  .trim()
-  .transform((text, ctx): MaintenanceWindow => {
+export const MaintenanceWindowSchema = z.pipe(
+  z.string().check(z.trim()),
+  z.transform((text, ctx): MaintenanceWindow => {
     const m = PATTERN.exec(text);
     if (!m) {
-      ctx.addIssue({ code: 'custom', message: `not a maintenance window like "Sun 02:00-06:00" (UTC, day Sun…Sat, 24-hour times): ${JSON.stringify(text)}` });
+      ctx.issues.push({
+        code: 'custom',
+        message: `not a maintenance window like "Sun 02:00-06:00" (UTC, day Sun…Sat, 24-hour times): ${JSON.stringify(text)}`,
+        input: text,
+      });
       return z.NEVER;
     }
     const day = DAYS.indexOf(m[1] as (typeof DAYS)[number]);
     const start = Number(m[2]) * 60 + Number(m[3]);
     const end = m[6] !== undefined ? 1440 : Number(m[4]) * 60 + Number(m[5]);
     if (end === start) {
-      ctx.addIssue({ code: 'custom', message: `maintenance window ${JSON.stringify(text)} is empty (start = end)` });
+      ctx.issues.push({ code: 'custom', message: `maintenance window ${JSON.stringify(text)} is empty (start = end)`, input: text });
       return z.NEVER;
     }
     return { text, startMinute: day * 1440 + start, lengthMinutes: end > start ? end - start : end + 1440 - start };
-  });
+  }),
+);
 
 /** True when `epochMs` falls inside the window (start inclusive, end exclusive). */
 export function insideWindow(window: MaintenanceWindow, epochMs: number): boolean {
