@@ -1,9 +1,9 @@
 /** Parse an upstream body with a zod schema; a mismatch is an UpstreamError. */
-import * as z from 'zod';
+import * as z from '../validation/zod.js';
 import { UpstreamError } from '../errors/index.js';
 
-export function parseBody<S extends z.ZodType>(service: string, what: string, schema: S, body: unknown, status = 200): z.infer<S> {
-  const r = schema.safeParse(body);
+export function parseBody<S extends z.core.$ZodType>(service: string, what: string, schema: S, body: unknown, status = 200): z.infer<S> {
+  const r = z.safeParse(schema, body);
   if (!r.success) throw new UpstreamError(service, status, `unexpected ${what} response: ${z.prettifyError(r.error).slice(0, 300)}`);
   return r.data;
 }

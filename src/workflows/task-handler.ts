@@ -8,7 +8,7 @@
  * the action through a cluster outage.
  */
 import type { Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from '../validation/zod.js';
 import { ClusterUnreachable, MutualTlsFailed } from '../errors/index.js';
 import type { LifecycleAction } from '../events/lifecycle-action.js';
 import { appendLifecycleKeys } from '../observability/context.js';
@@ -29,7 +29,7 @@ export type Step<I, D, R> = (input: I, deps: D, remainingMs: () => number) => Pr
  * state-compatibility test parses the states an earlier version's executions
  * hold with it (a deploy swaps the code under running executions).
  */
-export type TaskHandler<R> = ((event: unknown, context?: Context) => Promise<R>) & { readonly inputSchema: z.ZodType };
+export type TaskHandler<R> = ((event: unknown, context?: Context) => Promise<R>) & { readonly inputSchema: z.core.$ZodType };
 
 /** What every lifecycle task's input carries: the action, and once prepared the hook's global limit. */
 export interface LifecycleTaskInput {
@@ -54,7 +54,7 @@ export function remainingTime(context: Pick<Context, 'getRemainingTimeInMillis'>
  * A handler for step `name`: parse the event with `schema` (InvalidInput
  * naming the step otherwise), build `deps`, run `step`.
  */
-export function taskHandler<S extends z.ZodType, D, R>(name: string, schema: S, deps: () => D, step: Step<z.output<S>, D, R>): TaskHandler<R> {
+export function taskHandler<S extends z.core.$ZodType, D, R>(name: string, schema: S, deps: () => D, step: Step<z.output<S>, D, R>): TaskHandler<R> {
   const handler = (event: unknown, context?: Context): Promise<R> =>
     withInvocation(context, async () => {
       const input = parseTaskInput(schema, event, name);
@@ -67,7 +67,7 @@ export function taskHandler<S extends z.ZodType, D, R>(name: string, schema: S, 
  * A handler for lifecycle step `name`: as {@link taskHandler}, plus the
  * action's log keys and {@link heartbeatThroughOutage} around the step.
  */
-export function lifecycleTaskHandler<S extends z.ZodType<LifecycleTaskInput>, D extends HeartbeatDeps, R>(
+export function lifecycleTaskHandler<S extends z.core.$ZodType<LifecycleTaskInput>, D extends HeartbeatDeps, R>(
   name: string,
   schema: S,
   deps: () => D,

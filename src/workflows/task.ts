@@ -3,7 +3,7 @@
  * parsing, the lifecycle hook's heartbeat limits, and the time budget of a
  * watching invocation.
  */
-import * as z from 'zod';
+import * as z from '../validation/zod.js';
 import type { LifecycleHook, LifecycleActionRef } from '../aws/autoscaling.js';
 import { InvalidInput } from '../errors/index.js';
 import { BLOCKING_MARGIN_MS } from '../hashicorp/blocking.js';
@@ -19,8 +19,8 @@ export const DEFAULT_HEARTBEAT_TIMEOUT_SEC = 3600;
 export const GLOBAL_LIMIT_MAX_MS = 48 * 3_600_000;
 
 /** Parse a task's input. @throws InvalidInput */
-export function parseTaskInput<S extends z.ZodType>(schema: S, input: unknown, task: string): z.infer<S> {
-  const r = schema.safeParse(input);
+export function parseTaskInput<S extends z.core.$ZodType>(schema: S, input: unknown, task: string): z.infer<S> {
+  const r = z.safeParse(schema, input);
   if (!r.success) throw new InvalidInput(`${task}: invalid input: ${z.prettifyError(r.error)}`);
   return r.data;
 }
