@@ -2,7 +2,7 @@
  * Pool facts, read from a group's tags. A group without
  * `hashistack:cluster = <cluster>` is not ours.
  */
-import * as z from 'zod';
+import * as z from '../validation/zod.js';
 import { InvalidInput } from '../errors/index.js';
 import { parseDuration } from '../time/duration.js';
 import { parseSystemsTag, RaftSystemSchema, SYSTEMS_TAG } from './systems.js';
@@ -26,14 +26,14 @@ export const PoolFactsSchema = z.object({
   pool: z.string(),
   /** Nomad node pool (default: the pool). */
   nodePool: z.string(),
-  nodeClass: z.string().nullable(),
+  nodeClass: z.nullable(z.string()),
   datacenter: z.string(),
   /** Pool override of DRAIN_DEADLINE, ms. */
-  drainDeadlineMs: z.number().nullable(),
+  drainDeadlineMs: z.nullable(z.number()),
   /** Pool override of JOIN_TIMEOUT, ms. */
-  joinTimeoutMs: z.number().nullable(),
+  joinTimeoutMs: z.nullable(z.number()),
   /** Server groups: the raft systems the group runs (`hashistack:systems`); absent or null: the cluster's (see systemsOf). */
-  systems: z.array(RaftSystemSchema).nullish(),
+  systems: z.nullish(z.array(RaftSystemSchema)),
 });
 export type PoolFacts = z.infer<typeof PoolFactsSchema>;
 

@@ -5,7 +5,7 @@
  * Every node also runs a Consul agent (client mode where Consul is not one of
  * its systems): discovery and the graceful leave go through it.
  */
-import * as z from 'zod';
+import * as z from '../validation/zod.js';
 import type { Config } from '../config/index.js';
 
 /** HashiCorp's order of server changes: Consul first (the others discover through it), then Nomad, then Vault. */

@@ -5,7 +5,7 @@
  * operator's machine and asks the `reachabilityProbe` Lambda to run it from
  * the Lambdas' subnets.
  */
-import * as z from 'zod';
+import * as z from '../validation/zod.js';
 import type { ClusterClients } from './clients.js';
 
 export const CLUSTER_SYSTEMS = ['nomad', 'consul', 'vault'] as const;
@@ -18,7 +18,7 @@ export const ReachabilitySchema = z.object({
   /** What answered (leader, seal state), or why nothing usable did. */
   detail: z.string(),
   /** The remedy's subject when not reachable: `network` (no answer, TLS) or `cluster` (no leader, sealed). */
-  problem: z.enum(['network', 'cluster']).nullable(),
+  problem: z.nullable(z.enum(['network', 'cluster'])),
 });
 export type Reachability = z.infer<typeof ReachabilitySchema>;
 

@@ -12,6 +12,7 @@ import { getSecureString, ssmClient } from '../../src/aws/ssm.js';
 import type { Config } from '../../src/config/index.js';
 import { createClusterClients, type ClusterClients, tokenlessClients } from '../../src/hashicorp/clients.js';
 import { type Reachability, ReachabilitySchema } from '../../src/hashicorp/reachability.js';
+import * as z from '../../src/validation/zod.js';
 
 export interface DoctorProbes {
   groups(clusterName: string): Promise<AutoScalingGroup[]>;
@@ -41,7 +42,7 @@ async function invokeProbe(functionName: string): Promise<Reachability[]> {
   const out = await new LambdaClient({}).send(new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode('{}') }));
   const text = new TextDecoder().decode(out.Payload ?? new Uint8Array());
   if (out.FunctionError) throw new Error(`${functionName} failed (${out.FunctionError}): ${text.slice(0, 300)}`);
-  return ReachabilitySchema.array().parse((JSON.parse(text) as { rows?: unknown }).rows);
+  return z.array(ReachabilitySchema).parse((JSON.parse(text) as { rows?: unknown }).rows);
 }
 
 /** The probes against the configured account and cluster (endpoints from the environment, as for the SDK). */

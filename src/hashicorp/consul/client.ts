@@ -1,5 +1,5 @@
 /** Typed Consul API client (endpoints and fields as in the reference). */
-import * as z from 'zod';
+import * as z from '../../validation/zod.js';
 import { PermissionDenied } from '../../errors/index.js';
 import type { HttpClient, StreamResponse } from '../../http/client.js';
 import { SNAPSHOT_HEADERS_TIMEOUT_MS } from '../snapshot-timeout.js';
@@ -37,7 +37,7 @@ export class ConsulClient {
   /** Gossip members as the queried agent sees them (Status: 1 alive, 2 leaving, 3 left, 4 failed). */
   async members(): Promise<ConsulMember[]> {
     const { body } = await this.http.getJson('/v1/agent/members');
-    return parseBody('consul', 'members', z.array(MemberSchema).nullable(), body) ?? [];
+    return parseBody('consul', 'members', z.nullable(z.array(MemberSchema)), body) ?? [];
   }
 
   /**
@@ -54,7 +54,7 @@ export class ConsulClient {
   private async catalogNodes(filter: string): Promise<ConsulCatalogNode[]> {
     const { body, headers } = await this.http.getJson('/v1/catalog/nodes', { filter });
     refuseFiltered(headers, 'catalog nodes');
-    return parseBody('consul', 'catalog nodes', z.array(CatalogNodeSchema).nullable(), body) ?? [];
+    return parseBody('consul', 'catalog nodes', z.nullable(z.array(CatalogNodeSchema)), body) ?? [];
   }
 
   /** Health checks of a node (incl. serfHealth). */
@@ -66,7 +66,7 @@ export class ConsulClient {
   async nodeHealthIndexed(node: string, block?: Block): Promise<Indexed<ConsulHealthCheck[]>> {
     const b = blockingQuery(block, 'consul');
     const { body, headers } = await this.http.getJson(`/v1/health/node/${encodeURIComponent(node)}`, b.query, b.extra);
-    return { value: parseBody('consul', 'node health', z.array(HealthCheckSchema).nullable(), body) ?? [], index: indexHeader(headers, 'X-Consul-Index') };
+    return { value: parseBody('consul', 'node health', z.nullable(z.array(HealthCheckSchema)), body) ?? [], index: indexHeader(headers, 'X-Consul-Index') };
   }
 
   /** Catalog nodes with node meta `instance_id` = instanceId or, given one, the private IP as Address; with `block`, a blocking query. */
@@ -75,7 +75,7 @@ export class ConsulClient {
     const filter = [`Meta.instance_id == ${bexprString(instanceId)}`, ...(privateIp ? [`Address == ${bexprString(privateIp)}`] : [])].join(' or ');
     const { body, headers } = await this.http.getJson('/v1/catalog/nodes', { filter, ...b.query }, b.extra);
     refuseFiltered(headers, 'catalog nodes');
-    return { value: parseBody('consul', 'catalog nodes', z.array(CatalogNodeSchema).nullable(), body) ?? [], index: indexHeader(headers, 'X-Consul-Index') };
+    return { value: parseBody('consul', 'catalog nodes', z.nullable(z.array(CatalogNodeSchema)), body) ?? [], index: indexHeader(headers, 'X-Consul-Index') };
   }
 
   /**
@@ -134,7 +134,7 @@ export class ConsulClient {
   /** Raft leader address ("" without one). */
   async leader(): Promise<string> {
     const { body } = await this.http.getJson('/v1/status/leader');
-    return parseBody('consul', 'leader', z.string().nullish(), body) ?? '';
+    return parseBody('consul', 'leader', z.nullish(z.string()), body) ?? '';
   }
 
   /**

@@ -1,5 +1,5 @@
 /** Typed Nomad API client (endpoints and fields as in the reference). */
-import * as z from 'zod';
+import * as z from '../../validation/zod.js';
 import { NotFound } from '../../errors/index.js';
 import type { HttpClient, StreamResponse } from '../../http/client.js';
 import { SNAPSHOT_HEADERS_TIMEOUT_MS } from '../snapshot-timeout.js';
@@ -39,13 +39,13 @@ export class NomadClient {
       { filter: `Attributes["unique.platform.aws.instance-id"] == ${bexprString(instanceId)}`, ...b.query },
       b.extra,
     );
-    return { value: parseBody('nomad', 'node list', z.array(NodeStubSchema).nullable(), body) ?? [], index: indexHeader(headers, 'X-Nomad-Index') };
+    return { value: parseBody('nomad', 'node list', z.nullable(z.array(NodeStubSchema)), body) ?? [], index: indexHeader(headers, 'X-Nomad-Index') };
   }
 
   /** Nodes Nomad reports `down` (their client stopped heartbeating). */
   async downNodes(): Promise<NomadNodeStub[]> {
     const { body } = await this.http.getJson('/v1/nodes', { filter: 'Status == "down"' });
-    return parseBody('nomad', 'node list', z.array(NodeStubSchema).nullable(), body) ?? [];
+    return parseBody('nomad', 'node list', z.nullable(z.array(NodeStubSchema)), body) ?? [];
   }
 
   /**
@@ -106,13 +106,13 @@ export class NomadClient {
   /** The node's allocations. */
   async nodeAllocations(id: string): Promise<NomadAllocation[]> {
     const { body } = await this.http.getJson(`/v1/node/${encodeURIComponent(id)}/allocations`);
-    return parseBody('nomad', 'allocations', z.array(AllocationSchema).nullable(), body) ?? [];
+    return parseBody('nomad', 'allocations', z.nullable(z.array(AllocationSchema)), body) ?? [];
   }
 
   /** Every deployment of every namespace the token may read-job in, in one call (`GET /v1/deployments?namespace=*`). */
   async deployments(): Promise<NomadDeployment[]> {
     const { body } = await this.http.getJson('/v1/deployments?namespace=*');
-    return parseBody('nomad', 'deployments', z.array(DeploymentSchema).nullable(), body) ?? [];
+    return parseBody('nomad', 'deployments', z.nullable(z.array(DeploymentSchema)), body) ?? [];
   }
 
   /**
@@ -153,7 +153,7 @@ export class NomadClient {
   /** Address of the raft leader ("" without one). */
   async leader(): Promise<string> {
     const { body } = await this.http.getJson('/v1/status/leader');
-    return parseBody('nomad', 'leader', z.string().nullish(), body) ?? '';
+    return parseBody('nomad', 'leader', z.nullish(z.string()), body) ?? '';
   }
 
   async agentMembers(): Promise<NomadAgentMembers> {

@@ -1,7 +1,7 @@
 /** Typed Vault API client (endpoints and fields as in the reference). */
 import type { HttpClient, StreamResponse } from '../../http/client.js';
 import { SNAPSHOT_HEADERS_TIMEOUT_MS } from '../snapshot-timeout.js';
-import * as z from 'zod';
+import * as z from '../../validation/zod.js';
 import { parseBody } from '../parse.js';
 import {
   AutopilotStateSchema,
@@ -43,7 +43,7 @@ export class VaultClient {
   /** The calling token's capabilities per path (`POST /v1/sys/capabilities-self`). */
   async capabilitiesSelf(paths: string[]): Promise<Record<string, string[]>> {
     const res = await this.http.request({ method: 'POST', path: '/v1/sys/capabilities-self', body: { paths } });
-    const body = parseBody('vault', 'capabilities-self', z.object({ data: z.record(z.string(), z.array(z.string())).optional() }).passthrough(), res.json());
+    const body = parseBody('vault', 'capabilities-self', z.looseObject({ data: z.optional(z.record(z.string(), z.array(z.string()))) }), res.json());
     const out: Record<string, string[]> = {};
     for (const p of paths) {
       const caps = body.data?.[p] ?? (body as Record<string, unknown>)[p];

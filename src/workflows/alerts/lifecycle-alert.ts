@@ -7,7 +7,7 @@
  * even when this cannot be put); the milestone rule forwards only the
  * upgrade's alerts, so nobody subscribed to the topic gets two messages.
  */
-import * as z from 'zod';
+import * as z from '../../validation/zod.js';
 import type * as events from '../../aws/events.js';
 import { PoolFactsSchema } from '../../cluster/pool.js';
 import { getConfig } from '../../config/index.js';
@@ -16,7 +16,7 @@ import { executionConsoleUrl, MILESTONE_DETAIL_TYPES, MILESTONE_SOURCE, type Mil
 import { now } from '../../time/clock.js';
 import { WorkLostSchema } from '../drain/state.js';
 
-const StepErrorSchema = z.object({ Error: z.string(), Cause: z.string().nullish() });
+const StepErrorSchema = z.object({ Error: z.string(), Cause: z.nullish(z.string()) });
 /** A reason longer than this is cut (a join's diagnostics carry log tails; the execution keeps them whole). */
 const REASON_MAX = 2_000;
 const cut = (s: string): string => (s.length > REASON_MAX ? `${s.slice(0, REASON_MAX)}… (cut; the full cause is in the execution)` : s);
@@ -32,11 +32,11 @@ export const LifecycleAlertInputSchema = z.object({
   executionArn: z.string(),
   state: z.object({
     action: LifecycleActionSchema,
-    pool: PoolFactsSchema.pick({ pool: true, cluster: true }).partial().nullish(),
-    error: StepErrorSchema.nullish(),
-    drain: z.object({ workLost: WorkLostSchema.nullish() }).nullish(),
-    snapshots: z.object({ failed: StepErrorSchema.nullish() }).nullish(),
-    snapshotError: StepErrorSchema.nullish(),
+    pool: z.nullish(z.partial(z.pick(PoolFactsSchema, { pool: true, cluster: true }))),
+    error: z.nullish(StepErrorSchema),
+    drain: z.nullish(z.object({ workLost: z.nullish(WorkLostSchema) })),
+    snapshots: z.nullish(z.object({ failed: z.nullish(StepErrorSchema) })),
+    snapshotError: z.nullish(StepErrorSchema),
   }),
 });
 export type LifecycleAlertInput = z.infer<typeof LifecycleAlertInputSchema>;
