@@ -1,5 +1,5 @@
 /** Scheduled: report cluster groups whose lifecycle hooks are missing or misconfigured. */
-import * as z from 'zod';
+import * as z from '../../src/validation/zod.js';
 import { describeGroupsByClusterTag, describeLifecycleHooks } from '../../src/aws/autoscaling.js';
 import { getConfig } from '../../src/config/index.js';
 import { auditHooks } from '../../src/workflows/hook-audit/audit.js';

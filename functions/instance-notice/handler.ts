@@ -1,5 +1,5 @@
 /** EventBridge → Spot interruption warnings, rebalance recommendations and scheduled instance maintenance of the cluster's instances. */
-import * as z from 'zod';
+import * as z from '../../src/validation/zod.js';
 import { describeAutoScalingInstance, describeGroup, terminateInstance } from '../../src/aws/autoscaling.js';
 import { startExecution } from '../../src/aws/sfn.js';
 import { getConfig } from '../../src/config/index.js';

@@ -1,5 +1,5 @@
 /** EventBridge → lifecycle router: launch actions of the cluster start the join workflow, terminate actions the drain workflow. */
-import * as z from 'zod';
+import * as z from '../../src/validation/zod.js';
 import { completeLifecycleAction, describeAutoScalingInstance, describeGroup } from '../../src/aws/autoscaling.js';
 import { describeExecution, listExecutions, startExecution, stopExecution } from '../../src/aws/sfn.js';
 import { getConfig } from '../../src/config/index.js';

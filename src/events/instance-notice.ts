@@ -4,7 +4,7 @@
  * scheduled instance maintenance. Parsed here into {@link InstanceNotice}
  * before any handler sees them.
  */
-import * as z from 'zod';
+import * as z from '../validation/zod.js';
 import { InvalidInput } from '../errors/index.js';
 import { EnvelopeSchema } from './schemas.js';
 
@@ -25,7 +25,7 @@ export const INSTANCE_MAINTENANCE_EVENT_TYPES = [
   'AWS_EC2_SYSTEM_MAINTENANCE_EVENT',
 ] as const;
 
-const InstanceIdSchema = z.string().regex(/^i-[0-9a-f]{8,17}$/, 'not an EC2 instance id');
+const InstanceIdSchema = z.string().check(z.regex(/^i-[0-9a-f]{8,17}$/, 'not an EC2 instance id'));
 
 /** `detail` of `EC2 Spot Instance Interruption Warning`. */
 const SpotDetailSchema = z.object({ 'instance-id': InstanceIdSchema, 'instance-action': z.enum(['terminate', 'stop', 'hibernate']) });
@@ -36,8 +36,8 @@ const HealthDetailSchema = z.object({
   service: z.string(),
   eventTypeCode: z.string(),
   eventTypeCategory: z.string(),
-  startTime: z.string().optional(),
-  affectedEntities: z.array(z.object({ entityValue: z.string() })).default([]),
+  startTime: z.optional(z.string()),
+  affectedEntities: z._default(z.array(z.object({ entityValue: z.string() })), []),
 });
 
 export const InstanceNoticeSchema = z.discriminatedUnion('kind', [
@@ -58,7 +58,7 @@ export const InstanceNoticeSchema = z.discriminatedUnion('kind', [
     eventTime: z.number(),
     eventId: z.string(),
     /** The scheduled time (epoch ms), when the event gives one. */
-    scheduledAt: z.number().nullable(),
+    scheduledAt: z.nullable(z.number()),
   }),
 ]);
 export type InstanceNotice = z.infer<typeof InstanceNoticeSchema>;
@@ -104,7 +104,7 @@ export function parseInstanceNotice(event: unknown): ParsedNotice {
   return { type: 'ignored', reason: `not an instance notice: ${e.source} / ${detailType}` };
 }
 
-function parseDetail<T extends z.ZodType>(schema: T, detail: unknown, detailType: string): z.output<T> {
+function parseDetail<T extends z.ZodMiniType>(schema: T, detail: unknown, detailType: string): z.output<T> {
   const r = schema.safeParse(detail);
   if (!r.success) throw new InvalidInput(`malformed ${detailType}: ${z.prettifyError(r.error)}`);
   return r.data;

@@ -2,7 +2,7 @@
  * The ONE event model: every lifecycle event source is normalised into a
  * {@link LifecycleAction} before any handler sees it.
  */
-import * as z from 'zod';
+import * as z from '../validation/zod.js';
 import { InvalidInput } from '../errors/index.js';
 import { EnvelopeSchema, LAUNCH_DETAIL_TYPE, LAUNCHING, LifecycleDetailSchema, TERMINATE_DETAIL_TYPE, TEST_NOTIFICATION } from './schemas.js';
 
@@ -12,16 +12,16 @@ export const LifecycleEndpointSchema = z.enum(['EC2', 'AutoScalingGroup', 'WarmP
 /** One lifecycle action: launch or terminate of one instance, awaiting completion. */
 export const LifecycleActionSchema = z.object({
   kind: z.enum(['launch', 'terminate']),
-  instanceId: z.string().min(1),
-  asgName: z.string().min(1),
-  hookName: z.string().min(1),
-  token: z.string().min(1),
+  instanceId: z.string().check(z.minLength(1)),
+  asgName: z.string().check(z.minLength(1)),
+  hookName: z.string().check(z.minLength(1)),
+  token: z.string().check(z.minLength(1)),
   /** When the hook fired (event time), epoch ms. */
   eventTime: z.number(),
   eventId: z.string(),
   /** Where the instance comes from and goes to (`EC2` | `AutoScalingGroup` | `WarmPool`); absent in events without them. */
-  origin: LifecycleEndpointSchema.optional(),
-  destination: LifecycleEndpointSchema.optional(),
+  origin: z.optional(LifecycleEndpointSchema),
+  destination: z.optional(LifecycleEndpointSchema),
 });
 export type LifecycleAction = z.infer<typeof LifecycleActionSchema>;
 

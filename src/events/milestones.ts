@@ -4,7 +4,7 @@
  * paging with a rule on `source` and `detail-type` (README "Notifications").
  * A change here is a change of a public interface: bump `version`.
  */
-import * as z from 'zod';
+import * as z from '../validation/zod.js';
 
 export const MILESTONE_SOURCE = 'hashistack.control-plane';
 
@@ -35,32 +35,32 @@ export const MilestoneDetailSchema = z.object({
   /** When it happened (ISO 8601). */
   at: z.string(),
   /** poolUpgrade only. */
-  progress: z
-    .object({
-      batchesDone: z.number().int(),
-      batchesTotal: z.number().int(),
-      nodesReplaced: z.number().int(),
-      nodesTotal: z.number().int(),
+  progress: z.optional(
+    z.object({
+      batchesDone: z.int(),
+      batchesTotal: z.int(),
+      nodesReplaced: z.int(),
+      nodesTotal: z.int(),
       percentDone: z.number(),
-    })
-    .optional(),
+    }),
+  ),
   /** What went wrong (failed, rolled back, alert). */
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
   /** drain / join alert: the instance, the error that ended the workflow (WorkLost, GiveUp, LifecycleActionLost, SnapshotFailed…). */
-  instance: z.string().optional(),
-  error: z.string().optional(),
+  instance: z.optional(z.string()),
+  error: z.optional(z.string()),
   /** drain alert `WorkLost`: the allocations stopped without a replacement running. */
-  allocations: z
-    .array(z.object({ id: z.string(), job: z.string(), taskGroup: z.string().nullable(), reason: z.enum(['drain-deadline', 'no-room']) }))
-    .optional(),
+  allocations: z.optional(
+    z.array(z.object({ id: z.string(), job: z.string(), taskGroup: z.nullable(z.string()), reason: z.enum(['drain-deadline', 'no-room']) })),
+  ),
   /** waiting-for-approval: how to answer (the task token approves or rejects this execution: treat it as a secret). */
-  approval: z
-    .object({
+  approval: z.optional(
+    z.object({
       taskToken: z.string(),
       approve: z.string(),
       reject: z.string(),
-    })
-    .optional(),
+    }),
+  ),
 });
 export type MilestoneDetail = z.infer<typeof MilestoneDetailSchema>;
 

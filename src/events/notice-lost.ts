@@ -5,7 +5,7 @@
  * sweep read it from the dead-letter queue, the instance was gone or about to
  * be (its work went with it). The stack's alert rule sends it to the alerts topic.
  */
-import * as z from 'zod';
+import * as z from '../validation/zod.js';
 
 export const NOTICE_LOST_DETAIL_TYPE = 'Instance Notice Lost';
 
