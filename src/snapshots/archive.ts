@@ -12,11 +12,9 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { extract as tarExtract } from 'tar-stream';
-import * as z from 'zod';
+import * as z from '../validation/zod.js';
 
-const MetaSchema = z
-  .object({ Index: z.number().int().nonnegative(), Term: z.number().int().nonnegative(), Size: z.number().int().nonnegative() })
-  .passthrough();
+const MetaSchema = z.looseObject({ Index: z.int().check(z.nonnegative()), Term: z.int().check(z.nonnegative()), Size: z.int().check(z.nonnegative()) });
 /** meta.json and SHA256SUMS are small; anything larger is not a snapshot. */
 const SMALL_ENTRY_MAX = 1024 * 1024;
 

@@ -1,5 +1,5 @@
 /** A stored, verified raft snapshot, as the execution output, the report and the `latest` record name it. */
-import * as z from 'zod';
+import * as z from '../validation/zod.js';
 
 export const SnapshotSystemSchema = z.enum(['consul', 'nomad', 'vault']);
 export type SnapshotSystem = z.infer<typeof SnapshotSystemSchema>;
@@ -9,10 +9,10 @@ export const SnapshotRecordSchema = z.object({
   bucket: z.string(),
   key: z.string(),
   /** Size of the archive as sent and as stored. */
-  bytes: z.number().int().nonnegative(),
+  bytes: z.int().check(z.nonnegative()),
   /** Raft index and term the snapshot covers (meta.json). */
-  index: z.number().int().nonnegative(),
-  term: z.number().int().nonnegative(),
+  index: z.int().check(z.nonnegative()),
+  term: z.int().check(z.nonnegative()),
   /** SHA-256 of the archive, hex. */
   sha256: z.string(),
   etag: z.string(),

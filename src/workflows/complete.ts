@@ -2,7 +2,7 @@
  * Complete a lifecycle action and record the workflow's outcome. Shared by
  * the lifecycle workflows (drain, join).
  */
-import * as z from 'zod';
+import * as z from '../validation/zod.js';
 import * as autoscaling from '../aws/autoscaling.js';
 import { LifecycleActionSchema } from '../events/lifecycle-action.js';
 import { getLogger } from '../observability/logger.js';
@@ -14,10 +14,10 @@ export const CompleteInputSchema = z.object({
   result: z.enum(['CONTINUE', 'ABANDON']),
   workflow: z.enum(['drain', 'join']),
   /** drained | nothing-joined | failed | joined … */
-  outcome: z.string().min(1),
-  timings: z.object({ hookFiredAt: z.number().nullish(), startedAt: z.number().nullish(), doneAt: z.number().nullish() }).partial().nullish(),
+  outcome: z.string().check(z.minLength(1)),
+  timings: z.nullish(z.partial(z.object({ hookFiredAt: z.nullish(z.number()), startedAt: z.nullish(z.number()), doneAt: z.nullish(z.number()) }))),
   /** The caught Step Functions error on failure paths. */
-  error: z.object({ Error: z.string(), Cause: z.string().nullish() }).nullish(),
+  error: z.nullish(z.object({ Error: z.string(), Cause: z.nullish(z.string()) })),
 });
 export type CompleteInput = z.infer<typeof CompleteInputSchema>;
 

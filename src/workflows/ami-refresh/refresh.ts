@@ -4,7 +4,7 @@
  * alerts topic) and, with auto-upgrade on and inside the
  * maintenance window, start one cluster upgrade for the drifted pools.
  */
-import * as z from 'zod';
+import * as z from '../../validation/zod.js';
 import type * as autoscaling from '../../aws/autoscaling.js';
 import type * as ec2 from '../../aws/ec2.js';
 import type { Config } from '../../config/index.js';
@@ -24,7 +24,7 @@ export interface AmiRefreshDeps {
 }
 
 /** The EventBridge scheduled event (only its time is used; anything else is accepted). */
-export const ScheduledEventSchema = z.object({ time: z.iso.datetime().optional() }).loose();
+export const ScheduledEventSchema = z.looseObject({ time: z.optional(z.iso.datetime()) });
 
 /** What a run found and did. */
 export interface AmiRefreshResult {

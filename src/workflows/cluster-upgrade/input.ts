@@ -2,7 +2,7 @@
  * The console input of a cluster upgrade: one image for every pool, or an
  * image per pool, plus the pool upgrade knobs passed through to each pool.
  */
-import * as z from 'zod';
+import * as z from '../../validation/zod.js';
 import { InvalidUpgradeInput } from '../../errors/index.js';
 import { AmiIdSchema, describeInputIssues, UpgradeKnobsShape } from '../upgrade/input.js';
 
@@ -23,18 +23,20 @@ export const CLUSTER_UPGRADE_INPUT_KEYS = [
 /** The operator's input, as typed in the console. */
 export const ClusterUpgradeInputSchema = z
   .strictObject({
-    imageId: AmiIdSchema.optional(),
-    images: z.record(z.string().trim().min(1, 'pool names must not be empty'), AmiIdSchema).optional(),
+    imageId: z.optional(AmiIdSchema),
+    images: z.optional(z.record(z.string().check(z.trim(), z.minLength(1, 'pool names must not be empty')), AmiIdSchema)),
     ...UpgradeKnobsShape,
   })
-  .superRefine((v, ctx) => {
-    if (v.imageId !== undefined && v.images !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['images'], message: 'give imageId (every pool) or images (per pool), not both' });
-    if (v.imageId === undefined && v.images === undefined)
-      ctx.addIssue({ code: 'custom', path: ['imageId'], message: 'give imageId ("ami-...", every pool) or images ({"<pool>": "ami-..."})' });
-    if (v.images !== undefined && Object.keys(v.images).length === 0)
-      ctx.addIssue({ code: 'custom', path: ['images'], message: 'must name at least one pool' });
-  });
+  .check(
+    z.superRefine((v, ctx) => {
+      if (v.imageId !== undefined && v.images !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['images'], message: 'give imageId (every pool) or images (per pool), not both' });
+      if (v.imageId === undefined && v.images === undefined)
+        ctx.addIssue({ code: 'custom', path: ['imageId'], message: 'give imageId ("ami-...", every pool) or images ({"<pool>": "ami-..."})' });
+      if (v.images !== undefined && Object.keys(v.images).length === 0)
+        ctx.addIssue({ code: 'custom', path: ['images'], message: 'must name at least one pool' });
+    }),
+  );
 export type ClusterUpgradeInput = z.infer<typeof ClusterUpgradeInputSchema>;
 
 /** Example shown in every input error. */

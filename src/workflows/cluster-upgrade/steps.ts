@@ -4,7 +4,7 @@
  * the cluster upgrade: pools already upgraded stay upgraded, the failed pool
  * rolled itself back, the rest are not started.
  */
-import * as z from 'zod';
+import * as z from '../../validation/zod.js';
 import { ConfigError } from '../../errors/index.js';
 import { getLogger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
@@ -33,7 +33,7 @@ export async function startNextPool(state: ClusterUpgradeState, deps: ClusterUpg
   );
 }
 
-const PoolOutputSchema = z.object({ outcome: z.string() }).loose();
+const PoolOutputSchema = z.looseObject({ outcome: z.string() });
 
 /** Poll the current pool's upgrade. A failure ends the plan: the remaining pools are not started. */
 export async function checkPool(state: ClusterUpgradeState, deps: ClusterUpgradeDeps): Promise<ClusterUpgradeState & { progress: { phase: PoolCheckPhase } }> {

@@ -1,5 +1,5 @@
 /** Task inputs of the cluster upgrade state machine and its steps (one Lambda function per step). */
-import * as z from 'zod';
+import * as z from '../../validation/zod.js';
 import type { ValidateTaskSchema } from '../upgrade/tasks.js';
 import type { ClusterUpgradeDeps } from './deps.js';
 import { planClusterUpgrade } from './plan.js';

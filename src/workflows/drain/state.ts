@@ -1,5 +1,5 @@
 /** The drain workflow's state, as it travels between the state machine's tasks (JSON). */
-import * as z from 'zod';
+import * as z from '../../validation/zod.js';
 import { PoolFactsSchema } from '../../cluster/pool.js';
 import { LifecycleActionSchema } from '../../events/lifecycle-action.js';
 import { RemovalSnapshotsSchema } from '../servers/removal-snapshot-state.js';
@@ -13,14 +13,14 @@ import { ServerRemovalSchema } from '../servers/removal-state.js';
 export const DrainNoticeSchema = z.object({ kind: z.literal('spot-interruption'), reclaimAt: z.number() });
 
 /** What the router (or the instance notice handler) starts an execution with. */
-export const DrainInputSchema = z.object({ action: LifecycleActionSchema, pool: PoolFactsSchema, notice: DrainNoticeSchema.nullish() });
+export const DrainInputSchema = z.object({ action: LifecycleActionSchema, pool: PoolFactsSchema, notice: z.nullish(DrainNoticeSchema) });
 export type DrainInput = z.infer<typeof DrainInputSchema>;
 
 /** A task error the state machine caught into `$.error` before it waited and ran Prepare again (States.ALL shape). */
-const CaughtErrorSchema = z.object({ Error: z.string(), Cause: z.string().optional() });
+const CaughtErrorSchema = z.object({ Error: z.string(), Cause: z.optional(z.string()) });
 
 /** Prepare's input: the execution input, and on a run after a wait the error that made it wait (named when it gives up). */
-export const DrainPrepareInputSchema = DrainInputSchema.extend({ error: CaughtErrorSchema.nullish() });
+export const DrainPrepareInputSchema = z.extend(DrainInputSchema, { error: z.nullish(CaughtErrorSchema) });
 export type DrainPrepareInput = z.infer<typeof DrainPrepareInputSchema>;
 
 export const DrainPlanSchema = z.enum(['nothing-joined', 'client', 'server']);
@@ -35,20 +35,20 @@ export const WorkLostSchema = z.object({
   /** One line per allocation: alloc id, job, task group; and why. */
   cause: z.string(),
   /** drain-deadline: Nomad stopped it when the deadline forced the drain; no-room: migrated, but the scheduler found nowhere to place a replacement. */
-  allocations: z.array(z.object({ id: z.string(), jobId: z.string(), taskGroup: z.string().nullable(), reason: z.enum(['drain-deadline', 'no-room']) })),
+  allocations: z.array(z.object({ id: z.string(), jobId: z.string(), taskGroup: z.nullable(z.string()), reason: z.enum(['drain-deadline', 'no-room']) })),
 });
 export type WorkLostReport = z.infer<typeof WorkLostSchema>;
 
 /** State after Prepare; every later task takes and returns it. */
-export const DrainStateSchema = DrainInputSchema.extend({
+export const DrainStateSchema = z.extend(DrainInputSchema, {
   plan: DrainPlanSchema,
   /** Epoch ms after which the next task gives up (pushed forward by every task that reached the cluster). */
   giveUpAt: z.number(),
-  nomadNodeId: z.string().nullable(),
-  consulNode: z.string().nullable(),
-  privateIp: z.string().nullable(),
+  nomadNodeId: z.nullable(z.string()),
+  consulNode: z.nullable(z.string()),
+  privateIp: z.nullable(z.string()),
   /** The instance's private DNS name (its hostname: Vault's node_id under that convention). */
-  privateDnsName: z.string().nullish(),
+  privateDnsName: z.nullish(z.string()),
   hook: z.object({
     heartbeatTimeoutSec: z.number(),
     /** The hook's global limit: no heartbeat extends the action past it. Epoch ms. */
@@ -61,36 +61,36 @@ export const DrainStateSchema = DrainInputSchema.extend({
     index: z.number(),
     done: z.boolean(),
     /** How the drain went: started, already-draining, already-drained, node-gone, node-down, no-nomad-node. */
-    mode: z.string().nullable(),
+    mode: z.nullable(z.string()),
     hookFiredAt: z.number(),
-    startedAt: z.number().nullable(),
-    doneAt: z.number().nullable(),
+    startedAt: z.nullable(z.number()),
+    doneAt: z.nullable(z.number()),
     /** The pool's deadline, ns, when StartDrain shortened it to end before the hook's global limit. */
-    deadlineCappedFromNs: z.number().nullish(),
+    deadlineCappedFromNs: z.nullish(z.number()),
     /** Allocations the drain displaced that the scheduler found no room for, reported while the drain still runs (once). */
-    blocked: WorkLostSchema.shape.allocations.nullish(),
+    blocked: z.nullish(WorkLostSchema.shape.allocations),
     /** Set when the drain ended with work stopped at its deadline (the execution then fails `WorkLost` after completing). */
-    workLost: WorkLostSchema.nullish(),
+    workLost: z.nullish(WorkLostSchema),
   }),
   /**
    * `leavesBeforeCompletion` of this state, written by Prepare for the state
    * machine's Choice. Optional: a drain started before a deploy that added it
    * carries on under its own definition with the new Lambdas.
    */
-  leaveBeforeCompletion: z.boolean().optional(),
-  left: z.object({ method: z.string(), purged: z.boolean() }).nullable(),
+  leaveBeforeCompletion: z.optional(z.boolean()),
+  left: z.nullable(z.object({ method: z.string(), purged: z.boolean() })),
   /**
    * Set when Consul hides nodes from the token (no node:read): the Nomad
    * drain still runs, then LeaveCluster fails loudly instead of reading the
    * filtered (empty) member list as "already gone".
    */
-  consulUnreadable: z.string().nullish(),
+  consulUnreadable: z.nullish(z.string()),
   /** Why the Nomad token cannot read the node's allocations (no namespace read-job): the drain ends WorkUnverified. */
-  allocationsUnreadable: z.string().nullish(),
+  allocationsUnreadable: z.nullish(z.string()),
   /** The server branch (plan `server`): set by ServerGuard, carried through ServerLeave and ServerVerify. */
-  server: ServerRemovalSchema.nullish(),
+  server: z.nullish(ServerRemovalSchema),
   /** The server branch's raft snapshots before the removal (ServerSnapshot). */
-  snapshots: RemovalSnapshotsSchema.nullish(),
+  snapshots: z.nullish(RemovalSnapshotsSchema),
 });
 export type DrainState = z.infer<typeof DrainStateSchema>;
 

@@ -1,12 +1,12 @@
 /** Complete the launch action ({@link completeLifecycle}) and record the join outcome metrics. */
-import * as z from 'zod';
+import * as z from '../../validation/zod.js';
 import { countMetric, secondsMetric } from '../../observability/metrics.js';
 import { CompleteInputSchema, completeLifecycle, type CompleteDeps, type CompleteOutput } from '../complete.js';
 
-export const JoinCompleteInputSchema = CompleteInputSchema.extend({
+export const JoinCompleteInputSchema = z.extend(CompleteInputSchema, {
   workflow: z.literal('join'),
   /** When the gate was seen satisfied and whether that is when its last condition became true. */
-  gate: z.object({ satisfiedAt: z.number().nullish(), exact: z.boolean().nullish() }).nullish(),
+  gate: z.nullish(z.object({ satisfiedAt: z.nullish(z.number()), exact: z.nullish(z.boolean()) })),
 });
 export type JoinCompleteInput = z.infer<typeof JoinCompleteInputSchema>;
 

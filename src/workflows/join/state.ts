@@ -1,5 +1,5 @@
 /** The join workflow's state, as it travels between the state machine's tasks (JSON). */
-import * as z from 'zod';
+import * as z from '../../validation/zod.js';
 import { PoolFactsSchema } from '../../cluster/pool.js';
 import { LifecycleActionSchema } from '../../events/lifecycle-action.js';
 
@@ -33,21 +33,21 @@ export type GateCondition = z.infer<typeof GateConditionSchema>;
 export const DiagnosticsSchema = z.object({
   /** Run Command status, or NodeUnreachable (SSM agent never came online: the node may never have booted). */
   ssmStatus: z.string(),
-  reason: z.string().nullable(),
+  reason: z.nullable(z.string()),
   /** Output per diagnostic command (consul-status, nomad-status, consul-log, nomad-log). */
   sections: z.record(z.string(), z.string()),
 });
 export type Diagnostics = z.infer<typeof DiagnosticsSchema>;
 
 /** State after Prepare; every later task takes and returns it. */
-export const JoinStateSchema = JoinInputSchema.extend({
+export const JoinStateSchema = z.extend(JoinInputSchema, {
   mode: z.enum(['auto', 'ssm']),
   next: JoinNextSchema,
   /** Seconds the state machine waits before the next task when `next` is poll or retry-join. */
-  pollAfterSeconds: z.number().int().min(0),
-  privateIp: z.string().nullable(),
+  pollAfterSeconds: z.int().check(z.gte(0)),
+  privateIp: z.nullable(z.string()),
   /** The instance's private DNS name (its hostname: Vault's node_id under that convention). */
-  privateDnsName: z.string().nullish(),
+  privateDnsName: z.nullish(z.string()),
   /** Hook fired + join timeout, epoch ms. */
   deadlineAt: z.number(),
   joinTimeoutMs: z.number(),
@@ -58,27 +58,27 @@ export const JoinStateSchema = JoinInputSchema.extend({
     lastHeartbeatAt: z.number(),
   }),
   /** ssm mode: join attempts through Run Command. */
-  join: z.object({ attempts: z.number().int(), lastResult: z.string().nullable() }),
+  join: z.object({ attempts: z.int(), lastResult: z.nullable(z.string()) }),
   gate: z.object({
     conditions: z.array(GateConditionSchema),
-    nomadNodeId: z.string().nullable(),
-    consulNode: z.string().nullable(),
+    nomadNodeId: z.nullable(z.string()),
+    consulNode: z.nullable(z.string()),
     /** Consecutive poll returns (grows the poll interval). */
-    polls: z.number().int(),
-    checkedAt: z.number().nullable(),
+    polls: z.int(),
+    checkedAt: z.nullable(z.number()),
   }),
   timings: z.object({
     hookFiredAt: z.number(),
     /** When the gate was seen satisfied. */
-    satisfiedAt: z.number().nullable(),
+    satisfiedAt: z.nullable(z.number()),
     /** True when a blocking query returned on the change that satisfied the last condition (so satisfiedAt is when it became true). */
     satisfiedExact: z.boolean(),
   }),
   /** Why the workflow ended without completing the action (terminating instance, action no longer active). */
-  ended: z.string().nullable(),
-  diagnostics: DiagnosticsSchema.nullable(),
+  ended: z.nullable(z.string()),
+  diagnostics: z.nullable(DiagnosticsSchema),
   /** Set by Diagnose: the Fail state's Error and Cause. */
-  error: z.object({ Error: z.string(), Cause: z.string() }).nullish(),
+  error: z.nullish(z.object({ Error: z.string(), Cause: z.string() })),
 });
 export type JoinState = z.infer<typeof JoinStateSchema>;
 /** The state a task returns: its `next` is one of {@link JOIN_NEXT_BY_TASK}[task]. */

@@ -20,7 +20,7 @@
  * adds nothing.
  */
 import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
-import * as z from 'zod';
+import * as z from '../../validation/zod.js';
 import type { describeGroup, setDesiredCapacity, terminateInstance } from '../../aws/autoscaling.js';
 import type { createTags, describeInstance } from '../../aws/ec2.js';
 import { getLogger } from '../../observability/logger.js';
@@ -37,14 +37,14 @@ export const SurgeStateSchema = z.object({
   instanceId: z.string(),
   asgName: z.string(),
   /** Set by SurgeStart. */
-  surge: z.enum(SURGE_STARTED).optional(),
+  surge: z.optional(z.enum(SURGE_STARTED)),
   /** Instances of the group before the surge (any state): the replacement is none of them. */
-  before: z.array(z.string()).optional(),
-  desiredBefore: z.number().int().optional(),
+  before: z.optional(z.array(z.string())),
+  desiredBefore: z.optional(z.int()),
   /** Set by CheckReplacement. */
-  next: z.enum(SURGE_NEXT).optional(),
-  replacement: z.string().nullable().optional(),
-  reason: z.string().optional(),
+  next: z.optional(z.enum(SURGE_NEXT)),
+  replacement: z.optional(z.nullable(z.string())),
+  reason: z.optional(z.string()),
 });
 export type SurgeState = z.output<typeof SurgeStateSchema>;
 

@@ -1,5 +1,5 @@
 /** The server branch of the drain workflow: its part of the drain state (JSON between the tasks). */
-import * as z from 'zod';
+import * as z from '../../validation/zod.js';
 
 /**
  * What the state machine does next (read by its Choice states):
@@ -21,26 +21,26 @@ const PeerIdsSchema = z.object({ nomad: z.array(z.string()), consul: z.array(z.s
 
 export const ServerRemovalSchema = z.object({
   next: ServerNextSchema,
-  pollAfterSeconds: z.number().int().min(0),
+  pollAfterSeconds: z.int().check(z.gte(0)),
   /** Guard limit: hook fired + SERVER_QUORUM_WAIT, epoch ms. */
   guardUntil: z.number(),
   /** Verify limit: left + SERVER_QUORUM_WAIT, epoch ms. */
-  verifyUntil: z.number().nullable(),
+  verifyUntil: z.nullable(z.number()),
   /** Raft peer ids of this instance per system, as the guard found them. */
   peers: PeerIdsSchema,
-  guardChecks: z.number().int(),
+  guardChecks: z.int(),
   /** The last guard verdict per system, for logs and the Cause. */
   verdict: z.string(),
-  guardPassedAt: z.number().nullable(),
+  guardPassedAt: z.nullable(z.number()),
   /** Nomad leadership moved away from this node (to that peer id). */
-  leadershipTransferredTo: z.string().nullable(),
+  leadershipTransferredTo: z.nullable(z.string()),
   /** Run Command status of the graceful leave (or NodeUnreachable). */
-  leaveStatus: z.string().nullable(),
-  leftAt: z.number().nullable(),
+  leaveStatus: z.nullable(z.string()),
+  leftAt: z.nullable(z.number()),
   /** How each system lost the peer: left (by itself) or api (removed through the API). */
   removed: z.record(z.string(), z.string()),
-  doneAt: z.number().nullable(),
-  error: z.object({ Error: z.string(), Cause: z.string() }).nullish(),
+  doneAt: z.nullable(z.number()),
+  error: z.nullish(z.object({ Error: z.string(), Cause: z.string() })),
 });
 export type ServerRemoval = z.infer<typeof ServerRemovalSchema>;
 /** The drain state a server-branch task returns: its `server.next` is one of {@link SERVER_NEXT_BY_TASK}[task]. */

@@ -4,14 +4,19 @@
  * `{"asgNames": ["<ASG>", …]}` (replaced in HashiCorp's order of their
  * systems, not in the order given); the output is {@link ReplaceSummary}.
  */
-import * as z from 'zod';
+import * as z from '../../validation/zod.js';
 import { RaftSystemSchema, SYSTEM_ORDER, type RaftSystem } from '../../cluster/systems.js';
 import { SnapshotRecordSchema, type SnapshotRecord } from '../../snapshots/record.js';
 
 /** What StartExecution passes: one group, or several. */
-const ReplaceTargetSchema = z.object({ asgName: z.string().min(1), asgNames: z.array(z.string().min(1)).min(1).optional() });
-export const ReplaceInputSchema = z.preprocess(
-  (v) => (typeof v === 'object' && v !== null && !('asgName' in v) && 'asgNames' in v && Array.isArray(v.asgNames) ? { ...v, asgName: v.asgNames[0] } : v),
+const ReplaceTargetSchema = z.object({
+  asgName: z.string().check(z.minLength(1)),
+  asgNames: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
+});
+export const ReplaceInputSchema = z.pipe(
+  z.transform((v) =>
+    typeof v === 'object' && v !== null && !('asgName' in v) && 'asgNames' in v && Array.isArray(v.asgNames) ? { ...v, asgName: v.asgNames[0] } : v,
+  ),
   ReplaceTargetSchema,
 );
 export type ReplaceInput = z.infer<typeof ReplaceTargetSchema>;
@@ -25,7 +30,7 @@ export const ReplaceGroupSchema = z.object({
   /** The raft systems the group runs. */
   systems: z.array(RaftSystemSchema),
   /** The launch template version it launched when the execution started (what its members are replaced with). */
-  target: z.object({ launchTemplateId: z.string(), version: z.number().int() }).optional(),
+  target: z.optional(z.object({ launchTemplateId: z.string(), version: z.int() })),
 });
 
 /**
@@ -48,7 +53,7 @@ export const REPLACE_NEXT_BY_TASK = {
 /** Timings of one replaced server, epoch ms, and its durations in seconds. */
 export const ReplacedSchema = z.object({
   /** The server group (several groups: each server names its own). */
-  asgName: z.string().optional(),
+  asgName: z.optional(z.string()),
   oldInstanceId: z.string(),
   newInstanceId: z.string(),
   launchedAt: z.number(),
@@ -61,39 +66,39 @@ export const ReplacedSchema = z.object({
 });
 export type Replaced = z.infer<typeof ReplacedSchema>;
 
-export const ReplaceStateSchema = ReplaceTargetSchema.extend({
+export const ReplaceStateSchema = z.extend(ReplaceTargetSchema, {
   next: ReplaceNextSchema,
-  pollAfterSeconds: z.number().int().min(0),
+  pollAfterSeconds: z.int().check(z.gte(0)),
   /** The launch template version the group launches now. */
-  target: z.object({ launchTemplateId: z.string(), version: z.number().int() }),
+  target: z.object({ launchTemplateId: z.string(), version: z.int() }),
   /** Members to replace when the execution started. */
   outdatedAtStart: z.array(z.string()),
   startedAt: z.number(),
-  current: z
-    .object({
+  current: z.nullable(
+    z.object({
       baseline: z.array(z.string()),
       launchedAt: z.number(),
       deadlineAt: z.number(),
-      newInstanceId: z.string().nullable(),
-      newHealthyAt: z.number().nullable(),
-      oldInstanceId: z.string().nullable(),
-      oldPrivateIp: z.string().nullable(),
+      newInstanceId: z.nullable(z.string()),
+      newHealthyAt: z.nullable(z.number()),
+      oldInstanceId: z.nullable(z.string()),
+      oldPrivateIp: z.nullable(z.string()),
       /** Its private DNS name (Vault node_id under the hostname convention). */
-      oldPrivateDnsName: z.string().nullish(),
-      terminatedAt: z.number().nullable(),
-    })
-    .nullable(),
+      oldPrivateDnsName: z.nullish(z.string()),
+      terminatedAt: z.nullable(z.number()),
+    }),
+  ),
   replaced: z.array(ReplacedSchema),
   /** The systems of the group being replaced now (`asgName`). */
-  systems: z.array(RaftSystemSchema).default(['consul', 'nomad', 'vault']),
+  systems: z._default(z.array(RaftSystemSchema), ['consul', 'nomad', 'vault']),
   /** Groups still to replace after this one, in order. */
-  queue: z.array(ReplaceGroupSchema).default([]),
+  queue: z._default(z.array(ReplaceGroupSchema), []),
   /** Every group of the execution in the order they are replaced (the first is the current one at the start). */
-  groups: z.array(ReplaceGroupSchema).default([]),
+  groups: z._default(z.array(ReplaceGroupSchema), []),
   /** The verified raft snapshots taken before the first change, one per system of any of the groups. */
-  snapshots: z.array(SnapshotRecordSchema).default([]),
-  summary: z.unknown().optional(),
-  error: z.object({ Error: z.string(), Cause: z.string() }).nullish(),
+  snapshots: z._default(z.array(SnapshotRecordSchema), []),
+  summary: z.optional(z.unknown()),
+  error: z.nullish(z.object({ Error: z.string(), Cause: z.string() })),
 });
 export type ReplaceState = z.infer<typeof ReplaceStateSchema>;
 /** The state a task returns: its `next` is one of {@link REPLACE_NEXT_BY_TASK}[task]. */

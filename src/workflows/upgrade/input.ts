@@ -2,7 +2,7 @@
  * The console input of a pool upgrade: small enough to type, strict enough
  * that a typo fails at once with a message that says what to fix.
  */
-import * as z from 'zod';
+import * as z from '../../validation/zod.js';
 import { InvalidUpgradeInput } from '../../errors/index.js';
 import { parseDuration } from '../../time/duration.js';
 
@@ -28,18 +28,21 @@ const COUNT_HINT = 'must be a count ≥ 1 like 2, or a percentage of the pool ab
  * percentage of the pool in (0 %, 100 %] like "25%". A zero would plan
  * batches of no node, which never end.
  */
-const CountOrPercent = z.union([z.number(), z.string()]).transform((v, ctx): number | `${number}%` => {
-  const text = typeof v === 'number' ? String(v) : v.trim();
-  const pct = /^(\d+(?:\.\d+)?)%$/.exec(text);
-  if (pct) {
-    const n = Number(pct[1]);
-    if (n > 0 && n <= 100) return `${n}%`;
-  } else if (/^\d+$/.test(text) && Number(text) >= 1) {
-    return Number(text);
-  }
-  ctx.addIssue({ code: 'custom', message: `${COUNT_HINT} (got ${JSON.stringify(v)})` });
-  return z.NEVER;
-});
+const CountOrPercent = z.pipe(
+  z.union([z.number(), z.string()]),
+  z.transform((v, ctx): number | `${number}%` => {
+    const text = typeof v === 'number' ? String(v) : v.trim();
+    const pct = /^(\d+(?:\.\d+)?)%$/.exec(text);
+    if (pct) {
+      const n = Number(pct[1]);
+      if (n > 0 && n <= 100) return `${n}%`;
+    } else if (/^\d+$/.test(text) && Number(text) >= 1) {
+      return Number(text);
+    }
+    ctx.issues.push({ code: 'custom', message: `${COUNT_HINT} (got ${JSON.stringify(v)})`, input: v });
+    return z.NEVER;
+  }),
+);
 
 /**
  * Bounds of a drain deadline. Below a minute Nomad forces allocations off
@@ -50,25 +53,25 @@ const CountOrPercent = z.union([z.number(), z.string()]).transform((v, ctx): num
  */
 export const DRAIN_DEADLINE_BOUNDS_MS = { min: 60_000, max: 24 * 3_600_000 } as const;
 
-const DrainDeadline = z
-  .string()
-  .trim()
-  .refine((v) => parseDuration(v) !== undefined, 'must be a Go duration like "30m" or "1h"')
-  .refine((v) => {
+const DrainDeadline = z.string().check(
+  z.trim(),
+  z.refine((v) => parseDuration(v) !== undefined, 'must be a Go duration like "30m" or "1h"'),
+  z.refine((v) => {
     const ms = parseDuration(v);
     return ms === undefined || (ms >= DRAIN_DEADLINE_BOUNDS_MS.min && ms <= DRAIN_DEADLINE_BOUNDS_MS.max);
-  }, 'must be at least "1m" and at most "24h" (a terminate lifecycle action is held 48 h at most)');
+  }, 'must be at least "1m" and at most "24h" (a terminate lifecycle action is held 48 h at most)'),
+);
 
 /** A Go duration within bounds (ms). */
 const boundedDuration = (min: number, max: number, hint: string) =>
-  z
-    .string()
-    .trim()
-    .refine((v) => parseDuration(v) !== undefined, 'must be a Go duration like "10m" or "1h"')
-    .refine((v) => {
+  z.string().check(
+    z.trim(),
+    z.refine((v) => parseDuration(v) !== undefined, 'must be a Go duration like "10m" or "1h"'),
+    z.refine((v) => {
       const ms = parseDuration(v);
       return ms === undefined || (ms >= min && ms <= max);
-    }, hint);
+    }, hint),
+  );
 
 /** Bake time: "0s" (no bake) up to 24 h. */
 const BakeTime = boundedDuration(0, 24 * 3_600_000, 'must be from "0s" to "24h"');
@@ -83,51 +86,53 @@ const Checkpoints = z
   .array(
     z.union([
       z.number(),
-      z
-        .string()
-        .trim()
-        .regex(/^\d+(\.\d+)?%?$/, 'must be a percentage like 25 or "25%"')
-        .transform((v) => Number(v.replace('%', ''))),
+      z.pipe(
+        z.string().check(z.trim(), z.regex(/^\d+(\.\d+)?%?$/, 'must be a percentage like 25 or "25%"')),
+        z.transform((v) => Number(v.replace('%', ''))),
+      ),
     ]),
   )
-  .max(20, 'at most 20 checkpoints')
-  .refine((ps) => ps.every((p) => p > 0 && p < 100), 'each checkpoint must be a percentage above 0 and below 100');
+  .check(
+    z.maxLength(20, 'at most 20 checkpoints'),
+    z.refine((ps) => ps.every((p) => p > 0 && p < 100), 'each checkpoint must be a percentage above 0 and below 100'),
+  );
 
 /** An AMI id as typed. */
-export const AmiIdSchema = z
-  .string()
-  .trim()
-  .regex(/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/, 'must be an AMI id like "ami-0123456789abcdef0"');
+export const AmiIdSchema = z.string().check(z.trim(), z.regex(/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/, 'must be an AMI id like "ami-0123456789abcdef0"'));
 
 /** The rollout knobs of a pool upgrade (a cluster upgrade passes them to every pool). */
 export const UpgradeKnobsShape = {
-  surge: CountOrPercent.optional(),
-  batchSize: CountOrPercent.optional(),
-  drainDeadline: DrainDeadline.optional(),
-  dryRun: z.boolean().optional(),
+  surge: z.optional(CountOrPercent),
+  batchSize: z.optional(CountOrPercent),
+  drainDeadline: z.optional(DrainDeadline),
+  dryRun: z.optional(z.boolean()),
   /** Pause once after the first batch (a checkpoint); checkpoints adds more. */
-  approval: z.boolean().optional(),
-  checkpoints: Checkpoints.optional(),
-  bakeTime: BakeTime.optional(),
-  healthTimeout: HealthTimeout.optional(),
+  approval: z.optional(z.boolean()),
+  checkpoints: z.optional(Checkpoints),
+  bakeTime: z.optional(BakeTime),
+  healthTimeout: z.optional(HealthTimeout),
 };
 
 /** The operator's input, as typed in the console. */
 export const UpgradeInputSchema = z
   .strictObject({
-    pool: z.string().trim().min(1, 'must name a pool (hashistack:pool tag) or an Auto Scaling group'),
-    imageId: AmiIdSchema.optional(),
-    launchTemplateVersion: z.union([z.number().int().min(1), z.string().trim().regex(/^\d+$/, 'must be a version number like 7').transform(Number)]).optional(),
+    pool: z.string().check(z.trim(), z.minLength(1, 'must name a pool (hashistack:pool tag) or an Auto Scaling group')),
+    imageId: z.optional(AmiIdSchema),
+    launchTemplateVersion: z.optional(
+      z.union([z.int().check(z.gte(1)), z.pipe(z.string().check(z.trim(), z.regex(/^\d+$/, 'must be a version number like 7')), z.transform(Number))]),
+    ),
     ...UpgradeKnobsShape,
   })
-  .superRefine((v, ctx) => {
-    if (v.imageId !== undefined && v.launchTemplateVersion !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['launchTemplateVersion'], message: 'give imageId or launchTemplateVersion, not both' });
-    }
-    if (v.imageId === undefined && v.launchTemplateVersion === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['imageId'], message: 'give the new image as imageId ("ami-...") or an existing launchTemplateVersion' });
-    }
-  });
+  .check(
+    z.superRefine((v, ctx) => {
+      if (v.imageId !== undefined && v.launchTemplateVersion !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['launchTemplateVersion'], message: 'give imageId or launchTemplateVersion, not both' });
+      }
+      if (v.imageId === undefined && v.launchTemplateVersion === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['imageId'], message: 'give the new image as imageId ("ami-...") or an existing launchTemplateVersion' });
+      }
+    }),
+  );
 export type UpgradeInput = z.infer<typeof UpgradeInputSchema>;
 
 /** Example shown in every input error. */

@@ -1,5 +1,5 @@
 /** Task inputs of the pool upgrade state machine, and its steps (one Lambda function per step). */
-import * as z from 'zod';
+import * as z from '../../validation/zod.js';
 import { getLogger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
 import type { UpgradeDeps } from './deps.js';
@@ -16,7 +16,7 @@ import { UpgradeStateSchema, type UpgradeState } from './state.js';
 import { summarise, type UpgradeSummary } from './summary.js';
 
 /** Input of the Validate task: the console input and the execution's ARN. */
-export const ValidateTaskSchema = z.object({ input: z.unknown(), executionArn: z.string().min(1) });
+export const ValidateTaskSchema = z.object({ input: z.unknown(), executionArn: z.string().check(z.minLength(1)) });
 
 type Step = (s: UpgradeState, d: UpgradeDeps) => Promise<UpgradeState>;
 
@@ -109,7 +109,7 @@ export function validateUpgrade(task: z.infer<typeof ValidateTaskSchema>, deps: 
 }
 
 /** Input of the approval task (waitForTaskToken): the task token and the upgrade state. */
-export const ApprovalTaskSchema = z.object({ token: z.string().min(1), state: UpgradeStateSchema });
+export const ApprovalTaskSchema = z.object({ token: z.string().check(z.minLength(1)), state: UpgradeStateSchema });
 
 /** The CLI commands that answer an approval request. */
 export function approvalCommands(token: string): { approve: string; reject: string } {
