@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { INTERRUPTION_TOKEN } from '../../src/aws/autoscaling.js';
 import { type InstanceNotice, parseInstanceNotice } from '../../src/events/instance-notice.js';
-import { parseLifecycleEvent } from '../../src/events/lifecycle-action.js';
+import { parseLifecycleEvent } from '../../src/events/lifecycle-event.js';
 import { cappedDeadlineNs, RECLAIM_MARGIN_MS } from '../../src/workflows/drain/start.js';
 import { MaintenanceWindowSchema } from '../../src/time/window.js';
 import { handleInstanceNotice, type NoticeDeps } from '../../src/workflows/notices/handle.js';

@@ -8,7 +8,8 @@ import { executionArnOf, type describeExecution, type listExecutions, type start
 import { poolFactsFromTags, type PoolFacts } from '../../cluster/pool.js';
 import type { Config } from '../../config/index.js';
 import { ConfigError, InvalidInput } from '../../errors/index.js';
-import { parseLifecycleEvent, type LifecycleAction } from '../../events/lifecycle-action.js';
+import type { LifecycleAction } from '../../events/lifecycle-action.js';
+import { parseLifecycleEvent } from '../../events/lifecycle-event.js';
 import { appendLifecycleKeys } from '../../observability/context.js';
 import { getLogger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
