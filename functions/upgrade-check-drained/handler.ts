@@ -1,6 +1,6 @@
 /** Pool upgrade step: polls: are the batch's old nodes gone?. */
-import * as autoscaling from '../../src/aws/autoscaling.js';
-import * as cloudwatch from '../../src/aws/cloudwatch.js';
+import { describeGroup } from '../../src/aws/autoscaling.js';
+import { describeAlarms } from '../../src/aws/cloudwatch.js';
 import { clusterNomad, upgradeDeps } from '../../src/workflows/upgrade/deps.js';
 import { runStep, StepTaskSchema } from '../../src/workflows/upgrade/tasks.js';
 import { taskHandler } from '../../src/workflows/task-handler.js';
@@ -8,6 +8,6 @@ import { taskHandler } from '../../src/workflows/task-handler.js';
 export const handler = taskHandler(
   'UpgradeCheckDrained',
   StepTaskSchema,
-  () => upgradeDeps({ autoscaling, cloudwatch, nomad: clusterNomad }),
+  () => upgradeDeps({ autoscaling: { describeGroup }, cloudwatch: { describeAlarms }, nomad: clusterNomad }),
   runStep('checkDrained'),
 );
