@@ -3,7 +3,7 @@ import { describeGroup, setDesiredCapacity, terminateInstance } from '../../src/
 import { createLaunchTemplateVersion, setDefaultLaunchTemplateVersion } from '../../src/aws/ec2.js';
 import { putEvent } from '../../src/aws/events.js';
 import { clusterNomad, upgradeDeps } from '../../src/workflows/upgrade/deps.js';
-import { runStep, StepTaskSchema } from '../../src/workflows/upgrade/tasks.js';
+import { startRollback, runStep, StepTaskSchema } from '../../src/workflows/upgrade/steps.js';
 import { taskHandler } from '../../src/workflows/task-handler.js';
 
 export const handler = taskHandler(
@@ -16,5 +16,5 @@ export const handler = taskHandler(
       events: { putEvent },
       nomad: clusterNomad,
     }),
-  runStep('startRollback'),
+  runStep(startRollback),
 );

@@ -4,7 +4,7 @@ import { putEvent } from '../../src/aws/events.js';
 import { describeExecution } from '../../src/aws/sfn.js';
 import { createParameterIfAbsent, deleteParameter, overwriteParameter, readParameter } from '../../src/aws/ssm.js';
 import { clusterNomad, upgradeDeps } from '../../src/workflows/upgrade/deps.js';
-import { runStep, StepTaskSchema } from '../../src/workflows/upgrade/tasks.js';
+import { takeLock, runStep, StepTaskSchema } from '../../src/workflows/upgrade/steps.js';
 import { taskHandler } from '../../src/workflows/task-handler.js';
 
 export const handler = taskHandler(
@@ -18,5 +18,5 @@ export const handler = taskHandler(
       events: { putEvent },
       nomad: clusterNomad,
     }),
-  runStep('takeLock'),
+  runStep(takeLock),
 );
