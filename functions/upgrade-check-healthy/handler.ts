@@ -2,7 +2,8 @@
 import { describeGroup } from '../../src/aws/autoscaling.js';
 import { describeAlarms } from '../../src/aws/cloudwatch.js';
 import { putEvent } from '../../src/aws/events.js';
-import { clusterNomad, upgradeDeps } from '../../src/workflows/upgrade/deps.js';
+import { clusterNomad } from '../../src/workflows/upgrade/cluster-nomad.js';
+import { upgradeDeps } from '../../src/workflows/upgrade/deps.js';
 import { checkHealthy, runStep, StepTaskSchema } from '../../src/workflows/upgrade/steps.js';
 import { taskHandler } from '../../src/workflows/task-handler.js';
 

@@ -3,7 +3,8 @@ import { describeGroup } from '../../src/aws/autoscaling.js';
 import { putEvent } from '../../src/aws/events.js';
 import { describeExecution } from '../../src/aws/sfn.js';
 import { createParameterIfAbsent, deleteParameter, overwriteParameter, readParameter } from '../../src/aws/ssm.js';
-import { clusterNomad, upgradeDeps } from '../../src/workflows/upgrade/deps.js';
+import { clusterNomad } from '../../src/workflows/upgrade/cluster-nomad.js';
+import { upgradeDeps } from '../../src/workflows/upgrade/deps.js';
 import { takeLock, runStep, StepTaskSchema } from '../../src/workflows/upgrade/steps.js';
 import { taskHandler } from '../../src/workflows/task-handler.js';
 

@@ -14,7 +14,6 @@ import type * as sfn from '../../aws/sfn.js';
 import { readParameter } from '../../aws/ssm.js';
 import type * as ssm from '../../aws/ssm.js';
 import { getConfig, type Config } from '../../config/index.js';
-import { clusterClients } from '../../hashicorp/clients.js';
 import type { NomadClient } from '../../hashicorp/nomad/client.js';
 import { now } from '../../time/clock.js';
 import { type StepWiring, unwired, wiredOnly } from '../unwired.js';
@@ -78,9 +77,6 @@ export function upgradeDeps(wired: UpgradeWiring): UpgradeDeps {
     now,
   };
 }
-
-/** The Nomad client of this container, for the steps that wire it. */
-export const clusterNomad = (): ReturnType<UpgradeDeps['nomad']> => clusterClients().nomad;
 
 /**
  * What planning an upgrade reads (Validate of a pool upgrade and of a cluster
