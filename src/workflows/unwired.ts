@@ -17,7 +17,8 @@ export function wiredOnly<T extends object>(name: string, part: Partial<T> | und
   const wired: Partial<T> = part ?? {};
   return new Proxy(wired as T, {
     get(target, property) {
-      if (typeof property === 'symbol' || property === 'then') return undefined;
+      // Not operations: what awaiting (then) or serialising (toJSON) a dependency looks up.
+      if (typeof property === 'symbol' || property === 'then' || property === 'toJSON') return undefined;
       if (Object.hasOwn(target, property)) return target[property as keyof T];
       throw new Error(`${name}.${property} is not wired into this function: add it to its dependencies`);
     },

@@ -24,11 +24,17 @@ describe('wiredOnly', () => {
     expect(() => ec2.describeInstance).toThrow(/^ec2\.describeInstance is not wired/);
   });
 
-  it('is not a thenable and has no symbol members (it can be awaited, logged, spread into deps)', async () => {
+  it('is not a thenable and has no symbol members (it can be awaited and spread into deps)', async () => {
     const ec2 = wiredOnly<Ec2>('ec2', {});
     expect((ec2 as unknown as { then?: unknown }).then).toBeUndefined();
     expect((ec2 as unknown as Record<symbol, unknown>)[Symbol.toPrimitive]).toBeUndefined();
     await expect(Promise.resolve(ec2)).resolves.toBe(ec2);
+  });
+
+  it('serialises to the operations it wires (a log line with the dependencies does not throw)', () => {
+    const ec2 = wiredOnly<Ec2>('ec2', { describeInstance: async () => 'x' });
+    expect(JSON.stringify({ ec2 })).toBe('{"ec2":{}}');
+    expect(Object.keys(ec2)).toEqual(['describeInstance']);
   });
 });
 
