@@ -59,17 +59,18 @@ const lambdaCredentials = {
  * The SDK loads its event-stream codec (about 14 KB minified) only for an
  * operation with an event-stream member, with `import()` so that other
  * operations never load it; a single-file bundle inlines every `import()`.
- * No operation the control plane calls streams events, so in the bundles
- * that dynamic import resolves to a module that fails with a clear error.
- * A static import (a client whose configuration builds the marshaller, e.g.
- * S3's runtimeConfig) still gets the real module.
+ * S3's client also imports it statically, to build the event-stream
+ * marshaller its configuration carries, which only an event-stream operation
+ * (SelectObjectContent) uses (9 KB more in the snapshot functions). No
+ * operation the control plane calls streams events, so in the bundles
+ * `@smithy/core/event-streams` resolves to a module whose codec fails with a
+ * clear error when an operation reaches it; the configuration step itself
+ * is the SDK's own (no-event-streams.mjs).
  */
 const lazyEventStreams = {
   name: 'lazy-event-streams',
   setup(build) {
-    build.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, (args) =>
-      args.kind === 'dynamic-import' ? { path: join(__dirname, 'no-event-streams.mjs') } : undefined,
-    );
+    build.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, () => ({ path: join(__dirname, 'no-event-streams.mjs') }));
   },
 };
 

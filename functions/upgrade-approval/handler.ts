@@ -3,9 +3,9 @@
  * (task token, the commands that approve or reject, the console link) as a
  * milestone event routed to the alerts topic; the execution waits for an answer.
  */
-import * as events from '../../src/aws/events.js';
+import { putEvent } from '../../src/aws/events.js';
 import { upgradeDeps } from '../../src/workflows/upgrade/deps.js';
 import { ApprovalTaskSchema, notifyApproval } from '../../src/workflows/upgrade/tasks.js';
 import { taskHandler } from '../../src/workflows/task-handler.js';
 
-export const handler = taskHandler('Approval', ApprovalTaskSchema, () => upgradeDeps({ events }), notifyApproval);
+export const handler = taskHandler('Approval', ApprovalTaskSchema, () => upgradeDeps({ events: { putEvent } }), notifyApproval);

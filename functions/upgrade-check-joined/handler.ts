@@ -1,8 +1,13 @@
 /** Pool upgrade step: polls: have the batch's new nodes joined?. */
-import * as autoscaling from '../../src/aws/autoscaling.js';
-import * as cloudwatch from '../../src/aws/cloudwatch.js';
+import { describeGroup } from '../../src/aws/autoscaling.js';
+import { describeAlarms } from '../../src/aws/cloudwatch.js';
 import { upgradeDeps } from '../../src/workflows/upgrade/deps.js';
-import { runStep, StepTaskSchema } from '../../src/workflows/upgrade/tasks.js';
+import { checkJoined, runStep, StepTaskSchema } from '../../src/workflows/upgrade/steps.js';
 import { taskHandler } from '../../src/workflows/task-handler.js';
 
-export const handler = taskHandler('UpgradeCheckJoined', StepTaskSchema, () => upgradeDeps({ autoscaling, cloudwatch }), runStep('checkJoined'));
+export const handler = taskHandler(
+  'UpgradeCheckJoined',
+  StepTaskSchema,
+  () => upgradeDeps({ autoscaling: { describeGroup }, cloudwatch: { describeAlarms } }),
+  runStep(checkJoined),
+);

@@ -1,7 +1,12 @@
 /** Pool upgrade step: surges the group for the next batch. */
-import * as autoscaling from '../../src/aws/autoscaling.js';
+import { describeGroup, setDesiredCapacity } from '../../src/aws/autoscaling.js';
 import { upgradeDeps } from '../../src/workflows/upgrade/deps.js';
-import { runStep, StepTaskSchema } from '../../src/workflows/upgrade/tasks.js';
+import { startBatch, runStep, StepTaskSchema } from '../../src/workflows/upgrade/steps.js';
 import { taskHandler } from '../../src/workflows/task-handler.js';
 
-export const handler = taskHandler('UpgradeStartBatch', StepTaskSchema, () => upgradeDeps({ autoscaling }), runStep('startBatch'));
+export const handler = taskHandler(
+  'UpgradeStartBatch',
+  StepTaskSchema,
+  () => upgradeDeps({ autoscaling: { describeGroup, setDesiredCapacity } }),
+  runStep(startBatch),
+);

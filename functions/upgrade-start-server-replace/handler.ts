@@ -1,7 +1,7 @@
 /** Pool upgrade step: starts serverReplace for a server pool. */
-import * as sfn from '../../src/aws/sfn.js';
+import { startExecution } from '../../src/aws/sfn.js';
 import { upgradeDeps } from '../../src/workflows/upgrade/deps.js';
-import { runStep, StepTaskSchema } from '../../src/workflows/upgrade/tasks.js';
+import { startServerReplace, runStep, StepTaskSchema } from '../../src/workflows/upgrade/steps.js';
 import { taskHandler } from '../../src/workflows/task-handler.js';
 
-export const handler = taskHandler('UpgradeStartServerReplace', StepTaskSchema, () => upgradeDeps({ sfn }), runStep('startServerReplace'));
+export const handler = taskHandler('UpgradeStartServerReplace', StepTaskSchema, () => upgradeDeps({ sfn: { startExecution } }), runStep(startServerReplace));

@@ -8,10 +8,10 @@
  * by the decompressor.
  */
 import { createHash } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
+import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { extract as tarExtract } from 'tar-stream';
+import { createTarDecoder } from 'modern-tar';
 import * as z from '../validation/zod.js';
 
 const MetaSchema = z.looseObject({ Index: z.int().check(z.nonnegative()), Term: z.int().check(z.nonnegative()), Size: z.int().check(z.nonnegative()) });
@@ -50,34 +50,40 @@ export async function inspectArchive(source: Readable): Promise<ArchiveFacts> {
       callback(null, chunk);
     },
   });
-  const extract = tarExtract();
+  // Not strict: a header's checksum and magic are not checked here; the gzip CRC covers every byte of the tar.
+  const decoder = createTarDecoder();
   const sums = new Map<string, string>();
   const small = new Map<string, Buffer>();
   let stateBytes = -1;
   const entries: string[] = [];
-  extract.on('entry', (header, stream, next) => {
-    entries.push(header.name);
-    const hash = createHash('sha256');
-    const chunks: Buffer[] = [];
-    let size = 0;
-    stream.on('data', (data: unknown) => {
-      const chunk = data as Buffer;
-      hash.update(chunk);
-      size += chunk.length;
-      if (header.name !== 'state.bin' && size <= SMALL_ENTRY_MAX) chunks.push(chunk);
-    });
-    stream.on('end', () => {
-      sums.set(header.name, hash.digest('hex'));
-      if (header.name === 'state.bin') stateBytes = size;
-      else small.set(header.name, Buffer.concat(chunks));
-      next();
-    });
-    stream.on('error', next);
+  const readEntries = async (): Promise<void> => {
+    for await (const entry of decoder.readable) {
+      const name = entry.header.name;
+      entries.push(name);
+      const hash = createHash('sha256');
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      for await (const chunk of entry.body) {
+        hash.update(chunk);
+        size += chunk.length;
+        if (name !== 'state.bin' && size <= SMALL_ENTRY_MAX) chunks.push(chunk);
+      }
+      sums.set(name, hash.digest('hex'));
+      if (name === 'state.bin') stateBytes = size;
+      else small.set(name, Buffer.concat(chunks));
+    }
+  };
+  // Whichever side fails first stops the other: the source is not left open behind a stalled decoder.
+  const stop = new AbortController();
+  const reading = readEntries().catch((error: unknown) => {
+    stop.abort(error);
+    throw error;
   });
   try {
-    await pipeline(source, counted, createGunzip(), extract);
+    await Promise.all([pipeline(source, counted, createGunzip(), Writable.fromWeb(decoder.writable), { signal: stop.signal }), reading]);
   } catch (error) {
-    throw new ArchiveInvalid(`not a readable gzip'd tar: ${error instanceof Error ? error.message : String(error)}`);
+    const cause = stop.signal.aborted ? stop.signal.reason : error;
+    throw new ArchiveInvalid(`not a readable gzip'd tar: ${cause instanceof Error ? cause.message : String(cause)}`);
   }
   return checkContents({ bytes, whole, sums, small, stateBytes, entries });
 }

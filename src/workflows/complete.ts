@@ -3,11 +3,13 @@
  * the lifecycle workflows (drain, join).
  */
 import * as z from '../validation/zod.js';
-import * as autoscaling from '../aws/autoscaling.js';
+import { completeLifecycleAction } from '../aws/autoscaling.js';
+import type * as autoscaling from '../aws/autoscaling.js';
 import { LifecycleActionSchema } from '../events/lifecycle-action.js';
 import { getLogger } from '../observability/logger.js';
 import { countMetric, secondsMetric } from '../observability/metrics.js';
 import { now } from '../time/clock.js';
+import { wiredOnly } from './unwired.js';
 
 export const CompleteInputSchema = z.object({
   action: LifecycleActionSchema,
@@ -26,9 +28,9 @@ export interface CompleteDeps {
   now: () => number;
 }
 
-/** The production dependencies. */
+/** The production dependencies: the completion alone (nothing here reaches a cluster, so the outage heartbeat never runs). */
 export function defaultCompleteDeps(): CompleteDeps {
-  return { autoscaling, now };
+  return { autoscaling: wiredOnly<CompleteDeps['autoscaling']>('autoscaling', { completeLifecycleAction }), now };
 }
 
 export interface CompleteOutput {

@@ -1,7 +1,8 @@
 /** Rolling upgrade of one pool (see README "Upgrades"). */
 import { PoolBusy } from '../../src/errors/index.js';
 import { PlanSchema } from '../../src/workflows/upgrade/state.js';
-import type { ReleaseTaskSchema, StepName } from '../../src/workflows/upgrade/tasks.js';
+import type { StepName } from '../../src/workflows/upgrade/steps.js';
+import type { ReleaseTaskSchema } from '../../src/workflows/upgrade/tasks.js';
 import type { z } from 'zod';
 import { branches, choice, fail, isTrue, lambda, machine, task, wait, type Catcher, type StateName, type States } from '../builder/asl.js';
 import { catchAll, stepTask } from '../builder/fragments.js';

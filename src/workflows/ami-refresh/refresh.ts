@@ -19,7 +19,7 @@ export interface AmiRefreshDeps {
   config: Pick<Config, 'clusterName' | 'amiFilter' | 'autoUpgrade' | 'maintenanceWindow' | 'clusterUpgradeStateMachineArn'>;
   autoscaling: Pick<typeof autoscaling, 'describeGroupsByClusterTag'>;
   ec2: Pick<typeof ec2, 'describeImages' | 'describeLaunchTemplateVersions'>;
-  sfn: ChildSfn;
+  sfn: Pick<ChildSfn, 'startExecution'>;
   now: () => number;
 }
 

@@ -1,10 +1,10 @@
 /**
  * What the drain logic talks to, as interfaces: production wires the real
- * wrappers ({@link defaultDrainDeps}); unit tests pass fakes.
+ * wrappers, per step ({@link drainDeps}); unit tests pass fakes.
  */
-import * as autoscaling from '../../aws/autoscaling.js';
-import * as ec2 from '../../aws/ec2.js';
-import * as ssm from '../../aws/ssm.js';
+import type * as autoscaling from '../../aws/autoscaling.js';
+import type * as ec2 from '../../aws/ec2.js';
+import type * as ssm from '../../aws/ssm.js';
 import { clusterSystems } from '../../cluster/systems.js';
 import { getConfig, type Config } from '../../config/index.js';
 import { clusterClients, type TokenService } from '../../hashicorp/clients.js';
@@ -12,7 +12,7 @@ import type { ConsulClient } from '../../hashicorp/consul/client.js';
 import type { NomadClient } from '../../hashicorp/nomad/client.js';
 import { now, sleep } from '../../time/clock.js';
 import { cachedPreflight, type Preflight } from '../preflight.js';
-import { unwired } from '../unwired.js';
+import { type StepWiring, wiredOnly } from '../unwired.js';
 
 export interface DrainDeps {
   config: Pick<Config, 'clusterName' | 'drainDeadlineMs' | 'giveUpAfterMs' | 'purgeNomadNode'>;
@@ -35,27 +35,26 @@ export function sharedPreflight(clients: Parameters<typeof cachedPreflight>[0]):
   return preflight;
 }
 
-/** The production dependencies of Prepare (no I/O until used): its preflight reads the Nomad and Consul tokens, in one call. */
-export function defaultDrainDeps(): DrainDeps {
-  return { ...drainStepDeps(['nomad', 'consul']), ec2 };
-}
+/** What a drain step's handler wires: the AWS operations its code calls (its IAM statements grant the same). */
+export type DrainWiring = StepWiring<DrainDeps, 'autoscaling' | 'ec2' | 'ssm'>;
 
 /**
- * The dependencies of the steps after Prepare (Start, Watch, Leave, Cleanup):
- * the same less EC2, which only Prepare reads, so their bundles carry no EC2
- * client (half their size). `tokensTogether`: the tokens the step reads in
- * one call (Cleanup: Nomad and Consul; the others read one).
+ * The production dependencies of one step (no I/O until used): the AWS
+ * operations it wires (only Prepare reads EC2, so the other steps' bundles
+ * carry no EC2 client), anything else throws naming it. `tokensTogether`:
+ * the tokens the step reads in one call (Prepare's preflight and Cleanup:
+ * Nomad and Consul; the others read one).
  */
-export function drainStepDeps(tokensTogether: readonly TokenService[] = []): DrainDeps {
+export function drainDeps(wired: DrainWiring, tokensTogether: readonly TokenService[] = []): DrainDeps {
   const clients = clusterClients(tokensTogether);
   return {
     config: getConfig(),
     nomad: clients.nomad,
     consul: clients.consul,
     preflight: sharedPreflight(clients),
-    autoscaling,
-    ec2: unwired<DrainDeps['ec2']>('ec2'),
-    ssm,
+    autoscaling: wiredOnly('autoscaling', wired.autoscaling),
+    ec2: wiredOnly('ec2', wired.ec2),
+    ssm: wiredOnly('ssm', wired.ssm),
     now,
     sleep,
   };

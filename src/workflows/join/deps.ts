@@ -1,10 +1,10 @@
 /**
  * What the join logic talks to, as interfaces: production wires the real
- * wrappers ({@link defaultJoinDeps}); unit tests pass fakes.
+ * wrappers, per step ({@link joinDeps}); unit tests pass fakes.
  */
-import * as autoscaling from '../../aws/autoscaling.js';
-import * as ec2 from '../../aws/ec2.js';
-import * as ssm from '../../aws/ssm.js';
+import type * as autoscaling from '../../aws/autoscaling.js';
+import type * as ec2 from '../../aws/ec2.js';
+import type * as ssm from '../../aws/ssm.js';
 import { getConfig, type Config } from '../../config/index.js';
 import { clusterClients, type TokenService } from '../../hashicorp/clients.js';
 import type { ConsulClient } from '../../hashicorp/consul/client.js';
@@ -14,6 +14,7 @@ import { now } from '../../time/clock.js';
 import { joinReads, type JoinReads } from './reads.js';
 import { sharedPreflight } from '../drain/deps.js';
 import type { Preflight } from '../preflight.js';
+import { type StepWiring, wiredOnly } from '../unwired.js';
 
 export interface JoinDeps {
   config: Pick<Config, 'clusterName' | 'joinTimeoutMs' | 'joinMode' | 'vaultEnabled' | 'vaultNodeId'>;
@@ -29,12 +30,16 @@ export interface JoinDeps {
   now: () => number;
 }
 
+/** What a join step's handler wires: the AWS operations its code calls (its IAM statements grant the same). */
+export type JoinWiring = StepWiring<JoinDeps, 'autoscaling' | 'ec2' | 'ssm'>;
+
 /**
- * The production dependencies (no I/O until used). `tokensTogether`: the
+ * The production dependencies of one step (no I/O until used): the AWS
+ * operations it wires, anything else throws naming it. `tokensTogether`: the
  * tokens the step reads in one call (Prepare, Watch, Diagnose: Nomad and
  * Consul; RunJoin only Consul's).
  */
-export function defaultJoinDeps(tokensTogether: readonly TokenService[] = []): JoinDeps {
+export function joinDeps(wired: JoinWiring, tokensTogether: readonly TokenService[] = []): JoinDeps {
   const clients = clusterClients(tokensTogether);
   const config = getConfig();
   return {
@@ -44,9 +49,9 @@ export function defaultJoinDeps(tokensTogether: readonly TokenService[] = []): J
     vault: clients.vault,
     reads: joinReads(clients),
     preflight: sharedPreflight(clients),
-    autoscaling,
-    ec2,
-    ssm,
+    autoscaling: wiredOnly('autoscaling', wired.autoscaling),
+    ec2: wiredOnly('ec2', wired.ec2),
+    ssm: wiredOnly('ssm', wired.ssm),
     now,
   };
 }

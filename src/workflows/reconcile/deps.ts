@@ -5,9 +5,12 @@
 import type { AutoScalingGroup, AutoScalingInstanceDetails } from '@aws-sdk/client-auto-scaling';
 import { describeAutoScalingInstance, describeGroup, describeGroupsByClusterTag, terminateInstance } from '../../aws/autoscaling.js';
 import { putEvent } from '../../aws/events.js';
-import * as ec2 from '../../aws/ec2.js';
-import * as sfn from '../../aws/sfn.js';
-import * as sqs from '../../aws/sqs.js';
+import { describeInstance } from '../../aws/ec2.js';
+import type * as ec2 from '../../aws/ec2.js';
+import { describeExecution, listExecutions, startExecution, stopExecution } from '../../aws/sfn.js';
+import type * as sfn from '../../aws/sfn.js';
+import { deleteMessage, receiveMessages } from '../../aws/sqs.js';
+import type * as sqs from '../../aws/sqs.js';
 import { getConfig, type Config } from '../../config/index.js';
 import { clusterClients } from '../../hashicorp/clients.js';
 import type { ConsulClient } from '../../hashicorp/consul/client.js';
@@ -65,19 +68,19 @@ export function defaultReconcileDeps(): ReconcileDeps {
     config,
     describeGroup,
     describeAutoScalingInstance,
-    startExecution: sfn.startExecution,
-    listExecutions: sfn.listExecutions,
-    stopExecution: sfn.stopExecution,
-    describeExecution: sfn.describeExecution,
+    startExecution,
+    listExecutions,
+    stopExecution,
+    describeExecution,
   };
   return {
     config,
     router,
     autoscaling: { describeGroupsByClusterTag, describeAutoScalingInstance },
-    ec2,
-    sfn,
-    sqs,
-    notices: { config, describeAutoScalingInstance, describeGroup, nomad: clients.nomad, startExecution: sfn.startExecution, terminateInstance, now },
+    ec2: { describeInstance },
+    sfn: { listExecutions },
+    sqs: { receiveMessages, deleteMessage },
+    notices: { config, describeAutoScalingInstance, describeGroup, nomad: clients.nomad, startExecution, terminateInstance, now },
     putEvent,
     nomad: clients.nomad,
     consul: clients.consul,

@@ -1,18 +1,18 @@
 /**
  * What the server workflows (quorum-safe removal in the drain workflow,
  * server pool replacement) talk to, as interfaces: production wires the real
- * wrappers ({@link defaultServerDeps}); tests pass fakes.
+ * wrappers, per step ({@link serverDeps}); tests pass fakes.
  */
-import * as autoscaling from '../../aws/autoscaling.js';
-import * as ec2 from '../../aws/ec2.js';
-import * as ssm from '../../aws/ssm.js';
+import type * as autoscaling from '../../aws/autoscaling.js';
+import type * as ec2 from '../../aws/ec2.js';
+import type * as ssm from '../../aws/ssm.js';
 import { getConfig, type Config } from '../../config/index.js';
 import { clusterClients } from '../../hashicorp/clients.js';
 import type { ConsulClient } from '../../hashicorp/consul/client.js';
 import type { NomadClient } from '../../hashicorp/nomad/client.js';
 import type { VaultClient } from '../../hashicorp/vault/client.js';
 import { now } from '../../time/clock.js';
-import { unwired } from '../unwired.js';
+import { type StepWiring, wiredOnly } from '../unwired.js';
 
 export interface ServerDeps {
   config: Pick<Config, 'clusterName' | 'serverQuorumWaitMs' | 'giveUpAfterMs' | 'vaultEnabled' | 'vaultNodeId'>;
@@ -25,23 +25,21 @@ export interface ServerDeps {
   now: () => number;
 }
 
-/** The production dependencies (no I/O until used). */
-export function defaultServerDeps(): ServerDeps {
-  return { ...serverLeaveDeps(), ec2 };
-}
+/** What a server step's handler wires: the AWS operations its code calls (its IAM statements grant the same). */
+export type ServerWiring = StepWiring<ServerDeps, 'autoscaling' | 'ec2' | 'ssm'>;
 
-/** The dependencies of ServerLeave and ServerVerify: the same less EC2, which they never call, so their bundles carry no EC2 client. */
-export function serverLeaveDeps(): ServerDeps {
-  // A server removal reads all three tokens (its preflight checks each): one call.
+/** The production dependencies of one step (no I/O until used): the AWS operations it wires, anything else throws naming it. */
+export function serverDeps(wired: ServerWiring): ServerDeps {
+  // A server step reads all three tokens (a removal's preflight checks each): one call.
   const clients = clusterClients(['nomad', 'consul', 'vault']);
   return {
     config: getConfig(),
     nomad: clients.nomad,
     consul: clients.consul,
     vault: clients.vault,
-    autoscaling,
-    ec2: unwired<ServerDeps['ec2']>('ec2'),
-    ssm,
+    autoscaling: wiredOnly('autoscaling', wired.autoscaling),
+    ec2: wiredOnly('ec2', wired.ec2),
+    ssm: wiredOnly('ssm', wired.ssm),
     now,
   };
 }

@@ -1,18 +1,22 @@
 /**
  * What the upgrade logic talks to, as interfaces: production wires the real
- * wrappers ({@link defaultUpgradeDeps}); tests may pass fakes.
+ * wrappers, per step ({@link upgradeDeps}); tests may pass fakes.
  */
-import * as autoscaling from '../../aws/autoscaling.js';
-import * as cloudwatch from '../../aws/cloudwatch.js';
-import * as ec2 from '../../aws/ec2.js';
-import * as events from '../../aws/events.js';
-import * as sfn from '../../aws/sfn.js';
-import * as ssm from '../../aws/ssm.js';
+import { activeInstanceRefreshes, describeGroup, describeGroupsByClusterTag } from '../../aws/autoscaling.js';
+import type * as autoscaling from '../../aws/autoscaling.js';
+import { describeAlarms } from '../../aws/cloudwatch.js';
+import type * as cloudwatch from '../../aws/cloudwatch.js';
+import { describeImages, describeLaunchTemplateVersions, instanceTypeArchitectures } from '../../aws/ec2.js';
+import type * as ec2 from '../../aws/ec2.js';
+import type * as events from '../../aws/events.js';
+import { describeExecution } from '../../aws/sfn.js';
+import type * as sfn from '../../aws/sfn.js';
+import { readParameter } from '../../aws/ssm.js';
+import type * as ssm from '../../aws/ssm.js';
 import { getConfig, type Config } from '../../config/index.js';
-import { clusterClients } from '../../hashicorp/clients.js';
 import type { NomadClient } from '../../hashicorp/nomad/client.js';
 import { now } from '../../time/clock.js';
-import { unwired } from '../unwired.js';
+import { type StepWiring, unwired, wiredOnly } from '../unwired.js';
 
 export interface UpgradeDeps {
   config: Pick<
@@ -47,33 +51,43 @@ export interface UpgradeDeps {
   now: () => number;
 }
 
-/** What a step's handler wires: the AWS wrappers and cluster clients its code calls. */
-export type UpgradeWiring = Partial<Pick<UpgradeDeps, 'autoscaling' | 'ec2' | 'sfn' | 'ssm' | 'cloudwatch' | 'events' | 'nomad'>>;
+/** The AWS wrappers a step wires operation by operation. */
+type UpgradeClients = 'autoscaling' | 'ec2' | 'sfn' | 'ssm' | 'cloudwatch' | 'events';
+
+/** What a step's handler wires: the AWS operations and cluster clients its code calls. */
+export type UpgradeWiring = StepWiring<UpgradeDeps, UpgradeClients> & Partial<Pick<UpgradeDeps, 'nomad'>>;
 
 /**
- * The production dependencies of one step: only what its handler passes is
- * wired, so the bundle of a step that never calls EC2 carries no EC2 client
- * (the step's IAM statements in serverless.yml list the same services).
- * Reaching anything else throws, naming it.
+ * The production dependencies of one step: only the operations its handler
+ * passes are wired, so the bundle of a step that never calls EC2 carries no
+ * EC2 client, and one that only describes images none of the launch template
+ * schemas (the step's IAM statements in serverless.yml grant the same
+ * actions). Reaching anything else throws, naming it.
  */
 export function upgradeDeps(wired: UpgradeWiring): UpgradeDeps {
   return {
     config: getConfig(),
-    autoscaling: wired.autoscaling ?? unwired<UpgradeDeps['autoscaling']>('autoscaling'),
-    ec2: wired.ec2 ?? unwired<UpgradeDeps['ec2']>('ec2'),
-    sfn: wired.sfn ?? unwired<UpgradeDeps['sfn']>('sfn'),
-    ssm: wired.ssm ?? unwired<UpgradeDeps['ssm']>('ssm'),
-    cloudwatch: wired.cloudwatch ?? unwired<UpgradeDeps['cloudwatch']>('cloudwatch'),
-    events: wired.events ?? unwired<UpgradeDeps['events']>('events'),
+    autoscaling: wiredOnly('autoscaling', wired.autoscaling),
+    ec2: wiredOnly('ec2', wired.ec2),
+    sfn: wiredOnly('sfn', wired.sfn),
+    ssm: wiredOnly('ssm', wired.ssm),
+    cloudwatch: wiredOnly('cloudwatch', wired.cloudwatch),
+    events: wiredOnly('events', wired.events),
     nomad: wired.nomad ?? ((): ReturnType<UpgradeDeps['nomad']> => unwired<ReturnType<UpgradeDeps['nomad']>>('nomad')),
     now,
   };
 }
 
-/** The Nomad client of this container, for the steps that wire it. */
-export const clusterNomad = (): ReturnType<UpgradeDeps['nomad']> => clusterClients().nomad;
-
-/** Every dependency (Validate, and the cluster upgrade's dispatcher). No I/O until used. */
-export function defaultUpgradeDeps(): UpgradeDeps {
-  return upgradeDeps({ autoscaling, ec2, sfn, ssm, cloudwatch, events, nomad: clusterNomad });
-}
+/**
+ * What planning an upgrade reads (Validate of a pool upgrade and of a cluster
+ * upgrade): the groups and their instance refreshes, images, instance types,
+ * launch template versions, the gating alarms, and the upgrade lock with its
+ * holder's execution. No writes, no cluster API.
+ */
+export const planReads = {
+  autoscaling: { describeGroup, describeGroupsByClusterTag, activeInstanceRefreshes },
+  ec2: { describeImages, instanceTypeArchitectures, describeLaunchTemplateVersions },
+  cloudwatch: { describeAlarms },
+  ssm: { readParameter },
+  sfn: { describeExecution },
+} as const satisfies UpgradeWiring;

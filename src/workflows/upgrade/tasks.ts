@@ -1,84 +1,16 @@
-/** Task inputs of the pool upgrade state machine, and its steps (one Lambda function per step). */
+/** Task inputs of the pool upgrade state machine's Validate, Approval and Release tasks (the steps: steps.ts). */
 import * as z from '../../validation/zod.js';
 import { getLogger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
 import type { UpgradeDeps } from './deps.js';
-import { capPoll, requireNoAlarm } from './gates.js';
-import { checkHealthy, requireNoUnhealthyWork } from './health.js';
-import { releaseLock, takeLock } from './lock.js';
+import { releaseLock } from './lock.js';
 import { announce, putMilestone } from './milestones.js';
-import { recordOperatorHolds } from './operator-holds.js';
 import { planUpgrade } from './plan.js';
-import { checkRollback, startRollback } from './rollback.js';
-import { checkDrained, checkJoined, drainBatch, finishUpgrade, setLaunchTemplate, startBatch } from './rollout.js';
-import { checkServerReplace, startServerReplace } from './servers.js';
 import { UpgradeStateSchema, type UpgradeState } from './state.js';
 import { summarise, type UpgradeSummary } from './summary.js';
 
 /** Input of the Validate task: the console input and the execution's ARN. */
 export const ValidateTaskSchema = z.object({ input: z.unknown(), executionArn: z.string().check(z.minLength(1)) });
-
-type Step = (s: UpgradeState, d: UpgradeDeps) => Promise<UpgradeState>;
-
-/** A step whose next wait is never longer than an alarm period. */
-const capped =
-  (step: Step): Step =>
-  async (s, d) =>
-    capPoll(await step(s, d));
-/** A poll of a phase: an alarm in ALARM rolls back first, the next wait is capped. */
-const gated =
-  (step: Step): Step =>
-  async (s, d) => {
-    await requireNoAlarm(s, d);
-    return capPoll(await step(s, d));
-  };
-
-const STEPS = {
-  setLaunchTemplate,
-  startBatch: capped(startBatch),
-  checkJoined: gated(checkJoined),
-  drainBatch: capped(drainBatch),
-  /** While the old nodes drain, work already unhealthy on the new nodes rolls back at once (Nomad's drain would wait out its deadline). */
-  checkDrained: gated(async (s, d) => {
-    await requireNoUnhealthyWork(s, d);
-    return checkDrained(s, d);
-  }),
-  checkHealthy: gated(async (s, d) => {
-    const next = await checkHealthy(s, d);
-    if (next.progress.phaseDone) {
-      countMetric('UpgradeBatchDone');
-      countMetric('UpgradeNodesReplaced', next.plan.batches[next.progress.batchIndex - 1]?.length ?? 0);
-      await announce(next, 'batch-done', d);
-    }
-    return next;
-  }),
-  finish: finishUpgrade,
-  startServerReplace,
-  checkServerReplace,
-  /** The lock, then what the operator had set on the nodes (before the upgrade changes anything). */
-  takeLock: async (s, d) => {
-    const next = await recordOperatorHolds(await takeLock(s, d), d);
-    await announce(next, 'started', d);
-    return next;
-  },
-  startRollback: async (s, d) => {
-    await announce(s, 'alert', d, { reason: `rolling back the upgrade of ${s.plan.pool}: ${s.failure?.Error ?? 'failure'}: ${s.failure?.Cause ?? ''}` });
-    return startRollback(s, d);
-  },
-  checkRollback,
-} as const satisfies Record<string, Step>;
-
-/** A step of the pool upgrade; each is its own Lambda function (`upgrade<Step>`), with only the permissions its code uses. */
-export type StepName = keyof typeof STEPS;
-
-/** Input of a step task: the upgrade state (the function is the step). */
-export const StepTaskSchema = z.object({ state: UpgradeStateSchema });
-type StepTask = z.infer<typeof StepTaskSchema>;
-
-/** The task of one step, as its function's handler runs it. */
-export function runStep(step: StepName): (task: StepTask, deps: UpgradeDeps) => Promise<UpgradeState> {
-  return (task, deps) => STEPS[step](task.state, deps);
-}
 
 /** Input of the Release task: the state and how the upgrade ended. */
 export const ReleaseTaskSchema = z.object({ outcome: z.enum(['upgraded', 'rolled-back', 'failed', 'dry-run']), state: UpgradeStateSchema });
