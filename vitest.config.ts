@@ -21,9 +21,10 @@ export default defineConfig({
       },
       {
         extends: true,
-        // End-to-end files keep a process each: a simulation leaves handler code and listeners behind in its process
-        // (a mutual-TLS run after mutual-tls-absent in one process hangs).
-        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'] },
+        // End-to-end files too: a simulation deploys its configuration afresh (Simulation.start resets the config and
+        // the cluster clients, and stop() lets handler code finish), and the process keeps its loopback listeners and
+        // the control plane's SDK clients from one simulation to the next, as one Lambda container would.
+        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], isolate: false },
       },
     ],
     // The simulator enforces IAM from the packaged template: package once, before the workers.

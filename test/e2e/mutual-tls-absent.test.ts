@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { clusterWorld, executions, MINUTE, settled, terminateActions } from './world.js';
 
-// Its own file (its own process): the stage differs from mutual-tls.test.ts's, and the control plane's
-// configuration is read once per process, as in a Lambda container.
+// The stage (example) differs from mutual-tls.test.ts's (mtls): each simulation deploys its stage's configuration
+// afresh, so both files may run in one process, in either order.
 describe('mutual TLS required, the control plane without client certificates', () => {
   it('without certificates (stage example): the drain holds the node with its work, heartbeating, and gives up naming the config key', async () => {
     const { sim, pool } = await clusterWorld({ nodes: 4, mtls: 'absent' });

@@ -74,7 +74,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
-describe('npm run sim -- serve, driven by the aws CLI and curl', () => {
+// One operator session against one sandbox process, step by step: each step starts from the world the steps
+// before it left (the upgrade expects 4 clients before the scale-out to 5; the report on Ctrl-C holds the
+// upgrade), so they keep their order under `--sequence.shuffle`.
+describe('npm run sim -- serve, driven by the aws CLI and curl', { shuffle: false }, () => {
   it('prints one AWS endpoint, region, fake credentials and the cluster APIs with tokens, all on loopback', () => {
     for (const k of ['AWS_ENDPOINT_URL', 'NOMAD_ADDR', 'CONSUL_HTTP_ADDR', 'VAULT_ADDR']) expect(vars[k]).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     for (const k of ['AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'NOMAD_TOKEN', 'CONSUL_HTTP_TOKEN', 'VAULT_TOKEN'])

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { nomadRuleLevels, type PermissionClients } from '../../src/hashicorp/permissions.js';
+import { resetConfig } from '../../src/config/index.js';
+import { sharedPreflight } from '../../src/workflows/drain/deps.js';
 import { cachedPreflight, PREFLIGHT_TTL_MS } from '../../src/workflows/preflight.js';
+import { baseEnv } from './helpers.js';
 
 describe('Nomad policy rules', () => {
   it('reads node/agent/operator dispositions and namespace "*" capabilities; deny wins; other namespaces grant nothing', () => {
@@ -45,5 +48,26 @@ describe('cached preflight', () => {
     await expect(preflight('drain-client')).rejects.toThrow('boom');
     await preflight('drain-client');
     expect(tokenSelf).toHaveBeenCalledTimes(4);
+  });
+
+  it("the container's shared preflight belongs to its clients: clients made for another configuration ask their own cluster", async () => {
+    Object.assign(process.env, baseEnv);
+    resetConfig();
+    const clientsFor = (accessor: string) => {
+      const tokenSelf = vi.fn(async () => ({ AccessorID: accessor, Type: 'management' as const }));
+      const clients: PermissionClients = {
+        nomad: { tokenSelf, aclPolicy: vi.fn() },
+        consul: { authorize: vi.fn(async (r: unknown[]) => r.map(() => ({ Allow: true }))) },
+        vault: { capabilitiesSelf: vi.fn(async () => ({})) },
+      };
+      return { clients, tokenSelf };
+    };
+    const first = clientsFor('first');
+    const second = clientsFor('second');
+    expect(sharedPreflight(first.clients)).toBe(sharedPreflight(first.clients));
+    await sharedPreflight(first.clients)('drain-client');
+    await sharedPreflight(second.clients)('drain-client');
+    expect(first.tokenSelf).toHaveBeenCalledTimes(1);
+    expect(second.tokenSelf).toHaveBeenCalledTimes(1);
   });
 });

@@ -45,11 +45,18 @@ export function snapshotArchive(spec: SnapshotSpec): Readable {
   return out;
 }
 
-/** Nomad's `Digest` header of the archive: `sha-256=<base64>` of the gzip'd bytes. */
-export async function snapshotDigest(spec: SnapshotSpec): Promise<string> {
+/**
+ * The archive as Nomad's server keeps it before it answers (helper/snapshot.New: written once to a temporary
+ * file, hashed as it is written): the bytes, and the `Digest` header, `sha-256=<base64>` of the gzip'd bytes.
+ */
+export async function snapshotFile(spec: SnapshotSpec): Promise<{ bytes: Buffer; digest: string }> {
   const hash = createHash('sha256');
-  for await (const chunk of snapshotArchive(spec)) hash.update(chunk as Buffer);
-  return `sha-256=${hash.digest('base64')}`;
+  const chunks: Buffer[] = [];
+  for await (const chunk of snapshotArchive(spec)) {
+    hash.update(chunk as Buffer);
+    chunks.push(chunk as Buffer);
+  }
+  return { bytes: Buffer.concat(chunks), digest: `sha-256=${hash.digest('base64')}` };
 }
 
 function metaJson(spec: SnapshotSpec): Buffer {

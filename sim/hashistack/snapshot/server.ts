@@ -12,9 +12,10 @@
  * unless a scenario sets one (a large production cluster); faults make one
  * product answer 500 or send a corrupt archive.
  */
+import { Readable } from 'node:stream';
 import type { SimResponse } from '../../core/http.js';
 import type { HashistackWorld } from '../cluster/world.js';
-import { snapshotArchive, snapshotDigest, type SnapshotSpec, type SnapshotSystem } from './archive.js';
+import { snapshotArchive, snapshotFile, type SnapshotSpec, type SnapshotSystem } from './archive.js';
 
 export type SnapshotFault = 'error' | 'corrupt';
 
@@ -60,8 +61,8 @@ export class SnapshotServer {
     if (this.faults.nomad === 'error')
       return { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Raft error when taking snapshot: EOF' };
     const spec = this.spec('nomad');
-    const digest = await snapshotDigest(spec);
-    return this.stream(spec, { 'content-type': 'application/x-gzip', Digest: digest });
+    const { bytes, digest } = await snapshotFile(spec);
+    return this.stream(spec, { 'content-type': 'application/x-gzip', Digest: digest }, Readable.from([bytes]));
   }
 
   consul(): SimResponse {
@@ -82,9 +83,9 @@ export class SnapshotServer {
     return this.stream(this.spec('vault'), { 'content-type': 'application/gzip' });
   }
 
-  private stream(spec: SnapshotSpec, headers: Record<string, string>): SimResponse {
+  private stream(spec: SnapshotSpec, headers: Record<string, string>, body: Readable = snapshotArchive(spec)): SimResponse {
     this.served.push({ system: spec.system, index: spec.index, stateBytes: spec.stateBytes, at: spec.takenAt });
-    return { status: 200, headers, body: snapshotArchive(spec) };
+    return { status: 200, headers, body };
   }
 
   /** Roughly what each product's FSM serializes per object (msgpack of the structs). */

@@ -28,10 +28,16 @@ export interface DrainDeps {
   sleep: (ms: number) => Promise<void>;
 }
 
-let preflight: Preflight | undefined;
-/** One cached preflight per container. */
+// Keyed by the clients, which are made again for another configuration (clusterClients): a preflight
+// answers for the tokens and cluster those clients reach, never for an earlier configuration's.
+const preflights = new WeakMap<Parameters<typeof cachedPreflight>[0], Preflight>();
+/** One cached preflight per container (per set of cluster clients). */
 export function sharedPreflight(clients: Parameters<typeof cachedPreflight>[0]): Preflight {
-  preflight ??= cachedPreflight(clients, now, clusterSystems(getConfig()));
+  let preflight = preflights.get(clients);
+  if (!preflight) {
+    preflight = cachedPreflight(clients, now, clusterSystems(getConfig()));
+    preflights.set(clients, preflight);
+  }
   return preflight;
 }
 

@@ -89,7 +89,7 @@ async function world() {
 
 describe('lambda:invoke.waitForTaskToken in the simulated Step Functions', () => {
   it('invokes the function with a token unique to the task, and SendTaskSuccess resumes with its output', async () => {
-    const { client, payloads, start, ended } = await world();
+    const { clock, sfn, client, payloads, start } = await world();
     const a = await start('a');
     const b = await start('b');
     expect(a.token).not.toBe(b.token);
@@ -101,11 +101,17 @@ describe('lambda:invoke.waitForTaskToken in the simulated Step Functions', () =>
     expect(a.task).toMatchObject({ executionArn: a.executionArn, stateName: 'Ask' });
 
     await client.send(new SendTaskSuccessCommand({ taskToken: a.token, output: JSON.stringify({ approved: true }) }));
-    const done = await ended(a.executionArn);
+    await clock.until(() => sfn.list().find((e) => e.executionArn === a.executionArn)?.status !== 'RUNNING', 2 * HOUR);
+    // Both read at the instant a ended: idle, the clock would jump on to b's heartbeat timeout (10 min) while the
+    // requests are on their way (it did on a loaded machine), and b would be failed by its timeout, not by a's answer.
+    const held = clock.hold();
+    const [done, other] = await Promise.all([
+      client.send(new DescribeExecutionCommand({ executionArn: a.executionArn })),
+      client.send(new DescribeExecutionCommand({ executionArn: b.executionArn })),
+    ]).finally(held);
     expect(done.status).toBe('SUCCEEDED');
     expect(JSON.parse(done.output ?? 'null')).toEqual({ n: 1, failWith: '', answer: { approved: true } });
     // b still waits: a's answer went to a's task only.
-    const other = await client.send(new DescribeExecutionCommand({ executionArn: b.executionArn }));
     expect(other.status).toBe('RUNNING');
   });
 
