@@ -24,14 +24,12 @@ export default defineConfig({
         // End-to-end files too: a simulation deploys its configuration afresh (Simulation.start resets the config and
         // the cluster clients, and stop() lets handler code finish), and the process keeps its loopback listeners and
         // the control plane's SDK clients from one simulation to the next, as one Lambda container would.
-        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], exclude: ['test/e2e/least-privilege.test.ts'], isolate: false },
-      },
-      {
-        extends: true,
-        // Its simulations strip a role on purpose, and one leaves a drain retrying and heartbeating for as long as the
-        // process lives. In a shared process one of those calls reached a later simulation on the shared loopback port
-        // and was recorded there as a denial (CI's least-privilege report, 2026-11-27): a process of its own.
-        test: { name: 'e2e-own-process', include: ['test/e2e/least-privilege.test.ts'] },
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          isolate: false,
+          setupFiles: ['test/setup/e2e-per-file.ts'],
+        },
       },
     ],
     // The simulator enforces IAM from the packaged template: package once, before the workers.

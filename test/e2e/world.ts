@@ -1,4 +1,3 @@
-import { afterEach } from 'vitest';
 import type { ClusterFaults } from '../../sim/core/faults.js';
 import { buildCluster, settle, type Cluster, type PoolSpec } from '../../sim/scenarios/cluster.js';
 import { standardJobs } from '../../sim/scenarios/jobs.js';
@@ -8,11 +7,20 @@ import { Simulation, type SimulationOptions } from '../../sim/simulation.js';
 export const MINUTE = 60_000;
 
 const running: Simulation[] = [];
-afterEach(async () => {
+
+/**
+ * Stop the simulations of the test that just ended and fail it on an
+ * AccessDenied it did not expect. Registered for every e2e file by
+ * test/setup/e2e-per-file.ts: a hook registered here, at import, would
+ * attach to the first file of a worker only (the e2e files share their
+ * worker's module cache), and the simulations of every later file would run
+ * on unstopped and unchecked.
+ */
+export async function stopSimulationsOfTest(): Promise<void> {
   const sims = running.splice(0);
   for (const sim of sims) await sim.stop();
   for (const sim of sims) assertNoUnexpectedDenials(sim);
-});
+}
 
 const denialsExpected = new WeakSet<Simulation>();
 
