@@ -136,6 +136,16 @@ export class SimClock {
     };
   }
 
+  /** Run `work` as work in progress: the clock is held until it settles (a test's request, as a Lambda's would be). */
+  async holding<T>(work: () => Promise<T>): Promise<T> {
+    const release = this.hold();
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  }
+
   /** Announce that one holder is only waiting (a parked blocking query). */
   park(): () => void {
     this.parks++;

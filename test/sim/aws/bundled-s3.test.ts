@@ -56,20 +56,11 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function held<T>(fn: () => Promise<T>): Promise<T> {
-  const release = clock.hold();
-  try {
-    return await fn();
-  } finally {
-    release();
-  }
-}
-
 describe('the bundled S3 wrappers', () => {
   it('stream a multipart upload with SSE-KMS and read it back', async () => {
     const body = Buffer.alloc(20 * MIB + 123, 7);
     const seen: number[] = [];
-    const { etag } = await held(() =>
+    const { etag } = await clock.holding(() =>
       bundled.uploadStream({
         bucket: BUCKET,
         key: 'cluster/consul/1.snap',
@@ -81,14 +72,14 @@ describe('the bundled S3 wrappers', () => {
     );
     expect(etag).toMatch(/-2"?$/);
     expect(seen.at(-1)).toBe(body.length);
-    const stored = await held(() => bundled.headObject(BUCKET, 'cluster/consul/1.snap'));
+    const stored = await clock.holding(() => bundled.headObject(BUCKET, 'cluster/consul/1.snap'));
     expect(stored).toMatchObject({ size: body.length, sse: 'aws:kms', kmsKeyId: KEY_ARN, metadata: { system: 'consul' } });
     expect(stored?.etag).toBe(etag);
   });
 
   it('write and read a JSON record; a missing key answers undefined', async () => {
-    await held(() => bundled.putJson(BUCKET, 'cluster/consul/latest.json', { index: 42 }, { kmsKeyId: KEY_ARN }));
-    await expect(held(() => bundled.getJson(BUCKET, 'cluster/consul/latest.json'))).resolves.toEqual({ index: 42 });
-    await expect(held(() => bundled.headObject(BUCKET, 'cluster/nomad/none.snap'))).resolves.toBeUndefined();
+    await clock.holding(() => bundled.putJson(BUCKET, 'cluster/consul/latest.json', { index: 42 }, { kmsKeyId: KEY_ARN }));
+    await expect(clock.holding(() => bundled.getJson(BUCKET, 'cluster/consul/latest.json'))).resolves.toEqual({ index: 42 });
+    await expect(clock.holding(() => bundled.headObject(BUCKET, 'cluster/nomad/none.snap'))).resolves.toBeUndefined();
   });
 });

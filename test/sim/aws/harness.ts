@@ -99,14 +99,7 @@ export async function startWorld(seed = 7): Promise<World> {
     autoscaling: new AutoScalingClient({ ...common, endpoint: asgUrl }),
     ec2: new EC2Client({ ...common, endpoint: ec2Url }),
     ssm: new SSMClient({ ...common, endpoint: ssmUrl }),
-    async call(fn) {
-      const release = clock.hold();
-      try {
-        return await fn();
-      } finally {
-        release();
-      }
-    },
+    call: (fn) => clock.holding(fn),
     async failure(fn) {
       try {
         await world.call(fn);

@@ -71,27 +71,17 @@ afterAll(async () => {
   await served.events.close();
 });
 
-async function cli(service: 'cloudwatch' | 'events', args: string[]): Promise<{ ok: true; out: Record<string, unknown> } | { ok: false; code: string }> {
-  const release = clock.hold();
-  try {
-    const { stdout } = await awsCli(['--endpoint-url', served[service].url, '--output', 'json', service, ...args], { env: ENV, timeout: 30_000 });
-    return { ok: true, out: stdout.trim() ? (JSON.parse(stdout) as Record<string, unknown>) : {} };
-  } catch (error) {
-    const m = /An error occurred \(([^)]+)\)/.exec(String((error as { stderr?: string }).stderr ?? ''));
-    if (!m) throw error;
-    return { ok: false, code: m[1] as string };
-  } finally {
-    release();
-  }
-}
-
-async function held<T>(fn: () => Promise<T>): Promise<T> {
-  const release = clock.hold();
-  try {
-    return await fn();
-  } finally {
-    release();
-  }
+function cli(service: 'cloudwatch' | 'events', args: string[]): Promise<{ ok: true; out: Record<string, unknown> } | { ok: false; code: string }> {
+  return clock.holding(async () => {
+    try {
+      const { stdout } = await awsCli(['--endpoint-url', served[service].url, '--output', 'json', service, ...args], { env: ENV, timeout: 30_000 });
+      return { ok: true, out: stdout.trim() ? (JSON.parse(stdout) as Record<string, unknown>) : {} };
+    } catch (error) {
+      const m = /An error occurred \(([^)]+)\)/.exec(String((error as { stderr?: string }).stderr ?? ''));
+      if (!m) throw error;
+      return { ok: false, code: m[1] as string };
+    }
+  });
 }
 
 type Alarm = { AlarmName: string; AlarmArn: string; StateValue: string; StateReason: string; Period: number };
@@ -116,7 +106,7 @@ describe('simulated CloudWatch alarms (AWS CLI and SDK v3, JSON 1.0)', () => {
     const firing = await cli('cloudwatch', ['describe-alarms', '--state-value', 'ALARM']);
     expect(firing.ok && (firing.out.MetricAlarms as Alarm[]).map((a) => [a.AlarmName, a.StateReason])).toEqual([['web-5xx', 'testing the upgrade gate']]);
     // The control plane's wrapper (SDK v3) reads the same.
-    expect(await held(() => describeAlarms(['web-5xx', 'nope']))).toEqual([
+    expect(await clock.holding(() => describeAlarms(['web-5xx', 'nope']))).toEqual([
       { name: 'web-5xx', state: 'ALARM', reason: 'testing the upgrade gate', periodSeconds: 60 },
     ]);
     cloudwatch.setState('web-5xx', 'OK', 'back to normal');
@@ -158,7 +148,9 @@ describe('simulated EventBridge PutEvents (AWS CLI and SDK v3, JSON 1.1)', () =>
     expect(bus.length - before).toBe(1);
     expect(bus.at(-1)).toMatchObject({ source: 'hashistack.control-plane', 'detail-type': 'Upgrade Started', detail: { pool: 'web' } });
 
-    const id = await held(() => putEvent('hashistack.control-plane', 'Upgrade Succeeded', { pool: 'web' }, ['arn:aws:states:us-east-1:0:execution:x:y']));
+    const id = await clock.holding(() =>
+      putEvent('hashistack.control-plane', 'Upgrade Succeeded', { pool: 'web' }, ['arn:aws:states:us-east-1:0:execution:x:y']),
+    );
     expect(bus.at(-1)).toMatchObject({ id, 'detail-type': 'Upgrade Succeeded', resources: ['arn:aws:states:us-east-1:0:execution:x:y'] });
     const eleven = Array.from({ length: 11 }, () => ({ Source: 'hashistack.control-plane', DetailType: 'x', Detail: '{}' }));
     expect(await cli('events', ['put-events', '--entries', JSON.stringify(eleven)])).toEqual({ ok: false, code: 'ValidationException' });

@@ -56,13 +56,8 @@ const web = (update: Partial<UpdateSpec> | null, extra: Partial<JobSpec['TaskGro
  * A read is work in progress, as a Lambda's is: without holding the clock, an idle clock may jump past what the test
  * is about to read (min_healthy_time passing while the request is on the wire, on a loaded machine).
  */
-async function read<T>(path: string): Promise<T> {
-  const release = h.clock.hold();
-  try {
-    return (await (await h.nomad(path)).json()) as T;
-  } finally {
-    release();
-  }
+function read<T>(path: string): Promise<T> {
+  return h.clock.holding(async () => (await (await h.nomad(path)).json()) as T);
 }
 const deployments = (query = ''): Promise<DeploymentBody[]> => read(`/v1/deployments${query}`);
 const latest = (): Promise<DeploymentBody | null> => read('/v1/job/web/deployment');

@@ -25,14 +25,7 @@ async function oneNode(): Promise<{ id: string; index: number }> {
  */
 async function timed<T>(fn: (busy: <R>(step: () => Promise<R>) => Promise<R>) => Promise<T>): Promise<{ value: T; elapsedMs: number }> {
   const release = h.clock.hold();
-  const busy = async <R>(step: () => Promise<R>): Promise<R> => {
-    const extra = h.clock.hold();
-    try {
-      return await step();
-    } finally {
-      extra();
-    }
-  };
+  const busy = <R>(step: () => Promise<R>): Promise<R> => h.clock.holding(step);
   try {
     const start = h.clock.now();
     const value = await fn(busy);

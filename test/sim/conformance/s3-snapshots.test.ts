@@ -54,17 +54,8 @@ afterAll(async () => {
   await served.close();
 });
 
-async function held<T>(fn: () => Promise<T>): Promise<T> {
-  const release = clock.hold();
-  try {
-    return await fn();
-  } finally {
-    release();
-  }
-}
-
 async function cli(args: string[]): Promise<{ ok: true; out: Record<string, unknown> } | { ok: false; code: string }> {
-  return held(async () => {
+  return clock.holding(async () => {
     try {
       const { stdout } = await awsCli(['--endpoint-url', served.url, '--output', 'json', ...args], { env: ENV, timeout: 60_000 });
       return { ok: true as const, out: stdout.trim() ? (JSON.parse(stdout) as Record<string, unknown>) : {} };
@@ -107,7 +98,7 @@ describe('simulated S3 (AWS CLI, REST-XML)', () => {
     const file = join(dir, 'big.bin');
     const data = randomBytes(20 * MIB);
     writeFileSync(file, data);
-    const cp = await held(() => awsCli(['--endpoint-url', served.url, 's3', 'cp', file, `s3://${BUCKET}/a/big.bin`], { env: ENV, timeout: 120_000 }));
+    const cp = await clock.holding(() => awsCli(['--endpoint-url', served.url, 's3', 'cp', file, `s3://${BUCKET}/a/big.bin`], { env: ENV, timeout: 120_000 }));
     expect(cp.stderr).toBe('');
     const object = service.buckets.get(BUCKET)?.objects.get('a/big.bin');
     expect(object?.size).toBe(data.length);
@@ -217,7 +208,7 @@ describe('the control plane streams snapshots to the simulated S3 (SDK v3 lib-st
 
   it('a 40 MiB Nomad snapshot goes up in 16 MiB parts; size, Digest, index and SSE-KMS verified; the latest record written', async () => {
     const s = spec('nomad', 40 * MIB);
-    const record = await held(async () => takeSnapshot('nomad', deps({ nomad: await nomad(s) }), { label: 'test' }));
+    const record = await clock.holding(async () => takeSnapshot('nomad', deps({ nomad: await nomad(s) }), { label: 'test' }));
     const object = service.buckets.get(BUCKET)?.objects.get(record.key);
     expect(record).toMatchObject({ system: 'nomad', index: 4242, term: 7, bucket: BUCKET, reused: false });
     expect(object).toMatchObject({ size: record.bytes, parts: 3, sha256: record.sha256, sse: { algorithm: 'aws:kms', kmsKeyArn: KEY_ARN } });
@@ -227,19 +218,19 @@ describe('the control plane streams snapshots to the simulated S3 (SDK v3 lib-st
 
   it('a small Consul snapshot is one PutObject; X-Consul-Index must match the index inside', async () => {
     const s = spec('consul', 200_000);
-    const ok = await held(() => takeSnapshot('consul', deps({ consul: product(s, { 'X-Consul-Index': '4242' }) }), { label: 'test' }));
+    const ok = await clock.holding(() => takeSnapshot('consul', deps({ consul: product(s, { 'X-Consul-Index': '4242' }) }), { label: 'test' }));
     expect(service.buckets.get(BUCKET)?.objects.get(ok.key)?.parts).toBe(0);
-    const wrong = held(() => takeSnapshot('consul', deps({ consul: product(s, { 'X-Consul-Index': '4100' }) }), { label: 'test' }));
+    const wrong = clock.holding(() => takeSnapshot('consul', deps({ consul: product(s, { 'X-Consul-Index': '4100' }) }), { label: 'test' }));
     await expect(wrong).rejects.toThrow(/raft index 4242, Consul's X-Consul-Index says 4100/);
   });
 
   it('a corrupt archive (state.bin not matching SHA256SUMS) fails with SnapshotFailed, and a wrong Digest too', async () => {
     const bad = spec('vault', 6 * MIB, { corrupt: true });
-    await expect(held(() => takeSnapshot('vault', deps({ vault: product(bad, {}) }), { label: 'test' }))).rejects.toThrow(
+    await expect(clock.holding(() => takeSnapshot('vault', deps({ vault: product(bad, {}) }), { label: 'test' }))).rejects.toThrow(
       /state\.bin does not match its SHA-256/,
     );
     const s = spec('nomad', 100_000);
-    await expect(held(() => takeSnapshot('nomad', deps({ nomad: product(s, { Digest: 'sha-256=AAAA' }) }), { label: 'test' }))).rejects.toBeInstanceOf(
+    await expect(clock.holding(() => takeSnapshot('nomad', deps({ nomad: product(s, { Digest: 'sha-256=AAAA' }) }), { label: 'test' }))).rejects.toBeInstanceOf(
       SnapshotFailed,
     );
   });
@@ -251,7 +242,7 @@ describe('the control plane streams snapshots to the simulated S3 (SDK v3 lib-st
     const original = service.handle.bind(service);
     service.handle = (req) => (req.query.has('partNumber') && req.query.get('partNumber') !== '1' ? service.serverError(req) : original(req));
     try {
-      await expect(held(() => takeSnapshot('nomad', deps({ nomad: answering }), { label: 'test' }))).rejects.toThrow(/upload to s3:\/\/.* failed/);
+      await expect(clock.holding(() => takeSnapshot('nomad', deps({ nomad: answering }), { label: 'test' }))).rejects.toThrow(/upload to s3:\/\/.* failed/);
     } finally {
       service.handle = original;
     }

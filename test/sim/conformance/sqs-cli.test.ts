@@ -38,27 +38,17 @@ afterAll(async () => {
   await served.close();
 });
 
-async function cli(args: string[]): Promise<{ ok: true; out: Record<string, unknown> } | { ok: false; code: string }> {
-  const release = clock.hold();
-  try {
-    const { stdout } = await awsCli(['--endpoint-url', served.url, '--output', 'json', 'sqs', ...args], { env: ENV, timeout: 30_000 });
-    return { ok: true, out: stdout.trim() ? (JSON.parse(stdout) as Record<string, unknown>) : {} };
-  } catch (error) {
-    const m = /An error occurred \(([^)]+)\)/.exec(String((error as { stderr?: string }).stderr ?? ''));
-    if (!m) throw error;
-    return { ok: false, code: m[1] as string };
-  } finally {
-    release();
-  }
-}
-
-async function held<T>(fn: () => Promise<T>): Promise<T> {
-  const release = clock.hold();
-  try {
-    return await fn();
-  } finally {
-    release();
-  }
+function cli(args: string[]): Promise<{ ok: true; out: Record<string, unknown> } | { ok: false; code: string }> {
+  return clock.holding(async () => {
+    try {
+      const { stdout } = await awsCli(['--endpoint-url', served.url, '--output', 'json', 'sqs', ...args], { env: ENV, timeout: 30_000 });
+      return { ok: true, out: stdout.trim() ? (JSON.parse(stdout) as Record<string, unknown>) : {} };
+    } catch (error) {
+      const m = /An error occurred \(([^)]+)\)/.exec(String((error as { stderr?: string }).stderr ?? ''));
+      if (!m) throw error;
+      return { ok: false, code: m[1] as string };
+    }
+  });
 }
 
 describe('simulated SQS (AWS CLI, JSON 1.0)', () => {
@@ -67,10 +57,10 @@ describe('simulated SQS (AWS CLI, JSON 1.0)', () => {
     const sent = await cli(['send-message', '--queue-url', queue.url, '--message-body', body]);
     expect(sent.ok && typeof sent.out.MessageId === 'string').toBe(true);
 
-    const first = await held(() => receiveMessages(queue.url, 10, 60));
+    const first = await clock.holding(() => receiveMessages(queue.url, 10, 60));
     expect(first).toHaveLength(1);
     expect(first[0]).toMatchObject({ body, receiveCount: 1 });
-    expect(await held(() => receiveMessages(queue.url, 10, 60))).toHaveLength(0);
+    expect(await clock.holding(() => receiveMessages(queue.url, 10, 60))).toHaveLength(0);
     const hidden = await cli(['get-queue-attributes', '--queue-url', queue.url, '--attribute-names', 'All']);
     expect(hidden.ok && hidden.out.Attributes).toMatchObject({ ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '1' });
 
@@ -81,10 +71,10 @@ describe('simulated SQS (AWS CLI, JSON 1.0)', () => {
     expect(messages[0]?.Body).toBe(body);
     expect(messages[0]?.Attributes.ApproximateReceiveCount).toBe('2');
 
-    await held(() => deleteMessage(queue.url, messages[0]?.ReceiptHandle ?? ''));
+    await clock.holding(() => deleteMessage(queue.url, messages[0]?.ReceiptHandle ?? ''));
     await clock.sleep(31_000);
     expect((await cli(['receive-message', '--queue-url', queue.url])).ok).toBe(true);
-    expect(await held(() => receiveMessages(queue.url, 10, 60))).toHaveLength(0);
+    expect(await clock.holding(() => receiveMessages(queue.url, 10, 60))).toHaveLength(0);
     expect(queue.deleted).toBe(1);
   });
 

@@ -51,6 +51,20 @@ describe('SimClock', () => {
     clock.stop();
   });
 
+  it('holding(work) holds the clock until the work settles, rejected or not', async () => {
+    const clock = new SimClock({ start: START });
+    let fired = false;
+    clock.schedule(3_600_000, () => (fired = true));
+    await clock.holding(() => new Promise((r) => setTimeout(r, 30)));
+    await expect(clock.holding(() => new Promise((_, reject) => setTimeout(() => reject(new Error('refused')), 30)))).rejects.toThrow('refused');
+    // Held for both pieces of work (~60 ms of wall time), the hour-away event has not fired; released, time jumps to it.
+    expect(fired).toBe(false);
+    expect(clock.now() - START).toBeLessThan(1_000);
+    await clock.until(() => fired, 7_200_000);
+    expect(clock.now() - START).toBe(3_600_000);
+    clock.stop();
+  });
+
   it('a parked holder counts as waiting: time jumps while it waits', async () => {
     const clock = new SimClock({ start: START });
     const release = clock.hold();

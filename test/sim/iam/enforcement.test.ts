@@ -33,12 +33,7 @@ afterAll(async () => sim?.stop());
 /** Call AWS as the function `key`'s execution role (as its handler would), the sim clock held meanwhile. */
 async function as<T>(key: string, call: () => Promise<T>): Promise<T> {
   const fn = sim.lambda.find(key);
-  const release = sim.clock.hold();
-  try {
-    return await runAs(sim.iam.functionPrincipal(fn.arn, fn.name), call);
-  } finally {
-    release();
-  }
+  return sim.clock.holding(() => runAs(sim.iam.functionPrincipal(fn.arn, fn.name), call));
 }
 
 async function failure(p: Promise<unknown>): Promise<{ name: string; message: string; status: number | undefined }> {
