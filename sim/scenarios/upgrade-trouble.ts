@@ -132,7 +132,7 @@ export const upgradeScaleInScenario: Scenario = {
     const e = startPoolUpgrade(sim, { pool: 'general', imageId: image.imageId, surge: 1 });
     // Mid-upgrade: the first old node replaced while the upgrade waits on its batch's drain (no step of it running:
     // a change inside a step's read-then-write of the desired capacity is lost, README: Concurrent scaling).
-    const lastState = (): string | undefined => e.history.filter((h) => h.type === 'StateEntered').at(-1)?.state;
+    const lastState = (): string | undefined => e.history.findLast((h) => h.type === 'StateEntered')?.state;
     await sim.clock.until(() => !(sim.aws.api.group(pool)?.members ?? []).some((m) => m.instanceId === first) && lastState() === 'WaitDrain', 2 * 60 * MINUTE);
     const desired = sim.aws.api.group(pool)?.desiredCapacity ?? 0;
     sim.recorder.event('scenario', `someone else: SetDesiredCapacity ${pool} ${desired} -> ${desired - 2}`);
