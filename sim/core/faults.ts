@@ -53,8 +53,12 @@ export interface ClusterFaults {
   eventJitterMs: number;
   /** Shell lines (SSM Run Command) starting with one of these fail with exit 1 on every node. */
   failingShellCommands: string[];
-  /** Lambda invocations of these function names fail (crash) on their Nth call (1-based). */
-  lambdaCrashes: Array<{ functionName: string; onCall: number }>;
+  /**
+   * Lambda invocations of these function names fail on their Nth call (1-based): killed after their side effects (Step Functions sees Lambda.Unknown), or
+   * with `error`, a bug in the handler that throws that error type before doing anything (Step
+   * Functions sees the type as the error name, e.g. TypeError).
+   */
+  lambdaCrashes: Array<{ functionName: string; onCall: number; error?: string }>;
   /**
    * Lambda throttles every invocation (of these functions; all when empty)
    * until this sim time (epoch ms): `Lambda.TooManyRequestsException`

@@ -134,6 +134,10 @@ export class LambdaRuntime {
         for (const reset of this.containerResets) reset();
       }
       recordTaskInput(fn.key, event);
+      if (crash?.error) {
+        this.deps.recorder.event('lambda', `${fn.key} threw ${crash.error} (injected bug) on call ${call}`);
+        throw new LambdaFunctionError(crash.error, `${fn.key}: ${crash.error} thrown by the handler (injected bug)`);
+      }
       const principal = this.iam?.functionPrincipal(fn.arn, fn.name);
       const startedAt = this.deps.clock.now();
       const run = runAs(principal, () => handler(structuredClone(event), context));

@@ -1,6 +1,6 @@
 /** The task patterns the state machines repeat, each with the one retry policy (policy.ts). */
 import { awsSdk, lambda, task, wait, type Catcher, type Json, type Resource, type StateName, type States } from './asl.js';
-import { WAIT_AND_LOOP_ERRORS, WAIT_BEFORE_RETRY_SECONDS, retryFor } from './policy.js';
+import { FINAL_ERRORS, WAIT_AND_LOOP_ERRORS, WAIT_AND_LOOP_ERRORS_HOLDING_WORK, WAIT_BEFORE_RETRY_SECONDS, retryFor } from './policy.js';
 
 export const waitBefore = (name: StateName): StateName => `WaitBefore${name}`;
 export const heartbeatBefore = (name: StateName): StateName => `HeartbeatBefore${name}`;
@@ -15,6 +15,12 @@ export interface LifecycleTaskProps {
   onFailure?: StateName;
   /** Where a caught error is written (default `$.error`; a task that records a failure keeps `$.error` intact). */
   errorPath?: string;
+  /**
+   * The instance still holds work while this task runs (a client not yet
+   * drained, a server still a raft peer): our own crash waits and loops too
+   * ({@link WAIT_AND_LOOP_ERRORS_HOLDING_WORK}) instead of taking the failure path.
+   */
+  holdsWork?: boolean;
 }
 
 /**
@@ -22,7 +28,8 @@ export interface LifecycleTaskProps {
  * `WaitBefore<Task>` state: ClusterUnreachable/AwsUnavailable, and transient
  * Lambda errors once their in-place retries are spent → wait, then the same
  * task again (it gives up by itself past `giveUpAt`); any other error → the
- * failure path. A throttled or crashed Lambda therefore never fails a drain.
+ * failure path, except our own crash in a task that `holdsWork`, which waits
+ * and loops too. A throttled or crashed Lambda therefore never fails a drain.
  */
 export function lifecycleTasks(workflow: {
   onFailure: StateName;
@@ -34,18 +41,21 @@ export function lifecycleTasks(workflow: {
   return (name: StateName, fn: string, p: LifecycleTaskProps): States => {
     const errorPath = p.errorPath ?? '$.error';
     const action = workflow.lifecycleActionPath;
+    const failurePath = catchAll(p.onFailure ?? workflow.onFailure, errorPath);
     const retryable: Catcher = {
-      ErrorEquals: [...WAIT_AND_LOOP_ERRORS],
+      ErrorEquals: [...(p.holdsWork ? WAIT_AND_LOOP_ERRORS_HOLDING_WORK : WAIT_AND_LOOP_ERRORS)],
       ResultPath: p.errorPath ?? workflow.waitResultPath ?? errorPath,
       Next: action === undefined ? waitBefore(name) : heartbeatBefore(name),
     };
+    // States.TaskFailed would also catch the final typed errors: they go to the failure path first.
+    const final: Catcher[] = p.holdsWork ? [{ ...failurePath, ErrorEquals: [...FINAL_ERRORS] }] : [];
     return {
       [name]: task(lambda(fn), {
         comment: p.comment,
         parameters: p.parameters,
         resultPath: p.resultPath,
         retry: retryFor.lifecycle(),
-        catch: [retryable, catchAll(p.onFailure ?? workflow.onFailure, errorPath)],
+        catch: [...final, retryable, failurePath],
         next: p.next,
       }),
       ...(action === undefined ? {} : { [heartbeatBefore(name)]: actionHeartbeat(action, waitBefore(name)) }),

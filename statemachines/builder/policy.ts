@@ -32,7 +32,7 @@ export const LAMBDA_TRANSIENT_ERRORS = [
   'Sandbox.Timedout',
 ];
 /** Any other task failure: an error that is not a typed one is a crash of our code. */
-const CRASH = 'States.TaskFailed';
+export const CRASH = 'States.TaskFailed';
 
 interface Row {
   errors: string[];
@@ -61,6 +61,19 @@ export const RETRY_POLICY = {
  * gives up by itself (GiveUp, final) once `giveUpAfter` passed without progress.
  */
 export const WAIT_AND_LOOP_ERRORS = [...RETRYABLE_ERRORS, ...LAMBDA_TRANSIENT_ERRORS];
+
+/**
+ * A lifecycle task that runs while the instance still holds work (allocations,
+ * a raft peer) also waits and loops on our own crash once its in-place retries
+ * are spent: the failure path would complete the action and let the instance
+ * go with that work because of our bug. CRASH matches any task failure, so
+ * the final typed errors are caught before it ({@link FINAL_ERRORS}). A
+ * client drain task checks `giveUpAt` first thing, so a crash in its step
+ * still ends in GiveUp past `giveUpAfter`; a server-removal task waits as it
+ * does through an outage, up to the hook's global limit. The TaskCrashed
+ * alarm tells the operator at the first crash.
+ */
+export const WAIT_AND_LOOP_ERRORS_HOLDING_WORK = [...WAIT_AND_LOOP_ERRORS, CRASH];
 
 /** Cluster or AWS unreachable in a lifecycle task: Wait this long, then run the task again (the task gives up by itself past its limit). */
 export const WAIT_BEFORE_RETRY_SECONDS = 30;

@@ -68,6 +68,7 @@ export const drain = machine(
   180000,
   {
     ...drainTask(S.prepare, 'drainPrepare', {
+      holdsWork: true,
       comment: 'Find the Nomad node and Consul member of the instance, read the hook and pool settings, decide the plan.',
       next: S.nodeKind,
     }),
@@ -90,6 +91,7 @@ export const drain = machine(
       'Every system tried: on to the quorum guard; else the next system.',
     ),
     ...drainTask(S.quorumGuard, 'drainServerGuard', {
+      holdsWork: true,
       comment:
         'Quorum guard: raft configuration and autopilot health of Nomad, Consul and Vault; heartbeats the action. Proceeds only if every system the server serves keeps a leader and failure tolerance >= 0 without it (and without the terminating servers ahead of it).',
       next: S.quorumSafe,
@@ -104,11 +106,13 @@ export const drain = machine(
       'Removing the server now would break quorum: wait for a replacement to become a healthy voter (up to SERVER_QUORUM_WAIT), then ask the guard again.',
     ),
     ...drainTask(S.serverLeave, 'drainServerLeave', {
+      holdsWork: true,
       comment:
         'Transfer Nomad leadership away if the server leads; then on the node through SSM: rc-service nomad stop (leave_on_terminate), rc-service vault stop (clean stop, no step-down), consul leave.',
       next: S.serverVerify,
     }),
     ...drainTask(S.serverVerify, 'drainServerVerify', {
+      holdsWork: true,
       comment: "Every system dropped the server's peer (else it is removed through the API: only THIS instance's peer) and is healthy again.",
       next: S.serverRemoved,
     }),
@@ -160,10 +164,12 @@ export const drain = machine(
     }),
     // Client branch.
     ...drainTask(S.startDrain, 'drainStart', {
+      holdsWork: true,
       comment: 'Heartbeat the action, mark the node ineligible and start the drain (unless already draining or drained).',
       next: S.watchDrain,
     }),
     ...drainTask(S.watchDrain, 'drainWatch', {
+      holdsWork: true,
       comment: 'Blocking queries on the node until the drain ends or the invocation runs short of time; heartbeats the action.',
       next: S.drainDone,
     }),
@@ -176,6 +182,7 @@ export const drain = machine(
       'Drained: complete at once and leave Consul after; a Spot interruption (out of Consul before the reclaim) or a Consul membership the token cannot read: LeaveCluster first.',
     ),
     ...drainTask(S.leaveCluster, 'drainLeaveCluster', {
+      holdsWork: true,
       comment:
         'Before the completion (Spot interruption: wait for the leave until shortly before the reclaim; unreadable Consul membership: fail loudly). Send the graceful consul leave through SSM; a failed member is force-left with prune.',
       next: S.completeAfterLeave,

@@ -143,6 +143,25 @@ describe('scale-in: drain terminating client nodes', () => {
     expect(sim.recorder.timeline.filter((t) => t.message.includes('crashed (injected)'))).toHaveLength(2);
   });
 
+  it('a bug in the watch (our own TypeError, past its in-place retries) holds the node: heartbeat, wait, watch again; completed once drained', async () => {
+    const lambdaCrashes = [1, 2, 3, 4, 5, 6].map((onCall) => ({ functionName: 'drainWatch', onCall, error: 'TypeError' }));
+    const { sim, pool } = await clusterWorld({ nodes: 4, faults: { lambdaCrashes } });
+    sim.aws.api.setDesiredCapacity(pool, 3);
+    await sim.clock.sleep(MINUTE);
+    await settled(sim);
+    expect(lifecycleChecks(sim).filter((c) => !c.passed)).toEqual([]);
+    expect(terminateActions(sim)).toEqual([expect.objectContaining({ result: 'CONTINUE', completeCallsSucceeded: 1 })]);
+    const [record] = executions(sim, 'drain');
+    expect(record?.status).toBe('SUCCEEDED');
+    const execution = sim.sfn.list().find((e) => e.executionArn === record?.executionArn);
+    const history = execution?.history ?? [];
+    const entered = (state: string) => history.filter((h) => h.type === 'StateEntered' && h.state === state).length;
+    expect(entered('HeartbeatBeforeWatchDrain')).toBe(1);
+    expect(entered('WaitBeforeWatchDrain')).toBe(1);
+    expect(entered('RecordFailure')).toBe(0);
+    expect(sim.recorder.timeline.filter((t) => t.message.includes('threw TypeError (injected bug)'))).toHaveLength(6);
+  });
+
   it('gives up after GIVE_UP_AFTER of an unreachable cluster: completes anyway and fails loudly', async () => {
     const { sim, pool } = await clusterWorld({ nodes: 4 });
     sim.aws.api.setDesiredCapacity(pool, 3);

@@ -235,14 +235,86 @@ describe('drain state machine (run locally)', () => {
     ]);
     expect(r.error?.name).toBe('PermissionDenied');
   });
-  it('a crash is retried 3 times in place, then takes the failure path', async () => {
+  it('our own crash while the node still drains: 3 retries in place, then heartbeat, Wait and watch again; never completed while it crashes', async () => {
     const r = await run({
-      [S.prepare]: () => {
+      [S.prepare]: set({ plan: 'client', leaveBeforeCompletion: false, drain: drainState }),
+      [S.startDrain]: (i) => i,
+      [S.watchDrain]: failing(5, 'TypeError', set({ drain: { ...drainState, done: true, doneAt: 3 } })),
+      [S.complete]: completed,
+      [S.leaveAfterCompletion]: (i) => i,
+      [S.cleanup]: (i) => i,
+    });
+    expect(r.error).toBeUndefined();
+    expect(r.retried).toEqual([S.watchDrain, S.watchDrain, S.watchDrain, S.watchDrain]);
+    expect(r.entered.slice(3, 10)).toEqual([
+      S.watchDrain,
+      `HeartbeatBefore${S.watchDrain}`,
+      `WaitBefore${S.watchDrain}`,
+      S.watchDrain,
+      S.drainDone,
+      S.complete,
+      S.leaveAfterCompletion,
+    ]);
+    expect(r.calls[S.recordFailure]).toBeUndefined();
+    expect(r.calls[`HeartbeatBefore${S.watchDrain}`]).toHaveLength(1);
+  });
+  it('every task that runs while the instance holds work waits on a crash: Prepare, the client drain, the server removal', async () => {
+    const crashOnce = (then: Stub) => failing(4, 'Runtime.ImportModuleError', then);
+    const client = await run({
+      [S.prepare]: crashOnce(set({ plan: 'client', leaveBeforeCompletion: true, drain: drainState })),
+      [S.startDrain]: crashOnce((i) => i),
+      [S.watchDrain]: set({ drain: { ...drainState, done: true, doneAt: 3 } }),
+      [S.leaveCluster]: crashOnce((i) => i),
+      [S.completeAfterLeave]: completed,
+      [S.cleanup]: (i) => i,
+    });
+    expect(client.error).toBeUndefined();
+    expect(client.entered.filter((s) => s.startsWith('WaitBefore'))).toEqual([
+      `WaitBefore${S.prepare}`,
+      `WaitBefore${S.startDrain}`,
+      `WaitBefore${S.leaveCluster}`,
+    ]);
+    const removal = await run({
+      [S.prepare]: set({ plan: 'server' }),
+      [S.serverSnapshot]: snapshots(true),
+      [S.quorumGuard]: crashOnce(server('proceed')),
+      [S.serverLeave]: crashOnce(server('verify')),
+      [S.serverVerify]: crashOnce(server('done')),
+      [S.completeServer]: completed,
+    });
+    expect(removal.error).toBeUndefined();
+    expect(removal.entered.filter((s) => s.startsWith('WaitBefore'))).toEqual([
+      `WaitBefore${S.quorumGuard}`,
+      `WaitBefore${S.serverLeave}`,
+      `WaitBefore${S.serverVerify}`,
+    ]);
+    expect(removal.calls[S.recordFailure]).toBeUndefined();
+  });
+  it('a final typed error of a task that holds work still takes the failure path at once (the crash wildcard does not catch it)', async () => {
+    const r = await run({
+      [S.prepare]: set({ plan: 'client', leaveBeforeCompletion: false, drain: drainState }),
+      [S.startDrain]: (i) => i,
+      [S.watchDrain]: () => {
+        throw named('LifecycleActionLost', 'the action is no longer active');
+      },
+      [S.recordFailure]: completed,
+    });
+    expect(r.retried).toEqual([]);
+    expect(r.entered).toEqual([S.prepare, S.nodeKind, S.startDrain, S.watchDrain, S.recordFailure, S.alertDrainFailed, S.drainFailed]);
+    expect(r.error?.name).toBe('LifecycleActionLost');
+  });
+  it('a crash once the work is off the node (the completion) is retried 3 times in place, then takes the failure path', async () => {
+    const r = await run({
+      [S.prepare]: set({ plan: 'client', leaveBeforeCompletion: false, drain: drainState }),
+      [S.startDrain]: (i) => i,
+      [S.watchDrain]: set({ drain: { ...drainState, done: true, doneAt: 3 } }),
+      [S.complete]: () => {
         throw named('TypeError', 'x is undefined');
       },
       [S.recordFailure]: completed,
     });
-    expect(r.retried).toEqual([S.prepare, S.prepare, S.prepare]);
+    expect(r.retried).toEqual([S.complete, S.complete, S.complete]);
+    expect(r.entered.slice(-4)).toEqual([S.complete, S.recordFailure, S.alertDrainFailed, S.drainFailed]);
     expect(r.error?.name).toBe('TypeError');
   });
   it('Lambda throttled past its in-place retries mid-drain: Wait and watch again, never completed while the drain runs', async () => {

@@ -11,6 +11,7 @@ import { packagedTemplate } from '../../sim/iam/packaged-template.js';
 import { PROJECT_ROOT } from '../../sim/simulation.js';
 import { MILESTONE_DETAIL_TYPES, MILESTONE_SOURCE } from '../../src/events/milestones.js';
 import { NOTICE_LOST_DETAIL_TYPE } from '../../src/events/notice-lost.js';
+import { TASK_CRASHED_METRIC } from '../../src/observability/invocation.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 
@@ -70,5 +71,30 @@ describe('notifications in the packaged template', () => {
     const emitted = (n: string): boolean => src.includes(`'${n}'`) || (/^(Drain|Join)Failed$/.test(n) && src.includes(['`$', '{name}Failed`'].join('')));
     expect(names.filter((n) => !emitted(n))).toEqual([]);
     expect(names.length).toBeGreaterThan(15);
+  });
+
+  it('has alarms on metrics the code emits, with the dimension Powertools publishes them under, alerting the alerts topic', async () => {
+    const r = await resources();
+    const environment = (
+      parse(readFileSync(join(PROJECT_ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'silent' }) as { provider: { environment: Record<string, string> } }
+    ).provider.environment;
+    const ours = Object.entries(r).filter(
+      ([, x]) => x.Type === 'AWS::CloudWatch::Alarm' && x.Properties.Namespace === environment.POWERTOOLS_METRICS_NAMESPACE,
+    );
+    expect(ours.map(([name]) => name).sort()).toEqual(['AmiDriftAlarm', 'TaskCrashedAlarm']);
+    const src = sources();
+    for (const [, alarm] of ours) {
+      const p = alarm.Properties;
+      expect(src.includes(`'${String(p.MetricName)}'`), `${String(p.MetricName)} is emitted`).toBe(true);
+      expect(p.Dimensions).toEqual([{ Name: 'service', Value: environment.POWERTOOLS_SERVICE_NAME }]);
+      expect(p.AlarmActions).toEqual([{ Ref: 'AlertsTopic' }]);
+    }
+    // One crash is enough: a drain that crashes holds its node and retries, nothing else says so.
+    expect((r.TaskCrashedAlarm as Resource).Properties).toMatchObject({
+      MetricName: TASK_CRASHED_METRIC,
+      Statistic: 'Sum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
   });
 });

@@ -2,6 +2,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { ClusterUnreachable, InvalidInput, UpstreamError } from '../../src/errors/index.js';
 import { type LifecycleAction, LifecycleActionSchema } from '../../src/events/lifecycle-action.js';
+import { TASK_CRASHED_METRIC } from '../../src/observability/invocation.js';
+import { getMetrics } from '../../src/observability/metrics.js';
 import { GLOBAL_LIMIT_MAX_MS } from '../../src/workflows/task.js';
 import { type HeartbeatDeps, LOCAL_TIMEOUT_MS, lifecycleTaskHandler, remainingTime, taskHandler } from '../../src/workflows/task-handler.js';
 
@@ -43,6 +45,46 @@ describe('taskHandler', () => {
     );
     const context = { getRemainingTimeInMillis: () => 123_456 } as Parameters<typeof handler>[1];
     await expect(handler({}, context)).resolves.toBe(123_456);
+  });
+});
+
+describe('taskHandler: a crash is counted for the TaskCrashed alarm', () => {
+  it('counts an untyped error (our crash), not a typed one, and rethrows both unchanged', async () => {
+    const metrics = getMetrics();
+    const addMetric = vi.spyOn(metrics, 'addMetric').mockImplementation(() => metrics);
+    try {
+      const crash = new TypeError("Cannot read properties of undefined (reading 'ID')");
+      await expect(
+        taskHandler(
+          'Crash',
+          z.unknown(),
+          () => ({}),
+          async () => Promise.reject(crash),
+        )({}),
+      ).rejects.toBe(crash);
+      expect(addMetric.mock.calls.map(([name]) => name)).toEqual([TASK_CRASHED_METRIC]);
+      addMetric.mockClear();
+      const outage = new ClusterUnreachable('nomad', 'connect ECONNREFUSED');
+      await expect(
+        taskHandler(
+          'Outage',
+          z.unknown(),
+          () => ({}),
+          async () => Promise.reject(outage),
+        )({}),
+      ).rejects.toBe(outage);
+      await expect(
+        taskHandler(
+          'Bad',
+          z.object({ n: z.number() }),
+          () => ({}),
+          async () => 1,
+        )({}),
+      ).rejects.toThrow(InvalidInput);
+      expect(addMetric).not.toHaveBeenCalled();
+    } finally {
+      addMetric.mockRestore();
+    }
   });
 });
 
