@@ -79,6 +79,25 @@ export function awsCli(args: string[], options: AwsCliOptions): Promise<AwsCliOu
   return result;
 }
 
+/** A command's parsed JSON output, or the error code and message the CLI printed for the service's error. */
+export type AwsCliResult = { ok: true; out: Record<string, unknown> } | { ok: false; code: string; message: string };
+
+/**
+ * Run `aws --endpoint-url <endpoint> --output json <args>`. A service error
+ * (the CLI's "An error occurred (Code) when calling the X operation: message")
+ * is an answer; anything else that fails (a crash, a timeout) rejects.
+ */
+export async function awsCliJson(endpoint: string, args: string[], options: AwsCliOptions): Promise<AwsCliResult> {
+  try {
+    const { stdout } = await awsCli(['--endpoint-url', endpoint, '--output', 'json', ...args], options);
+    return { ok: true, out: stdout.trim() ? (JSON.parse(stdout) as Record<string, unknown>) : {} };
+  } catch (error) {
+    const m = /An error occurred \(([^)]+)\)(?: when calling the \w+ operation)?:? ?(.*)/s.exec(error instanceof AwsCliFailed ? error.stderr : '');
+    if (!m) throw error;
+    return { ok: false, code: m[1] ?? '', message: (m[2] ?? '').trim() };
+  }
+}
+
 async function runOne(args: string[], { env, timeout = 60_000 }: AwsCliOptions): Promise<AwsCliOutput> {
   driver ??= startDriver();
   const d = driver;

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { seedGroup, startWorld, type World } from '../aws/harness.js';
 import { AWS_CLI_ENV as ENV } from './aws-cli-env.js';
-import { awsCli } from './aws-cli-runner.js';
+import { type AwsCliResult, awsCliJson } from './aws-cli-runner.js';
 
 let world: World;
 afterEach(async () => world?.close());
@@ -17,20 +17,10 @@ afterEach(async () => world?.close());
  * `holders` (the clock runs at 1/holders of wall speed meanwhile).
  * @returns parsed JSON output, or the error code and message on failure.
  */
-async function aws(
-  service: 'autoscaling' | 'ec2' | 'ssm',
-  args: string[],
-  holders = 1,
-): Promise<{ ok: true; out: Record<string, unknown> } | { ok: false; code: string; message: string }> {
+async function aws(service: 'autoscaling' | 'ec2' | 'ssm', args: string[], holders = 1): Promise<AwsCliResult> {
   const releases = Array.from({ length: holders }, () => world.clock.hold());
   try {
-    const { stdout } = await awsCli(['--endpoint-url', world.urls[service], '--output', 'json', service, ...args], { env: ENV, timeout: 30_000 });
-    return { ok: true, out: stdout.trim() ? (JSON.parse(stdout) as Record<string, unknown>) : {} };
-  } catch (error) {
-    const stderr = String((error as { stderr?: string }).stderr ?? '');
-    const m = /An error occurred \(([^)]+)\) when calling the \w+ operation: ?(.*)/s.exec(stderr);
-    if (!m) throw error;
-    return { ok: false, code: m[1] ?? '', message: (m[2] ?? '').trim() };
+    return await awsCliJson(world.urls[service], [service, ...args], { env: ENV, timeout: 30_000 });
   } finally {
     for (const r of releases) r();
   }

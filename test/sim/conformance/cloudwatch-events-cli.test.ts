@@ -15,7 +15,7 @@ import { Recorder } from '../../../sim/core/recorder.js';
 import { Rng } from '../../../sim/core/rng.js';
 import type { EventEnvelope } from '../../../sim/runtime/eventbridge.js';
 import { AWS_CLI_ENV as ENV } from './aws-cli-env.js';
-import { awsCli } from './aws-cli-runner.js';
+import { type AwsCliResult, awsCliJson } from './aws-cli-runner.js';
 
 let clock: SimClock;
 let cloudwatch: CloudWatchService;
@@ -71,17 +71,8 @@ afterAll(async () => {
   await served.events.close();
 });
 
-function cli(service: 'cloudwatch' | 'events', args: string[]): Promise<{ ok: true; out: Record<string, unknown> } | { ok: false; code: string }> {
-  return clock.holding(async () => {
-    try {
-      const { stdout } = await awsCli(['--endpoint-url', served[service].url, '--output', 'json', service, ...args], { env: ENV, timeout: 30_000 });
-      return { ok: true, out: stdout.trim() ? (JSON.parse(stdout) as Record<string, unknown>) : {} };
-    } catch (error) {
-      const m = /An error occurred \(([^)]+)\)/.exec(String((error as { stderr?: string }).stderr ?? ''));
-      if (!m) throw error;
-      return { ok: false, code: m[1] as string };
-    }
-  });
+function cli(service: 'cloudwatch' | 'events', args: string[]): Promise<AwsCliResult> {
+  return clock.holding(() => awsCliJson(served[service].url, [service, ...args], { env: ENV, timeout: 30_000 }));
 }
 
 type Alarm = { AlarmName: string; AlarmArn: string; StateValue: string; StateReason: string; Period: number };
@@ -116,12 +107,12 @@ describe('simulated CloudWatch alarms (AWS CLI and SDK v3, JSON 1.0)', () => {
     const page = await cli('cloudwatch', ['describe-alarms', '--max-records', '1', '--no-paginate']);
     expect(page.ok && (page.out.MetricAlarms as Alarm[]).map((a) => a.AlarmName)).toEqual(['web-5xx']);
     expect(page.ok && typeof page.out.NextToken).toBe('string');
-    expect(await cli('cloudwatch', ['describe-alarms', '--max-records', '101', '--no-paginate'])).toEqual({ ok: false, code: 'InvalidParameterValue' });
-    expect(await cli('cloudwatch', ['describe-alarms', '--alarm-names', 'a', '--alarm-name-prefix', 'w'])).toEqual({
+    expect(await cli('cloudwatch', ['describe-alarms', '--max-records', '101', '--no-paginate'])).toMatchObject({ ok: false, code: 'InvalidParameterValue' });
+    expect(await cli('cloudwatch', ['describe-alarms', '--alarm-names', 'a', '--alarm-name-prefix', 'w'])).toMatchObject({
       ok: false,
       code: 'InvalidParameterCombination',
     });
-    expect(await cli('cloudwatch', ['set-alarm-state', '--alarm-name', 'nope', '--state-value', 'OK', '--state-reason', 'x'])).toEqual({
+    expect(await cli('cloudwatch', ['set-alarm-state', '--alarm-name', 'nope', '--state-value', 'OK', '--state-reason', 'x'])).toMatchObject({
       ok: false,
       code: 'ResourceNotFound',
     });
@@ -153,6 +144,6 @@ describe('simulated EventBridge PutEvents (AWS CLI and SDK v3, JSON 1.1)', () =>
     );
     expect(bus.at(-1)).toMatchObject({ id, 'detail-type': 'Upgrade Succeeded', resources: ['arn:aws:states:us-east-1:0:execution:x:y'] });
     const eleven = Array.from({ length: 11 }, () => ({ Source: 'hashistack.control-plane', DetailType: 'x', Detail: '{}' }));
-    expect(await cli('events', ['put-events', '--entries', JSON.stringify(eleven)])).toEqual({ ok: false, code: 'ValidationException' });
+    expect(await cli('events', ['put-events', '--entries', JSON.stringify(eleven)])).toMatchObject({ ok: false, code: 'ValidationException' });
   });
 });

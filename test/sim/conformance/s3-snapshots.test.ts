@@ -23,7 +23,7 @@ import { SnapshotFailed } from '../../../src/errors/index.js';
 import type { StreamResponse } from '../../../src/http/client.js';
 import { type SnapshotDeps, takeSnapshot } from '../../../src/snapshots/take.js';
 import { AWS_CLI_ENV as ENV } from './aws-cli-env.js';
-import { awsCli } from './aws-cli-runner.js';
+import { type AwsCliResult, awsCli, awsCliJson } from './aws-cli-runner.js';
 
 const KEY_ARN = 'arn:aws:kms:us-east-1:000000000000:key/00000000-0000-4000-8000-0000000000aa';
 const BUCKET = 'snapshots-bucket';
@@ -54,17 +54,8 @@ afterAll(async () => {
   await served.close();
 });
 
-async function cli(args: string[]): Promise<{ ok: true; out: Record<string, unknown> } | { ok: false; code: string }> {
-  return clock.holding(async () => {
-    try {
-      const { stdout } = await awsCli(['--endpoint-url', served.url, '--output', 'json', ...args], { env: ENV, timeout: 60_000 });
-      return { ok: true as const, out: stdout.trim() ? (JSON.parse(stdout) as Record<string, unknown>) : {} };
-    } catch (error) {
-      const m = /An error occurred \(([^)]+)\)/.exec(String((error as { stderr?: string }).stderr ?? ''));
-      if (!m) throw error;
-      return { ok: false as const, code: m[1] as string };
-    }
-  });
+function cli(args: string[]): Promise<AwsCliResult> {
+  return clock.holding(() => awsCliJson(served.url, args, { env: ENV, timeout: 60_000 }));
 }
 
 describe('simulated S3 (AWS CLI, REST-XML)', () => {
@@ -108,8 +99,8 @@ describe('simulated S3 (AWS CLI, REST-XML)', () => {
   });
 
   it('answers NoSuchBucket, NoSuchKey, and 404 without a body to a HEAD', async () => {
-    expect(await cli(['s3api', 'head-object', '--bucket', 'nope', '--key', 'x'])).toEqual({ ok: false, code: '404' });
-    expect(await cli(['s3api', 'get-object', '--bucket', BUCKET, '--key', 'missing', join(dir, 'x')])).toEqual({ ok: false, code: 'NoSuchKey' });
+    expect(await cli(['s3api', 'head-object', '--bucket', 'nope', '--key', 'x'])).toMatchObject({ ok: false, code: '404' });
+    expect(await cli(['s3api', 'get-object', '--bucket', BUCKET, '--key', 'missing', join(dir, 'x')])).toMatchObject({ ok: false, code: 'NoSuchKey' });
     expect(await cli(['s3api', 'list-parts', '--bucket', BUCKET, '--key', 'x', '--upload-id', 'nope'])).toMatchObject({ ok: false });
   });
 
@@ -156,13 +147,13 @@ describe('simulated S3 (AWS CLI, REST-XML)', () => {
         { n: 2, etag: etags[1] ?? '' },
         { n: 1, etag: etags[0] ?? '' },
       ]),
-    ).toEqual({ ok: false, code: 'InvalidPartOrder' });
+    ).toMatchObject({ ok: false, code: 'InvalidPartOrder' });
     expect(
       await complete([
         { n: 1, etag: etags[0] ?? '' },
         { n: 2, etag: etags[1] ?? '' },
       ]),
-    ).toEqual({ ok: false, code: 'EntityTooSmall' });
+    ).toMatchObject({ ok: false, code: 'EntityTooSmall' });
     expect(await cli(['s3api', 'abort-multipart-upload', '--bucket', BUCKET, '--key', 'a/parts', '--upload-id', uploadId])).toMatchObject({ ok: true });
     expect(service.buckets.get(BUCKET)?.uploads.size).toBe(0);
   });

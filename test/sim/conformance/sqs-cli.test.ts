@@ -12,7 +12,7 @@ import { serve, type RunningService } from '../../../sim/core/http.js';
 import { Recorder } from '../../../sim/core/recorder.js';
 import { Rng } from '../../../sim/core/rng.js';
 import { AWS_CLI_ENV as ENV } from './aws-cli-env.js';
-import { awsCli } from './aws-cli-runner.js';
+import { type AwsCliResult, awsCliJson } from './aws-cli-runner.js';
 
 let clock: SimClock;
 let sqs: SqsService;
@@ -38,17 +38,8 @@ afterAll(async () => {
   await served.close();
 });
 
-function cli(args: string[]): Promise<{ ok: true; out: Record<string, unknown> } | { ok: false; code: string }> {
-  return clock.holding(async () => {
-    try {
-      const { stdout } = await awsCli(['--endpoint-url', served.url, '--output', 'json', 'sqs', ...args], { env: ENV, timeout: 30_000 });
-      return { ok: true, out: stdout.trim() ? (JSON.parse(stdout) as Record<string, unknown>) : {} };
-    } catch (error) {
-      const m = /An error occurred \(([^)]+)\)/.exec(String((error as { stderr?: string }).stderr ?? ''));
-      if (!m) throw error;
-      return { ok: false, code: m[1] as string };
-    }
-  });
+function cli(args: string[]): Promise<AwsCliResult> {
+  return clock.holding(() => awsCliJson(served.url, ['sqs', ...args], { env: ENV, timeout: 30_000 }));
 }
 
 describe('simulated SQS (AWS CLI, JSON 1.0)', () => {
@@ -81,11 +72,14 @@ describe('simulated SQS (AWS CLI, JSON 1.0)', () => {
   it('an empty receive answers no Messages; errors carry their codes', async () => {
     const empty = await cli(['receive-message', '--queue-url', queue.url]);
     expect(empty).toEqual({ ok: true, out: {} });
-    expect(await cli(['delete-message', '--queue-url', queue.url, '--receipt-handle', 'garbage'])).toEqual({ ok: false, code: 'ReceiptHandleIsInvalid' });
+    expect(await cli(['delete-message', '--queue-url', queue.url, '--receipt-handle', 'garbage'])).toMatchObject({ ok: false, code: 'ReceiptHandleIsInvalid' });
     const missing = await cli(['send-message', '--queue-url', `${served.url}/000000000000/nope`, '--message-body', 'x']);
     expect(missing.ok).toBe(false);
     expect(missing.ok ? '' : missing.code).toMatch(/NonExistentQueue|QueueDoesNotExist/);
-    expect(await cli(['receive-message', '--queue-url', queue.url, '--max-number-of-messages', '11'])).toEqual({ ok: false, code: 'InvalidParameterValue' });
+    expect(await cli(['receive-message', '--queue-url', queue.url, '--max-number-of-messages', '11'])).toMatchObject({
+      ok: false,
+      code: 'InvalidParameterValue',
+    });
     const url = await cli(['get-queue-url', '--queue-name', 'router-dlq']);
     expect(url).toEqual({ ok: true, out: { QueueUrl: queue.url } });
   });
