@@ -1,7 +1,12 @@
-/** Typed Consul API client (endpoints and fields as in the reference). */
+/**
+ * Typed Consul API client (endpoints and fields as in the reference): each
+ * endpoint a function of the HTTP client, so a function's dependencies wire,
+ * and its bundle carries, only the endpoints its steps call (../clients.ts).
+ */
 import * as z from '../../validation/zod.js';
 import { PermissionDenied } from '../../errors/index.js';
 import type { HttpClient, StreamResponse } from '../../http/client.js';
+import { bindEndpoints, type BoundEndpoints } from '../endpoints.js';
 import { SNAPSHOT_HEADERS_TIMEOUT_MS } from '../snapshot-timeout.js';
 import { AutopilotHealthSchema, type AutopilotHealth } from '../nomad/schemas.js';
 import { blockingQuery, type Block, type Indexed } from '../blocking.js';
@@ -30,7 +35,6 @@ function refuseFiltered(headers: Headers, what: string): void {
     throw new PermissionDenied('consul', `${what}: results filtered by ACLs (the token lacks node:read); an empty answer would not mean the node is gone`);
   }
 }
-import { bindEndpoints, type BoundEndpoints } from '../endpoints.js';
 
 /** Gossip members as the queried agent sees them (Status: 1 alive, 2 leaving, 3 left, 4 failed). */
 export async function members(http: HttpClient): Promise<ConsulMember[]> {

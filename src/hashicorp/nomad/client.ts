@@ -1,7 +1,12 @@
-/** Typed Nomad API client (endpoints and fields as in the reference). */
+/**
+ * Typed Nomad API client (endpoints and fields as in the reference): each
+ * endpoint a function of the HTTP client, so a function's dependencies wire,
+ * and its bundle carries, only the endpoints its steps call (../clients.ts).
+ */
 import * as z from '../../validation/zod.js';
 import { NotFound } from '../../errors/index.js';
 import type { HttpClient, StreamResponse } from '../../http/client.js';
+import { bindEndpoints, type BoundEndpoints } from '../endpoints.js';
 import { SNAPSHOT_HEADERS_TIMEOUT_MS } from '../snapshot-timeout.js';
 import { toGoSeconds } from '../../time/duration.js';
 import { MAX_WAIT_MS, blockingQuery, blockingTimeoutMs, type Block, type Indexed } from '../blocking.js';
@@ -27,7 +32,6 @@ import {
   type NomadNodeStub,
   type NomadRaftConfiguration,
 } from './schemas.js';
-import { bindEndpoints, type BoundEndpoints } from '../endpoints.js';
 
 /** Nodes fingerprinted with this EC2 instance id; with `block`, a blocking query on the node list. */
 export async function nodesByInstanceId(http: HttpClient, instanceId: string, block?: Block): Promise<Indexed<NomadNodeStub[]>> {

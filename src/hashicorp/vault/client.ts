@@ -1,5 +1,10 @@
-/** Typed Vault API client (endpoints and fields as in the reference). */
+/**
+ * Typed Vault API client (endpoints and fields as in the reference): each
+ * endpoint a function of the HTTP client, so a function's dependencies wire,
+ * and its bundle carries, only the endpoints its steps call (../clients.ts).
+ */
 import type { HttpClient, StreamResponse } from '../../http/client.js';
+import { bindEndpoints, type BoundEndpoints } from '../endpoints.js';
 import { SNAPSHOT_HEADERS_TIMEOUT_MS } from '../snapshot-timeout.js';
 import * as z from '../../validation/zod.js';
 import { parseBody } from '../parse.js';
@@ -16,7 +21,6 @@ import {
 
 /** Every status /v1/sys/health answers with (200 active, 429 standby, 472, 473, 501, 503). */
 const HEALTH_STATUSES = [200, 429, 472, 473, 501, 503] as const;
-import { bindEndpoints, type BoundEndpoints } from '../endpoints.js';
 
 /** Health of the node answering; every documented status code is an answer, returned as `status`. */
 export async function health(http: HttpClient): Promise<VaultHealth> {
