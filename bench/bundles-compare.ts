@@ -1,5 +1,5 @@
 /**
- * Two checkouts' Lambda bundles side by side: `npx tsx bench/bundles-compare.ts
+ * Two checkouts' Lambda bundles side by side: `npm run bench:bundles-compare --
  * <base checkout> [runs]`. Each checkout's bundles are built with its own
  * esbuild settings and plugins (its bench/bundles.ts), then every function's
  * import CPU (and import plus a first invocation's setup, see bundles.ts) is
@@ -34,7 +34,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 async function main(): Promise<void> {
   const [baseArg, runsArg] = process.argv.slice(2);
-  if (!baseArg) throw new Error('usage: npx tsx bench/bundles-compare.ts <base checkout> [runs]');
+  if (!baseArg) throw new Error('usage: npm run bench:bundles-compare -- <base checkout> [runs]');
   const runs = Number(runsArg ?? 7);
   const baseRoot = resolve(baseArg);
   const baseBench = (await import(pathToFileURL(join(baseRoot, 'bench/bundles.ts')).href)) as { lambdaBuildOptions: () => BuildOptions };

@@ -62,6 +62,8 @@ describe('a bundle wiring one endpoint', () => {
     close = s.close;
     expect((await bundled.read(s.url, 'n1')).node).toMatchObject({ ID: 'n1', Meta: {} });
     body = { ...NODE, Status: 7 };
-    await expect(bundled.read(s.url, 'n1')).rejects.toThrowError(/unexpected node response: ✖ Invalid input: expected string, received number\n {2}→ at Status/);
+    await expect(bundled.read(s.url, 'n1')).rejects.toThrowError(
+      /unexpected node response: ✖ Invalid input: expected string, received number\n {2}→ at Status/,
+    );
   });
 });
