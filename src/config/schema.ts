@@ -1,7 +1,8 @@
 /**
  * The configuration schema: every setting, the environment variable it is read
  * from (names as in serverless.yml) and its validation, in one place. The
- * {@link Config} type is inferred from it.
+ * {@link Config} type is inferred from it. Each setting's schema is built on
+ * first use: a Lambda builds only the settings it reads (config/index.ts).
  */
 import * as z from '../validation/zod.js';
 import { parseDuration } from '../time/duration.js';
