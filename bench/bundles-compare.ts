@@ -1,13 +1,16 @@
 /**
  * Two checkouts' Lambda bundles side by side: `npm run bench:bundles-compare --
- * <base checkout> [runs]`. Each checkout's bundles are built with its own
+ * <base checkout> [runs] [function,…]`. Each checkout's bundles are built with its own
  * esbuild settings and plugins (its bench/bundles.ts), then every function's
  * import CPU (and import plus a first invocation's setup, see bundles.ts) is
  * measured interleaved with the other checkout's and an empty module's, on
  * this Node and on the Lambda runtime's: load on the machine hits both sides
- * alike. A base whose handlers do not expose `deps` gets the setup figure
- * without the dependencies built (marked `*`).
+ * alike. Each figure: the ratio to the empty module (median), and the CPU
+ * spent after start-up (`own`, median and minimum: start-up is the noisiest
+ * part and the same on both sides). A base whose handlers do not expose
+ * `deps` gets the setup figure without the dependencies built.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -30,11 +33,30 @@ async function side(root: string, options: BuildOptions, deploy: typeof loadDepl
   return { root, options, functions };
 }
 
+/**
+ * Process CPU (ms) of importing `file` (and with `setup` a first invocation's
+ * setup, as bundles.ts measures it), and the part spent after start-up
+ * (`own`: less noisy, the same start-up is left out on both sides).
+ */
+function ownCpu(node: string, file: string, env: Record<string, string>, setup: boolean): { process: number; own: number } {
+  const url = JSON.stringify(pathToFileURL(file).href);
+  const work = setup ? `const { handler } = await import(${url}); await handler({}).catch(() => undefined); handler.deps?.();` : `await import(${url});`;
+  const script = `const t = process.cpuUsage(); ${work} const o = process.cpuUsage(t); const u = process.cpuUsage(); console.log(\`\${(u.user + u.system) / 1000} \${(o.user + o.system) / 1000}\`);`;
+  const out = execFileSync(node, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const [total, own] = (out.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
+  return { process: total ?? Number.NaN, own: own ?? Number.NaN };
+}
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 async function main(): Promise<void> {
-  const [baseArg, runsArg] = process.argv.slice(2);
-  if (!baseArg) throw new Error('usage: npm run bench:bundles-compare -- <base checkout> [runs]');
+  const [baseArg, runsArg, only] = process.argv.slice(2);
+  if (!baseArg) throw new Error('usage: npm run bench:bundles-compare -- <base checkout> [runs] [function,…]');
+  const wanted = only?.split(',');
   const runs = Number(runsArg ?? 7);
   const baseRoot = resolve(baseArg);
   const baseBench = (await import(pathToFileURL(join(baseRoot, 'bench/bundles.ts')).href)) as { lambdaBuildOptions: () => BuildOptions };
@@ -55,6 +77,7 @@ async function main(): Promise<void> {
   ];
   try {
     for (const [fn, here] of sides.this.functions) {
+      if (wanted && !wanted.includes(fn)) continue;
       const there = sides.base.functions.get(fn);
       const files: Record<string, string> = {};
       for (const [name, s, f] of [
@@ -74,16 +97,23 @@ async function main(): Promise<void> {
         for (let i = 0; i < runs; i++) {
           record('empty', importCpu(node.path, empty, here.env));
           for (const [name, file] of Object.entries(files)) {
-            record(`${name} import`, importCpu(node.path, file, here.env));
-            record(`${name} setup`, importCpu(node.path, file, here.env, true));
+            for (const setup of [false, true]) {
+              const key = `${name} ${setup ? 'setup' : 'import'}`;
+              const own = ownCpu(node.path, file, here.env, setup);
+              record(key, own.process);
+              record(`${key} own`, own.own);
+            }
           }
         }
         const e = median(cpu.get('empty') ?? []);
+        const figure = (key: string): string => {
+          const own = cpu.get(`${key} own`) ?? [];
+          return `${key} ${(median(cpu.get(key) ?? []) / e).toFixed(2)}x (own ${median(own).toFixed(1)} ms, min ${Math.min(...own).toFixed(1)})`;
+        };
         cells.push(
-          `${node.name}: ${[...cpu]
-            .filter(([k]) => k !== 'empty')
-            .map(([k, xs]) => `${k} ${(median(xs) / e).toFixed(2)}x`)
-            .join(', ')} (empty ${e.toFixed(0)} ms)`,
+          `${node.name}: ${Object.keys(files)
+            .flatMap((name) => [figure(`${name} import`), figure(`${name} setup`)])
+            .join(', ')}; empty ${e.toFixed(0)} ms`,
         );
       }
       console.log(cells.join(' | '));
