@@ -151,6 +151,24 @@ const CASES: Record<string, () => Promise<Measurement[]>> = {
         wallSeconds,
       },
       {
+        name: 'import CPU of the largest bundle over an empty module (process CPU, median of 5)',
+        figure: `Node ${process.versions.node}: ${largest?.fn} ${largest?.ratio.toFixed(2)}x (${largest?.cpuMs.toFixed(0)} vs ${largest?.emptyCpuMs.toFixed(0)} ms); import + first invocation's setup ${largest?.setup.ratio.toFixed(2)}x; ${figures.filter((f) => f.ratio <= IMPORT_CPU_MAX_RATIO).length}/${figures.length} functions ≤ ${IMPORT_CPU_MAX_RATIO}x`,
+        target: `≤ ${IMPORT_CPU_MAX_RATIO}x`,
+        passed: (largest?.ratio ?? Number.POSITIVE_INFINITY) <= IMPORT_CPU_MAX_RATIO,
+        wallSeconds: 0,
+      },
+      {
+        name: "import + first invocation's setup (an event failing input validation, then the step's deps built) over an empty module",
+        figure: `Node ${process.versions.node}: ${figures.map((f) => `${f.fn} ${f.setup.ratio.toFixed(2)}x ${added(f.setup)}`).join(', ')}${
+          onRuntime.length > 0
+            ? `; Node 22: ${onRuntime.map((f) => (f.runtime ? `${f.fn} ${f.runtime.setup.ratio.toFixed(2)}x ${added(f.runtime.setup)}` : '')).join(', ')}`
+            : ''
+        }`,
+        target: 'reported',
+        passed: true,
+        wallSeconds: 0,
+      },
+      {
         name: 'import CPU over an empty module (process CPU, median of 5)',
         figure: `Node ${process.versions.node}: worst ${worst?.fn} ${worst?.ratio.toFixed(2)}x (${worst?.cpuMs.toFixed(0)} vs ${worst?.emptyCpuMs.toFixed(0)} ms); ${perFunction}`,
         target: `≤ ${IMPORT_CPU_MAX_RATIO}x`,

@@ -74,4 +74,28 @@ const lazyEventStreams = {
   },
 };
 
-module.exports = [pureSdkSchemas, lambdaCredentials, lazyEventStreams];
+/**
+ * The control plane's zod schemas are module-level constants built by calls
+ * (`z.object({...})`), which esbuild must keep as possible side effects even
+ * where nothing reads them: every Nomad, Consul and Vault response schema
+ * (and their CPU at import) was in every function that reaches one endpoint.
+ * zod's constructors only build objects, so in the bundles each `z.…(` call
+ * of a module that imports src/validation/zod is marked pure: a schema no
+ * code of the function reaches is left out; the schemas it reaches are built
+ * at import as before. `z.config` (zod.ts, the messages' locale) is a real
+ * side effect and is left alone, as is any call not in an expression position
+ * (a comment or a string cannot be changed by this).
+ */
+const pureZodCalls = {
+  name: 'pure-zod-calls',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (!/^import \* as z from '[./]*\/?(?:\.\.\/)*validation\/zod\.js';$/m.test(source)) return undefined;
+      const contents = source.replace(/(?<=(?:[(,:=?[>]|\breturn|^)\s*)z\.(?!config\b)(?=\w+\()/gm, '/* @__PURE__ */ z.');
+      return { contents, loader: 'ts' };
+    });
+  },
+};
+
+module.exports = [pureSdkSchemas, lambdaCredentials, lazyEventStreams, pureZodCalls];

@@ -5,10 +5,18 @@ import { startExecution } from '../../src/aws/sfn.js';
 import { getConfig } from '../../src/config/index.js';
 import { clusterClients } from '../../src/hashicorp/clients.js';
 import { now } from '../../src/time/clock.js';
-import { handleInstanceNotice } from '../../src/workflows/notices/handle.js';
+import { handleInstanceNotice, NOTICE_ENDPOINTS } from '../../src/workflows/notices/handle.js';
 import { taskHandler } from '../../src/workflows/task-handler.js';
 
-const deps = () => ({ config: getConfig(), describeAutoScalingInstance, describeGroup, nomad: clusterClients().nomad, startExecution, terminateInstance, now });
+const deps = () => ({
+  config: getConfig(),
+  describeAutoScalingInstance,
+  describeGroup,
+  nomad: clusterClients(NOTICE_ENDPOINTS).nomad,
+  startExecution,
+  terminateInstance,
+  now,
+});
 
 /** The handler parses the event itself: anything that is not a notice about a cluster instance is ignored, not an error. */
 export const handler = taskHandler('InstanceNotice', z.unknown(), deps, handleInstanceNotice);

@@ -2,7 +2,7 @@
  * The deploy-time check of `config/<stage>.yml`: the stage file is turned
  * into the environment serverless.yml gives the Lambdas (the bindings are read
  * from serverless.yml itself, never listed twice) and parsed with the same
- * {@link ConfigSchema} the Lambdas use, so a value the Lambdas would refuse at
+ * {@link configSchema} the Lambdas use, so a value the Lambdas would refuse at
  * their first start is refused by `sls package` / `sls deploy`, named by its
  * config key, with its value and the fix. Keys only serverless.yml reads
  * (region, VPC, schedules) are checked by {@link DeployOnlySchema}.
@@ -12,7 +12,7 @@ import { join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import * as z from '../validation/zod.js';
 import { closestKey } from '../workflows/upgrade/input.js';
-import { ConfigSchema } from './schema.js';
+import { configSchema } from './schema.js';
 
 /** An environment variable serverless.yml fills from a config key (`Fn::Join` of a list when `join` is set). */
 export interface ConfigBinding {
@@ -142,7 +142,7 @@ export function checkStageConfig(config: unknown, serverlessYml: string, example
       env[b.variable] = String(value);
     }
   }
-  const parsed = ConfigSchema.safeParse(env);
+  const parsed = configSchema().safeParse(env);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const variable = issue.path.findLast((p) => typeof p === 'string' && /^[A-Z][A-Z0-9_]*$/.test(p));

@@ -14,8 +14,12 @@
  * - Vault: `POST /v1/sys/capabilities-self` per path.
  */
 import { PermissionDenied } from '../errors/index.js';
+import type { ClusterWiring } from './clients.js';
+import * as consul from './consul/client.js';
 import type { ConsulClient } from './consul/client.js';
+import * as nomad from './nomad/client.js';
 import type { NomadClient } from './nomad/client.js';
+import * as vault from './vault/client.js';
 import type { VaultClient } from './vault/client.js';
 
 /** The parts of the control plane whose tokens are checked. */
@@ -92,6 +96,13 @@ export interface PermissionClients {
   consul: Pick<ConsulClient, 'authorize'>;
   vault: Pick<VaultClient, 'capabilitiesSelf'>;
 }
+
+/** The endpoints of {@link PermissionClients}, for a function that checks its tokens. */
+export const PERMISSION_ENDPOINTS = {
+  nomad: { tokenSelf: nomad.tokenSelf, aclPolicy: nomad.aclPolicy },
+  consul: { authorize: consul.authorize },
+  vault: { capabilitiesSelf: vault.capabilitiesSelf },
+} satisfies ClusterWiring;
 
 const RANK = { deny: 0, read: 1, write: 2 } as const;
 type Level = keyof typeof RANK;

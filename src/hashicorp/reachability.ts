@@ -6,7 +6,17 @@
  * the Lambdas' subnets.
  */
 import * as z from '../validation/zod.js';
-import type { ClusterClients } from './clients.js';
+import type { ClusterClients, ClusterWiring } from './clients.js';
+import * as consul from './consul/client.js';
+import * as nomad from './nomad/client.js';
+import * as vault from './vault/client.js';
+
+/** The endpoints the probe calls: each product's leader, Vault's health. */
+export const REACHABILITY_ENDPOINTS = {
+  nomad: { leader: nomad.leader },
+  consul: { leader: consul.leader },
+  vault: { leader: vault.leader, health: vault.health },
+} satisfies ClusterWiring;
 
 export const CLUSTER_SYSTEMS = ['nomad', 'consul', 'vault'] as const;
 export type ClusterSystem = (typeof CLUSTER_SYSTEMS)[number];

@@ -29,7 +29,11 @@ export type Step<I, D, R> = (input: I, deps: D, remainingMs: () => number) => Pr
  * state-compatibility test parses the states an earlier version's executions
  * hold with it (a deploy swaps the code under running executions).
  */
-export type TaskHandler<R> = ((event: unknown, context?: Context) => Promise<R>) & { readonly inputSchema: z.core.$ZodType };
+export type TaskHandler<R> = ((event: unknown, context?: Context) => Promise<R>) & {
+  readonly inputSchema: z.core.$ZodType;
+  /** Build the step's production dependencies as an invocation does (no I/O): the bench counts this setup with the import. */
+  readonly deps: () => unknown;
+};
 
 /** What every lifecycle task's input carries: the action, and once prepared the hook's global limit. */
 export interface LifecycleTaskInput {
@@ -60,7 +64,7 @@ export function taskHandler<S extends z.core.$ZodType, D, R>(name: string, schem
       const input = parseTaskInput(schema, event, name);
       return step(input, deps(), remainingTime(context));
     });
-  return Object.assign(handler, { inputSchema: schema });
+  return Object.assign(handler, { inputSchema: schema, deps });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.js';
+import { getConfig, lazyConfig, loadConfig, resetConfig } from '../../src/config/index.js';
 import { ConfigError } from '../../src/errors/index.js';
 import { parseDuration } from '../../src/time/duration.js';
 import { baseEnv } from './helpers.js';
@@ -74,6 +74,74 @@ describe('loadConfig', () => {
   it('allows plain http to loopback', () => {
     for (const addr of ['http://127.0.0.1:4646', 'http://127.5.6.7:1', 'http://localhost:4646', 'http://[::1]:4646']) {
       expect(loadConfig({ ...baseEnv, NOMAD_ADDR: addr }).nomadAddr).toBe(addr);
+    }
+  });
+});
+
+describe('lazyConfig (a function parses only the settings it reads)', () => {
+  /** The error `read` throws. */
+  const thrown = (read: () => unknown): Error => {
+    try {
+      read();
+    } catch (error) {
+      return error as Error;
+    }
+    throw new Error('did not throw');
+  };
+
+  it('reads every setting as loadConfig parses it', () => {
+    const whole = loadConfig(baseEnv);
+    const lazy = lazyConfig(baseEnv);
+    for (const key of Object.keys(whole) as (keyof typeof whole)[]) expect(lazy[key]).toEqual(whole[key]);
+    expect(Object.keys(lazy).sort()).toEqual(Object.keys(whole).sort());
+  });
+
+  it('a bad setting fails its own read, with the error loadConfig throws, and no other', () => {
+    for (const [variable, value, read] of [
+      ['DRAIN_DEADLINE', 'one hour', (c) => c.drainDeadlineMs],
+      ['AMI_TAGS', 'os', (c) => c.amiFilter],
+      ['NOMAD_ADDR', 'http://nomad.service.consul:4646', (c) => c.nomadAddr],
+      ['CLUSTER_NAME', undefined, (c) => c.clusterName],
+      ['AMI_ALLOWED_IDS', 'ubuntu', (c) => c.amiAllowedIds],
+    ] as const satisfies readonly (readonly [string, string | undefined, (c: ReturnType<typeof lazyConfig>) => unknown])[]) {
+      const env = { ...baseEnv, [variable]: value };
+      const lazy = lazyConfig(env);
+      expect(lazy.joinTimeoutMs).toBe(900_000);
+      const error = thrown(() => read(lazy));
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error.message).toBe(thrown(() => loadConfig(env)).message);
+    }
+  });
+
+  it('applies the checks across settings: Vault address and token required while Vault is enabled', () => {
+    for (const [variable, read] of [
+      ['VAULT_ADDR', (c) => c.vaultAddr],
+      ['VAULT_TOKEN_PARAMETER', (c) => c.tokenParameters],
+    ] as const satisfies readonly (readonly [string, (c: ReturnType<typeof lazyConfig>) => unknown])[]) {
+      for (const value of ['', undefined]) {
+        const env = { ...baseEnv, [variable]: value };
+        const error = thrown(() => read(lazyConfig(env)));
+        expect(error.message).toBe(thrown(() => loadConfig(env)).message);
+        expect(error.message).toBe(value === '' ? `${variable}: is required while VAULT_ENABLED is true` : `${variable}: is not set`);
+        expect(() => read(lazyConfig({ ...env, VAULT_ENABLED: 'false' }))).not.toThrow();
+      }
+    }
+  });
+
+  it('getConfig keeps process.env as it was on the first call, until reset', () => {
+    const before = process.env.DRAIN_DEADLINE;
+    resetConfig();
+    process.env.DRAIN_DEADLINE = '2h';
+    try {
+      const config = getConfig();
+      process.env.DRAIN_DEADLINE = '3h';
+      expect(config.drainDeadlineMs).toBe(2 * 3_600_000);
+      resetConfig();
+      expect(getConfig().drainDeadlineMs).toBe(3 * 3_600_000);
+    } finally {
+      if (before === undefined) delete process.env.DRAIN_DEADLINE;
+      else process.env.DRAIN_DEADLINE = before;
+      resetConfig();
     }
   });
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConsulClient } from '../../src/hashicorp/consul/client.js';
-import { NomadClient } from '../../src/hashicorp/nomad/client.js';
-import { VaultClient } from '../../src/hashicorp/vault/client.js';
+import { consulClient } from '../../src/hashicorp/consul/client.js';
+import { nomadClient } from '../../src/hashicorp/nomad/client.js';
+import { vaultClient } from '../../src/hashicorp/vault/client.js';
 import { HttpClient } from '../../src/http/client.js';
 import { json, startServer } from './helpers.js';
 
@@ -39,7 +39,7 @@ describe('NomadClient', () => {
   it('finds a node by instance id with a URL-encoded filter', async () => {
     const s = await startServer((_r, res) => json(res, 200, [{ ...node(), Attributes: undefined, DrainStrategy: undefined }]));
     close = s.close;
-    const n = await new NomadClient(http('nomad', s.url)).findNodeByInstanceId('i-0abc');
+    const n = await nomadClient(http('nomad', s.url)).findNodeByInstanceId('i-0abc');
     expect(n?.ID).toBe(node().ID);
     const url = new URL(s.requests[0]!.url, 'http://x');
     expect(url.pathname).toBe('/v1/nodes');
@@ -49,7 +49,7 @@ describe('NomadClient', () => {
   it('returns null when no node matches', async () => {
     const s = await startServer((_r, res) => json(res, 200, []));
     close = s.close;
-    expect(await new NomadClient(http('nomad', s.url)).findNodeByInstanceId('i-0abc')).toBeNull();
+    expect(await nomadClient(http('nomad', s.url)).findNodeByInstanceId('i-0abc')).toBeNull();
   });
   it('propagates the blocking index', async () => {
     const s = await startServer((r, res) =>
@@ -58,7 +58,7 @@ describe('NomadClient', () => {
       }),
     );
     close = s.close;
-    const c = new NomadClient(http('nomad', s.url));
+    const c = nomadClient(http('nomad', s.url));
     const first = await c.getNode(node().ID);
     expect(first.index).toBe(42);
     expect(first.node.DrainStrategy?.Deadline).toBe(3600000000000);
@@ -69,7 +69,7 @@ describe('NomadClient', () => {
   it('sends the drain spec as documented', async () => {
     const s = await startServer((_r, res) => json(res, 200, { EvalCreateIndex: 60, EvalIDs: ['e1'], Index: 60, NodeModifyIndex: 61 }));
     close = s.close;
-    const r = await new NomadClient(http('nomad', s.url)).drainNode('n1', { deadlineNs: 3.6e12, ignoreSystemJobs: true }, { reason: 'x' });
+    const r = await nomadClient(http('nomad', s.url)).drainNode('n1', { deadlineNs: 3.6e12, ignoreSystemJobs: true }, { reason: 'x' });
     expect(r.index).toBe(61);
     expect(JSON.parse(s.requests[0]!.body)).toEqual({ DrainSpec: { Deadline: 3.6e12, IgnoreSystemJobs: true }, MarkEligible: false, Meta: { reason: 'x' } });
   });
@@ -98,7 +98,7 @@ describe('NomadClient', () => {
     };
     const s = await startServer((_r, res) => json(res, 429, body));
     close = s.close;
-    expect((await new NomadClient(http('nomad', s.url)).autopilotHealth()).Healthy).toBe(false);
+    expect((await nomadClient(http('nomad', s.url)).autopilotHealth()).Healthy).toBe(false);
     expect(s.requests).toHaveLength(1);
   });
 });
@@ -114,7 +114,7 @@ describe('ConsulClient', () => {
       );
     });
     close = s.close;
-    const n = await new ConsulClient(http('consul', s.url)).findNodeByInstanceId('i-0abc', '10.0.1.23');
+    const n = await consulClient(http('consul', s.url)).findNodeByInstanceId('i-0abc', '10.0.1.23');
     expect(n?.Node).toBe('ip-10-0-1-23');
     expect(s.requests.map((r) => new URL(r.url, 'http://x').searchParams.get('filter'))).toEqual(['Meta.instance_id == "i-0abc"', 'Address == "10.0.1.23"']);
   });
@@ -125,7 +125,7 @@ describe('ConsulClient', () => {
         : json(res, 200, true),
     );
     close = s.close;
-    const c = new ConsulClient(http('consul', s.url));
+    const c = consulClient(http('consul', s.url));
     expect((await c.members())[0]?.Status).toBe(3);
     await c.forceLeave('ip-10-0-1-23', true);
     expect(s.requests[1]).toMatchObject({ method: 'PUT', url: '/v1/agent/force-leave/ip-10-0-1-23?prune=true' });
@@ -147,7 +147,7 @@ describe('VaultClient', () => {
       }),
     );
     close = s.close;
-    const h = await new VaultClient(http('vault', s.url)).health();
+    const h = await vaultClient(http('vault', s.url)).health();
     expect(h).toMatchObject({ status: 503, sealed: true });
     expect(s.requests).toHaveLength(1);
   });
@@ -162,6 +162,6 @@ describe('VaultClient', () => {
       }),
     );
     close = s.close;
-    expect((await new VaultClient(http('vault', s.url)).raftConfiguration()).servers[0]?.node_id).toBe('v1');
+    expect((await vaultClient(http('vault', s.url)).raftConfiguration()).servers[0]?.node_id).toBe('v1');
   });
 });

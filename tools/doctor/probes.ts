@@ -11,7 +11,7 @@ import { ec2Client } from '../../src/aws/ec2.js';
 import { getSecureString, ssmClient } from '../../src/aws/ssm.js';
 import type { Config } from '../../src/config/index.js';
 import { createClusterClients, type ClusterClients, tokenlessClients } from '../../src/hashicorp/clients.js';
-import { type Reachability, ReachabilitySchema } from '../../src/hashicorp/reachability.js';
+import { REACHABILITY_ENDPOINTS, type Reachability, ReachabilitySchema } from '../../src/hashicorp/reachability.js';
 import * as z from '../../src/validation/zod.js';
 
 export interface DoctorProbes {
@@ -81,7 +81,7 @@ export function defaultProbes(config: Config, options: { probeFunction: string }
       return status;
     },
     clients: createClusterClients(config, (name) => secureString(name)),
-    anonymous: tokenlessClients(config, secureString),
+    anonymous: tokenlessClients(config, REACHABILITY_ENDPOINTS, secureString),
     fromLambdas: () => invokeProbe(options.probeFunction),
   };
 }

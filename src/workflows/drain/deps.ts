@@ -7,7 +7,10 @@ import type * as ec2 from '../../aws/ec2.js';
 import type * as ssm from '../../aws/ssm.js';
 import { clusterSystems } from '../../cluster/systems.js';
 import { getConfig, type Config } from '../../config/index.js';
-import { clusterClients, type TokenService } from '../../hashicorp/clients.js';
+import { clusterClients, type EndpointsOf, type TokenService } from '../../hashicorp/clients.js';
+import * as consul from '../../hashicorp/consul/client.js';
+import * as nomad from '../../hashicorp/nomad/client.js';
+import { PERMISSION_ENDPOINTS, type PermissionClients } from '../../hashicorp/permissions.js';
 import type { ConsulClient } from '../../hashicorp/consul/client.js';
 import type { NomadClient } from '../../hashicorp/nomad/client.js';
 import { now, sleep } from '../../time/clock.js';
@@ -41,6 +44,21 @@ export function sharedPreflight(clients: Parameters<typeof cachedPreflight>[0]):
   return preflight;
 }
 
+/** The cluster endpoints of {@link DrainDeps} (its preflight's included). */
+const DRAIN_ENDPOINTS = {
+  nomad: {
+    ...PERMISSION_ENDPOINTS.nomad,
+    findNodeByInstanceId: nomad.findNodeByInstanceId,
+    getNode: nomad.getNode,
+    setEligibility: nomad.setEligibility,
+    drainNode: nomad.drainNode,
+    purgeNode: nomad.purgeNode,
+    nodeAllocations: nomad.nodeAllocations,
+  },
+  consul: { ...PERMISSION_ENDPOINTS.consul, findNodeByInstanceId: consul.findNodeByInstanceId, members: consul.members, forceLeave: consul.forceLeave },
+  vault: PERMISSION_ENDPOINTS.vault,
+} satisfies EndpointsOf<Pick<DrainDeps, 'nomad' | 'consul'> & PermissionClients>;
+
 /** What a drain step's handler wires: the AWS operations its code calls (its IAM statements grant the same). */
 export type DrainWiring = StepWiring<DrainDeps, 'autoscaling' | 'ec2' | 'ssm'>;
 
@@ -52,7 +70,7 @@ export type DrainWiring = StepWiring<DrainDeps, 'autoscaling' | 'ec2' | 'ssm'>;
  * Nomad and Consul; the others read one).
  */
 export function drainDeps(wired: DrainWiring, tokensTogether: readonly TokenService[] = []): DrainDeps {
-  const clients = clusterClients(tokensTogether);
+  const clients = clusterClients(DRAIN_ENDPOINTS, tokensTogether);
   return {
     config: getConfig(),
     nomad: clients.nomad,

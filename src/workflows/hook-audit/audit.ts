@@ -4,7 +4,7 @@ import { clusterSystems } from '../../cluster/systems.js';
 import { getConfig, type Config } from '../../config/index.js';
 import { LAUNCHING, TERMINATING } from '../../events/schemas.js';
 import { clusterClients } from '../../hashicorp/clients.js';
-import { checkTokenPermissions, type PermissionFinding, type Workflow } from '../../hashicorp/permissions.js';
+import { checkTokenPermissions, PERMISSION_ENDPOINTS, type PermissionFinding, type Workflow } from '../../hashicorp/permissions.js';
 import { getLogger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
 import { reportFindings } from '../preflight.js';
@@ -67,7 +67,8 @@ function workflowsOf(groups: Awaited<ReturnType<typeof describeGroupsByClusterTa
 export async function auditHooks(deps: HookAuditDeps): Promise<{ groups: number; findings: HookFinding[]; tokenFindings: PermissionFinding[] }> {
   const checkTokens =
     deps.checkTokens ??
-    ((workflows: readonly Workflow[]) => checkTokenPermissions(clusterClients(clusterSystems(getConfig())), workflows, clusterSystems(getConfig())));
+    ((workflows: readonly Workflow[]) =>
+      checkTokenPermissions(clusterClients(PERMISSION_ENDPOINTS, clusterSystems(getConfig())), workflows, clusterSystems(getConfig())));
   const groups = await deps.describeGroupsByClusterTag(deps.config.clusterName);
   // Token permissions are audited alongside the hooks, for the workflows the cluster's groups use
   // (server workflows only with a server group): a token that lost a grant is found before a drain needs it.

@@ -5,7 +5,9 @@
 import type { ConsulCatalogNode, ConsulHealthCheck } from '../../hashicorp/consul/schemas.js';
 import type { NomadNodeStub } from '../../hashicorp/nomad/schemas.js';
 import type { Block, Indexed } from '../../hashicorp/blocking.js';
-import { clusterClients, type ClusterClients } from '../../hashicorp/clients.js';
+import { type ClusterClients, clusterClients, type EndpointsOf } from '../../hashicorp/clients.js';
+import * as consul from '../../hashicorp/consul/client.js';
+import * as nomad from '../../hashicorp/nomad/client.js';
 
 export type { Block, Indexed } from '../../hashicorp/blocking.js';
 
@@ -19,8 +21,17 @@ export interface JoinReads {
   consulNodeHealth(node: string, block?: Block): Promise<Indexed<ConsulHealthCheck[]>>;
 }
 
+/** The endpoints of {@link JoinReads}. */
+export const JOIN_READ_ENDPOINTS = {
+  nomad: { nodesByInstanceId: nomad.nodesByInstanceId },
+  consul: { catalogNodesByInstance: consul.catalogNodesByInstance, nodeHealthIndexed: consul.nodeHealthIndexed },
+} satisfies EndpointsOf<{
+  nomad: Pick<ClusterClients['nomad'], 'nodesByInstanceId'>;
+  consul: Pick<ClusterClients['consul'], 'catalogNodesByInstance' | 'nodeHealthIndexed'>;
+}>;
+
 /** {@link JoinReads} over the cluster clients. */
-export function joinReads(clients: Pick<ClusterClients, 'nomad' | 'consul'> = clusterClients()): JoinReads {
+export function joinReads(clients: Pick<ClusterClients, 'nomad' | 'consul'> = clusterClients(JOIN_READ_ENDPOINTS)): JoinReads {
   return {
     nomadNodesByInstanceId: (instanceId, block) => clients.nomad.nodesByInstanceId(instanceId, block),
     consulNodesByInstance: (instanceId, privateIp, block) => clients.consul.catalogNodesByInstance(instanceId, privateIp, block),

@@ -10,6 +10,7 @@ import { poolFactsFromTags, type PoolFacts } from '../../cluster/pool.js';
 import type { Config } from '../../config/index.js';
 import { ConfigError, InvalidInput } from '../../errors/index.js';
 import { healthEventOf, parseInstanceNotice, type InstanceNotice } from '../../events/instance-notice.js';
+import * as nomad from '../../hashicorp/nomad/client.js';
 import type { NomadClient } from '../../hashicorp/nomad/client.js';
 import { getLogger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
@@ -18,6 +19,11 @@ import { RECLAIM_MARGIN_MS } from '../drain/start.js';
 import { isTerminatingLifecycleState } from '../join/guards.js';
 import { executionName } from '../router/route.js';
 import { planRetirement } from './retirement-plan.js';
+
+/** The Nomad endpoints of {@link NoticeDeps}. */
+export const NOTICE_ENDPOINTS = {
+  nomad: { findNodeByInstanceId: nomad.findNodeByInstanceId, setEligibility: nomad.setEligibility, getNode: nomad.getNode, drainNode: nomad.drainNode },
+};
 
 export interface NoticeDeps {
   config: Pick<
@@ -35,7 +41,7 @@ export interface NoticeDeps {
     ...a: Parameters<typeof describeAutoScalingInstance>
   ) => Promise<Pick<AutoScalingInstanceDetails, 'AutoScalingGroupName' | 'LifecycleState'> | undefined>;
   describeGroup: (...a: Parameters<typeof describeGroup>) => Promise<Pick<AutoScalingGroup, 'Tags' | 'CapacityRebalance'> | undefined>;
-  nomad: Pick<NomadClient, 'findNodeByInstanceId' | 'setEligibility' | 'getNode' | 'drainNode'>;
+  nomad: Pick<NomadClient, keyof (typeof NOTICE_ENDPOINTS)['nomad']>;
   startExecution: typeof startExecution;
   terminateInstance: typeof terminateInstance;
   now: () => number;

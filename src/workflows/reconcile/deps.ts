@@ -12,12 +12,15 @@ import type * as sfn from '../../aws/sfn.js';
 import { deleteMessage, receiveMessages } from '../../aws/sqs.js';
 import type * as sqs from '../../aws/sqs.js';
 import { getConfig, type Config } from '../../config/index.js';
-import { clusterClients } from '../../hashicorp/clients.js';
+import { clusterClients, type EndpointsOf } from '../../hashicorp/clients.js';
+import * as consul from '../../hashicorp/consul/client.js';
+import * as nomad from '../../hashicorp/nomad/client.js';
+import * as vault from '../../hashicorp/vault/client.js';
 import type { ConsulClient } from '../../hashicorp/consul/client.js';
 import type { NomadClient } from '../../hashicorp/nomad/client.js';
 import type { VaultClient } from '../../hashicorp/vault/client.js';
 import { now } from '../../time/clock.js';
-import type { NoticeDeps } from '../notices/handle.js';
+import { NOTICE_ENDPOINTS, type NoticeDeps } from '../notices/handle.js';
 import type { RouterDeps } from '../router/route.js';
 
 export interface ReconcileDeps {
@@ -59,11 +62,34 @@ export interface ReconcileDeps {
   now: () => number;
 }
 
+/** The cluster endpoints of {@link ReconcileDeps} (the notices' included). */
+const RECONCILE_ENDPOINTS = {
+  nomad: {
+    ...NOTICE_ENDPOINTS.nomad,
+    purgeNode: nomad.purgeNode,
+    raftConfiguration: nomad.raftConfiguration,
+    autopilotHealth: nomad.autopilotHealth,
+    removeRaftPeer: nomad.removeRaftPeer,
+    agentMembers: nomad.agentMembers,
+    forceLeave: nomad.forceLeave,
+    downNodes: nomad.downNodes,
+  },
+  consul: {
+    findNodeByInstanceId: consul.findNodeByInstanceId,
+    members: consul.members,
+    forceLeave: consul.forceLeave,
+    raftConfiguration: consul.raftConfiguration,
+    autopilotHealth: consul.autopilotHealth,
+    removeRaftPeer: consul.removeRaftPeer,
+  },
+  vault: { raftConfiguration: vault.raftConfiguration, autopilotState: vault.autopilotState, removeRaftPeer: vault.removeRaftPeer },
+} satisfies EndpointsOf<Pick<ReconcileDeps, 'nomad' | 'consul' | 'vault'> & { nomad: NoticeDeps['nomad'] }>;
+
 /** The production dependencies (no I/O until used). */
 export function defaultReconcileDeps(): ReconcileDeps {
   const config = getConfig();
   // The orphan sweep reads all three raft configurations: one token call.
-  const clients = clusterClients(['nomad', 'consul', 'vault']);
+  const clients = clusterClients(RECONCILE_ENDPOINTS, ['nomad', 'consul', 'vault']);
   const router: RouterDeps = {
     config,
     describeGroup,

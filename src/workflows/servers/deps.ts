@@ -7,7 +7,11 @@ import type * as autoscaling from '../../aws/autoscaling.js';
 import type * as ec2 from '../../aws/ec2.js';
 import type * as ssm from '../../aws/ssm.js';
 import { getConfig, type Config } from '../../config/index.js';
-import { clusterClients } from '../../hashicorp/clients.js';
+import { clusterClients, type EndpointsOf } from '../../hashicorp/clients.js';
+import * as consul from '../../hashicorp/consul/client.js';
+import * as nomad from '../../hashicorp/nomad/client.js';
+import * as vault from '../../hashicorp/vault/client.js';
+
 import type { ConsulClient } from '../../hashicorp/consul/client.js';
 import type { NomadClient } from '../../hashicorp/nomad/client.js';
 import type { VaultClient } from '../../hashicorp/vault/client.js';
@@ -25,13 +29,33 @@ export interface ServerDeps {
   now: () => number;
 }
 
+/** The cluster endpoints of {@link ServerDeps}. */
+const SERVER_ENDPOINTS = {
+  nomad: {
+    raftConfiguration: nomad.raftConfiguration,
+    autopilotHealth: nomad.autopilotHealth,
+    removeRaftPeer: nomad.removeRaftPeer,
+    transferLeadership: nomad.transferLeadership,
+    agentMembers: nomad.agentMembers,
+    forceLeave: nomad.forceLeave,
+  },
+  consul: {
+    raftConfiguration: consul.raftConfiguration,
+    autopilotHealth: consul.autopilotHealth,
+    removeRaftPeer: consul.removeRaftPeer,
+    forceLeave: consul.forceLeave,
+    members: consul.members,
+  },
+  vault: { raftConfiguration: vault.raftConfiguration, autopilotState: vault.autopilotState, removeRaftPeer: vault.removeRaftPeer },
+} satisfies EndpointsOf<Pick<ServerDeps, 'nomad' | 'consul' | 'vault'>>;
+
 /** What a server step's handler wires: the AWS operations its code calls (its IAM statements grant the same). */
 export type ServerWiring = StepWiring<ServerDeps, 'autoscaling' | 'ec2' | 'ssm'>;
 
 /** The production dependencies of one step (no I/O until used): the AWS operations it wires, anything else throws naming it. */
 export function serverDeps(wired: ServerWiring): ServerDeps {
   // A server step reads all three tokens (a removal's preflight checks each): one call.
-  const clients = clusterClients(['nomad', 'consul', 'vault']);
+  const clients = clusterClients(SERVER_ENDPOINTS, ['nomad', 'consul', 'vault']);
   return {
     config: getConfig(),
     nomad: clients.nomad,

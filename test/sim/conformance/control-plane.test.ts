@@ -6,10 +6,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterUnreachable, PermissionDenied } from '../../../src/errors/index.js';
-import { ConsulClient } from '../../../src/hashicorp/consul/client.js';
-import { NomadClient } from '../../../src/hashicorp/nomad/client.js';
+import { type ConsulClient, consulClient } from '../../../src/hashicorp/consul/client.js';
+import { type NomadClient, nomadClient } from '../../../src/hashicorp/nomad/client.js';
 import { ALL_WORKFLOWS, checkTokenPermissions } from '../../../src/hashicorp/permissions.js';
-import { VaultClient } from '../../../src/hashicorp/vault/client.js';
+import { type VaultClient, vaultClient } from '../../../src/hashicorp/vault/client.js';
 import { HttpClient } from '../../../src/http/client.js';
 import { bootstrapCluster, startHarness, TOKENS, type Harness } from '../hashistack/harness.js';
 
@@ -20,9 +20,9 @@ function clients(tokens: { nomad: string; consul: string; vault: string } = TOKE
   const http = (service: 'nomad' | 'consul' | 'vault', header: string, token: string): HttpClient =>
     new HttpClient({ service, baseUrl: h.url[service], authHeader: header, token: async () => token, backoffBaseMs: 1, backoffMaxMs: 2 });
   return {
-    nomad: new NomadClient(http('nomad', 'X-Nomad-Token', tokens.nomad)),
-    consul: new ConsulClient(http('consul', 'X-Consul-Token', tokens.consul)),
-    vault: new VaultClient(http('vault', 'X-Vault-Token', tokens.vault)),
+    nomad: nomadClient(http('nomad', 'X-Nomad-Token', tokens.nomad)),
+    consul: consulClient(http('consul', 'X-Consul-Token', tokens.consul)),
+    vault: vaultClient(http('vault', 'X-Vault-Token', tokens.vault)),
   };
 }
 
