@@ -160,3 +160,54 @@ export async function measureBundles(runs = 5, runtime = runtimeNode()): Promise
   }
   return figures;
 }
+
+/** CPU (ms) a process spends importing `file` after its start-up: the part of an import that start-up's noise does not reach. */
+function ownImportCpu(node: string, file: string, env: Record<string, string>): number {
+  const script = `const t = process.cpuUsage(); await import(${JSON.stringify(pathToFileURL(file).href)}); const o = process.cpuUsage(t); console.log((o.user + o.system) / 1000);`;
+  const out = execFileSync(node, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  return Number(out.trim().split('\n').at(-1));
+}
+
+/** The largest bundle against its AWS SDK floor (bench/floor/): minimum own import CPU of each, and an empty module's process CPU. */
+export interface FloorFigure {
+  fn: string;
+  node: string;
+  fnOwnMs: number;
+  floorOwnMs: number;
+  /** Median process CPU of importing an empty module (Node's start-up). */
+  emptyCpuMs: number;
+}
+
+const FLOOR_ENTRY = { fn: 'drainServerSnapshot', floor: join(ROOT, 'bench/floor/drain-server-snapshot-sdk.ts') };
+
+/** `runs` interleaved imports of the largest function's bundle, its SDK floor and an empty module, on this Node and the runtime's. */
+export async function measureSdkFloor(runs = 15, runtime = runtimeNode()): Promise<FloorFigure[]> {
+  const fn = functions().find((f) => f.fn === FLOOR_ENTRY.fn);
+  if (!fn) throw new Error(`${FLOOR_ENTRY.fn} is no longer deployed: point bench/floor at the largest function`);
+  const out = join(tmpdir(), `hcp-floor-${process.pid}`);
+  mkdirSync(out, { recursive: true });
+  const empty = join(out, 'empty.mjs');
+  writeFileSync(empty, 'export {};\n');
+  try {
+    const [bundle, floor] = [join(out, 'fn.mjs'), join(out, 'floor.mjs')];
+    await build({ ...lambdaBuildOptions(), entryPoints: [fn.entry], outfile: bundle });
+    await build({ ...lambdaBuildOptions(), entryPoints: [FLOOR_ENTRY.floor], outfile: floor });
+    const nodes = [process.execPath, ...(runtime ? [runtime.path] : [])];
+    return nodes.map((node) => {
+      const [own, base, empties] = [[] as number[], [] as number[], [] as number[]];
+      for (let i = 0; i < runs; i++) {
+        empties.push(importCpu(node, empty, fn.env));
+        own.push(ownImportCpu(node, bundle, fn.env));
+        base.push(ownImportCpu(node, floor, fn.env));
+      }
+      const version = execFileSync(node, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim();
+      return { fn: fn.fn, node: version, fnOwnMs: Math.min(...own), floorOwnMs: Math.min(...base), emptyCpuMs: median(empties) };
+    });
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}

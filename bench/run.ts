@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { COMPLETION_THROTTLING_BASE_MS, standardBackoffMs } from '../src/aws/retry-strategy.js';
-import { type ImportFigure, measureBundles } from './bundles.js';
+import { type ImportFigure, measureBundles, measureSdkFloor } from './bundles.js';
 import { costPerNode, formatCost } from './cost.js';
 import { drainOverheads, percentile } from '../sim/scenarios/metrics.js';
 import { SCENARIOS } from '../sim/scenarios/index.js';
@@ -175,6 +175,13 @@ const CASES: Record<string, () => Promise<Measurement[]>> = {
         passed: (worst?.ratio ?? Number.POSITIVE_INFINITY) <= IMPORT_CPU_MAX_RATIO,
         wallSeconds: 0,
       },
+      ...(await measureSdkFloor()).map((f) => ({
+        name: `Node ${f.node}: the largest bundle's import against its AWS SDK floor (bench/floor: the SDK clients it calls and Powertools, no control-plane code; own CPU after start-up, minimum of 15)`,
+        figure: `${f.fn} ${f.fnOwnMs.toFixed(1)} ms, floor ${f.floorOwnMs.toFixed(1)} ms (ours: ${(f.fnOwnMs - f.floorOwnMs).toFixed(1)} ms); empty module ${f.emptyCpuMs.toFixed(0)} ms, so the floor alone is ${((f.emptyCpuMs + f.floorOwnMs) / f.emptyCpuMs).toFixed(2)}x and ≤ ${IMPORT_CPU_MAX_RATIO}x needs an own import ≤ ${((IMPORT_CPU_MAX_RATIO - 1) * f.emptyCpuMs).toFixed(0)} ms`,
+        target: 'reported',
+        passed: true,
+        wallSeconds: 0,
+      })),
       {
         name: 'import CPU on the Lambda runtime (Node 22, process CPU, median of 5)',
         figure: runtimeWorst?.runtime
