@@ -10,13 +10,11 @@
  * part and the same on both sides). A base whose handlers do not expose
  * `deps` gets the setup figure without the dependencies built.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
-import { importCpu, lambdaBuildOptions, runtimeNode } from './bundles.js';
+import { benchNodes, lambdaBuildOptions, measureImport, median, withScratch } from './bundles.js';
 import { loadDeployConfig } from '../sim/runtime/deploy-config.js';
 
 interface Side {
@@ -33,26 +31,6 @@ async function side(root: string, options: BuildOptions, deploy: typeof loadDepl
   return { root, options, functions };
 }
 
-/**
- * Process CPU (ms) of importing `file` (and with `setup` a first invocation's
- * setup, as bundles.ts measures it), and the part spent after start-up
- * (`own`: less noisy, the same start-up is left out on both sides).
- */
-function ownCpu(node: string, file: string, env: Record<string, string>, setup: boolean): { process: number; own: number } {
-  const url = JSON.stringify(pathToFileURL(file).href);
-  const work = setup ? `const { handler } = await import(${url}); await handler({}).catch(() => undefined); handler.deps?.();` : `await import(${url});`;
-  const script = `const t = process.cpuUsage(); ${work} const o = process.cpuUsage(t); const u = process.cpuUsage(); console.log(\`\${(u.user + u.system) / 1000} \${(o.user + o.system) / 1000}\`);`;
-  const out = execFileSync(node, ['--input-type=module', '-e', script], {
-    encoding: 'utf8',
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  const [total, own] = (out.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
-  return { process: total ?? Number.NaN, own: own ?? Number.NaN };
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-
 async function main(): Promise<void> {
   const [baseArg, runsArg, only] = process.argv.slice(2);
   if (!baseArg) throw new Error('usage: npm run bench:bundles-compare -- <base checkout> [runs] [function,…]');
@@ -65,17 +43,8 @@ async function main(): Promise<void> {
     base: await side(baseRoot, baseBench.lambdaBuildOptions(), baseDeploy.loadDeployConfig),
     this: await side(resolve(import.meta.dirname, '..'), lambdaBuildOptions(), loadDeployConfig),
   };
-  const out = join(tmpdir(), `hcp-bundles-compare-${process.pid}`);
-  rmSync(out, { recursive: true, force: true });
-  mkdirSync(out, { recursive: true });
-  const empty = join(out, 'empty.mjs');
-  writeFileSync(empty, 'export {};\n');
-  const runtime = runtimeNode();
-  const nodes = [
-    { name: `Node ${process.versions.node}`, path: process.execPath },
-    ...(runtime ? [{ name: `Node ${runtime.version}`, path: runtime.path }] : []),
-  ];
-  try {
+  const nodes = benchNodes().map((n) => ({ name: `Node ${n.version}`, path: n.path }));
+  await withScratch('bundles-compare', async (out, empty) => {
     for (const [fn, here] of sides.this.functions) {
       if (wanted && !wanted.includes(fn)) continue;
       const there = sides.base.functions.get(fn);
@@ -95,11 +64,11 @@ async function main(): Promise<void> {
           cpu.set(key, [...(cpu.get(key) ?? []), ms]);
         };
         for (let i = 0; i < runs; i++) {
-          record('empty', importCpu(node.path, empty, here.env));
+          record('empty', measureImport(node.path, empty, here.env).process);
           for (const [name, file] of Object.entries(files)) {
             for (const setup of [false, true]) {
               const key = `${name} ${setup ? 'setup' : 'import'}`;
-              const own = ownCpu(node.path, file, here.env, setup);
+              const own = measureImport(node.path, file, here.env, setup);
               record(key, own.process);
               record(`${key} own`, own.own);
             }
@@ -118,9 +87,7 @@ async function main(): Promise<void> {
       }
       console.log(cells.join(' | '));
     }
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-  }
+  });
 }
 
 await main();

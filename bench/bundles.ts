@@ -76,23 +76,33 @@ export function lambdaBuildOptions(): BuildOptions {
   };
 }
 
+/** What a fresh process spends on an import (ms of CPU): in all, start-up included, and after its start-up (`own`, which start-up's noise does not reach). */
+export interface ImportCpu {
+  process: number;
+  own: number;
+}
+
 /**
- * Process CPU (ms) of `node` importing `file`, startup included; with
- * `setup`, also a first invocation's setup: the handler called with an event
- * that fails its input schema (the invocation frame: logger, metrics), then
- * its dependencies built (configuration, cluster clients, preflight).
+ * The CPU `node` spends importing `file`; with `setup`, also a first
+ * invocation's setup: the handler called with an event that fails its input
+ * schema (the invocation frame: logger, metrics), then its dependencies
+ * built (configuration, cluster clients, preflight).
  */
-export function importCpu(node: string, file: string, env: Record<string, string>, setup = false): number {
+export function measureImport(node: string, file: string, env: Record<string, string>, setup = false): ImportCpu {
   const url = JSON.stringify(pathToFileURL(file).href);
-  const invoke = setup ? `const { handler } = await import(${url}); await handler({}).catch(() => undefined); handler.deps?.();` : `await import(${url});`;
-  const script = `${invoke} const u = process.cpuUsage(); console.log((u.user + u.system) / 1000);`;
+  const work = setup ? `const { handler } = await import(${url}); await handler({}).catch(() => undefined); handler.deps?.();` : `await import(${url});`;
+  const script = `const t = process.cpuUsage(); ${work} const o = process.cpuUsage(t); const u = process.cpuUsage(); console.log(\`\${(u.user + u.system) / 1000} \${(o.user + o.system) / 1000}\`);`;
   const out = execFileSync(node, ['--input-type=module', '-e', script], {
     encoding: 'utf8',
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'ignore'],
   });
-  return Number(out.trim().split('\n').at(-1));
+  const [total, own] = (out.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
+  return { process: total ?? Number.NaN, own: own ?? Number.NaN };
 }
+
+/** Process CPU (ms) of `node` importing `file` (and with `setup` a first invocation's setup), start-up included. */
+const importCpu = (node: string, file: string, env: Record<string, string>, setup = false): number => measureImport(node, file, env, setup).process;
 
 /**
  * The Node the Lambdas run (`nodejs22.x`), at the version package.json pins
@@ -134,17 +144,31 @@ function importFigure(node: string, file: string, empty: string, env: Record<str
   return { cpuMs, emptyCpuMs, ratio: cpuMs / emptyCpuMs, setup: { cpuMs: setupMs, emptyCpuMs, ratio: setupMs / emptyCpuMs } };
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
-export async function measureBundles(runs = 5, runtime = runtimeNode()): Promise<BundleFigure[]> {
-  const out = join(tmpdir(), `hcp-bundles-${process.pid}`);
-  rmSync(out, { recursive: true, force: true });
-  mkdirSync(out, { recursive: true });
-  const empty = join(out, 'empty.mjs');
+/** This Node and the Lambda runtime's when npm could provide it: the Nodes every import figure is measured on. */
+export function benchNodes(runtime = runtimeNode()): { version: string; path: string }[] {
+  return [{ version: process.versions.node, path: process.execPath }, ...(runtime ? [runtime] : [])];
+}
+
+/** Run `work` in a fresh scratch directory holding an empty module (the baseline of every import figure), removed afterwards. */
+export async function withScratch<T>(name: string, work: (dir: string, empty: string) => Promise<T>): Promise<T> {
+  const dir = join(tmpdir(), `hcp-${name}-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const empty = join(dir, 'empty.mjs');
   writeFileSync(empty, 'export {};\n');
-  const options = lambdaBuildOptions();
-  const figures: BundleFigure[] = [];
   try {
+    return await work(dir, empty);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function measureBundles(runs = 5, runtime = runtimeNode()): Promise<BundleFigure[]> {
+  return withScratch('bundles', async (out, empty) => {
+    const options = lambdaBuildOptions();
+    const figures: BundleFigure[] = [];
     for (const { fn, entry, env } of functions()) {
       const file = join(out, fn, 'handler.mjs');
       await build({ ...options, entryPoints: [entry], outfile: file });
@@ -155,21 +179,8 @@ export async function measureBundles(runs = 5, runtime = runtimeNode()): Promise
         runtime: runtime ? importFigure(runtime.path, file, empty, env, runs) : undefined,
       });
     }
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-  }
-  return figures;
-}
-
-/** CPU (ms) a process spends importing `file` after its start-up: the part of an import that start-up's noise does not reach. */
-function ownImportCpu(node: string, file: string, env: Record<string, string>): number {
-  const script = `const t = process.cpuUsage(); await import(${JSON.stringify(pathToFileURL(file).href)}); const o = process.cpuUsage(t); console.log((o.user + o.system) / 1000);`;
-  const out = execFileSync(node, ['--input-type=module', '-e', script], {
-    encoding: 'utf8',
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'ignore'],
+    return figures;
   });
-  return Number(out.trim().split('\n').at(-1));
 }
 
 /** The largest bundle against its AWS SDK floor (bench/floor/): minimum own import CPU of each, and an empty module's process CPU. */
@@ -188,26 +199,18 @@ const FLOOR_ENTRY = { fn: 'drainServerSnapshot', floor: join(ROOT, 'bench/floor/
 export async function measureSdkFloor(runs = 15, runtime = runtimeNode()): Promise<FloorFigure[]> {
   const fn = functions().find((f) => f.fn === FLOOR_ENTRY.fn);
   if (!fn) throw new Error(`${FLOOR_ENTRY.fn} is no longer deployed: point bench/floor at the largest function`);
-  const out = join(tmpdir(), `hcp-floor-${process.pid}`);
-  mkdirSync(out, { recursive: true });
-  const empty = join(out, 'empty.mjs');
-  writeFileSync(empty, 'export {};\n');
-  try {
+  return withScratch('floor', async (out, empty) => {
     const [bundle, floor] = [join(out, 'fn.mjs'), join(out, 'floor.mjs')];
     await build({ ...lambdaBuildOptions(), entryPoints: [fn.entry], outfile: bundle });
     await build({ ...lambdaBuildOptions(), entryPoints: [FLOOR_ENTRY.floor], outfile: floor });
-    const nodes = [process.execPath, ...(runtime ? [runtime.path] : [])];
-    return nodes.map((node) => {
+    return benchNodes(runtime).map((node) => {
       const [own, base, empties] = [[] as number[], [] as number[], [] as number[]];
       for (let i = 0; i < runs; i++) {
-        empties.push(importCpu(node, empty, fn.env));
-        own.push(ownImportCpu(node, bundle, fn.env));
-        base.push(ownImportCpu(node, floor, fn.env));
+        empties.push(importCpu(node.path, empty, fn.env));
+        own.push(measureImport(node.path, bundle, fn.env).own);
+        base.push(measureImport(node.path, floor, fn.env).own);
       }
-      const version = execFileSync(node, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim();
-      return { fn: fn.fn, node: version, fnOwnMs: Math.min(...own), floorOwnMs: Math.min(...base), emptyCpuMs: median(empties) };
+      return { fn: fn.fn, node: node.version, fnOwnMs: Math.min(...own), floorOwnMs: Math.min(...base), emptyCpuMs: median(empties) };
     });
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-  }
+  });
 }
