@@ -55,6 +55,7 @@ const boolean = once(() =>
 
 const nonEmpty = once(() => z.string().check(z.trim(), z.minLength(1, 'must not be empty')));
 
+/** An optional value (empty or unset: not configured). */
 const optionalArn = once(() =>
   z.pipe(
     z.optional(z.string().check(z.trim())),
@@ -100,15 +101,7 @@ const parameterName = once(() =>
 );
 
 /** An optional parameter name (empty or unset: not configured). */
-const optionalParameterName = once(() =>
-  z.pipe(
-    z.pipe(
-      z.optional(z.string().check(z.trim())),
-      z.transform((v) => (v ? v : undefined)),
-    ),
-    z.optional(parameterName()),
-  ),
-);
+const optionalParameterName = once(() => z.pipe(optionalArn(), z.optional(parameterName())));
 
 /** The AWS managed key SSM encrypts SecureStrings with by default. */
 export const AWS_MANAGED_SSM_KEY = 'alias/aws/ssm';
@@ -330,12 +323,8 @@ function buildConfigSchema() {
   );
 }
 
-let whole: ReturnType<typeof buildConfigSchema> | undefined;
 /** The whole configuration's schema (every setting and the checks across them): the deploy-time check, {@link loadConfig}. */
-export function configSchema(): ReturnType<typeof buildConfigSchema> {
-  whole ??= buildConfigSchema();
-  return whole;
-}
+export const configSchema = once(buildConfigSchema);
 
 /** The validated configuration. */
 export type Config = z.output<ReturnType<typeof configSchema>>;
