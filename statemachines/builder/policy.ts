@@ -32,7 +32,7 @@ export const LAMBDA_TRANSIENT_ERRORS = [
   'Sandbox.Timedout',
 ];
 /** Any other task failure: an error that is not a typed one is a crash of our code. */
-export const CRASH = 'States.TaskFailed';
+const CRASH = 'States.TaskFailed';
 
 interface Row {
   errors: string[];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lifecycleChecks } from '../../sim/scenarios/checks.js';
 import { drainOverheads } from '../../sim/scenarios/metrics.js';
-import { clusterWorld, executions, MINUTE, settled, terminateActions } from './world.js';
+import { clusterWorld, entered, executions, MINUTE, settled, terminateActions } from './world.js';
 
 describe('scale-in: drain terminating client nodes', () => {
   it('drains, completes every terminate action exactly once with CONTINUE, then sees the Consul member out', async () => {
@@ -154,11 +154,10 @@ describe('scale-in: drain terminating client nodes', () => {
     const [record] = executions(sim, 'drain');
     expect(record?.status).toBe('SUCCEEDED');
     const execution = sim.sfn.list().find((e) => e.executionArn === record?.executionArn);
-    const history = execution?.history ?? [];
-    const entered = (state: string) => history.filter((h) => h.type === 'StateEntered' && h.state === state).length;
-    expect(entered('HeartbeatBeforeWatchDrain')).toBe(1);
-    expect(entered('WaitBeforeWatchDrain')).toBe(1);
-    expect(entered('RecordFailure')).toBe(0);
+    if (!execution) throw new Error('the drain execution is not listed');
+    expect(entered(execution, 'HeartbeatBeforeWatchDrain')).toBe(1);
+    expect(entered(execution, 'WaitBeforeWatchDrain')).toBe(1);
+    expect(entered(execution, 'RecordFailure')).toBe(0);
     expect(sim.recorder.timeline.filter((t) => t.message.includes('threw TypeError (injected bug)'))).toHaveLength(6);
   });
 

@@ -10,12 +10,11 @@ import type { Execution } from '../../sim/runtime/stepfunctions.js';
 import type { Simulation } from '../../sim/simulation.js';
 import { MILESTONE_DETAIL_TYPES, MILESTONE_SOURCE, type MilestoneDetail, MilestoneDetailSchema } from '../../src/events/milestones.js';
 import { expectRolledBack, imageOfPool, lockOf } from './upgrade-expect.js';
-import { clusterWorld, MINUTE } from './world.js';
+import { clusterWorld, entered, MINUTE } from './world.js';
 
 const ALARM = 'hashistack-general-service-errors';
 
 /** How often the execution entered a state. */
-const entered = (e: Execution, state: string): number => e.history.filter((h) => h.type === 'StateEntered' && h.state === state).length;
 /** When the execution first entered a state (epoch ms). */
 const enteredAt = (e: Execution, state: string): number | undefined => {
   const h = e.history.find((x) => x.type === 'StateEntered' && x.state === state);

@@ -6,13 +6,11 @@
 import { startPoolUpgrade } from '../../sim/scenarios/pool-upgrade.js';
 import { describe, expect, it } from 'vitest';
 import { removeGrantedAction } from '../../sim/iam/deployed-iam.js';
-import type { Execution } from '../../sim/runtime/stepfunctions.js';
 import { SIM_TOKENS, type Simulation } from '../../sim/simulation.js';
 import { lifecycleChecks } from '../../sim/scenarios/checks.js';
 import { expectRolledBack, imageOfPool, lockOf } from './upgrade-expect.js';
-import { clusterWorld, expectDenials, MINUTE, settled } from './world.js';
+import { clusterWorld, entered, expectDenials, MINUTE, settled } from './world.js';
 
-const entered = (e: Execution, state: string): number => e.history.filter((h) => h.type === 'StateEntered' && h.state === state).length;
 const members = (sim: Simulation, asg: string): string[] => (sim.aws.api.group(asg)?.members ?? []).map((m) => m.instanceId);
 
 /** The operator drains a node through the Nomad API (`nomad node drain -enable`): its work moves off. */

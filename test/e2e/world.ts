@@ -2,6 +2,7 @@ import type { ClusterFaults } from '../../sim/core/faults.js';
 import { buildCluster, settle, type Cluster, type PoolSpec } from '../../sim/scenarios/cluster.js';
 import { standardJobs } from '../../sim/scenarios/jobs.js';
 import type { Check, Scenario, ScenarioArgs } from '../../sim/scenarios/types.js';
+import type { Execution } from '../../sim/runtime/stepfunctions.js';
 import { Simulation, type SimulationOptions } from '../../sim/simulation.js';
 
 export const MINUTE = 60_000;
@@ -98,3 +99,6 @@ export function launchActions(sim: Simulation) {
 export function executions(sim: Simulation, machine: 'drain' | 'join') {
   return sim.recorder.executionRecords().filter((e) => e.stateMachine === machine);
 }
+
+/** How many times execution `e` entered `state`. */
+export const entered = (e: Execution, state: string): number => e.history.filter((h) => h.type === 'StateEntered' && h.state === state).length;

@@ -13,17 +13,21 @@ const snapshots =
   (done: boolean, failed: Input | null = null) =>
   (i: Input) => ({ ...i, snapshots: { taken: [], failedSystems: [], failed, done } });
 const drainState = { done: false, hookFiredAt: 1, startedAt: 2, doneAt: null };
+const drained = set({ drain: { ...drainState, done: true, doneAt: 3 } });
+/** A client drain (no leave before the completion) whose WatchDrain is `watch`; `others` replace any other step's stub. */
+const clientDrain = (watch: Stub, others: Record<string, Stub> = {}): Record<string, Stub> => ({
+  [S.prepare]: set({ plan: 'client', leaveBeforeCompletion: false, drain: drainState }),
+  [S.startDrain]: (i) => i,
+  [S.watchDrain]: watch,
+  [S.complete]: completed,
+  [S.leaveAfterCompletion]: (i) => i,
+  [S.cleanup]: (i) => i,
+  ...others,
+});
 
 describe('drain state machine (run locally)', () => {
   it('client: drain, watch until done, complete CONTINUE with the drain timings at once, then leave Consul and clean up', async () => {
-    const r = await run({
-      [S.prepare]: set({ plan: 'client', leaveBeforeCompletion: false, drain: drainState }),
-      [S.startDrain]: (i) => i,
-      [S.watchDrain]: sequence((i) => i, set({ drain: { ...drainState, done: true, doneAt: 3 } })),
-      [S.complete]: completed,
-      [S.leaveAfterCompletion]: (i) => i,
-      [S.cleanup]: (i) => i,
-    });
+    const r = await run(clientDrain(sequence((i) => i, drained)));
     expect(r.error).toBeUndefined();
     expect(r.entered).toEqual([
       S.prepare,
@@ -50,7 +54,7 @@ describe('drain state machine (run locally)', () => {
     const r = await run({
       [S.prepare]: set({ plan: 'client', leaveBeforeCompletion: true, drain: drainState }),
       [S.startDrain]: (i) => i,
-      [S.watchDrain]: set({ drain: { ...drainState, done: true, doneAt: 3 } }),
+      [S.watchDrain]: drained,
       [S.leaveCluster]: (i) => i,
       [S.completeAfterLeave]: completed,
       [S.cleanup]: (i) => i,
@@ -74,7 +78,7 @@ describe('drain state machine (run locally)', () => {
     const r = await run({
       [S.prepare]: set({ plan: 'client', leaveBeforeCompletion: true, drain: drainState }),
       [S.startDrain]: (i) => i,
-      [S.watchDrain]: set({ drain: { ...drainState, done: true, doneAt: 3 } }),
+      [S.watchDrain]: drained,
       [S.leaveCluster]: () => {
         throw named('PermissionDenied', 'node drained, but its Consul membership cannot be checked or left');
       },
@@ -236,14 +240,7 @@ describe('drain state machine (run locally)', () => {
     expect(r.error?.name).toBe('PermissionDenied');
   });
   it('our own crash while the node still drains: 3 retries in place, then heartbeat, Wait and watch again; never completed while it crashes', async () => {
-    const r = await run({
-      [S.prepare]: set({ plan: 'client', leaveBeforeCompletion: false, drain: drainState }),
-      [S.startDrain]: (i) => i,
-      [S.watchDrain]: failing(5, 'TypeError', set({ drain: { ...drainState, done: true, doneAt: 3 } })),
-      [S.complete]: completed,
-      [S.leaveAfterCompletion]: (i) => i,
-      [S.cleanup]: (i) => i,
-    });
+    const r = await run(clientDrain(failing(5, 'TypeError', drained)));
     expect(r.error).toBeUndefined();
     expect(r.retried).toEqual([S.watchDrain, S.watchDrain, S.watchDrain, S.watchDrain]);
     expect(r.entered.slice(3, 10)).toEqual([
@@ -263,7 +260,7 @@ describe('drain state machine (run locally)', () => {
     const client = await run({
       [S.prepare]: crashOnce(set({ plan: 'client', leaveBeforeCompletion: true, drain: drainState })),
       [S.startDrain]: crashOnce((i) => i),
-      [S.watchDrain]: set({ drain: { ...drainState, done: true, doneAt: 3 } }),
+      [S.watchDrain]: drained,
       [S.leaveCluster]: crashOnce((i) => i),
       [S.completeAfterLeave]: completed,
       [S.cleanup]: (i) => i,
@@ -292,11 +289,9 @@ describe('drain state machine (run locally)', () => {
   });
   it('a final typed error of a task that holds work still takes the failure path at once (the crash wildcard does not catch it)', async () => {
     const r = await run({
-      [S.prepare]: set({ plan: 'client', leaveBeforeCompletion: false, drain: drainState }),
-      [S.startDrain]: (i) => i,
-      [S.watchDrain]: () => {
+      ...clientDrain(() => {
         throw named('LifecycleActionLost', 'the action is no longer active');
-      },
+      }),
       [S.recordFailure]: completed,
     });
     expect(r.retried).toEqual([]);
@@ -304,28 +299,20 @@ describe('drain state machine (run locally)', () => {
     expect(r.error?.name).toBe('LifecycleActionLost');
   });
   it('a crash once the work is off the node (the completion) is retried 3 times in place, then takes the failure path', async () => {
-    const r = await run({
-      [S.prepare]: set({ plan: 'client', leaveBeforeCompletion: false, drain: drainState }),
-      [S.startDrain]: (i) => i,
-      [S.watchDrain]: set({ drain: { ...drainState, done: true, doneAt: 3 } }),
-      [S.complete]: () => {
-        throw named('TypeError', 'x is undefined');
-      },
-      [S.recordFailure]: completed,
-    });
+    const r = await run(
+      clientDrain(drained, {
+        [S.complete]: () => {
+          throw named('TypeError', 'x is undefined');
+        },
+        [S.recordFailure]: completed,
+      }),
+    );
     expect(r.retried).toEqual([S.complete, S.complete, S.complete]);
     expect(r.entered.slice(-4)).toEqual([S.complete, S.recordFailure, S.alertDrainFailed, S.drainFailed]);
     expect(r.error?.name).toBe('TypeError');
   });
   it('Lambda throttled past its in-place retries mid-drain: Wait and watch again, never completed while the drain runs', async () => {
-    const r = await run({
-      [S.prepare]: set({ plan: 'client', leaveBeforeCompletion: false, drain: drainState }),
-      [S.startDrain]: (i) => i,
-      [S.watchDrain]: failing(4, 'Lambda.TooManyRequestsException', set({ drain: { ...drainState, done: true, doneAt: 3 } })),
-      [S.complete]: completed,
-      [S.leaveAfterCompletion]: (i) => i,
-      [S.cleanup]: (i) => i,
-    });
+    const r = await run(clientDrain(failing(4, 'Lambda.TooManyRequestsException', drained)));
     expect(r.error).toBeUndefined();
     expect(r.retried).toEqual([S.watchDrain, S.watchDrain, S.watchDrain]);
     expect(r.entered).toEqual([
@@ -366,15 +353,9 @@ describe('drain state machine (run locally)', () => {
       allocations: [{ id: 'a1', jobId: 'api', taskGroup: 'web', reason: 'drain-deadline' }],
       cause: 'a1 job=api group=web',
     };
-    const r = await run({
-      [S.prepare]: set({ plan: 'client', leaveBeforeCompletion: false, drain: drainState }),
-      [S.startDrain]: (i) => i,
-      [S.watchDrain]: set({ drain: { ...drainState, done: true, doneAt: 3, workLost } }),
-      [S.complete]: completed,
-      [S.leaveAfterCompletion]: (i) => i,
-      [S.cleanup]: (i) => i,
-      [S.alertWorkLost]: () => ({ published: 'event-1' }),
-    });
+    const r = await run(
+      clientDrain(set({ drain: { ...drainState, done: true, doneAt: 3, workLost } }), { [S.alertWorkLost]: () => ({ published: 'event-1' }) }),
+    );
     expect(r.entered).toEqual([
       S.prepare,
       S.nodeKind,
@@ -412,16 +393,14 @@ describe('drain state machine (run locally)', () => {
     expect(r.error?.name).toBe('GiveUp');
   });
   it('a failing cleanup does not fail the drain', async () => {
-    const r = await run({
-      [S.prepare]: set({ plan: 'client', leaveBeforeCompletion: false, drain: { ...drainState, done: true } }),
-      [S.startDrain]: (i) => i,
-      [S.watchDrain]: (i) => i,
-      [S.complete]: completed,
-      [S.leaveAfterCompletion]: (i) => i,
-      [S.cleanup]: () => {
-        throw named('ClusterUnreachable');
-      },
-    });
+    const r = await run(
+      clientDrain((i) => i, {
+        [S.prepare]: set({ plan: 'client', leaveBeforeCompletion: false, drain: { ...drainState, done: true } }),
+        [S.cleanup]: () => {
+          throw named('ClusterUnreachable');
+        },
+      }),
+    );
     expect(r.error).toBeUndefined();
     expect(r.retried).toEqual([S.cleanup, S.cleanup]);
     expect(r.entered.at(-1)).toBe(S.drained);

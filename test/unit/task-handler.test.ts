@@ -49,30 +49,23 @@ describe('taskHandler', () => {
 });
 
 describe('taskHandler: a crash is counted for the TaskCrashed alarm', () => {
+  const failingWith = (error: Error) =>
+    taskHandler(
+      'Step',
+      z.unknown(),
+      () => ({}),
+      async () => Promise.reject(error),
+    );
   it('counts an untyped error (our crash), not a typed one, and rethrows both unchanged', async () => {
     const metrics = getMetrics();
     const addMetric = vi.spyOn(metrics, 'addMetric').mockImplementation(() => metrics);
     try {
       const crash = new TypeError("Cannot read properties of undefined (reading 'ID')");
-      await expect(
-        taskHandler(
-          'Crash',
-          z.unknown(),
-          () => ({}),
-          async () => Promise.reject(crash),
-        )({}),
-      ).rejects.toBe(crash);
+      await expect(failingWith(crash)({})).rejects.toBe(crash);
       expect(addMetric.mock.calls.map(([name]) => name)).toEqual([TASK_CRASHED_METRIC]);
       addMetric.mockClear();
       const outage = new ClusterUnreachable('nomad', 'connect ECONNREFUSED');
-      await expect(
-        taskHandler(
-          'Outage',
-          z.unknown(),
-          () => ({}),
-          async () => Promise.reject(outage),
-        )({}),
-      ).rejects.toBe(outage);
+      await expect(failingWith(outage)({})).rejects.toBe(outage);
       await expect(
         taskHandler(
           'Bad',
