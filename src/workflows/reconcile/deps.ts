@@ -21,6 +21,7 @@ import type { NomadClient } from '../../hashicorp/nomad/client.js';
 import type { VaultClient } from '../../hashicorp/vault/client.js';
 import { now } from '../../time/clock.js';
 import { NOTICE_ENDPOINTS, type NoticeDeps } from '../notices/handle.js';
+import { RAFT_READ_ENDPOINTS } from '../servers/raft-view.js';
 import type { RouterDeps } from '../router/route.js';
 
 export interface ReconcileDeps {
@@ -66,9 +67,8 @@ export interface ReconcileDeps {
 const RECONCILE_ENDPOINTS = {
   nomad: {
     ...NOTICE_ENDPOINTS.nomad,
+    ...RAFT_READ_ENDPOINTS.nomad,
     purgeNode: nomad.purgeNode,
-    raftConfiguration: nomad.raftConfiguration,
-    autopilotHealth: nomad.autopilotHealth,
     removeRaftPeer: nomad.removeRaftPeer,
     agentMembers: nomad.agentMembers,
     forceLeave: nomad.forceLeave,
@@ -78,11 +78,10 @@ const RECONCILE_ENDPOINTS = {
     findNodeByInstanceId: consul.findNodeByInstanceId,
     members: consul.members,
     forceLeave: consul.forceLeave,
-    raftConfiguration: consul.raftConfiguration,
-    autopilotHealth: consul.autopilotHealth,
+    ...RAFT_READ_ENDPOINTS.consul,
     removeRaftPeer: consul.removeRaftPeer,
   },
-  vault: { raftConfiguration: vault.raftConfiguration, autopilotState: vault.autopilotState, removeRaftPeer: vault.removeRaftPeer },
+  vault: { ...RAFT_READ_ENDPOINTS.vault, removeRaftPeer: vault.removeRaftPeer },
 } satisfies EndpointsOf<Pick<ReconcileDeps, 'nomad' | 'consul' | 'vault'> & { nomad: NoticeDeps['nomad'] }>;
 
 /** The production dependencies (no I/O until used). */

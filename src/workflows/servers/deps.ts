@@ -11,7 +11,7 @@ import { clusterClients, type EndpointsOf } from '../../hashicorp/clients.js';
 import * as consul from '../../hashicorp/consul/client.js';
 import * as nomad from '../../hashicorp/nomad/client.js';
 import * as vault from '../../hashicorp/vault/client.js';
-
+import { RAFT_READ_ENDPOINTS } from './raft-view.js';
 import type { ConsulClient } from '../../hashicorp/consul/client.js';
 import type { NomadClient } from '../../hashicorp/nomad/client.js';
 import type { VaultClient } from '../../hashicorp/vault/client.js';
@@ -32,21 +32,14 @@ export interface ServerDeps {
 /** The cluster endpoints of {@link ServerDeps}. */
 const SERVER_ENDPOINTS = {
   nomad: {
-    raftConfiguration: nomad.raftConfiguration,
-    autopilotHealth: nomad.autopilotHealth,
+    ...RAFT_READ_ENDPOINTS.nomad,
     removeRaftPeer: nomad.removeRaftPeer,
     transferLeadership: nomad.transferLeadership,
     agentMembers: nomad.agentMembers,
     forceLeave: nomad.forceLeave,
   },
-  consul: {
-    raftConfiguration: consul.raftConfiguration,
-    autopilotHealth: consul.autopilotHealth,
-    removeRaftPeer: consul.removeRaftPeer,
-    forceLeave: consul.forceLeave,
-    members: consul.members,
-  },
-  vault: { raftConfiguration: vault.raftConfiguration, autopilotState: vault.autopilotState, removeRaftPeer: vault.removeRaftPeer },
+  consul: { ...RAFT_READ_ENDPOINTS.consul, removeRaftPeer: consul.removeRaftPeer, forceLeave: consul.forceLeave, members: consul.members },
+  vault: { ...RAFT_READ_ENDPOINTS.vault, removeRaftPeer: vault.removeRaftPeer },
 } satisfies EndpointsOf<Pick<ServerDeps, 'nomad' | 'consul' | 'vault'>>;
 
 /** What a server step's handler wires: the AWS operations its code calls (its IAM statements grant the same). */

@@ -10,7 +10,10 @@
  */
 import type { RaftSystem } from '../../cluster/systems.js';
 import type { Config } from '../../config/index.js';
-import type { ClusterClients } from '../../hashicorp/clients.js';
+import type { ClusterClients, EndpointsOf } from '../../hashicorp/clients.js';
+import * as consul from '../../hashicorp/consul/client.js';
+import * as nomad from '../../hashicorp/nomad/client.js';
+import * as vault from '../../hashicorp/vault/client.js';
 import { parseDuration } from '../../time/duration.js';
 import { hostOf } from '../join/gate.js';
 
@@ -77,6 +80,13 @@ type RaftClients = {
   consul: Pick<ClusterClients['consul'], 'raftConfiguration' | 'autopilotHealth'>;
   vault: Pick<ClusterClients['vault'], 'raftConfiguration' | 'autopilotState'>;
 };
+
+/** The endpoints {@link readCluster} calls, for the dependencies of a workflow that reads the raft systems. */
+export const RAFT_READ_ENDPOINTS = {
+  nomad: { raftConfiguration: nomad.raftConfiguration, autopilotHealth: nomad.autopilotHealth },
+  consul: { raftConfiguration: consul.raftConfiguration, autopilotHealth: consul.autopilotHealth },
+  vault: { raftConfiguration: vault.raftConfiguration, autopilotState: vault.autopilotState },
+} satisfies EndpointsOf<RaftClients>;
 
 /** Read the raft configuration and autopilot health of these systems (in parallel); no call to any other. */
 export async function readCluster(clients: RaftClients, systems: readonly RaftSystem[] = RAFT_SYSTEMS): Promise<ClusterView> {
